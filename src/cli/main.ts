@@ -1,0 +1,47 @@
+// The commander program: one file per command under src/cli/, wired here.
+import { Command, CommanderError } from 'commander';
+import { createRequire } from 'node:module';
+import { FastbenchError, EXIT_INTERNAL, EXIT_USAGE } from '../core/errors.js';
+
+const require = createRequire(import.meta.url);
+const pkg = require('../../package.json') as { version: string; description: string };
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('fastbench')
+    .description(pkg.description)
+    .version(pkg.version, '-V, --version', 'print the fastbench version')
+    .option('--debug', 'print stack traces for internal errors')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => process.stdout.write(s),
+      writeErr: (s) => process.stderr.write(s),
+    });
+  return program;
+}
+
+/** Runs the CLI; resolves to the process exit code (never calls process.exit itself). */
+export async function main(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv as string[]);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version end through here with exit code 0.
+      return err.exitCode === 0 ? 0 : EXIT_USAGE;
+    }
+    if (err instanceof FastbenchError) {
+      process.stderr.write(err.format() + '\n');
+      if (err.hint) process.stderr.write(`  hint: ${err.hint}\n`);
+      return err.exitCode;
+    }
+    const debug = argv.includes('--debug');
+    const e = err as Error;
+    process.stderr.write(`error[ERR_INTERNAL]: ${e?.message ?? String(err)}\n`);
+    if (debug && e?.stack) process.stderr.write(e.stack + '\n');
+    else process.stderr.write('  hint: re-run with --debug for the stack trace, and report it.\n');
+    return EXIT_INTERNAL;
+  }
+}

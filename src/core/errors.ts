@@ -1,0 +1,206 @@
+// The error registry: every failure fastbench can report has one stable string code and one
+// numeric id. Hot paths count failures by id in typed arrays; reporters map ids back to codes.
+// Codes are never reused once retired: retire an entry by marking it `retired: true`.
+// docs/ERRORS.md is kept in step with this table by test/unit/core/errors.test.ts.
+
+export type ErrorCategory =
+  | 'usage'
+  | 'codec'
+  | 'transport'
+  | 'timeout'
+  | 'pool'
+  | 'run'
+  | 'crawl'
+  | 'internal';
+
+/** Process exit class that an uncaught error of this code leads to. */
+export const EXIT_OK = 0;
+export const EXIT_GATE_FAILED = 1;
+export const EXIT_USAGE = 2;
+export const EXIT_GENERATOR_BOTTLENECK = 3;
+export const EXIT_INTERNAL = 70;
+
+export interface ErrorSpec {
+  readonly code: string;
+  readonly id: number;
+  readonly category: ErrorCategory;
+  /** Exit code when this error ends the process (counted errors end nothing: 1 by convention). */
+  readonly exit: number;
+  readonly message: string;
+  readonly hint: string;
+  readonly retired?: boolean;
+}
+
+type Row = [code: string, category: ErrorCategory, exit: number, message: string, hint: string];
+
+// Order matters: the numeric id is the row's position + 1. Append only; never reorder or delete.
+const ROWS: readonly Row[] = [
+  ['ERR_INTERNAL', 'internal', 70, 'internal error (a bug in fastbench)', 'Re-run with --debug and report the stack trace.'],
+  ['ERR_USAGE', 'usage', 2, 'invalid command-line usage', 'See `fastbench <command> --help`.'],
+  ['ERR_USAGE_BAD_URL', 'usage', 2, 'invalid URL', 'Give an absolute http:// or https:// URL.'],
+  ['ERR_USAGE_BAD_DURATION', 'usage', 2, 'invalid duration', 'Use a number with a unit: 500ms, 10s, 2m, 1h.'],
+  ['ERR_USAGE_BAD_OPTION', 'usage', 2, 'invalid option value', 'See `fastbench <command> --help`.'],
+  ['ERR_USAGE_FILE', 'usage', 2, 'cannot read a file named on the command line', 'Check the path and its permissions.'],
+  ['ERR_CONFIG', 'usage', 2, 'invalid configuration', 'Check the option named in the message.'],
+  ['ERR_SCENARIO_PARSE', 'usage', 2, 'scenario file is not valid YAML/JSON', 'Fix the syntax at the position shown.'],
+  ['ERR_SCENARIO_UNKNOWN_KEY', 'usage', 2, 'unknown key in scenario', 'Check the spelling; see docs/SCENARIOS.md.'],
+  ['ERR_SCENARIO_TYPE', 'usage', 2, 'wrong type for a scenario value', 'See docs/SCENARIOS.md for the expected type.'],
+  ['ERR_SCENARIO_VALUE', 'usage', 2, 'invalid scenario value', 'See docs/SCENARIOS.md for allowed values.'],
+  ['ERR_SCENARIO_MISSING', 'usage', 2, 'required scenario key is missing', 'Add the key named in the message.'],
+  ['ERR_SCENARIO_TEMPLATE', 'usage', 2, 'invalid template expression', 'Templates: {{seq}}, {{randomInt a b}}, {{uuid}}, {{env.NAME}}, {{data.column}}.'],
+  ['ERR_SCENARIO_FILE', 'usage', 2, 'file referenced by the scenario cannot be read', 'Paths are relative to the scenario file.'],
+  ['ERR_SCENARIO_THRESHOLD', 'usage', 2, 'invalid threshold expression', 'Examples: p99 < 50ms, errors < 1%, rps > 1000.'],
+  // codec (counted, with byte offset)
+  ['ERR_HTTP_BAD_REQUEST_LINE', 'codec', 1, 'malformed request line', 'The request line must be `METHOD SP target SP HTTP/1.x CRLF`.'],
+  ['ERR_HTTP_BAD_METHOD', 'codec', 1, 'invalid method token', 'Methods are tokens (letters, digits, !#$%&\'*+-.^_`|~).'],
+  ['ERR_HTTP_BAD_TARGET', 'codec', 1, 'invalid request target', 'The target must be visible ASCII without spaces.'],
+  ['ERR_HTTP_BAD_VERSION', 'codec', 1, 'unsupported or malformed HTTP version', 'Only HTTP/1.0 and HTTP/1.1 are spoken.'],
+  ['ERR_HTTP_BAD_STATUS_LINE', 'codec', 1, 'malformed status line', 'The status line must be `HTTP/1.x SP 3DIGIT SP reason CRLF`.'],
+  ['ERR_HTTP_BAD_STATUS', 'codec', 1, 'invalid status code', 'Status codes are three digits, 100-999.'],
+  ['ERR_HTTP_BAD_HEADER_NAME', 'codec', 1, 'invalid character in a header name', 'Header names are tokens.'],
+  ['ERR_HTTP_BAD_HEADER_CHAR', 'codec', 1, 'invalid character in a header value', 'Header values may not contain CR, LF, NUL or other controls but HTAB.'],
+  ['ERR_HTTP_SPACE_BEFORE_COLON', 'codec', 1, 'whitespace between header name and colon', 'RFC 9112 5.1 forbids it; the `spaceBeforeColon` leniency relaxes it for responses.'],
+  ['ERR_HTTP_OBS_FOLD', 'codec', 1, 'obsolete line folding in a header', 'RFC 9112 5.2 forbids it in requests; the `obsFold` leniency relaxes it for responses.'],
+  ['ERR_HTTP_BAD_LINE_ENDING', 'codec', 1, 'bare LF or CR where CRLF is required', 'The `bareLf` leniency accepts bare LF line ends.'],
+  ['ERR_HTTP_REQUEST_LINE_TOO_LONG', 'codec', 1, 'request line exceeds the limit', 'Raise limits.maxRequestLineSize.'],
+  ['ERR_HTTP_HEADERS_TOO_LARGE', 'codec', 1, 'header section exceeds the byte limit', 'Raise limits.maxHeaderBytes.'],
+  ['ERR_HTTP_TOO_MANY_HEADERS', 'codec', 1, 'header count exceeds the limit', 'Raise limits.maxHeaderCount.'],
+  ['ERR_HTTP_BODY_TOO_LARGE', 'codec', 1, 'body exceeds the size limit', 'Raise limits.maxBodySize (client: maxResponseBodySize).'],
+  ['ERR_HTTP_BAD_CONTENT_LENGTH', 'codec', 1, 'invalid Content-Length', 'Content-Length must be a non-negative decimal integer.'],
+  ['ERR_HTTP_DUP_CONTENT_LENGTH', 'codec', 1, 'conflicting Content-Length values', 'Several Content-Length values must all be equal.'],
+  ['ERR_HTTP_CL_TE_CONFLICT', 'codec', 1, 'both Transfer-Encoding and Content-Length present', 'A request smuggling vector (RFC 9112 6.1); send only one.'],
+  ['ERR_HTTP_BAD_TRANSFER_ENCODING', 'codec', 1, 'unsupported Transfer-Encoding', 'In a request the final coding must be chunked, and HTTP/1.0 may not use it.'],
+  ['ERR_HTTP_BAD_CHUNK_SIZE', 'codec', 1, 'invalid chunk size', 'Chunk sizes are hex digits, at most 15 of them.'],
+  ['ERR_HTTP_BAD_CHUNK_EXTENSION', 'codec', 1, 'invalid or oversized chunk extension', 'Chunk extensions are `;name[=value]` with token or quoted values.'],
+  ['ERR_HTTP_BAD_CHUNK_DELIMITER', 'codec', 1, 'missing CRLF after chunk data', 'Each chunk\'s data must be followed by CRLF.'],
+  ['ERR_HTTP_MISSING_HOST', 'codec', 1, 'HTTP/1.1 request without a Host header', 'RFC 9112 3.2 requires exactly one Host header.'],
+  ['ERR_HTTP_DUP_HOST', 'codec', 1, 'more than one Host header', 'RFC 9112 3.2 requires exactly one Host header.'],
+  ['ERR_HTTP_UNEXPECTED_EOF', 'codec', 1, 'connection ended inside a message', 'The peer closed before the message was complete.'],
+  ['ERR_HTTP_INVALID_HEADER', 'codec', 1, 'header rejected by the serializer', 'Header names must be tokens and values may not contain CR, LF or NUL.'],
+  ['ERR_HTTP_PARSER_STATE', 'codec', 1, 'parser used after an error or close', 'Reset the parser before reusing it.'],
+  // transport
+  ['ERR_CONN_REFUSED', 'transport', 1, 'connection refused', 'Is the target listening on that port?'],
+  ['ERR_CONN_RESET', 'transport', 1, 'connection reset by peer', 'The peer aborted the connection.'],
+  ['ERR_CONN_CLOSED_EARLY', 'transport', 1, 'connection closed before the response began', 'The server closed a connection it had accepted, or a reused connection had gone stale.'],
+  ['ERR_CONN_CLOSED_MID_RESPONSE', 'transport', 1, 'connection closed while the response was being read', 'The server closed mid-response.'],
+  ['ERR_CONN_OTHER', 'transport', 1, 'other socket error', 'See the message for the system error.'],
+  ['ERR_DNS_NOT_FOUND', 'transport', 1, 'host name not found', 'Check the host name, or map it with a resolve override.'],
+  ['ERR_DNS_FAILED', 'transport', 1, 'DNS lookup failed', 'The resolver answered with an error.'],
+  ['ERR_TLS_HANDSHAKE', 'transport', 1, 'TLS handshake failed', 'Check the protocol and cipher support of the server.'],
+  ['ERR_TLS_CERT', 'transport', 1, 'TLS certificate rejected', 'Pass --insecure to accept self-signed certificates.'],
+  // timeouts, one per phase
+  ['ERR_TIMEOUT_CONN_WAIT', 'timeout', 1, 'timed out waiting for a free connection', 'Raise maxConns or maxConnWaitTimeout.'],
+  ['ERR_TIMEOUT_DNS', 'timeout', 1, 'timed out resolving the host name', 'The resolver is slow or unreachable.'],
+  ['ERR_TIMEOUT_CONNECT', 'timeout', 1, 'timed out connecting', 'The target is not accepting connections fast enough.'],
+  ['ERR_TIMEOUT_TLS', 'timeout', 1, 'timed out in the TLS handshake', 'The target is slow to complete TLS.'],
+  ['ERR_TIMEOUT_WRITE', 'timeout', 1, 'timed out writing the request', 'The target is not reading its socket.'],
+  ['ERR_TIMEOUT_HEADERS', 'timeout', 1, 'timed out waiting for the response head', 'The target is slow to answer (time to first byte).'],
+  ['ERR_TIMEOUT_BODY', 'timeout', 1, 'timed out reading the response body', 'The target is slow to send the body.'],
+  ['ERR_TIMEOUT_TOTAL', 'timeout', 1, 'request deadline exceeded', 'Raise the timeout or the deadline.'],
+  // pool
+  ['ERR_NO_FREE_CONNS', 'pool', 1, 'no free connection and the wait queue is full or disabled', 'Raise maxConns or set maxConnWaitTimeout.'],
+  ['ERR_PIPELINE_OVERFLOW', 'pool', 1, 'pipeline queue is full', 'Raise maxPendingRequests or maxConns.'],
+  ['ERR_CLIENT_CLOSED', 'pool', 1, 'client was closed', 'The request was made after close() or was pending when it ran.'],
+  ['ERR_TOO_MANY_REDIRECTS', 'pool', 1, 'too many redirects', 'Raise the redirect limit.'],
+  ['ERR_BAD_REDIRECT', 'pool', 1, 'redirect without a usable Location', 'The server answered 3xx with a missing or invalid Location.'],
+  ['ERR_EXPECT_FAILED', 'pool', 1, 'response did not meet the request\'s expectations', 'See the expect clause of the request.'],
+  // run
+  ['ERR_RUN_ABORTED', 'run', 1, 'run aborted', 'The run was interrupted or a threshold aborted it.'],
+  ['ERR_WORKER_CRASHED', 'run', 1, 'a load worker crashed', 'See the worker\'s error message.'],
+  ['ERR_REPORT_WRITE', 'run', 2, 'cannot write a report', 'Check the output directory.'],
+  ['ERR_GENERATOR_SATURATED', 'run', 3, 'the load generator was the bottleneck', 'Use more workers, fewer connections, or a lower rate.'],
+  ['ERR_SERVER_START', 'run', 2, 'cannot start the server', 'Is the port already in use?'],
+  // crawl
+  ['ERR_CRAWL_ROBOTS_DISALLOWED', 'crawl', 1, 'URL disallowed by robots.txt', 'Pass --no-robots to ignore robots.txt (be polite).'],
+  ['ERR_CRAWL_HOST_BUDGET', 'crawl', 1, 'host error budget exhausted', 'The host failed too often; raise --host-error-budget.'],
+  ['ERR_CRAWL_STATE', 'crawl', 2, 'crawl state directory is unusable', 'Check --state and --resume.'],
+  ['ERR_CRAWL_CONTENT_TYPE', 'crawl', 1, 'content type filtered out', 'See --content-type.'],
+];
+
+export const ERROR_SPECS: readonly ErrorSpec[] = ROWS.map(([code, category, exit, message, hint], i) =>
+  Object.freeze({ code, id: i + 1, category, exit, message, hint }),
+);
+
+const BY_CODE = new Map<string, ErrorSpec>(ERROR_SPECS.map((s) => [s.code, s]));
+
+/** Number of ids: size typed-array counters with this. Id 0 is never used. */
+export const ERROR_ID_LIMIT = ERROR_SPECS.length + 1;
+
+export function errorSpec(code: string): ErrorSpec {
+  const spec = BY_CODE.get(code);
+  if (spec === undefined) throw new Error(`unregistered error code ${code}`);
+  return spec;
+}
+
+/** Numeric id of a code, for counting in typed arrays. */
+export function errorId(code: string): number {
+  return errorSpec(code).id;
+}
+
+export function errorCodeOfId(id: number): string {
+  const spec = ERROR_SPECS[id - 1];
+  return spec === undefined ? 'ERR_INTERNAL' : spec.code;
+}
+
+export interface ErrorDetails {
+  /** Byte offset into the stream where the fault was seen (codec errors). */
+  offset?: number;
+  file?: string;
+  line?: number;
+  column?: number;
+  /** The phase a timeout hit, or the phase of a request. */
+  phase?: string;
+  cause?: unknown;
+}
+
+/** Base of every error fastbench raises on purpose. */
+export class FastbenchError extends Error {
+  readonly code: string;
+  readonly id: number;
+  readonly offset: number | undefined;
+  readonly file: string | undefined;
+  readonly line: number | undefined;
+  readonly column: number | undefined;
+  readonly phase: string | undefined;
+
+  constructor(code: string, message?: string, details?: ErrorDetails) {
+    const spec = errorSpec(code);
+    super(message ?? spec.message, details?.cause !== undefined ? { cause: details.cause } : undefined);
+    this.name = 'FastbenchError';
+    this.code = code;
+    this.id = spec.id;
+    this.offset = details?.offset;
+    this.file = details?.file;
+    this.line = details?.line;
+    this.column = details?.column;
+    this.phase = details?.phase;
+  }
+
+  get category(): ErrorCategory {
+    return errorSpec(this.code).category;
+  }
+
+  get exitCode(): number {
+    return errorSpec(this.code).exit;
+  }
+
+  get hint(): string {
+    return errorSpec(this.code).hint;
+  }
+
+  /** `error[CODE]: message (at file:line:col | at byte N)` — the CLI's one-line form. */
+  format(): string {
+    let where = '';
+    if (this.file !== undefined) {
+      where = ` at ${this.file}`;
+      if (this.line !== undefined) where += `:${this.line}:${this.column ?? 1}`;
+    } else if (this.offset !== undefined) {
+      where = ` at byte ${this.offset}`;
+    }
+    return `error[${this.code}]: ${this.message}${where}`;
+  }
+}
+
+export function isFastbenchError(e: unknown): e is FastbenchError {
+  return e instanceof FastbenchError;
+}

@@ -1,0 +1,4 @@
+// The public library API: `import { ... } from 'fastbench'`.
+export * from './http/index.js';
+export { ByteWriter } from './core/byte-writer.js';
+export { FastbenchError, ERROR_SPECS, errorCodeOfId, errorId, isFastbenchError, type ErrorSpec } from './core/errors.js';

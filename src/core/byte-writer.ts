@@ -26,8 +26,17 @@ export class ByteWriter {
 
   /** Writes a string as latin1 (one byte per char; callers pass ASCII or pre-checked text). */
   latin1(s: string): void {
-    this.ensure(s.length);
-    this.len += this.buf.write(s, this.len, s.length, 'latin1');
+    const n = s.length;
+    this.ensure(n);
+    if (n < 48) {
+      // Short strings: a JS loop beats the native call's fixed cost.
+      const b = this.buf;
+      let p = this.len;
+      for (let i = 0; i < n; i++) b[p++] = s.charCodeAt(i);
+      this.len = p;
+      return;
+    }
+    this.len += this.buf.write(s, this.len, n, 'latin1');
   }
 
   /** Writes a string as UTF-8. */

@@ -115,6 +115,13 @@ const ROWS: readonly Row[] = [
   ['ERR_CRAWL_HOST_BUDGET', 'crawl', 1, 'host error budget exhausted', 'The host failed too often; raise --host-error-budget.'],
   ['ERR_CRAWL_STATE', 'crawl', 2, 'crawl state directory is unusable', 'Check --state and --resume.'],
   ['ERR_CRAWL_CONTENT_TYPE', 'crawl', 1, 'content type filtered out', 'See --content-type.'],
+  ['ERR_CRAWL_OUTPUT', 'crawl', 2, 'cannot write the crawl output', 'Check --output and the free disk space.'],
+  // server (rejections the bundled server counts; see /__stats)
+  ['ERR_SERVER_CONCURRENCY_LIMIT', 'pool', 1, 'connection refused with 503: the server concurrency limit was reached', 'Raise the server\'s --concurrency, or open fewer connections.'],
+  ['ERR_SERVER_PER_IP_LIMIT', 'pool', 1, 'connection refused with 429: too many connections from one IP', 'Raise the server\'s --max-conns-per-ip.'],
+  ['ERR_SERVER_READ_TIMEOUT', 'timeout', 1, 'request not received within the server readTimeout', 'The client sent its request too slowly (slowloris defence); raise --read-timeout.'],
+  ['ERR_SERVER_WRITE_TIMEOUT', 'timeout', 1, 'response not taken by the client within the server writeTimeout', 'The client stopped reading; raise the write timeout.'],
+  ['ERR_SERVER_HANDLER', 'internal', 70, 'a request handler threw; answered 500', 'A bug in a route handler: see the logged stack.'],
 ];
 
 export const ERROR_SPECS: readonly ErrorSpec[] = ROWS.map(([code, category, exit, message, hint], i) =>

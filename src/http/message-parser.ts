@@ -69,6 +69,7 @@ const MAX_CONTENT_LENGTH_DIGITS = 15;
 const MAX_CHUNK_SIZE_CHARS = 32;
 
 const EMPTY = Buffer.alloc(0);
+const CRLF2 = Buffer.from('\r\n\r\n', 'latin1');
 
 export abstract class MessageParser<H extends MessageHead> {
   readonly head: H;
@@ -278,7 +279,29 @@ export abstract class MessageParser<H extends MessageHead> {
   private collect(chunk: Buffer, pos: number, end: number): number {
     const inHead = this.state === State.Head;
     const maxBytes = this.limits.maxHeaderBytes;
-    if (this.secLen === 0) this.secStreamStart = this.chunkBase + pos;
+    if (this.secLen === 0) {
+      this.secStreamStart = this.chunkBase + pos;
+      // Fast paths for a section that arrived whole: one native search, no per-line work.
+      if (inHead) {
+        if (!this.lenient.bareLf) {
+          const e = chunk.indexOf(CRLF2, pos);
+          if (e >= 0) {
+            const sEnd = e + 4;
+            if (sEnd - pos > maxBytes) throw this.tooLarge(true, pos + maxBytes);
+            this.secBuf = chunk;
+            this.secStart = pos;
+            this.secEnd = sEnd;
+            this.headInChunk = true;
+            return sEnd;
+          }
+        }
+      } else if (chunk[pos] === CR && chunk[pos + 1] === LF) {
+        this.secBuf = chunk; // no trailers
+        this.secStart = pos;
+        this.secEnd = pos + 2;
+        return pos + 2;
+      }
+    }
     let i = pos;
     for (;;) {
       const lf = chunk.indexOf(LF, i);
@@ -372,97 +395,104 @@ export abstract class MessageParser<H extends MessageHead> {
     const head = this.head;
     head.headers.buf = buf;
     head.headBytes = this.secEnd - this.secStart;
-    let ls = this.secStart;
+    const start = this.secStart;
     const end = this.secEnd;
-    // start line
-    let lf = buf.indexOf(LF, ls);
-    this.parseStartLine(buf, ls, this.lineContentEnd(buf, ls, lf));
-    ls = lf + 1;
-    // fields
-    for (;;) {
-      lf = buf.indexOf(LF, ls);
-      const ce = this.lineContentEnd(buf, ls, lf);
-      if (ce === ls) break; // the blank line
-      this.parseField(buf, ls, ce, head.headers.count === 0 ? -1 : ls - 1);
-      ls = lf + 1;
+    // The start line: scan to its line end (the section ends with LF, so this stops).
+    let q = start;
+    while (buf[q] !== CR && buf[q] !== LF) q++;
+    if (q - start > this.limits.maxRequestLineSize) {
+      throw this.secError('ERR_HTTP_REQUEST_LINE_TOO_LONG', start + this.limits.maxRequestLineSize);
     }
-    if (lf + 1 !== end) throw this.secError('ERR_HTTP_BAD_LINE_ENDING', lf);
+    this.parseStartLine(buf, start, q);
+    let p = this.lineEnd(buf, q);
+    // Fields, each scanned once: the value scan stops at the CR that ends the line.
+    for (;;) {
+      const c = buf[p];
+      if (c === CR || c === LF) {
+        if (this.lineEnd(buf, p) !== end) throw this.secError('ERR_HTTP_BAD_LINE_ENDING', p);
+        break;
+      }
+      p = c === SP || c === HTAB ? this.obsFold(buf, p) : this.parseField(buf, p, false);
+    }
     this.afterHead();
   }
 
-  /** End of a line's content: the CR before LF, or the LF itself under bareLf leniency. */
-  private lineContentEnd(buf: Buffer, ls: number, lf: number): number {
-    if (lf > ls && buf[lf - 1] === CR) {
-      return lf - 1;
+  /** Checks the line end at q (CRLF, or bare LF when lenient); returns the next line's start. */
+  private lineEnd(buf: Buffer, q: number): number {
+    if (buf[q] === CR) {
+      if (buf[q + 1] === LF) return q + 2;
+      throw this.secError('ERR_HTTP_BAD_LINE_ENDING', q, 'bare CR where CRLF is required');
     }
-    if (this.lenient.bareLf) {
-      this.countLenient(Leniency.BareLf);
-      return lf;
+    if (buf[q] === LF) {
+      if (this.lenient.bareLf) {
+        this.countLenient(Leniency.BareLf);
+        return q + 1;
+      }
+      throw this.secError('ERR_HTTP_BAD_LINE_ENDING', q, 'bare LF where CRLF is required');
     }
-    throw this.secError('ERR_HTTP_BAD_LINE_ENDING', lf, 'bare LF where CRLF is required');
+    throw this.secError('ERR_HTTP_BAD_LINE_ENDING', q);
   }
 
-  /** Parses one field line buf[ls, ce). `prevLf` is the LF ending the previous field line. */
-  private parseField(buf: Buffer, ls: number, ce: number, prevLf: number): void {
-    const headers = this.head.headers;
-    const c0 = buf[ls]!;
-    if (c0 === SP || c0 === HTAB) {
-      this.obsFold(buf, ls, ce, prevLf);
-      return;
+  /** Scans a field value from p to its line end; returns the CR/LF position. */
+  private scanValue(buf: Buffer, p: number): number {
+    for (;;) {
+      const c = buf[p]!;
+      if (FIELD_VALUE[c] === 1) {
+        p++;
+        continue;
+      }
+      if (c === CR || c === LF) return p;
+      if (c === 0 || !this.lenient.headerValueChars) throw this.secError('ERR_HTTP_BAD_HEADER_CHAR', p);
+      this.countLenient(Leniency.HeaderValueChars);
+      p++;
     }
+  }
+
+  /** Parses one field line starting at ls into headers (or trailers); returns the next line's start. */
+  private parseField(buf: Buffer, ls: number, trailer: boolean): number {
     let p = ls;
-    while (p < ce && TOKEN[buf[p]!] === 1) p++;
+    while (TOKEN[buf[p]!] === 1) p++;
     const nameEnd = p;
     if (p === ls) throw this.secError('ERR_HTTP_BAD_HEADER_NAME', ls, 'empty or invalid header name');
-    if (p === ce) throw this.secError('ERR_HTTP_BAD_HEADER_NAME', p, 'header line without a colon');
-    if (buf[p] !== COLON) {
-      const c = buf[p];
+    let c = buf[p]!;
+    if (c !== COLON) {
+      if (c === CR || c === LF) throw this.secError('ERR_HTTP_BAD_HEADER_NAME', p, 'header line without a colon');
       if (c !== SP && c !== HTAB) throw this.secError('ERR_HTTP_BAD_HEADER_NAME', p);
       let q = p;
-      while (q < ce && (buf[q] === SP || buf[q] === HTAB)) q++;
-      if (q === ce || buf[q] !== COLON) throw this.secError('ERR_HTTP_BAD_HEADER_NAME', p);
-      if (!this.lenient.spaceBeforeColon) throw this.secError('ERR_HTTP_SPACE_BEFORE_COLON', p);
+      while (buf[q] === SP || buf[q] === HTAB) q++;
+      if (buf[q] !== COLON) throw this.secError('ERR_HTTP_BAD_HEADER_NAME', p);
+      if (!this.lenient.spaceBeforeColon || trailer) throw this.secError('ERR_HTTP_SPACE_BEFORE_COLON', p);
       this.countLenient(Leniency.SpaceBeforeColon);
       p = q;
     }
     p++;
-    while (p < ce && (buf[p] === SP || buf[p] === HTAB)) p++;
+    while ((c = buf[p]!) === SP || c === HTAB) p++;
     const vs = p;
-    this.checkValue(buf, p, ce);
+    const ce = this.scanValue(buf, p);
     let ve = ce;
-    while (ve > vs && (buf[ve - 1] === SP || buf[ve - 1] === HTAB)) ve--;
-    if (headers.count >= this.limits.maxHeaderCount) {
-      throw this.secError('ERR_HTTP_TOO_MANY_HEADERS', ls);
-    }
-    headers.push(ls, nameEnd, vs, ve);
-    this.onField(headers.count - 1, nameEnd - ls);
-  }
-
-  private checkValue(buf: Buffer, p: number, ce: number): void {
-    for (; p < ce; p++) {
-      const c = buf[p]!;
-      if (FIELD_VALUE[c] === 1) continue;
-      if (c === 0 || c === CR || c === LF || !this.lenient.headerValueChars) {
-        throw this.secError('ERR_HTTP_BAD_HEADER_CHAR', p);
-      }
-      this.countLenient(Leniency.HeaderValueChars);
-    }
+    while (ve > vs && ((c = buf[ve - 1]!) === SP || c === HTAB)) ve--;
+    const list = trailer ? this.head.trailers : this.head.headers;
+    if (list.count >= this.limits.maxHeaderCount) throw this.secError('ERR_HTTP_TOO_MANY_HEADERS', ls);
+    list.push(ls, nameEnd, vs, ve);
+    if (!trailer) this.onField(list.count - 1, nameEnd - ls);
+    return this.lineEnd(buf, ce);
   }
 
   /** obs-fold: a continuation line. Rejected unless lenient; then folded in place to spaces. */
-  private obsFold(buf: Buffer, ls: number, ce: number, prevLf: number): void {
+  private obsFold(buf: Buffer, ls: number): number {
     if (!this.lenient.obsFold) throw this.secError('ERR_HTTP_OBS_FOLD', ls);
     const headers = this.head.headers;
-    if (prevLf < 0) throw this.secError('ERR_HTTP_OBS_FOLD', ls, 'continuation line before any field');
+    if (headers.count === 0) throw this.secError('ERR_HTTP_OBS_FOLD', ls, 'continuation line before any field');
     this.countLenient(Leniency.ObsFold);
-    this.checkValue(buf, ls, ce);
+    const ce = this.scanValue(buf, ls);
+    const next = this.lineEnd(buf, ce);
     // RFC 9112 5.2: replace each obs-fold with SP. The previous line's CRLF becomes spaces.
-    buf[prevLf] = SP;
-    if (buf[prevLf - 1] === CR) buf[prevLf - 1] = SP;
+    buf[ls - 1] = SP;
+    if (buf[ls - 2] === CR) buf[ls - 2] = SP;
     let ve = ce;
     while (ve > ls && (buf[ve - 1] === SP || buf[ve - 1] === HTAB)) ve--;
-    const i = (headers.count - 1) * 4;
-    if (ve > ls) headers.offsets[i + 3] = ve;
+    if (ve > ls) headers.offsets[(headers.count - 1) * 4 + 3] = ve;
+    return next;
   }
 
   // ---------------------------------------------------------------- shared field semantics
@@ -767,35 +797,16 @@ export abstract class MessageParser<H extends MessageHead> {
 
   private onTrailerSection(): void {
     const buf = this.secBuf;
-    const trailers = this.head.trailers;
-    trailers.buf = buf;
-    let ls = this.secStart;
+    this.head.trailers.buf = buf;
+    let p = this.secStart;
     for (;;) {
-      const lf = buf.indexOf(LF, ls);
-      const ce = this.lineContentEnd(buf, ls, lf);
-      if (ce === ls) break;
-      this.parseTrailerField(buf, ls, ce);
-      ls = lf + 1;
+      const c = buf[p];
+      if (c === CR || c === LF) break;
+      if (c === SP || c === HTAB) throw this.secError('ERR_HTTP_OBS_FOLD', p, 'obs-fold in a trailer');
+      p = this.parseField(buf, p, true);
     }
+    if (this.lineEnd(buf, p) !== this.secEnd) throw this.secError('ERR_HTTP_BAD_LINE_ENDING', p);
     this.complete();
-  }
-
-  /** A trailer field: like a header field, but never folded and never framing. */
-  private parseTrailerField(buf: Buffer, ls: number, ce: number): void {
-    const c0 = buf[ls]!;
-    if (c0 === SP || c0 === HTAB) throw this.secError('ERR_HTTP_OBS_FOLD', ls, 'obs-fold in a trailer');
-    let p = ls;
-    while (p < ce && TOKEN[buf[p]!] === 1) p++;
-    if (p === ls || p === ce || buf[p] !== COLON) throw this.secError('ERR_HTTP_BAD_HEADER_NAME', p, 'invalid trailer field');
-    const nameEnd = p++;
-    while (p < ce && (buf[p] === SP || buf[p] === HTAB)) p++;
-    const vs = p;
-    this.checkValue(buf, p, ce);
-    let ve = ce;
-    while (ve > vs && (buf[ve - 1] === SP || buf[ve - 1] === HTAB)) ve--;
-    const t = this.head.trailers;
-    if (t.count >= this.limits.maxHeaderCount) throw this.secError('ERR_HTTP_TOO_MANY_HEADERS', ls, 'too many trailer fields');
-    t.push(ls, nameEnd, vs, ve);
   }
 
   protected complete(): void {
@@ -807,6 +818,11 @@ export abstract class MessageParser<H extends MessageHead> {
       this.state = State.Upgraded; // a close-delimited message ends the stream
       return;
     }
+    this.startMessage();
+  }
+
+  /** Drops the current head and waits for another (after an interim response). */
+  protected restartMessage(): void {
     this.startMessage();
   }
 

@@ -74,13 +74,13 @@ export class ResponseParser extends MessageParser<ResponseHead> {
       if (status === 101) {
         head.bodyKind = BodyKind.None;
         this.handler.onHead(head);
-        this.handler.onComplete(head);
         this.upgrade();
+        this.complete();
         return;
       }
       this.interim++;
       (this.handler as ResponseHandler).onInterim?.(head);
-      this.startBody(BodyKind.None); // resets for the final response without counting a message
+      this.restartMessage(); // the final response follows on the same exchange
       return;
     }
     let kind: BodyKind;

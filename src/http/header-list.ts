@@ -3,6 +3,34 @@ import { equalsLower } from './chars.js';
 
 const EMPTY = Buffer.alloc(0);
 
+// Common field names, in their usual case and in lower case: name(i) returns these interned
+// strings instead of making a new one when the bytes match exactly.
+const COMMON_NAMES = [
+  'Host', 'User-Agent', 'Accept', 'Accept-Encoding', 'Accept-Language', 'Accept-Ranges', 'Age',
+  'Authorization', 'Cache-Control', 'Connection', 'Content-Encoding', 'Content-Length',
+  'Content-Type', 'Cookie', 'Date', 'ETag', 'Expires', 'Keep-Alive', 'Last-Modified', 'Link',
+  'Location', 'Origin', 'Pragma', 'Referer', 'Server', 'Set-Cookie', 'Transfer-Encoding',
+  'Upgrade', 'Vary', 'Via', 'X-Request-Id', 'X-Powered-By', 'X-Frame-Options',
+  'X-Content-Type-Options', 'Strict-Transport-Security', 'Access-Control-Allow-Origin', 'Trailer',
+  'Expect', 'If-None-Match', 'If-Modified-Since', 'Range', 'Content-Range', 'Retry-After',
+];
+const INTERNED: { bytes: Buffer; str: string }[][] = [];
+for (const n of [...COMMON_NAMES, ...COMMON_NAMES.map((x) => x.toLowerCase())]) {
+  (INTERNED[n.length] ??= []).push({ bytes: Buffer.from(n, 'latin1'), str: n });
+}
+
+function internedName(buf: Buffer, start: number, end: number): string | undefined {
+  const list = INTERNED[end - start];
+  if (list === undefined) return undefined;
+  for (let k = 0; k < list.length; k++) {
+    const b = list[k]!.bytes;
+    let i = 0;
+    while (i < b.length && buf[start + i] === b[i]) i++;
+    if (i === b.length) return list[k]!.str;
+  }
+  return undefined;
+}
+
 /**
  * An ordered list of fields, each four int32 offsets into `buf`:
  * name start, name end, value start, value end (value already trimmed of OWS).
@@ -40,7 +68,9 @@ export class HeaderList {
   /** The field name as it was on the wire (original case). */
   name(i: number): string {
     const o = this.offsets;
-    return this.buf.toString('latin1', o[i * 4]!, o[i * 4 + 1]!);
+    const s = o[i * 4]!;
+    const e = o[i * 4 + 1]!;
+    return internedName(this.buf, s, e) ?? this.buf.toString('latin1', s, e);
   }
 
   /** The field value as latin1 text (field values are octets; obs-text maps 1:1). */

@@ -1,0 +1,219 @@
+// A per-worker Recorder for one run: what the load engine writes on every completed request.
+//
+// For each request name (a small integer index) and for all requests together it keeps a corrected
+// latency histogram (from the scheduled send time), a service-time histogram, counters (attempts,
+// responses, errors, bytes in/out), status counts and error counts by numeric id; plus the same
+// histograms and counters for the current interval, closed (snapshotted + reset) once a second by
+// closeInterval() for live progress and the per-second series.
+//
+// record()/recordError() allocate nothing: typed-array increments and histogram records only.
+import { ERROR_ID_LIMIT } from '../core/errors.js';
+import { LatencyHistogram } from './histogram.js';
+import { encodeHistogram } from './encoded-histogram.js';
+import { Series, type SeriesPoint } from './series.js';
+import { SNAPSHOT_VERSION, sparseCounts, type Snapshot, type SlotSnapshot } from './snapshot.js';
+
+/** Status counts are indexed by status code; index 0 counts anything outside 100..599. */
+export const STATUS_LIMIT = 600;
+
+const F_REQUESTS = 0;
+const F_RESPONSES = 1;
+const F_ERRORS = 2;
+const F_BYTES_IN = 3;
+const F_BYTES_OUT = 4;
+const FIELDS = 5;
+
+/** Which encoded histograms each series point keeps (memory: ~1-4 KB per histogram per second). */
+export type SeriesHistograms = 'corrected' | 'both' | 'none';
+
+export interface RecorderOptions {
+  /** Request names by index; record(i, …) refers to requestNames[i]. */
+  requestNames: readonly string[];
+  /** Encoded histograms kept per series point. Default 'corrected'. */
+  seriesHistograms?: SeriesHistograms;
+  /** Wall-clock epoch ms of the run start. Default Date.now() at construction. */
+  startMs?: number;
+}
+
+/** Counters and histograms of one request name (or of all), cumulative and current-interval. */
+export class RecorderSlot {
+  readonly corrected = LatencyHistogram.create();
+  readonly service = LatencyHistogram.create();
+  readonly intervalCorrected = LatencyHistogram.create();
+  readonly intervalService = LatencyHistogram.create();
+  /** @internal [requests, responses, errors, bytesIn, bytesOut] */
+  readonly totals = new Float64Array(FIELDS);
+  /** @internal same fields, current interval */
+  readonly interval = new Float64Array(FIELDS);
+  readonly statusCounts = new Uint32Array(STATUS_LIMIT);
+  readonly errorCounts = new Uint32Array(ERROR_ID_LIMIT);
+
+  /** @internal histograms a corrected/service sample of this slot goes to (set by Recorder). */
+  correctedTargets: readonly LatencyHistogram[] = [];
+  /** @internal */
+  serviceTargets: readonly LatencyHistogram[] = [];
+
+  constructor(readonly name: string) {}
+
+  get requests(): number { return this.totals[F_REQUESTS] as number; }
+  get responses(): number { return this.totals[F_RESPONSES] as number; }
+  get errors(): number { return this.totals[F_ERRORS] as number; }
+  get bytesIn(): number { return this.totals[F_BYTES_IN] as number; }
+  get bytesOut(): number { return this.totals[F_BYTES_OUT] as number; }
+  get intervalRequests(): number { return this.interval[F_REQUESTS] as number; }
+  get intervalErrors(): number { return this.interval[F_ERRORS] as number; }
+
+  /** @internal */
+  resetInterval(): void {
+    this.intervalCorrected.reset();
+    this.intervalService.reset();
+    this.interval.fill(0);
+  }
+
+  /** @internal */
+  resetAll(): void {
+    this.resetInterval();
+    this.corrected.reset();
+    this.service.reset();
+    this.totals.fill(0);
+    this.statusCounts.fill(0);
+    this.errorCounts.fill(0);
+  }
+
+  /** @internal */
+  toSnapshot(): SlotSnapshot {
+    const t = this.totals;
+    return {
+      name: this.name,
+      requests: t[F_REQUESTS] as number,
+      responses: t[F_RESPONSES] as number,
+      errors: t[F_ERRORS] as number,
+      bytesIn: t[F_BYTES_IN] as number,
+      bytesOut: t[F_BYTES_OUT] as number,
+      corrected: encodeHistogram(this.corrected),
+      service: encodeHistogram(this.service),
+      statusCounts: sparseCounts(this.statusCounts),
+      errorCounts: sparseCounts(this.errorCounts),
+    };
+  }
+}
+
+/** The overall slot's name in snapshots and results. */
+export const OVERALL_NAME = '*';
+
+export class Recorder {
+  readonly requestNames: readonly string[];
+  readonly overall: RecorderSlot;
+  readonly slots: readonly RecorderSlot[];
+  readonly series = new Series();
+  readonly seriesHistograms: SeriesHistograms;
+  startMs: number;
+
+  constructor(options: RecorderOptions) {
+    if (options.requestNames.length === 0) throw new RangeError('a Recorder needs at least one request name');
+    this.requestNames = [...options.requestNames];
+    this.overall = new RecorderSlot(OVERALL_NAME);
+    this.slots = this.requestNames.map((n) => new RecorderSlot(n));
+    const o = this.overall;
+    for (const s of this.slots) {
+      s.correctedTargets = [s.corrected, s.intervalCorrected, o.corrected, o.intervalCorrected];
+      s.serviceTargets = [s.service, s.intervalService, o.service, o.intervalService];
+    }
+    this.seriesHistograms = options.seriesHistograms ?? 'corrected';
+    this.startMs = options.startMs ?? Date.now();
+  }
+
+  /**
+   * One completed response. `correctedUs` is measured from the scheduled send time, `serviceUs`
+   * from the actual send; both integer µs (clamped to 1 µs .. 1 h).
+   */
+  record(reqIndex: number, correctedUs: number, serviceUs: number, status: number, bytesIn: number, bytesOut = 0): void {
+    const s = this.slots[reqIndex];
+    if (s === undefined) throw new RangeError(`request index ${reqIndex} out of range`);
+    const o = this.overall;
+    LatencyHistogram.recordEach(s.correctedTargets, correctedUs);
+    LatencyHistogram.recordEach(s.serviceTargets, serviceUs);
+    const st = status >= 100 && status < STATUS_LIMIT ? status : 0;
+    s.statusCounts[st]++;
+    o.statusCounts[st]++;
+    bump(s.totals, bytesIn, bytesOut, F_RESPONSES);
+    bump(s.interval, bytesIn, bytesOut, F_RESPONSES);
+    bump(o.totals, bytesIn, bytesOut, F_RESPONSES);
+    bump(o.interval, bytesIn, bytesOut, F_RESPONSES);
+  }
+
+  /**
+   * One failed attempt, counted by numeric error id (core/errors.ts; unknown ids count as
+   * ERR_INTERNAL). With `correctedUs` the time until the failure also enters the corrected latency
+   * histograms, so timeouts show in the tail; the service-time histograms hold responses only.
+   */
+  recordError(reqIndex: number, errorId: number, correctedUs?: number): void {
+    const s = this.slots[reqIndex];
+    if (s === undefined) throw new RangeError(`request index ${reqIndex} out of range`);
+    const o = this.overall;
+    const id = errorId >= 1 && errorId < ERROR_ID_LIMIT ? errorId : 1;
+    s.errorCounts[id]++;
+    o.errorCounts[id]++;
+    bump(s.totals, 0, 0, F_ERRORS);
+    bump(s.interval, 0, 0, F_ERRORS);
+    bump(o.totals, 0, 0, F_ERRORS);
+    bump(o.interval, 0, 0, F_ERRORS);
+    if (correctedUs !== undefined) LatencyHistogram.recordEach(s.correctedTargets, correctedUs);
+  }
+
+  /**
+   * Close the current interval: append its point (overall counters, p50/p99 and, per
+   * seriesHistograms, encoded histograms) to the series, reset every interval histogram and
+   * counter, and return the point (plain data: post it from a worker for live progress).
+   * `t` is the interval index (whole seconds since start); `ms` its length.
+   */
+  closeInterval(t: number, ms = 1000): SeriesPoint {
+    const o = this.overall;
+    const iv = o.interval;
+    const point: SeriesPoint = {
+      t,
+      ms,
+      requests: iv[F_REQUESTS] as number,
+      responses: iv[F_RESPONSES] as number,
+      errors: iv[F_ERRORS] as number,
+      bytesIn: iv[F_BYTES_IN] as number,
+      bytesOut: iv[F_BYTES_OUT] as number,
+      p50Us: o.intervalCorrected.percentile(50),
+      p99Us: o.intervalCorrected.percentile(99),
+    };
+    if (this.seriesHistograms !== 'none') point.corrected = encodeHistogram(o.intervalCorrected);
+    if (this.seriesHistograms === 'both') point.service = encodeHistogram(o.intervalService);
+    this.series.push(point);
+    o.resetInterval();
+    for (const s of this.slots) s.resetInterval();
+    return point;
+  }
+
+  /** Forget everything recorded so far (e.g. after a warm-up phase); restart the clock. */
+  reset(startMs = Date.now()): void {
+    this.overall.resetAll();
+    for (const s of this.slots) s.resetAll();
+    this.series.clear();
+    this.startMs = startMs;
+  }
+
+  /** Plain-data picture of everything recorded (cumulative; the open interval is not in series). */
+  snapshot(endMs = Date.now()): Snapshot {
+    return {
+      version: SNAPSHOT_VERSION,
+      startMs: this.startMs,
+      endMs,
+      parts: 1,
+      overall: this.overall.toSnapshot(),
+      requests: this.slots.map((s) => s.toSnapshot()),
+      series: this.series.points.slice(),
+    };
+  }
+}
+
+function bump(f: Float64Array, bytesIn: number, bytesOut: number, kind: number): void {
+  f[F_REQUESTS]++;
+  f[kind]++;
+  f[F_BYTES_IN] += bytesIn;
+  f[F_BYTES_OUT] += bytesOut;
+}

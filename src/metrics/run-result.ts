@@ -1,0 +1,227 @@
+// RunResult: the contract every report writer reads (text, JSON, Markdown, HTML, JUnit, .hlog,
+// compare). Built from a (merged) Snapshot plus what only the engine knows (scenario, environment,
+// phases, thresholds, validity). Latencies are milliseconds with microsecond precision (1.234).
+import { errorCodeOfId } from '../core/errors.js';
+import { type EncodedHistogram, decodeHistogram } from './encoded-histogram.js';
+import type { LatencyHistogram } from './histogram.js';
+import { type IntervalHistogram, Series, type SeriesRow } from './series.js';
+import type { Snapshot, SlotSnapshot } from './snapshot.js';
+
+export const RUN_RESULT_SCHEMA_VERSION = 1;
+
+export interface RunEnvironment {
+  fastbenchVersion: string;
+  node: string;
+  cpuModel: string;
+  cores: number;
+  platform?: string;
+  arch?: string;
+}
+
+/** The headline latency numbers, ms. */
+export interface LatencySummaryMs {
+  min: number;
+  mean: number;
+  p50: number;
+  p75: number;
+  p90: number;
+  p99: number;
+  p99_9: number;
+  p99_99: number;
+  max: number;
+}
+
+export interface LatencyStatsMs extends LatencySummaryMs {
+  stdev: number;
+  /** Samples in the histogram. */
+  count: number;
+}
+
+export interface RequestStats {
+  name: string;
+  /** Completed attempts: responses + errors. */
+  requests: number;
+  responses: number;
+  errors: number;
+  /** errors / requests (0 when nothing completed). */
+  errorRate: number;
+  /** requests per second over the run's duration. */
+  rps: number;
+  bytesIn: number;
+  bytesOut: number;
+  /** Latency from the scheduled send time (coordinated-omission corrected). */
+  latencyMs: LatencyStatsMs;
+  /** Service time from the actual send (responses only). */
+  serviceMs: LatencyStatsMs;
+  /** Responses by status code ("200", …; "other" for codes outside 100..599). */
+  statusCounts: Record<string, number>;
+  /** Errors by code (ERR_TIMEOUT_HEADERS, …). */
+  errorsByCode: Record<string, number>;
+}
+
+export interface PhaseResult {
+  name: string;
+  /** ms from the run start. */
+  startOffsetMs: number;
+  durationMs: number;
+  kind?: string;
+  details?: Record<string, string | number | boolean>;
+}
+
+export interface ThresholdOutcome {
+  expression: string;
+  passed: boolean;
+  /** The measured value the expression compared (null when there was no data). */
+  actual: number | null;
+  window?: string;
+}
+
+export interface RunSummary {
+  requests: number;
+  errors: number;
+  rps: number;
+  latencyMs: LatencySummaryMs;
+}
+
+export interface HistogramPair {
+  corrected: EncodedHistogram;
+  service: EncodedHistogram;
+}
+
+export interface RunResult {
+  schemaVersion: typeof RUN_RESULT_SCHEMA_VERSION;
+  scenario: string;
+  environment: RunEnvironment;
+  /** ISO 8601 wall-clock times. */
+  startTime: string;
+  endTime: string;
+  durationMs: number;
+  /** Recorder snapshots merged into this result (workers × shards). */
+  parts: number;
+  phases: PhaseResult[];
+  summary: RunSummary;
+  overall: RequestStats;
+  requests: RequestStats[];
+  histograms: {
+    overall: HistogramPair;
+    requests: Record<string, HistogramPair>;
+    /** Per-interval encoded histograms (compare's noise test, .hlog). */
+    intervals: IntervalHistogram[];
+  };
+  series: SeriesRow[];
+  errorsByCode: Record<string, number>;
+  statusCounts: Record<string, number>;
+  thresholds: ThresholdOutcome[];
+  valid: boolean;
+  invalidReason?: string;
+  interrupted: boolean;
+}
+
+/** What the engine knows that the recorders do not. */
+export interface RunMeta {
+  scenario: string;
+  environment: RunEnvironment;
+  /** Epoch ms; default the snapshot's startMs. */
+  startTime?: number;
+  /** Epoch ms; default the snapshot's endMs. */
+  endTime?: number;
+  /** The measuring window rates are computed over; default endTime - startTime. */
+  durationMs?: number;
+  phases?: PhaseResult[];
+  thresholds?: ThresholdOutcome[];
+  /** Default true. */
+  valid?: boolean;
+  invalidReason?: string;
+  interrupted?: boolean;
+}
+
+/** µs → ms keeping µs precision (1234.4 µs → 1.234). */
+export function usToMs(us: number): number {
+  return Math.round(us) / 1000;
+}
+
+function latencyStats(h: LatencyHistogram): LatencyStatsMs {
+  return {
+    count: h.count,
+    min: usToMs(h.min),
+    mean: usToMs(h.mean),
+    stdev: usToMs(h.stdev),
+    p50: usToMs(h.percentile(50)),
+    p75: usToMs(h.percentile(75)),
+    p90: usToMs(h.percentile(90)),
+    p99: usToMs(h.percentile(99)),
+    p99_9: usToMs(h.percentile(99.9)),
+    p99_99: usToMs(h.percentile(99.99)),
+    max: usToMs(h.max),
+  };
+}
+
+function statusRecord(pairs: readonly (readonly [number, number])[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [status, count] of pairs) out[status === 0 ? 'other' : String(status)] = count;
+  return out;
+}
+
+function errorRecord(pairs: readonly (readonly [number, number])[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [id, count] of pairs) {
+    const code = errorCodeOfId(id);
+    out[code] = (out[code] ?? 0) + count;
+  }
+  return out;
+}
+
+function requestStats(slot: SlotSnapshot, seconds: number): RequestStats {
+  return {
+    name: slot.name,
+    requests: slot.requests,
+    responses: slot.responses,
+    errors: slot.errors,
+    errorRate: slot.requests > 0 ? slot.errors / slot.requests : 0,
+    rps: seconds > 0 ? Math.round((slot.requests / seconds) * 100) / 100 : 0,
+    bytesIn: slot.bytesIn,
+    bytesOut: slot.bytesOut,
+    latencyMs: latencyStats(decodeHistogram(slot.corrected)),
+    serviceMs: latencyStats(decodeHistogram(slot.service)),
+    statusCounts: statusRecord(slot.statusCounts),
+    errorsByCode: errorRecord(slot.errorCounts),
+  };
+}
+
+/** Compute the report contract from a (merged) snapshot. */
+export function buildRunResult(snapshot: Snapshot, meta: RunMeta): RunResult {
+  const startTime = meta.startTime ?? snapshot.startMs;
+  const endTime = meta.endTime ?? snapshot.endMs;
+  const durationMs = meta.durationMs ?? Math.max(0, endTime - startTime);
+  const seconds = durationMs / 1000;
+  const overall = requestStats(snapshot.overall, seconds);
+  const { count: _count, stdev: _stdev, ...headline } = overall.latencyMs;
+  const requestHistograms: Record<string, HistogramPair> = {};
+  for (const r of snapshot.requests) requestHistograms[r.name] = { corrected: r.corrected, service: r.service };
+  const result: RunResult = {
+    schemaVersion: RUN_RESULT_SCHEMA_VERSION,
+    scenario: meta.scenario,
+    environment: meta.environment,
+    startTime: new Date(startTime).toISOString(),
+    endTime: new Date(endTime).toISOString(),
+    durationMs,
+    parts: snapshot.parts,
+    phases: meta.phases ?? [],
+    summary: { requests: overall.requests, errors: overall.errors, rps: overall.rps, latencyMs: headline },
+    overall,
+    requests: snapshot.requests.map((r) => requestStats(r, seconds)),
+    histograms: {
+      overall: { corrected: snapshot.overall.corrected, service: snapshot.overall.service },
+      requests: requestHistograms,
+      intervals: Series.intervalHistograms(snapshot.series),
+    },
+    series: Series.rows(snapshot.series),
+    errorsByCode: overall.errorsByCode,
+    statusCounts: overall.statusCounts,
+    thresholds: meta.thresholds ?? [],
+    valid: meta.valid ?? true,
+    interrupted: meta.interrupted ?? false,
+  };
+  if (meta.invalidReason !== undefined) result.invalidReason = meta.invalidReason;
+  return result;
+}

@@ -1,0 +1,43 @@
+// The synthetic site's routes: /site, /site/*, and /robots.txt. Answers for any Host header:
+// absolute links are built from the Host the request carried (`localhost` when there is none).
+import type { Router } from '../router.js';
+import type { Handler } from '../types.js';
+import { HTML_HEADERS, TEXT_HEADERS, hostOf } from './reply.js';
+import { SITE_NOT_FOUND_HTML, renderSitePage } from './site-html.js';
+import { DEFAULT_HOST, SITE_DEFAULT_PAGES, SITE_DEFAULT_SEED, type SiteOptions, siteResolve } from './site-model.js';
+
+export interface SiteRouteOptions extends SiteOptions {
+  pages?: number;
+  seed?: number;
+}
+
+const CT = HTML_HEADERS[0]!;
+const HTML = HTML_HEADERS[1]!;
+
+/** The handler for every /site path and /robots.txt. */
+export function siteHandler(options: SiteRouteOptions = {}): Handler {
+  const pages = options.pages ?? SITE_DEFAULT_PAGES;
+  const seed = options.seed ?? SITE_DEFAULT_SEED;
+  return (req, res) => {
+    const answer = siteResolve(seed, pages, req.path, hostOf(req) ?? DEFAULT_HOST, options);
+    switch (answer.status) {
+      case 200:
+        if (answer.kind === 'robots') res.send(200, answer.text, TEXT_HEADERS);
+        else res.send(200, renderSitePage(answer.page), HTML_HEADERS);
+        return;
+      case 301:
+      case 302:
+        res.send(answer.status, `<a href="${answer.location}">Moved</a>\n`, ['Location', answer.location, CT, HTML]);
+        return;
+      default:
+        res.send(404, SITE_NOT_FOUND_HTML, HTML_HEADERS);
+    }
+  };
+}
+
+export function registerSite(router: Router, options: SiteRouteOptions = {}): void {
+  const h = siteHandler(options);
+  router.get('/site', h);
+  router.get('/site/*', h);
+  router.get('/robots.txt', h);
+}

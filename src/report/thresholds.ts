@@ -1,0 +1,121 @@
+// Evaluates a scenario's thresholds against a RunResult: overall or per request, over the whole
+// run, over every window of a given length, or over the last stretch of the run.
+import { decodeHistogram, mergeEncodedHistograms } from '../metrics/encoded-histogram.js';
+import type { LatencyHistogram } from '../metrics/histogram.js';
+import type { RequestStats, RunResult, ThresholdOutcome } from '../metrics/run-result.js';
+import type { IntervalHistogram, SeriesRow } from '../metrics/series.js';
+import type { Threshold } from '../scenario/scenario.js';
+
+function compare(actual: number, op: Threshold['op'], limit: number): boolean {
+  switch (op) {
+    case '<':
+      return actual < limit;
+    case '<=':
+      return actual <= limit;
+    case '>':
+      return actual > limit;
+    case '>=':
+      return actual >= limit;
+  }
+}
+
+/** A latency metric read from a histogram, in ms. */
+function latencyOf(t: Threshold, h: LatencyHistogram): number | null {
+  if (h.count === 0) return null;
+  const us = (() => {
+    switch (t.metric) {
+      case 'min':
+        return h.min;
+      case 'max':
+        return h.max;
+      case 'mean':
+        return h.mean;
+      case 'stddev':
+        return h.stdev;
+      default:
+        return h.percentile(t.percentile ?? 50);
+    }
+  })();
+  return Math.round(us) / 1000;
+}
+
+function wholeRun(t: Threshold, stats: RequestStats, result: RunResult): number | null {
+  if (t.kind === 'errors') return stats.requests === 0 ? null : stats.errorRate;
+  if (t.kind === 'rps') return stats.rps;
+  const pair = t.request === undefined ? result.histograms.overall : result.histograms.requests[t.request];
+  if (pair === undefined) return null;
+  return latencyOf(t, decodeHistogram(pair.corrected));
+}
+
+interface Window {
+  rows: SeriesRow[];
+  hists: IntervalHistogram[];
+  seconds: number;
+}
+
+function windowsOf(t: Threshold, result: RunResult): Window[] {
+  const w = t.window!;
+  const span = Math.max(1, Math.round(w.ms / 1000));
+  const rows = result.series;
+  const byT = new Map(result.histograms.intervals.map((h) => [h.t, h]));
+  const pick = (from: number, to: number): Window => {
+    const rs = rows.filter((r) => r.t >= from && r.t < to);
+    const hs = rs.map((r) => byT.get(r.t)).filter((h): h is IntervalHistogram => h !== undefined);
+    return { rows: rs, hists: hs, seconds: rs.length };
+  };
+  if (rows.length === 0) return [];
+  const first = rows[0]!.t;
+  const last = rows[rows.length - 1]!.t;
+  if (w.kind === 'last') return [pick(last + 1 - span, last + 1)];
+  const out: Window[] = [];
+  for (let s = first; s <= last; s += span) {
+    const win = pick(s, s + span);
+    // a trailing partial window counts only when it is at least half the length
+    if (win.seconds * 2 >= span || out.length === 0) out.push(win);
+  }
+  return out;
+}
+
+function windowValue(t: Threshold, win: Window): number | null {
+  const requests = win.rows.reduce((a, r) => a + r.requests, 0);
+  if (t.kind === 'errors') return requests === 0 ? null : win.rows.reduce((a, r) => a + r.errors, 0) / requests;
+  if (t.kind === 'rps') return win.seconds === 0 ? null : requests / win.seconds;
+  return latencyOf(t, mergeEncodedHistograms(win.hists.map((h) => h.corrected)));
+}
+
+/** A threshold is a gate: worst window decides; "no data" fails (never a silent pass). */
+export function evaluateThreshold(t: Threshold, result: RunResult): ThresholdOutcome {
+  const stats = t.request === undefined ? result.overall : result.requests.find((r) => r.name === t.request);
+  if (stats === undefined) return { expression: t.text, passed: false, actual: null };
+  if (t.window === undefined) {
+    const actual = wholeRun(t, stats, result);
+    return { expression: t.text, passed: actual !== null && compare(actual, t.op, t.value), actual };
+  }
+  const wins = windowsOf(t, result);
+  let worst: number | null = null;
+  let passed = wins.length > 0;
+  for (const win of wins) {
+    const v = windowValue(t, win);
+    if (v === null) continue;
+    const ok = compare(v, t.op, t.value);
+    if (!ok) passed = false;
+    // keep the value furthest on the wrong side of the limit
+    const worse = t.op === '<' || t.op === '<=' ? v > (worst ?? -Infinity) : v < (worst ?? Infinity);
+    if (worst === null || worse) worst = v;
+  }
+  if (worst === null) passed = false;
+  const label = t.window.kind === 'last' ? `last ${t.window.ms / 1000}s` : `each ${t.window.ms / 1000}s window`;
+  return { expression: t.text, passed, actual: worst, window: label };
+}
+
+export function evaluateThresholds(thresholds: readonly Threshold[], result: RunResult): ThresholdOutcome[] {
+  return thresholds.map((t) => evaluateThreshold(t, result));
+}
+
+/** Thresholds on a request's own windows would need per-request series, which runs do not keep. */
+export function unsupportedThreshold(t: Threshold): string | undefined {
+  if (t.window !== undefined && t.request !== undefined) {
+    return 'windowed thresholds apply to overall figures only (runs keep a per-second series of the whole run, not of each request)';
+  }
+  return undefined;
+}

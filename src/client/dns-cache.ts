@@ -28,6 +28,7 @@ interface Entry {
 }
 
 type LookupCallback = (err: NodeJS.ErrnoException | null, address: string, family: number) => void;
+type LookupAllCallback = (err: NodeJS.ErrnoException | null, addresses: { address: string; family: number }[]) => void;
 
 const defaultResolver: NonNullable<DnsCacheOptions['resolver']> = (host, cb) => dns.lookup(host, { all: true }, cb);
 
@@ -53,9 +54,16 @@ export class DnsCache {
     if (!(this.maxConcurrent >= 1)) throw new FastbenchError('ERR_CONFIG', 'dns maxConcurrent must be >= 1');
   }
 
-  /** net.connect-compatible lookup: (hostname, options, callback(err, address, family)). */
-  readonly lookup = (hostname: string, _options: unknown, callback: LookupCallback): void => {
-    this.resolve(hostname, callback as (err: FastbenchError | null, address: string, family: number) => void);
+  /**
+   * net.connect-compatible lookup: (hostname, options, callback). With `options.all` (what
+   * net does when autoSelectFamily is on) the callback takes [{ address, family }].
+   */
+  readonly lookup = (hostname: string, options: { all?: boolean } | undefined, callback: LookupCallback): void => {
+    if (options?.all === true) {
+      this.resolve(hostname, (err, address, family) => (callback as unknown as LookupAllCallback)(err, err ? [] : [{ address, family }]));
+    } else {
+      this.resolve(hostname, callback as (err: FastbenchError | null, address: string, family: number) => void);
+    }
   };
 
   /** Resolves a host name to one address (rotating over the host's addresses). */

@@ -1,0 +1,203 @@
+// HostClient: a pool of keep-alive connections to one origin (scheme, host, port), one exchange
+// per connection at a time. The shape follows fasthttp's HostClient.AcquireConn:
+//
+//   acquire(exchange)
+//     1. an idle connection?            → the most recently used one (LIFO: warm, least likely
+//                                          to have been closed by the server) → send
+//     2. fewer than maxConns?           → dial a connection for this exchange (sent once open);
+//                                          during a dial backoff: wait for the next attempt
+//     3. all maxConns busy:
+//          maxConnWaitTimeout == 0      → ERR_NO_FREE_CONNS at once
+//          wait queue full              → ERR_NO_FREE_CONNS at once
+//          else                         → wait (FIFO) for a released connection
+//
+// Which limit ends which phase, and the error it gives (the sweep checks them all; `deadline`
+// is the one from doTimeout/doDeadline/dispatch, covering the whole exchange):
+//
+//   | phase                  | ended by                                   | error                                |
+//   |------------------------|--------------------------------------------|--------------------------------------|
+//   | waiting for a conn     | maxConnWaitTimeout, deadline               | ERR_TIMEOUT_CONN_WAIT                |
+//   | waiting out a backoff  | deadline (or the next dial failing too)    | ERR_TIMEOUT_CONN_WAIT (or dial error)|
+//   | DNS + TCP connect      | connectTimeout, deadline                   | ERR_TIMEOUT_DNS / ERR_TIMEOUT_CONNECT |
+//   | TLS handshake          | tlsHandshakeTimeout, deadline              | ERR_TIMEOUT_TLS                      |
+//   | writing the request    | writeTimeout (from the write), deadline    | ERR_TIMEOUT_WRITE                    |
+//   | waiting for the head   | readTimeout (from written), deadline       | ERR_TIMEOUT_HEADERS                  |
+//   | reading the body       | readTimeout (same clock), deadline         | ERR_TIMEOUT_BODY                     |
+//
+// A deadline that passes during a dial frees the exchange but not the dial: the connection
+// still opens and serves whoever waits next. connectTimeout / tlsHandshakeTimeout abort the dial.
+// After a write or read timeout the connection is closed: its late response could not be told
+// apart from the next exchange's (PipelineClient instead reads and drops it).
+//
+// Idle connections are closed by the sweep after maxIdleConnDuration; connections older than
+// maxConnDuration are closed when their exchange ends. A dial failure starts a per-host backoff
+// (exponential, jittered, capped: dialBackoffBase..dialBackoffMax); while it lasts exchanges
+// wait instead of dialing, and when no connection is left at all the waiting ones fail with the
+// dial error. A dead reused connection (closed or reset before any byte of the response) is
+// retried once for idempotent requests — see retryIf.
+import { nowMs } from '../core/clock.js';
+import { FastbenchError } from '../core/errors.js';
+import { type OriginOptions, type RetryIf, countOpt, durationOpt } from './client-options.js';
+import { ConnPool } from './conn-pool.js';
+import { ConnState, type Connection } from './connection.js';
+import type { Request } from './request.js';
+import type { Response } from './response.js';
+
+export interface HostClientOptions extends OriginOptions {
+  /** How long an exchange may wait for a free connection when maxConns are busy. 0 (default): fail at once with ERR_NO_FREE_CONNS. */
+  maxConnWaitTimeout?: number;
+  /** Most exchanges waiting for a connection (beyond: ERR_NO_FREE_CONNS). Default Infinity. */
+  maxConnWaitQueue?: number;
+  /** Whether to try a failed exchange again on another connection. Default: retryStaleConn. */
+  retryIf?: RetryIf;
+}
+
+/**
+ * The default retry rule: once, for an idempotent request whose reused connection turned out
+ * dead before any byte of the response arrived (the server had closed it while it sat idle).
+ */
+export const retryStaleConn: RetryIf = (req: Request, res: Response, err: FastbenchError, retries: number): boolean =>
+  retries === 0 &&
+  req.idempotent &&
+  res.reusedConnection &&
+  res._firstByteAt === 0 &&
+  (err.code === 'ERR_CONN_CLOSED_EARLY' || err.code === 'ERR_CONN_RESET');
+
+export class HostClient extends ConnPool {
+  protected readonly ringSize = 1;
+  protected readonly batchWrites = false;
+  readonly maxConnWaitTimeout: number;
+  readonly maxConnWaitQueue: number;
+  private readonly retryIf: RetryIf;
+  /** Open connections with nothing in flight, least recently used first (pop() takes the newest). */
+  private readonly idleConns: Connection[] = [];
+
+  constructor(options: HostClientOptions) {
+    super(options);
+    const o = options as Record<string, unknown>;
+    this.maxConnWaitTimeout = durationOpt(o, 'maxConnWaitTimeout', 0);
+    this.maxConnWaitQueue = countOpt(o, 'maxConnWaitQueue', Infinity, 1, true);
+    if (options.retryIf !== undefined && typeof options.retryIf !== 'function') {
+      throw new FastbenchError('ERR_CONFIG', 'option retryIf must be a function (req, res, err, retries) => boolean');
+    }
+    this.retryIf = options.retryIf ?? retryStaleConn;
+  }
+
+  /** Connections open and idle. */
+  get idleConnCount(): number {
+    return this.idleConns.length;
+  }
+
+  // ---------------------------------------------------------------- acquiring a connection
+
+  protected acquire(res: Response, now: number): void {
+    // 1. The most recently used idle connection.
+    const conn = this.idleConns.pop();
+    if (conn !== undefined) {
+      conn.idle = false;
+      conn.send(res, now);
+      return;
+    }
+    // 2. Room for another connection: dial one for this exchange (or wait out a backoff).
+    if (this.conns.length < this.origin.maxConns) {
+      if (this.canDial(now)) this.dial(res, now);
+      else this.enqueue(res, Infinity);
+      return;
+    }
+    // 3. All busy: wait in line, if allowed.
+    if (this.maxConnWaitTimeout === 0 || this.waiters.length >= this.maxConnWaitQueue) {
+      this.failSoon(res, new FastbenchError('ERR_NO_FREE_CONNS', `all ${this.origin.maxConns} connections to ${this.origin.where} are busy` + (this.maxConnWaitTimeout === 0 ? ' (maxConnWaitTimeout is 0)' : ' and the wait queue is full')));
+      return;
+    }
+    this.enqueue(res, now + this.maxConnWaitTimeout);
+  }
+
+  /** Hands waiting exchanges to idle connections, then to new dials while allowed. */
+  protected pump(now: number): void {
+    while (this.waiters.length > 0) {
+      const conn = this.idleConns.pop();
+      if (conn !== undefined) {
+        conn.idle = false;
+        conn.send(this.waiters.shift()!, now);
+      } else if (this.canDial(now)) {
+        this.dial(this.waiters.shift()!, now);
+      } else {
+        return;
+      }
+    }
+  }
+
+  /** A connection finished its exchange: next waiter, idle stack, or closed. */
+  private release(conn: Connection, now: number): void {
+    const maxAge = this.origin.maxConnDuration;
+    // An answer that came before the request was fully written leaves the connection unusable.
+    if (!conn.usable || conn.count !== 0 || conn.socket.writableLength > 0 || (maxAge > 0 && now - conn.createdAt >= maxAge)) {
+      conn.close();
+      return;
+    }
+    conn.writePending = false;
+    const next = this.waiters.shift();
+    if (next !== undefined) {
+      conn.send(next, now);
+      return;
+    }
+    conn.lastUsedAt = now;
+    conn.idle = true;
+    this.idleConns.push(conn);
+  }
+
+  // ---------------------------------------------------------------- connection events
+
+  exchangeDone(conn: Connection, res: Response, err: FastbenchError | null): void {
+    if (err === null) {
+      const end = res._endAt;
+      this.release(conn, end); // first, so the callback can reuse this connection at once
+      this.finish(res, null, end);
+      return;
+    }
+    const now = nowMs();
+    if (!this.closed && now < res._deadline && this.retryIf(res._req!, res, err, res._retries)) {
+      res._retries++;
+      res._clearMarks();
+      res.reset();
+      this.acquire(res, now);
+      return;
+    }
+    this.finish(res, err, now);
+  }
+
+  exchangeExpired(conn: Connection, res: Response, err: FastbenchError): void {
+    conn.detach(res);
+    // Dialing: the dial goes on for the next waiter. Open: the late response must not reach
+    // the next exchange, so the connection goes.
+    if (conn.state === ConnState.Open) conn.close();
+    this.finish(res, err, nowMs());
+  }
+
+  protected onOpened(conn: Connection, now: number): void {
+    // The exchange it was dialed for has gone (timed out): serve a waiter or go idle.
+    if (conn.count === 0) this.release(conn, now);
+  }
+
+  protected onClosed(conn: Connection): void {
+    if (!conn.idle) return;
+    conn.idle = false;
+    const i = this.idleConns.indexOf(conn);
+    if (i >= 0) this.idleConns.splice(i, 1);
+  }
+
+  protected sweepIdle(now: number): void {
+    const max = this.origin.maxIdleConnDuration;
+    const idle = this.idleConns;
+    if (max === 0 || idle.length === 0) return;
+    // Oldest at the bottom: close from there while stale.
+    let stale = 0;
+    while (stale < idle.length && now - idle[stale]!.lastUsedAt >= max) stale++;
+    if (stale === 0) return;
+    const gone = idle.splice(0, stale);
+    for (const c of gone) {
+      c.idle = false;
+      c.close();
+    }
+  }
+}

@@ -1,0 +1,9 @@
+// The pooled HTTP/1.1 client.
+export { Request, type RequestInit } from './request.js';
+export { Response, type InterimResponse } from './response.js';
+export { Timing } from './timing.js';
+export { HostClient, retryStaleConn, type HostClientOptions } from './host-client.js';
+export { PipelineClient, type PipelineClientOptions } from './pipeline-client.js';
+export { type Doer, type ResponseCallback } from './doer.js';
+export { type OriginOptions, type RetryIf } from './client-options.js';
+export { Phase, PHASE_NAMES, toClientError } from './client-errors.js';

@@ -1,0 +1,178 @@
+// PipelineClient: up to maxPendingRequests exchanges in flight on each of maxConns connections
+// to one origin, responses matched in order (fasthttp's PipelineClient, undici's pipelining).
+//
+// Choosing a connection for an exchange:
+//   - the connection that just completed one (it has a free slot and its writes are batched with
+//     the other answers of the same read), when it may take this request;
+//   - else the open connection with the fewest in flight that may take it;
+//   - a new dial when every open connection already has something in flight and maxConns allows;
+//   - else wait in a FIFO of at most maxQueuedRequests (beyond: ERR_PIPELINE_OVERFLOW at once).
+//
+// A connection may take a request (undici's busy() rules) when it is open and not closing, has a
+// free slot, and — unless pipelineNonIdempotent is set — neither the request nor the one last
+// sent on it is non-idempotent while something is in flight: a POST is never queued behind
+// others, nothing is queued behind a POST, because a broken connection would leave it unknown
+// whether the POST took effect.
+//
+// A timed-out exchange gives up its slot at once (the caller gets its timeout error); its late
+// response is still read and dropped, and the connection goes on. Should that response not come
+// within lateResponseTimeout, the connection is closed. A broken connection fails exactly the
+// exchanges in flight on it, each with its own typed error. Nothing is retried.
+import { nowMs } from '../core/clock.js';
+import { FastbenchError } from '../core/errors.js';
+import { type OriginOptions, countOpt, durationOpt } from './client-options.js';
+import { ConnPool } from './conn-pool.js';
+import { ConnState, type Connection } from './connection.js';
+import type { Request } from './request.js';
+import type { Response } from './response.js';
+
+export interface PipelineClientOptions extends OriginOptions {
+  /** Exchanges in flight per connection. Default 16. */
+  maxPendingRequests?: number;
+  /** Exchanges waiting for a slot (beyond: ERR_PIPELINE_OVERFLOW). Default 4096. */
+  maxQueuedRequests?: number;
+  /** Also pipeline non-idempotent requests (POST, PATCH) behind others. Default false. */
+  pipelineNonIdempotent?: boolean;
+  /** How long a late response to a timed-out exchange may take before the connection is closed. Default 5000. */
+  lateResponseTimeout?: number;
+}
+
+export class PipelineClient extends ConnPool {
+  protected readonly ringSize: number;
+  protected readonly batchWrites = true;
+  readonly maxPendingRequests: number;
+  readonly maxQueuedRequests: number;
+  readonly pipelineNonIdempotent: boolean;
+  readonly lateResponseTimeout: number;
+  /** The connection that last completed an exchange (first choice for the next one). */
+  private hint: Connection | null = null;
+
+  /** maxConns defaults to 1 here (fasthttp's PipelineClient). */
+  constructor(options: PipelineClientOptions) {
+    super(options.maxConns === undefined ? { ...options, maxConns: 1 } : options);
+    const o = options as Record<string, unknown>;
+    this.maxPendingRequests = countOpt(o, 'maxPendingRequests', 16);
+    this.ringSize = this.maxPendingRequests;
+    this.maxQueuedRequests = countOpt(o, 'maxQueuedRequests', 4096, 0, true);
+    this.pipelineNonIdempotent = options.pipelineNonIdempotent === true;
+    this.lateResponseTimeout = durationOpt(o, 'lateResponseTimeout', 5000);
+    if (this.lateResponseTimeout === 0) this.lateResponseTimeout = Infinity;
+  }
+
+  /** May `conn` take `req` now? (the busy() rules above) */
+  private accepts(conn: Connection, req: Request): boolean {
+    if (!conn.usable) return false;
+    const n = conn.count;
+    if (n === 0) return true;
+    if (n >= this.maxPendingRequests) return false;
+    return this.pipelineNonIdempotent || (req.idempotent && !conn.lastNonIdempotent);
+  }
+
+  /** The open connection with the fewest in flight that accepts req, or null. */
+  private pick(req: Request): Connection | null {
+    const conns = this.conns;
+    let best: Connection | null = null;
+    for (let i = 0; i < conns.length; i++) {
+      const c = conns[i]!;
+      if (!this.accepts(c, req)) continue;
+      if (c.count === 0) return c;
+      if (best === null || c.count < best.count) best = c;
+    }
+    return best;
+  }
+
+  protected acquire(res: Response, now: number): void {
+    const req = res._req!;
+    const hint = this.hint;
+    // Steady state: the connection that just freed a slot (all maxConns are already open).
+    if (hint !== null && this.accepts(hint, req) && (hint.count === 0 || this.conns.length >= this.origin.maxConns)) {
+      hint.send(res, now);
+      return;
+    }
+    const conn = this.pick(req);
+    if ((conn === null || conn.count > 0) && this.canDial(now)) {
+      this.dial(res, now);
+      return;
+    }
+    if (conn !== null) {
+      conn.send(res, now);
+      return;
+    }
+    if (this.waiters.length >= this.maxQueuedRequests) {
+      this.failSoon(res, new FastbenchError('ERR_PIPELINE_OVERFLOW', `${this.waiters.length} requests already wait for a pipeline slot to ${this.origin.where}`));
+      return;
+    }
+    this.enqueue(res, Infinity);
+  }
+
+  protected pump(now: number): void {
+    for (;;) {
+      const res = this.waiters.peek();
+      if (res === undefined) return;
+      const conn = this.pick(res._req!);
+      if ((conn === null || conn.count > 0) && this.canDial(now)) {
+        this.waiters.shift();
+        this.dial(res, now);
+        continue;
+      }
+      if (conn === null) return; // FIFO: the oldest waits, and so does everyone behind it
+      this.waiters.shift();
+      conn.send(res, now);
+    }
+  }
+
+  exchangeDone(conn: Connection, res: Response, err: FastbenchError | null): void {
+    if (err !== null) {
+      this.finish(res, err, nowMs());
+      return;
+    }
+    const end = res._endAt;
+    if (conn.state === ConnState.Open) {
+      if (conn.closing) {
+        // The server announced the end: close once the last answer it owes is in.
+        if (conn.count === 0) conn.close();
+      } else {
+        this.hint = conn;
+        if (this.waiters.length > 0) this.serveWaiters(conn, end);
+      }
+    }
+    this.finish(res, null, end);
+  }
+
+  /** Gives the head of the queue to a connection that just freed a slot. */
+  private serveWaiters(conn: Connection, now: number): void {
+    for (;;) {
+      const next = this.waiters.peek();
+      if (next === undefined || !this.accepts(conn, next._req!)) return;
+      this.waiters.shift();
+      conn.send(next, now);
+    }
+  }
+
+  exchangeExpired(conn: Connection, res: Response, err: FastbenchError): void {
+    const now = nowMs();
+    if (conn.state === ConnState.Open) conn.abandon(res, this.lateResponseTimeout, now);
+    else conn.detach(res);
+    this.finish(res, err, now);
+  }
+
+  protected onOpened(_conn: Connection, now: number): void {
+    this.pump(now);
+  }
+
+  protected onClosed(conn: Connection): void {
+    if (this.hint === conn) this.hint = null;
+  }
+
+  protected sweepIdle(now: number): void {
+    const o = this.origin;
+    const maxIdle = o.maxIdleConnDuration;
+    const maxAge = o.maxConnDuration;
+    for (let i = this.conns.length - 1; i >= 0; i--) {
+      const c = this.conns[i];
+      if (c === undefined || c.state !== ConnState.Open) continue;
+      if (maxAge > 0 && now - c.createdAt >= maxAge) c.closing = true;
+      if (c.count === 0 && (c.closing || (maxIdle > 0 && now - c.lastUsedAt >= maxIdle))) c.close();
+    }
+  }
+}

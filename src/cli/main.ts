@@ -2,6 +2,8 @@
 import { Command, CommanderError } from 'commander';
 import { createRequire } from 'node:module';
 import { FastbenchError, EXIT_INTERNAL, EXIT_USAGE } from '../core/errors.js';
+import { registerRequestCommand } from './request-command.js';
+import { registerValidateCommand } from './validate-command.js';
 
 const require = createRequire(import.meta.url);
 const pkg = require('../../package.json') as { version: string; description: string };
@@ -18,6 +20,8 @@ export function buildProgram(): Command {
       writeOut: (s) => process.stdout.write(s),
       writeErr: (s) => process.stderr.write(s),
     });
+  registerRequestCommand(program);
+  registerValidateCommand(program);
   return program;
 }
 

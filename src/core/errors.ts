@@ -122,6 +122,9 @@ const ROWS: readonly Row[] = [
   ['ERR_SERVER_READ_TIMEOUT', 'timeout', 1, 'request not received within the server readTimeout', 'The client sent its request too slowly (slowloris defence); raise --read-timeout.'],
   ['ERR_SERVER_WRITE_TIMEOUT', 'timeout', 1, 'response not taken by the client within the server writeTimeout', 'The client stopped reading; raise the write timeout.'],
   ['ERR_SERVER_HANDLER', 'internal', 70, 'a request handler threw; answered 500', 'A bug in a route handler: see the logged stack.'],
+  // scenario (appended)
+  ['ERR_SCENARIO_DATA', 'usage', 2, 'data file referenced by the scenario is malformed', 'Fix the CSV at the position shown; the first row names the columns.'],
+  ['ERR_CAPTURE_FAILED', 'pool', 1, 'a flow step could not capture a value from the response', 'Check the capture\'s JSON path, header or regex against a real response.'],
 ];
 
 export const ERROR_SPECS: readonly ErrorSpec[] = ROWS.map(([code, category, exit, message, hint], i) =>

@@ -1,0 +1,154 @@
+// `fastbench request <url>`: one request through the pooled client, printed for a person or as
+// one JSON object for a script — how users debug a scenario step.
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { Client } from '../client/client.js';
+import { Request } from '../client/request.js';
+import { Response } from '../client/response.js';
+import { EXIT_GATE_FAILED, FastbenchError } from '../core/errors.js';
+import { parseDuration } from '../scenario/duration.js';
+
+interface RequestFlags {
+  method?: string;
+  header: string[];
+  data?: string;
+  timeout: string;
+  insecure?: boolean;
+  json?: boolean;
+  location?: boolean;
+  maxRedirects: string;
+  resolve: string[];
+}
+
+const collect = (v: string, acc: string[]): string[] => [...acc, v];
+
+function parseHeader(h: string): [string, string] {
+  const i = h.indexOf(':');
+  if (i <= 0) throw new FastbenchError('ERR_USAGE_BAD_OPTION', `invalid header ${JSON.stringify(h)}: expected 'name: value'`);
+  return [h.slice(0, i).trim(), h.slice(i + 1).trim()];
+}
+
+function readBody(data: string | undefined): Buffer | undefined {
+  if (data === undefined) return undefined;
+  if (!data.startsWith('@')) return Buffer.from(data, 'utf8');
+  try {
+    return readFileSync(data.slice(1));
+  } catch (e) {
+    throw new FastbenchError('ERR_USAGE_FILE', `cannot read ${data.slice(1)}: ${(e as Error).message}`);
+  }
+}
+
+/** Valid UTF-8 (strict): decodes and re-encodes to the same bytes. */
+function utf8OrUndefined(b: Buffer): string | undefined {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(b);
+  } catch {
+    return undefined;
+  }
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}
+
+export function responseJson(res: Response, err: FastbenchError | null, redirects?: string[]): Record<string, unknown> {
+  const t = res.timing;
+  const out: Record<string, unknown> = {};
+  if (res.status !== 0) {
+    out.status = res.status;
+    out.reason = res.reason;
+    out.httpVersion = res.httpVersion;
+    out.headers = res.headers.toArray();
+    const text = utf8OrUndefined(res.body);
+    if (text !== undefined) out.body = text;
+    else out.bodyBase64 = res.body.toString('base64');
+    out.trailers = res.trailers.toArray();
+    out.interim = res.interim.map((i) => ({ status: i.status, reason: i.reason, headers: i.headers }));
+  }
+  out.timings = {
+    connWait: round(t.connWait),
+    dns: round(t.dns),
+    connect: round(t.connect),
+    tls: round(t.tls),
+    write: round(t.write),
+    firstByte: round(t.firstByte),
+    body: round(t.body),
+    total: round(t.total),
+    reusedConnection: t.reused,
+  };
+  if (redirects !== undefined && redirects.length > 1) out.redirects = redirects;
+  if (err !== null) out.error = { code: err.code, message: err.message, ...(err.phase ? { phase: err.phase } : {}) };
+  return out;
+}
+
+function printHuman(res: Response, err: FastbenchError | null): void {
+  for (const i of res.interim) {
+    process.stdout.write(`HTTP/1.1 ${i.status} ${i.reason}\n`);
+    for (const [n, v] of i.headers) process.stdout.write(`${n}: ${v}\n`);
+    process.stdout.write('\n');
+  }
+  if (res.status !== 0) {
+    process.stdout.write(`HTTP/${res.httpVersion} ${res.status} ${res.reason}\n`);
+    for (const [n, v] of res.headers.toArray()) process.stdout.write(`${n}: ${v}\n`);
+    process.stdout.write('\n');
+    process.stdout.write(res.body);
+    if (res.body.length > 0 && res.body[res.body.length - 1] !== 0x0a) process.stdout.write('\n');
+    for (const [n, v] of res.trailers.toArray()) process.stdout.write(`${n}: ${v}\n`);
+  }
+  const t = res.timing;
+  process.stderr.write(
+    `timing: wait ${t.connWait.toFixed(2)}ms, dns ${t.dns.toFixed(2)}ms, connect ${t.connect.toFixed(2)}ms, tls ${t.tls.toFixed(2)}ms, ` +
+      `ttfb ${t.firstByte.toFixed(2)}ms, body ${t.body.toFixed(2)}ms, total ${t.total.toFixed(2)}ms\n`,
+  );
+  if (err !== null) process.stderr.write(err.format() + (err.phase ? ` (phase: ${err.phase})` : '') + '\n');
+}
+
+export async function runRequest(url: string, flags: RequestFlags): Promise<number> {
+  const timeoutMs = parseDuration(flags.timeout);
+  if (timeoutMs === undefined || timeoutMs <= 0) throw new FastbenchError('ERR_USAGE_BAD_DURATION', `invalid --timeout ${JSON.stringify(flags.timeout)}`);
+  const body = readBody(flags.data);
+  const method = (flags.method ?? (body !== undefined ? 'POST' : 'GET')).toUpperCase();
+  const req = new Request({ method, url, headers: flags.header.map(parseHeader), ...(body !== undefined ? { body } : {}) });
+  if (req.hostname === '') throw new FastbenchError('ERR_USAGE_BAD_URL', `give an absolute http:// or https:// URL, got ${JSON.stringify(url)}`);
+  const client = new Client({ insecure: flags.insecure === true, resolve: flags.resolve, maxConns: 1 });
+  const res = new Response();
+  let err: FastbenchError | null = null;
+  const hops = { urls: [] as string[] };
+  try {
+    if (flags.location) {
+      const max = Number(flags.maxRedirects);
+      if (!Number.isInteger(max) || max < 0) throw new FastbenchError('ERR_USAGE_BAD_OPTION', `invalid --max-redirects ${flags.maxRedirects}`);
+      await client.doRedirects(req, res, max, hops, timeoutMs);
+    } else {
+      await client.doTimeout(req, res, timeoutMs);
+    }
+  } catch (e) {
+    if (!(e instanceof FastbenchError)) throw e;
+    if (e.category === 'usage') throw e;
+    err = e;
+  } finally {
+    await client.close();
+  }
+  if (flags.json) process.stdout.write(JSON.stringify(responseJson(res, err, hops.urls)) + '\n');
+  else printHuman(res, err);
+  return err === null ? 0 : EXIT_GATE_FAILED;
+}
+
+export function registerRequestCommand(program: Command): void {
+  program
+    .command('request')
+    .description('send one request and print the response (status line, headers, body, timings)')
+    .argument('<url>', 'absolute http:// or https:// URL')
+    .option('-X, --method <method>', 'request method (default GET, or POST with -d)')
+    .option('-H, --header <header>', "request header 'name: value' (repeatable)", collect, [])
+    .option('-d, --data <body>', 'request body, or @file to send a file')
+    .option('--timeout <duration>', 'deadline for the whole exchange', '5s')
+    .option('-k, --insecure', 'accept any TLS certificate')
+    .option('-L, --location', 'follow redirects')
+    .option('--max-redirects <n>', 'most redirects to follow with -L', '10')
+    .option('--resolve <host:port:addr>', 'connect to addr for host:port (repeatable)', collect, [])
+    .option('--json', 'print one JSON object')
+    .action(async (url: string, flags: RequestFlags) => {
+      process.exitCode = await runRequest(url, flags);
+    });
+}

@@ -1,0 +1,351 @@
+// The crash-safe frontier journal behind `--state DIR` / `--resume`.
+//
+// One append-only file, DIR/frontier.journal: an 8-byte magic, then framed records
+//     u32le payload length | u32le CRC-32 of the payload | payload
+//     payload = 0x01 enqueue | u32le depth         | URL (UTF-8)
+//             | 0x02 done    | f64le output offset | URL (UTF-8)
+// Records are encoded into a batch buffer and written with one write + fsync every `syncEvery`
+// records or `syncIntervalMs` ms, whichever comes first, or on flush(). Before a batch is written
+// the `beforeSync` hook runs: the crawl loop flushes (and fsyncs) its OutputWriter there, so a
+// durable done record never points at output bytes that are not durable too.
+//
+// After kill -9 (or power loss) the file ends with whole records and at most one torn record,
+// half written or never synced. Reading stops at the first frame whose length or checksum does
+// not hold; resume truncates the file there and appends after it.
+//
+// Exactly-once output relies on this order in the crawl loop, for each fetched page:
+//   1. enqueue(child, depth) for every new link (seen set first);
+//   2. output.write(record) → offset;
+//   3. done(url, offset).
+// A lost suffix of the journal then loses the done mark together with (or after) the children,
+// never the children alone. On resume:
+//   - pending = URLs enqueued and not done, in enqueue order (a popped but unfinished URL is
+//     pending again);
+//   - seen = every URL ever enqueued;
+//   - outputOffset = offset of the last done record: truncate the output there. Output written
+//     after it belonged to pages without a durable done mark, which are pending again, so their
+//     records come out once more and exactly once. When the output file is shorter than a done
+//     record says (output not synced before a power loss, without beforeSync), those done marks
+//     are ignored and their URLs are pending again.
+// The journal grows with every URL (about 12 bytes + URL, twice); compaction is not done yet.
+// A lock file (DIR/lock, holding the pid) keeps two crawls off one state directory; a lock left by
+// a dead process is taken over.
+
+import { closeSync, existsSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, unlinkSync, writeFileSync, writeSync, fsyncSync } from 'node:fs';
+import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
+import { FastbenchError } from '../core/errors.js';
+import { SeenSet } from './seen-set.js';
+
+export const JOURNAL_FILE = 'frontier.journal';
+const LOCK_FILE = 'lock';
+const MAGIC = Buffer.from('FBJRNL1\n', 'latin1');
+const FRAME_HEAD = 8;
+const ENQUEUE = 1;
+const DONE = 2;
+/** Frames longer than this are taken as garbage (a torn length field). */
+const MAX_PAYLOAD = 1 << 20;
+
+export interface JournalOptions {
+  /** Write + fsync a batch after this many records. Default 1000. */
+  syncEvery?: number;
+  /** ... or after this many ms with records buffered. Default 1000. 0 disables the timer. */
+  syncIntervalMs?: number;
+  /** fsync after each batch write. Default true (kill -9 safety needs only the write). */
+  fsync?: boolean;
+  /** Runs before each batch is written: flush the output file here. */
+  beforeSync?: () => void;
+}
+
+export interface ResumeOptions extends JournalOptions {
+  /** Current size of the output file, when there is one: done marks past it are ignored. */
+  outputSize?: number;
+}
+
+export interface PendingEntry {
+  url: string;
+  depth: number;
+}
+
+export interface ResumeState {
+  pending: PendingEntry[];
+  seen: SeenSet;
+  /** Truncate the output file to this many bytes, then append. */
+  outputOffset: number;
+  /** Records read: enqueues and done marks (the ignored ones not counted). */
+  enqueued: number;
+  done: number;
+  /** Bytes of a torn tail that were cut off. */
+  tornBytes: number;
+}
+
+function stateError(msg: string, cause?: unknown): FastbenchError {
+  return new FastbenchError('ERR_CRAWL_STATE', msg, cause === undefined ? undefined : { cause });
+}
+
+function acquireLock(dir: string): string {
+  const path = join(dir, LOCK_FILE);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(path, String(process.pid), { flag: 'wx' });
+      return path;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw stateError(`cannot lock ${dir}: ${(e as Error).message}`, e);
+    }
+    const pid = Number(readFileSync(path, 'utf8').trim());
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) {
+      throw stateError(`${dir} is in use by process ${pid}`);
+    }
+    unlinkSync(path); // stale: its owner is gone
+  }
+  throw stateError(`cannot lock ${dir}`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+type RecordVisitor = (type: number, num: number, url: string) => void;
+
+/** Reads whole valid records up to `limit` bytes; returns the offset after the last good one. */
+function scan(fd: number, limit: number, visit: RecordVisitor): number {
+  const chunk = Buffer.allocUnsafe(1 << 20);
+  let carry = Buffer.alloc(0);
+  let filePos = MAGIC.length;
+  let good = MAGIC.length;
+  for (;;) {
+    const n = filePos < limit ? readSync(fd, chunk, 0, Math.min(chunk.length, limit - filePos), filePos) : 0;
+    if (n === 0) return good;
+    filePos += n;
+    const buf = carry.length === 0 ? chunk.subarray(0, n) : Buffer.concat([carry, chunk.subarray(0, n)]);
+    let p = 0;
+    for (;;) {
+      if (buf.length - p < FRAME_HEAD) break;
+      const len = buf.readUInt32LE(p);
+      if (len < 5 || len > MAX_PAYLOAD) return good;
+      if (buf.length - p < FRAME_HEAD + len) break;
+      const payload = buf.subarray(p + FRAME_HEAD, p + FRAME_HEAD + len);
+      if (crc32(payload) !== buf.readUInt32LE(p + 4)) return good;
+      const type = payload[0]!;
+      if (type === ENQUEUE) {
+        visit(type, payload.readUInt32LE(1), payload.toString('utf8', 5));
+      } else if (type === DONE && len >= 9) {
+        visit(type, payload.readDoubleLE(1), payload.toString('utf8', 9));
+      } else {
+        return good;
+      }
+      p += FRAME_HEAD + len;
+      good += FRAME_HEAD + len;
+    }
+    carry = Buffer.from(buf.subarray(p));
+    if (carry.length > MAX_PAYLOAD + FRAME_HEAD) return good;
+  }
+}
+
+export class Journal {
+  readonly dir: string;
+  readonly path: string;
+  private fd: number;
+  private lockPath: string;
+  private pos: number;
+  private batch = Buffer.allocUnsafe(64 * 1024);
+  private batchLen = 0;
+  private batchRecords = 0;
+  private readonly syncEvery: number;
+  private readonly doSync: boolean;
+  private readonly beforeSync: (() => void) | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  /** A write failure seen by the timer; thrown by the next call instead of crashing the process. */
+  private failure: unknown;
+
+  private constructor(dir: string, fd: number, lockPath: string, pos: number, opts: JournalOptions | undefined) {
+    this.dir = dir;
+    this.path = join(dir, JOURNAL_FILE);
+    this.fd = fd;
+    this.lockPath = lockPath;
+    this.pos = pos;
+    this.syncEvery = Math.max(1, opts?.syncEvery ?? 1000);
+    this.doSync = opts?.fsync ?? true;
+    this.beforeSync = opts?.beforeSync;
+    const interval = opts?.syncIntervalMs ?? 1000;
+    if (interval > 0) {
+      this.timer = setInterval(() => {
+        if (this.batchRecords === 0 || this.failure !== undefined) return;
+        try {
+          this.flush();
+        } catch (e) {
+          this.failure = e;
+        }
+      }, interval);
+      this.timer.unref();
+    }
+  }
+
+  /** True when DIR holds a journal (so `--resume` has something to resume). */
+  static exists(dir: string): boolean {
+    return existsSync(join(dir, JOURNAL_FILE));
+  }
+
+  /** Starts a new journal in DIR (created if needed). Fails when one is already there. */
+  static create(dir: string, opts?: JournalOptions): Journal {
+    try {
+      mkdirSync(dir, { recursive: true });
+    } catch (e) {
+      throw stateError(`cannot create ${dir}: ${(e as Error).message}`, e);
+    }
+    const lock = acquireLock(dir);
+    let fd: number;
+    try {
+      fd = openSync(join(dir, JOURNAL_FILE), 'wx');
+    } catch (e) {
+      unlinkSync(lock);
+      const exists = (e as NodeJS.ErrnoException).code === 'EEXIST';
+      throw stateError(exists ? `${dir} already holds a crawl: pass --resume, or use another --state` : `cannot create the journal in ${dir}: ${(e as Error).message}`, e);
+    }
+    writeSync(fd, MAGIC, 0, MAGIC.length, 0);
+    if (opts?.fsync ?? true) fsyncSync(fd);
+    return new Journal(dir, fd, lock, MAGIC.length, opts);
+  }
+
+  /** Opens DIR's journal, rebuilds the crawl state from it and returns a journal to go on with. */
+  static resume(dir: string, opts?: ResumeOptions): { journal: Journal; state: ResumeState } {
+    const path = join(dir, JOURNAL_FILE);
+    if (!existsSync(path)) throw stateError(`no crawl to resume in ${dir}`);
+    const lock = acquireLock(dir);
+    let fd = -1;
+    try {
+      fd = openSync(path, 'r+');
+      const size = fstatSync(fd).size;
+      const head = Buffer.alloc(MAGIC.length);
+      if (readSync(fd, head, 0, head.length, 0) < MAGIC.length || !head.equals(MAGIC)) {
+        throw stateError(`${path} is not a fastbench crawl journal`);
+      }
+      const outputSize = opts?.outputSize ?? Infinity;
+      const seen = new SeenSet();
+      const doneSet = new SeenSet();
+      let outputOffset = 0;
+      let enqueued = 0;
+      let done = 0;
+      let outputShort = false;
+      const good = scan(fd, size, (type, num, url) => {
+        if (type === ENQUEUE) {
+          seen.add(url);
+          enqueued++;
+        } else if (!outputShort) {
+          if (num > outputSize) {
+            outputShort = true;
+            return;
+          }
+          doneSet.add(url);
+          outputOffset = num;
+          done++;
+        }
+      });
+      const pending: PendingEntry[] = [];
+      scan(fd, good, (type, num, url) => {
+        // Adding to doneSet once emitted also drops duplicate enqueues of one URL.
+        if (type === ENQUEUE && doneSet.add(url)) pending.push({ url, depth: num });
+      });
+      const tornBytes = size - good;
+      if (tornBytes > 0) {
+        ftruncateSync(fd, good);
+        if (opts?.fsync ?? true) fsyncSync(fd);
+      }
+      const journal = new Journal(dir, fd, lock, good, opts);
+      return { journal, state: { pending, seen, outputOffset, enqueued, done, tornBytes } };
+    } catch (e) {
+      if (fd >= 0) closeSync(fd);
+      unlinkSync(lock);
+      if (e instanceof FastbenchError) throw e;
+      throw stateError(`cannot read ${path}: ${(e as Error).message}`, e);
+    }
+  }
+
+  /** Records that `url` was queued at `depth`. */
+  enqueue(url: string, depth: number): void {
+    this.append(ENQUEUE, depth, url);
+  }
+
+  /**
+   * Records that `url` was fetched and its output record ends at `outputOffset`. Offsets must not
+   * decrease from one done record to the next (they do not when they come from one OutputWriter).
+   */
+  done(url: string, outputOffset: number): void {
+    this.append(DONE, outputOffset, url);
+  }
+
+  /** Records buffered and not yet written. */
+  get buffered(): number {
+    return this.batchRecords;
+  }
+
+  /** Runs beforeSync, writes the batch and fsyncs it. */
+  flush(): void {
+    if (this.fd < 0) return;
+    if (this.failure !== undefined) throw this.failure;
+    this.beforeSync?.();
+    if (this.batchLen === 0) return;
+    try {
+      let n = 0;
+      while (n < this.batchLen) n += writeSync(this.fd, this.batch, n, this.batchLen - n, this.pos + n);
+      if (this.doSync) fsyncSync(this.fd);
+    } catch (e) {
+      throw stateError(`cannot write ${this.path}: ${(e as Error).message}`, e);
+    }
+    this.pos += this.batchLen;
+    this.batchLen = 0;
+    this.batchRecords = 0;
+  }
+
+  /** Flushes, closes the file and releases the lock. */
+  close(): void {
+    if (this.fd < 0) return;
+    if (this.timer !== undefined) clearInterval(this.timer);
+    try {
+      this.flush();
+    } finally {
+      closeSync(this.fd);
+      this.fd = -1;
+      try {
+        unlinkSync(this.lockPath);
+      } catch {
+        // already gone
+      }
+    }
+  }
+
+  private append(type: number, num: number, url: string): void {
+    if (this.fd < 0) throw stateError('the journal is closed');
+    if (this.failure !== undefined) throw this.failure;
+    const urlBytes = Buffer.byteLength(url);
+    const fixed = type === ENQUEUE ? 5 : 9;
+    const len = fixed + urlBytes;
+    if (len > MAX_PAYLOAD) throw stateError(`URL too long for the journal (${urlBytes} bytes)`);
+    this.reserve(FRAME_HEAD + len);
+    const b = this.batch;
+    const p = this.batchLen;
+    const body = p + FRAME_HEAD;
+    b.writeUInt32LE(len, p);
+    b[body] = type;
+    if (type === ENQUEUE) b.writeUInt32LE(num, body + 1);
+    else b.writeDoubleLE(num, body + 1);
+    b.write(url, body + fixed, 'utf8');
+    b.writeUInt32LE(crc32(b.subarray(body, body + len)), p + 4);
+    this.batchLen += FRAME_HEAD + len;
+    if (++this.batchRecords >= this.syncEvery) this.flush();
+  }
+
+  private reserve(n: number): void {
+    if (this.batchLen + n <= this.batch.length) return;
+    let size = this.batch.length * 2;
+    while (size < this.batchLen + n) size *= 2;
+    const next = Buffer.allocUnsafe(size);
+    this.batch.copy(next, 0, 0, this.batchLen);
+    this.batch = next;
+  }
+}

@@ -1,0 +1,85 @@
+// A Frontier that records every push in the crash-safe journal (journal.ts) before handing it to
+// an inner frontier (MemoryFrontier, later a Redis one), plus markDone() for the fetched side.
+// Use create() for a new crawl and resume() for `--resume`: resume rebuilds the seen set, pushes
+// the pending URLs into the inner frontier (without journaling them again: they are in the journal
+// already) and says where to truncate the output file.
+//
+// The crawl loop, per fetched page (see journal.ts for why this order gives exactly-once output):
+//     for (const link of newLinks) if (seen.add(link)) await frontier.push(link, depth + 1);
+//     const offset = output.write(record);
+//     frontier.markDone(url, offset);
+
+import { Journal, type JournalOptions, type ResumeOptions, type ResumeState } from './journal.js';
+import type { Awaitable, Frontier, FrontierEntry } from './frontier.js';
+import type { SeenSet } from './seen-set.js';
+
+export interface ResumedFrontier {
+  frontier: JournaledFrontier;
+  seen: SeenSet;
+  outputOffset: number;
+  stats: Omit<ResumeState, 'pending' | 'seen' | 'outputOffset'>;
+}
+
+export class JournaledFrontier implements Frontier {
+  readonly inner: Frontier;
+  readonly journal: Journal;
+
+  constructor(inner: Frontier, journal: Journal) {
+    this.inner = inner;
+    this.journal = journal;
+  }
+
+  static create(dir: string, inner: Frontier, opts?: JournalOptions): JournaledFrontier {
+    return new JournaledFrontier(inner, Journal.create(dir, opts));
+  }
+
+  static async resume(dir: string, inner: Frontier, opts?: ResumeOptions): Promise<ResumedFrontier> {
+    const { journal, state } = Journal.resume(dir, opts);
+    try {
+      for (const p of state.pending) await inner.push(p.url, p.depth);
+    } catch (e) {
+      journal.close();
+      throw e;
+    }
+    const { pending: _p, seen, outputOffset, ...stats } = state;
+    return { frontier: new JournaledFrontier(inner, journal), seen, outputOffset, stats };
+  }
+
+  get size(): number {
+    return this.inner.size;
+  }
+
+  push(url: string, depth: number): Awaitable<void> {
+    this.journal.enqueue(url, depth);
+    return this.inner.push(url, depth);
+  }
+
+  pop(now?: number): Awaitable<FrontierEntry | undefined> {
+    return this.inner.pop(now);
+  }
+
+  nextReadyAt(): Awaitable<number> {
+    return this.inner.nextReadyAt();
+  }
+
+  setHostDelay(host: string, delayMs: number): Awaitable<void> {
+    return this.inner.setHostDelay(host, delayMs);
+  }
+
+  deferHost(host: string, untilMs: number): Awaitable<void> {
+    return this.inner.deferHost(host, untilMs);
+  }
+
+  /** Marks `url` fetched, its output record ending at byte `outputOffset`. */
+  markDone(url: string, outputOffset: number): void {
+    this.journal.done(url, outputOffset);
+  }
+
+  flush(): void {
+    this.journal.flush();
+  }
+
+  close(): void {
+    this.journal.close();
+  }
+}

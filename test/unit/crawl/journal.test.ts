@@ -1,0 +1,241 @@
+import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Journal, JOURNAL_FILE } from '../../../src/crawl/journal.js';
+import { JournaledFrontier } from '../../../src/crawl/journaled-frontier.js';
+import { MemoryFrontier } from '../../../src/crawl/frontier.js';
+import { OutputWriter } from '../../../src/crawl/output-writer.js';
+
+const root = mkdtempSync(join(tmpdir(), 'fb-journal-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+let n = 0;
+const fresh = (): string => join(root, `s${n++}`);
+const fast = { fsync: false, syncIntervalMs: 0 };
+
+describe('Journal', () => {
+  it('rebuilds pending (enqueued minus done), seen and the output offset', () => {
+    const dir = fresh();
+    const j = Journal.create(dir, fast);
+    j.enqueue('http://a/1', 0);
+    j.enqueue('http://a/2', 1);
+    j.enqueue('http://a/\u00e9', 1);
+    j.done('http://a/1', 100);
+    j.enqueue('http://a/3', 2);
+    j.done('http://a/\u00e9', 250);
+    j.close();
+    const { journal, state } = Journal.resume(dir, fast);
+    expect(state.pending).toEqual([
+      { url: 'http://a/2', depth: 1 },
+      { url: 'http://a/3', depth: 2 },
+    ]);
+    expect(state.outputOffset).toBe(250);
+    expect([state.enqueued, state.done, state.tornBytes]).toEqual([4, 2, 0]);
+    expect(state.seen.size).toBe(4);
+    expect(state.seen.has('http://a/1')).toBe(true);
+    // appending goes on after the resumed records
+    journal.done('http://a/2', 300);
+    journal.close();
+    const again = Journal.resume(dir, fast);
+    expect(again.state.pending).toEqual([{ url: 'http://a/3', depth: 2 }]);
+    expect(again.state.outputOffset).toBe(300);
+    again.journal.close();
+  });
+
+  it('ignores and truncates a torn last record, at every cut point', () => {
+    const dir = fresh();
+    const j = Journal.create(dir, fast);
+    j.enqueue('http://a/1', 0);
+    j.done('http://a/1', 10);
+    j.enqueue('http://a/2', 1);
+    j.close();
+    const path = join(dir, JOURNAL_FILE);
+    const full = readFileSync(path);
+    const lastLen = 8 + 5 + 'http://a/2'.length;
+    for (let cut = 1; cut < lastLen; cut++) {
+      writeFileSync(path, full.subarray(0, full.length - cut));
+      const { journal, state } = Journal.resume(dir, fast);
+      expect(state.pending).toEqual([]);
+      expect(state.outputOffset).toBe(10);
+      expect(state.tornBytes).toBe(lastLen - cut);
+      journal.close();
+      expect(statSync(path).size).toBe(full.length - lastLen);
+    }
+  });
+
+  it('stops at a record with a bad checksum or garbage length', () => {
+    const dir = fresh();
+    const j = Journal.create(dir, fast);
+    j.enqueue('http://a/1', 0);
+    j.enqueue('http://a/2', 0);
+    j.close();
+    const path = join(dir, JOURNAL_FILE);
+    const full = readFileSync(path);
+    const flipped = Buffer.from(full);
+    flipped[flipped.length - 1] ^= 0xff; // last URL byte
+    writeFileSync(path, flipped);
+    let r = Journal.resume(dir, fast);
+    expect(r.state.pending.map((p) => p.url)).toEqual(['http://a/1']);
+    r.journal.close();
+    writeFileSync(path, full);
+    appendFileSync(path, Buffer.from([0xff, 0xff, 0xff, 0x7f, 1, 2, 3, 4, 5, 6]));
+    r = Journal.resume(dir, fast);
+    expect(r.state.pending.map((p) => p.url)).toEqual(['http://a/1', 'http://a/2']);
+    expect(r.state.tornBytes).toBe(10);
+    r.journal.close();
+  });
+
+  it('reads records that span its read chunks', () => {
+    const dir = fresh();
+    const j = Journal.create(dir, { ...fast, syncEvery: 500 });
+    const long = 'http://a/' + 'x'.repeat(3000);
+    for (let i = 0; i < 1000; i++) j.enqueue(`${long}/${i}`, i);
+    for (let i = 0; i < 1000; i += 2) j.done(`${long}/${i}`, i);
+    j.close();
+    const { journal, state } = Journal.resume(dir, fast);
+    expect(state.pending.length).toBe(500);
+    expect(state.pending[0]).toEqual({ url: `${long}/1`, depth: 1 });
+    expect(state.pending[499]).toEqual({ url: `${long}/999`, depth: 999 });
+    expect(state.outputOffset).toBe(998);
+    journal.close();
+  });
+
+  it('ignores done marks past the end of the output file', () => {
+    const dir = fresh();
+    const j = Journal.create(dir, fast);
+    for (let i = 1; i <= 4; i++) j.enqueue(`http://a/${i}`, 0);
+    for (let i = 1; i <= 4; i++) j.done(`http://a/${i}`, i * 10);
+    j.close();
+    const { journal, state } = Journal.resume(dir, { ...fast, outputSize: 25 });
+    expect(state.outputOffset).toBe(20);
+    expect(state.pending.map((p) => p.url)).toEqual(['http://a/3', 'http://a/4']);
+    journal.close();
+  });
+
+  it('a crash after output was written but before its done mark: resume drops that output', () => {
+    const dir = fresh();
+    const snap = fresh();
+    let out: OutputWriter | undefined;
+    const j = Journal.create(join(dir, 'state'), { ...fast, syncEvery: 1000, beforeSync: () => out?.flush() });
+    out = OutputWriter.open(join(dir, 'out.jsonl'), { format: 'jsonl', highWaterMark: 1, fsync: false });
+    for (const u of ['http://a/1', 'http://a/2', 'http://a/3']) j.enqueue(u, 0);
+    const off1 = out.write({ url: 'http://a/1' });
+    j.done('http://a/1', off1);
+    j.flush();
+    const off2 = out.write({ url: 'http://a/2' }); // on disk (highWaterMark 1) ...
+    j.done('http://a/2', off2); // ... but its done mark is still buffered
+    cpSync(dir, snap, { recursive: true }); // the state a kill -9 would leave
+    j.close();
+    out.close();
+    expect(statSync(join(snap, 'out.jsonl')).size).toBe(off2);
+    const { journal, state } = Journal.resume(join(snap, 'state'), { ...fast, outputSize: off2 });
+    expect(state.outputOffset).toBe(off1);
+    expect(state.pending.map((p) => p.url)).toEqual(['http://a/2', 'http://a/3']);
+    const out2 = OutputWriter.open(join(snap, 'out.jsonl'), { format: 'jsonl', offset: state.outputOffset });
+    journal.done('http://a/2', out2.write({ url: 'http://a/2' }));
+    out2.close();
+    journal.close();
+    expect(readFileSync(join(snap, 'out.jsonl'), 'utf8')).toBe('{"url":"http://a/1"}\n{"url":"http://a/2"}\n');
+  });
+
+  it('batches: writes every syncEvery records or on flush(), after beforeSync', () => {
+    const dir = fresh();
+    const calls: number[] = [];
+    const j = Journal.create(dir, { ...fast, syncEvery: 3, beforeSync: () => calls.push(statSync(join(dir, JOURNAL_FILE)).size) });
+    const path = join(dir, JOURNAL_FILE);
+    const base = statSync(path).size;
+    j.enqueue('http://a/1', 0);
+    j.enqueue('http://a/2', 0);
+    expect(statSync(path).size).toBe(base);
+    expect(j.buffered).toBe(2);
+    j.enqueue('http://a/3', 0);
+    expect(statSync(path).size).toBeGreaterThan(base);
+    expect(calls).toEqual([base]); // beforeSync ran before the batch was written
+    j.enqueue('http://a/4', 0);
+    j.flush();
+    expect(j.buffered).toBe(0);
+    j.close();
+    expect(() => j.enqueue('http://a/5', 0)).toThrow(/closed/);
+  });
+
+  it('flushes on its timer', async () => {
+    const dir = fresh();
+    const j = Journal.create(dir, { fsync: false, syncIntervalMs: 5, syncEvery: 1000 });
+    j.enqueue('http://a/1', 0);
+    const path = join(dir, JOURNAL_FILE);
+    const size = statSync(path).size;
+    for (let i = 0; i < 100 && statSync(path).size === size; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(statSync(path).size).toBeGreaterThan(size);
+    j.close();
+  });
+
+  it('state directory errors: existing crawl, nothing to resume, not a journal, locked', () => {
+    const dir = fresh();
+    Journal.create(dir, fast).close();
+    expect(Journal.exists(dir)).toBe(true);
+    expect(() => Journal.create(dir, fast)).toThrow(/--resume/);
+    expect(() => Journal.resume(fresh(), fast)).toThrow(/no crawl to resume/);
+    const held = Journal.resume(dir, fast).journal;
+    writeFileSync(join(dir, 'lock'), String(process.ppid)); // a live process that is not us
+    expect(() => Journal.resume(dir, fast)).toThrow(/in use by process/);
+    writeFileSync(join(dir, 'lock'), '999999999'); // stale
+    Journal.resume(dir, fast).journal.close();
+    held.close();
+    const bad = fresh();
+    Journal.create(bad, fast).close();
+    writeFileSync(join(bad, JOURNAL_FILE), 'NOTAJOURNAL');
+    expect(() => Journal.resume(bad, fast)).toThrow(/not a fastbench crawl journal/);
+    truncateSync(join(bad, JOURNAL_FILE), 3);
+    expect(() => Journal.resume(bad, fast)).toThrow(/not a fastbench crawl journal/);
+  });
+});
+
+describe('JournaledFrontier', () => {
+  it('journals pushes, delegates pops, resumes pending into a new inner frontier', async () => {
+    const dir = fresh();
+    const f = JournaledFrontier.create(dir, new MemoryFrontier(), fast);
+    await f.push('http://a/1', 0);
+    await f.push('http://b/1', 0);
+    await f.push('http://a/2', 1);
+    expect(f.size).toBe(3);
+    const e = await f.pop(0);
+    expect(e?.url).toBe('http://a/1');
+    f.markDone('http://a/1', 42);
+    await f.setHostDelay('a', 10);
+    await f.deferHost('b', 5);
+    expect(await f.nextReadyAt()).toBe(5);
+    f.flush();
+    f.close();
+    const r = await JournaledFrontier.resume(dir, new MemoryFrontier(), fast);
+    expect(r.outputOffset).toBe(42);
+    expect(r.frontier.size).toBe(2);
+    expect(r.seen.size).toBe(3);
+    expect(r.stats).toEqual({ enqueued: 3, done: 1, tornBytes: 0 });
+    const urls = [(await r.frontier.pop(0))?.url, (await r.frontier.pop(0))?.url].sort();
+    expect(urls).toEqual(['http://a/2', 'http://b/1']);
+    r.frontier.close();
+  });
+});
+
+describe('Journal failures', () => {
+  it('a failing beforeSync on the timer is kept and thrown by the next call, not from the timer', async () => {
+    const dir = fresh();
+    let fail = true;
+    const j = Journal.create(dir, {
+      fsync: false,
+      syncIntervalMs: 5,
+      beforeSync: () => {
+        if (fail) throw new Error('disk full');
+      },
+    });
+    j.enqueue('http://a/1', 0);
+    await new Promise((r) => setTimeout(r, 40));
+    expect(() => j.enqueue('http://a/2', 0)).toThrow(/disk full/);
+    expect(() => j.flush()).toThrow(/disk full/);
+    fail = false;
+    expect(() => j.close()).toThrow(/disk full/);
+    expect(Journal.exists(dir)).toBe(true);
+    // the lock was released even so
+    Journal.resume(dir, fast).journal.close();
+  });
+});

@@ -1,0 +1,40 @@
+// src/scenario: scenario files (YAML/JSON) → a validated, compiled, structured-clonable Scenario.
+export type {
+  Capture,
+  ClientSettings,
+  ClosedPhase,
+  CompiledRequest,
+  DataSet,
+  Expectation,
+  Flow,
+  FlowStep,
+  OpenPhase,
+  Phase,
+  RateSegment,
+  RenderContext,
+  RequestBody,
+  ResolveOverride,
+  Scenario,
+  ScenarioTarget,
+  SourcePos,
+  Template,
+  TemplatePart,
+  Threshold,
+  ThresholdOp,
+  ThresholdWindow,
+} from './scenario.js';
+export { TemplateOp } from './scenario.js';
+export { checkScenario, checkScenarioText, loadScenario, parseScenario, pickWeighted, type LoadOptions, type ScenarioCheck } from './scenario-loader.js';
+export { ScenarioValidationError } from './validation-error.js';
+export { applyOverrides, type ScenarioOverrides } from './overrides.js';
+export { expectedSends, plannedSends, rateAt, scheduledBefore, sendTimeMs } from './rate-schedule.js';
+export { parseRamp, parseRate } from './load-phases.js';
+export { compileTemplate, escapeJson, renderTemplate, staticTemplate, type TemplateScope } from './template.js';
+export { DataFeeder } from './csv-feeder.js';
+export { parseCsv, parseCsvRecords, type CsvProblem, type CsvTable } from './csv-parser.js';
+export { applyCaptures, captureText, compileJsonPath, extractHeader, extractJsonPath, extractRegex, type CaptureResponse, type JsonPath } from './capture.js';
+export { parseThreshold, thresholdPasses, type ParsedThreshold } from './thresholds.js';
+export { statusExpected } from './request-compiler.js';
+export { formatDuration, parseDuration } from './duration.js';
+export { didYouMean, editDistance } from './did-you-mean.js';
+export { SCENARIO_KEYS } from './scenario-keys.js';

@@ -1,0 +1,221 @@
+// `load:` → a list of Phase objects with every number in ms and req/s.
+//   closed:  { connections: 50, duration: 30s }
+//   open:    { rate: 1000, duration: 1m }          constant arrival rate
+//            { rate: 100, rampTo: 5000, duration: 2m } or { rate: "100 -> 5000 over 2m" }
+//            { stairs: { from: 100, to: 1000, step: 100, every: 10s } }
+//   any:     warmup: true, name, iterations, requests (extra stop conditions)
+import { isScalar, isSeq } from 'yaml';
+import { cumulativeSends } from './rate-schedule.js';
+import type { NodeReader, YNode } from './node-reader.js';
+import { SCENARIO_KEYS } from './scenario-keys.js';
+import type { Phase, RateSegment } from './scenario.js';
+import { parseDuration } from './duration.js';
+
+const RAMP = /^(.+?)\s*(?:->|→)\s*(.+?)(?:\s+over\s+(.+))?$/;
+const RATE = /^(\d+(?:\.\d+)?|\.\d+)\s*(?:\/\s*(s|sec|second|m|min|minute))?$/;
+
+/** Parses "100", "100/s", "6000/m" into req/s; undefined when malformed. */
+export function parseRate(v: unknown): number | undefined {
+  if (typeof v === 'number') return Number.isFinite(v) && v >= 0 ? v : undefined;
+  if (typeof v !== 'string') return undefined;
+  const m = RATE.exec(v.trim());
+  if (m === null) return undefined;
+  const n = Number(m[1]);
+  const unit = m[2];
+  return unit === undefined || unit[0] === 's' ? n : n / 60;
+}
+
+/** Parses "100 -> 5000 over 2m" (the "over" part is optional). */
+export function parseRamp(text: string): { from: number; to: number; overMs: number | undefined } | string | undefined {
+  const m = RAMP.exec(text.trim());
+  if (m === null) return undefined;
+  const from = parseRate(m[1]);
+  const to = parseRate(m[2]);
+  if (from === undefined) return `"${m[1]}" is not a rate`;
+  if (to === undefined) return `"${m[2]}" is not a rate`;
+  if (m[3] === undefined) return { from, to, overMs: undefined };
+  const overMs = parseDuration(m[3]);
+  if (overMs === undefined || overMs <= 0) return `"${m[3]}" is not a duration`;
+  return { from, to, overMs };
+}
+
+/** Reads `load:` (a list of phases, or one phase as a mapping). */
+export function readPhases(r: NodeReader, node: YNode, defaultConnections: number): Phase[] {
+  const items = r.list(node, 'load', true);
+  if (items === undefined) return [];
+  if (items.length === 0) {
+    r.error('ERR_SCENARIO_VALUE', 'load needs at least one phase', node);
+    return [];
+  }
+  const phases: Phase[] = [];
+  const single = !isSeq(r.deref(node));
+  items.forEach((item, i) => {
+    const p = readPhase(r, item, single ? 'load' : `load[${i}]`, i, defaultConnections);
+    if (p !== undefined) phases.push(p);
+  });
+  if (phases.length === items.length && phases.every((p) => p.warmup)) {
+    r.error('ERR_SCENARIO_VALUE', 'every load phase is a warmup: at least one phase must be measured', node);
+  }
+  return phases;
+}
+
+function readPhase(r: NodeReader, node: YNode, path: string, index: number, defaultConnections: number): Phase | undefined {
+  const f = r.fields(node, path, SCENARIO_KEYS.phase);
+  if (f === undefined) return undefined;
+  const errorsBefore = r.errors.length;
+  const pos = r.pos(f.node);
+  const warmup = f.has('warmup') ? (r.boolean(f.value('warmup'), `${path}.warmup`) ?? false) : false;
+  const name = f.has('name') ? r.string(f.value('name'), `${path}.name`, { numbers: true, nonEmpty: true }) : undefined;
+  let durationMs = f.has('duration') ? r.duration(f.value('duration'), `${path}.duration`) : undefined;
+  const iterations = f.has('iterations') ? r.number(f.value('iterations'), `${path}.iterations`, { integer: true, min: 1 }) : undefined;
+  const requests = f.has('requests') ? r.number(f.value('requests'), `${path}.requests`, { integer: true, min: 1 }) : undefined;
+  const connections = f.has('connections')
+    ? r.number(f.value('connections'), `${path}.connections`, { integer: true, min: 1 })
+    : defaultConnections;
+  const common = {
+    index,
+    name: name ?? (warmup ? `warmup ${index + 1}` : `phase ${index + 1}`),
+    warmup,
+    iterations,
+    requests,
+    pos,
+  };
+
+  if (f.has('rampTo') && !f.has('rate')) {
+    r.error('ERR_SCENARIO_VALUE', `${path}.rampTo needs a starting rate: add "rate"`, f.keyNode('rampTo'));
+  }
+  if (f.has('rate') && f.has('stairs')) {
+    r.error('ERR_SCENARIO_VALUE', `${path}: use either "rate" or "stairs", not both`, f.keyNode('stairs'));
+    return undefined;
+  }
+
+  // Closed model.
+  if (!f.has('rate') && !f.has('stairs')) {
+    if (durationMs === undefined && iterations === undefined && requests === undefined && !f.has('duration')) {
+      r.error('ERR_SCENARIO_MISSING', `${path} needs a stop condition: duration, iterations or requests`, f.node);
+    }
+    if (r.errors.length > errorsBefore || connections === undefined) return undefined;
+    return { ...common, model: 'closed', durationMs, connections };
+  }
+
+  // Open model.
+  let segments: RateSegment[] | undefined;
+  let shape: 'constant' | 'ramp' | 'stairs' = 'constant';
+  if (f.has('stairs')) {
+    shape = 'stairs';
+    segments = readStairs(r, f.value('stairs'), `${path}.stairs`, durationMs, f.value('duration'));
+    if (segments !== undefined) durationMs = segments[segments.length - 1]!.endMs;
+  } else {
+    const rateNode = r.deref(f.value('rate'));
+    const raw = rateNode != null && isScalar(rateNode) ? rateNode.value : undefined;
+    let from: number | undefined;
+    let to: number | undefined;
+    const ramp = typeof raw === 'string' ? parseRamp(raw) : undefined;
+    if (typeof ramp === 'string') {
+      r.error('ERR_SCENARIO_VALUE', `${path}.rate: ${ramp} (write "100 -> 5000 over 2m")`, rateNode);
+    } else if (ramp !== undefined) {
+      from = ramp.from;
+      to = ramp.to;
+      shape = 'ramp';
+      if (f.has('rampTo')) {
+        r.error('ERR_SCENARIO_VALUE', `${path}: the rate already ramps to ${ramp.to}; remove rampTo`, f.keyNode('rampTo'));
+      }
+      if (ramp.overMs !== undefined) {
+        if (durationMs !== undefined && durationMs !== ramp.overMs) {
+          r.error('ERR_SCENARIO_VALUE', `${path}.duration disagrees with the ramp's "over" time; give one of them`, f.value('duration'));
+        }
+        durationMs = ramp.overMs;
+      }
+    } else {
+      from = parseRate(raw);
+      if (from === undefined) {
+        r.error(
+          typeof raw === 'string' || typeof raw === 'number' ? 'ERR_SCENARIO_VALUE' : 'ERR_SCENARIO_TYPE',
+          `${path}.rate must be requests per second (1000, "1000/s", "6000/m") or a ramp ("100 -> 5000 over 2m")`,
+          rateNode,
+        );
+      }
+      if (f.has('rampTo')) {
+        const rtNode = r.deref(f.value('rampTo'));
+        to = parseRate(rtNode != null && isScalar(rtNode) ? rtNode.value : undefined);
+        if (to === undefined) r.error('ERR_SCENARIO_VALUE', `${path}.rampTo must be a rate like 5000 or "5000/s"`, rtNode);
+        shape = 'ramp';
+      } else {
+        to = from;
+      }
+    }
+    if (shape === 'ramp' && durationMs === undefined && !f.has('duration')) {
+      r.error('ERR_SCENARIO_MISSING', `${path}: a ramp needs a duration ("over 2m" or duration: 2m)`, rateNode);
+    } else if (durationMs === undefined && iterations === undefined && requests === undefined && !f.has('duration')) {
+      r.error('ERR_SCENARIO_MISSING', `${path} needs a stop condition: duration, iterations or requests`, f.node);
+    } else if (from !== undefined && to !== undefined) {
+      if (from === 0 && to === 0 && durationMs === undefined) {
+        r.error('ERR_SCENARIO_VALUE', `${path}: a zero rate needs a duration`, rateNode);
+      }
+      segments = [{ startMs: 0, endMs: durationMs ?? Infinity, from, to }];
+    }
+  }
+  if (r.errors.length > errorsBefore || segments === undefined || connections === undefined) return undefined;
+  return {
+    ...common,
+    model: 'open',
+    durationMs,
+    shape,
+    segments,
+    cumulative: cumulativeSends(segments),
+    maxConnections: connections,
+  };
+}
+
+/**
+ * stairs: { from, to, step, every } — hold `from` for `every`, then `from ± step`, ... ending with
+ * a level of exactly `to` (the last step may be smaller). Works downwards too (from > to).
+ * A phase `duration` longer than the climb holds the last level until it ends.
+ */
+function readStairs(r: NodeReader, node: YNode, path: string, durationMs: number | undefined, durationNode: YNode): RateSegment[] | undefined {
+  const f = r.fields(node, path, SCENARIO_KEYS.stairs);
+  if (f === undefined) return undefined;
+  const before = r.errors.length;
+  const rate = (key: 'from' | 'to' | 'step'): number | undefined => {
+    const n = r.deref(f.value(key));
+    if (n == null) {
+      r.error('ERR_SCENARIO_MISSING', `${path}.${key} is required`, f.node);
+      return undefined;
+    }
+    const v = parseRate(isScalar(n) ? n.value : undefined);
+    if (v === undefined) r.error('ERR_SCENARIO_VALUE', `${path}.${key} must be a rate like 100 or "100/s"`, n);
+    else if (key === 'step' && v <= 0) r.error('ERR_SCENARIO_VALUE', `${path}.step must be more than 0`, n);
+    return v;
+  };
+  const from = rate('from');
+  const to = rate('to');
+  const step = rate('step');
+  let every: number | undefined;
+  if (!f.has('every')) r.error('ERR_SCENARIO_MISSING', `${path}.every is required (how long each level holds, e.g. 10s)`, f.node);
+  else every = r.duration(f.value('every'), `${path}.every`);
+  if (r.errors.length > before || from === undefined || to === undefined || step === undefined || every === undefined) return undefined;
+
+  const levels: number[] = [];
+  const dir = to >= from ? 1 : -1;
+  for (let level = from; dir * (to - level) > 1e-9; level += dir * step) {
+    levels.push(level);
+    if (levels.length > 10_000) break;
+  }
+  levels.push(to);
+  if (levels.length > 10_000) {
+    r.error('ERR_SCENARIO_VALUE', `${path} has more than 10000 levels; use a larger step`, f.node);
+    return undefined;
+  }
+  const climb = levels.length * every;
+  if (durationMs !== undefined && durationMs < climb) {
+    r.error('ERR_SCENARIO_VALUE', `${path}: duration is shorter than the ${levels.length} levels × every (${climb} ms)`, durationNode);
+    return undefined;
+  }
+  const end = durationMs ?? climb;
+  return levels.map((level, i) => ({
+    startMs: i * every!,
+    endMs: i === levels.length - 1 ? end : (i + 1) * every!,
+    from: level,
+    to: level,
+  }));
+}

@@ -1,0 +1,89 @@
+// Command-line overrides (`fastbench run scenario.yaml -d 10s -c 50 -R 2000 -w 4`), applied to a
+// loaded scenario. Warmup phases keep their own duration and rate.
+//   duration     every measured phase lasts this long (ramps and stairs are stretched to fit)
+//   connections  every closed phase's connections, every open phase's connection cap, client.connections
+//   rate         every measured phase becomes open at this constant rate (req/s)
+//   workers      client.workers
+import { FastbenchError } from '../core/errors.js';
+import { parseDuration } from './duration.js';
+import { cumulativeSends } from './rate-schedule.js';
+import type { OpenPhase, Phase, RateSegment, Scenario } from './scenario.js';
+
+export interface ScenarioOverrides {
+  /** A duration string ("30s") or ms. */
+  readonly duration?: string | number | undefined;
+  readonly connections?: number | undefined;
+  /** Requests per second. */
+  readonly rate?: number | undefined;
+  readonly workers?: number | 'auto' | undefined;
+}
+
+/** Returns a new Scenario with the overrides applied; throws ERR_USAGE_* on bad values. */
+export function applyOverrides(s: Scenario, o: ScenarioOverrides): Scenario {
+  const durationMs = o.duration === undefined ? undefined : checkDuration(o.duration);
+  const connections = o.connections === undefined ? undefined : checkInt('connections', o.connections);
+  const workers = o.workers === undefined || o.workers === 'auto' ? o.workers : checkInt('workers', o.workers);
+  if (o.rate !== undefined && !(Number.isFinite(o.rate) && o.rate > 0)) {
+    throw new FastbenchError('ERR_USAGE_BAD_OPTION', `--rate must be a positive number of requests per second, got ${o.rate}`);
+  }
+  const phases = s.phases.map((p): Phase => {
+    let q: Phase = p;
+    if (connections !== undefined) {
+      q = q.model === 'closed' ? { ...q, connections } : { ...q, maxConnections: connections };
+    }
+    if (q.warmup) return q;
+    if (o.rate !== undefined) q = toConstantRate(q, o.rate);
+    if (durationMs !== undefined) q = withDuration(q, durationMs);
+    return q;
+  });
+  const client = {
+    ...s.client,
+    ...(connections !== undefined ? { connections } : {}),
+    ...(workers !== undefined ? { workers } : {}),
+  };
+  return { ...s, client, phases };
+}
+
+function toConstantRate(p: Phase, rate: number): OpenPhase {
+  const segments: RateSegment[] = [{ startMs: 0, endMs: p.durationMs ?? Infinity, from: rate, to: rate }];
+  const { index, name, warmup, durationMs, iterations, requests, pos } = p;
+  return {
+    index,
+    name,
+    warmup,
+    durationMs,
+    iterations,
+    requests,
+    pos,
+    model: 'open',
+    shape: 'constant',
+    segments,
+    cumulative: cumulativeSends(segments),
+    maxConnections: p.model === 'closed' ? p.connections : p.maxConnections,
+  };
+}
+
+function withDuration(p: Phase, ms: number): Phase {
+  if (p.model === 'closed') return { ...p, durationMs: ms };
+  const old = p.segments[p.segments.length - 1]!.endMs;
+  const segments: RateSegment[] =
+    old === Infinity
+      ? p.segments.map((seg, i) => (i === p.segments.length - 1 ? { ...seg, endMs: ms } : seg)).filter((seg) => seg.startMs < ms)
+      : p.segments.map((seg) => ({ ...seg, startMs: (seg.startMs * ms) / old, endMs: (seg.endMs * ms) / old }));
+  return { ...p, durationMs: ms, segments, cumulative: cumulativeSends(segments) };
+}
+
+function checkDuration(d: string | number): number {
+  const ms = typeof d === 'number' ? d : parseDuration(d);
+  if (ms === undefined || !Number.isFinite(ms) || ms <= 0) {
+    throw new FastbenchError('ERR_USAGE_BAD_DURATION', `--duration: ${JSON.stringify(d)} is not a duration (use 500ms, 10s, 2m, 1m30s)`);
+  }
+  return ms;
+}
+
+function checkInt(what: string, n: number): number {
+  if (!Number.isSafeInteger(n) || n < 1) {
+    throw new FastbenchError('ERR_USAGE_BAD_OPTION', `--${what} must be a positive integer, got ${n}`);
+  }
+  return n;
+}

@@ -1,0 +1,18 @@
+// The keys each scenario mapping accepts. The validator reads these lists, and a test checks
+// that schema/scenario.schema.json declares exactly the same keys (both ways).
+
+export const SCENARIO_KEYS = {
+  top: ['$schema', 'name', 'description', 'target', 'targets', 'client', 'load', 'requests', 'flows', 'data', 'thresholds'],
+  client: ['connections', 'pipelining', 'timeout', 'keepalive', 'insecure', 'resolve', 'headers', 'workers'],
+  phase: ['name', 'duration', 'connections', 'rate', 'rampTo', 'stairs', 'warmup', 'iterations', 'requests'],
+  stairs: ['from', 'to', 'step', 'every'],
+  request: ['name', 'weight', 'method', 'path', 'url', 'headers', 'body', 'bodyFile', 'expect'],
+  expect: ['status', 'headers', 'bodyContains'],
+  flow: ['name', 'weight', 'steps'],
+  step: ['name', 'method', 'path', 'url', 'headers', 'body', 'bodyFile', 'expect', 'capture', 'think'],
+  capture: ['json', 'header', 'regex'],
+  data: ['file', 'order'],
+  threshold: ['check', 'request', 'abortOnFail'],
+} as const satisfies Record<string, readonly string[]>;
+
+export type ScenarioKeyGroup = keyof typeof SCENARIO_KEYS;

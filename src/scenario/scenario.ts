@@ -1,0 +1,249 @@
+// The compiled scenario: what `loadScenario` produces and the engine consumes.
+// Everything here is plain data (no functions, no class instances), so a Scenario survives
+// structured cloning into worker_threads unchanged. Behaviour lives in pure functions
+// (renderTemplate, rateAt, scheduledBefore, sendTimeMs, applyCaptures, ...) that take this data.
+
+/** A position in a source file; line and column are 1-based. */
+export interface SourcePos {
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Templates
+
+/** Numeric opcodes of dynamic template parts (a switch on small ints, no strings at render). */
+export const TemplateOp = {
+  Seq: 1,
+  RandomInt: 2,
+  Uuid: 3,
+  Data: 4,
+  Var: 5,
+} as const;
+export type TemplateOpCode = (typeof TemplateOp)[keyof typeof TemplateOp];
+
+export interface TemplatePart {
+  readonly op: TemplateOpCode;
+  /** randomInt bounds (inclusive); 0 otherwise. */
+  readonly min: number;
+  readonly max: number;
+  /** Data: column index into the row. Var: slot index into the vars array. -1 otherwise. */
+  readonly slot: number;
+  /** The expression as written, for messages (e.g. "data.user"). */
+  readonly name: string;
+  /** Escape the value as JSON string content (parts inside a JSON string of an object body). */
+  readonly json: boolean;
+}
+
+/**
+ * A compiled template: literals[0] part[0] literals[1] part[1] ... literals[n].
+ * Always literals.length === parts.length + 1. A static template has no parts, and its whole
+ * text is literals[0].
+ */
+export interface Template {
+  readonly source: string;
+  readonly literals: readonly string[];
+  readonly parts: readonly TemplatePart[];
+  readonly static: boolean;
+}
+
+/** What a dynamic render needs. Reuse one object per virtual user; mutate `seq` per send. */
+export interface RenderContext {
+  /** The send's sequence number (the engine owns numbering). */
+  seq: number;
+  /** The current data row (columns in DataSet.columns order), when the scenario has data. */
+  row: readonly string[] | undefined;
+  /** Captured flow variables, indexed by slot (Flow.vars). */
+  vars: readonly string[] | undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Requests, flows, captures
+
+export type RequestBody =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'template'; readonly template: Template }
+  | { readonly kind: 'bytes'; readonly bytes: Uint8Array; readonly file: string };
+
+export interface Expectation {
+  /** Accepted status ranges, inclusive [lo, hi] pairs. Empty = any status. */
+  readonly status: readonly (readonly [number, number])[];
+  /** Header (lower-case name) whose value must contain the given text. */
+  readonly headers: readonly (readonly [string, string])[];
+  /** Texts the body must contain (all of them). */
+  readonly bodyContains: readonly string[];
+}
+
+export type Capture =
+  | CaptureBase & { readonly source: 'json'; readonly path: readonly (string | number)[] }
+  | CaptureBase & { readonly source: 'header'; readonly header: string }
+  | CaptureBase & { readonly source: 'regex'; readonly regex: RegExp };
+
+export interface CaptureBase {
+  /** Variable name, and its slot in RenderContext.vars. */
+  readonly name: string;
+  readonly slot: number;
+  /** The capture as written (JSON path, header name or pattern), for messages. */
+  readonly text: string;
+}
+
+export interface CompiledRequest {
+  /** Unique across the scenario's requests and flow steps; thresholds refer to it. */
+  readonly name: string;
+  /** Position in Scenario.requests; for flow steps, the step's position across all flows. */
+  readonly index: number;
+  /** Relative frequency among `requests` (always 1 for flow steps). */
+  readonly weight: number;
+  /** Upper-case method token. */
+  readonly method: string;
+  /** Absolute origin ("https://host:port") of a `url:` request; undefined = the scenario target. */
+  readonly origin: string | undefined;
+  /** Path and query, with the target's base path already prefixed. */
+  readonly path: Template;
+  /** Client headers merged with the request's (request wins, case-insensitively). */
+  readonly headers: readonly (readonly [string, Template])[];
+  readonly body: RequestBody;
+  readonly expect: Expectation | undefined;
+  /** No dynamic part anywhere: the engine may serialize it once and reuse the bytes. */
+  readonly static: boolean;
+  readonly pos: SourcePos;
+}
+
+export interface FlowStep extends CompiledRequest {
+  readonly captures: readonly Capture[];
+  /** Pause after the step, before the next one, in ms (0 = none). */
+  readonly thinkMs: number;
+}
+
+export interface Flow {
+  readonly name: string;
+  readonly index: number;
+  readonly weight: number;
+  readonly steps: readonly FlowStep[];
+  /** Variable names by slot; a RenderContext.vars array for this flow has this length. */
+  readonly vars: readonly string[];
+  readonly pos: SourcePos;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Load
+
+/** One piece of an open phase's rate curve: linear from `from` to `to` req/s over [startMs, endMs). */
+export interface RateSegment {
+  readonly startMs: number;
+  /** Infinity for an unbounded constant rate (phase ends on iterations/requests). */
+  readonly endMs: number;
+  readonly from: number;
+  readonly to: number;
+}
+
+interface PhaseBase {
+  readonly index: number;
+  readonly name: string;
+  /** Warmup phases run but are excluded from statistics and thresholds. */
+  readonly warmup: boolean;
+  /** Stop conditions; the phase ends at the first one reached. At least one is set. */
+  readonly durationMs: number | undefined;
+  readonly iterations: number | undefined;
+  readonly requests: number | undefined;
+  readonly pos: SourcePos;
+}
+
+/** Closed model: `connections` virtual users, each sending its next request when the last ends. */
+export interface ClosedPhase extends PhaseBase {
+  readonly model: 'closed';
+  readonly connections: number;
+}
+
+/** Open model: arrivals on a schedule given by a rate curve, regardless of responses. */
+export interface OpenPhase extends PhaseBase {
+  readonly model: 'open';
+  readonly shape: 'constant' | 'ramp' | 'stairs';
+  readonly segments: readonly RateSegment[];
+  /** cumulative[i] = exact (fractional) number of sends scheduled before segments[i] starts. */
+  readonly cumulative: readonly number[];
+  /** Upper bound on connections (in-flight requests / pipelining) for this phase. */
+  readonly maxConnections: number;
+}
+
+export type Phase = ClosedPhase | OpenPhase;
+
+// ---------------------------------------------------------------------------------------------
+// Target, client, data, thresholds
+
+export type ScenarioTarget =
+  | { readonly kind: 'builtin' }
+  | { readonly kind: 'url'; readonly origins: readonly string[]; readonly basePath: string };
+
+export interface ResolveOverride {
+  readonly host: string;
+  readonly port: number;
+  readonly addresses: readonly string[];
+}
+
+export interface ClientSettings {
+  /** Default connections of closed phases and connection cap of open ones. */
+  readonly connections: number;
+  readonly pipelining: number;
+  readonly timeoutMs: number;
+  readonly keepalive: boolean;
+  readonly insecure: boolean;
+  readonly resolve: readonly ResolveOverride[];
+  readonly workers: number | 'auto';
+}
+
+export interface DataSet {
+  /** Path as given in the scenario, resolved against the scenario's directory. */
+  readonly file: string;
+  readonly columns: readonly string[];
+  readonly rows: readonly (readonly string[])[];
+  readonly order: 'sequential' | 'random';
+}
+
+export type ThresholdOp = '<' | '<=' | '>' | '>=';
+
+export interface ThresholdWindow {
+  /** 'each': every consecutive window of `ms` must pass. 'last': only the final `ms` of the run. */
+  readonly kind: 'each' | 'last';
+  readonly ms: number;
+}
+
+export interface Threshold {
+  /** The expression as written, e.g. "p99 < 50ms over 10s windows". */
+  readonly text: string;
+  /** 'p99', 'p99.9', 'min', 'max', 'mean', 'stddev', 'errors' or 'rps'. */
+  readonly metric: string;
+  readonly kind: 'latency' | 'errors' | 'rps';
+  /** For pNN metrics, the percentile (0 < p <= 100); undefined otherwise. */
+  readonly percentile: number | undefined;
+  readonly op: ThresholdOp;
+  /** Latency in ms; errors as a fraction (1% = 0.01); rps in requests per second. */
+  readonly value: number;
+  readonly window: ThresholdWindow | undefined;
+  /** A request or flow-step name; undefined = overall. */
+  readonly request: string | undefined;
+  /** Stop the run as soon as this threshold fails. */
+  readonly abortOnFail: boolean;
+  readonly pos: SourcePos;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+export interface Scenario {
+  readonly name: string;
+  readonly description: string | undefined;
+  /** The scenario file as given to the loader. */
+  readonly file: string;
+  readonly target: ScenarioTarget;
+  readonly client: ClientSettings;
+  readonly phases: readonly Phase[];
+  /** 'requests': each iteration sends one request picked by weight. 'flows': runs a flow. */
+  readonly mode: 'requests' | 'flows';
+  readonly requests: readonly CompiledRequest[];
+  readonly flows: readonly Flow[];
+  /** Cumulative weights of `requests` (or `flows`) normalised to end at 1; see pickWeighted. */
+  readonly cumulativeWeights: readonly number[];
+  readonly data: DataSet | undefined;
+  readonly thresholds: readonly Threshold[];
+}

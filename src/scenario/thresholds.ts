@@ -1,0 +1,194 @@
+// Threshold expressions: `<metric> <op> <value> [over <window>]`.
+//   metrics: p50 p90 p99 p99.9 (any pNN, 0 < NN <= 100), min, max, mean, stddev  (latency: ms/s/us)
+//            errors (1% or 0.01 — a fraction of requests), rps (requests per second)
+//   ops:     <  <=  >  >=
+//   windows: "over 10s windows" (every consecutive 10 s window must pass)
+//            "over last 30s"    (only the final 30 s of the measured run counts)
+import { isMap, isScalar, isSeq, type Node } from 'yaml';
+import { didYouMean, suggestion } from './did-you-mean.js';
+import { parseDuration } from './duration.js';
+import { parseRate } from './load-phases.js';
+import type { NodeReader, YNode } from './node-reader.js';
+import { SCENARIO_KEYS } from './scenario-keys.js';
+import type { Threshold, ThresholdOp, ThresholdWindow } from './scenario.js';
+
+export type ParsedThreshold = Pick<Threshold, 'metric' | 'kind' | 'percentile' | 'op' | 'value' | 'window'>;
+
+const LATENCY_METRICS = ['min', 'max', 'mean', 'stddev'];
+const KNOWN_METRICS = ['p50', 'p75', 'p90', 'p95', 'p99', 'p99.9', 'p99.99', ...LATENCY_METRICS, 'errors', 'rps'];
+const OP = /<=|>=|<|>|==|=|!=/;
+const PERCENTILE = /^p(\d+(?:\.\d+)?)$/;
+const PERCENT = /^(\d+(?:\.\d+)?|\.\d+)\s*%$/;
+const FRACTION = /^(\d+(?:\.\d+)?|\.\d+)$/;
+const WINDOWS = /^(\S+)\s+windows?$/;
+const LAST = /^last\s+(\S+)$/;
+
+/** Parses one expression. On failure returns the message and the character index it points at. */
+export function parseThreshold(text: string): ParsedThreshold | { error: string; index: number } {
+  const opMatch = OP.exec(text);
+  if (opMatch === null) return { error: `threshold "${text}" has no comparison (use <, <=, > or >=)`, index: 0 };
+  const op = opMatch[0];
+  const opIndex = opMatch.index;
+  if (op === '=' || op === '==' || op === '!=') {
+    return { error: `"${op}" is not a threshold comparison (use <, <=, > or >=)`, index: opIndex };
+  }
+  const metricRaw = text.slice(0, opIndex);
+  const metric = metricRaw.trim();
+  const metricIndex = metricRaw.length - metricRaw.trimStart().length;
+  let kind: Threshold['kind'];
+  let percentile: number | undefined;
+  const pm = PERCENTILE.exec(metric);
+  if (pm !== null) {
+    percentile = Number(pm[1]);
+    if (!(percentile > 0 && percentile <= 100)) return { error: `percentile ${metric} must be between p0 and p100`, index: metricIndex };
+    kind = 'latency';
+  } else if (LATENCY_METRICS.includes(metric)) {
+    kind = 'latency';
+  } else if (metric === 'errors' || metric === 'rps') {
+    kind = metric;
+  } else {
+    const s = didYouMean(metric, KNOWN_METRICS);
+    return {
+      error:
+        metric === ''
+          ? `threshold "${text}" names no metric`
+          : `unknown threshold metric "${metric}"${s !== undefined ? ` (did you mean "${s}"?)` : ''}; metrics: pNN, min, max, mean, stddev, errors, rps`,
+      index: metricIndex,
+    };
+  }
+
+  const rest = text.slice(opIndex + op.length);
+  const overAt = rest.search(/\sover\s/);
+  const valueRaw = overAt < 0 ? rest : rest.slice(0, overAt);
+  const valueText = valueRaw.trim();
+  const valueIndex = opIndex + op.length + (valueRaw.length - valueRaw.trimStart().length);
+  let value: number | undefined;
+  if (valueText === '') return { error: `threshold "${text}" has no value after "${op}"`, index: valueIndex };
+  if (kind === 'latency') {
+    value = parseDuration(valueText);
+    if (value === undefined) {
+      const hint = FRACTION.test(valueText) ? ` (add a unit: ${valueText}ms)` : ' (use a duration like 50ms or 1s)';
+      return { error: `"${valueText}" is not a latency for ${metric}${hint}`, index: valueIndex };
+    }
+  } else if (kind === 'errors') {
+    const pct = PERCENT.exec(valueText);
+    if (pct !== null) value = Number(pct[1]) / 100;
+    else if (FRACTION.test(valueText) && Number(valueText) <= 1) value = Number(valueText);
+    if (value === undefined || value > 1) {
+      return { error: `"${valueText}" is not an error rate (use a percentage like 1% or a fraction like 0.01)`, index: valueIndex };
+    }
+  } else {
+    value = parseRate(valueText.replace(/\s*rps$/, ''));
+    if (value === undefined) return { error: `"${valueText}" is not a rate (use requests per second, e.g. 1000)`, index: valueIndex };
+  }
+
+  let window: ThresholdWindow | undefined;
+  if (overAt >= 0) {
+    const wRaw = rest.slice(overAt).replace(/^\s*over\s+/, '');
+    const wText = wRaw.trim();
+    const wIndex = opIndex + op.length + rest.length - wRaw.length;
+    const each = WINDOWS.exec(wText);
+    const last = LAST.exec(wText);
+    const durText = each?.[1] ?? last?.[1];
+    const ms = durText !== undefined ? parseDuration(durText) : undefined;
+    if (durText === undefined) {
+      return { error: `bad window "over ${wText}" (write "over 10s windows" or "over last 30s")`, index: wIndex };
+    }
+    if (ms === undefined || ms <= 0) return { error: `"${durText}" is not a window duration (e.g. 10s)`, index: wIndex };
+    window = { kind: each !== null ? 'each' : 'last', ms };
+  }
+  return { metric: pm !== null ? `p${percentile}` : metric, kind, percentile, op: op as ThresholdOp, value, window };
+}
+
+/** Does an observed value pass? (latency in ms, errors as a fraction, rps in req/s) */
+export function thresholdPasses(t: Pick<Threshold, 'op' | 'value'>, observed: number): boolean {
+  switch (t.op) {
+    case '<':
+      return observed < t.value;
+    case '<=':
+      return observed <= t.value;
+    case '>':
+      return observed > t.value;
+    case '>=':
+      return observed >= t.value;
+  }
+}
+
+/**
+ * Reads `thresholds:` in either form:
+ *   - a list of expressions or { check, request?, abortOnFail? } entries
+ *   - a mapping { overall: [...], <request name>: [...] }, each value a list of the same entries
+ * Request names are checked against `names.known`. With `partial` (some requests failed to
+ * compile, so their generated names are unknown) names that look generated ("GET /x") pass.
+ */
+export function readThresholds(r: NodeReader, node: YNode, names: KnownNames | undefined): Threshold[] {
+  const n = r.deref(node);
+  const out: Threshold[] = [];
+  if (n != null && isSeq(n)) {
+    r.list(n, 'thresholds')?.forEach((item, i) => readEntry(r, item, `thresholds[${i}]`, undefined, undefined, names, out));
+  } else if (n != null && isMap(n)) {
+    for (const [key, keyNode, value] of r.entries(n, 'thresholds') ?? []) {
+      const request = key === 'overall' ? undefined : key;
+      if (request !== undefined) checkName(r, request, keyNode, names);
+      const items = r.list(value, `thresholds.${key}`, true) ?? [];
+      items.forEach((item, i) => readEntry(r, item, `thresholds.${key}[${i}]`, request, keyNode, undefined, out));
+    }
+  } else {
+    r.error('ERR_SCENARIO_TYPE', 'thresholds must be a list of expressions or a mapping of request name → list', n);
+  }
+  return out;
+}
+
+function readEntry(
+  r: NodeReader,
+  node: Node,
+  path: string,
+  mapRequest: string | undefined,
+  mapKeyNode: Node | undefined,
+  names: KnownNames | undefined,
+  out: Threshold[],
+): void {
+  let exprNode: YNode = node;
+  let request = mapRequest;
+  let abortOnFail = false;
+  if (isMap(node)) {
+    const f = r.fields(node, path, SCENARIO_KEYS.threshold);
+    if (f === undefined) return;
+    exprNode = f.value('check');
+    if (exprNode === undefined) {
+      r.error('ERR_SCENARIO_MISSING', `${path} needs "check" (an expression like "p99 < 50ms")`, node);
+      return;
+    }
+    if (f.has('abortOnFail')) abortOnFail = r.boolean(f.value('abortOnFail'), `${path}.abortOnFail`) ?? false;
+    if (f.has('request')) {
+      if (mapKeyNode !== undefined) {
+        r.error('ERR_SCENARIO_VALUE', `${path}.request: the mapping key already names the request`, f.keyNode('request'));
+      } else {
+        request = r.string(f.value('request'), `${path}.request`, { numbers: true });
+        if (request !== undefined) checkName(r, request, f.value('request'), names);
+      }
+    }
+  } else if (!isScalar(node) || typeof node.value !== 'string') {
+    r.error('ERR_SCENARIO_TYPE', `${path} must be an expression like "p99 < 50ms" or a { check, request, abortOnFail } mapping`, node);
+    return;
+  }
+  const text = r.string(exprNode, `${path}.check`);
+  if (text === undefined) return;
+  const parsed = parseThreshold(text);
+  if ('error' in parsed) {
+    r.error('ERR_SCENARIO_THRESHOLD', parsed.error, exprNode, parsed.index);
+    return;
+  }
+  out.push({ text: text.trim(), ...parsed, request, abortOnFail, pos: r.pos(exprNode) });
+}
+
+export interface KnownNames {
+  readonly known: ReadonlySet<string>;
+  readonly partial: boolean;
+}
+
+function checkName(r: NodeReader, name: string, node: YNode, names: KnownNames | undefined): void {
+  if (names === undefined || names.known.has(name)) return;
+  if (names.partial && /^[A-Z]+ /.test(name)) return;
+  r.error('ERR_SCENARIO_THRESHOLD', `threshold for unknown request "${name}"${suggestion(name, names.known)}`, node);
+}

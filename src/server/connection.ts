@@ -1,0 +1,537 @@
+// One accepted connection: feeds the socket's bytes to a RequestParser (this object is the
+// parser's handler: no closures per request), dispatches each complete request, keeps the
+// responses in request order, and writes everything produced while one incoming chunk was
+// processed with ONE socket write. Deadlines are plain numbers checked by the server's sweep.
+//
+// Response queue: `q` holds the responses of requests received and not yet fully sent, oldest
+// first from `qHead` (compacted when it drains, never shift()ed). Only the oldest writes into the
+// batch buffer `out`; younger ones buffer their own bytes until their turn.
+import type { Socket } from 'node:net';
+import { HttpCodecError } from '../http/codec-error.js';
+import type { ParserOptions } from '../http/limits.js';
+import { BodyKind, type RequestHead } from '../http/message-head.js';
+import type { ParserHandler } from '../http/message-parser.js';
+import { RequestParser } from '../http/request-parser.js';
+import { STATUS_TEXT } from '../http/response-serializer.js';
+import { OutBuffer } from './out-buffer.js';
+import { EMPTY_BODY, EMPTY_HEADERS } from './server-request.js';
+import { OutgoingResponse, ResState, type ResponseOwner } from './server-response.js';
+import type { ServerCounters } from './server-stats.js';
+import type { RequestDispatcher, ServerRequest } from './types.js';
+
+/** Limits and timeouts a connection applies (resolved by the server; 0 = off). */
+export interface ConnectionSettings {
+  readTimeout: number;
+  writeTimeout: number;
+  idleTimeout: number;
+  /** How long a closed-by-us connection may linger (reading and dropping) before it is destroyed. */
+  lingerTimeout: number;
+  maxRequestsPerConn: number;
+  /** Unanswered requests per connection before reading pauses. */
+  maxPipeline: number;
+  parser: ParserOptions;
+  /** Write the batch buffer itself when the kernel takes it whole (plain TCP only). */
+  zeroCopy: boolean;
+}
+
+/** What a connection needs from its server. */
+export interface ConnectionHost {
+  readonly settings: ConnectionSettings;
+  readonly dispatcher: RequestDispatcher;
+  readonly counters: ServerCounters;
+  /** Coarse clock (ms, monotonic), refreshed by the sweep. */
+  readonly now: number;
+  readonly draining: boolean;
+  connectionClosed(conn: Connection): void;
+  handlerError(err: unknown, req: ServerRequest): void;
+}
+
+/** Thrown from onComplete to stop parsing the rest of a chunk (no more requests are wanted). */
+const STOP: unknown = Object.freeze({ stop: true });
+const CONTINUE_100 = Buffer.from('HTTP/1.1 100 Continue\r\n\r\n', 'latin1');
+const FREE_SLOTS = 8;
+const PAUSE_BACKPRESSURE = 1;
+const PAUSE_PIPELINE = 2;
+
+/** Codec rejections become these statuses; everything else is 400. */
+function codecStatus(code: string): number {
+  switch (code) {
+    case 'ERR_HTTP_REQUEST_LINE_TOO_LONG':
+      return 414;
+    case 'ERR_HTTP_HEADERS_TOO_LARGE':
+    case 'ERR_HTTP_TOO_MANY_HEADERS':
+      return 431;
+    case 'ERR_HTTP_BODY_TOO_LARGE':
+      return 413;
+    case 'ERR_HTTP_BAD_VERSION':
+      return 505;
+    default:
+      return 400;
+  }
+}
+
+export class Connection implements ParserHandler<RequestHead>, ResponseOwner {
+  readonly parser: RequestParser;
+  readonly out = new OutBuffer(4096);
+  readonly remoteAddress: string;
+  /** Deadlines (coarse ms; 0 = none), checked by sweep(). */
+  readDeadline = 0;
+  idleDeadline = 0;
+  writeDeadline = 0;
+  lingerDeadline = 0;
+
+  private readonly q: OutgoingResponse[] = [];
+  private qHead = 0;
+  private readonly free: OutgoingResponse[] = [];
+  /** The request whose head arrived and whose body is still coming. */
+  private current: OutgoingResponse | null = null;
+  private dispatching: OutgoingResponse | null = null;
+  private seq = 0;
+  private inBatch = false;
+  private flushQueued = false;
+  /** No more requests are read (close decided, codec error, peer EOF). */
+  private stopReading = false;
+  /** End the socket once the queue is empty. */
+  private closeWhenDone = false;
+  private endAfterFlush = false;
+  private ended = false;
+  private destroyed = false;
+  private paused = 0;
+  // body of the current request
+  private bodyBuf: Buffer | null = null;
+  private bodyParts: Buffer[] | null = null;
+  private bodyLen = 0;
+  // the last target's bytes and string (clients often repeat the same target)
+  private readonly lastTargetBytes = Buffer.allocUnsafe(128);
+  private lastTargetLen = -1;
+  private lastTarget = '';
+
+  private readonly onFlushTick = (): void => this.flush();
+
+  constructor(
+    private readonly host: ConnectionHost,
+    readonly socket: Socket,
+  ) {
+    this.parser = new RequestParser(this, host.settings.parser);
+    this.remoteAddress = socket.remoteAddress ?? '';
+    const rt = host.settings.readTimeout;
+    if (rt > 0) this.readDeadline = host.now + rt;
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('end', () => this.onEnd());
+    socket.on('drain', () => this.resume(PAUSE_BACKPRESSURE));
+    socket.on('error', () => {
+      /* 'close' follows; resets are the peer's business */
+    });
+    socket.on('close', () => this.onClose());
+  }
+
+  get draining(): boolean {
+    return this.host.draining;
+  }
+
+  get closed(): boolean {
+    return this.destroyed || this.ended;
+  }
+
+  /** True when nothing is in flight: no request being received, no response owed. */
+  get idle(): boolean {
+    return this.qHead === this.q.length && this.parser.idle;
+  }
+
+  // ---------------------------------------------------------------- socket events
+
+  private onData(chunk: Buffer): void {
+    const host = this.host;
+    host.counters.bytesIn += chunk.length;
+    if (this.stopReading) return; // closing: read and drop (lingering close)
+    this.idleDeadline = 0;
+    if (this.readDeadline === 0 && host.settings.readTimeout > 0) this.readDeadline = host.now + host.settings.readTimeout;
+    this.inBatch = true;
+    try {
+      this.parser.execute(chunk);
+    } catch (err) {
+      if (err !== STOP) this.onParseError(err);
+    }
+    this.inBatch = false;
+    if (this.stopReading || this.parser.idle) this.readDeadline = 0;
+    this.flush();
+    if (!this.ended) this.maybeIdle();
+  }
+
+  private onEnd(): void {
+    if (!this.stopReading) {
+      this.stopReading = true;
+      try {
+        this.parser.finish();
+      } catch {
+        // cut inside a request: there is no one left to answer
+      }
+      this.dropReceiving();
+    }
+    this.readDeadline = 0;
+    this.idleDeadline = 0;
+    if (this.qHead === this.q.length) this.endNow();
+    else this.closeWhenDone = true;
+  }
+
+  private onClose(): void {
+    this.destroyed = true;
+    this.killAll();
+    this.host.connectionClosed(this);
+  }
+
+  // ---------------------------------------------------------------- parser handler
+
+  onHead(head: RequestHead): number {
+    const res = this.acquire();
+    res.isHead = head.method === 'HEAD';
+    res.http10 = head.versionMinor === 0;
+    this.enqueue(res);
+    this.current = res;
+    if (head.bodyKind !== BodyKind.None) {
+      this.bodyLen = 0;
+      if (head.expectContinue && head.contentLength <= this.parser.limits.maxBodySize) {
+        if (res.atHead) this.out.w.bytes(CONTINUE_100);
+        else res.owesContinue = true;
+      }
+    }
+    return 0;
+  }
+
+  onBody(buf: Buffer, start: number, end: number): void {
+    const n = end - start;
+    const head = this.parser.head;
+    // The chunk is ours (a fresh Buffer from the socket): keep views into it, copy only to join.
+    if (head.bodyKind === BodyKind.Length) {
+      if (this.bodyLen === 0 && n === head.contentLength) {
+        this.bodyBuf = buf.subarray(start, end);
+      } else {
+        if (this.bodyBuf === null) this.bodyBuf = Buffer.allocUnsafe(head.contentLength);
+        buf.copy(this.bodyBuf, this.bodyLen, start, end);
+      }
+    } else {
+      (this.bodyParts ?? (this.bodyParts = [])).push(buf.subarray(start, end));
+    }
+    this.bodyLen += n;
+  }
+
+  onComplete(head: RequestHead): void {
+    const res = this.current!;
+    this.current = null;
+    const host = this.host;
+    const req = res.req;
+    const seq = this.seq++;
+    req.method = head.method;
+    req.httpVersion = head.versionMinor === 1 ? '1.1' : '1.0';
+    req.target = this.targetOf(head);
+    req.headers = head.headers;
+    req.trailers = head.trailers;
+    req.remoteAddress = this.remoteAddress;
+    req.seq = seq;
+    if (head.bodyKind !== BodyKind.None) {
+      req.body = this.takeBody();
+      res.owesContinue = false;
+    } else {
+      req.body = EMPTY_BODY;
+    }
+    const max = host.settings.maxRequestsPerConn;
+    if (!head.keepAlive || (max > 0 && seq + 1 >= max) || host.draining) {
+      res.forceClose = true;
+      this.stopReading = true;
+    }
+    host.counters.requests++;
+    res.state = ResState.Dispatched;
+    this.dispatching = res;
+    try {
+      host.dispatcher.dispatch(req, res);
+    } catch (err) {
+      this.handlerThrew(res, err);
+    }
+    this.dispatching = null;
+    req.headers = req.trailers = EMPTY_HEADERS;
+    if (this.stopReading) throw STOP;
+  }
+
+  private takeBody(): Buffer {
+    let body: Buffer = EMPTY_BODY;
+    if (this.bodyParts !== null) {
+      body = this.bodyParts.length === 1 ? this.bodyParts[0]! : Buffer.concat(this.bodyParts, this.bodyLen);
+      this.bodyParts = null;
+    } else if (this.bodyBuf !== null) {
+      body = this.bodyBuf;
+      this.bodyBuf = null;
+    }
+    this.bodyLen = 0;
+    return body;
+  }
+
+  /** The target string, reused when the bytes equal the previous request's. */
+  private targetOf(head: RequestHead): string {
+    const buf = head.headers.buf;
+    const s = head.targetStart;
+    const n = head.targetEnd - s;
+    const last = this.lastTargetBytes;
+    if (n === this.lastTargetLen) {
+      let i = 0;
+      while (i < n && buf[s + i] === last[i]) i++;
+      if (i === n) return this.lastTarget;
+    }
+    const t = buf.toString('latin1', s, s + n);
+    if (n <= last.length) {
+      buf.copy(last, 0, s, s + n);
+      this.lastTargetLen = n;
+      this.lastTarget = t;
+    }
+    return t;
+  }
+
+  private handlerThrew(res: OutgoingResponse, err: unknown): void {
+    this.host.counters.reject('ERR_SERVER_HANDLER');
+    this.host.handlerError(err, res.req);
+    if (res.closed) return;
+    if (res.state === ResState.Dispatched) res.sendError(500, 'Internal Server Error\n', false);
+    else if (res.state === ResState.Streaming) res.close();
+  }
+
+  private onParseError(err: unknown): void {
+    this.stopReading = true;
+    if (!(err instanceof HttpCodecError)) {
+      // A bug in our own handler code: nothing sensible can be answered.
+      this.host.counters.reject('ERR_INTERNAL');
+      this.host.handlerError(err, this.current?.req ?? this.q[this.qHead]?.req ?? ({} as ServerRequest));
+      this.destroy(false);
+      return;
+    }
+    this.host.counters.reject(err.code);
+    let res = this.current;
+    this.current = null;
+    this.bodyBuf = null;
+    this.bodyParts = null;
+    if (res === null) {
+      res = this.acquire();
+      this.enqueue(res);
+    }
+    const status = codecStatus(err.code);
+    res.sendError(status, `${STATUS_TEXT[status]}: ${err.message} (${err.code})\n`, true);
+  }
+
+  // ---------------------------------------------------------------- response queue
+
+  private acquire(): OutgoingResponse {
+    return this.free.pop() ?? new OutgoingResponse(this);
+  }
+
+  private enqueue(res: OutgoingResponse): void {
+    const q = this.q;
+    q.push(res);
+    if (q.length - this.qHead === 1) res.atHead = true;
+    else if (q.length - this.qHead > this.host.settings.maxPipeline) this.pause(PAUSE_PIPELINE);
+  }
+
+  /** A request cut short by EOF leaves its slot at the tail of the queue: drop it. */
+  private dropReceiving(): void {
+    const res = this.current;
+    if (res === null) return;
+    this.current = null;
+    this.q.pop();
+    res.kill();
+    if (this.qHead === this.q.length) {
+      this.q.length = 0;
+      this.qHead = 0;
+    }
+  }
+
+  wrote(res: OutgoingResponse): void {
+    if (res.atHead && !this.inBatch) this.scheduleFlush();
+  }
+
+  responseDone(res: OutgoingResponse): void {
+    if (this.dispatching === res) res.answeredSync = true;
+    if (!res.atHead) return;
+    this.advance();
+    if (!this.inBatch) this.scheduleFlush();
+  }
+
+  /** Retires finished responses from the head of the queue and moves the next one up. */
+  private advance(): void {
+    const q = this.q;
+    const counters = this.host.counters;
+    while (this.qHead < q.length) {
+      const r = q[this.qHead]!;
+      if (r.state !== ResState.Done) break;
+      this.qHead++;
+      counters.byStatus[r.status]!++;
+      if (r.closeAfter) {
+        // Nothing after this response is answered.
+        for (let i = this.qHead; i < q.length; i++) q[i]!.kill();
+        q.length = 0;
+        this.qHead = 0;
+        this.current = null;
+        this.stopReading = true;
+        this.endAfterFlush = true;
+        return;
+      }
+      if (r.answeredSync && this.free.length < FREE_SLOTS) {
+        r.reuse();
+        this.free.push(r);
+      }
+      if (this.qHead < q.length) {
+        const next = q[this.qHead]!;
+        next.atHead = true;
+        if (next.own !== null && !next.own.empty) this.out.take(next.own);
+        if (next.owesContinue) {
+          next.owesContinue = false;
+          this.out.w.bytes(CONTINUE_100);
+        }
+      }
+    }
+    if (this.qHead === q.length) {
+      q.length = 0;
+      this.qHead = 0;
+      if (this.closeWhenDone) this.endAfterFlush = true;
+      else if (!this.inBatch) this.maybeIdle();
+    } else if (this.qHead > 64 && this.qHead * 2 > q.length) {
+      q.splice(0, this.qHead);
+      this.qHead = 0;
+    }
+    if (this.paused & PAUSE_PIPELINE && q.length - this.qHead <= this.host.settings.maxPipeline >> 1) this.resume(PAUSE_PIPELINE);
+  }
+
+  private killAll(): void {
+    const q = this.q;
+    for (let i = this.qHead; i < q.length; i++) q[i]!.kill();
+    q.length = 0;
+    this.qHead = 0;
+    this.current = null;
+  }
+
+  // ---------------------------------------------------------------- output
+
+  private scheduleFlush(): void {
+    if (this.flushQueued) return;
+    this.flushQueued = true;
+    process.nextTick(this.onFlushTick);
+  }
+
+  /** Writes the batch buffer (one socket write) and ends the socket when that is due. */
+  flush(): void {
+    this.flushQueued = false;
+    const out = this.out;
+    if (this.destroyed) {
+      out.reset();
+      return;
+    }
+    if (!out.empty && !this.ended) {
+      const sock = this.socket;
+      const host = this.host;
+      host.counters.bytesOut += out.byteLength;
+      let ok: boolean;
+      if (out.parts === null) {
+        const w = out.w;
+        if (host.settings.zeroCopy && sock.writableLength === 0) {
+          ok = sock.write(w.buf.subarray(0, w.len));
+          // Not taken whole by the kernel: the socket now holds these bytes; write on fresh ones.
+          if (sock.writableLength !== 0) w.buf = Buffer.allocUnsafe(w.buf.length);
+        } else {
+          ok = sock.write(w.toBuffer());
+        }
+        w.reset();
+      } else {
+        sock.cork();
+        const parts = out.parts;
+        ok = true;
+        for (let i = 0; i < parts.length; i++) ok = sock.write(parts[i]!);
+        if (out.w.len > 0) ok = sock.write(out.w.toBuffer());
+        sock.uncork();
+        out.reset();
+      }
+      if (!ok) this.pause(PAUSE_BACKPRESSURE);
+      if (this.writeDeadline === 0 && host.settings.writeTimeout > 0 && sock.writableLength > 0) {
+        this.writeDeadline = host.now + host.settings.writeTimeout;
+      }
+    }
+    if (this.endAfterFlush && !this.ended) this.finishEnd();
+  }
+
+  private finishEnd(): void {
+    this.ended = true;
+    this.killAll();
+    this.readDeadline = 0;
+    this.idleDeadline = 0;
+    this.socket.end();
+    this.resume(PAUSE_BACKPRESSURE | PAUSE_PIPELINE); // keep reading (and dropping) until the peer closes
+    const lt = this.host.settings.lingerTimeout;
+    this.lingerDeadline = this.host.now + (lt > 0 ? lt : 1);
+  }
+
+  private pause(why: number): void {
+    if (this.paused === 0) this.socket.pause();
+    this.paused |= why;
+  }
+
+  private resume(why: number): void {
+    if (this.paused === 0) return;
+    this.paused &= ~why;
+    if (this.paused === 0) this.socket.resume();
+  }
+
+  private maybeIdle(): void {
+    const it = this.host.settings.idleTimeout;
+    if (it > 0 && !this.stopReading && this.qHead === this.q.length && this.parser.idle) {
+      this.idleDeadline = this.host.now + it;
+    }
+  }
+
+  // ---------------------------------------------------------------- closing
+
+  /** Finish what is owed, then FIN: used for shutdown (immediately when idle). */
+  drain(): void {
+    if (this.closed) return;
+    if (this.idle) {
+      this.endNow();
+    } else {
+      this.closeWhenDone = true;
+    }
+  }
+
+  /** Stops reading requests and ends the socket after what is already in the batch buffer. */
+  endNow(): void {
+    this.stopReading = true;
+    this.endAfterFlush = true;
+    this.flush();
+  }
+
+  destroy(reset: boolean): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.killAll();
+    if (reset && !this.ended) this.socket.resetAndDestroy();
+    else this.socket.destroy();
+  }
+
+  /** Enforces this connection's deadlines. */
+  sweep(now: number): void {
+    if (this.destroyed) return;
+    const counters = this.host.counters;
+    if (this.readDeadline !== 0 && now >= this.readDeadline) {
+      counters.reject('ERR_SERVER_READ_TIMEOUT');
+      this.destroy(false);
+      return;
+    }
+    if (this.writeDeadline !== 0) {
+      if (this.socket.writableLength === 0) {
+        this.writeDeadline = 0;
+      } else if (now >= this.writeDeadline) {
+        counters.reject('ERR_SERVER_WRITE_TIMEOUT');
+        this.destroy(false);
+        return;
+      }
+    }
+    if (this.idleDeadline !== 0 && now >= this.idleDeadline) {
+      this.idleDeadline = 0;
+      counters.idleClosed++;
+      this.endNow();
+    }
+    if (this.lingerDeadline !== 0 && now >= this.lingerDeadline) this.destroy(false);
+  }
+}

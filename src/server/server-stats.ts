@@ -1,0 +1,63 @@
+// The server's counters: plain numbers and typed arrays bumped on the hot path, turned into a
+// plain object only when someone asks (the /__stats route, tests, the shutdown log).
+import { ERROR_ID_LIMIT, errorCodeOfId, errorId } from '../core/errors.js';
+import { nowMs } from '../core/clock.js';
+
+export interface ServerStats {
+  connections: {
+    /** Connections being served now. */
+    open: number;
+    /** Connections accepted since start (rejected ones included). */
+    total: number;
+    /** Connections refused at accept (concurrency, per-IP limit, shutting down). */
+    rejected: number;
+    /** Keep-alive connections closed for idling past idleTimeout. */
+    idleClosed: number;
+  };
+  requests: number;
+  bytesIn: number;
+  bytesOut: number;
+  /** Responses by status code. */
+  responses: Record<string, number>;
+  /** Rejections and failures by error code (ERR_SERVER_*, ERR_HTTP_* codec rejections). */
+  rejections: Record<string, number>;
+  uptimeMs: number;
+}
+
+export class ServerCounters {
+  open = 0;
+  total = 0;
+  rejected = 0;
+  idleClosed = 0;
+  requests = 0;
+  bytesIn = 0;
+  bytesOut = 0;
+  readonly byStatus = new Uint32Array(1000);
+  readonly byError = new Uint32Array(ERROR_ID_LIMIT);
+  private readonly startedAt = nowMs();
+
+  /** Counts a rejection or failure by its registered error code. */
+  reject(code: string): void {
+    this.byError[errorId(code)]!++;
+  }
+
+  rejections(code: string): number {
+    return this.byError[errorId(code)]!;
+  }
+
+  snapshot(): ServerStats {
+    const responses: Record<string, number> = {};
+    for (let s = 0; s < this.byStatus.length; s++) if (this.byStatus[s]! > 0) responses[String(s)] = this.byStatus[s]!;
+    const rejections: Record<string, number> = {};
+    for (let id = 1; id < this.byError.length; id++) if (this.byError[id]! > 0) rejections[errorCodeOfId(id)] = this.byError[id]!;
+    return {
+      connections: { open: this.open, total: this.total, rejected: this.rejected, idleClosed: this.idleClosed },
+      requests: this.requests,
+      bytesIn: this.bytesIn,
+      bytesOut: this.bytesOut,
+      responses,
+      rejections,
+      uptimeMs: Math.round(nowMs() - this.startedAt),
+    };
+  }
+}

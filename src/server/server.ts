@@ -1,0 +1,350 @@
+// The bundled test server: a raw `net` (or `tls`) listener speaking HTTP/1.1 through our own
+// codec. fasthttp's model: a cap on connections served at once (`concurrency`) with a fast canned
+// 503 beyond it, a per-IP cap, a cap on requests per connection, and read/write/idle deadlines
+// enforced by ONE coarse sweep per server (no timer per connection or request).
+import net, { type AddressInfo, type Socket } from 'node:net';
+import tls from 'node:tls';
+import { ByteWriter } from '../core/byte-writer.js';
+import { nowMs } from '../core/clock.js';
+import { FastbenchError } from '../core/errors.js';
+import { Sweeper, type Sweepable } from '../core/sweeper.js';
+import { DEFAULT_LIMITS } from '../http/limits.js';
+import { writeResponseHead } from '../http/response-serializer.js';
+import { Connection, type ConnectionHost, type ConnectionSettings } from './connection.js';
+import { dateCache } from './date-cache.js';
+import { ServerCounters, type ServerStats } from './server-stats.js';
+import type { RequestDispatcher, ServerRequest } from './types.js';
+
+export interface ListenInfo {
+  /** "http://127.0.0.1:8080" (https with TLS; IPv6 hosts in brackets). */
+  url: string;
+  port: number;
+  host: string;
+}
+
+export interface ServerOptions {
+  /** Interface to listen on. Default 127.0.0.1. */
+  host?: string;
+  /** Port; 0 picks a free one. Default 8080. */
+  port?: number;
+  /** Most connections served at once; beyond it a canned 503 and close. Default 262144. */
+  concurrency?: number;
+  /** Most open connections from one IP (429 beyond). 0 = no limit (default). */
+  maxConnsPerIP?: number;
+  /** Requests served on one connection before it is closed. 0 = no limit (default). */
+  maxRequestsPerConn?: number;
+  /** Most time for one request (head and body) to arrive, from its first byte; for a new connection, from accept. Default 10 s; 0 = none. */
+  readTimeout?: number;
+  /** Most time the client may leave written bytes unread. Default 60 s; 0 = none. */
+  writeTimeout?: number;
+  /** Most time a keep-alive connection may sit idle between requests. Default 60 s; 0 = none. */
+  idleTimeout?: number;
+  /** Largest request body (413 beyond). Default 10 MiB. */
+  maxRequestBodySize?: number;
+  /** Largest request head in bytes (431 beyond). Default 16 KiB. */
+  maxHeaderBytes?: number;
+  /** Most header fields in a request (431 beyond). Default 100. */
+  maxHeaderCount?: number;
+  /** Longest request line (414 beyond). Default 8 KiB. */
+  maxRequestLineSize?: number;
+  /** Unanswered pipelined requests per connection before reading pauses. Default 128. */
+  maxPipeline?: number;
+  /** How long a connection we closed may linger before it is destroyed. Default 2 s. */
+  lingerTimeout?: number;
+  /** What answers requests. Default: the bundled app (routes/index.ts). */
+  dispatcher?: RequestDispatcher;
+  /** Options of the bundled app (used when no dispatcher is given). */
+  sitePages?: number;
+  siteSeed?: number;
+  echoAll?: boolean;
+  /** Serve https with this certificate and key (PEM). */
+  tls?: { cert: string | Buffer; key: string | Buffer };
+  onListen?: (info: ListenInfo) => void;
+  /** Called once close() has finished (every connection gone). */
+  onShutdown?: () => void;
+  /** No log lines at all. */
+  quiet?: boolean;
+  /** Where log lines go. Default: stderr. */
+  log?: (line: string) => void;
+}
+
+const DEFAULT_CONCURRENCY = 256 * 1024;
+const LOG_PERIOD_MS = 60_000;
+const OVERLOAD_BODY = 'The server is at its concurrency limit; try again later.\n';
+const CANNED_503 = cannedResponse(503, OVERLOAD_BODY, false);
+
+function cannedResponse(status: number, body: string, withDate: boolean): Buffer {
+  const w = new ByteWriter(256);
+  writeResponseHead(w, status, ['Content-Type', 'text/plain; charset=utf-8'], {
+    bodyLength: Buffer.byteLength(body),
+    close: true,
+    ...(withDate ? { dateLine: dateCache.get() } : {}),
+  });
+  w.utf8(body);
+  return w.toBuffer();
+}
+
+function ms(options: ServerOptions, key: keyof ServerOptions, dflt: number): number {
+  const v = options[key] ?? dflt;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
+    throw new FastbenchError('ERR_CONFIG', `server option ${key} must be a non-negative number, got ${String(v)}`);
+  }
+  return Math.floor(v);
+}
+
+export class FastbenchServer implements ConnectionHost, Sweepable {
+  readonly settings: ConnectionSettings;
+  readonly counters = new ServerCounters();
+  dispatcher: RequestDispatcher;
+  now = nowMs();
+  draining = false;
+
+  private readonly options: ServerOptions;
+  private readonly host: string;
+  private readonly port: number;
+  private readonly concurrency: number;
+  private readonly maxConnsPerIP: number;
+  private readonly listener: net.Server;
+  private readonly conns = new Set<Connection>();
+  private readonly perIp = new Map<string, number>();
+  private readonly sweeper: Sweeper;
+  private readonly lingering: Socket[] = [];
+  private readonly lingerAt: number[] = [];
+  private readonly log: (line: string) => void;
+  private info: ListenInfo | undefined;
+  private closing: Promise<void> | undefined;
+  private lastOverloadLog = -Infinity;
+  private overloadSinceLog = 0;
+  private lastHandlerLog = -Infinity;
+  private handlerErrorsSinceLog = 0;
+
+  constructor(options: ServerOptions = {}) {
+    this.options = options;
+    this.host = options.host ?? '127.0.0.1';
+    this.port = ms(options, 'port', 8080);
+    if (this.port > 65535) throw new FastbenchError('ERR_CONFIG', `server option port must be 0-65535, got ${this.port}`);
+    this.concurrency = ms(options, 'concurrency', DEFAULT_CONCURRENCY) || DEFAULT_CONCURRENCY;
+    this.maxConnsPerIP = ms(options, 'maxConnsPerIP', 0);
+    const readTimeout = ms(options, 'readTimeout', 10_000);
+    const writeTimeout = ms(options, 'writeTimeout', 60_000);
+    const idleTimeout = ms(options, 'idleTimeout', 60_000);
+    const lingerTimeout = ms(options, 'lingerTimeout', 2_000);
+    this.settings = {
+      readTimeout,
+      writeTimeout,
+      idleTimeout,
+      lingerTimeout,
+      maxRequestsPerConn: ms(options, 'maxRequestsPerConn', 0),
+      maxPipeline: ms(options, 'maxPipeline', 128) || 128,
+      parser: {
+        limits: {
+          maxBodySize: ms(options, 'maxRequestBodySize', 10 * 1024 * 1024) || Infinity,
+          maxHeaderBytes: ms(options, 'maxHeaderBytes', DEFAULT_LIMITS.maxHeaderBytes) || DEFAULT_LIMITS.maxHeaderBytes,
+          maxHeaderCount: ms(options, 'maxHeaderCount', DEFAULT_LIMITS.maxHeaderCount) || DEFAULT_LIMITS.maxHeaderCount,
+          maxRequestLineSize: ms(options, 'maxRequestLineSize', DEFAULT_LIMITS.maxRequestLineSize) || DEFAULT_LIMITS.maxRequestLineSize,
+        },
+      },
+      zeroCopy: options.tls === undefined,
+    };
+    // Deadlines are enforced to within a quarter of the shortest one (10-250 ms).
+    const shortest = Math.min(...[readTimeout, writeTimeout, idleTimeout, lingerTimeout].map((t) => (t > 0 ? t : Infinity)));
+    this.sweeper = new Sweeper(Math.max(10, Math.min(250, Math.floor(shortest / 4))));
+    this.dispatcher = options.dispatcher ?? UNSET_DISPATCHER;
+    this.log = options.quiet ? () => {} : (options.log ?? ((line) => process.stderr.write(line + '\n')));
+    const onSocket = (socket: Socket): void => this.onConnection(socket);
+    if (options.tls !== undefined) {
+      const server = tls.createServer({ cert: options.tls.cert, key: options.tls.key, allowHalfOpen: true });
+      server.on('secureConnection', onSocket);
+      server.on('tlsClientError', () => {
+        /* a failed handshake: the client sees it */
+      });
+      this.listener = server;
+    } else {
+      this.listener = net.createServer({ allowHalfOpen: true, noDelay: true }, onSocket);
+    }
+  }
+
+  /** Starts listening; resolves with the bound URL. */
+  async listen(): Promise<ListenInfo> {
+    if (this.info !== undefined) return this.info;
+    if (this.closing !== undefined) throw new FastbenchError('ERR_SERVER_START', 'the server was closed');
+    if (this.dispatcher === UNSET_DISPATCHER) await this.loadDefaultApp();
+    const listener = this.listener;
+    await new Promise<void>((resolve, reject) => {
+      const onError = (err: Error): void => {
+        reject(new FastbenchError('ERR_SERVER_START', `cannot listen on ${this.host}:${this.port}: ${err.message}`, { cause: err }));
+      };
+      listener.once('error', onError);
+      listener.listen({ host: this.host, port: this.port }, () => {
+        listener.off('error', onError);
+        resolve();
+      });
+    });
+    listener.on('error', (err) => this.log(`fastbench serve: listener error: ${err.message}`));
+    const addr = listener.address() as AddressInfo;
+    const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+    this.info = { url: `${this.options.tls ? 'https' : 'http'}://${host}:${addr.port}`, port: addr.port, host: addr.address };
+    this.options.onListen?.(this.info);
+    return this.info;
+  }
+
+  /** The bound address, once listening. */
+  get address(): ListenInfo | undefined {
+    return this.info;
+  }
+
+  /**
+   * Graceful shutdown: stop accepting, let in-flight requests finish (their responses say
+   * Connection: close), close idle keep-alive connections now, destroy what is left after
+   * graceMs. Resolves when every connection is gone.
+   */
+  close(graceMs = 5_000): Promise<void> {
+    if (this.closing !== undefined) return this.closing;
+    this.draining = true;
+    this.closing = this.shutdown(graceMs);
+    return this.closing;
+  }
+
+  stats(): ServerStats {
+    return this.counters.snapshot();
+  }
+
+  private async shutdown(graceMs: number): Promise<void> {
+    const listening = this.listener.listening;
+    const closed = new Promise<void>((resolve) => {
+      if (listening) this.listener.close(() => resolve());
+      else resolve();
+    });
+    for (let i = 0; i < this.lingering.length; i++) this.lingering[i]!.destroy();
+    this.lingering.length = 0;
+    this.lingerAt.length = 0;
+    for (const conn of this.conns) conn.drain();
+    const timer = setTimeout(() => {
+      for (const conn of this.conns) conn.destroy(false);
+    }, graceMs);
+    await closed;
+    clearTimeout(timer);
+    this.sweeper.stop();
+    this.options.onShutdown?.();
+  }
+
+  private async loadDefaultApp(): Promise<void> {
+    const { createDefaultApp } = await import('./routes/index.js');
+    const o = this.options;
+    this.dispatcher = createDefaultApp({
+      sitePages: o.sitePages,
+      siteSeed: o.siteSeed,
+      echoAll: o.echoAll,
+      secure: o.tls !== undefined,
+      stats: () => this.stats(),
+    });
+  }
+
+  // ---------------------------------------------------------------- connections
+
+  private onConnection(socket: Socket): void {
+    const c = this.counters;
+    c.total++;
+    this.now = nowMs();
+    if (this.draining) {
+      c.rejected++;
+      socket.destroy();
+      return;
+    }
+    if (c.open >= this.concurrency) {
+      this.refuse(socket, CANNED_503, 'ERR_SERVER_CONCURRENCY_LIMIT');
+      this.overloadSinceLog++;
+      if (this.now - this.lastOverloadLog >= LOG_PERIOD_MS) {
+        this.log(`fastbench serve: concurrency limit (${this.concurrency}) reached: refused ${this.overloadSinceLog} connection(s) with 503 since the last report`);
+        this.lastOverloadLog = this.now;
+        this.overloadSinceLog = 0;
+      }
+      return;
+    }
+    if (this.maxConnsPerIP > 0) {
+      const ip = socket.remoteAddress ?? '';
+      const n = this.perIp.get(ip) ?? 0;
+      if (n >= this.maxConnsPerIP) {
+        this.refuse(socket, cannedResponse(429, 'Too many connections from your IP.\n', true), 'ERR_SERVER_PER_IP_LIMIT');
+        return;
+      }
+      this.perIp.set(ip, n + 1);
+    }
+    c.open++;
+    if (this.options.tls !== undefined) socket.setNoDelay(true);
+    this.conns.add(new Connection(this, socket));
+    this.sweeper.add(this);
+  }
+
+  /** A canned answer, then FIN; the socket is read and dropped until the peer closes or lingerTimeout. */
+  private refuse(socket: Socket, bytes: Buffer, code: string): void {
+    const c = this.counters;
+    c.rejected++;
+    c.reject(code);
+    c.bytesOut += bytes.length;
+    socket.on('error', noop);
+    socket.end(bytes);
+    socket.resume();
+    this.lingering.push(socket);
+    this.lingerAt.push(this.now + (this.settings.lingerTimeout || 1));
+    this.sweeper.add(this);
+  }
+
+  connectionClosed(conn: Connection): void {
+    if (!this.conns.delete(conn)) return;
+    this.counters.open--;
+    if (this.maxConnsPerIP > 0) {
+      const ip = conn.remoteAddress;
+      const n = (this.perIp.get(ip) ?? 1) - 1;
+      if (n <= 0) this.perIp.delete(ip);
+      else this.perIp.set(ip, n);
+    }
+  }
+
+  handlerError(err: unknown, req: ServerRequest): void {
+    this.handlerErrorsSinceLog++;
+    if (this.now - this.lastHandlerLog < LOG_PERIOD_MS) return;
+    const more = this.handlerErrorsSinceLog > 1 ? ` (${this.handlerErrorsSinceLog - 1} more since the last report)` : '';
+    const e = err as Error;
+    this.log(`fastbench serve: handler for ${req.method} ${req.target} threw${more}: ${e?.stack ?? String(err)}`);
+    this.lastHandlerLog = this.now;
+    this.handlerErrorsSinceLog = 0;
+  }
+
+  /** The sweep: enforces every connection's deadlines and ends lingering refused sockets. */
+  sweep(now: number): boolean {
+    this.now = now;
+    for (const conn of this.conns) conn.sweep(now);
+    const l = this.lingering;
+    if (l.length > 0) {
+      const at = this.lingerAt;
+      let k = 0;
+      for (let i = 0; i < l.length; i++) {
+        const s = l[i]!;
+        if (s.destroyed) continue;
+        if (now >= at[i]!) {
+          s.destroy();
+          continue;
+        }
+        l[k] = s;
+        at[k++] = at[i]!;
+      }
+      l.length = k;
+      at.length = k;
+    }
+    return this.conns.size > 0 || l.length > 0;
+  }
+}
+
+function noop(): void {}
+
+const UNSET_DISPATCHER: RequestDispatcher = {
+  dispatch(_req, res) {
+    res.send(500, 'no dispatcher\n');
+  },
+};
+
+/** Creates a server; call listen() to start it. */
+export function createServer(options: ServerOptions = {}): FastbenchServer {
+  return new FastbenchServer(options);
+}

@@ -1,0 +1,64 @@
+// The contract between the server's connection loop (server.ts, connection.ts) and the routes
+// (router.ts, routes/). Handlers run synchronously inside the parser's onComplete; a handler that
+// answers later (a delay, a drip) must copy what it needs from `req` before returning, because
+// headers and trailers are views into bytes that the next pipelined request reuses.
+import type { HeaderList } from '../http/header-list.js';
+
+export type RouteParams = Record<string, string | number>;
+
+export interface ServerRequest {
+  /** Interned for the common methods. */
+  readonly method: string;
+  /** The request-target exactly as sent (e.g. "/anything/x?a=1"). */
+  readonly target: string;
+  /** target up to '?' (not percent-decoded). */
+  readonly path: string;
+  /** target after '?', '' when there is none. */
+  readonly query: string;
+  readonly httpVersion: '1.0' | '1.1';
+  /** Valid only during the synchronous part of the handler. */
+  readonly headers: HeaderList;
+  /** Valid only during the synchronous part of the handler. */
+  readonly trailers: HeaderList;
+  /** The complete body (an empty Buffer when there is none). Owned: safe to keep. */
+  readonly body: Buffer;
+  readonly remoteAddress: string;
+  /** 0-based index of this request on its connection. */
+  readonly seq: number;
+}
+
+export interface ServerResponse {
+  /**
+   * A complete response with a Content-Length body. `headers` is a flat [name, value, ...] list
+   * the handler built from constants or checked with checkFlat (http/response-serializer).
+   */
+  send(status: number, body?: Buffer | string, headers?: readonly string[]): void;
+  /** A complete, prebuilt response (status line to body), written as is. */
+  sendRaw(bytes: Buffer): void;
+  /**
+   * Starts a streamed response: with contentLength >= 0 the body is framed by Content-Length
+   * (write exactly that many bytes), else it is sent chunked.
+   */
+  begin(status: number, headers?: readonly string[], contentLength?: number): void;
+  /** Body bytes of a begun response. */
+  write(data: Buffer | string): void;
+  /** Ends a begun response (trailers only for chunked). */
+  end(trailers?: readonly (readonly [string, string])[]): void;
+  /** Writes bytes straight to the socket, bypassing framing (fault injection only). */
+  writeRaw(bytes: Buffer): void;
+  /** Resets the connection (RST) at once: pending responses are lost. */
+  destroy(): void;
+  /** Flushes what was written and closes the connection (FIN). */
+  close(): void;
+  /** Closes the connection after this response instead of keeping it alive. */
+  setClose(): void;
+  /** True once the connection is gone: a late handler should stop writing. */
+  readonly closed: boolean;
+}
+
+export type Handler = (req: ServerRequest, res: ServerResponse, params: RouteParams) => void;
+
+/** What the connection loop calls for every complete request. */
+export interface RequestDispatcher {
+  dispatch(req: ServerRequest, res: ServerResponse): void;
+}

@@ -1,0 +1,105 @@
+import { readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Command } from 'commander';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { registerValidateCommand } from '../../../src/cli/validate-command.js';
+import { loadScenario, plannedSends, type OpenPhase } from '../../../src/scenario/index.js';
+import { FIXTURES } from './helpers.js';
+
+const DIR = fileURLToPath(new URL('../../../scenarios/', import.meta.url));
+const files = readdirSync(DIR).filter((f) => f.endsWith('.yaml') || f.endsWith('.json'));
+
+describe('example scenarios', () => {
+  it('are all present', () => {
+    expect(files.sort()).toEqual(['csv-feeder.yaml', 'flow-capture.yaml', 'max-throughput.yaml', 'open-ramp.yaml', 'smoke.yaml']);
+  });
+
+  it.each(files)('%s loads, validates and stays short (≤ 6 s)', (file) => {
+    const s = loadScenario(`${DIR}${file}`, { processEnv: {} });
+    expect(s.target).toEqual({ kind: 'builtin' });
+    const total = s.phases.reduce((ms, p) => ms + (p.durationMs ?? Infinity), 0);
+    expect(total).toBeLessThanOrEqual(6000);
+    expect(s.phases.some((p) => !p.warmup)).toBe(true);
+  });
+
+  it('smoke: closed load with a warmup and thresholds', () => {
+    const s = loadScenario(`${DIR}smoke.yaml`);
+    expect(s.phases.map((p) => [p.model, p.warmup])).toEqual([['closed', true], ['closed', false]]);
+    expect(s.requests.every((r) => r.static)).toBe(true);
+    expect(s.thresholds.map((t) => [t.metric, t.request])).toEqual([['p99', undefined], ['errors', undefined], ['p99.9', 'json'], ['max', 'json']]);
+  });
+
+  it('open-ramp: a ramp then stairs', () => {
+    const s = loadScenario(`${DIR}open-ramp.yaml`);
+    const [ramp, stairs] = s.phases as OpenPhase[];
+    expect([ramp!.shape, stairs!.shape]).toEqual(['ramp', 'stairs']);
+    expect(plannedSends(ramp!)).toBe(2200);
+    expect(plannedSends(stairs!)).toBe(4500);
+  });
+
+  it('flow-capture: captures feed later steps', () => {
+    const s = loadScenario(`${DIR}flow-capture.yaml`);
+    const flow = s.flows[0]!;
+    expect(flow.vars).toEqual(['session', 'user', 'seen']);
+    expect(flow.steps[0]!.captures.map((c) => c.source)).toEqual(['json', 'regex']);
+    expect(flow.steps[1]!.path.parts.map((p) => p.name)).toEqual(['vars.session']);
+  });
+
+  it('csv-feeder: a data file with quoted fields', () => {
+    const s = loadScenario(`${DIR}csv-feeder.yaml`);
+    expect(s.data!.columns).toEqual(['username', 'password', 'display_name', 'plan']);
+    expect(s.data!.rows[0]![2]).toBe('Liddell, Alice');
+    expect(s.data!.rows[3]![2]).toBe('Dave\n(two lines)');
+  });
+});
+
+describe('fastbench validate', () => {
+  let out = '';
+  let err = '';
+  afterEach(() => {
+    vi.restoreAllMocks();
+    process.exitCode = undefined;
+  });
+
+  async function run(...args: string[]): Promise<number | undefined> {
+    out = '';
+    err = '';
+    process.exitCode = undefined;
+    vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
+    vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
+    const program = new Command().exitOverride();
+    registerValidateCommand(program);
+    await program.parseAsync(['node', 'fastbench', 'validate', ...args]);
+    const code = typeof process.exitCode === 'number' ? process.exitCode : undefined;
+    vi.restoreAllMocks();
+    return code;
+  }
+
+  it('prints ok with phase and request counts', async () => {
+    expect(await run(`${DIR}smoke.yaml`)).toBeUndefined();
+    expect(out).toBe('ok: smoke (2 phases, 2 requests)\n');
+    expect(err).toBe('');
+    await run(`${DIR}flow-capture.yaml`);
+    expect(out).toBe('ok: flow-capture (1 phases, 3 requests)\n');
+  });
+
+  it('prints every error with its position and sets exit code 2', async () => {
+    expect(await run(`${FIXTURES}json-bad.json`)).toBe(2);
+    expect(out).toBe('');
+    expect(err).toBe(`error[ERR_SCENARIO_UNKNOWN_KEY]: unknown key "conections" in load[0] (did you mean "connections"?) at ${FIXTURES}json-bad.json:3:14\n`);
+  });
+
+  it('passes -e NAME=value to {{env.NAME}} and rejects malformed pairs', async () => {
+    const file = `${FIXTURES}env.yaml`;
+    expect(await run(file)).toBe(2);
+    expect(err.split('\n')).toEqual([
+      expect.stringMatching(/^error\[ERR_SCENARIO_TEMPLATE\]: environment variable FB_TEST_HOST is not set .* at .*env\.yaml:1:19$/),
+      expect.stringMatching(/^error\[ERR_SCENARIO_TEMPLATE\]: environment variable FB_TEST_TOKEN is not set .* at .*env\.yaml:5:40$/),
+      '',
+    ]);
+    expect(await run(file, '-e', 'FB_TEST_HOST=127.0.0.1', '--env', 'FB_TEST_TOKEN=abc')).toBeUndefined();
+    expect(out).toBe('ok: env (1 phases, 1 requests)\n');
+    expect(await run(file, '-e', 'oops')).toBe(2);
+    expect(err).toMatch(/^error\[ERR_USAGE_BAD_OPTION\]: -e expects NAME=value/);
+  });
+});

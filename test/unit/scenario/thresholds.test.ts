@@ -1,0 +1,131 @@
+import { describe, expect, it } from 'vitest';
+import { parseThreshold, thresholdPasses } from '../../../src/scenario/index.js';
+import { load, messages, problems } from './helpers.js';
+
+describe('threshold expressions', () => {
+  it.each([
+    ['p99 < 50ms', { metric: 'p99', kind: 'latency', percentile: 99, op: '<', value: 50 }],
+    ['p99.9 < 200ms', { metric: 'p99.9', kind: 'latency', percentile: 99.9, op: '<', value: 200 }],
+    ['p50 <= 10ms', { metric: 'p50', op: '<=', value: 10 }],
+    ['p100<1s', { metric: 'p100', percentile: 100, value: 1000 }],
+    ['max < 1s', { metric: 'max', kind: 'latency', percentile: undefined, value: 1000 }],
+    ['mean < 0.5ms', { metric: 'mean', value: 0.5 }],
+    ['stddev < 250us', { metric: 'stddev', value: 0.25 }],
+    ['min >= 1ms', { metric: 'min', op: '>=', value: 1 }],
+    ['errors < 1%', { metric: 'errors', kind: 'errors', op: '<', value: 0.01 }],
+    ['errors <= 0.5%', { value: 0.005 }],
+    ['errors < 0.02', { value: 0.02 }],
+    ['rps > 1000', { metric: 'rps', kind: 'rps', op: '>', value: 1000 }],
+    ['rps >= 1000/s', { value: 1000 }],
+    ['rps > 500 rps', { value: 500 }],
+  ])('%s', (text, expected) => {
+    const t = parseThreshold(text);
+    expect(t).toMatchObject({ window: undefined, ...expected });
+  });
+
+  it('parses windows', () => {
+    expect(parseThreshold('p99 < 50ms over 10s windows')).toMatchObject({ value: 50, window: { kind: 'each', ms: 10_000 } });
+    expect(parseThreshold('errors < 1% over last 30s')).toMatchObject({ value: 0.01, window: { kind: 'last', ms: 30_000 } });
+    expect(parseThreshold('rps > 10 over 1m window')).toMatchObject({ window: { kind: 'each', ms: 60_000 } });
+  });
+
+  it.each([
+    ['latency < 5ms', 0, /unknown threshold metric "latency"/],
+    ['p9 9 < 5ms', 0, /unknown threshold metric/],
+    ['p999 < 5ms', 0, /between p0 and p100/],
+    ['p99 50ms', 0, /no comparison/],
+    ['p99 = 50ms', 4, /"=" is not a threshold comparison/],
+    ['p99 == 50ms', 4, /"==" is not/],
+    ['p99 < 50', 6, /add a unit: 50ms/],
+    ['p99 <', 5, /no value/],
+    ['errors < 5', 9, /not an error rate/],
+    ['errors < lots', 9, /not an error rate/],
+    ['rps > many', 6, /not a rate/],
+    ['< 5ms', 0, /names no metric/],
+    ['p99 < 5ms over 10s', 15, /bad window/],
+    ['p99 < 5ms over last soon', 15, /not a window duration/],
+    ['errs < 1%', 0, /did you mean "errors"/],
+  ])('rejects %j', (text, index, message) => {
+    const r = parseThreshold(text);
+    expect(r).toMatchObject({ index, error: expect.stringMatching(message) });
+  });
+
+  it('compares observed values', () => {
+    expect(thresholdPasses({ op: '<', value: 50 }, 49.9)).toBe(true);
+    expect(thresholdPasses({ op: '<', value: 50 }, 50)).toBe(false);
+    expect(thresholdPasses({ op: '<=', value: 50 }, 50)).toBe(true);
+    expect(thresholdPasses({ op: '>', value: 1000 }, 1000)).toBe(false);
+    expect(thresholdPasses({ op: '>=', value: 1000 }, 1000)).toBe(true);
+  });
+});
+
+describe('thresholds in scenarios', () => {
+  const REQS = 'load: {duration: 1s}\nrequests:\n  - {name: login, path: /login}\n  - {path: /json}\n';
+
+  it('accepts the list form with plain and object entries', () => {
+    const s = load(`${REQS}thresholds:
+  - p99 < 50ms
+  - check: errors < 1% over last 30s
+    request: login
+    abortOnFail: true
+  - {check: rps > 10, request: GET /json}
+`);
+    expect(s.thresholds.map((t) => [t.metric, t.value, t.request, t.abortOnFail, t.window?.kind])).toEqual([
+      ['p99', 50, undefined, false, undefined],
+      ['errors', 0.01, 'login', true, 'last'],
+      ['rps', 10, 'GET /json', false, undefined],
+    ]);
+    expect(s.thresholds[0]!.pos).toMatchObject({ line: 6, column: 5 });
+    expect(s.thresholds[0]!.text).toBe('p99 < 50ms');
+  });
+
+  it('accepts the mapping form: overall and per request name', () => {
+    const s = load(`${REQS}thresholds:
+  overall: [p99 < 50ms, errors < 1%]
+  login:
+    - p99.9 < 200ms over 10s windows
+    - {check: max < 1s, abortOnFail: true}
+  GET /json: rps > 1
+`);
+    expect(s.thresholds.map((t) => [t.text, t.request ?? '(overall)', t.abortOnFail])).toEqual([
+      ['p99 < 50ms', '(overall)', false],
+      ['errors < 1%', '(overall)', false],
+      ['p99.9 < 200ms over 10s windows', 'login', false],
+      ['max < 1s', 'login', true],
+      ['rps > 1', 'GET /json', false],
+    ]);
+  });
+
+  it('rejects unknown metrics and unknown request names: never a silent pass', () => {
+    expect(messages(`${REQS}thresholds:\n  - p99 < 50ms\n  - lat < 5ms\n  - {check: p99 < 1s, request: logn}\n`)).toEqual([
+      expect.stringMatching(/^ERR_SCENARIO_THRESHOLD 7:5 unknown threshold metric "lat"/),
+      expect.stringMatching(/^ERR_SCENARIO_THRESHOLD 8:32 threshold for unknown request "logn" \(did you mean "login"\?\)/),
+    ]);
+    expect(messages(`${REQS}thresholds:\n  checkout: [p99 < 1s]\n`)).toEqual([
+      expect.stringMatching(/^ERR_SCENARIO_THRESHOLD 6:3 threshold for unknown request "checkout"/),
+    ]);
+  });
+
+  it('points at the offending token inside the expression', () => {
+    expect(problems(`${REQS}thresholds:\n  - p99 < 50\n`)).toEqual(['ERR_SCENARIO_THRESHOLD 6:11']);
+    expect(problems(`${REQS}thresholds:\n  - "errors < 5"\n`)).toEqual(['ERR_SCENARIO_THRESHOLD 6:15']);
+  });
+
+  it('rejects malformed entries', () => {
+    expect(messages(`${REQS}thresholds:\n  - 5\n  - {request: login}\n  - {check: p99 < 1s, abort: true}\n`)).toEqual([
+      expect.stringMatching(/^ERR_SCENARIO_TYPE 6:5 thresholds\[0\] must be an expression/),
+      expect.stringMatching(/^ERR_SCENARIO_MISSING 7:5 thresholds\[1\] needs "check"/),
+      expect.stringMatching(/^ERR_SCENARIO_UNKNOWN_KEY 8:23 unknown key "abort" .*did you mean "abortOnFail"/),
+    ]);
+    expect(messages(`${REQS}thresholds:\n  login: [{check: p99 < 1s, request: login}]\n`)).toEqual([
+      expect.stringMatching(/^ERR_SCENARIO_VALUE 6:29 .*the mapping key already names the request/),
+    ]);
+    expect(messages(`${REQS}thresholds: p99 < 1s\n`)).toEqual([expect.stringMatching(/^ERR_SCENARIO_TYPE 5:13/)]);
+  });
+
+  it('checks names against flow steps in flow scenarios', () => {
+    const flow = 'load: {duration: 1s}\nflows:\n  - steps: [{name: login, path: /}]\n';
+    expect(load(`${flow}thresholds: {login: [p99 < 1s]}\n`).thresholds[0]!.request).toBe('login');
+    expect(problems(`${flow}thresholds: {logout: [p99 < 1s]}\n`)).toEqual(['ERR_SCENARIO_THRESHOLD 4:14']);
+  });
+});

@@ -39,8 +39,12 @@ export abstract class ConnPool implements Doer, ConnectionOwner, Sweepable {
   protected dialsInFlight = 0;
   /** The last dial failure (kept for diagnostics). */
   lastDialError: FastbenchError | null = null;
+  /** @internal set by a connection while it delivers responses: a clock read the next dispatch can reuse. */
+  deliveringAt = 0;
   private swept = false;
   private _closed = false;
+  /** Exchanges dispatched and not yet reported. */
+  private pending = 0;
 
   /** Slots per connection ring (1 without pipelining). */
   protected abstract readonly ringSize: number;
@@ -77,8 +81,10 @@ export abstract class ConnPool implements Doer, ConnectionOwner, Sweepable {
 
   dispatch(req: Request, res: Response, ctx: ResponseCallback, deadlineMs = Infinity): void {
     if (res._state !== ExchangeState.Idle) throw new Error('dispatch: this Response is already in flight; use one Response per exchange in flight');
-    const now = nowMs();
+    const at = this.deliveringAt;
+    const now = at !== 0 ? at : nowMs();
     res._begin(req, ctx, deadlineMs, now);
+    this.pending++;
     if (this._closed) return this.failSoon(res, new FastbenchError('ERR_CLIENT_CLOSED', `client for ${this.origin.where} is closed`));
     try {
       req.prepare(this.origin.hostHeader); // a bad header fails here, before any connection is involved
@@ -114,11 +120,9 @@ export abstract class ConnPool implements Doer, ConnectionOwner, Sweepable {
     return this.waiters.length;
   }
 
-  /** Exchanges waiting or in flight (what a load balancer compares). */
+  /** Exchanges dispatched and not yet reported (what a load balancer compares). */
   get pendingCount(): number {
-    let n = this.waiters.length;
-    for (const c of this.conns) n += c.live + (c.bound !== null ? 1 : 0);
-    return n;
+    return this.pending;
   }
 
   // ---------------------------------------------------------------- subclass hooks
@@ -226,6 +230,7 @@ export abstract class ConnPool implements Doer, ConnectionOwner, Sweepable {
     t.reused = res._reused;
     res.error = err;
     res._state = ExchangeState.Idle;
+    this.pending--;
     res._waitUntil = Infinity;
     const ctx = res._ctx!;
     const req = res._req!;

@@ -30,6 +30,8 @@ export interface ConnectionOwner {
   readonly dialer: Dialer;
   /** Shared read buffer for plain TCP connections (undefined: 'data' events). */
   readonly readInto: ReadInto | undefined;
+  /** nowMs() of the read whose responses are being delivered (0 outside deliveries). */
+  deliveringAt: number;
   /** The dial finished; the exchange it was dialed for (if still waiting) has been sent. */
   connOpened(conn: Connection): void;
   /** An exchange ended. `err` null is a response (any status). Called outside the parser. */
@@ -53,7 +55,11 @@ type Tagged = net.Socket & { [kConn]: Connection };
 // Socket listeners are shared functions (`this` is the socket), not closures per connection.
 /** The `onread` callback of plain sockets (reads into the owner's buffer). */
 export function onReadInto(this: net.Socket, nread: number, buf: Buffer): boolean {
-  (this as Tagged)[kConn].onData(nread === buf.length ? buf : buf.subarray(0, nread));
+  const conn = (this as Tagged)[kConn];
+  const into = conn.owner.readInto!;
+  let view = into.view;
+  if (view === undefined || view.length !== nread || view.buffer !== buf.buffer) into.view = view = nread === buf.length ? buf : buf.subarray(0, nread);
+  conn.onData(view);
   return true;
 }
 function onSocketData(this: Tagged, chunk: Buffer): void {
@@ -163,11 +169,13 @@ export class Connection implements ResponseHandler {
   phase(): Phase {
     switch (this.state) {
       case ConnState.Dialing:
-        return this.dnsAt === 0 && !this.owner.dialer.skipsDns && this.owner.origin.lookup === undefined ? Phase.Dns : Phase.Connect;
+        return this.dnsAt === 0 && !this.owner.dialer.skipsDns ? Phase.Dns : Phase.Connect;
       case ConnState.Tls:
         return Phase.Tls;
-      default:
-        return this.count === 0 ? Phase.Headers : this.phaseOf(this.ring[this.head]!);
+      default: {
+        const res = this.count === 0 ? null : this.ring[this.head];
+        return res === null || res === undefined ? Phase.Headers : this.phaseOf(res);
+      }
     }
   }
 
@@ -177,13 +185,9 @@ export class Connection implements ResponseHandler {
     return res._headAt === 0 ? Phase.Headers : Phase.Body;
   }
 
-  /** Whether another exchange may be written now (ring has room, socket is healthy). */
+  /** Open and not closing (the owner checks the ring's room and the pipelining rules). */
   get usable(): boolean {
     return this.state === ConnState.Open && !this.closing;
-  }
-
-  get capacity(): number {
-    return this.mask + 1;
   }
 
   // ---------------------------------------------------------------- dialing
@@ -249,15 +253,25 @@ export class Connection implements ResponseHandler {
   private queueWrite(bytes: Buffer): void {
     let b = this.batch;
     if (b === null) this.batch = b = new ByteWriter(4096);
-    b.bytes(bytes);
+    const n = bytes.length;
+    if (n <= 128) {
+      // Short requests: a loop beats TypedArray#set (a native call) at this size.
+      b.ensure(n);
+      const dst = b.buf;
+      const at = b.len;
+      for (let i = 0; i < n; i++) dst[at + i] = bytes[i]!;
+      b.len = at + n;
+    } else {
+      b.bytes(bytes);
+    }
     if (!this.inData && !this.flushScheduled) {
       this.flushScheduled = true;
       process.nextTick(flushConn, this);
     }
   }
 
-  /** Writes the batched requests in one socket write. */
-  flush(): void {
+  /** Writes the batched requests in one socket write. `now`: a clock read to reuse, or 0. */
+  flush(now = 0): void {
     this.flushScheduled = false;
     const b = this.batch;
     if (b === null || b.len === 0 || this.state !== ConnState.Open) return;
@@ -265,7 +279,7 @@ export class Connection implements ResponseHandler {
     s.write(b.view());
     if (s.writableLength === 0) {
       b.reset();
-      this.markWritten(this.chunkAt !== 0 && this.inData ? this.chunkAt : nowMs());
+      this.markWritten(now !== 0 ? now : nowMs());
     } else {
       // The socket keeps the view until it is flushed: write the next batch elsewhere.
       this.batch = null;
@@ -313,18 +327,21 @@ export class Connection implements ResponseHandler {
       this.teardown(err instanceof FastbenchError ? err : new FastbenchError('ERR_INTERNAL', String(err), { cause: err }));
       return;
     }
-    if (this.batch !== null && this.batch.len > 0) this.flush();
+    if (this.batch !== null && this.batch.len > 0) this.flush(this.chunkAt);
   }
 
   private deliver(): void {
     const done = this.done;
     const n = this.doneLen;
     const owner = this.owner;
+    // Exchanges dispatched from these callbacks take the read's time as their start (no clock read).
+    owner.deliveringAt = this.chunkAt;
     for (let k = 0; k < n; k++) {
       const res = done[k]!;
       done[k] = undefined as unknown as Response;
       owner.exchangeDone(this, res, null);
     }
+    owner.deliveringAt = 0;
     this.doneLen = 0;
   }
 
@@ -520,8 +537,9 @@ export class Connection implements ResponseHandler {
       if (first) {
         const started = res._headAt !== 0 || res.interim.length > 0 || !this.parser.idle;
         err = reason ?? closedError(started, where);
-      } else if (reason !== null && (reason.code === 'ERR_CONN_RESET' || reason.code === 'ERR_CLIENT_CLOSED')) {
-        err = new FastbenchError(reason.code, reason.message, { cause: reason, phase: 'headers' });
+      } else if (reason !== null && (reason.code === 'ERR_CONN_RESET' || reason.code === 'ERR_CLIENT_CLOSED' || reason.category === 'timeout')) {
+        // What broke the connection broke it for everyone on it.
+        err = new FastbenchError(reason.code, reason.message, { cause: reason, phase: reason.phase ?? 'headers' });
       } else {
         err = closedError(false, where, reason ?? undefined);
       }

@@ -11,6 +11,8 @@ export interface ReadInto {
   buffer: Buffer;
   /** Return false to pause reading. */
   callback: (this: net.Socket, nread: number, buf: Buffer) => boolean;
+  /** The last view made of `buffer` (reads of the same length reuse it: no allocation). */
+  view?: Buffer;
 }
 
 const kDialer = Symbol('fastbench.dialer');

@@ -177,6 +177,8 @@ export class HostClient extends ConnPool {
   protected onOpened(conn: Connection, now: number): void {
     // The exchange it was dialed for has gone (timed out): serve a waiter or go idle.
     if (conn.count === 0) this.release(conn, now);
+    // A dial worked again after failures: the exchanges that waited out the backoff may dial now.
+    if (this.waiters.length > 0) this.pump(now);
   }
 
   protected onClosed(conn: Connection): void {

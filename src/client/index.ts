@@ -7,3 +7,6 @@ export { PipelineClient, type PipelineClientOptions } from './pipeline-client.js
 export { type Doer, type ResponseCallback } from './doer.js';
 export { type OriginOptions, type RetryIf } from './client-options.js';
 export { Phase, PHASE_NAMES, toClientError } from './client-errors.js';
+export { Client, type ClientOptions, type RedirectHops } from './client.js';
+export { LBClient, type Backend, type LBClientOptions } from './lb-client.js';
+export { DnsCache, parseResolveOverride, type DnsCacheOptions, type ResolveOverride } from './dns-cache.js';

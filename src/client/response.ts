@@ -29,6 +29,15 @@ export const enum ExchangeState {
   InFlight = 3,
 }
 
+/** Copies n bytes; a plain loop beats Buffer#copy (a native call plus a view) for short runs. */
+function copyBytes(src: Buffer, from: number, dst: Buffer, to: number, n: number): void {
+  if (n <= 64) {
+    for (let i = 0; i < n; i++) dst[to + i] = src[from + i]!;
+  } else {
+    src.copy(dst, to, from, from + n);
+  }
+}
+
 const POOL: Response[] = [];
 const POOL_MAX = 1024;
 const EMPTY = Buffer.alloc(0);
@@ -166,7 +175,7 @@ export class Response {
     const start = head.reasonStart - (src.buf[head.reasonStart - 1] === 0x20 ? 13 : 12);
     let dst = this.headBuf;
     if (dst.length < n) this.headBuf = dst = Buffer.allocUnsafe(n < 512 ? 512 : n);
-    src.buf.copy(dst, 0, start, start + n);
+    copyBytes(src.buf, start, dst, 0, n);
     const count = src.count;
     const h = this.headers;
     let o = h.offsets;
@@ -197,7 +206,7 @@ export class Response {
       if (len > 0) dst.copy(grown, 0, 0, len);
       this.bodyBuf = dst = grown;
     }
-    buf.copy(dst, len, start, end);
+    copyBytes(buf, start, dst, len, n);
   }
 
   /** @internal Copies the trailers and the final keep-alive verdict at the end of the message. */

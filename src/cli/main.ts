@@ -2,7 +2,14 @@
 import { Command, CommanderError } from 'commander';
 import { createRequire } from 'node:module';
 import { FastbenchError, EXIT_INTERNAL, EXIT_USAGE } from '../core/errors.js';
+import { registerBenchCommand } from './bench-command.js';
+import { registerCompareCommand } from './compare-command.js';
+import { registerCrawlCommand } from './crawl-command.js';
+import { registerMergeCommand } from './merge-command.js';
+import { registerReportCommand } from './report-command.js';
 import { registerRequestCommand } from './request-command.js';
+import { registerRunCommand } from './run-command.js';
+import { registerServeCommand } from './serve-command.js';
 import { registerValidateCommand } from './validate-command.js';
 
 const require = createRequire(import.meta.url);
@@ -20,8 +27,15 @@ export function buildProgram(): Command {
       writeOut: (s) => process.stdout.write(s),
       writeErr: (s) => process.stderr.write(s),
     });
-  registerRequestCommand(program);
+  registerRunCommand(program);
+  registerBenchCommand(program);
   registerValidateCommand(program);
+  registerServeCommand(program);
+  registerRequestCommand(program);
+  registerCrawlCommand(program);
+  registerReportCommand(program);
+  registerCompareCommand(program);
+  registerMergeCommand(program);
   return program;
 }
 

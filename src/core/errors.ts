@@ -125,6 +125,10 @@ const ROWS: readonly Row[] = [
   // scenario (appended)
   ['ERR_SCENARIO_DATA', 'usage', 2, 'data file referenced by the scenario is malformed', 'Fix the CSV at the position shown; the first row names the columns.'],
   ['ERR_CAPTURE_FAILED', 'pool', 1, 'a flow step could not capture a value from the response', 'Check the capture\'s JSON path, header or regex against a real response.'],
+  // report (appended)
+  ['ERR_RESULT_FILE', 'usage', 2, 'not a readable fastbench result file', 'Pass a result.json written by `fastbench run --format json` (see schema/result.schema.json).'],
+  // crawl (appended)
+  ['ERR_CRAWL_FRONTIER', 'crawl', 2, 'the shared crawl frontier (Redis) is unreachable or failed', 'Check the --frontier redis://host:port/JOB URL and that Redis is up.'],
 ];
 
 export const ERROR_SPECS: readonly ErrorSpec[] = ROWS.map(([code, category, exit, message, hint], i) =>

@@ -12,6 +12,10 @@
 // with deferHost, e.g. after a 429/503 Retry-After). Hosts with nothing queued leave the heap but
 // keep their timing, so a host that gets new URLs right after a fetch still waits its delay.
 // Per-host queues are arrays read from a head index and compacted lazily (no shift()).
+// hold(host) takes a host out of rotation until release(host) (the crawl loop holds a host while
+// it has as many requests in flight as --per-host allows, or while its robots.txt is fetched);
+// prune(now) forgets hosts that have nothing queued and whose timing no longer matters, so a
+// probe over millions of hosts keeps a flat memory.
 
 import { hostOf } from './url-normalizer.js';
 
@@ -35,6 +39,10 @@ export interface Frontier {
   setHostDelay(host: string, delayMs: number): Awaitable<void>;
   /** Holds `host` back until `untilMs` at least (Retry-After, error back-off). */
   deferHost(host: string, untilMs: number): Awaitable<void>;
+  /** Takes `host` out of rotation: pop() skips it until release(host). */
+  hold(host: string): void;
+  /** Puts a held host back into rotation (its timing is kept). */
+  release(host: string): void;
   /** URLs queued and not yet popped. */
   readonly size: number;
 }
@@ -56,8 +64,12 @@ class HostQueue {
   /** deferHost() time. */
   holdUntil = 0;
   delayMs: number;
-  /** Position in the heap, -1 when not in it (nothing queued). */
+  /** Position in the heap, -1 when not in it (nothing queued, or held). */
   heapIndex = -1;
+  /** Out of rotation (hold()). */
+  held = false;
+  /** In the idle list (emptied; a prune() candidate). */
+  idle = false;
 
   constructor(host: string, delayMs: number) {
     this.host = host;
@@ -74,6 +86,9 @@ export class MemoryFrontier implements Frontier {
   private readonly heap: HostQueue[] = [];
   private readonly defaultDelayMs: number;
   private count = 0;
+  /** Hosts that emptied, oldest first: prune() candidates. */
+  private idleHosts: HostQueue[] = [];
+  private idleHead = 0;
 
   constructor(opts?: MemoryFrontierOptions) {
     this.defaultDelayMs = opts?.defaultDelayMs ?? 0;
@@ -93,7 +108,7 @@ export class MemoryFrontier implements Frontier {
     q.urls.push(url);
     q.depths.push(depth);
     this.count++;
-    if (q.heapIndex < 0) this.heapInsert(q);
+    if (q.heapIndex < 0 && !q.held) this.heapInsert(q);
   }
 
   pop(now: number = Date.now()): FrontierEntry | undefined {
@@ -114,8 +129,15 @@ export class MemoryFrontier implements Frontier {
     }
     q.lastAt = now;
     q.nextAt = Math.max(now + q.delayMs, q.holdUntil);
-    if (q.length === 0) this.heapRemove(q);
-    else this.siftDown(q.heapIndex);
+    if (q.length === 0) {
+      this.heapRemove(q);
+      if (!q.idle) {
+        q.idle = true;
+        this.idleHosts.push(q);
+      }
+    } else {
+      this.siftDown(q.heapIndex);
+    }
     return { url, depth, host: q.host };
   }
 
@@ -138,6 +160,60 @@ export class MemoryFrontier implements Frontier {
     if (untilMs <= q.nextAt) return;
     q.nextAt = untilMs;
     if (q.heapIndex >= 0) this.siftDown(q.heapIndex);
+  }
+
+  hold(host: string): void {
+    const q = this.queueOf(host);
+    q.held = true;
+    if (q.heapIndex >= 0) this.heapRemove(q);
+  }
+
+  release(host: string): void {
+    const q = this.hosts.get(host);
+    if (q === undefined || !q.held) return;
+    q.held = false;
+    if (q.length > 0) {
+      if (q.heapIndex < 0) this.heapInsert(q);
+    } else if (!q.idle) {
+      q.idle = true;
+      this.idleHosts.push(q);
+    }
+  }
+
+  /** Number of hosts known (queued, held, or remembered for their timing). */
+  get hostCount(): number {
+    return this.hosts.size;
+  }
+
+  /**
+   * Forgets hosts that emptied, are not held, have nothing queued and may be fetched again at
+   * `now` (so forgetting their timing changes nothing). Cheap: walks only the emptied hosts, oldest
+   * first, and stops at the first one whose time has not come.
+   */
+  prune(now: number): number {
+    const list = this.idleHosts;
+    let i = this.idleHead;
+    let dropped = 0;
+    while (i < list.length) {
+      const q = list[i]!;
+      if (q.length === 0 && !q.held && q.nextAt > now) break;
+      i++;
+      q.idle = false;
+      if (q.length === 0 && !q.held && this.hosts.get(q.host) === q) {
+        this.hosts.delete(q.host);
+        dropped++;
+      }
+    }
+    if (i === list.length) {
+      this.idleHosts = [];
+      this.idleHead = 0;
+    } else if (i > 1024 && i * 2 > list.length) {
+      this.idleHosts = list.slice(i);
+      this.idleHead = 0;
+    } else {
+      this.idleHead = i;
+    }
+    return dropped;
   }
 
   private queueOf(host: string): HostQueue {

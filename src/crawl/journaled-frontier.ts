@@ -70,6 +70,14 @@ export class JournaledFrontier implements Frontier {
     return this.inner.deferHost(host, untilMs);
   }
 
+  hold(host: string): void {
+    this.inner.hold(host);
+  }
+
+  release(host: string): void {
+    this.inner.release(host);
+  }
+
   /** Marks `url` fetched, its output record ending at byte `outputOffset`. */
   markDone(url: string, outputOffset: number): void {
     this.journal.done(url, outputOffset);

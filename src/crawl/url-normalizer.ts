@@ -153,8 +153,13 @@ export function tryNormalizeUrl(input: string | URL, base?: string | URL, opts?:
   let u: URL;
   if (typeof input === 'string') {
     const b = base === undefined ? undefined : typeof base === 'string' ? base : base.href;
-    if (!URL.canParse(input, b)) return null;
-    u = new URL(input, b);
+    // One parse (canParse + new URL parsed twice: this is on the crawler's per-link path);
+    // unparseable links are rare, so the exception is too.
+    try {
+      u = new URL(input, b);
+    } catch {
+      return null;
+    }
   } else {
     u = input;
   }

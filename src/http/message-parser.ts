@@ -69,7 +69,8 @@ const MAX_CONTENT_LENGTH_DIGITS = 15;
 const MAX_CHUNK_SIZE_CHARS = 32;
 
 const EMPTY = Buffer.alloc(0);
-const CRLF2 = Buffer.from('\r\n\r\n', 'latin1');
+/** Thrown (never escapes) when an in-place head parse reaches the end of the chunk. */
+const INCOMPLETE: unknown = Object.freeze({ incomplete: true });
 
 export abstract class MessageParser<H extends MessageHead> {
   readonly head: H;
@@ -100,6 +101,10 @@ export abstract class MessageParser<H extends MessageHead> {
   protected secStart = 0;
   protected secEnd = 0;
   protected secStreamStart = 0;
+  /** End of the bytes available to the head parse (the chunk's end when parsing in place). */
+  private limit = 0;
+  /** Heads are parsed in place only when no leniency is on (leniency counts must not double). */
+  private readonly inPlace: boolean;
 
   // --- body
   private remaining = 0;
@@ -117,6 +122,7 @@ export abstract class MessageParser<H extends MessageHead> {
     this.handler = handler;
     this.limits = resolveLimits(options?.limits);
     this.lenient = Object.freeze({ ...(options?.lenient ?? {}) });
+    this.inPlace = !Object.values(this.lenient).some(Boolean);
   }
 
   /** Bytes consumed since construction or reset(). */
@@ -263,11 +269,31 @@ export abstract class MessageParser<H extends MessageHead> {
         pos++;
       }
       if (pos === end) return end;
+      if (this.inPlace) {
+        // The common case: the whole head is in this chunk. Parse it where it lies, in one
+        // pass; only when the chunk ends first are its bytes collected for a later parse.
+        this.secStreamStart = this.chunkBase + pos;
+        this.secBuf = chunk;
+        this.secStart = pos;
+        this.limit = end;
+        this.headInChunk = true;
+        try {
+          return this.onHeadSection(true);
+        } catch (x) {
+          if (x !== INCOMPLETE) throw x;
+          this.head.reset();
+          this.headInChunk = false;
+        }
+      }
     }
     const e = this.collect(chunk, pos, end);
     if (e < 0) return end;
-    if (this.state === State.Head) this.onHeadSection();
-    else this.onTrailerSection();
+    if (this.state === State.Head) {
+      this.limit = this.secEnd;
+      this.onHeadSection(false);
+    } else {
+      this.onTrailerSection();
+    }
     return e;
   }
 
@@ -281,21 +307,8 @@ export abstract class MessageParser<H extends MessageHead> {
     const maxBytes = this.limits.maxHeaderBytes;
     if (this.secLen === 0) {
       this.secStreamStart = this.chunkBase + pos;
-      // Fast paths for a section that arrived whole: one native search, no per-line work.
-      if (inHead) {
-        if (!this.lenient.bareLf) {
-          const e = chunk.indexOf(CRLF2, pos);
-          if (e >= 0) {
-            const sEnd = e + 4;
-            if (sEnd - pos > maxBytes) throw this.tooLarge(true, pos + maxBytes);
-            this.secBuf = chunk;
-            this.secStart = pos;
-            this.secEnd = sEnd;
-            this.headInChunk = true;
-            return sEnd;
-          }
-        }
-      } else if (chunk[pos] === CR && chunk[pos + 1] === LF) {
+      // Fast path for an empty trailer section (the common end of a chunked body).
+      if (!inHead && chunk[pos] === CR && chunk[pos + 1] === LF) {
         this.secBuf = chunk; // no trailers
         this.secStart = pos;
         this.secEnd = pos + 2;
@@ -390,37 +403,51 @@ export abstract class MessageParser<H extends MessageHead> {
 
   // ---------------------------------------------------------------- head
 
-  private onHeadSection(): void {
+  /**
+   * Parses the head in secBuf from secStart. In place (the bytes may stop short: INCOMPLETE is
+   * thrown, with no handler called, when they do) or from a collected section. Returns the
+   * index after the blank line.
+   */
+  private onHeadSection(inPlace: boolean): number {
     const buf = this.secBuf;
     const head = this.head;
     head.headers.buf = buf;
-    head.headBytes = this.secEnd - this.secStart;
     const start = this.secStart;
-    const end = this.secEnd;
-    // The start line: scan to its line end (the section ends with LF, so this stops).
+    const limit = this.limit;
+    const maxLine = start + this.limits.maxRequestLineSize;
+    const maxEnd = start + this.limits.maxHeaderBytes;
+    // The start line: scan to its line end.
     let q = start;
-    while (buf[q] !== CR && buf[q] !== LF) q++;
-    if (q - start > this.limits.maxRequestLineSize) {
-      throw this.secError('ERR_HTTP_REQUEST_LINE_TOO_LONG', start + this.limits.maxRequestLineSize);
-    }
+    while (q < limit && buf[q] !== CR && buf[q] !== LF) q++;
+    if (q > maxLine) throw this.secError('ERR_HTTP_REQUEST_LINE_TOO_LONG', maxLine);
+    if (q >= limit) throw INCOMPLETE;
     this.parseStartLine(buf, start, q);
     let p = this.lineEnd(buf, q);
     // Fields, each scanned once: the value scan stops at the CR that ends the line.
+    let e: number;
     for (;;) {
+      if (p >= limit) throw INCOMPLETE;
+      if (p > maxEnd) throw this.tooLarge(true, maxEnd);
       const c = buf[p];
       if (c === CR || c === LF) {
-        if (this.lineEnd(buf, p) !== end) throw this.secError('ERR_HTTP_BAD_LINE_ENDING', p);
+        e = this.lineEnd(buf, p);
         break;
       }
       p = c === SP || c === HTAB ? this.obsFold(buf, p) : this.parseField(buf, p, false);
     }
+    if (e - start > this.limits.maxHeaderBytes) throw this.tooLarge(true, maxEnd);
+    if (inPlace) this.secEnd = e;
+    else if (e !== this.secEnd) throw this.secError('ERR_HTTP_BAD_LINE_ENDING', p);
+    head.headBytes = e - start;
     this.afterHead();
+    return e;
   }
 
   /** Checks the line end at q (CRLF, or bare LF when lenient); returns the next line's start. */
   private lineEnd(buf: Buffer, q: number): number {
     if (buf[q] === CR) {
       if (buf[q + 1] === LF) return q + 2;
+      if (q + 1 >= this.limit) throw INCOMPLETE;
       throw this.secError('ERR_HTTP_BAD_LINE_ENDING', q, 'bare CR where CRLF is required');
     }
     if (buf[q] === LF) {
@@ -442,6 +469,7 @@ export abstract class MessageParser<H extends MessageHead> {
         continue;
       }
       if (c === CR || c === LF) return p;
+      if (p >= this.limit) throw INCOMPLETE;
       if (c === 0 || !this.lenient.headerValueChars) throw this.secError('ERR_HTTP_BAD_HEADER_CHAR', p);
       this.countLenient(Leniency.HeaderValueChars);
       p++;
@@ -456,10 +484,12 @@ export abstract class MessageParser<H extends MessageHead> {
     if (p === ls) throw this.secError('ERR_HTTP_BAD_HEADER_NAME', ls, 'empty or invalid header name');
     let c = buf[p]!;
     if (c !== COLON) {
+      if (p >= this.limit) throw INCOMPLETE;
       if (c === CR || c === LF) throw this.secError('ERR_HTTP_BAD_HEADER_NAME', p, 'header line without a colon');
       if (c !== SP && c !== HTAB) throw this.secError('ERR_HTTP_BAD_HEADER_NAME', p);
       let q = p;
       while (buf[q] === SP || buf[q] === HTAB) q++;
+      if (q >= this.limit) throw INCOMPLETE;
       if (buf[q] !== COLON) throw this.secError('ERR_HTTP_BAD_HEADER_NAME', p);
       if (!this.lenient.spaceBeforeColon || trailer) throw this.secError('ERR_HTTP_SPACE_BEFORE_COLON', p);
       this.countLenient(Leniency.SpaceBeforeColon);
@@ -614,6 +644,7 @@ export abstract class MessageParser<H extends MessageHead> {
 
   /** Resets the per-message field flags; called from parseStartLine implementations. */
   protected beginFields(): void {
+    this.clSeen = false;
     this.connClose = false;
     this.connKeepAlive = false;
     this.teCodings = 0;
@@ -797,6 +828,7 @@ export abstract class MessageParser<H extends MessageHead> {
 
   private onTrailerSection(): void {
     const buf = this.secBuf;
+    this.limit = this.secEnd; // a collected section: complete, the bounds checks never fire
     this.head.trailers.buf = buf;
     let p = this.secStart;
     for (;;) {

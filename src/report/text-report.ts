@@ -1,7 +1,23 @@
 // The aligned text table printed at the end of a run: a pure render(result) → string.
-import type { LatencyStatsMs, RequestStats, RunResult } from '../metrics/run-result.js';
+import type { LatencyStatsMs, PhaseResult, RequestStats, RunResult } from '../metrics/run-result.js';
 
 const COLS = ['p50', 'p75', 'p90', 'p99', 'p99.9', 'p99.99', 'max', 'mean', 'stdev'] as const;
+
+/**
+ * The generator's self-health as the engine adds it to a result (`generator`). Declared here by
+ * shape: report/ does not import engine/.
+ */
+export interface GeneratorSummary {
+  workers: number;
+  eventLoopDelayMs: { p50: number; p99: number; max: number };
+  eventLoopUtilization: number;
+  cpu: number;
+  cpuPerThread: boolean;
+  schedule: { scheduled: number; late: number; maxLagMs: number; backlogged: number; backlogMax: number; missed: number };
+  warnings: string[];
+}
+
+export type TextReportInput = RunResult & { generator?: GeneratorSummary; abortedBy?: string };
 
 function ms(v: number): string {
   if (v >= 1000) return (v / 1000).toFixed(2) + 's';
@@ -11,6 +27,7 @@ function ms(v: number): string {
 }
 
 function latencyCells(l: LatencyStatsMs): string[] {
+  if (l.count === 0) return COLS.map(() => '-');
   return [l.p50, l.p75, l.p90, l.p99, l.p99_9, l.p99_99, l.max, l.mean, l.stdev].map(ms);
 }
 
@@ -18,12 +35,12 @@ function bytes(n: number): string {
   if (n >= 1 << 30) return (n / (1 << 30)).toFixed(2) + ' GiB';
   if (n >= 1 << 20) return (n / (1 << 20)).toFixed(2) + ' MiB';
   if (n >= 1 << 10) return (n / (1 << 10)).toFixed(1) + ' KiB';
-  return `${n} B`;
+  return `${Math.round(n)} B`;
 }
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  return rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ')).join('\n');
+  return rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ').trimEnd()).join('\n');
 }
 
 function counts(rec: Record<string, number>): string {
@@ -35,15 +52,60 @@ function pct(x: number): string {
   return (x * 100).toFixed(x < 0.001 && x > 0 ? 3 : 2) + '%';
 }
 
-export function renderText(r: RunResult): string {
+/** Corrected and service latencies are the same numbers in a closed-model run: show one row. */
+function sameLatency(a: LatencyStatsMs, b: LatencyStatsMs): boolean {
+  return a.p50 === b.p50 && a.p99 === b.p99 && a.p99_9 === b.p99_9 && a.max === b.max && a.mean === b.mean;
+}
+
+function phaseLine(p: PhaseResult): string {
+  const d = p.details ?? {};
+  const what =
+    d.model === 'open'
+      ? `open ${String(d.rate)} req/s, ≤ ${String(d.maxConnections)} conns`
+      : d.model === 'closed'
+        ? `closed, ${String(d.connections)} conns`
+        : (p.kind ?? '');
+  let line = `  ${p.name}${p.kind === 'warmup' && !/warm/i.test(p.name) ? ' (warmup)' : ''}: ${what}, ${(p.durationMs / 1000).toFixed(1)} s, ${String(d.sent ?? '?')} sent`;
+  if (d.model === 'open') {
+    const extra: string[] = [];
+    if (Number(d.backlogged) > 0) extra.push(`${String(d.backlogged)} waited for a connection (max ${String(d.backlogMax)})`);
+    if (Number(d.missed) > 0) extra.push(`${String(d.missed)} never sent`);
+    if (Number(d.late) > 0) extra.push(`${String(d.late)} left late`);
+    if (extra.length > 0) line += ` — ${extra.join(', ')}`;
+  }
+  return line;
+}
+
+function generatorLines(g: GeneratorSummary): string[] {
+  const out: string[] = [];
+  const cpu = `${(g.cpu * 100).toFixed(0)}% CPU${g.cpuPerThread ? '' : ' (whole process)'}`;
+  out.push(
+    `generator: ${g.workers} worker${g.workers === 1 ? '' : 's'}, event loop busy ${(g.eventLoopUtilization * 100).toFixed(0)}%, ` +
+      `loop delay p99 ${g.eventLoopDelayMs.p99.toFixed(1)} ms (max ${g.eventLoopDelayMs.max.toFixed(1)}), ${cpu}`,
+  );
+  const s = g.schedule;
+  if (s.scheduled > 0) {
+    out.push(
+      `schedule: ${s.scheduled} arrivals, ${s.late} left late with a connection free (worst lag ${s.maxLagMs.toFixed(1)} ms), ` +
+        `${s.backlogged} waited for a connection (max ${s.backlogMax} at once), ${s.missed} never sent`,
+    );
+  }
+  for (const w of g.warnings) out.push(`warning: ${w}`);
+  return out;
+}
+
+export function renderText(r: TextReportInput): string {
   const out: string[] = [];
   const flags = [r.interrupted ? 'INTERRUPTED' : '', r.valid ? '' : 'INVALID'].filter(Boolean).join(', ');
-  out.push(`fastbench — ${r.scenario}: ${(r.durationMs / 1000).toFixed(1)} s${flags ? `  [${flags}]` : ''}`);
-  if (!r.valid) out.push(`  the result is invalid: ${r.invalidReason ?? 'the generator was the bottleneck'}`);
+  out.push(`fastbench — ${r.scenario}: ${(r.durationMs / 1000).toFixed(1)} s measured${flags ? `  [${flags}]` : ''}`);
+  if (r.abortedBy !== undefined) out.push(`  aborted early: the abort-on-fail threshold "${r.abortedBy}" failed; a partial result`);
+  else if (r.interrupted) out.push('  interrupted: a partial result, up to the moment the run was stopped');
+  if (!r.valid) out.push(`  INVALID RESULT: ${r.invalidReason ?? 'the generator was the bottleneck'}`);
   out.push('');
   const rows: string[][] = [['latency', ...COLS]];
-  rows.push(['overall (from scheduled send)', ...latencyCells(r.overall.latencyMs)]);
-  rows.push(['overall service time', ...latencyCells(r.overall.serviceMs)]);
+  const oneRow = sameLatency(r.overall.latencyMs, r.overall.serviceMs);
+  rows.push([oneRow ? 'overall' : 'overall (from scheduled send)', ...latencyCells(r.overall.latencyMs)]);
+  if (!oneRow) rows.push(['overall service time', ...latencyCells(r.overall.serviceMs)]);
   if (r.requests.length > 1) for (const q of r.requests) rows.push([`  ${q.name}`, ...latencyCells(q.latencyMs)]);
   out.push(table(rows));
   out.push('');
@@ -56,6 +118,11 @@ export function renderText(r: RunResult): string {
   if (secs > 0) out.push(`throughput: ${bytes(r.overall.bytesIn / secs)}/s in, ${bytes(r.overall.bytesOut / secs)}/s out`);
   out.push(`status: ${counts(r.statusCounts)}`);
   out.push(`errors: ${counts(r.errorsByCode)}`);
+  if (r.phases.length > 0) {
+    out.push('');
+    out.push('phases:');
+    for (const p of r.phases) out.push(phaseLine(p));
+  }
   if (r.thresholds.length > 0) {
     out.push('');
     out.push('thresholds:');
@@ -63,6 +130,10 @@ export function renderText(r: RunResult): string {
       const actual = t.actual === null ? 'no data' : String(Math.round(t.actual * 1000) / 1000);
       out.push(`  ${t.passed ? 'PASS' : 'FAIL'}  ${t.expression}  (actual: ${actual}${t.window ? `, ${t.window}` : ''})`);
     }
+  }
+  if (r.generator !== undefined) {
+    out.push('');
+    out.push(...generatorLines(r.generator));
   }
   return out.join('\n') + '\n';
 }

@@ -3,8 +3,8 @@
 // responses in request order, and writes everything produced while one incoming chunk was
 // processed with ONE socket write. Deadlines are plain numbers checked by the server's sweep.
 //
-// Response queue: `q` holds the responses of requests received and not yet fully sent, oldest
-// first from `qHead` (compacted when it drains, never shift()ed). Only the oldest writes into the
+// Response queue: `q[qHead..qTail)` holds the responses of requests received and not yet fully
+// sent, oldest first (indices reset when it drains; never shift()ed, never resized per request). Only the oldest writes into the
 // batch buffer `out`; younger ones buffer their own bytes until their turn.
 import type { Socket } from 'node:net';
 import { HttpCodecError } from '../http/codec-error.js';
@@ -16,6 +16,7 @@ import { STATUS_TEXT } from '../http/response-serializer.js';
 import { OutBuffer } from './out-buffer.js';
 import { EMPTY_BODY, EMPTY_HEADERS } from './server-request.js';
 import { OutgoingResponse, ResState, type ResponseOwner } from './server-response.js';
+import { userBufferReads } from './user-buffer-reads.js';
 import type { ServerCounters } from './server-stats.js';
 import type { RequestDispatcher, ServerRequest } from './types.js';
 
@@ -41,9 +42,14 @@ export interface ConnectionHost {
   readonly counters: ServerCounters;
   /** Coarse clock (ms, monotonic), refreshed by the sweep. */
   readonly now: number;
+  /** The same instant as wall-clock epoch ms (for Date lines). */
+  readonly epochNow: number;
   readonly draining: boolean;
+  /** One buffer every plain-TCP connection reads into (see user-buffer-reads.ts), or null. */
+  readonly readBuffer: Buffer | null;
   connectionClosed(conn: Connection): void;
-  handlerError(err: unknown, req: ServerRequest): void;
+  /** A handler (req given) or our own request handling (no req) threw. */
+  handlerError(err: unknown, req: ServerRequest | undefined): void;
 }
 
 /** Thrown from onComplete to stop parsing the rest of a chunk (no more requests are wanted). */
@@ -80,9 +86,12 @@ export class Connection implements ParserHandler<RequestHead>, ResponseOwner {
   writeDeadline = 0;
   lingerDeadline = 0;
 
-  private readonly q: OutgoingResponse[] = [];
+  private readonly q: (OutgoingResponse | null)[] = [];
   private qHead = 0;
-  private readonly free: OutgoingResponse[] = [];
+  private qTail = 0;
+  /** Reusable responses: a fixed-size stack (push/pop would resize the array per request). */
+  private readonly free: (OutgoingResponse | null)[] = new Array<OutgoingResponse | null>(FREE_SLOTS).fill(null);
+  private freeCount = 0;
   /** The request whose head arrived and whose body is still coming. */
   private current: OutgoingResponse | null = null;
   private dispatching: OutgoingResponse | null = null;
@@ -105,6 +114,8 @@ export class Connection implements ParserHandler<RequestHead>, ResponseOwner {
   private readonly lastTargetBytes = Buffer.allocUnsafe(128);
   private lastTargetLen = -1;
   private lastTarget = '';
+  /** Chunks are views into a buffer the next read overwrites: copy what must outlive a chunk. */
+  private readonly sharedChunks: boolean;
 
   private readonly onFlushTick = (): void => this.flush();
 
@@ -116,7 +127,12 @@ export class Connection implements ParserHandler<RequestHead>, ResponseOwner {
     this.remoteAddress = socket.remoteAddress ?? '';
     const rt = host.settings.readTimeout;
     if (rt > 0) this.readDeadline = host.now + rt;
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    const rb = host.readBuffer;
+    this.sharedChunks = rb !== null && userBufferReads.attach(socket, rb, (n, buf) => this.onData(buf.subarray(0, n)));
+    if (!this.sharedChunks) {
+      socket.on('data', (chunk: Buffer) => this.onData(chunk));
+      if (socket.isPaused()) socket.resume();
+    }
     socket.on('end', () => this.onEnd());
     socket.on('drain', () => this.resume(PAUSE_BACKPRESSURE));
     socket.on('error', () => {
@@ -129,13 +145,17 @@ export class Connection implements ParserHandler<RequestHead>, ResponseOwner {
     return this.host.draining;
   }
 
+  get epochNow(): number {
+    return this.host.epochNow;
+  }
+
   get closed(): boolean {
     return this.destroyed || this.ended;
   }
 
   /** True when nothing is in flight: no request being received, no response owed. */
   get idle(): boolean {
-    return this.qHead === this.q.length && this.parser.idle;
+    return this.qHead === this.qTail && this.parser.idle;
   }
 
   // ---------------------------------------------------------------- socket events
@@ -170,7 +190,7 @@ export class Connection implements ParserHandler<RequestHead>, ResponseOwner {
     }
     this.readDeadline = 0;
     this.idleDeadline = 0;
-    if (this.qHead === this.q.length) this.endNow();
+    if (this.qHead === this.qTail) this.endNow();
     else this.closeWhenDone = true;
   }
 
@@ -201,16 +221,17 @@ export class Connection implements ParserHandler<RequestHead>, ResponseOwner {
   onBody(buf: Buffer, start: number, end: number): void {
     const n = end - start;
     const head = this.parser.head;
-    // The chunk is ours (a fresh Buffer from the socket): keep views into it, copy only to join.
+    // A chunk of our own (a fresh Buffer from the socket) may be kept by view; a shared one is copied.
     if (head.bodyKind === BodyKind.Length) {
-      if (this.bodyLen === 0 && n === head.contentLength) {
+      if (this.bodyLen === 0 && n === head.contentLength && !this.sharedChunks) {
         this.bodyBuf = buf.subarray(start, end);
       } else {
         if (this.bodyBuf === null) this.bodyBuf = Buffer.allocUnsafe(head.contentLength);
         buf.copy(this.bodyBuf, this.bodyLen, start, end);
       }
     } else {
-      (this.bodyParts ?? (this.bodyParts = [])).push(buf.subarray(start, end));
+      const part = this.sharedChunks ? Buffer.from(buf.subarray(start, end)) : buf.subarray(start, end);
+      (this.bodyParts ?? (this.bodyParts = [])).push(part);
     }
     this.bodyLen += n;
   }
@@ -298,7 +319,7 @@ export class Connection implements ParserHandler<RequestHead>, ResponseOwner {
     if (!(err instanceof HttpCodecError)) {
       // A bug in our own handler code: nothing sensible can be answered.
       this.host.counters.reject('ERR_INTERNAL');
-      this.host.handlerError(err, this.current?.req ?? this.q[this.qHead]?.req ?? ({} as ServerRequest));
+      this.host.handlerError(err, undefined);
       this.destroy(false);
       return;
     }
@@ -318,14 +339,30 @@ export class Connection implements ParserHandler<RequestHead>, ResponseOwner {
   // ---------------------------------------------------------------- response queue
 
   private acquire(): OutgoingResponse {
-    return this.free.pop() ?? new OutgoingResponse(this);
+    if (this.freeCount === 0) return new OutgoingResponse(this);
+    const res = this.free[--this.freeCount]!;
+    this.free[this.freeCount] = null;
+    return res;
   }
 
   private enqueue(res: OutgoingResponse): void {
     const q = this.q;
-    q.push(res);
-    if (q.length - this.qHead === 1) res.atHead = true;
-    else if (q.length - this.qHead > this.host.settings.maxPipeline) this.pause(PAUSE_PIPELINE);
+    if (this.qTail === this.qHead) {
+      this.qHead = this.qTail = 0;
+      res.atHead = true;
+    } else if (this.qTail - this.qHead > this.host.settings.maxPipeline) {
+      this.pause(PAUSE_PIPELINE);
+    }
+    if (this.qTail === q.length && this.qHead > 0) {
+      // full at the end: slide the live part down instead of growing
+      q.copyWithin(0, this.qHead, this.qTail);
+      q.fill(null, this.qTail - this.qHead, this.qTail);
+      this.qTail -= this.qHead;
+      this.qHead = 0;
+    }
+    if (this.qTail < q.length) q[this.qTail] = res;
+    else q.push(res);
+    this.qTail++;
   }
 
   /** A request cut short by EOF leaves its slot at the tail of the queue: drop it. */
@@ -333,12 +370,9 @@ export class Connection implements ParserHandler<RequestHead>, ResponseOwner {
     const res = this.current;
     if (res === null) return;
     this.current = null;
-    this.q.pop();
+    this.q[--this.qTail] = null;
     res.kill();
-    if (this.qHead === this.q.length) {
-      this.q.length = 0;
-      this.qHead = 0;
-    }
+    if (this.qHead === this.qTail) this.qHead = this.qTail = 0;
   }
 
   wrote(res: OutgoingResponse): void {
@@ -346,6 +380,7 @@ export class Connection implements ParserHandler<RequestHead>, ResponseOwner {
   }
 
   responseDone(res: OutgoingResponse): void {
+    this.host.counters.byStatus[res.status]!++;
     if (this.dispatching === res) res.answeredSync = true;
     if (!res.atHead) return;
     this.advance();
@@ -355,27 +390,22 @@ export class Connection implements ParserHandler<RequestHead>, ResponseOwner {
   /** Retires finished responses from the head of the queue and moves the next one up. */
   private advance(): void {
     const q = this.q;
-    const counters = this.host.counters;
-    while (this.qHead < q.length) {
+    while (this.qHead < this.qTail) {
       const r = q[this.qHead]!;
       if (r.state !== ResState.Done) break;
-      this.qHead++;
-      counters.byStatus[r.status]!++;
+      q[this.qHead++] = null;
       if (r.closeAfter) {
         // Nothing after this response is answered.
-        for (let i = this.qHead; i < q.length; i++) q[i]!.kill();
-        q.length = 0;
-        this.qHead = 0;
-        this.current = null;
+        this.killAll();
         this.stopReading = true;
         this.endAfterFlush = true;
         return;
       }
-      if (r.answeredSync && this.free.length < FREE_SLOTS) {
+      if (r.answeredSync && this.freeCount < FREE_SLOTS) {
         r.reuse();
-        this.free.push(r);
+        this.free[this.freeCount++] = r;
       }
-      if (this.qHead < q.length) {
+      if (this.qHead < this.qTail) {
         const next = q[this.qHead]!;
         next.atHead = true;
         if (next.own !== null && !next.own.empty) this.out.take(next.own);
@@ -385,23 +415,21 @@ export class Connection implements ParserHandler<RequestHead>, ResponseOwner {
         }
       }
     }
-    if (this.qHead === q.length) {
-      q.length = 0;
-      this.qHead = 0;
+    if (this.qHead === this.qTail) {
+      this.qHead = this.qTail = 0;
       if (this.closeWhenDone) this.endAfterFlush = true;
       else if (!this.inBatch) this.maybeIdle();
-    } else if (this.qHead > 64 && this.qHead * 2 > q.length) {
-      q.splice(0, this.qHead);
-      this.qHead = 0;
     }
-    if (this.paused & PAUSE_PIPELINE && q.length - this.qHead <= this.host.settings.maxPipeline >> 1) this.resume(PAUSE_PIPELINE);
+    if (this.paused & PAUSE_PIPELINE && this.qTail - this.qHead <= this.host.settings.maxPipeline >> 1) this.resume(PAUSE_PIPELINE);
   }
 
   private killAll(): void {
     const q = this.q;
-    for (let i = this.qHead; i < q.length; i++) q[i]!.kill();
-    q.length = 0;
-    this.qHead = 0;
+    for (let i = this.qHead; i < this.qTail; i++) {
+      q[i]!.kill();
+      q[i] = null;
+    }
+    this.qHead = this.qTail = 0;
     this.current = null;
   }
 
@@ -472,12 +500,15 @@ export class Connection implements ParserHandler<RequestHead>, ResponseOwner {
   private resume(why: number): void {
     if (this.paused === 0) return;
     this.paused &= ~why;
-    if (this.paused === 0) this.socket.resume();
+    if (this.paused === 0) {
+      this.socket.resume();
+      if (this.readDeadline !== 0) this.readDeadline = this.host.now + this.host.settings.readTimeout;
+    }
   }
 
   private maybeIdle(): void {
     const it = this.host.settings.idleTimeout;
-    if (it > 0 && !this.stopReading && this.qHead === this.q.length && this.parser.idle) {
+    if (it > 0 && !this.stopReading && this.qHead === this.qTail && this.parser.idle) {
       this.idleDeadline = this.host.now + it;
     }
   }
@@ -504,6 +535,7 @@ export class Connection implements ParserHandler<RequestHead>, ResponseOwner {
   destroy(reset: boolean): void {
     if (this.destroyed) return;
     this.destroyed = true;
+    this.stopReading = true;
     this.killAll();
     if (reset && !this.ended) this.socket.resetAndDestroy();
     else this.socket.destroy();
@@ -513,7 +545,8 @@ export class Connection implements ParserHandler<RequestHead>, ResponseOwner {
   sweep(now: number): void {
     if (this.destroyed) return;
     const counters = this.host.counters;
-    if (this.readDeadline !== 0 && now >= this.readDeadline) {
+    // While reading is paused on our side (backpressure, a full pipeline) the client is not late.
+    if (this.readDeadline !== 0 && this.paused === 0 && now >= this.readDeadline) {
       counters.reject('ERR_SERVER_READ_TIMEOUT');
       this.destroy(false);
       return;

@@ -8,7 +8,7 @@ export class DateCache {
 
   /** The current line, "Date: Sun, 06 Nov 1994 08:49:37 GMT\r\n". */
   get(now = Date.now()): Buffer {
-    if (now >= this.nextAt) this.rebuild(now);
+    if (now >= this.nextAt || now < this.nextAt - 1000) this.rebuild(now);
     return this.line;
   }
 

@@ -3,6 +3,7 @@
 // its own buffer until the responses before it are done, so pipelined answers leave in order.
 import { statusHasNoBody, statusLine } from '../http/response-serializer.js';
 import { dateCache } from './date-cache.js';
+import { headPrefix } from './head-cache.js';
 import { BIG_WRITE, OutBuffer } from './out-buffer.js';
 import { IncomingRequest } from './server-request.js';
 import type { ServerResponse } from './types.js';
@@ -13,6 +14,8 @@ export interface ResponseOwner {
   readonly out: OutBuffer;
   /** True when responses must announce `Connection: close` (the server is shutting down). */
   readonly draining: boolean;
+  /** Wall-clock ms, coarse (for the Date line). */
+  readonly epochNow: number;
   /** `res` wrote bytes (a flush is due if it is at the head). */
   wrote(res: OutgoingResponse): void;
   /** `res` is complete. */
@@ -39,15 +42,9 @@ const CONN_CLOSE = Buffer.from('Connection: close\r\n', 'latin1');
 const CONN_KEEP_ALIVE = Buffer.from('Connection: keep-alive\r\n', 'latin1');
 const LAST_CHUNK = Buffer.from('0\r\n\r\n', 'latin1');
 const HEAD_END = Buffer.from('\r\n\r\n', 'latin1');
-
-/** Serialized header blocks of frozen flat header arrays (route constants), by identity. */
-const frozenBlocks = new WeakMap<readonly string[], Buffer>();
-
-function headerBlock(headers: readonly string[]): Buffer {
-  let s = '';
-  for (let i = 0; i + 1 < headers.length; i += 2) s += `${headers[i]}: ${headers[i + 1]}\r\n`;
-  return Buffer.from(s, 'latin1');
-}
+const END = HEAD_END;
+const END_CLOSE = Buffer.from('\r\nConnection: close\r\n\r\n', 'latin1');
+const END_KEEP_ALIVE = Buffer.from('\r\nConnection: keep-alive\r\n\r\n', 'latin1');
 
 export class OutgoingResponse implements ServerResponse {
   readonly req = new IncomingRequest();
@@ -244,17 +241,36 @@ export class OutgoingResponse implements ServerResponse {
     let close = this.forceClose || this.owner.draining;
     if (len === -2 && !this.noBody) close = true;
     this.closeAfter = close;
-    w.bytes(statusLine(status));
-    w.bytes(dateCache.get());
-    if (headers !== undefined && headers.length > 1) {
-      if (Object.isFrozen(headers)) {
-        let block = frozenBlocks.get(headers);
-        if (block === undefined) {
-          block = headerBlock(headers);
-          frozenBlocks.set(headers, block);
+    const line = statusLine(status);
+    const date = dateCache.get(this.owner.epochNow);
+    const cached = headPrefix(status, line, headers, date);
+    if (cached !== undefined) {
+      if (len >= 0 && !bodiless) {
+        // the common case: one copy when this length and ending repeat, else three
+        const kind = close ? 2 : this.http10 ? 1 : 0;
+        if (cached.wholeLen === len && cached.wholeKind === kind) {
+          w.bytes(cached.whole!);
+          return;
         }
-        w.bytes(block);
-      } else {
+        const start = w.len;
+        w.bytes(cached.prefixCl);
+        w.decimal(len);
+        w.bytes(kind === 2 ? END_CLOSE : kind === 1 ? END_KEEP_ALIVE : END);
+        if (cached.seenLen === len && cached.seenKind === kind) {
+          cached.whole = Buffer.from(w.buf.subarray(start, w.len));
+          cached.wholeLen = len;
+          cached.wholeKind = kind;
+        } else {
+          cached.seenLen = len;
+          cached.seenKind = kind;
+        }
+        return;
+      }
+      w.bytes(cached.prefix);
+    } else {
+      w.bytes(line);
+      w.bytes(date);
+      if (headers !== undefined) {
         for (let i = 0; i + 1 < headers.length; i += 2) {
           w.latin1(headers[i]!);
           w.byte(0x3a);

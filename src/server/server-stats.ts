@@ -22,6 +22,8 @@ export interface ServerStats {
   /** Rejections and failures by error code (ERR_SERVER_*, ERR_HTTP_* codec rejections). */
   rejections: Record<string, number>;
   uptimeMs: number;
+  /** The process answering (tells prefork workers apart). */
+  pid: number;
 }
 
 export class ServerCounters {
@@ -58,6 +60,7 @@ export class ServerCounters {
       responses,
       rejections,
       uptimeMs: Math.round(nowMs() - this.startedAt),
+      pid: process.pid,
     };
   }
 }

@@ -14,6 +14,7 @@ import { Connection, type ConnectionHost, type ConnectionSettings } from './conn
 import { dateCache } from './date-cache.js';
 import { ServerCounters, type ServerStats } from './server-stats.js';
 import type { RequestDispatcher, ServerRequest } from './types.js';
+import { userBufferReads } from './user-buffer-reads.js';
 
 export interface ListenInfo {
   /** "http://127.0.0.1:8080" (https with TLS; IPv6 hosts in brackets). */
@@ -66,9 +67,12 @@ export interface ServerOptions {
   quiet?: boolean;
   /** Where log lines go. Default: stderr. */
   log?: (line: string) => void;
+  /** Plain TCP: read into one shared buffer instead of a Buffer per read (default true where supported). */
+  userBufferReads?: boolean;
 }
 
 const DEFAULT_CONCURRENCY = 256 * 1024;
+const TIME_ORIGIN = performance.timeOrigin;
 const LOG_PERIOD_MS = 60_000;
 const OVERLOAD_BODY = 'The server is at its concurrency limit; try again later.\n';
 const CANNED_503 = cannedResponse(503, OVERLOAD_BODY, false);
@@ -96,7 +100,9 @@ export class FastbenchServer implements ConnectionHost, Sweepable {
   readonly settings: ConnectionSettings;
   readonly counters = new ServerCounters();
   dispatcher: RequestDispatcher;
+  readonly readBuffer: Buffer | null;
   now = nowMs();
+  epochNow = Date.now();
   draining = false;
 
   private readonly options: ServerOptions;
@@ -150,6 +156,8 @@ export class FastbenchServer implements ConnectionHost, Sweepable {
     const shortest = Math.min(...[readTimeout, writeTimeout, idleTimeout, lingerTimeout].map((t) => (t > 0 ? t : Infinity)));
     this.sweeper = new Sweeper(Math.max(10, Math.min(250, Math.floor(shortest / 4))));
     this.dispatcher = options.dispatcher ?? UNSET_DISPATCHER;
+    this.readBuffer =
+      options.tls === undefined && options.userBufferReads !== false && userBufferReads.supported ? Buffer.allocUnsafeSlow(64 * 1024) : null;
     this.log = options.quiet ? () => {} : (options.log ?? ((line) => process.stderr.write(line + '\n')));
     const onSocket = (socket: Socket): void => this.onConnection(socket);
     if (options.tls !== undefined) {
@@ -160,7 +168,7 @@ export class FastbenchServer implements ConnectionHost, Sweepable {
       });
       this.listener = server;
     } else {
-      this.listener = net.createServer({ allowHalfOpen: true, noDelay: true }, onSocket);
+      this.listener = net.createServer({ allowHalfOpen: true, noDelay: true, pauseOnConnect: this.readBuffer !== null }, onSocket);
     }
   }
 
@@ -245,7 +253,7 @@ export class FastbenchServer implements ConnectionHost, Sweepable {
   private onConnection(socket: Socket): void {
     const c = this.counters;
     c.total++;
-    this.now = nowMs();
+    this.tickClock(nowMs());
     if (this.draining) {
       c.rejected++;
       socket.destroy();
@@ -301,19 +309,25 @@ export class FastbenchServer implements ConnectionHost, Sweepable {
     }
   }
 
-  handlerError(err: unknown, req: ServerRequest): void {
+  handlerError(err: unknown, req: ServerRequest | undefined): void {
     this.handlerErrorsSinceLog++;
     if (this.now - this.lastHandlerLog < LOG_PERIOD_MS) return;
     const more = this.handlerErrorsSinceLog > 1 ? ` (${this.handlerErrorsSinceLog - 1} more since the last report)` : '';
     const e = err as Error;
-    this.log(`fastbench serve: handler for ${req.method} ${req.target} threw${more}: ${e?.stack ?? String(err)}`);
+    const where = req !== undefined ? `handler for ${req.method} ${req.target}` : 'request handling';
+    this.log(`fastbench serve: ${where} threw${more}: ${e?.stack ?? String(err)}`);
     this.lastHandlerLog = this.now;
     this.handlerErrorsSinceLog = 0;
   }
 
+  private tickClock(now: number): void {
+    this.now = now;
+    this.epochNow = TIME_ORIGIN + now;
+  }
+
   /** The sweep: enforces every connection's deadlines and ends lingering refused sockets. */
   sweep(now: number): boolean {
-    this.now = now;
+    this.tickClock(now);
     for (const conn of this.conns) conn.sweep(now);
     const l = this.lingering;
     if (l.length > 0) {

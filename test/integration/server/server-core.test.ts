@@ -1,6 +1,6 @@
 // The connection loop over real sockets: keep-alive, HTTP/1.0, pipelining order, 100-continue,
 // streaming, HEAD, handler failures. A stub dispatcher stands in for the routes.
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createServer, type FastbenchServer, type ServerOptions } from '../../../src/server/server.js';
 import { RawClient, get } from './raw-client.js';
 import { stubApp, type StubApp } from './stub-app.js';
@@ -9,9 +9,11 @@ let server: FastbenchServer | undefined;
 let app: StubApp;
 const clients: RawClient[] = [];
 
+let readMode: Partial<ServerOptions> = {};
+
 async function start(options: ServerOptions = {}): Promise<number> {
   app = stubApp();
-  server = createServer({ port: 0, quiet: true, dispatcher: app, ...options });
+  server = createServer({ port: 0, quiet: true, dispatcher: app, ...readMode, ...options });
   const info = await server.listen();
   expect(info.url).toBe(`http://127.0.0.1:${info.port}`);
   return info.port;
@@ -29,9 +31,18 @@ afterEach(async () => {
   server = undefined;
 });
 
-describe('server core', () => {
-  it('answers and keeps the connection alive (HTTP/1.1)', async () => {
-    const port = await start();
+// Both read paths: one shared buffer for all sockets (the default) and a Buffer per 'data' event.
+describe.each([
+  ['user-buffer reads', { userBufferReads: true }],
+  ['data events', { userBufferReads: false }],
+])('server core (%s)', (_name, mode) => {
+  beforeEach(() => {
+    readMode = mode;
+  });
+  it('answers and keeps the connection alive (HTTP/1.1); onListen gets the address', async () => {
+    const heard: string[] = [];
+    const port = await start({ onListen: (info) => heard.push(info.url) });
+    expect(heard).toEqual([`http://127.0.0.1:${port}`]);
     const c = await client(port);
     c.write(get('/plain'), 'GET');
     const [r] = await c.waitResponses(1);
@@ -115,6 +126,19 @@ describe('server core', () => {
     const rs = await c.waitResponses(2);
     expect(rs[0]!.body).toBe('POST /echo 1.1 seq=0 x-test= body=helloworld');
     expect(rs[1]!.body).toBe('POST /echo 1.1 seq=1 x-test= body=abcde');
+  });
+
+  it('a body kept by a late handler survives later reads (Content-Length and chunked)', async () => {
+    const port = await start();
+    const a = await client(port);
+    const b = await client(port);
+    a.write('POST /late-echo HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nfirst-body', 'POST');
+    a.write('POST /late-echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nsecon\r\n1\r\nd\r\n0\r\n\r\n', 'POST');
+    await new Promise((r) => setTimeout(r, 10));
+    b.write(`POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 300\r\n\r\n${'X'.repeat(300)}`, 'POST');
+    await b.waitResponses(1);
+    const rs = await a.waitResponses(2);
+    expect(rs.map((r) => r.body)).toEqual(['late body=first-body', 'late body=second']);
   });
 
   it('Expect: 100-continue gets 100 Continue before the body is sent', async () => {

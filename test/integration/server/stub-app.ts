@@ -40,6 +40,11 @@ export function stubApp(): StubApp {
           res.send(200, `${req.method} ${req.target} ${req.httpVersion} seq=${req.seq} x-test=${ua} body=${req.body.toString()}`, TEXT);
           return;
         }
+        case '/late-echo': {
+          const body = req.body; // owned: safe to keep past the handler
+          setTimeout(() => res.send(200, `late body=${body.toString()}`, TEXT), 40);
+          return;
+        }
         case '/stream':
           res.begin(200, TEXT);
           res.write('one,');

@@ -1,0 +1,140 @@
+// `fastbench serve`: the bundled test server. Prints the bound URL on stdout (one line, so
+// `--port 0` works in scripts), logs to stderr, shuts down gracefully on SIGINT/SIGTERM.
+import type { Command } from 'commander';
+import { FastbenchError } from '../core/errors.js';
+import { startPrefork } from '../server/prefork.js';
+import { createServer, type ServerOptions } from '../server/server.js';
+import { loadCertificate, makeSelfSignedCertificate, type TlsMaterial } from '../server/tls-cert.js';
+import { parseCount, parseDuration, parseSize } from './parse-units.js';
+
+interface ServeFlags {
+  host: string;
+  port: string;
+  workers: string;
+  concurrency?: string;
+  maxConnsPerIp?: string;
+  maxRequestsPerConn?: string;
+  readTimeout: string;
+  writeTimeout: string;
+  idleTimeout: string;
+  maxBodySize: string;
+  maxHeaderSize?: string;
+  sitePages?: string;
+  siteSeed?: string;
+  echoAll?: boolean;
+  tls?: boolean;
+  cert?: string;
+  key?: string;
+  grace: string;
+  quiet?: boolean;
+}
+
+/** The server options the flags describe (everything but TLS). */
+export function serveOptions(f: ServeFlags): ServerOptions {
+  const port = parseCount(f.port, '--port');
+  if (port > 65535) throw new FastbenchError('ERR_USAGE_BAD_OPTION', `--port must be 0-65535, got ${port}`);
+  const o: ServerOptions = {
+    host: f.host,
+    port,
+    readTimeout: parseDuration(f.readTimeout, '--read-timeout'),
+    writeTimeout: parseDuration(f.writeTimeout, '--write-timeout'),
+    idleTimeout: parseDuration(f.idleTimeout, '--idle-timeout'),
+    maxRequestBodySize: parseSize(f.maxBodySize, '--max-body-size'),
+    quiet: f.quiet === true,
+    echoAll: f.echoAll === true,
+  };
+  if (f.concurrency !== undefined) o.concurrency = parseCount(f.concurrency, '--concurrency');
+  if (f.maxConnsPerIp !== undefined) o.maxConnsPerIP = parseCount(f.maxConnsPerIp, '--max-conns-per-ip');
+  if (f.maxRequestsPerConn !== undefined) o.maxRequestsPerConn = parseCount(f.maxRequestsPerConn, '--max-requests-per-conn');
+  if (f.maxHeaderSize !== undefined) o.maxHeaderBytes = parseSize(f.maxHeaderSize, '--max-header-size');
+  if (f.sitePages !== undefined) o.sitePages = parseCount(f.sitePages, '--site-pages');
+  if (f.siteSeed !== undefined) o.siteSeed = parseCount(f.siteSeed, '--site-seed');
+  return o;
+}
+
+function tlsMaterial(f: ServeFlags): TlsMaterial | undefined {
+  if (f.cert !== undefined || f.key !== undefined) {
+    if (f.cert === undefined || f.key === undefined) throw new FastbenchError('ERR_USAGE_BAD_OPTION', '--cert and --key go together');
+    return loadCertificate(f.cert, f.key);
+  }
+  return f.tls === true ? makeSelfSignedCertificate() : undefined;
+}
+
+/** Resolves on the first SIGINT/SIGTERM (a second one exits at once), or when `orElse` settles. */
+function untilSignal(orElse: Promise<unknown>, log: (line: string) => void): Promise<void> {
+  return new Promise((resolve) => {
+    let seen = false;
+    const onSignal = (sig: NodeJS.Signals): void => {
+      if (seen) {
+        log(`fastbench serve: ${sig} again, exiting now`);
+        process.exit(130);
+      }
+      seen = true;
+      log(`fastbench serve: ${sig}, shutting down`);
+      resolve();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    void orElse.then(() => resolve());
+  });
+}
+
+async function serve(f: ServeFlags): Promise<void> {
+  const options = serveOptions(f);
+  const workers = parseCount(f.workers, '--workers');
+  const graceMs = parseDuration(f.grace, '--grace');
+  const log = options.quiet ? () => {} : (line: string) => process.stderr.write(line + '\n');
+  const tls = tlsMaterial(f);
+  try {
+    let url: string;
+    let close: (graceMs: number) => Promise<void>;
+    let gone: Promise<unknown> = new Promise(() => {});
+    if (workers > 1) {
+      const server = {
+        ...options,
+        ...(tls !== undefined ? { tlsCertFile: tls.certFile, tlsKeyFile: tls.keyFile } : {}),
+      };
+      const handle = await startPrefork({ workers, server, log });
+      url = handle.url;
+      close = (g) => handle.close(g);
+      gone = handle.done;
+    } else {
+      const server = createServer({ ...options, ...(tls !== undefined ? { tls: { cert: tls.cert, key: tls.key } } : {}) });
+      url = (await server.listen()).url;
+      close = (g) => server.close(g);
+    }
+    process.stdout.write(url + '\n');
+    log(`fastbench serve: listening on ${url}${workers > 1 ? ` with ${workers} workers` : ''}${tls !== undefined && f.cert === undefined ? ' (self-signed certificate)' : ''}`);
+    await untilSignal(gone, log);
+    await close(graceMs);
+    log('fastbench serve: stopped');
+  } finally {
+    tls?.cleanup();
+  }
+}
+
+export function registerServeCommand(program: Command): void {
+  program
+    .command('serve')
+    .description('run the bundled fast test server (prints its URL on stdout)')
+    .option('--host <host>', 'interface to listen on', '127.0.0.1')
+    .option('--port <port>', 'port to listen on (0: any free port)', '8080')
+    .option('--workers <n>', 'worker processes sharing the port (prefork)', '1')
+    .option('--concurrency <n>', 'most connections served at once; beyond: 503 and close')
+    .option('--max-conns-per-ip <n>', 'most connections from one IP; beyond: 429 and close')
+    .option('--max-requests-per-conn <n>', 'close a connection after this many requests')
+    .option('--read-timeout <duration>', 'most time for one request to arrive (0: none)', '10s')
+    .option('--write-timeout <duration>', 'most time the client may leave a response unread (0: none)', '60s')
+    .option('--idle-timeout <duration>', 'close keep-alive connections idle this long (0: never)', '60s')
+    .option('--max-body-size <size>', 'largest request body (413 beyond)', '10mb')
+    .option('--max-header-size <size>', 'largest request head (431 beyond)', '16kb')
+    .option('--site-pages <n>', 'pages of the synthetic /site')
+    .option('--site-seed <n>', 'seed of the synthetic /site')
+    .option('--echo-all', 'answer every path with the echo of the request')
+    .option('--tls', 'serve https (self-signed certificate unless --cert/--key)')
+    .option('--cert <file>', 'TLS certificate (PEM)')
+    .option('--key <file>', 'TLS private key (PEM)')
+    .option('--grace <duration>', 'shutdown bound: in-flight requests get this long', '5s')
+    .option('--quiet', 'no log lines on stderr')
+    .action((flags: ServeFlags) => serve(flags));
+}

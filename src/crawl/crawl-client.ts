@@ -1,0 +1,29 @@
+// The pooled Client a crawl fetches with, configured from the crawl options: one keep-alive pool
+// per host capped at --per-host connections, the two timeouts kept apart (DNS + connect +
+// TLS under --connect-timeout; request written → response complete under --timeout), the body
+// cap, resolve overrides, and the response leniencies real-world servers need.
+import { Client } from '../client/client.js';
+import type { ResolvedCrawlOptions } from './crawl-options.js';
+
+export function createCrawlClient(o: ResolvedCrawlOptions): Client {
+  return new Client({
+    maxConns: o.perHost,
+    // The loop never has more than perHost requests in flight to a host, so nothing waits long.
+    maxConnWaitTimeout: o.timeoutMs + o.connectTimeoutMs,
+    connectTimeout: o.connectTimeoutMs,
+    tlsHandshakeTimeout: o.connectTimeoutMs,
+    readTimeout: o.timeoutMs,
+    maxResponseBodySize: o.maxBodyBytes,
+    limits: { maxHeaderBytes: 64 * 1024, maxHeaderCount: 256 },
+    lenient: { bareLf: true, spaceBeforeColon: true, obsFold: true, headerValueChars: true, missingReasonSpace: true },
+    resolve: o.resolve,
+    insecure: o.insecure,
+    // Each per-host pool owns a read buffer: keep it small, as a broad crawl or a probe has
+    // thousands of pools alive (16 KiB x 10,000 hosts = 160 MiB; the 64 KiB default would be 640).
+    readBufferSize: 16 * 1024,
+    // Probe mode meets each host about once (robots.txt, then the page right after): do not keep
+    // its connection and pool around, or a fast probe runs out of file descriptors and memory.
+    maxIdleConnDuration: o.probe ? Math.max(250, o.delayMs + 250) : 10_000,
+    maxIdleHostDuration: o.probe ? Math.max(1_000, o.delayMs + 1_000) : 15_000,
+  });
+}

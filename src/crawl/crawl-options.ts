@@ -1,0 +1,203 @@
+// The crawler's options: defaults, validation (once, at construction), and the small parsers the
+// CLI shares (byte sizes). Every bad value is an ERR_USAGE_BAD_OPTION naming the flag.
+//
+// Safe defaults: robots.txt obeyed, keep-alive with at most 2 connections per host, a 5 MiB body
+// cap, 10 s for the response and 5 s for DNS + connect (separately: a slow resolver or a slow
+// connect is reported as ERR_TIMEOUT_DNS / ERR_TIMEOUT_CONNECT, never as a slow site).
+import { FastbenchError } from '../core/errors.js';
+import type { ScopeMode } from './scope.js';
+
+export const DEFAULT_USER_AGENT = 'fastbench/0.1 (+https://github.com/fastbench/fastbench)';
+export const DEFAULT_CONTENT_TYPES: readonly string[] = Object.freeze(['text/html', 'application/xhtml+xml']);
+
+export interface CrawlOptions {
+  /** Seed URLs of a deep crawl. */
+  seeds?: readonly string[];
+  /** Probe mode: a file of URLs or bare hosts, one a line ('-' = stdin), streamed. */
+  urlsFile?: string;
+  /** Requests in flight at once, all hosts together. Default 64. */
+  concurrency?: number;
+  /** Connections (and requests in flight) per host. Default 2. */
+  perHost?: number;
+  /** Least time between two requests to one host (robots Crawl-delay raises it). Default 0. */
+  delayMs?: number;
+  /** A robots Crawl-delay above this is capped to it. Default 30 s. */
+  maxCrawlDelayMs?: number;
+  /** Stop after this many pages (records). Default: no limit. */
+  maxPages?: number;
+  /** Do not follow links found on pages at this depth or deeper. Default: no limit. */
+  maxDepth?: number;
+  scope?: ScopeMode;
+  include?: readonly string[];
+  exclude?: readonly string[];
+  userAgent?: string;
+  /** Fetch and obey robots.txt. Default true. */
+  robots?: boolean;
+  /** Skip rel=nofollow links and obey meta robots nofollow. Default false. */
+  nofollow?: boolean;
+  /** Largest body fetched (bigger: ERR_HTTP_BODY_TOO_LARGE). Default 5 MiB. */
+  maxBodyBytes?: number;
+  /** Media types whose bodies are parsed for links (`type/*` allowed). Default text/html, xhtml. */
+  contentTypes?: readonly string[];
+  /** Request written → response complete. Default 10 s. */
+  timeoutMs?: number;
+  /** DNS + TCP connect (and TLS handshake). Default 5 s. */
+  connectTimeoutMs?: number;
+  /** Redirects followed per URL in probe mode (a deep crawl queues them as links). Default 10. */
+  maxRedirects?: number;
+  /** Failures (transport, timeouts, 5xx) after which a host is given up. Default 10. */
+  hostErrorBudget?: number;
+  /** First back-off after a host failure; doubles per consecutive failure. Default 500 ms. */
+  backoffBaseMs?: number;
+  /** Longest back-off. Default 30 s. */
+  backoffMaxMs?: number;
+  /** Sort query parameters when normalising URLs. Default false. */
+  sortQuery?: boolean;
+  /** Put the page's links in its record. Default false. */
+  includeLinks?: boolean;
+  /** Links kept per page. Default 5000. */
+  maxLinksPerPage?: number;
+  /** curl-style "host:port:address" overrides. */
+  resolve?: readonly string[];
+  /** Accept any TLS certificate. */
+  insecure?: boolean;
+}
+
+export interface ResolvedCrawlOptions {
+  readonly seeds: readonly string[];
+  readonly urlsFile: string | undefined;
+  readonly probe: boolean;
+  readonly concurrency: number;
+  readonly perHost: number;
+  readonly delayMs: number;
+  readonly maxCrawlDelayMs: number;
+  readonly maxPages: number;
+  readonly maxDepth: number;
+  readonly scope: ScopeMode;
+  readonly include: readonly string[];
+  readonly exclude: readonly string[];
+  readonly userAgent: string;
+  readonly robots: boolean;
+  readonly nofollow: boolean;
+  readonly maxBodyBytes: number;
+  readonly contentTypes: readonly string[];
+  readonly timeoutMs: number;
+  readonly connectTimeoutMs: number;
+  readonly maxRedirects: number;
+  readonly hostErrorBudget: number;
+  readonly backoffBaseMs: number;
+  readonly backoffMaxMs: number;
+  readonly sortQuery: boolean;
+  readonly includeLinks: boolean;
+  readonly maxLinksPerPage: number;
+  readonly resolve: readonly string[];
+  readonly insecure: boolean;
+}
+
+function bad(flag: string, want: string, got: unknown): FastbenchError {
+  return new FastbenchError('ERR_USAGE_BAD_OPTION', `${flag} must be ${want}, got ${JSON.stringify(got) ?? String(got)}`);
+}
+
+function int(v: number | undefined, flag: string, def: number, min: number, allowInfinity = false): number {
+  if (v === undefined) return def;
+  if (typeof v !== 'number' || !(v >= min) || (!Number.isInteger(v) && !(allowInfinity && v === Infinity))) {
+    throw bad(flag, `an integer >= ${min}`, v);
+  }
+  return v;
+}
+
+function ms(v: number | undefined, flag: string, def: number, positive = false): number {
+  if (v === undefined) return def;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || (positive && v === 0)) throw bad(flag, positive ? 'a positive duration' : 'a duration >= 0', v);
+  return v;
+}
+
+const MEDIA_TYPE = /^[a-z0-9!#$&^_.+-]+\/(\*|[a-z0-9!#$&^_.+-]+)$/;
+
+export function resolveCrawlOptions(o: CrawlOptions): ResolvedCrawlOptions {
+  const seeds = o.seeds ?? [];
+  const probe = o.urlsFile !== undefined;
+  if (probe && seeds.length > 0) throw new FastbenchError('ERR_USAGE_BAD_OPTION', 'give seed URLs or --urls FILE, not both');
+  if (!probe && seeds.length === 0) throw new FastbenchError('ERR_USAGE', 'nothing to crawl: give seed URLs or --urls FILE');
+  const scope = o.scope ?? 'host';
+  if (scope !== 'host' && scope !== 'domain' && scope !== 'any') throw bad('--scope', 'host, domain or any', scope);
+  const contentTypes = (o.contentTypes ?? DEFAULT_CONTENT_TYPES).map((t) => t.trim().toLowerCase());
+  for (const t of contentTypes) if (!MEDIA_TYPE.test(t)) throw bad('--content-type', 'a media type such as text/html or text/*', t);
+  const userAgent = o.userAgent ?? DEFAULT_USER_AGENT;
+  if (!/^[\x20-\x7e\t]+$/.test(userAgent)) throw bad('--user-agent', 'non-empty printable ASCII', userAgent);
+  const backoffBaseMs = ms(o.backoffBaseMs, 'backoffBase', 500);
+  return Object.freeze({
+    seeds,
+    urlsFile: o.urlsFile,
+    probe,
+    concurrency: int(o.concurrency, '--concurrency', 64, 1),
+    perHost: int(o.perHost, '--per-host', 2, 1),
+    delayMs: ms(o.delayMs, '--delay', 0),
+    maxCrawlDelayMs: ms(o.maxCrawlDelayMs, 'maxCrawlDelay', 30_000),
+    maxPages: int(o.maxPages, '--max-pages', Infinity, 1, true),
+    maxDepth: int(o.maxDepth, '--max-depth', Infinity, 0, true),
+    scope,
+    include: o.include ?? [],
+    exclude: o.exclude ?? [],
+    userAgent,
+    robots: o.robots ?? true,
+    nofollow: o.nofollow ?? false,
+    maxBodyBytes: int(o.maxBodyBytes, '--max-body', 5 * 1024 * 1024, 1),
+    contentTypes,
+    timeoutMs: ms(o.timeoutMs, '--timeout', 10_000, true),
+    connectTimeoutMs: ms(o.connectTimeoutMs, '--connect-timeout', 5_000, true),
+    maxRedirects: int(o.maxRedirects, '--max-redirects', 10, 0),
+    hostErrorBudget: int(o.hostErrorBudget, '--host-error-budget', 10, 1),
+    backoffBaseMs,
+    backoffMaxMs: Math.max(backoffBaseMs, ms(o.backoffMaxMs, 'backoffMax', 30_000)),
+    sortQuery: o.sortQuery ?? false,
+    includeLinks: o.includeLinks ?? false,
+    maxLinksPerPage: int(o.maxLinksPerPage, 'maxLinksPerPage', 5000, 1),
+    resolve: o.resolve ?? [],
+    insecure: o.insecure ?? false,
+  });
+}
+
+const SIZE_UNITS: Readonly<Record<string, number>> = {
+  b: 1,
+  k: 1024,
+  kb: 1024,
+  kib: 1024,
+  m: 1024 ** 2,
+  mb: 1024 ** 2,
+  mib: 1024 ** 2,
+  g: 1024 ** 3,
+  gb: 1024 ** 3,
+  gib: 1024 ** 3,
+};
+
+/**
+ * A byte size as people write it: "5mb", "512KiB", "1.5m", "100b"; a bare number means MiB
+ * (the body cap is given in MB). Units are binary (1 mb = 1 MiB). Undefined when unparseable.
+ */
+export function parseByteSize(text: string): number | undefined {
+  const m = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*([a-z]*)\s*$/i.exec(text);
+  if (m === null) return undefined;
+  const unit = m[2]!.toLowerCase();
+  const mult = unit === '' ? 1024 ** 2 : SIZE_UNITS[unit];
+  if (mult === undefined) return undefined;
+  const n = Math.round(Number(m[1]) * mult);
+  return Number.isSafeInteger(n) && n > 0 ? n : undefined;
+}
+
+/** Does the (lowercased, parameter-free) media type match one of the patterns? */
+export function mediaTypeMatches(type: string, patterns: readonly string[]): boolean {
+  for (let i = 0; i < patterns.length; i++) {
+    const p = patterns[i]!;
+    if (p === type) return true;
+    if (p.endsWith('/*') && type.startsWith(p.slice(0, -1))) return true;
+  }
+  return false;
+}
+
+/** The media type of a Content-Type value: lowercased, parameters and whitespace removed. */
+export function mediaTypeOf(contentType: string | undefined): string {
+  if (contentType === undefined) return '';
+  const semi = contentType.indexOf(';');
+  return (semi < 0 ? contentType : contentType.slice(0, semi)).trim().toLowerCase();
+}

@@ -1,0 +1,76 @@
+// Puts a crawl together from options: the queue (memory, the --state journal, or Redis), the
+// output sink (file or stream), probe mode's URL source, and the Crawler. The CLI, the bench and
+// library users start crawls through openCrawl().
+import { existsSync, statSync } from 'node:fs';
+import { parseResolveOverride } from '../client/dns-cache.js';
+import { FastbenchError } from '../core/errors.js';
+import { resolveCrawlOptions, type CrawlOptions } from './crawl-options.js';
+import { LocalQueue, type CrawlQueue } from './crawl-queue.js';
+import { FileSink, StreamSink, type RecordSink } from './crawl-record.js';
+import { Crawler } from './crawler.js';
+import type { OutputFormat } from './output-writer.js';
+import { Scope } from './scope.js';
+import { normalizeUrl } from './url-normalizer.js';
+import { UrlSource } from './url-source.js';
+
+export interface CrawlSessionOptions extends CrawlOptions {
+  /** Output file; without it records go to `stream`. */
+  output?: string;
+  /** Where records go without `output`. Default process.stdout. */
+  stream?: NodeJS.WritableStream;
+  format?: OutputFormat;
+  /** Keep the frontier in a crash-safe journal in this directory. */
+  stateDir?: string;
+  /** Carry on with the crawl journaled in stateDir. */
+  resume?: boolean;
+  /** redis://host:port/JOB: share the frontier and seen set with other processes. */
+  frontier?: string;
+  /** Redis lease lifetime (ms). */
+  leaseTtlMs?: number;
+  /** fsync the journal and the output at each journal batch. Default true. */
+  fsync?: boolean;
+}
+
+/** Builds everything a crawl needs; call run() on the result. */
+export async function openCrawl(o: CrawlSessionOptions): Promise<Crawler> {
+  const opts = resolveCrawlOptions(o);
+  const format: OutputFormat = o.format ?? 'jsonl';
+  if (format !== 'jsonl' && format !== 'csv') throw new FastbenchError('ERR_USAGE_BAD_OPTION', `--format must be jsonl or csv, got ${JSON.stringify(format)}`);
+  if (o.resume === true && o.stateDir === undefined) throw new FastbenchError('ERR_USAGE_BAD_OPTION', '--resume needs --state DIR');
+  if (o.stateDir !== undefined && o.frontier !== undefined) throw new FastbenchError('ERR_USAGE_BAD_OPTION', '--state and --frontier do not go together: the Redis frontier is already durable');
+  if (o.stateDir !== undefined && o.output === undefined) throw new FastbenchError('ERR_USAGE_BAD_OPTION', '--state needs -o FILE: resuming continues the output file where the journal says');
+  const fsync = o.fsync ?? true;
+  // Check seeds and patterns before anything is created on disk or in Redis.
+  const seeds = opts.seeds.map((u) => normalizeUrl(u, { sortQuery: opts.sortQuery }));
+  new Scope({ mode: opts.scope, seeds, include: opts.include, exclude: opts.exclude });
+  for (const r of opts.resolve) parseResolveOverride(r);
+
+  let sink: RecordSink | undefined;
+  let queue: CrawlQueue;
+  let resumedDone = 0;
+  let outputOffset = 0;
+  const journal = { syncEvery: 1000, syncIntervalMs: 250, fsync, beforeSync: () => sink?.flush() };
+  if (o.frontier !== undefined) {
+    const { RedisFrontier } = await import('./redis-frontier.js');
+    queue = await RedisFrontier.connect({ url: o.frontier, defaultDelayMs: opts.delayMs, maxLeases: Math.max(opts.concurrency, 16), ...(o.leaseTtlMs !== undefined ? { leaseTtlMs: o.leaseTtlMs } : {}) });
+  } else if (o.stateDir !== undefined && o.resume === true) {
+    const outputSize = existsSync(o.output!) ? statSync(o.output!).size : 0;
+    const r = await LocalQueue.resume(opts.delayMs, o.stateDir, { ...journal, outputSize });
+    queue = r.queue;
+    resumedDone = r.done;
+    outputOffset = r.outputOffset;
+  } else {
+    queue = LocalQueue.create(opts.delayMs, o.stateDir, journal);
+  }
+  let source: UrlSource | undefined;
+  try {
+    sink = o.output !== undefined ? new FileSink(o.output, format, outputOffset, fsync && o.stateDir !== undefined) : new StreamSink(o.stream ?? process.stdout, format);
+    if (opts.urlsFile !== undefined) source = await UrlSource.open(opts.urlsFile, { sortQuery: opts.sortQuery });
+    return new Crawler(opts, { queue, sink, ...(source !== undefined ? { source } : {}), resumedDone });
+  } catch (e) {
+    source?.close();
+    await queue.close().catch(() => {});
+    await sink?.close().catch(() => {});
+    throw e;
+  }
+}

@@ -1,0 +1,143 @@
+// What a crawl counts as it goes (read by the progress display) and the summary at the end.
+// Counters are plain numbers and typed arrays bumped in place; latency goes into the project's
+// HDR histogram (microseconds).
+import { ERROR_ID_LIMIT, errorCodeOfId, errorId } from '../core/errors.js';
+import { LatencyHistogram } from '../metrics/histogram.js';
+
+export interface CrawlProgress {
+  /** Records written (pages fetched or given up on). */
+  pages: number;
+  /** URLs waiting in the frontier (this process's view). */
+  queued: number;
+  /** Requests in flight. */
+  inFlight: number;
+  /** Records with an error code. */
+  errors: number;
+  /** Seconds since the start. */
+  elapsed: number;
+  pagesPerSec: number;
+}
+
+export interface CrawlSummary {
+  pages: number;
+  /** HTTP exchanges made (pages, redirect hops, robots.txt). */
+  requests: number;
+  robotsFetched: number;
+  /** Links dropped because robots.txt disallows them (not queued, no record). */
+  robotsSkippedLinks: number;
+  /** Probe-mode input lines that were not usable URLs. */
+  invalidLines: number;
+  bytes: number;
+  durationMs: number;
+  pagesPerSec: number;
+  statusCounts: Record<string, number>;
+  errorsByCode: Record<string, number>;
+  /** Percentiles of the page fetch time (total of the last exchange), ms. */
+  latency: { count: number; p50: number; p90: number; p99: number; max: number; mean: number };
+  /** URLs left in the frontier at the end (max-pages reached, or stopped). */
+  queuedLeft: number;
+  hosts: number;
+  /** Pages that were already done in an earlier run of a resumed crawl. */
+  resumedDone: number;
+  stopped: boolean;
+}
+
+export class CrawlStats {
+  pages = 0;
+  requests = 0;
+  robotsFetched = 0;
+  robotsSkippedLinks = 0;
+  invalidLines = 0;
+  bytes = 0;
+  errors = 0;
+  resumedDone = 0;
+  readonly status = new Uint32Array(600);
+  readonly errorCounts = new Uint32Array(ERROR_ID_LIMIT);
+  readonly latency = LatencyHistogram.create();
+  readonly startedAt = performance.now();
+
+  /** Counts one record. */
+  page(status: number, bytes: number, error: string | null, totalMs: number): void {
+    this.pages++;
+    this.bytes += bytes;
+    if (status > 0 && status < 600) this.status[status]!++;
+    if (error !== null) {
+      this.errors++;
+      this.errorCounts[errorId(error)]!++;
+    } else if (totalMs > 0) {
+      this.latency.record(Math.round(totalMs * 1000));
+    }
+  }
+
+  elapsedMs(now = performance.now()): number {
+    return now - this.startedAt;
+  }
+
+  progress(queued: number, inFlight: number): CrawlProgress {
+    const elapsed = this.elapsedMs() / 1000;
+    return { pages: this.pages, queued, inFlight, errors: this.errors, elapsed, pagesPerSec: elapsed > 0 ? this.pages / elapsed : 0 };
+  }
+
+  summary(queuedLeft: number, hosts: number, stopped: boolean): CrawlSummary {
+    const durationMs = this.elapsedMs();
+    const statusCounts: Record<string, number> = {};
+    for (let s = 0; s < this.status.length; s++) if (this.status[s]! > 0) statusCounts[String(s)] = this.status[s]!;
+    const errorsByCode: Record<string, number> = {};
+    for (let id = 1; id < this.errorCounts.length; id++) if (this.errorCounts[id]! > 0) errorsByCode[errorCodeOfId(id)] = this.errorCounts[id]!;
+    const h = this.latency;
+    const us = (v: number): number => Math.round(v) / 1000;
+    return {
+      pages: this.pages,
+      requests: this.requests,
+      robotsFetched: this.robotsFetched,
+      robotsSkippedLinks: this.robotsSkippedLinks,
+      invalidLines: this.invalidLines,
+      bytes: this.bytes,
+      durationMs,
+      pagesPerSec: durationMs > 0 ? (this.pages * 1000) / durationMs : 0,
+      statusCounts,
+      errorsByCode,
+      latency: {
+        count: h.count,
+        p50: h.count ? us(h.percentile(50)) : 0,
+        p90: h.count ? us(h.percentile(90)) : 0,
+        p99: h.count ? us(h.percentile(99)) : 0,
+        max: h.count ? us(h.max) : 0,
+        mean: h.count ? us(h.mean) : 0,
+      },
+      queuedLeft,
+      hosts,
+      resumedDone: this.resumedDone,
+      stopped,
+    };
+  }
+}
+
+function fmtBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 ** 2) return `${(n / 1024).toFixed(1)} KiB`;
+  if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MiB`;
+  return `${(n / 1024 ** 3).toFixed(2)} GiB`;
+}
+
+/** The summary as a few lines for people (stderr). */
+export function formatSummary(s: CrawlSummary): string {
+  const lines: string[] = [];
+  const secs = s.durationMs / 1000;
+  lines.push(
+    `crawl ${s.stopped ? 'stopped' : 'done'}: ${s.pages} pages in ${secs.toFixed(2)} s (${s.pagesPerSec.toFixed(1)} pages/s), ` +
+      `${s.requests} requests, ${fmtBytes(s.bytes)}, ${s.hosts} hosts` + (s.resumedDone > 0 ? `, ${s.resumedDone} done before resuming` : ''),
+  );
+  const st = Object.entries(s.statusCounts).map(([k, v]) => `${k}: ${v}`);
+  lines.push(`  status   ${st.length ? st.join(', ') : '-'}`);
+  const errs = Object.entries(s.errorsByCode).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k}: ${v}`);
+  lines.push(`  errors   ${errs.length ? errs.join(', ') : '-'}`);
+  const l = s.latency;
+  lines.push(l.count ? `  latency  p50 ${l.p50} ms, p90 ${l.p90} ms, p99 ${l.p99} ms, max ${l.max} ms (${l.count} pages)` : '  latency  -');
+  const extra: string[] = [`robots.txt fetched ${s.robotsFetched}`];
+  if (s.robotsSkippedLinks > 0) extra.push(`links skipped by robots.txt ${s.robotsSkippedLinks}`);
+  if (s.invalidLines > 0) extra.push(`unusable input lines ${s.invalidLines}`);
+  if (s.queuedLeft > 0) extra.push(`left in the queue ${s.queuedLeft}`);
+  lines.push(`  ${extra.join(', ')}`);
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,629 @@
+// The crawl loop: takes URLs from the frontier at a polite pace, fetches them through the pooled
+// Client, writes one record per URL and queues the links it finds.
+//
+// Pace and politeness:
+//   - `concurrency` FetchSlots bound the requests in flight overall; `perHost` bounds them per
+//     host: a host with that many in flight is held out of the frontier's rotation until one ends.
+//   - The frontier spaces requests to a host by its delay: max(--delay, robots Crawl-delay).
+//   - robots.txt is fetched once per host, before anything else there: the first URL popped for
+//     a host is parked (the host held) until robots.txt is in, then goes out one delay later.
+//     URLs it disallows are recorded with ERR_CRAWL_ROBOTS_DISALLOWED; links it disallows on hosts
+//     already known are not even queued (counted in the summary).
+//   - Failures that are the host's (transport, timeouts, broken responses, 5xx) back the host off
+//     exponentially (Retry-After too, for 429/503) and count against its error budget; once spent,
+//     or when the host name does not resolve, the host's remaining URLs are recorded with that code
+//     without being fetched.
+// Modes: a deep crawl from seeds queues links (a redirect is recorded as such and its target
+// queued like a link, at the same depth); probe mode (--urls) streams a list, follows redirects
+// in place (the chain goes into the record) and queues nothing.
+// Exactly-once output with --state: per URL the loop queues the children, then writes the record,
+// then marks the URL done (see journal.ts).
+// Hot path: the Crawler itself is the client's ResponseCallback; requests and responses live in
+// reused FetchSlots; with an in-memory frontier nothing returns a Promise.
+import type { Client } from '../client/client.js';
+import type { ResponseCallback } from '../client/doer.js';
+import type { Request } from '../client/request.js';
+import type { Response } from '../client/response.js';
+import { nowMs } from '../core/clock.js';
+import { FastbenchError } from '../core/errors.js';
+import { createCrawlClient } from './crawl-client.js';
+import type { CrawlQueue } from './crawl-queue.js';
+import { resolveCrawlOptions, type CrawlOptions, type ResolvedCrawlOptions } from './crawl-options.js';
+import type { CrawlRecord, RecordSink } from './crawl-record.js';
+import { CrawlStats, type CrawlProgress, type CrawlSummary } from './crawl-stats.js';
+import { FetchSlot, SlotKind, type SlotRequest } from './fetch-slot.js';
+import type { FrontierEntry } from './frontier.js';
+import { HostTable, RobotsState, WaitHeap, type HostState } from './host-state.js';
+import { isHostFailure, isRedirectStatus, newRecord, readFailure, readResponse, retryAfterMs, type PageReaderOptions } from './page-reader.js';
+import { Robots } from './robots.js';
+import { Scope } from './scope.js';
+import type { UrlSource } from './url-source.js';
+import { hostOf, normalizeUrl, tryNormalizeUrl, type NormalizeOptions } from './url-normalizer.js';
+
+export interface CrawlerDeps {
+  queue: CrawlQueue;
+  sink: RecordSink;
+  /** Probe mode's input. */
+  source?: UrlSource;
+  /** A client to use (default: one made from the options, closed at the end). */
+  client?: Client;
+  /** Pages already done by an earlier run (resume): they count towards maxPages. */
+  resumedDone?: number;
+}
+
+const ROBOTS_MAX_REDIRECTS = 5;
+const RETRY_AFTER_CAP_MS = 120_000;
+
+function isPromise<T>(v: unknown): v is Promise<T> {
+  return v instanceof Promise;
+}
+
+function schemeOf(url: string): 'http' | 'https' {
+  return url.charCodeAt(4) === 0x73 ? 'https' : 'http'; // "https" vs "http:"
+}
+
+export class Crawler implements ResponseCallback {
+  readonly opts: ResolvedCrawlOptions;
+  readonly stats = new CrawlStats();
+  private readonly queue: CrawlQueue;
+  private readonly sink: RecordSink;
+  private readonly source: UrlSource | undefined;
+  private readonly client: Client;
+  private readonly ownsClient: boolean;
+  private readonly scope: Scope;
+  private readonly hosts: HostTable;
+  private readonly reader: PageReaderOptions;
+  private readonly normalize: NormalizeOptions;
+  private readonly free: FetchSlot[] = [];
+  private busy = 0;
+  /** Hosts with a parked URL or a robots.txt (re)fetch to start, by wakeAt. */
+  private readonly waiting = new WaitHeap();
+  /** The heap's top is due but no slot is free: serve it when one frees up. */
+  private waitingBlocked = false;
+  /** Waiting hosts whose robots.txt fetch has yet to start: popping slows down meanwhile. */
+  private robotsWanted = 0;
+  private taken: number;
+  private pumping = false;
+  private pumpAgain = false;
+  private awaitingPop = false;
+  private reading = false;
+  private checkingDrain = false;
+  /** Offers and done marks still travelling to a shared frontier. */
+  private pendingAsync = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private timerAt = Infinity;
+  private tickAt = 0;
+  private stopping = false;
+  private finished = false;
+  private failure: unknown;
+  private resolveRun!: (s: CrawlSummary) => void;
+  private rejectRun!: (e: unknown) => void;
+  private readonly runPromise: Promise<CrawlSummary>;
+
+  constructor(options: CrawlOptions | ResolvedCrawlOptions, deps: CrawlerDeps) {
+    const o = (this.opts = 'probe' in options ? options : resolveCrawlOptions(options));
+    this.queue = deps.queue;
+    this.sink = deps.sink;
+    this.source = deps.source;
+    if (o.probe && this.source === undefined) throw new FastbenchError('ERR_CONFIG', 'probe mode needs a UrlSource');
+    this.normalize = { sortQuery: o.sortQuery };
+    const seeds = o.seeds.map((s) => normalizeUrl(s, this.normalize));
+    this.opts = Object.freeze({ ...o, seeds });
+    this.scope = new Scope({ mode: o.probe ? 'any' : o.scope, seeds, include: o.include, exclude: o.exclude });
+    this.hosts = new HostTable(o.delayMs);
+    this.reader = { contentTypes: o.contentTypes, nofollow: o.nofollow, maxLinks: o.maxLinksPerPage, includeLinks: o.includeLinks, normalize: this.normalize, flagContentType: !o.probe };
+    this.ownsClient = deps.client === undefined;
+    this.client = deps.client ?? createCrawlClient(o);
+    for (let i = 0; i < o.concurrency; i++) this.free.push(new FetchSlot(o.userAgent));
+    this.taken = deps.resumedDone ?? 0;
+    this.stats.resumedDone = this.taken;
+    this.sink.onDrain = () => this.pump();
+    this.sink.onError = () => this.stop();
+    this.runPromise = new Promise((resolve, reject) => {
+      this.resolveRun = resolve;
+      this.rejectRun = reject;
+    });
+  }
+
+  /** Crawls until nothing is left (or maxPages, or stop()); resolves with the summary. */
+  run(): Promise<CrawlSummary> {
+    const seeds = this.opts.seeds;
+    if (seeds.length > 0) {
+      const r = this.queue.offer(seeds, 0);
+      if (isPromise(r)) r.then(() => this.pump(), this.onAsyncError);
+      else this.pump();
+    } else {
+      this.pump();
+    }
+    return this.runPromise;
+  }
+
+  /** Stops taking new URLs; what is in flight finishes and is written. */
+  stop(): void {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.pump();
+  }
+
+  progress(): CrawlProgress {
+    return this.stats.progress(this.queue.size, this.busy);
+  }
+
+  // ---------------------------------------------------------------- the pump
+
+  private pump(): void {
+    if (this.finished) return;
+    if (this.pumping) {
+      this.pumpAgain = true;
+      return;
+    }
+    this.pumping = true;
+    try {
+      do {
+        this.pumpAgain = false;
+        this.pumpOnce();
+      } while (this.pumpAgain && !this.finished);
+    } catch (e) {
+      this.fail(e);
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private canTake(): boolean {
+    return !this.stopping && this.taken < this.opts.maxPages;
+  }
+
+  private pumpOnce(): void {
+    const now = nowMs();
+    if (now >= this.tickAt) {
+      this.tickAt = now + 1000;
+      this.queue.tick(now);
+      this.hosts.prune();
+      this.sink.flush(); // records reach the file at least once a second
+    }
+    if (this.waiting.size > 0 && !this.stopping) this.serveWaiting(now);
+    const free = this.free;
+    // Each host waiting for its robots.txt will need a slot: do not pop past the free ones.
+    while (free.length > this.robotsWanted && !this.awaitingPop && this.canTake() && !this.sink.backedUp) {
+      const r = this.queue.pop(now);
+      if (r === undefined) break;
+      if (isPromise<FrontierEntry | undefined>(r)) {
+        this.awaitingPop = true;
+        r.then(this.onPopped, this.onAsyncError);
+        break;
+      }
+      this.take(r, now);
+    }
+    const src = this.source;
+    if (src !== undefined && !src.done && !this.reading && this.canTake() && this.queue.size < this.opts.concurrency * 2) this.readMore(src);
+    this.schedule(now);
+    this.checkDone();
+  }
+
+  private readonly onPopped = (e: FrontierEntry | undefined): void => {
+    this.awaitingPop = false;
+    if (e !== undefined && !this.finished) this.take(e, nowMs());
+    this.pump();
+  };
+
+  private readonly onAsyncError = (e: unknown): void => {
+    this.fail(e);
+  };
+
+  private readonly onTimer = (): void => {
+    this.timer = undefined;
+    this.timerAt = Infinity;
+    this.pump();
+  };
+
+  /** Arms the one timer for the next time something may become ready. */
+  private schedule(now: number): void {
+    const top = this.waiting.peek();
+    let at = top === undefined || this.waitingBlocked || this.stopping ? Infinity : top.wakeAt;
+    if (this.free.length > 0 && !this.awaitingPop && this.canTake()) {
+      const q = this.queue.nextReadyAt(now);
+      if (q < at) at = q;
+    }
+    if (at === Infinity) return;
+    if (at <= now) at = now + 1;
+    if (this.timer !== undefined) {
+      if (at >= this.timerAt) return;
+      clearTimeout(this.timer);
+    }
+    this.timerAt = at;
+    this.timer = setTimeout(this.onTimer, Math.ceil(at - now));
+  }
+
+  private readMore(src: UrlSource): void {
+    this.reading = true;
+    src.read(this.opts.concurrency * 4).then((urls) => {
+      this.stats.invalidLines = src.invalid;
+      const r = urls.length > 0 ? this.queue.offer(urls, 0) : 0;
+      if (isPromise(r)) {
+        r.then(() => {
+          this.reading = false;
+          this.pump();
+        }, this.onAsyncError);
+      } else {
+        this.reading = false;
+        this.pump();
+      }
+    }, this.onAsyncError);
+  }
+
+  private checkDone(): void {
+    if (this.finished || this.busy > 0 || this.pendingAsync > 0 || this.awaitingPop || this.reading || this.checkingDrain) return;
+    if (!this.stopping) {
+      if (this.waiting.size > 0) return;
+      if (this.taken < this.opts.maxPages) {
+        if (this.source !== undefined && !this.source.done) return;
+        const d = this.queue.drained();
+        if (isPromise<boolean>(d)) {
+          this.checkingDrain = true;
+          d.then((drained) => {
+            this.checkingDrain = false;
+            if (drained) this.checkDone2();
+            else this.pump();
+          }, this.onAsyncError);
+          return;
+        }
+        if (!d) return;
+      }
+    }
+    this.finish();
+  }
+
+  /** Re-checks after an asynchronous "drained" answer: still idle? */
+  private checkDone2(): void {
+    if (this.busy > 0 || this.pendingAsync > 0 || this.awaitingPop || this.reading || (this.waiting.size > 0 && !this.stopping)) this.pump();
+    else this.finish();
+  }
+
+  // ---------------------------------------------------------------- taking URLs
+
+  private take(e: FrontierEntry, now: number): void {
+    this.taken++;
+    const h = this.hosts.get(e.host);
+    if (h.dead !== null) return this.skip(e, h.dead);
+    if (this.opts.robots && h.robotsState !== RobotsState.Ready) {
+      h.parked = e;
+      this.hold(h);
+      if (h.robotsState === RobotsState.Unknown && !h.waiting) {
+        h.scheme = schemeOf(e.url);
+        h.wakeAt = now;
+        this.wantRobots(h, true);
+        this.addWaiting(h);
+      }
+      return;
+    }
+    this.startOrSkip(e, h, now);
+  }
+
+  private startOrSkip(e: FrontierEntry, h: HostState, now: number): void {
+    if (this.opts.robots && h.robots !== null && !h.robots.isAllowed(e.url)) return this.skip(e, 'ERR_CRAWL_ROBOTS_DISALLOWED');
+    const slot = this.free.pop()!;
+    try {
+      slot.begin(SlotKind.Page, e, h, e.url, now);
+    } catch (err) {
+      this.free.push(slot);
+      return this.skip(e, err instanceof FastbenchError ? err.code : 'ERR_USAGE_BAD_URL');
+    }
+    this.busy++;
+    h.inFlight++;
+    if (h.inFlight >= this.opts.perHost) this.hold(h);
+    this.client.dispatch(slot.req, slot.res, this, Infinity);
+  }
+
+  private startRobots(h: HostState, now: number): void {
+    const slot = this.free.pop()!;
+    try {
+      slot.begin(SlotKind.Robots, null, h, `${h.scheme}://${h.key}/robots.txt`, now);
+    } catch (err) {
+      this.free.push(slot);
+      this.markDead(h, err instanceof FastbenchError ? err.code : 'ERR_USAGE_BAD_URL');
+      h.wakeAt = now;
+      this.addWaiting(h); // records its parked URL with that code
+      return;
+    }
+    this.busy++;
+    h.inFlight++;
+    h.robotsState = RobotsState.Fetching;
+    this.client.dispatch(slot.req, slot.res, this, Infinity);
+  }
+
+  /** Records a URL that is not fetched (robots, dead host, unusable URL). */
+  private skip(e: FrontierEntry, code: string): void {
+    const rec = newRecord(e.url, e.url, e.depth, Date.now());
+    rec.error = code;
+    this.finishPage(e.url, rec, null, 0);
+  }
+
+  private addWaiting(h: HostState): void {
+    if (h.waiting) {
+      this.waiting.update(h);
+      return;
+    }
+    h.waiting = true;
+    this.waiting.push(h);
+  }
+
+  private wantRobots(h: HostState, v: boolean): void {
+    if (h.wantsRobots === v) return;
+    h.wantsRobots = v;
+    this.robotsWanted += v ? 1 : -1;
+  }
+
+  /** Serves the waiting hosts that are due, while slots are free. */
+  private serveWaiting(now: number): void {
+    const w = this.waiting;
+    this.waitingBlocked = false;
+    for (;;) {
+      const h = w.peek();
+      if (h === undefined || h.wakeAt > now) return;
+      if (h.dead === null && this.free.length === 0) {
+        this.waitingBlocked = true;
+        return;
+      }
+      w.pop();
+      h.waiting = false;
+      this.serveHost(h, now);
+      this.hosts.maybeIdle(h);
+    }
+  }
+
+  /** A waiting host's time has come (and a slot is free unless the host is dead). */
+  private serveHost(h: HostState, now: number): void {
+    if (h.dead !== null) {
+      this.wantRobots(h, false);
+      const e = h.parked;
+      h.parked = null;
+      if (e !== null) this.skip(e, h.dead);
+      this.unhold(h);
+      return;
+    }
+    if (h.robotsState === RobotsState.Unknown) {
+      this.wantRobots(h, false);
+      if (h.parked !== null) this.startRobots(h, now);
+      else this.unhold(h);
+      return;
+    }
+    if (h.robotsState === RobotsState.Fetching) return;
+    const e = h.parked;
+    if (e !== null) {
+      h.parked = null;
+      this.queue.deferHost(h.key, now + h.delayMs);
+      this.startOrSkip(e, h, now);
+    }
+    this.unhold(h);
+  }
+
+  private hold(h: HostState): void {
+    if (h.held) return;
+    h.held = true;
+    this.queue.hold(h.key);
+  }
+
+  /** Puts the host back into rotation when nothing keeps it out. */
+  private unhold(h: HostState): void {
+    if (!h.held || h.parked !== null || h.robotsState === RobotsState.Fetching) return;
+    if (h.dead === null) {
+      if (h.inFlight >= this.opts.perHost) return;
+      if (this.opts.robots && h.robotsState !== RobotsState.Ready) return;
+    }
+    h.held = false;
+    this.queue.release(h.key);
+  }
+
+  private markDead(h: HostState, code: string): void {
+    if (h.dead !== null) return;
+    h.dead = code;
+    this.queue.setHostDelay(h.key, 0); // drain its remaining URLs (as records) without waiting
+  }
+
+  // ---------------------------------------------------------------- responses
+
+  onResponse(req: Request, res: Response, err: FastbenchError | null): void {
+    const slot = (req as SlotRequest).slot;
+    this.stats.requests++;
+    try {
+      if (slot.kind === SlotKind.Robots) this.onRobots(slot, res, err);
+      else this.onPage(slot, res, err);
+    } catch (e) {
+      this.fail(e);
+      return;
+    }
+    this.pump();
+  }
+
+  /** Follows a redirect in place; false when the Location is unusable. */
+  private followRedirect(slot: FetchSlot, res: Response): boolean {
+    const loc = res.header('location');
+    if (loc === undefined) return false;
+    const next = tryNormalizeUrl(loc.trim(), slot.hopUrl, this.normalize);
+    if (next === null) return false;
+    try {
+      slot.hop(next);
+    } catch {
+      return false;
+    }
+    this.client.dispatch(slot.req, slot.res, this, Infinity);
+    return true;
+  }
+
+  private releaseSlot(slot: FetchSlot): void {
+    slot.clear();
+    this.busy--;
+    this.free.push(slot);
+  }
+
+  private onRobots(slot: FetchSlot, res: Response, err: FastbenchError | null): void {
+    if (err === null && isRedirectStatus(res.status) && slot.chain.length < ROBOTS_MAX_REDIRECTS && this.followRedirect(slot, res)) return;
+    const h = slot.host!;
+    const startedAt = slot.startedAt;
+    const now = nowMs();
+    h.inFlight--;
+    this.releaseSlot(slot);
+    if (err !== null && err.code !== 'ERR_HTTP_BODY_TOO_LARGE') {
+      // Unreachable. Retry once after a back-off, unless the name does not even resolve; then
+      // every URL of the host is recorded with the error (more useful than "disallowed").
+      h.robotsState = RobotsState.Unknown;
+      if (err.code === 'ERR_DNS_NOT_FOUND' || h.robotsFailures >= 1) {
+        this.markDead(h, err.code);
+      } else {
+        h.robotsFailures++;
+        this.wantRobots(h, true);
+        h.wakeAt = now + this.opts.backoffBaseMs;
+      }
+    } else {
+      const robots = err !== null ? Robots.allowAll() : Robots.fromResponse(res.status, res.body, this.opts.userAgent);
+      h.robots = robots;
+      h.robotsState = RobotsState.Ready;
+      this.stats.robotsFetched++;
+      const cd = robots.crawlDelayMs ?? 0;
+      h.delayMs = Math.max(this.opts.delayMs, Math.min(cd, this.opts.maxCrawlDelayMs));
+      this.queue.setHostDelay(h.key, h.delayMs);
+      h.wakeAt = startedAt + h.delayMs;
+    }
+    this.addWaiting(h);
+  }
+
+  private onPage(slot: FetchSlot, res: Response, err: FastbenchError | null): void {
+    const o = this.opts;
+    if (err === null && o.probe && isRedirectStatus(res.status) && slot.chain.length < o.maxRedirects && this.followRedirect(slot, res)) return;
+    const h = slot.host!;
+    const e = slot.entry!;
+    const now = nowMs();
+    h.inFlight--;
+    const rec = newRecord(e.url, slot.hopUrl, e.depth, slot.time);
+    if (slot.chain.length > 0) rec.redirects = slot.chain.slice();
+    let follow: string[] | null = null;
+    let depth = e.depth + 1;
+    let failed = false;
+    if (err !== null) {
+      readFailure(rec, res, err.code);
+      failed = isHostFailure(err.code);
+      if (err.code === 'ERR_DNS_NOT_FOUND') this.markDead(h, err.code);
+    } else {
+      const links = readResponse(rec, res, slot.hopUrl, this.reader);
+      const status = res.status;
+      if (!o.probe) {
+        if (rec.location !== null) {
+          if (e.depth === 0 && o.scope !== 'any') this.scope.addSeed(rec.location);
+          follow = this.filterLinks([rec.location], h);
+          depth = e.depth;
+        } else if (links !== null && links.length > 0 && e.depth < o.maxDepth) {
+          follow = this.filterLinks(links, h);
+        }
+      }
+      failed = status >= 500;
+      if (status === 429 || status === 503) {
+        const ra = retryAfterMs(res, RETRY_AFTER_CAP_MS);
+        if (ra > 0) this.queue.deferHost(h.key, now + ra);
+        if (status === 429) this.backOff(h, now);
+      }
+    }
+    this.releaseSlot(slot);
+    if (failed) {
+      h.errors++;
+      this.backOff(h, now);
+      if (h.errors >= o.hostErrorBudget) this.markDead(h, 'ERR_CRAWL_HOST_BUDGET');
+    } else if (err === null) {
+      h.consecutive = 0;
+    }
+    this.unhold(h);
+    this.hosts.maybeIdle(h);
+    this.finishPage(e.url, rec, follow, depth);
+  }
+
+  private backOff(h: HostState, now: number): void {
+    h.consecutive++;
+    const o = this.opts;
+    const wait = Math.min(o.backoffMaxMs, o.backoffBaseMs * 2 ** Math.min(h.consecutive - 1, 30));
+    this.queue.deferHost(h.key, now + wait);
+  }
+
+  /** Links worth queueing: in scope, and not disallowed by a robots.txt already known. */
+  private filterLinks(links: readonly string[], page: HostState): string[] {
+    const out: string[] = [];
+    for (let i = 0; i < links.length; i++) {
+      const u = links[i]!;
+      if (!this.scope.allows(u)) continue;
+      if (this.opts.robots) {
+        const key = hostOf(u);
+        const hs = key === page.key ? page : this.hosts.peek(key);
+        if (hs?.robots != null && !hs.robots.isAllowed(u)) {
+          this.stats.robotsSkippedLinks++;
+          continue;
+        }
+      }
+      out.push(u);
+    }
+    return out;
+  }
+
+  // ---------------------------------------------------------------- output
+
+  /** Queues the children, writes the record, marks the URL done — in that order. */
+  private finishPage(url: string, rec: CrawlRecord, follow: string[] | null, depth: number): void {
+    if (follow !== null && follow.length > 0) {
+      const r = this.queue.offer(follow, depth);
+      if (isPromise(r)) {
+        this.pendingAsync++;
+        r.then(() => {
+          this.pendingAsync--;
+          this.writeDone(url, rec);
+          this.pump();
+        }, this.onAsyncError);
+        return;
+      }
+    }
+    this.writeDone(url, rec);
+  }
+
+  private writeDone(url: string, rec: CrawlRecord): void {
+    if (this.finished) return;
+    const offset = this.sink.write(rec);
+    this.stats.page(rec.status, rec.bytes, rec.error, rec.timing === null ? 0 : rec.timing.total);
+    const d = this.queue.markDone(url, offset);
+    if (isPromise(d)) {
+      this.pendingAsync++;
+      d.then(() => {
+        this.pendingAsync--;
+        this.pump();
+      }, this.onAsyncError);
+    }
+  }
+
+  // ---------------------------------------------------------------- the end
+
+  private fail(e: unknown): void {
+    if (this.failure === undefined) this.failure = e;
+    this.stopping = true;
+    this.finish();
+  }
+
+  private finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    void this.close();
+  }
+
+  private async close(): Promise<void> {
+    let err = this.failure;
+    const summary = this.stats.summary(this.queue.size, this.hosts.size, this.stopping && this.failure === undefined);
+    try {
+      this.source?.close();
+      if (this.ownsClient) await this.client.close();
+      this.sink.flush();
+      await this.queue.close();
+      await this.sink.close();
+    } catch (e) {
+      err ??= e;
+    }
+    if (err !== undefined) this.rejectRun(err);
+    else this.resolveRun(summary);
+  }
+}

@@ -1,0 +1,111 @@
+// Turning one finished exchange into a crawl record: status, content type, title and links (HTML
+// only, through LinkExtractor), the redirect target, and the rules for what counts against a
+// host (failures that say "this host is in trouble", as opposed to "this page is odd").
+import type { Response } from '../client/response.js';
+import { errorSpec } from '../core/errors.js';
+import { mediaTypeMatches, mediaTypeOf } from './crawl-options.js';
+import { timingOf, type CrawlRecord } from './crawl-record.js';
+import { LinkExtractor } from './link-extractor.js';
+import { tryNormalizeUrl, type NormalizeOptions } from './url-normalizer.js';
+
+export interface PageReaderOptions {
+  contentTypes: readonly string[];
+  nofollow: boolean;
+  maxLinks: number;
+  includeLinks: boolean;
+  normalize: NormalizeOptions;
+  /** Mark 2xx bodies of other types with ERR_CRAWL_CONTENT_TYPE (deep crawls; probes just record). */
+  flagContentType: boolean;
+}
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+export function isRedirectStatus(status: number): boolean {
+  return REDIRECTS.has(status);
+}
+
+/** A body with no Content-Type that starts (after whitespace / BOM) with `<` is taken as HTML. */
+function looksLikeHtml(body: Buffer): boolean {
+  for (let i = 0; i < body.length && i < 512; i++) {
+    const c = body[i]!;
+    if (c === 0x3c) return true;
+    if (c !== 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d && c !== 0xef && c !== 0xbb && c !== 0xbf) return false;
+  }
+  return false;
+}
+
+/** An empty record for `url`, to be filled in. */
+export function newRecord(url: string, finalUrl: string, depth: number, time: number): CrawlRecord {
+  return { url, finalUrl, redirects: [], status: 0, contentType: null, bytes: 0, title: null, links: 0, depth, location: null, time, timing: null, error: null };
+}
+
+export interface ReadResult {
+  /** Links of a 2xx HTML page (normalised, de-duplicated within the page), else null. */
+  links: string[] | null;
+}
+
+/**
+ * Fills `rec` from a response that arrived (err === null). Returns the links of a 2xx HTML page;
+ * 3xx targets land in rec.location; 2xx bodies of other types get ERR_CRAWL_CONTENT_TYPE (when
+ * flagContentType).
+ */
+export function readResponse(rec: CrawlRecord, res: Response, pageUrl: string, o: PageReaderOptions): string[] | null {
+  const status = res.status;
+  const ct = res.header('content-type');
+  rec.status = status;
+  rec.contentType = ct ?? null;
+  rec.bytes = res.bodyLength;
+  rec.timing = timingOf(res);
+  if (isRedirectStatus(status)) {
+    const loc = res.header('location');
+    rec.location = loc === undefined ? null : tryNormalizeUrl(loc.trim(), pageUrl, o.normalize);
+    return null;
+  }
+  const ok = status >= 200 && status < 300;
+  if (res.bodyLength === 0) return ok ? [] : null;
+  const mt = mediaTypeOf(ct);
+  const html = mt === '' ? looksLikeHtml(res.body) : mediaTypeMatches(mt, o.contentTypes);
+  if (!html) {
+    if (ok && o.flagContentType) rec.error = 'ERR_CRAWL_CONTENT_TYPE';
+    return null;
+  }
+  const page = LinkExtractor.extract(res.body, { pageUrl, honorNofollow: o.nofollow, maxLinks: o.maxLinks, normalize: o.normalize });
+  rec.title = page.title ?? null;
+  rec.links = page.links.length;
+  if (o.includeLinks) rec.linkUrls = page.links;
+  return ok ? page.links : null;
+}
+
+/** Fills `rec` for a failed exchange. */
+export function readFailure(rec: CrawlRecord, res: Response, code: string): void {
+  rec.error = code;
+  rec.status = res.status;
+  rec.bytes = res.bodyLength;
+  if (res.status !== 0) rec.contentType = res.header('content-type') ?? null;
+  rec.timing = timingOf(res);
+}
+
+/**
+ * Does this failure count against the host (error budget and back-off)? Transport errors,
+ * timeouts and broken responses do; a body over the cap or a closed client do not.
+ */
+export function isHostFailure(code: string): boolean {
+  if (code === 'ERR_HTTP_BODY_TOO_LARGE' || code === 'ERR_CLIENT_CLOSED' || code === 'ERR_USAGE_BAD_URL') return false;
+  const cat = errorSpec(code).category;
+  return cat === 'transport' || cat === 'timeout' || cat === 'codec';
+}
+
+/** Retry-After (seconds or an HTTP date) in ms from now, capped; 0 when absent or unusable. */
+export function retryAfterMs(res: Response, capMs: number): number {
+  const v = res.header('retry-after');
+  if (v === undefined) return 0;
+  const s = v.trim();
+  let ms: number;
+  if (/^\d+$/.test(s)) ms = Number(s) * 1000;
+  else {
+    const t = Date.parse(s);
+    if (Number.isNaN(t)) return 0;
+    ms = t - Date.now();
+  }
+  return ms > 0 ? Math.min(ms, capMs) : 0;
+}

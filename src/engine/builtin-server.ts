@@ -1,0 +1,82 @@
+// `target: builtin` (or no target): the bundled server in a child process on a free loopback
+// port, for the length of the run. A child process, not a thread, so the server never competes
+// with the load loop's event loop (pin them apart with taskset for benchmarks).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { FastbenchError } from '../core/errors.js';
+
+export interface BuiltinServer {
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+/** bin/fastbench.js of this installation (src/engine and dist/engine are both two levels down). */
+export function fastbenchBin(): string {
+  return fileURLToPath(new URL('../../bin/fastbench.js', import.meta.url));
+}
+
+export interface BuiltinServerOptions {
+  /** Extra arguments to `fastbench serve`. */
+  readonly args?: readonly string[];
+  /** How long to wait for the URL line. Default 15 s. */
+  readonly timeoutMs?: number;
+}
+
+/** Starts `fastbench serve --port 0 --quiet` and resolves once it printed its URL. */
+export function startBuiltinServer(options: BuiltinServerOptions = {}): Promise<BuiltinServer> {
+  const child = spawn(process.execPath, [fastbenchBin(), 'serve', '--port', '0', '--quiet', ...(options.args ?? [])], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return new Promise<BuiltinServer>((resolve, reject) => {
+    let out = '';
+    let err = '';
+    let settled = false;
+    const fail = (why: string): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      const detail = err.trim().split('\n').slice(-3).join(' | ');
+      reject(new FastbenchError('ERR_SERVER_START', `cannot start the bundled server: ${why}${detail ? ` (${detail})` : ''}`));
+    };
+    const timer = setTimeout(() => fail(`no URL within ${options.timeoutMs ?? 15_000} ms`), options.timeoutMs ?? 15_000);
+    child.stdout!.setEncoding('utf8');
+    child.stderr!.setEncoding('utf8');
+    child.stderr!.on('data', (d: string) => {
+      if (err.length < 4096) err += d;
+    });
+    child.stdout!.on('data', (d: string) => {
+      if (settled) return;
+      out += d;
+      const m = /(https?:\/\/\S+)/.exec(out);
+      if (m === null || !out.includes('\n', m.index)) return;
+      settled = true;
+      clearTimeout(timer);
+      child.stdout!.resume();
+      // An exit of ours by any path (process.exit on a second Ctrl-C included) takes the server along.
+      const onExit = (): void => void child.kill('SIGKILL');
+      process.once('exit', onExit);
+      resolve({
+        url: m[1]!.replace(/\/+$/, ''),
+        stop: () => {
+          process.off('exit', onExit);
+          return stopChild(child);
+        },
+      });
+    });
+    child.on('error', (e) => fail(e.message));
+    child.on('exit', (code, signal) => fail(`it exited (${signal ?? `code ${code}`}) before printing its URL`));
+  });
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const kill = setTimeout(() => child.kill('SIGKILL'), 3000);
+    child.once('exit', () => {
+      clearTimeout(kill);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}

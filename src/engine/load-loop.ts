@@ -1,0 +1,556 @@
+// The load loop: ONE loop for every load model. A worker's phases are a schedule that tells the
+// loop when each virtual user may start its next iteration:
+//
+//   closed  users 0..N-1 start an iteration as soon as their last one ended; each exchange's
+//           latency counts from its actual send.
+//   open    arrivals come due on the phase's rate curve (scenario sendTimeMs); a coarse tick hands
+//           each due arrival to a free user, and a user that frees up while arrivals are owed takes
+//           the oldest at once. Latency counts from the arrival's SCHEDULED time (wrk2's
+//           coordinated-omission correction); the service time from the actual send is kept too.
+//           Arrivals that found no free user are the backlog: counted, and sent late with their
+//           scheduled time; those still owed when the phase ends are counted as missed.
+//
+// Phases follow each other on the same users and the same pooled connections (ramps and stairs
+// never reconnect). Pipelining just means more users: each in-flight slot is a user with its own
+// scheduled time. The loop object is the ResponseCallback of every exchange: no closure, promise
+// or timer per request; one interval timer (tickMs) drives the open schedule, think times, phase
+// ends and the once-a-second interval close.
+import { nowMs, toEpochMs } from '../core/clock.js';
+import { errorId } from '../core/errors.js';
+import type { FastbenchError } from '../core/errors.js';
+import type { ResponseCallback } from '../client/doer.js';
+import type { Request } from '../client/request.js';
+import type { Response } from '../client/response.js';
+import type { Recorder } from '../metrics/recorder.js';
+import { encodeHistogram } from '../metrics/encoded-histogram.js';
+import { Series, type SeriesPoint } from '../metrics/series.js';
+import { DataFeeder, applyCaptures, pickWeighted, scheduledBefore, sendTimeMs, statusExpected, type Expectation, type Scenario } from '../scenario/index.js';
+import type { IntervalTick, LoopEnd, LoopOptions, PhaseRun } from './loop-types.js';
+import { PreparedRequest } from './prepared-request.js';
+import type { TargetClients } from './target-clients.js';
+import { UserState, VirtualUser, type UserResponse } from './virtual-user.js';
+import { share, type WorkerPhase, type WorkerPlan } from './worker-plan.js';
+
+const EXPECT_FAILED = errorId('ERR_EXPECT_FAILED');
+const CAPTURE_FAILED = errorId('ERR_CAPTURE_FAILED');
+const INVALID_HEADER = errorId('ERR_HTTP_INVALID_HEADER');
+
+/**
+ * Request names that need their own per-second series: those of thresholds over windows (judged
+ * at the end) and of abort-on-fail thresholds (judged live).
+ */
+export function seriesRequests(s: Scenario): string[] {
+  const names = new Set<string>();
+  for (const t of s.thresholds) if ((t.window !== undefined || t.abortOnFail) && t.request !== undefined) names.add(t.request);
+  return [...names];
+}
+
+function meetsExpectation(e: Expectation, bodyNeedles: readonly Buffer[], res: Response): boolean {
+  if (!statusExpected(e, res.status)) return false;
+  const hs = e.headers;
+  for (let i = 0; i < hs.length; i++) {
+    const v = res.header(hs[i]![0]);
+    if (v === undefined || !v.includes(hs[i]![1])) return false;
+  }
+  if (bodyNeedles.length > 0) {
+    const body = res.body;
+    for (let i = 0; i < bodyNeedles.length; i++) if (body.indexOf(bodyNeedles[i]!) < 0) return false;
+  }
+  return true;
+}
+
+/** Bytes of the response head (status line to the blank line) plus the body. */
+function bytesIn(res: Response): number {
+  const h = res.headers;
+  const head = h.count > 0 ? h.offsets[h.count * 4 - 1]! + 4 : 19;
+  return head + res.bodyLength;
+}
+
+/** Merges a short last point into the one before it (the drain belongs to the last second). */
+function foldTail(points: SeriesPoint[]): void {
+  const n = points.length;
+  if (n < 2 || points[n - 1]!.ms >= 1000) return;
+  const tail = points.pop()!;
+  const prev = points.pop()!;
+  points.push(Series.mergePoints([prev, tail]));
+}
+
+function newPhaseRun(p: WorkerPhase, start: number): PhaseRun {
+  return {
+    index: p.index, name: p.name, warmup: p.warmup, model: p.model, startMs: start, endMs: start,
+    iterations: 0, sent: 0, scheduled: 0, late: 0, maxLagMs: 0, backlogged: 0, backlogMax: 0, missed: 0,
+  };
+}
+
+export class LoadLoop implements ResponseCallback {
+  private readonly o: LoopOptions;
+  private readonly plan: WorkerPlan;
+  private readonly recorder: Recorder;
+  private readonly clients: TargetClients;
+  private readonly users: VirtualUser[] = [];
+  /** Open phase: idle users that may take an arrival. */
+  private readonly free: VirtualUser[] = [];
+  /** Users waiting out a think time (unordered). */
+  private readonly waiting: VirtualUser[] = [];
+  private readonly requests: PreparedRequest[] = [];
+  /** flows mode: prepared steps per flow. */
+  private readonly flowSteps: PreparedRequest[][] = [];
+  private readonly flows: boolean;
+  private readonly weights: readonly number[];
+  private readonly feeder: DataFeeder | undefined;
+  private readonly timeoutMs: number;
+  private readonly tickMs: number;
+  private readonly slipMs: number;
+
+  private timer: NodeJS.Timeout | undefined;
+  private resolveEnd: ((end: LoopEnd) => void) | undefined;
+  private readonly runs: PhaseRun[] = [];
+  private phaseIndex = -1;
+  private ph!: WorkerPhase;
+  private cur!: PhaseRun;
+  private phaseStart = 0;
+  private phaseEnd = 0;
+  private limitReached = false;
+  // open schedule
+  private nextJ = 0;
+  private nextDueAt = Infinity;
+  // the end
+  private stopping = false;
+  private interrupted = false;
+  private finished = false;
+  private drainUntil = Infinity;
+  /** The run ended on a count: flow iterations in progress run to their end during the drain. */
+  private completeIterations = false;
+  private inFlight = 0;
+  private seq = 0;
+  // intervals
+  private measuredStart: number | undefined;
+  private measuredMs = 0;
+  private intervalT = 0;
+  private intervalStart = 0;
+  private nextIntervalAt = Infinity;
+  private liveCompleted = 0;
+  private liveErrors = 0;
+  /** Recorder slots whose interval figures are kept per second, and their points. */
+  private readonly seriesSlots: number[] = [];
+  private readonly requestSeries: Record<string, SeriesPoint[]> = {};
+
+  constructor(options: LoopOptions) {
+    this.o = options;
+    const s = options.scenario;
+    this.plan = options.plan;
+    this.recorder = options.recorder;
+    this.clients = options.clients;
+    this.flows = s.mode === 'flows';
+    this.weights = s.cumulativeWeights;
+    this.timeoutMs = s.client.timeoutMs > 0 ? s.client.timeoutMs : Infinity;
+    this.tickMs = options.tickMs ?? 1;
+    this.slipMs = options.slipToleranceMs ?? 10;
+    this.feeder = s.data !== undefined && s.data.rows.length > 0 ? new DataFeeder(s.data, this.plan.workerIndex, this.plan.workerCount) : undefined;
+    let index = 0;
+    const keepalive = s.client.keepalive;
+    if (this.flows) {
+      for (const f of s.flows) this.flowSteps.push(f.steps.map((st) => new PreparedRequest(st, index++, options.clients, keepalive)));
+    } else {
+      for (const r of s.requests) this.requests.push(new PreparedRequest(r, index++, options.clients, keepalive));
+    }
+    const names = LoadLoop.requestNames(s);
+    for (const name of seriesRequests(s)) {
+      const i = names.indexOf(name);
+      if (i < 0) continue;
+      this.seriesSlots.push(i);
+      this.requestSeries[name] = [];
+    }
+    const maxVars = Math.max(0, ...s.flows.map((f) => f.vars.length));
+    for (let i = 0; i < this.plan.maxUsers; i++) {
+      const u = new VirtualUser(i);
+      u.vars = new Array<string>(maxVars).fill('');
+      if (this.flows) u.ctx.vars = u.vars;
+      this.users.push(u);
+    }
+  }
+
+  /** Request names in recorder order. */
+  static requestNames(s: Scenario): string[] {
+    return s.mode === 'flows' ? s.flows.flatMap((f) => f.steps.map((st) => st.name)) : s.requests.map((r) => r.name);
+  }
+
+  /** Runs the phases from `startAt` (a nowMs() instant, possibly in the future) to the end. */
+  run(startAt: number): Promise<LoopEnd> {
+    if (this.finished) return Promise.resolve(this.endValue()); // stopped before it started
+    return new Promise<LoopEnd>((resolve) => {
+      this.resolveEnd = resolve;
+      this.intervalStart = startAt;
+      this.nextIntervalAt = startAt + 1000;
+      this.timer = setInterval(() => this.tick(), this.tickMs);
+      const begin = (): void => {
+        if (this.finished || this.stopping) return;
+        this.beginPhase(0, startAt);
+      };
+      const wait = startAt - nowMs();
+      if (wait > 0) setTimeout(begin, wait);
+      else begin();
+    });
+  }
+
+  /** Stops sending now (Ctrl-C): in-flight exchanges get a short grace, then the run ends. */
+  stop(): void {
+    if (this.finished || this.stopping) return;
+    this.interrupted = true;
+    const now = nowMs();
+    if (this.phaseIndex >= 0 && this.phaseIndex < this.plan.phases.length) this.closePhase(now);
+    this.beginDrain(now, this.o.interruptDrainMs ?? Math.min(this.timeoutMs, 2000));
+  }
+
+  // ------------------------------------------------------------------ phases
+
+  private beginPhase(i: number, start: number): void {
+    const p = this.plan.phases[i]!;
+    this.phaseIndex = i;
+    this.ph = p;
+    this.phaseStart = start;
+    this.phaseEnd = start + p.durationMs;
+    this.limitReached = p.requests <= 0 || p.iterations <= 0;
+    this.cur = newPhaseRun(p, start);
+    this.runs.push(this.cur);
+    if (!p.warmup && this.measuredStart === undefined) {
+      this.measuredStart = start;
+      this.recorder.reset(toEpochMs(start));
+      this.intervalT = 0;
+      this.intervalStart = start;
+      this.nextIntervalAt = start + 1000;
+    }
+    this.free.length = 0;
+    const now = nowMs();
+    if (p.open !== undefined) {
+      this.nextJ = 0;
+      this.nextDueAt = this.arrivalTime(0);
+      for (let k = p.users - 1; k >= 0; k--) {
+        const u = this.users[k]!;
+        if (u.state === UserState.Idle) this.free.push(u);
+      }
+      this.runSchedule(now);
+    } else {
+      this.nextDueAt = Infinity;
+      for (let k = 0; k < p.users && !this.limitReached; k++) {
+        const u = this.users[k]!;
+        if (u.state === UserState.Idle) this.startIteration(u, now, now);
+      }
+    }
+  }
+
+  /** Local arrival j of the open phase → its due instant (Infinity: none left in the phase). */
+  private arrivalTime(j: number): number {
+    const p = this.ph;
+    if (j >= p.requests || j >= p.iterations) return Infinity;
+    const t = sendTimeMs(p.open!, p.offset + j * p.stride);
+    return t < p.durationMs ? this.phaseStart + t : Infinity;
+  }
+
+  /** This worker's arrivals due before `until` (local count). */
+  private dueBefore(until: number): number {
+    const p = this.ph;
+    const global = scheduledBefore(p.open!, Math.min(until, this.phaseEnd) - this.phaseStart);
+    return Math.min(share(global, p.offset, p.stride), p.requests, p.iterations);
+  }
+
+  private closePhase(now: number): void {
+    const p = this.ph;
+    const r = this.cur;
+    const end = Math.min(now, this.phaseEnd);
+    r.endMs = end;
+    if (p.open !== undefined) {
+      const owed = this.dueBefore(end) - this.nextJ;
+      if (owed > 0) r.missed += owed;
+      r.scheduled = this.nextJ + (owed > 0 ? owed : 0);
+      this.nextDueAt = Infinity;
+    }
+    if (!p.warmup) this.measuredMs += end - r.startMs;
+  }
+
+  private advancePhase(now: number): void {
+    const byTime = now >= this.phaseEnd;
+    this.closePhase(now);
+    const next = this.phaseIndex + 1;
+    if (next >= this.plan.phases.length) {
+      this.completeIterations = !byTime;
+      this.beginDrain(now, this.timeoutMs === Infinity ? 30_000 : this.timeoutMs + 100);
+      return;
+    }
+    // Duration phases chain on the planned boundary, so workers and open schedules stay exact.
+    this.beginPhase(next, byTime ? this.phaseEnd : now);
+  }
+
+  private beginDrain(now: number, graceMs: number): void {
+    this.stopping = true;
+    this.phaseIndex = this.plan.phases.length;
+    this.drainUntil = now + graceMs;
+    this.free.length = 0;
+    if (!this.completeIterations) {
+      for (const u of this.waiting) {
+        u.state = UserState.Idle;
+        u.step = -1;
+      }
+      this.waiting.length = 0;
+    }
+    if (this.inFlight === 0 && this.waiting.length === 0) this.finish(now);
+  }
+
+  private finish(now: number): void {
+    if (this.finished) return;
+    this.finished = true;
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
+    // The tail (the drain, a partial second): closed only when something landed in it, and
+    // folded into the last whole second so the series has no spiky sliver of a second.
+    if (this.measuredStart !== undefined && this.recorder.overall.intervalRequests > 0) {
+      this.emitInterval(Math.max(1, Math.round(now - this.intervalStart)));
+      foldTail(this.recorder.series.points);
+      for (const name in this.requestSeries) foldTail(this.requestSeries[name]!);
+    }
+    this.resolveEnd?.(this.endValue());
+  }
+
+  private endValue(): LoopEnd {
+    return {
+      phases: this.runs,
+      requestSeries: this.requestSeries,
+      measuredStartMs: this.measuredStart,
+      measuredMs: this.measuredMs,
+      interrupted: this.interrupted,
+    };
+  }
+
+  // ------------------------------------------------------------------ the tick
+
+  private tick(): void {
+    if (this.finished) return;
+    const now = nowMs();
+    // Whole seconds first, so a phase ending on a second boundary closes that second in full.
+    while (now >= this.nextIntervalAt) {
+      this.emitInterval(1000);
+      this.nextIntervalAt += 1000;
+    }
+    if (!this.stopping && this.phaseIndex >= 0) {
+      // A loop: a phase may end at once (zero duration, a count already reached).
+      for (let guard = 0; guard < 1000 && !this.stopping && (now >= this.phaseEnd || this.limitReached); guard++) {
+        if (this.ph.open !== undefined) this.runSchedule(Math.min(now, this.phaseEnd - 1e-6));
+        this.advancePhase(now);
+      }
+      if (!this.stopping && this.ph.open !== undefined) this.runSchedule(now);
+    }
+    if (this.finished) return;
+    if (this.waiting.length > 0) this.wakeUsers(now);
+    if (this.stopping && ((this.inFlight === 0 && this.waiting.length === 0) || now >= this.drainUntil)) this.finish(now);
+  }
+
+  private emitInterval(ms: number): void {
+    const requestPoints = this.measuredStart !== undefined && this.seriesSlots.length > 0 ? this.keepRequestPoints(ms) : undefined;
+    const point = this.measuredStart !== undefined ? this.recorder.closeInterval(this.intervalT, ms) : undefined;
+    const phase = Math.min(this.phaseIndex, this.plan.phases.length - 1);
+    const tick: IntervalTick = {
+      point,
+      ms,
+      requestPoints,
+      phase,
+      warmup: phase >= 0 && this.plan.phases[phase]!.warmup,
+      completed: this.liveCompleted,
+      errors: this.liveErrors,
+    };
+    this.liveCompleted = 0;
+    this.liveErrors = 0;
+    this.intervalT++;
+    this.intervalStart += ms;
+    this.o.hooks.onInterval(tick);
+  }
+
+  /** Before the recorder resets its interval figures: the points of the windowed requests. */
+  private keepRequestPoints(ms: number): Record<string, SeriesPoint> {
+    const out: Record<string, SeriesPoint> = {};
+    for (const i of this.seriesSlots) {
+      const slot = this.recorder.slots[i]!;
+      const h = slot.intervalCorrected;
+      const requests = slot.intervalRequests;
+      const errors = slot.intervalErrors;
+      const point: SeriesPoint = {
+        t: this.intervalT, ms, requests, responses: requests - errors, errors, bytesIn: 0, bytesOut: 0,
+        p50Us: h.percentile(50), p99Us: h.percentile(99), corrected: encodeHistogram(h),
+      };
+      this.requestSeries[slot.name]!.push(point);
+      out[slot.name] = point;
+    }
+    return out;
+  }
+
+  /** Hands due arrivals to free users; counts the backlog when none is free. */
+  private runSchedule(now: number): void {
+    const r = this.cur;
+    while (this.nextDueAt <= now && !this.limitReached) {
+      const u = this.free.pop();
+      if (u === undefined) {
+        const owed = this.dueBefore(now) - this.nextJ;
+        if (owed > r.backlogMax) r.backlogMax = owed;
+        return;
+      }
+      const due = this.nextDueAt;
+      const lag = now - due;
+      if (lag > r.maxLagMs) r.maxLagMs = lag;
+      if (lag > this.slipMs) r.late++;
+      this.takeArrival(u, due, now);
+    }
+  }
+
+  private takeArrival(u: VirtualUser, due: number, now: number): void {
+    this.nextJ++;
+    this.nextDueAt = this.arrivalTime(this.nextJ);
+    this.startIteration(u, due, now);
+  }
+
+  private wakeUsers(now: number): void {
+    const w = this.waiting;
+    for (let i = w.length - 1; i >= 0; i--) {
+      const u = w[i]!;
+      if (u.wakeAt > now) continue;
+      w[i] = w[w.length - 1]!;
+      w.pop();
+      u.state = UserState.Idle;
+      if (u.step >= 0) this.sendStep(u, u.wakeAt, now);
+      else this.iterationDone(u, now);
+    }
+  }
+
+  // ------------------------------------------------------------------ iterations and sends
+
+  private startIteration(u: VirtualUser, scheduledAt: number, now: number): void {
+    const r = this.cur;
+    r.iterations++;
+    if (r.iterations >= this.ph.iterations) this.limitReached = true;
+    if (this.flows) {
+      u.flow = this.weights.length > 1 ? pickWeighted(this.weights, Math.random()) : 0;
+      u.step = 0;
+      u.vars.fill('');
+      if (this.feeder !== undefined) u.ctx.row = this.feeder.next();
+    }
+    this.sendStep(u, scheduledAt, now);
+  }
+
+  private sendStep(u: VirtualUser, scheduledAt: number, now: number): void {
+    let pr: PreparedRequest;
+    if (this.flows) {
+      pr = this.flowSteps[u.flow]![u.step]!;
+    } else {
+      pr = this.requests[this.weights.length > 1 ? pickWeighted(this.weights, Math.random()) : 0]!;
+      if (this.feeder !== undefined) u.ctx.row = this.feeder.next();
+    }
+    const r = this.cur;
+    r.sent++;
+    if (r.sent >= this.ph.requests) this.limitReached = true;
+    u.ctx.seq = this.plan.workerIndex + this.plan.workerCount * this.seq++;
+    u.scheduledAt = scheduledAt;
+    u.sentAt = now;
+    u.current = pr;
+    u.measured = !this.ph.warmup;
+    const clients = this.clients;
+    const b = clients.pick(pr.group);
+    const backend = clients.backend(pr.group, b);
+    let req: Request;
+    if (pr.static) {
+      req = pr.raw[b]!;
+      u.bytesOut = pr.rawLength[b]!;
+    } else {
+      try {
+        pr.render(u.writer, u.ctx, backend.hostHeader);
+      } catch {
+        // A rendered value that cannot go on the wire: counted, the iteration ends, the user
+        // resumes at the next tick (never synchronously, so a bad row cannot spin the loop).
+        if (u.measured) this.recorder.recordError(pr.index, INVALID_HEADER);
+        this.liveErrors++;
+        u.step = -1;
+        u.state = UserState.Waiting;
+        u.wakeAt = now;
+        this.waiting.push(u);
+        return;
+      }
+      const bytes = u.writer.view();
+      u.req.setRaw(bytes, pr.method);
+      req = u.req;
+      u.bytesOut = bytes.length;
+    }
+    u.res.discardBody = !pr.needsBody;
+    u.state = UserState.Busy;
+    this.inFlight++;
+    backend.client.dispatch(req, u.res, this, now + this.timeoutMs);
+  }
+
+  /** The ResponseCallback of every exchange of this loop. */
+  onResponse(_req: Request, res: Response, err: FastbenchError | null): void {
+    if (this.finished) return; // clients closed after the drain: not part of the run
+    const u = (res as UserResponse).user;
+    const now = nowMs();
+    this.inFlight--;
+    u.state = UserState.Idle;
+    const pr = u.current!;
+    u.current = null;
+    // Verdict: transport error, unmet expectation, failed capture, or a good response.
+    let failure = 0;
+    if (err !== null) failure = err.id;
+    else if (pr.expect !== undefined && !meetsExpectation(pr.expect, pr.bodyNeedles, res)) failure = EXPECT_FAILED;
+    else if (pr.captures.length > 0 && applyCaptures(pr.captures, u.capture, u.vars) > 0) failure = CAPTURE_FAILED;
+    this.liveCompleted++;
+    if (failure !== 0) this.liveErrors++;
+    if (u.measured) {
+      const correctedUs = Math.round((now - u.scheduledAt) * 1000);
+      if (failure !== 0) this.recorder.recordError(pr.index, failure, correctedUs);
+      else this.recorder.record(pr.index, correctedUs, Math.round((now - u.sentAt) * 1000), res.status, bytesIn(res), u.bytesOut);
+    }
+    if (this.stopping && !this.completeIterations) {
+      u.step = -1;
+      if (this.inFlight === 0 && this.waiting.length === 0) this.finish(now);
+      return;
+    }
+    // Flows: the next step (a failed step ends the iteration: later steps would lack its data).
+    if (this.flows && failure === 0 && u.step + 1 < this.flowSteps[u.flow]!.length) {
+      u.step++;
+      if (pr.thinkMs > 0) {
+        u.state = UserState.Waiting;
+        u.wakeAt = now + pr.thinkMs;
+        this.waiting.push(u);
+      } else {
+        this.sendStep(u, now, now);
+      }
+      return;
+    }
+    u.step = -1;
+    if (this.stopping) {
+      if (this.inFlight === 0 && this.waiting.length === 0) this.finish(now);
+      return;
+    }
+    if (this.flows && pr.thinkMs > 0 && failure === 0) {
+      // Think after the last step too, before the next iteration.
+      u.state = UserState.Waiting;
+      u.wakeAt = now + pr.thinkMs;
+      this.waiting.push(u);
+      return;
+    }
+    this.iterationDone(u, now);
+  }
+
+  /** A user between iterations: what the current phase wants of it. */
+  private iterationDone(u: VirtualUser, now: number): void {
+    if (this.stopping) return;
+    const p = this.ph;
+    if (u.index >= p.users) return; // a smaller phase than the one it was busy for
+    if (p.open === undefined) {
+      if (!this.limitReached && now < this.phaseEnd) this.startIteration(u, now, now);
+      return;
+    }
+    // Open: if every other user is busy and arrivals are owed, this one takes the oldest at once
+    // (the backlog); otherwise it waits for the schedule.
+    if (this.free.length === 0 && this.nextDueAt <= now && !this.limitReached && now < this.phaseEnd) {
+      this.cur.backlogged++;
+      this.takeArrival(u, this.nextDueAt, now);
+      return;
+    }
+    this.free.push(u);
+  }
+}

@@ -1,0 +1,79 @@
+// The plain-data shapes around the load loop: its options and hooks, the once-a-second tick, and
+// what it reports per phase and at the end (these cross worker_threads as they are).
+import type { Recorder } from '../metrics/recorder.js';
+import type { SeriesPoint } from '../metrics/series.js';
+import type { Scenario } from '../scenario/index.js';
+import type { TargetClients } from './target-clients.js';
+import type { WorkerPlan } from './worker-plan.js';
+
+/** Sent every second of the run. */
+export interface IntervalTick {
+  /** The recorder's closed interval once measuring has begun (undefined during a leading warmup). */
+  point: SeriesPoint | undefined;
+  /** Interval length, ms (the last one of a run is usually short). */
+  ms: number;
+  phase: number;
+  warmup: boolean;
+  /** Points of the requests named by windowed or abort-on-fail thresholds (measured intervals only). */
+  requestPoints: Record<string, SeriesPoint> | undefined;
+  /** Exchanges completed in this interval, warmup included. */
+  completed: number;
+  /** Of which failed. */
+  errors: number;
+}
+
+export interface LoopHooks {
+  onInterval(tick: IntervalTick): void;
+}
+
+/** Schedule health of one phase (open phases; zeros for closed ones). */
+export interface PhaseRun {
+  index: number;
+  name: string;
+  warmup: boolean;
+  model: 'closed' | 'open';
+  /** nowMs() values. */
+  startMs: number;
+  endMs: number;
+  /** Iterations started / requests sent. */
+  iterations: number;
+  sent: number;
+  /** Open: arrivals that came due. */
+  scheduled: number;
+  /** Open: arrivals that left more than slipToleranceMs late although a user was free (the generator's fault). */
+  late: number;
+  /** Open: the largest lag of a send behind its schedule with a user free, ms. */
+  maxLagMs: number;
+  /** Open: arrivals that had to wait for a free user (all connections busy). */
+  backlogged: number;
+  /** Open: the most arrivals owed at once. */
+  backlogMax: number;
+  /** Open: arrivals still owed when the phase ended (never sent). */
+  missed: number;
+}
+
+export interface LoopEnd {
+  phases: PhaseRun[];
+  /** Per-second series of the requests that windowed thresholds name (request name → points). */
+  requestSeries: Record<string, SeriesPoint[]>;
+  /** nowMs() of the first measured phase's start, or undefined when nothing was measured. */
+  measuredStartMs: number | undefined;
+  /** Sum of the measured phases' lengths. */
+  measuredMs: number;
+  interrupted: boolean;
+}
+
+export interface LoopOptions {
+  readonly scenario: Scenario;
+  readonly plan: WorkerPlan;
+  readonly clients: TargetClients;
+  readonly recorder: Recorder;
+  readonly hooks: LoopHooks;
+  /** The schedule's tick, ms. Default 1. */
+  readonly tickMs?: number;
+  /** A send later than this behind its schedule (with a user free) counts as late. Default 10 ms. */
+  readonly slipToleranceMs?: number;
+  /** How long an interrupted run waits for exchanges in flight. Default min(timeout, 2 s). */
+  readonly interruptDrainMs?: number;
+}
+

@@ -1,0 +1,175 @@
+// A scenario request made ready to send. A static request (no template part anywhere) is
+// serialized once per backend into a Buffer that every virtual user sends as is (Request.setRaw);
+// a dynamic one is rendered per send into the virtual user's own ByteWriter: request line and
+// headers written straight as bytes, the static parts as compiled literals.
+import type { ByteWriter } from '../core/byte-writer.js';
+import { FastbenchError } from '../core/errors.js';
+import { RequestSerializer } from '../http/request-serializer.js';
+import { Request } from '../client/request.js';
+import {
+  renderTemplate,
+  type Capture,
+  type CompiledRequest,
+  type Expectation,
+  type FlowStep,
+  type RenderContext,
+  type Template,
+} from '../scenario/index.js';
+import type { TargetClients } from './target-clients.js';
+
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
+const HTTP11 = ' HTTP/1.1\r\n';
+
+/** Chars allowed as they are in a request target (visible ASCII). */
+function targetSafe(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c <= 0x20 || c >= 0x7f) return false;
+  }
+  return true;
+}
+
+/** A rendered value put into a request target: spaces, controls and non-ASCII percent-encoded. */
+export function encodeTargetValue(s: string): string {
+  if (targetSafe(s)) return s;
+  let out = '';
+  for (const byte of Buffer.from(s, 'utf8')) {
+    out += byte > 0x20 && byte < 0x7f ? String.fromCharCode(byte) : `%${byte < 16 ? '0' : ''}${byte.toString(16).toUpperCase()}`;
+  }
+  return out;
+}
+
+/** A rendered header value may not carry CR, LF, NUL or other controls (HTAB is fine). */
+function checkRenderedValue(name: string, v: string): void {
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if ((c < 0x20 && c !== 0x09) || c === 0x7f) {
+      throw new FastbenchError('ERR_HTTP_INVALID_HEADER', `the rendered value of header ${name} contains a control character (CR, LF, NUL, ...)`);
+    }
+  }
+}
+
+function renderTarget(t: Template, ctx: RenderContext): string {
+  if (t.static) return t.literals[0]!;
+  const s = renderTemplate(t, ctx);
+  // The literals were checked at load time, so only rendered values can need encoding.
+  return targetSafe(s) ? s : encodeTargetValue(s);
+}
+
+export class PreparedRequest {
+  /** Index into the recorder's request names. */
+  readonly index: number;
+  readonly name: string;
+  readonly method: string;
+  readonly static: boolean;
+  /** Origin group in TargetClients. */
+  readonly group: number;
+  readonly expect: Expectation | undefined;
+  readonly captures: readonly Capture[];
+  readonly thinkMs: number;
+  /** expect.bodyContains as bytes (searched in the body without making a string). */
+  readonly bodyNeedles: readonly Buffer[];
+  /** The response body must be kept (bodyContains, json or regex captures). */
+  readonly needsBody: boolean;
+  /** Static requests: one ready Request per backend of the group. */
+  readonly raw: readonly Request[];
+  readonly rawLength: readonly number[];
+  private readonly spec: CompiledRequest;
+  private readonly closeConn: boolean;
+  private readonly hasHost: boolean;
+  private readonly staticBody: Buffer | undefined;
+  private readonly alwaysLength: boolean;
+  /** Pre-rendered "Name: value\r\n" lines of the static headers. */
+  private readonly staticHeaderLines: string;
+  private readonly dynamicHeaders: readonly (readonly [string, Template])[];
+
+  constructor(spec: CompiledRequest | FlowStep, index: number, clients: TargetClients, keepalive: boolean) {
+    this.spec = spec;
+    this.index = index;
+    this.name = spec.name;
+    this.method = spec.method;
+    this.group = clients.groupOf(spec.origin);
+    this.expect = spec.expect;
+    this.captures = 'captures' in spec ? spec.captures : [];
+    this.thinkMs = 'thinkMs' in spec ? spec.thinkMs : 0;
+    this.bodyNeedles = (spec.expect?.bodyContains ?? []).map((t) => Buffer.from(t, 'utf8'));
+    this.needsBody =
+      (spec.expect !== undefined && spec.expect.bodyContains.length > 0) || this.captures.some((c) => c.source !== 'header');
+    this.closeConn = !keepalive;
+    this.hasHost = spec.headers.some(([n]) => n.toLowerCase() === 'host');
+    this.alwaysLength = BODY_METHODS.has(spec.method);
+    const body = spec.body;
+    this.staticBody =
+      body.kind === 'bytes' ? Buffer.from(body.bytes.buffer, body.bytes.byteOffset, body.bytes.byteLength)
+      : body.kind === 'template' && body.template.static ? Buffer.from(body.template.literals[0]!, 'utf8')
+      : undefined;
+    let lines = '';
+    const dyn: (readonly [string, Template])[] = [];
+    for (const h of spec.headers) {
+      if (h[1].static) lines += `${h[0]}: ${h[1].literals[0]!}\r\n`;
+      else dyn.push(h);
+    }
+    if (this.closeConn && !spec.headers.some(([n]) => n.toLowerCase() === 'connection')) lines += 'Connection: close\r\n';
+    this.staticHeaderLines = lines;
+    this.dynamicHeaders = dyn;
+    this.static = spec.static;
+
+    const raw: Request[] = [];
+    const rawLength: number[] = [];
+    if (spec.static) {
+      for (const b of clients.groups[this.group]!.backends) {
+        const headers: [string, string][] = spec.headers.map(([n, t]) => [n, t.literals[0]!]);
+        if (this.closeConn && !spec.headers.some(([n]) => n.toLowerCase() === 'connection')) headers.push(['Connection', 'close']);
+        const ser = new RequestSerializer({ method: spec.method, target: spec.path.literals[0]!, host: b.hostHeader, headers });
+        const bytes = ser.prepare(this.staticBody ?? null);
+        raw.push(new Request().setRaw(bytes, spec.method));
+        rawLength.push(bytes.length);
+      }
+    }
+    this.raw = raw;
+    this.rawLength = rawLength;
+  }
+
+  /**
+   * Writes the whole request for one send into w (reset first). Throws a FastbenchError when a
+   * rendered value cannot be sent (a control character from a data row or a capture).
+   */
+  render(w: ByteWriter, ctx: RenderContext, hostHeader: string): void {
+    const spec = this.spec;
+    w.reset();
+    w.latin1(this.method);
+    w.byte(0x20);
+    w.latin1(renderTarget(spec.path, ctx));
+    w.latin1(HTTP11);
+    if (!this.hasHost) {
+      w.latin1('Host: ');
+      w.latin1(hostHeader);
+      w.crlf();
+    }
+    if (this.staticHeaderLines.length > 0) w.utf8(this.staticHeaderLines);
+    const dyn = this.dynamicHeaders;
+    for (let i = 0; i < dyn.length; i++) {
+      const [name, t] = dyn[i]!;
+      const v = renderTemplate(t, ctx);
+      checkRenderedValue(name, v);
+      w.latin1(name);
+      w.byte(0x3a);
+      w.byte(0x20);
+      w.utf8(v);
+      w.crlf();
+    }
+    let body: Buffer | string | undefined = this.staticBody;
+    if (body === undefined && spec.body.kind === 'template') body = renderTemplate(spec.body.template, ctx);
+    const n = body === undefined ? 0 : typeof body === 'string' ? Buffer.byteLength(body) : body.length;
+    if (n > 0 || this.alwaysLength) {
+      w.latin1('Content-Length: ');
+      w.decimal(n);
+      w.crlf();
+    }
+    w.crlf();
+    if (n > 0) {
+      if (typeof body === 'string') w.utf8(body);
+      else w.bytes(body!);
+    }
+  }
+}

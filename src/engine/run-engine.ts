@@ -1,0 +1,261 @@
+// Runs a compiled Scenario and returns its RunResult. Emits progress, never prints.
+//
+//   1. the target: the bundled server in a child process for `builtin`, else the scenario's URLs
+//   2. the workers: one on this thread (the default), or N worker_threads, each with its share
+//      of connections and arrivals (worker-plan.ts) and its own Recorder
+//   3. once a second: the workers' interval points, merged, become a progress event
+//   4. at the end: snapshots merged losslessly, phases summed, the generator's health judged;
+//      RunResult + `generator` (thresholds are the caller's: report/thresholds.ts)
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { FastbenchError } from '../core/errors.js';
+import { detectEnvironment } from '../metrics/environment.js';
+import { mergeSnapshots } from '../metrics/merge.js';
+import { buildRunResult, type PhaseResult, type RunResult } from '../metrics/run-result.js';
+import { Series, type IntervalHistogram, type SeriesPoint, type SeriesRow } from '../metrics/series.js';
+import type { Phase, Scenario } from '../scenario/index.js';
+import { startBuiltinServer, type BuiltinServer } from './builtin-server.js';
+import { DEFAULT_HEALTH_LIMITS, judgeGenerator, type GeneratorHealth, type HealthLimits } from './generator-health.js';
+import type { IntervalTick } from './loop-types.js';
+import { ThresholdWatch } from './threshold-watch.js';
+import { WorkerPool } from './worker-pool.js';
+import { planDurationMs, usableWorkers } from './worker-plan.js';
+import { WorkerRun, type WorkerInit, type WorkerOutcome } from './worker-run.js';
+
+export interface RunProgress {
+  /** Since the first phase started, ms. */
+  elapsedMs: number;
+  /** Planned length of the run (Infinity when a phase ends on a count). */
+  totalMs: number;
+  phase: string;
+  warmup: boolean;
+  /** Completions per second over the last interval (warmup included). */
+  rps: number;
+  /** p99 of the last interval from the scheduled send, ms (undefined during a warmup). */
+  p99Ms: number | undefined;
+  /** Measured totals so far. */
+  requests: number;
+  errors: number;
+}
+
+export interface RunOptions {
+  /** Worker threads; default the scenario's client.workers ("auto": see pickWorkers). */
+  readonly workers?: number;
+  /** Aborting it stops the run gracefully: the result is partial and marked interrupted. */
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (p: RunProgress) => void;
+  /** Starts the bundled server for `target: builtin` (tests inject their own). */
+  readonly builtin?: () => Promise<BuiltinServer>;
+  readonly tickMs?: number;
+  readonly slipToleranceMs?: number;
+  readonly healthLimits?: Partial<HealthLimits>;
+}
+
+/** The per-second series of one request, for thresholds over its own windows. */
+export interface RequestSeries {
+  series: SeriesRow[];
+  intervals: IntervalHistogram[];
+}
+
+export type EngineResult = RunResult & {
+  generator: GeneratorHealth;
+  /** The abort-on-fail threshold that stopped the run early, when one did. */
+  abortedBy?: string;
+  /** Only for requests that windowed thresholds name. */
+  requestSeries?: Record<string, RequestSeries>;
+};
+
+const require = createRequire(import.meta.url);
+
+function fastbenchVersion(): string {
+  try {
+    return (require('../../package.json') as { version: string }).version;
+  } catch {
+    return '0.0.0';
+  }
+}
+
+/**
+ * Worker threads for `workers: auto`. One load loop saturates one core; a second only pays off
+ * when there is a spare core for it (the target and the OS need the others).
+ */
+export function pickWorkers(cores = availableParallelism()): number {
+  return Math.max(1, Math.min(8, Math.floor(cores / 2)));
+}
+
+function describePhase(p: Phase): Record<string, string | number | boolean> {
+  if (p.model === 'closed') return { model: 'closed', connections: p.connections, warmup: p.warmup };
+  const segs = p.segments;
+  const first = segs[0];
+  const last = segs[segs.length - 1];
+  const rate = first === undefined ? '0' : p.shape === 'constant' ? `${first.from}` : `${first.from} -> ${last!.to}`;
+  return { model: 'open', shape: p.shape, rate, maxConnections: p.maxConnections, warmup: p.warmup };
+}
+
+function phaseResults(s: Scenario, outcomes: readonly WorkerOutcome[], runStart: number): PhaseResult[] {
+  const out: PhaseResult[] = [];
+  s.phases.forEach((p, i) => {
+    let start = Infinity;
+    let end = -Infinity;
+    const sums = { iterations: 0, sent: 0, scheduled: 0, late: 0, backlogged: 0, missed: 0 };
+    let backlogMax = 0;
+    let seen = false;
+    for (const o of outcomes) {
+      const k = o.phases.findIndex((r) => r.index === i);
+      if (k < 0) continue;
+      seen = true;
+      const r = o.phases[k]!;
+      const [a, b] = o.phaseEpochs[k]!;
+      start = Math.min(start, a);
+      end = Math.max(end, b);
+      for (const key of Object.keys(sums) as (keyof typeof sums)[]) sums[key] += r[key];
+      backlogMax = Math.max(backlogMax, r.backlogMax);
+    }
+    if (!seen) return;
+    const details: Record<string, string | number | boolean> = { ...describePhase(p), iterations: sums.iterations, sent: sums.sent };
+    if (p.model === 'open') Object.assign(details, { scheduled: sums.scheduled, late: sums.late, backlogged: sums.backlogged, backlogMax, missed: sums.missed });
+    out.push({
+      name: p.name,
+      startOffsetMs: Math.round(start - runStart),
+      durationMs: Math.round(end - start),
+      kind: p.warmup ? 'warmup' : p.model,
+      details,
+    });
+  });
+  return out;
+}
+
+/** Live progress from one interval's ticks (one per worker). */
+class ProgressTracker {
+  private requests = 0;
+  private errors = 0;
+  private readonly startedAt = performance.now();
+
+  constructor(
+    private readonly scenario: Scenario,
+    private readonly totalMs: number,
+    private readonly emit: ((p: RunProgress) => void) | undefined,
+  ) {}
+
+  onTicks(ticks: readonly IntervalTick[]): void {
+    if (this.emit === undefined) return;
+    let completed = 0;
+    const points: SeriesPoint[] = [];
+    for (const t of ticks) {
+      completed += t.completed;
+      if (t.point !== undefined) points.push(t.point);
+    }
+    const merged = points.length === ticks.length && points.length > 0 ? Series.mergePoints(points) : undefined;
+    if (merged !== undefined) {
+      this.requests += merged.requests;
+      this.errors += merged.errors;
+    }
+    if (ticks[0]!.ms < 500) return; // the short tail of the run: in the totals, not worth a line
+    const first = ticks[0]!;
+    const phase = this.scenario.phases[first.phase];
+    const seconds = first.ms / 1000;
+    this.emit({
+      elapsedMs: Math.round(performance.now() - this.startedAt),
+      totalMs: this.totalMs,
+      phase: phase?.name ?? '',
+      warmup: first.warmup,
+      rps: Math.round(completed / seconds),
+      p99Ms: merged !== undefined && merged.requests > 0 ? merged.p99Us / 1000 : undefined,
+      requests: this.requests,
+      errors: this.errors,
+    });
+  }
+}
+
+/** Runs the scenario to the end (or until `signal` aborts) and returns the result. */
+export async function runScenario(scenario: Scenario, options: RunOptions = {}): Promise<EngineResult> {
+  if (scenario.phases.length === 0) throw new FastbenchError('ERR_CONFIG', 'the scenario has no load phase');
+  const wanted = options.workers ?? (scenario.client.workers === 'auto' ? pickWorkers() : scenario.client.workers);
+  const workerCount = usableWorkers(scenario, wanted);
+  const signal = options.signal;
+  if (signal?.aborted) throw new FastbenchError('ERR_RUN_ABORTED', 'the run was aborted before it started');
+
+  let server: BuiltinServer | undefined;
+  let targetOrigins: readonly string[];
+  if (scenario.target.kind === 'builtin') {
+    server = await (options.builtin ?? startBuiltinServer)();
+    targetOrigins = [new URL(server.url).origin];
+  } else {
+    targetOrigins = scenario.target.origins;
+  }
+
+  const progress = new ProgressTracker(scenario, planDurationMs(scenario), options.onProgress);
+  const inits: WorkerInit[] = [];
+  for (let w = 0; w < workerCount; w++) {
+    inits.push({
+      scenario,
+      workerIndex: w,
+      workerCount,
+      targetOrigins,
+      ...(options.tickMs !== undefined ? { tickMs: options.tickMs } : {}),
+      ...(options.slipToleranceMs !== undefined ? { slipToleranceMs: options.slipToleranceMs } : {}),
+    });
+  }
+
+  let outcomes: WorkerOutcome[];
+  let onAbort: (() => void) | undefined;
+  let stopRun: (() => void) | undefined;
+  const watch = new ThresholdWatch(scenario.thresholds);
+  let abortedBy: string | undefined;
+  const onTicks = (ticks: IntervalTick[]): void => {
+    progress.onTicks(ticks);
+    if (abortedBy !== undefined || !watch.active) return;
+    abortedBy = watch.onTicks(ticks);
+    if (abortedBy !== undefined) stopRun?.();
+  };
+  const runStartEpoch = performance.timeOrigin + performance.now() + (workerCount === 1 ? 5 : 0);
+  try {
+    if (workerCount === 1) {
+      const run = new WorkerRun(inits[0]!, (tick) => onTicks([tick]));
+      onAbort = stopRun = () => run.stop();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      outcomes = [await run.start(runStartEpoch)];
+    } else {
+      const pool = new WorkerPool(inits, onTicks);
+      onAbort = stopRun = () => pool.stop();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      outcomes = await pool.run();
+    }
+  } finally {
+    if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
+    await server?.stop();
+  }
+
+  const health = judgeGenerator(outcomes, { ...DEFAULT_HEALTH_LIMITS, ...options.healthLimits });
+  const merged = mergeSnapshots(outcomes.map((o) => o.snapshot));
+  const starts = outcomes.map((o) => o.measuredStartEpochMs).filter((x): x is number => x !== undefined);
+  const firstPhase = Math.min(...outcomes.map((o) => o.phaseEpochs[0]?.[0] ?? Infinity));
+  const runStart = Number.isFinite(firstPhase) ? firstPhase : runStartEpoch;
+  const measuredStart = starts.length > 0 ? Math.min(...starts) : runStart;
+  const measuredMs = Math.max(0, ...outcomes.map((o) => o.measuredMs));
+  // Ctrl-C or an abort-on-fail threshold: either way a partial run (abortedBy tells which).
+  const interrupted = outcomes.some((o) => o.interrupted);
+  const result = buildRunResult(merged, {
+    scenario: scenario.name,
+    environment: detectEnvironment(fastbenchVersion()),
+    startTime: Math.round(measuredStart),
+    endTime: Math.round(measuredStart + measuredMs),
+    durationMs: Math.round(measuredMs),
+    phases: phaseResults(scenario, outcomes, runStart),
+    valid: health.valid,
+    ...(health.invalidReason !== undefined ? { invalidReason: health.invalidReason } : {}),
+    interrupted,
+  });
+  const out: EngineResult = { ...result, generator: health };
+  if (abortedBy !== undefined) out.abortedBy = abortedBy;
+  const names = Object.keys(outcomes[0]!.requestSeries);
+  if (names.length > 0) {
+    out.requestSeries = {};
+    for (const name of names) {
+      const merged = Series.merge(outcomes.map((o) => o.requestSeries[name] ?? []));
+      out.requestSeries[name] = { series: Series.rows(merged), intervals: Series.intervalHistograms(merged) };
+    }
+  }
+  return out;
+}

@@ -1,0 +1,130 @@
+// The pooled clients one load worker sends through, grouped by origin. Group 0 is the scenario's
+// target: one backend per target URL (and per address of a `resolve` override), picked fewest
+// pending first; every other group is one absolute `url:` origin of a request.
+//
+// A backend is picked by the engine rather than by an LBClient because static requests are
+// serialized once per backend (each has its own Host header): the engine must know the backend
+// before it chooses the prepared bytes.
+import { Sweeper } from '../core/sweeper.js';
+import { HostClient } from '../client/host-client.js';
+import { PipelineClient } from '../client/pipeline-client.js';
+import type { ClientSettings } from '../scenario/index.js';
+
+export interface Backend {
+  readonly client: HostClient | PipelineClient;
+  /** Host header value for requests sent through this backend. */
+  readonly hostHeader: string;
+}
+
+export interface OriginGroup {
+  readonly origin: string;
+  readonly backends: readonly Backend[];
+}
+
+export interface TargetClientOptions {
+  readonly settings: ClientSettings;
+  /** Connections per backend (the worker's share of the largest phase). */
+  readonly maxConns: number;
+  /** Exchanges in flight per connection (1: HostClient; more: PipelineClient). */
+  readonly pipelining: number;
+  /** Exchanges that may wait for a slot (the number of virtual users). */
+  readonly maxQueued: number;
+}
+
+export class TargetClients {
+  readonly groups: OriginGroup[] = [];
+  private readonly byOrigin = new Map<string, number>();
+  private readonly sweeper = new Sweeper(10);
+  private rotate = 0;
+
+  constructor(
+    targetOrigins: readonly string[],
+    extraOrigins: readonly string[],
+    private readonly options: TargetClientOptions,
+  ) {
+    this.addGroup(targetOrigins);
+    for (const o of extraOrigins) if (!this.byOrigin.has(o)) this.addGroup([o]);
+  }
+
+  /** Group index of an origin (undefined origin: the scenario target). */
+  groupOf(origin: string | undefined): number {
+    if (origin === undefined) return 0;
+    const g = this.byOrigin.get(origin);
+    if (g === undefined) throw new Error(`no client for origin ${origin}`);
+    return g;
+  }
+
+  /** The backend of group g with the fewest exchanges pending (ties rotate). */
+  pick(g: number): number {
+    const list = this.groups[g]!.backends;
+    const n = list.length;
+    if (n === 1) return 0;
+    const start = this.rotate++ % n;
+    let best = start;
+    let bestPending = list[start]!.client.pendingCount;
+    for (let i = 1; i < n && bestPending > 0; i++) {
+      const j = (start + i) % n;
+      const p = list[j]!.client.pendingCount;
+      if (p < bestPending) {
+        best = j;
+        bestPending = p;
+      }
+    }
+    return best;
+  }
+
+  backend(g: number, b: number): Backend {
+    return this.groups[g]!.backends[b]!;
+  }
+
+  /** Connections open or dialing, over every backend. */
+  get connCount(): number {
+    let n = 0;
+    for (const g of this.groups) for (const b of g.backends) n += b.client.connCount;
+    return n;
+  }
+
+  async close(): Promise<void> {
+    const all: Promise<void>[] = [];
+    for (const g of this.groups) for (const b of g.backends) all.push(b.client.close());
+    await Promise.all(all);
+    this.sweeper.stop();
+  }
+
+  private addGroup(origins: readonly string[]): void {
+    const backends: Backend[] = [];
+    for (const origin of origins) {
+      const u = new URL(origin);
+      const tls = u.protocol === 'https:';
+      const host = u.hostname.replace(/^\[(.*)\]$/, '$1');
+      const port = u.port === '' ? (tls ? 443 : 80) : Number(u.port);
+      const override = this.options.settings.resolve.find((r) => r.host === host.toLowerCase() && r.port === port);
+      const addresses: (string | undefined)[] = override !== undefined ? [...override.addresses] : [undefined];
+      for (const address of addresses) backends.push(this.makeBackend(host, port, tls, address));
+    }
+    const index = this.groups.length;
+    this.groups.push({ origin: origins[0] ?? '', backends });
+    for (const o of origins) if (!this.byOrigin.has(o)) this.byOrigin.set(o, index);
+  }
+
+  private makeBackend(host: string, port: number, tls: boolean, address: string | undefined): Backend {
+    const o = this.options;
+    const s = o.settings;
+    const common = {
+      host,
+      port,
+      tls,
+      maxConns: o.maxConns,
+      insecure: s.insecure,
+      connectTimeout: s.timeoutMs,
+      tlsHandshakeTimeout: s.timeoutMs,
+      sweeper: this.sweeper,
+      ...(address !== undefined ? { address } : {}),
+    };
+    const client =
+      o.pipelining > 1
+        ? new PipelineClient({ ...common, maxPendingRequests: o.pipelining, maxQueuedRequests: Math.max(4096, o.maxQueued) })
+        : new HostClient({ ...common, maxConnWaitTimeout: s.timeoutMs });
+    return { client, hostHeader: client.origin.hostHeader };
+  }
+}

@@ -1,0 +1,72 @@
+// One virtual user of a load worker: a slot that has at most one exchange in flight. It owns the
+// Response it dispatches with (a subclass that points back at it, so the loop's one
+// ResponseCallback finds the user without a map), a Request and ByteWriter for dynamic requests,
+// the render context (seq, data row, captured vars) and its place in its flow.
+import { ByteWriter } from '../core/byte-writer.js';
+import { Request } from '../client/request.js';
+import { Response } from '../client/response.js';
+import type { CaptureResponse, RenderContext } from '../scenario/index.js';
+import type { PreparedRequest } from './prepared-request.js';
+
+export class UserResponse extends Response {
+  constructor(readonly user: VirtualUser) {
+    super();
+  }
+}
+
+/** What captures read: a view of the user's last response, no copy until asked. */
+class CaptureView implements CaptureResponse {
+  constructor(private readonly res: Response) {}
+
+  get body(): string {
+    return this.res.bodyText();
+  }
+
+  header(lowerName: string): string | undefined {
+    return this.res.header(lowerName);
+  }
+}
+
+export const enum UserState {
+  /** Nothing in flight, not waiting. */
+  Idle = 0,
+  /** An exchange is in flight. */
+  Busy = 1,
+  /** Waiting out a think time (or a retry after a request that could not be built). */
+  Waiting = 2,
+}
+
+export class VirtualUser {
+  readonly res: UserResponse;
+  /** For dynamic requests (static ones use the shared prepared Requests). */
+  readonly req = new Request();
+  readonly writer = new ByteWriter(512);
+  readonly ctx: RenderContext;
+  readonly capture: CaptureView;
+  /** Captured flow variables by slot. */
+  vars: string[] = [];
+
+  state: UserState = UserState.Idle;
+  /** nowMs() when a Waiting user resumes. */
+  wakeAt = 0;
+  /** When the current exchange was due (open model: its arrival time; closed: its send). */
+  scheduledAt = 0;
+  sentAt = 0;
+  /** The request in flight. */
+  current: PreparedRequest | null = null;
+  /** Bytes of the request in flight. */
+  bytesOut = 0;
+  /** The exchange in flight was sent in a measured (non-warmup) phase. */
+  measured = false;
+  /** Flow mode: the flow being run and the next step (-1: between iterations). */
+  flow = 0;
+  step = -1;
+  /** Open model: the current iteration started from the schedule (its first send carries the arrival time). */
+  fromSchedule = false;
+
+  constructor(readonly index: number) {
+    this.res = new UserResponse(this);
+    this.capture = new CaptureView(this.res);
+    this.ctx = { seq: 0, row: undefined, vars: undefined };
+  }
+}

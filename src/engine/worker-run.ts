@@ -1,0 +1,105 @@
+// One load worker's whole run — clients, recorder, loop, self-monitoring — the same code whether
+// it runs on the main thread (one worker) or in a worker_thread (load-worker.ts). Everything that
+// goes in (WorkerInit) and comes out (WorkerOutcome) is plain, structured-clonable data.
+import { performance } from 'node:perf_hooks';
+import { nowMs, toEpochMs } from '../core/clock.js';
+import { Recorder } from '../metrics/recorder.js';
+import type { SeriesPoint } from '../metrics/series.js';
+import type { Snapshot } from '../metrics/snapshot.js';
+import type { Scenario } from '../scenario/index.js';
+import { GeneratorMonitor, type MonitorSample } from './generator-monitor.js';
+import { LoadLoop } from './load-loop.js';
+import type { IntervalTick, PhaseRun } from './loop-types.js';
+import { TargetClients } from './target-clients.js';
+import { planWorker } from './worker-plan.js';
+
+export interface WorkerInit {
+  readonly scenario: Scenario;
+  readonly workerIndex: number;
+  readonly workerCount: number;
+  /** The resolved target origins (the bundled server's URL for `builtin`). */
+  readonly targetOrigins: readonly string[];
+  readonly tickMs?: number;
+  readonly slipToleranceMs?: number;
+}
+
+export interface WorkerOutcome {
+  readonly workerIndex: number;
+  readonly snapshot: Snapshot;
+  readonly phases: PhaseRun[];
+  readonly requestSeries: Record<string, SeriesPoint[]>;
+  /** Phase start/end instants as epoch ms (PhaseRun's are thread-local nowMs() values). */
+  readonly phaseEpochs: [number, number][];
+  readonly measuredStartEpochMs: number | undefined;
+  readonly measuredMs: number;
+  readonly interrupted: boolean;
+  readonly monitor: MonitorSample;
+}
+
+/** Origins of `url:` requests, other than the scenario's target. */
+export function extraOrigins(s: Scenario): string[] {
+  const all = s.mode === 'flows' ? s.flows.flatMap((f) => f.steps) : s.requests;
+  const set = new Set<string>();
+  for (const r of all) if (r.origin !== undefined) set.add(r.origin);
+  return [...set];
+}
+
+/** A worker's run, built first (clients, users, prepared requests) and started on a shared instant. */
+export class WorkerRun {
+  private readonly clients: TargetClients;
+  private readonly recorder: Recorder;
+  private readonly loop: LoadLoop;
+  private readonly monitor = new GeneratorMonitor();
+
+  constructor(private readonly init: WorkerInit, onInterval: (tick: IntervalTick) => void) {
+    const s = init.scenario;
+    const plan = planWorker(s, init.workerIndex, init.workerCount);
+    this.clients = new TargetClients(init.targetOrigins, extraOrigins(s), {
+      settings: s.client,
+      maxConns: plan.maxConnections,
+      pipelining: plan.pipelining,
+      maxQueued: plan.maxUsers,
+    });
+    this.recorder = new Recorder({ requestNames: LoadLoop.requestNames(s) });
+    this.loop = new LoadLoop({
+      scenario: s,
+      plan,
+      clients: this.clients,
+      recorder: this.recorder,
+      hooks: { onInterval },
+      ...(init.tickMs !== undefined ? { tickMs: init.tickMs } : {}),
+      ...(init.slipToleranceMs !== undefined ? { slipToleranceMs: init.slipToleranceMs } : {}),
+    });
+  }
+
+  /** Interrupts the run: no new sends, a short grace for those in flight. */
+  stop(): void {
+    this.loop.stop();
+  }
+
+  /** Runs from `startEpochMs` (wall-clock epoch ms shared by all workers) to the end. */
+  async start(startEpochMs: number): Promise<WorkerOutcome> {
+    this.monitor.start();
+    const startAt = startEpochMs - performance.timeOrigin;
+    let end;
+    try {
+      end = await this.loop.run(Math.max(startAt, nowMs()));
+    } finally {
+      await this.clients.close();
+    }
+    const sample = this.monitor.stop();
+    const measuredStart = end.measuredStartMs !== undefined ? toEpochMs(end.measuredStartMs) : undefined;
+    const endEpoch = measuredStart !== undefined ? measuredStart + end.measuredMs : Date.now();
+    return {
+      workerIndex: this.init.workerIndex,
+      snapshot: this.recorder.snapshot(Math.round(endEpoch)),
+      phases: end.phases,
+      requestSeries: end.requestSeries,
+      phaseEpochs: end.phases.map((p) => [toEpochMs(p.startMs), toEpochMs(p.endMs)]),
+      measuredStartEpochMs: measuredStart,
+      measuredMs: end.measuredMs,
+      interrupted: end.interrupted,
+      monitor: sample,
+    };
+  }
+}

@@ -1,0 +1,83 @@
+// Renders a Comparison (compare.ts) as an aligned text table (terminal) or Markdown (PR comment).
+import type { Comparison, CompareRow } from './compare.js';
+import { fmtDelta, fmtMs, fmtPct, fmtRps, mdCell, mdTable } from './format.js';
+
+function value(row: CompareRow, v: number | null): string {
+  if (v === null) return '—';
+  if (row.kind === 'latency') return fmtMs(v);
+  if (row.kind === 'rps') return fmtRps(v);
+  return fmtPct(v);
+}
+
+function delta(row: CompareRow): string {
+  if (row.delta === null) return '—';
+  if (row.kind !== 'errors') return fmtDelta(row.delta);
+  const pp = row.delta * 100;
+  return `${pp >= 0 ? '+' : '−'}${Math.abs(pp).toFixed(Math.abs(pp) < 0.1 ? 3 : 2)} pp`;
+}
+
+function pValue(row: CompareRow): string {
+  if (row.p === null) return row.method === 'quantile-ci' ? 'CI' : '—';
+  return row.p < 0.0001 ? '<0.0001' : row.p.toFixed(4);
+}
+
+function gate(row: CompareRow): string {
+  if (row.gate === 'n/a') return '';
+  return row.gate === 'fail' ? `FAIL (> ${row.tolerance})` : `ok (≤ ${row.tolerance})`;
+}
+
+function verdictLine(c: Comparison): string {
+  const count = (v: CompareRow['verdict']): number => c.rows.filter((r) => r.verdict === v).length;
+  const fails = c.rows.filter((r) => r.gate === 'fail').length;
+  return `${fails === 0 ? 'no regression beyond tolerance' : `${fails} regression${fails === 1 ? '' : 's'} beyond tolerance`}` +
+    ` · ${count('regression')} regression, ${count('improvement')} improvement, ${count('noise')} noise`;
+}
+
+function runs(n: number): string {
+  return `${n} run${n === 1 ? '' : 's'}`;
+}
+
+export function renderComparisonText(c: Comparison): string {
+  const head = ['', 'metric', 'baseline', 'current', 'delta', 'verdict', 'p', 'n', 'gate'];
+  const rows = c.rows.map((r) => [r.scope, r.metric, value(r, r.baseline), value(r, r.current), delta(r), r.verdict, pValue(r), `${r.n[0]}/${r.n[1]}`, gate(r)]);
+  const all = [head, ...rows];
+  const widths = head.map((_, i) => Math.max(...all.map((r) => (r[i] as string).length)));
+  const lines = all.map((r) => r.map((cell, i) => (i <= 1 || i >= 5 ? cell.padEnd(widths[i] as number) : cell.padStart(widths[i] as number))).join('  ').trimEnd());
+  const out = [
+    `fastbench compare — baseline: ${c.baseline.scenario} (${runs(c.baseline.runs)}), current: ${c.current.scenario} (${runs(c.current.runs)})`,
+    '',
+    ...lines,
+    '',
+    `${c.failed ? 'FAIL' : 'PASS'}: ${verdictLine(c)} (alpha ${c.alpha})`,
+  ];
+  for (const r of c.rows) if (r.note !== undefined && r.delta !== null && r.verdict === 'noise' && r.note.startsWith('too few')) {
+    out.push(`note: ${r.scope} ${r.metric}: ${r.note}`);
+  }
+  for (const w of c.warnings) out.push(`warning: ${w}`);
+  return out.join('\n') + '\n';
+}
+
+const BADGE: Record<CompareRow['verdict'], string> = { regression: '🔴 regression', improvement: '🟢 improvement', noise: '⚪ noise' };
+
+export function renderComparisonMarkdown(c: Comparison): string {
+  const out: string[] = [];
+  out.push(`### fastbench compare · ${c.failed ? '❌' : '✅'} ${verdictLine(c)}`, '');
+  out.push(`Baseline: ${mdCell(c.baseline.scenario)} (${runs(c.baseline.runs)}) · current: ${mdCell(c.current.scenario)} (${runs(c.current.runs)})`, '');
+  for (const w of c.warnings) out.push(`> ⚠️ ${mdCell(w)}`, '');
+  const table: string[][] = [['', 'metric', 'baseline', 'current', 'delta', 'verdict', 'p', 'gate']];
+  for (const r of c.rows) {
+    const scope = r.scope === 'overall' ? '**overall**' : mdCell(r.scope);
+    const verdict = BADGE[r.verdict] + (r.note !== undefined && r.verdict === 'noise' && r.delta !== null ? ` <sub>${mdCell(r.note)}</sub>` : '');
+    table.push([scope, r.metric, value(r, r.baseline), value(r, r.current), delta(r), verdict, pValue(r), r.gate === 'fail' ? `❌ ${mdCell(gate(r))}` : mdCell(gate(r))]);
+  }
+  out.push(mdTable(table, 'llrrrllr'), '');
+  out.push(
+    '<details><summary>How rows are labelled</summary>',
+    '',
+    `Overall rows compare one value per interval (per-second histograms, pooled into windows big enough for the percentile) from every run of each side with a two-sided Mann-Whitney U test; per-request latency rows compare order-statistic confidence intervals of the percentile, and per-request rps/error rows use z-tests with the variance scaled by the runs' per-interval overdispersion. A row is a regression or an improvement only when p < ${c.alpha}, the change is at least ${(c.minEffect * 100).toFixed(0)}%, and — with several runs per side — larger than the spread between runs of the same side; otherwise it is noise. The gate fails on a regression beyond its tolerance.`,
+    '',
+    '</details>',
+    '',
+  );
+  return out.join('\n');
+}

@@ -1,0 +1,422 @@
+// `fastbench compare`: baseline run(s) against current run(s), a row per metric (overall
+// percentiles, rps, error rate; then per request), each labelled regression / improvement / noise,
+// and a gate that fails on a regression beyond its tolerance.
+//
+// How a real change is told from noise (see also docs in compare-report.ts' footer):
+//  1. Overall latency percentiles, rps and error rate are tested on REPEATED MEASUREMENTS, not on
+//     one number per run: each run's per-interval histograms (histograms.intervals, normally one
+//     per second) give one value per interval — that interval's p99, its rps, its error rate.
+//     Intervals too small for a tail percentile are pooled into windows of consecutive intervals
+//     until a window holds enough samples (≥ 1/(1-p), at least 20), so p99.9 is compared over
+//     windows that can actually have a p99.9. Short trailing intervals (< 0.5 s) are dropped.
+//     All runs of a side contribute their windows. The two sides' samples go through a two-sided
+//     Mann-Whitney U test (rank-based: no normality assumption, robust to the heavy tails of
+//     latency; exact p-value for small tie-free samples). Significant = p < alpha (default 0.01).
+//  2. With several runs per side, run-to-run variation is measured directly: each run's own
+//     figure (its whole-run p99, rps, …) is computed, and the largest relative spread between runs
+//     of the same side is the noise band. A change inside the band is noise whatever the p-value
+//     says (per-interval values within one run are correlated, which makes U tests optimistic;
+//     independent runs are the honest yardstick).
+//  3. Per-request rows have no per-interval histograms. Latency: the pooled histogram of each side
+//     gives a distribution-free (1 - alpha) confidence interval of the percentile from order
+//     statistics; non-overlapping intervals are significant. rps and error rate: z-tests on the
+//     counts, with the variance inflated by the overdispersion of the run's per-interval request
+//     counts (variance / mean, at least 1). The run-to-run band of (2) applies too.
+//  4. A significant change smaller than min-effect (default 1%) is still labelled noise.
+// The displayed baseline/current values are those of all samples of a side together (merged
+// histograms; total requests over total time).
+import { FastbenchError } from '../core/errors.js';
+import { type EncodedHistogram, decodeHistogram, mergeEncodedHistograms } from '../metrics/encoded-histogram.js';
+import type { LatencyHistogram } from '../metrics/histogram.js';
+import type { RunResult } from '../metrics/run-result.js';
+import { parseDuration } from '../scenario/duration.js';
+import { mannWhitneyU, median, normalCdf, quantileRankBounds } from './statistics.js';
+
+export type Verdict = 'regression' | 'improvement' | 'noise';
+export type MetricKind = 'latency' | 'rps' | 'errors';
+
+/** A tolerance: relative (0.1 = 10%), absolute ms (latency) or absolute fraction (errors). */
+export interface Tolerance {
+  kind: 'relative' | 'absolute';
+  value: number;
+  text: string;
+}
+
+export interface CompareOptions {
+  /** Metric → tolerance. Only these metrics gate; default DEFAULT_TOLERANCES. */
+  maxRegression?: Readonly<Record<string, Tolerance>>;
+  /** Significance level of each test. Default 0.01. */
+  alpha?: number;
+  /** Significant changes smaller than this relative size are noise. Default 0.01. */
+  minEffect?: number;
+}
+
+export interface CompareRow {
+  /** 'overall' or a request name. */
+  scope: string;
+  /** p50, p90, p99, p99.9, rps or errors. */
+  metric: string;
+  kind: MetricKind;
+  baseline: number | null;
+  current: number | null;
+  /** Relative change (latency, rps); absolute change of the fraction for errors. */
+  delta: number | null;
+  verdict: Verdict;
+  /** Two-sided p-value when the method gives one. */
+  p: number | null;
+  method: 'mann-whitney' | 'quantile-ci' | 'rate-z' | 'none';
+  /** Samples (intervals/windows, or requests) on each side. */
+  n: [number, number];
+  /** Largest relative spread between runs of the same side (several runs only). */
+  runSpread: number | null;
+  /** 'fail' = a regression beyond tolerance; 'pass'; 'n/a' = no tolerance for this metric. */
+  gate: 'fail' | 'pass' | 'n/a';
+  tolerance: string | null;
+  note?: string;
+}
+
+export interface Comparison {
+  baseline: { runs: number; scenario: string };
+  current: { runs: number; scenario: string };
+  alpha: number;
+  minEffect: number;
+  rows: CompareRow[];
+  /** True when any row's gate failed: exit 1. */
+  failed: boolean;
+  warnings: string[];
+}
+
+const PERCENTILES: ReadonlyArray<[string, number]> = [['p50', 50], ['p90', 90], ['p99', 99], ['p99.9', 99.9]];
+const REQUEST_PERCENTILES: ReadonlyArray<[string, number]> = [['p50', 50], ['p99', 99]];
+
+export const DEFAULT_TOLERANCES: Readonly<Record<string, Tolerance>> = {
+  p50: { kind: 'relative', value: 0.1, text: '10%' },
+  p90: { kind: 'relative', value: 0.1, text: '10%' },
+  p99: { kind: 'relative', value: 0.1, text: '10%' },
+  'p99.9': { kind: 'relative', value: 0.1, text: '10%' },
+  rps: { kind: 'relative', value: 0.05, text: '5%' },
+  errors: { kind: 'absolute', value: 0.01, text: '1%' },
+};
+
+const METRIC_NAME = /^(p\d+(?:\.\d+)?|rps|errors)$/;
+
+/**
+ * Parse "p99=10%,rps=5%,errors=0.5%,p50=2ms". Latency and rps take a relative %, latency also an
+ * absolute duration; errors take an absolute percentage of requests (0.5% = 0.005).
+ */
+export function parseMaxRegression(spec: string): Record<string, Tolerance> {
+  const out: Record<string, Tolerance> = {};
+  for (const raw of spec.split(',')) {
+    const item = raw.trim();
+    if (item === '') continue;
+    const eq = item.indexOf('=');
+    const metric = (eq < 0 ? item : item.slice(0, eq)).trim().toLowerCase();
+    const value = eq < 0 ? '' : item.slice(eq + 1).trim();
+    const bad = (why: string): FastbenchError =>
+      new FastbenchError('ERR_USAGE_BAD_OPTION', `--max-regression "${item}": ${why} (e.g. p99=10%,rps=5%,errors=0.5%)`);
+    if (!METRIC_NAME.test(metric)) throw bad('the metric must be pNN, rps or errors');
+    const pct = /^(\d+(?:\.\d+)?)\s*%$/.exec(value);
+    if (pct !== null) {
+      const v = Number(pct[1]) / 100;
+      out[metric] = { kind: metric === 'errors' ? 'absolute' : 'relative', value: v, text: value.replace(/\s+/g, '') };
+      continue;
+    }
+    const ms = metric.startsWith('p') ? parseDuration(value) : undefined;
+    if (ms === undefined) throw bad(metric.startsWith('p') ? 'give a percentage or a duration' : 'give a percentage');
+    out[metric] = { kind: 'absolute', value: ms, text: value };
+  }
+  if (Object.keys(out).length === 0) throw new FastbenchError('ERR_USAGE_BAD_OPTION', '--max-regression names no metric');
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// samples
+
+function percentileOf(h: LatencyHistogram, p: number): number {
+  return h.percentile(p) / 1000;
+}
+
+/** Per-window percentile values of one run (windows of consecutive intervals with enough samples). */
+function windowPercentiles(run: RunResult, p: number): number[] {
+  const intervals = run.histograms.intervals.filter((iv) => iv.ms >= 500 && iv.corrected.count > 0);
+  if (intervals.length === 0) return [];
+  const need = Math.max(20, Math.ceil(1 / (1 - p / 100)));
+  const typical = median(intervals.map((iv) => iv.corrected.count));
+  const span = Math.max(1, Math.ceil(need / Math.max(1, typical)));
+  const out: number[] = [];
+  for (let i = 0; i + span <= intervals.length; i += span) {
+    const group = intervals.slice(i, i + span).map((iv) => iv.corrected);
+    const count = group.reduce((a, e) => a + e.count, 0);
+    if (count < need) continue;
+    const h = span === 1 ? decodeHistogram(group[0] as EncodedHistogram) : mergeEncodedHistograms(group);
+    out.push(percentileOf(h, p));
+  }
+  return out;
+}
+
+/** Per-interval p50/p99 from the series rows, for results that kept no interval histograms. */
+function seriesPercentiles(run: RunResult, metric: string): number[] {
+  if (metric !== 'p50' && metric !== 'p99') return [];
+  return run.series.filter((r) => r.requests >= (metric === 'p99' ? 100 : 20)).map((r) => r[metric]);
+}
+
+interface Interval {
+  requests: number;
+  errors: number;
+  seconds: number;
+}
+
+function intervalsOf(run: RunResult): Interval[] {
+  const ms = new Map(run.histograms.intervals.map((iv) => [iv.t, iv.ms]));
+  return run.series
+    .map((r) => {
+      const len = ms.get(r.t) ?? (r.rps > 0 ? (r.requests / r.rps) * 1000 : 1000);
+      return { requests: r.requests, errors: r.errors, seconds: len / 1000 };
+    })
+    .filter((iv) => iv.seconds >= 0.5);
+}
+
+/** Variance / mean of per-interval request counts (≥ 1): how much more than Poisson counts wander. */
+function overdispersion(runs: readonly RunResult[]): number {
+  const counts = runs.flatMap((r) => intervalsOf(r).map((iv) => iv.requests / iv.seconds));
+  if (counts.length < 2) return 1;
+  const mean = counts.reduce((a, c) => a + c, 0) / counts.length;
+  if (mean <= 0) return 1;
+  const variance = counts.reduce((a, c) => a + (c - mean) ** 2, 0) / (counts.length - 1);
+  return Math.max(1, variance / mean);
+}
+
+function spread(values: readonly number[], kind: MetricKind): number | null {
+  if (values.length < 2) return null;
+  const lo = Math.min(...values);
+  const hi = Math.max(...values);
+  if (kind === 'errors') return hi - lo;
+  const mid = median(values);
+  return mid > 0 ? (hi - lo) / mid : null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// verdicts
+
+function relDelta(base: number, cur: number): number {
+  if (base === 0) return cur === 0 ? 0 : Infinity;
+  return (cur - base) / base;
+}
+
+/** Positive = worse. */
+function worseness(kind: MetricKind, delta: number): number {
+  return kind === 'rps' ? -delta : delta;
+}
+
+function gateOf(row: CompareRow, tol: Tolerance | undefined): Pick<CompareRow, 'gate' | 'tolerance'> {
+  if (tol === undefined || row.delta === null || row.baseline === null || row.current === null) {
+    return { gate: 'n/a', tolerance: tol?.text ?? null };
+  }
+  let beyond: boolean;
+  if (tol.kind === 'relative' || row.kind === 'errors') {
+    beyond = worseness(row.kind, row.delta) > tol.value;
+  } else {
+    beyond = row.current - row.baseline > tol.value; // absolute ms
+  }
+  return { gate: row.verdict === 'regression' && beyond ? 'fail' : 'pass', tolerance: tol.text };
+}
+
+interface Evidence {
+  significant: boolean;
+  p: number | null;
+  method: CompareRow['method'];
+  n: [number, number];
+  note?: string;
+}
+
+function decide(kind: MetricKind, delta: number | null, ev: Evidence, runSpread: number | null, minEffect: number): { verdict: Verdict; note?: string } {
+  if (delta === null) return { verdict: 'noise', note: ev.note ?? 'no data' };
+  if (!ev.significant) return { verdict: 'noise', ...(ev.note !== undefined ? { note: ev.note } : {}) };
+  const size = Math.abs(delta);
+  if (runSpread !== null && size <= runSpread) return { verdict: 'noise', note: 'within the run-to-run spread' };
+  if (kind !== 'errors' && size < minEffect) return { verdict: 'noise', note: `significant but below ${(minEffect * 100).toFixed(0)}%` };
+  return { verdict: worseness(kind, delta) > 0 ? 'regression' : 'improvement' };
+}
+
+function uTest(a: readonly number[], b: readonly number[], alpha: number): Evidence {
+  const n: [number, number] = [a.length, b.length];
+  if (a.length < 3 || b.length < 3) {
+    return { significant: false, p: null, method: 'mann-whitney', n, note: `too few samples (${a.length} vs ${b.length}; need ≥ 3 a side)` };
+  }
+  const r = mannWhitneyU(b, a);
+  return { significant: r.p < alpha, p: r.p, method: 'mann-whitney', n };
+}
+
+/** Non-overlap of the (1 - alpha) order-statistic confidence intervals of a percentile. */
+function quantileTest(base: LatencyHistogram, cur: LatencyHistogram, p: number, alpha: number): Evidence {
+  const n: [number, number] = [base.count, cur.count];
+  if (base.count < 20 || cur.count < 20) return { significant: false, p: null, method: 'quantile-ci', n, note: 'too few samples' };
+  const bounds = (h: LatencyHistogram): [number, number] => {
+    const [lo, hi] = quantileRankBounds(h.count, p / 100, alpha);
+    return [percentileOf(h, (100 * lo) / h.count), percentileOf(h, (100 * hi) / h.count)];
+  };
+  const [bl, bh] = bounds(base);
+  const [cl, ch] = bounds(cur);
+  return { significant: cl > bh || ch < bl, p: null, method: 'quantile-ci', n };
+}
+
+/** Two-sided z-test on rates (count / time) with variance inflated by phi. */
+function rateTest(nb: number, tb: number, nc: number, tc: number, phi: number, alpha: number): Evidence {
+  const n: [number, number] = [nb, nc];
+  if (tb <= 0 || tc <= 0) return { significant: false, p: null, method: 'rate-z', n, note: 'no duration' };
+  const variance = (phi * nb) / (tb * tb) + (phi * nc) / (tc * tc);
+  if (variance <= 0) return { significant: false, p: 1, method: 'rate-z', n };
+  const z = Math.abs(nc / tc - nb / tb) / Math.sqrt(variance);
+  const p = 2 * (1 - normalCdf(z));
+  return { significant: p < alpha, p, method: 'rate-z', n };
+}
+
+/** Two-proportion z-test with variance inflated by phi. */
+function proportionTest(eb: number, nb: number, ec: number, nc: number, phi: number, alpha: number): Evidence {
+  const n: [number, number] = [nb, nc];
+  if (nb === 0 || nc === 0) return { significant: false, p: null, method: 'rate-z', n, note: 'no requests' };
+  const pooled = (eb + ec) / (nb + nc);
+  const variance = phi * pooled * (1 - pooled) * (1 / nb + 1 / nc);
+  if (variance <= 0) return { significant: false, p: 1, method: 'rate-z', n };
+  const z = Math.abs(ec / nc - eb / nb) / Math.sqrt(variance);
+  const p = 2 * (1 - normalCdf(z));
+  return { significant: p < alpha, p, method: 'rate-z', n };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function pooledRps(runs: readonly RunResult[], requests: (r: RunResult) => number): number {
+  const secs = runs.reduce((a, r) => a + r.durationMs / 1000, 0);
+  return secs > 0 ? runs.reduce((a, r) => a + requests(r), 0) / secs : 0;
+}
+
+function errorFraction(errors: number, requests: number): number {
+  return requests > 0 ? errors / requests : 0;
+}
+
+export function compareRuns(baselineRuns: readonly RunResult[], currentRuns: readonly RunResult[], options: CompareOptions = {}): Comparison {
+  if (baselineRuns.length === 0 || currentRuns.length === 0) {
+    throw new FastbenchError('ERR_USAGE', 'compare needs at least one baseline and one current result');
+  }
+  const alpha = options.alpha ?? 0.01;
+  const minEffect = options.minEffect ?? 0.01;
+  const tolerances = options.maxRegression ?? DEFAULT_TOLERANCES;
+  // overdispersion of per-interval request counts, for the per-request rate tests
+  const phi = Math.max(overdispersion(baselineRuns), overdispersion(currentRuns));
+  const rows: CompareRow[] = [];
+  const warnings: string[] = [];
+  const names = (runs: readonly RunResult[]): string => [...new Set(runs.map((r) => r.scenario))].join(', ');
+  if (names(baselineRuns) !== names(currentRuns)) {
+    warnings.push(`comparing different scenarios: "${names(baselineRuns)}" vs "${names(currentRuns)}"`);
+  }
+  for (const r of [...baselineRuns, ...currentRuns]) {
+    if (!r.valid) warnings.push(`a ${baselineRuns.includes(r) ? 'baseline' : 'current'} run is invalid: ${r.invalidReason ?? 'the generator was the bottleneck'}`);
+    if (r.interrupted) warnings.push(`a ${baselineRuns.includes(r) ? 'baseline' : 'current'} run was interrupted`);
+  }
+
+  const push = (partial: Omit<CompareRow, 'verdict' | 'gate' | 'tolerance' | 'p' | 'method' | 'n' | 'note'>, ev: Evidence): void => {
+    const { verdict, note } = decide(partial.kind, partial.delta, ev, partial.runSpread, minEffect);
+    const row: CompareRow = { ...partial, verdict, p: ev.p, method: ev.method, n: ev.n, gate: 'n/a', tolerance: null };
+    if (note !== undefined) row.note = note;
+    Object.assign(row, gateOf(row, tolerances[row.metric]));
+    rows.push(row);
+  };
+
+  // overall latency percentiles
+  const pooledB = mergeEncodedHistograms(baselineRuns.map((r) => r.histograms.overall.corrected));
+  const pooledC = mergeEncodedHistograms(currentRuns.map((r) => r.histograms.overall.corrected));
+  for (const [metric, p] of PERCENTILES) {
+    const sample = (runs: readonly RunResult[]): number[] =>
+      runs.flatMap((r) => (r.histograms.intervals.length > 0 ? windowPercentiles(r, p) : seriesPercentiles(r, metric)));
+    const a = sample(baselineRuns);
+    const b = sample(currentRuns);
+    const base = pooledB.count > 0 ? percentileOf(pooledB, p) : null;
+    const cur = pooledC.count > 0 ? percentileOf(pooledC, p) : null;
+    const perRun = (runs: readonly RunResult[]): number[] => runs.map((r) => percentileOf(decodeHistogram(r.histograms.overall.corrected), p));
+    const runSpread = maxSpread(perRun(baselineRuns), perRun(currentRuns), 'latency');
+    const ev = uTest(a, b, alpha);
+    if (a.length === 0 && b.length === 0) ev.note = 'no per-interval data for this percentile';
+    push({ scope: 'overall', metric, kind: 'latency', baseline: base, current: cur, delta: base !== null && cur !== null ? relDelta(base, cur) : null, runSpread }, ev);
+  }
+
+  // overall rps and error rate, per interval
+  {
+    const rpsOf = (runs: readonly RunResult[]): number[] => runs.flatMap((r) => intervalsOf(r).map((iv) => iv.requests / iv.seconds));
+    const base = pooledRps(baselineRuns, (r) => r.overall.requests);
+    const cur = pooledRps(currentRuns, (r) => r.overall.requests);
+    const runSpread = maxSpread(baselineRuns.map((r) => r.overall.rps), currentRuns.map((r) => r.overall.rps), 'rps');
+    push({ scope: 'overall', metric: 'rps', kind: 'rps', baseline: base, current: cur, delta: relDelta(base, cur), runSpread }, uTest(rpsOf(baselineRuns), rpsOf(currentRuns), alpha));
+
+    const errOf = (runs: readonly RunResult[]): number[] =>
+      runs.flatMap((r) => intervalsOf(r).filter((iv) => iv.requests > 0).map((iv) => iv.errors / iv.requests));
+    const eb = errorFraction(sum(baselineRuns, (r) => r.overall.errors), sum(baselineRuns, (r) => r.overall.requests));
+    const ec = errorFraction(sum(currentRuns, (r) => r.overall.errors), sum(currentRuns, (r) => r.overall.requests));
+    const errSpread = maxSpread(baselineRuns.map((r) => r.overall.errorRate), currentRuns.map((r) => r.overall.errorRate), 'errors');
+    const a = errOf(baselineRuns);
+    const b = errOf(currentRuns);
+    const ev: Evidence = eb === 0 && ec === 0 ? { significant: false, p: 1, method: 'mann-whitney', n: [a.length, b.length] } : uTest(a, b, alpha);
+    push({ scope: 'overall', metric: 'errors', kind: 'errors', baseline: eb, current: ec, delta: ec - eb, runSpread: errSpread }, ev);
+  }
+
+  // per request
+  const requestNames = unionNames(baselineRuns, currentRuns);
+  if (requestNames.length > 1) {
+    for (const name of requestNames) {
+      const inB = baselineRuns.filter((r) => r.requests.some((q) => q.name === name));
+      const inC = currentRuns.filter((r) => r.requests.some((q) => q.name === name));
+      if (inB.length === 0 || inC.length === 0) {
+        warnings.push(`request "${name}" is only in the ${inB.length === 0 ? 'current' : 'baseline'} results`);
+        continue;
+      }
+      const hist = (runs: readonly RunResult[]): EncodedHistogram[] =>
+        runs.flatMap((r) => (r.histograms.requests[name] !== undefined ? [r.histograms.requests[name].corrected] : []));
+      const hb = mergeEncodedHistograms(hist(inB));
+      const hc = mergeEncodedHistograms(hist(inC));
+      for (const [metric, p] of REQUEST_PERCENTILES) {
+        const base = hb.count > 0 ? percentileOf(hb, p) : null;
+        const cur = hc.count > 0 ? percentileOf(hc, p) : null;
+        const perRun = (runs: readonly RunResult[]): number[] => hist(runs).map((e) => percentileOf(decodeHistogram(e), p));
+        const runSpread = maxSpread(perRun(inB), perRun(inC), 'latency');
+        push({ scope: name, metric, kind: 'latency', baseline: base, current: cur, delta: base !== null && cur !== null ? relDelta(base, cur) : null, runSpread }, quantileTest(hb, hc, p, alpha));
+      }
+      const stat = (r: RunResult) => r.requests.find((q) => q.name === name)!;
+      const nb = sum(inB, (r) => stat(r).requests);
+      const nc = sum(inC, (r) => stat(r).requests);
+      const tb = inB.reduce((a, r) => a + r.durationMs / 1000, 0);
+      const tc = inC.reduce((a, r) => a + r.durationMs / 1000, 0);
+      const base = tb > 0 ? nb / tb : 0;
+      const cur = tc > 0 ? nc / tc : 0;
+      push({ scope: name, metric: 'rps', kind: 'rps', baseline: base, current: cur, delta: relDelta(base, cur), runSpread: maxSpread(inB.map((r) => stat(r).rps), inC.map((r) => stat(r).rps), 'rps') }, rateTest(nb, tb, nc, tc, phi, alpha));
+      const eb = sum(inB, (r) => stat(r).errors);
+      const ec = sum(inC, (r) => stat(r).errors);
+      push({ scope: name, metric: 'errors', kind: 'errors', baseline: errorFraction(eb, nb), current: errorFraction(ec, nc), delta: errorFraction(ec, nc) - errorFraction(eb, nb), runSpread: maxSpread(inB.map((r) => stat(r).errorRate), inC.map((r) => stat(r).errorRate), 'errors') }, proportionTest(eb, nb, ec, nc, phi, alpha));
+    }
+  }
+  return {
+    baseline: { runs: baselineRuns.length, scenario: names(baselineRuns) },
+    current: { runs: currentRuns.length, scenario: names(currentRuns) },
+    alpha,
+    minEffect,
+    rows,
+    failed: rows.some((r) => r.gate === 'fail'),
+    warnings,
+  };
+}
+
+function sum(runs: readonly RunResult[], f: (r: RunResult) => number): number {
+  return runs.reduce((a, r) => a + f(r), 0);
+}
+
+function maxSpread(a: readonly number[], b: readonly number[], kind: MetricKind): number | null {
+  const sa = spread(a, kind);
+  const sb = spread(b, kind);
+  if (sa === null) return sb;
+  if (sb === null) return sa;
+  return Math.max(sa, sb);
+}
+
+function unionNames(a: readonly RunResult[], b: readonly RunResult[]): string[] {
+  const seen: string[] = [];
+  for (const r of [...a, ...b]) for (const q of r.requests) if (!seen.includes(q.name)) seen.push(q.name);
+  return seen;
+}

@@ -1,0 +1,230 @@
+// `fastbench merge`: several RunResults (the shards of a distributed run, or worker parts written
+// separately) → one, losslessly. Each result is turned back into the Snapshot it was built from
+// (encoded histograms, counters, per-second points) and metrics' mergeSnapshots adds them: decoded
+// histograms add bucket by bucket, counters sum, series points align by second. buildRunResult
+// then recomputes every statistic from the merged histograms, so the merged p99 is exactly the p99
+// of all samples, not an average of p99s.
+//
+// Time: the merged run starts at the earliest start and ends at the latest end; its duration (the
+// denominator of rps) is the longest part's, since shards run side by side over the same window.
+// Each part's series is shifted by its start offset from the earliest start in whole seconds, so
+// shards started apart (without --start-at) still line up by wall-clock second.
+//
+// Thresholds are re-evaluated on the merged result. Their definitions come from the scenario when
+// the caller passes them (merge --scenario); otherwise each outcome's expression is parsed again
+// with scenario's parseThreshold. An outcome carries no request name, so the request is inferred:
+// the overall figures or the one request whose figures reproduce the recorded `actual` on every
+// part. When neither works (an unparsable expression, no unique match) the outcome is kept as the
+// conjunction of the parts' outcomes with actual = null, and a warning says so.
+//
+// The engine's additions: requestSeries (per-request series for windowed thresholds) merge like
+// the run's series; abortedBy is kept; generator (one machine's self-health) is left out — a part
+// whose generator was the bottleneck is already invalid, and so is the merged result.
+import { errorId, errorSpec } from '../core/errors.js';
+import type { EncodedHistogram } from '../metrics/encoded-histogram.js';
+import { mergeSnapshots } from '../metrics/merge.js';
+import { buildRunResult, type RequestStats, type RunResult, type ThresholdOutcome } from '../metrics/run-result.js';
+import { type IntervalHistogram, Series, type SeriesPoint, type SeriesRow } from '../metrics/series.js';
+import { SNAPSHOT_VERSION, type Snapshot, type SlotSnapshot } from '../metrics/snapshot.js';
+import type { Threshold } from '../scenario/scenario.js';
+import { parseThreshold } from '../scenario/thresholds.js';
+import type { ResultDocument } from './result-file.js';
+import { evaluateThreshold, type RequestSeriesData } from './thresholds.js';
+
+export interface MergeOptions {
+  /** Threshold definitions to evaluate on the merged result (e.g. the scenario's). */
+  thresholds?: readonly Threshold[];
+}
+
+export interface MergeOutcome {
+  result: ResultDocument;
+  warnings: string[];
+}
+
+function statusPairs(rec: Record<string, number>): Array<[number, number]> {
+  return Object.entries(rec)
+    .map(([k, c]): [number, number] => [k === 'other' ? 0 : Number(k), c])
+    .sort((a, b) => a[0] - b[0]);
+}
+
+function errorPairs(rec: Record<string, number>, warnings: string[]): Array<[number, number]> {
+  const sum = new Map<number, number>();
+  for (const [code, c] of Object.entries(rec)) {
+    let id: number;
+    try {
+      id = errorSpec(code).id;
+    } catch {
+      warnings.push(`unknown error code ${code} (from a newer fastbench?) counted as ERR_INTERNAL`);
+      id = errorId('ERR_INTERNAL');
+    }
+    sum.set(id, (sum.get(id) ?? 0) + c);
+  }
+  return [...sum.entries()].sort((a, b) => a[0] - b[0]);
+}
+
+function slot(stats: RequestStats, corrected: EncodedHistogram, service: EncodedHistogram, warnings: string[]): SlotSnapshot {
+  return {
+    name: stats.name,
+    requests: stats.requests,
+    responses: stats.responses,
+    errors: stats.errors,
+    bytesIn: stats.bytesIn,
+    bytesOut: stats.bytesOut,
+    corrected,
+    service,
+    statusCounts: statusPairs(stats.statusCounts),
+    errorCounts: errorPairs(stats.errorsByCode, warnings),
+  };
+}
+
+const EMPTY: EncodedHistogram = { hdr: '', min: 0, max: 0, count: 0 };
+
+/** Series rows (+ their interval histograms) back into series points, shifted by `offsetSeconds`. */
+function seriesPoints(rows: readonly SeriesRow[], intervalList: readonly IntervalHistogram[], offsetSeconds: number): SeriesPoint[] {
+  const intervals = new Map(intervalList.map((iv) => [iv.t, iv]));
+  return rows.map((row) => {
+    const iv = intervals.get(row.t);
+    const ms = iv?.ms ?? (row.rps > 0 ? Math.round((row.requests / row.rps) * 1000) : 1000);
+    const p: SeriesPoint = {
+      t: row.t + offsetSeconds,
+      ms,
+      requests: row.requests,
+      responses: row.requests - row.errors,
+      errors: row.errors,
+      bytesIn: row.bytes,
+      bytesOut: row.bytesOut,
+      p50Us: Math.round(row.p50 * 1000),
+      p99Us: Math.round(row.p99 * 1000),
+    };
+    if (iv !== undefined) {
+      p.corrected = iv.corrected;
+      if (iv.service !== undefined) p.service = iv.service;
+    }
+    return p;
+  });
+}
+
+/** The Snapshot a RunResult was built from (series shifted by `offsetSeconds`). */
+export function runResultToSnapshot(r: RunResult, offsetSeconds = 0, warnings: string[] = []): Snapshot {
+  const series = seriesPoints(r.series, r.histograms.intervals, offsetSeconds);
+  const pairOf = (name: string): { corrected: EncodedHistogram; service: EncodedHistogram } => {
+    const pair = r.histograms.requests[name];
+    if (pair === undefined) warnings.push(`${r.scenario}: request "${name}" has no histograms; its latencies are left out`);
+    return pair ?? { corrected: EMPTY, service: EMPTY };
+  };
+  return {
+    version: SNAPSHOT_VERSION,
+    startMs: Date.parse(r.startTime),
+    endMs: Date.parse(r.endTime),
+    parts: r.parts,
+    overall: slot(r.overall, r.histograms.overall.corrected, r.histograms.overall.service, warnings),
+    requests: r.requests.map((q) => slot(q, pairOf(q.name).corrected, pairOf(q.name).service, warnings)),
+    series,
+  };
+}
+
+const NOWHERE = { file: '', line: 0, column: 0 };
+
+function sameActual(a: number | null, b: number | null): boolean {
+  if (a === null || b === null) return a === b;
+  return Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b));
+}
+
+/** Re-create Threshold definitions from recorded outcomes (see the header comment). */
+function thresholdsFromOutcomes(parts: readonly ResultDocument[], warnings: string[]): Array<Threshold | ThresholdOutcome> {
+  const order: string[] = [];
+  const byExpr = new Map<string, Array<{ part: ResultDocument; outcome: ThresholdOutcome }>>();
+  for (const part of parts) {
+    for (const outcome of part.thresholds) {
+      const key = outcome.expression;
+      if (!byExpr.has(key)) {
+        byExpr.set(key, []);
+        order.push(key);
+      }
+      byExpr.get(key)!.push({ part, outcome });
+    }
+  }
+  const out: Array<Threshold | ThresholdOutcome> = [];
+  for (const expression of order) {
+    const seen = byExpr.get(expression)!;
+    const keep = (why: string): void => {
+      warnings.push(`threshold "${expression}" not re-evaluated (${why}); kept as passed only if every part passed`);
+      const o: ThresholdOutcome = { expression, passed: seen.every((s) => s.outcome.passed), actual: null };
+      const window = seen[0]?.outcome.window;
+      if (window !== undefined) o.window = window;
+      out.push(o);
+    };
+    const parsed = parseThreshold(expression);
+    if ('error' in parsed) {
+      keep(parsed.error);
+      continue;
+    }
+    const make = (request: string | undefined): Threshold => ({ text: expression, ...parsed, request, abortOnFail: false, pos: NOWHERE });
+    // A result written by a fastbench that records the request on the outcome says so directly.
+    const named = (seen[0]?.outcome as { request?: unknown } | undefined)?.request;
+    if (typeof named === 'string') {
+      out.push(make(named));
+      continue;
+    }
+    const names = [...new Set(parts.flatMap((p) => p.requests.map((q) => q.name)))];
+    const candidates = [undefined, ...names].filter((request) =>
+      seen.every(({ part, outcome }) => sameActual(evaluateThreshold(make(request), part).actual, outcome.actual)));
+    if (candidates.includes(undefined)) out.push(make(undefined));
+    else if (candidates.length === 1) out.push(make(candidates[0]));
+    else keep(candidates.length === 0 ? 'no figures of the parts reproduce its recorded values' : `it fits several requests: ${candidates.join(', ')}`);
+  }
+  return out;
+}
+
+/** The engine's per-request series (for windowed per-request thresholds), merged like the run's. */
+function mergeRequestSeries(parts: readonly ResultDocument[], offsets: readonly number[], warnings: string[]): Record<string, RequestSeriesData> | undefined {
+  const names = [...new Set(parts.flatMap((p) => Object.keys(p.requestSeries ?? {})))];
+  if (names.length === 0) return undefined;
+  const out: Record<string, RequestSeriesData> = {};
+  for (const name of names) {
+    if (!parts.every((p) => p.requestSeries?.[name] !== undefined)) {
+      warnings.push(`the per-second series of request "${name}" is missing from some parts; left out`);
+      continue;
+    }
+    const merged = Series.merge(parts.map((p, i) => {
+      const data = p.requestSeries![name]!;
+      return seriesPoints(data.series, data.intervals, offsets[i] ?? 0);
+    }));
+    out[name] = { series: Series.rows(merged), intervals: Series.intervalHistograms(merged) };
+  }
+  return out;
+}
+
+/** Merge RunResults losslessly and re-evaluate thresholds on the merged result. */
+export function mergeRunResults(parts: readonly ResultDocument[], options: MergeOptions = {}): MergeOutcome {
+  if (parts.length === 0) throw new RangeError('mergeRunResults needs at least one result');
+  const warnings: string[] = [];
+  const first = parts[0] as ResultDocument;
+  const scenarios = [...new Set(parts.map((p) => p.scenario))];
+  if (scenarios.length > 1) warnings.push(`merging results of different scenarios: ${scenarios.join(', ')}`);
+  const versions = [...new Set(parts.map((p) => p.environment.fastbenchVersion))];
+  if (versions.length > 1) warnings.push(`merging results of different fastbench versions: ${versions.join(', ')}`);
+  const starts = parts.map((p) => Date.parse(p.startTime));
+  const earliest = Math.min(...starts);
+  const snapshots = parts.map((p, i) => runResultToSnapshot(p, Math.round(((starts[i] as number) - earliest) / 1000), warnings));
+  const merged = mergeSnapshots(snapshots);
+  const invalid = [...new Set(parts.filter((p) => !p.valid).map((p) => p.invalidReason ?? 'the generator was the bottleneck'))];
+  const result: ResultDocument = buildRunResult(merged, {
+    scenario: first.scenario,
+    environment: first.environment,
+    startTime: merged.startMs,
+    endTime: merged.endMs,
+    durationMs: Math.max(...parts.map((p) => p.durationMs)),
+    phases: first.phases,
+    valid: invalid.length === 0,
+    ...(invalid.length > 0 ? { invalidReason: invalid.join('; ') } : {}),
+    interrupted: parts.some((p) => p.interrupted),
+  });
+  const aborted = parts.find((p) => p.abortedBy !== undefined)?.abortedBy;
+  if (aborted !== undefined) result.abortedBy = aborted;
+  const requestSeries = mergeRequestSeries(parts, starts.map((s) => Math.round((s - earliest) / 1000)), warnings);
+  if (requestSeries !== undefined) result.requestSeries = requestSeries;
+  const defs = options.thresholds ?? thresholdsFromOutcomes(parts, warnings);
+  result.thresholds = defs.map((d) => ('text' in d ? evaluateThreshold(d, result) : d));
+  return { result, warnings: [...new Set(warnings)] };
+}

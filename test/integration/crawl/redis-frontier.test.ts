@@ -1,0 +1,126 @@
+// Two crawlers share one job through a real redis-server (started here on a free loopback port,
+// in a temp dir, with persistence off): together they fetch the expected site exactly once, and
+// requests to each host stay the delay apart across BOTH workers (the host lease carries the
+// host's clock). A worker that dies holding a lease loses it when the lease expires, and its
+// in-flight URL is fetched by the other.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createServer as netServer } from 'node:net';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openCrawl } from '../../../src/crawl/crawl-session.js';
+import { RedisFrontier, parseRedisUrl } from '../../../src/crawl/redis-frontier.js';
+import { expectedPaths, fetched, minRecordGapByHost, pathOf, readRecords, startSiteServer, tempDir, type TestServer } from './helpers.js';
+
+const HAVE_REDIS = spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).status === 0;
+if (!HAVE_REDIS) console.log('skipping the Redis frontier tests: redis-server is not installed (apt-get install redis-server)');
+
+const tmp = tempDir('fb-crawl-redis-');
+let redisProc: ChildProcess | undefined;
+let redisUrl = '';
+let srv: TestServer;
+const PAGES = 30;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = netServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+beforeAll(async () => {
+  if (!HAVE_REDIS) return;
+  const port = await freePort();
+  const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', tmp.dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+  redisProc = proc;
+  await new Promise<void>((resolve, reject) => {
+    let text = '';
+    const timer = setTimeout(() => reject(new Error(`redis-server did not start: ${text}`)), 10_000);
+    proc.once('exit', (code) => reject(new Error(`redis-server exited (${code}): ${text}`)));
+    proc.stdout!.setEncoding('utf8');
+    proc.stdout!.on('data', (d: string) => {
+      text += d;
+      if (text.includes('Ready to accept connections')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  });
+  redisUrl = `redis://127.0.0.1:${port}`;
+  srv = await startSiteServer({ pages: PAGES });
+});
+
+afterAll(async () => {
+  await srv?.close();
+  redisProc?.kill('SIGKILL');
+  tmp.cleanup();
+});
+
+describe.skipIf(!HAVE_REDIS)('Redis frontier', () => {
+  it('parses redis:// URLs with a job name', () => {
+    expect(parseRedisUrl('redis://10.0.0.1:6380/myjob?db=2')).toMatchObject({ host: '10.0.0.1', port: 6380, job: 'myjob', db: 2 });
+    expect(() => parseRedisUrl('redis://h:1/')).toThrow(/job name/);
+    expect(() => parseRedisUrl('http://h/j')).toThrow(/redis:\/\//);
+  });
+
+  it('two workers share one crawl: every page once, each host paced across both', async () => {
+    const hosts = ['w0', 'w1', 'w2', 'w3', 'w4', 'w5'].map((h) => `${h}.redis.test:${srv.port}`);
+    const resolve = hosts.map((h) => `${h}:127.0.0.1`);
+    const seeds = hosts.map((h) => `http://${h}/site/`);
+    const job = `${redisUrl}/two-workers`;
+    const DELAY = 20;
+    srv.log.length = 0;
+    const outs = [join(tmp.dir, 'w1.jsonl'), join(tmp.dir, 'w2.jsonl')];
+    const crawlers = await Promise.all(outs.map((output) => openCrawl({ seeds, frontier: job, resolve, output, fsync: false, delayMs: DELAY, perHost: 2, concurrency: 8 })));
+    const summaries = await Promise.all(crawlers.map((c) => c.run()));
+    const recs = outs.flatMap(readRecords);
+    // Both did some of the work.
+    expect(summaries[0]!.pages).toBeGreaterThan(0);
+    expect(summaries[1]!.pages).toBeGreaterThan(0);
+    const want = new Set(expectedPaths(PAGES, { robots: true, nofollow: false }).keys());
+    const byHost = new Map<string, string[]>();
+    for (const r of fetched(recs)) {
+      const h = new URL(r.url).host;
+      if (!byHost.has(h)) byHost.set(h, []);
+      byHost.get(h)!.push(pathOf(r.url));
+    }
+    expect(byHost.size).toBe(hosts.length);
+    for (const paths of byHost.values()) {
+      expect(paths.length).toBe(want.size); // no duplicates across the two outputs
+      expect(new Set(paths)).toEqual(want);
+    }
+    // Fetch start times across BOTH workers' outputs (one clock: same process). The lease hands
+    // the host's clock from worker to worker; within a worker the frontier spaces the requests.
+    for (const gap of minRecordGapByHost(recs).values()) expect(gap).toBeGreaterThanOrEqual(DELAY - 0.5);
+    // Every page request the server saw is one of those records (none escaped the pacing).
+    expect(srv.log.filter((a) => a.path !== '/robots.txt').length).toBe(recs.filter((r) => r.timing !== null).length);
+  });
+
+  it('a dead worker\'s lease expires and its in-flight URL is crawled by another', async () => {
+    const host = `dead.redis.test:${srv.port}`;
+    const job = `${redisUrl}/dead-worker`;
+    const dead = await RedisFrontier.connect({ url: job, leaseTtlMs: 300 });
+    await dead.offer([`http://${host}/site/`], 0);
+    expect(await dead.pop(performance.now())).toBeUndefined(); // leases the host, takes its first URLs
+    const taken = await dead.pop(performance.now()); // hands one out (now in its in-flight hash)
+    expect(taken?.url).toBe(`http://${host}/site/`);
+    (dead as unknown as { redis: Redis }).redis.disconnect(); // dies holding the lease
+    const out = join(tmp.dir, 'survivor.jsonl');
+    const c = await openCrawl({ seeds: [`http://${host}/site/`], frontier: job, resolve: [`${host}:127.0.0.1`], output: out, fsync: false, maxDepth: 1 });
+    const t0 = performance.now();
+    await c.run();
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(250); // waited for the lease to lapse
+    const recs = readRecords(out);
+    expect(recs.map((r) => pathOf(r.url))).toContain('/site/');
+    expect(new Set(fetched(recs).map((r) => pathOf(r.url)))).toEqual(new Set(expectedPaths(PAGES, { robots: true, nofollow: false, maxDepth: 1 }).keys()));
+  });
+
+  it('fails with ERR_CRAWL_FRONTIER when Redis is not there', async () => {
+    const port = await freePort();
+    await expect(RedisFrontier.connect({ url: `redis://127.0.0.1:${port}/x` })).rejects.toMatchObject({ code: 'ERR_CRAWL_FRONTIER' });
+  });
+});

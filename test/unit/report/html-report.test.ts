@@ -1,0 +1,114 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { decodeHistogram } from '../../../src/metrics/encoded-histogram.js';
+import { chartData, distributionPoints, renderHtml } from '../../../src/report/html-report.js';
+import { makeResult, thresholdOf } from '../../fixtures/report/make-result.js';
+
+const run = promisify(execFile);
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = resolve('reports/test-artifacts');
+
+const result = makeResult({
+  scenario: 'html <report> & "charts"',
+  seconds: 30,
+  perSecond: 300,
+  errorEvery: 45,
+  requestNames: ['GET /', 'GET /api/items', 'POST /cart'],
+  thresholds: [thresholdOf('p99 < 1s'), thresholdOf('errors < 1%'), thresholdOf('p99 < 20ms over 5s windows')],
+});
+const html = renderHtml(result);
+
+describe('renderHtml', () => {
+  it('is one self-contained file: uPlot inlined, nothing fetched', () => {
+    expect(html.startsWith('<!DOCTYPE html>')).toBe(true);
+    expect(html).toContain('/*! https://github.com/leeoniya/uPlot (v1.6.32) */');
+    expect(html).toContain('.uplot, .uplot *');
+    expect(html).not.toMatch(/<script[^>]+src=/i);
+    expect(html).not.toMatch(/<link[\s>]/i);
+    expect(html).not.toMatch(/<img[\s>]/i);
+    // exactly our three script elements, none closed early by inlined text
+    expect(html.match(/<script\b/g)).toHaveLength(3);
+    expect(html.match(/<\/script>/g)).toHaveLength(3);
+  });
+
+  it('escapes text and embeds the chart data as JSON that cannot break out of its element', () => {
+    expect(html).toContain('<title>fastbench — html &#60;report&#62; &#38; &#34;charts&#34;</title>');
+    const json = /<script type="application\/json" id="fastbench-data">([^<]*)<\/script>/.exec(html);
+    expect(json).not.toBeNull();
+    const data = JSON.parse(json![1]!) as ReturnType<typeof chartData>;
+    expect(data.time.t).toHaveLength(30);
+    expect(data.time.errors.reduce((a, b) => a + b, 0)).toBe(result.summary.errors);
+    expect(data.distribution.series.map((s) => s.label)).toEqual(['overall (from scheduled send)', 'overall service time', 'GET /', 'GET /api/items', 'POST /cart']);
+  });
+
+  it('plots the percentile distribution on the 1/(1-p) axis, ending at the max', () => {
+    const h = decodeHistogram(result.histograms.overall.corrected);
+    const s = distributionPoints('x', h);
+    expect(s.xs[0]).toBe(1); // 0%
+    for (let i = 1; i < s.xs.length; i++) expect(s.xs[i]!).toBeGreaterThan(s.xs[i - 1]!);
+    expect(s.ys.at(-1)).toBe(result.overall.latencyMs.max);
+    const at90 = s.xs.findIndex((x) => Math.abs(x - 10) < 1e-9);
+    expect(at90).toBeGreaterThan(0);
+    expect(s.ys[at90]).toBeCloseTo(h.percentile(90) / 1000, 1);
+  });
+
+  it('has the per-request, threshold and error tables', () => {
+    expect(html).toContain('<table id="request-table">');
+    expect(html).toMatch(/<th scope="row">GET \/api\/items<\/th><td class="num">3,000<\/td>/);
+    expect(html).toContain('<code>p99 &#60; 20ms over 5s windows</code>');
+    expect(html).toContain('<td class="text fail">FAIL</td><td class="text"><code>errors &#60; 1%</code></td>');
+    expect(html).toContain('<code>ERR_TIMEOUT_HEADERS</code>');
+  });
+
+  describe.skipIf(!existsSync(CHROMIUM))('in headless Chromium', () => {
+    const profile = mkdtempSync(join(tmpdir(), 'fastbench-chromium-'));
+    mkdirSync(ARTIFACTS, { recursive: true });
+    const file = join(ARTIFACTS, 'report.html');
+    writeFileSync(file, html);
+    const url = pathToFileURL(file).href;
+    const args = (n: string): string[] => [
+      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--hide-scrollbars', `--user-data-dir=${join(profile, n)}`,
+      '--virtual-time-budget=3000', '--window-size=1200,1600',
+    ];
+    afterAll(() => rmSync(profile, { recursive: true, force: true }));
+
+    it('draws every chart with data', async () => {
+      const { stdout } = await run(CHROMIUM, [...args('dom'), '--dump-dom', url], { timeout: 60_000, maxBuffer: 32 << 20 });
+      expect(stdout).toMatch(/<body[^>]* data-charts-ready="3"/);
+      const expected: Record<string, number> = {
+        'chart-distribution': chartData(result).distribution.series.reduce((a, s) => a + s.xs.length, 0),
+        'chart-time': 30,
+        'chart-errors': 30,
+      };
+      for (const [id, points] of Object.entries(expected)) {
+        const tag = new RegExp(`<div class="chart" id="${id}"[^>]*>`).exec(stdout)?.[0] ?? '';
+        expect(tag, id).toContain('data-drawn="true"');
+        expect(tag, id).toContain(`data-points="${points}"`);
+      }
+      expect(stdout.match(/<canvas/g)?.length).toBeGreaterThanOrEqual(3);
+      expect(stdout).toContain('class="u-title">Latency by percentile</div>');
+    }, 90_000);
+
+    it('renders a screenshot (saved in reports/test-artifacts/)', async () => {
+      const png = join(ARTIFACTS, 'report.png');
+      rmSync(png, { force: true });
+      await run(CHROMIUM, [...args('shot'), `--screenshot=${png}`, url], { timeout: 60_000 });
+      const bytes = readFileSync(png);
+      expect(bytes.subarray(0, 8).toString('hex')).toBe('89504e470d0a1a0a');
+      expect(bytes.readUInt32BE(16)).toBe(1200); // IHDR width
+      expect(bytes.readUInt32BE(20)).toBe(1600); // IHDR height
+      expect(statSync(png).size).toBeGreaterThan(50_000); // charts and tables, not a blank page
+    }, 90_000);
+  });
+
+  if (!existsSync(CHROMIUM)) {
+    it.skip(`browser check skipped: ${CHROMIUM} is not installed`, () => undefined);
+    console.warn(`html-report: browser check skipped: ${CHROMIUM} is not installed`);
+  }
+});

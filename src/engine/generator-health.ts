@@ -106,7 +106,9 @@ export function judgeGenerator(outcomes: readonly WorkerOutcome[], limits: Healt
   if (delay.p99 > limits.maxDelayP99Ms && samples >= 100) {
     reasons.push(`event-loop stalls: delay p99 ${delay.p99.toFixed(1)} ms (limit ${limits.maxDelayP99Ms} ms): timers and reads ran late in the generator`);
   }
-  if (utilization > limits.maxUtilization) {
+  // Like the delay test, saturation is judged only on runs long enough to be evidence (a run of a
+  // few hundred ms is mostly start-up and drain, busy by nature).
+  if (utilization > limits.maxUtilization && samples >= 100) {
     reasons.push(
       `the generator was saturated: its event loop was busy ${pct(utilization)} of the time, so the throughput and latency measured are fastbench's own ceiling, not the target's (use more workers or cores, fewer connections, or a lower rate)`,
     );

@@ -12,7 +12,7 @@ import { formatSummary } from '../crawl/crawl-stats.js';
 import type { Crawler } from '../crawl/crawler.js';
 import type { OutputFormat } from '../crawl/output-writer.js';
 import type { ScopeMode } from '../crawl/scope.js';
-import { parseDuration } from '../scenario/duration.js';
+import { parseDuration } from '../core/units.js';
 
 export interface CrawlFlags {
   urls?: string;

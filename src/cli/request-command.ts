@@ -6,7 +6,7 @@ import { Client } from '../client/client.js';
 import { Request } from '../client/request.js';
 import { Response } from '../client/response.js';
 import { EXIT_GATE_FAILED, FastbenchError } from '../core/errors.js';
-import { parseDuration } from '../scenario/duration.js';
+import { parseDuration } from '../core/units.js';
 
 interface RequestFlags {
   method?: string;

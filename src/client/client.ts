@@ -5,7 +5,7 @@
 import { FastbenchError } from '../core/errors.js';
 import { Sweeper, type Sweepable } from '../core/sweeper.js';
 import { DnsCache, type ResolveOverride, parseResolveOverride } from './dns-cache.js';
-import { type Doer, type ResponseCallback, checkDeadline, dispatchPromise, timeoutToDeadline } from './doer.js';
+import { DoerBase, type ResponseCallback, dispatchPromise, timeoutToDeadline } from './doer.js';
 import { HostClient, type HostClientOptions } from './host-client.js';
 import { PipelineClient, type PipelineClientOptions } from './pipeline-client.js';
 import { headersForHop, isRedirect, redirectMethod, redirectTarget } from './redirects.js';
@@ -45,7 +45,7 @@ export interface RedirectHops {
   urls: string[];
 }
 
-export class Client implements Doer, Sweepable {
+export class Client extends DoerBase implements Sweepable {
   readonly dns: DnsCache;
   private readonly hosts = new Map<string, HostEntry>();
   /** The last entry used: consecutive requests to one origin skip the map lookup. */
@@ -58,6 +58,7 @@ export class Client implements Doer, Sweepable {
   private _closed = false;
 
   constructor(options: ClientOptions = {}) {
+    super();
     const { resolve, dnsTtl, dnsNegativeTtl, dnsConcurrency, dnsCache, maxIdleHostDuration, pipeline, ...perHost } = options;
     for (const r of resolve ?? []) {
       const o = typeof r === 'string' ? parseResolveOverride(r) : r;
@@ -125,17 +126,6 @@ export class Client implements Doer, Sweepable {
   /** A coarse "now" for idle bookkeeping: the last sweep's time (no clock read per request). */
   private sweeperNow = 0;
 
-  do(req: Request, res: Response): Promise<Response> {
-    return dispatchPromise(this, req, res, Infinity);
-  }
-
-  doTimeout(req: Request, res: Response, timeoutMs: number): Promise<Response> {
-    return dispatchPromise(this, req, res, timeoutToDeadline(timeoutMs));
-  }
-
-  doDeadline(req: Request, res: Response, deadlineMs: number): Promise<Response> {
-    return dispatchPromise(this, req, res, checkDeadline(deadlineMs));
-  }
 
   /**
    * Follows up to maxRedirects redirects (301/302/303/307/308), changing method and body as

@@ -9,7 +9,7 @@ import { Phase, sameError, timeoutError, toClientError } from './client-errors.j
 import { type OriginOptions, type ResolvedOrigin, resolveOrigin } from './client-options.js';
 import { Connection, type ConnectionOwner, onReadInto } from './connection.js';
 import { Dialer, type ReadInto } from './dial.js';
-import { type Doer, type ResponseCallback, checkDeadline, dispatchPromise, timeoutToDeadline } from './doer.js';
+import { DoerBase, type ResponseCallback } from './doer.js';
 import type { Request } from './request.js';
 import { ExchangeState, type Response } from './response.js';
 import { WaitQueue } from './wait-queue.js';
@@ -22,7 +22,7 @@ function finishLater(pool: ConnPool, res: Response, err: FastbenchError): void {
   pool.failNow(res, err);
 }
 
-export abstract class ConnPool implements Doer, ConnectionOwner, Sweepable {
+export abstract class ConnPool extends DoerBase implements ConnectionOwner, Sweepable {
   readonly origin: ResolvedOrigin;
   readonly dialer: Dialer;
   readonly readInto: ReadInto | undefined;
@@ -52,6 +52,7 @@ export abstract class ConnPool implements Doer, ConnectionOwner, Sweepable {
   protected abstract readonly batchWrites: boolean;
 
   constructor(options: OriginOptions) {
+    super();
     this.origin = resolveOrigin(options);
     this.dialer = new Dialer(this.origin);
     this.ownsSweeper = options.sweeper === undefined;
@@ -67,17 +68,6 @@ export abstract class ConnPool implements Doer, ConnectionOwner, Sweepable {
     return this._closed;
   }
 
-  do(req: Request, res: Response): Promise<Response> {
-    return dispatchPromise(this, req, res, Infinity);
-  }
-
-  doTimeout(req: Request, res: Response, timeoutMs: number): Promise<Response> {
-    return dispatchPromise(this, req, res, timeoutToDeadline(timeoutMs));
-  }
-
-  doDeadline(req: Request, res: Response, deadlineMs: number): Promise<Response> {
-    return dispatchPromise(this, req, res, checkDeadline(deadlineMs));
-  }
 
   dispatch(req: Request, res: Response, ctx: ResponseCallback, deadlineMs = Infinity): void {
     if (res._state !== ExchangeState.Idle) throw new Error('dispatch: this Response is already in flight; use one Response per exchange in flight');

@@ -72,3 +72,24 @@ export function checkDeadline(deadlineMs: number): number {
   }
   return deadlineMs;
 }
+
+/**
+ * The Promise verbs, once, for every client: subclasses implement dispatch() (and close()).
+ */
+export abstract class DoerBase implements Doer {
+  abstract dispatch(req: Request, res: Response, ctx: ResponseCallback, deadlineMs?: number): void;
+  abstract close(): Promise<void>;
+  abstract readonly closed: boolean;
+
+  do(req: Request, res: Response): Promise<Response> {
+    return dispatchPromise(this, req, res, Infinity);
+  }
+
+  doTimeout(req: Request, res: Response, timeoutMs: number): Promise<Response> {
+    return dispatchPromise(this, req, res, timeoutToDeadline(timeoutMs));
+  }
+
+  doDeadline(req: Request, res: Response, deadlineMs: number): Promise<Response> {
+    return dispatchPromise(this, req, res, checkDeadline(deadlineMs));
+  }
+}

@@ -2,7 +2,7 @@
 // pending first; a backend that keeps failing is skipped for a while and then tried again.
 import { FastbenchError } from '../core/errors.js';
 import { nowMs } from '../core/clock.js';
-import { type Doer, type ResponseCallback, checkDeadline, dispatchPromise, timeoutToDeadline } from './doer.js';
+import { type Doer, DoerBase, type ResponseCallback } from './doer.js';
 import type { Request } from './request.js';
 import type { Response } from './response.js';
 
@@ -47,7 +47,7 @@ class Tracker implements ResponseCallback {
   }
 }
 
-export class LBClient implements Doer {
+export class LBClient extends DoerBase {
   private readonly backends: BackendState[];
   private readonly maxFailures: number;
   private readonly penaltyMs: number;
@@ -57,6 +57,7 @@ export class LBClient implements Doer {
   private _closed = false;
 
   constructor(options: LBClientOptions) {
+    super();
     if (!Array.isArray(options.clients) || options.clients.length === 0) {
       throw new FastbenchError('ERR_CONFIG', 'LBClient needs at least one client');
     }
@@ -122,17 +123,6 @@ export class LBClient implements Doer {
     b.client.dispatch(req, res, t, deadlineMs);
   }
 
-  do(req: Request, res: Response): Promise<Response> {
-    return dispatchPromise(this, req, res, Infinity);
-  }
-
-  doTimeout(req: Request, res: Response, timeoutMs: number): Promise<Response> {
-    return dispatchPromise(this, req, res, timeoutToDeadline(timeoutMs));
-  }
-
-  doDeadline(req: Request, res: Response, deadlineMs: number): Promise<Response> {
-    return dispatchPromise(this, req, res, checkDeadline(deadlineMs));
-  }
 
   async close(): Promise<void> {
     this._closed = true;

@@ -63,6 +63,16 @@ export class ByteWriter {
     this.buf[this.len++] = 0x0a;
   }
 
+  /** Writes one header field line: "name: value\r\n" (both already checked by the caller). */
+  field(name: string, value: string): void {
+    this.latin1(name);
+    this.ensure(2);
+    this.buf[this.len++] = 0x3a;
+    this.buf[this.len++] = 0x20;
+    this.latin1(value);
+    this.crlf();
+  }
+
   /** Writes a non-negative integer in decimal without making a string. */
   decimal(n: number): void {
     if (n < 10) {

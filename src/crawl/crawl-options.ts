@@ -4,10 +4,11 @@
 // Safe defaults: robots.txt obeyed, keep-alive with at most 2 connections per host, a 5 MiB body
 // cap, 10 s for the response and 5 s for DNS + connect (separately: a slow resolver or a slow
 // connect is reported as ERR_TIMEOUT_DNS / ERR_TIMEOUT_CONNECT, never as a slow site).
+import { parseByteSize as parseSize } from '../core/units.js';
 import { FastbenchError } from '../core/errors.js';
 import type { ScopeMode } from './scope.js';
 
-export const DEFAULT_USER_AGENT = 'fastbench/0.1 (+https://github.com/fastbench/fastbench)';
+export const DEFAULT_USER_AGENT = 'fastbench/0.1 (crawler)';
 export const DEFAULT_CONTENT_TYPES: readonly string[] = Object.freeze(['text/html', 'application/xhtml+xml']);
 
 export interface CrawlOptions {
@@ -158,31 +159,13 @@ export function resolveCrawlOptions(o: CrawlOptions): ResolvedCrawlOptions {
   });
 }
 
-const SIZE_UNITS: Readonly<Record<string, number>> = {
-  b: 1,
-  k: 1024,
-  kb: 1024,
-  kib: 1024,
-  m: 1024 ** 2,
-  mb: 1024 ** 2,
-  mib: 1024 ** 2,
-  g: 1024 ** 3,
-  gb: 1024 ** 3,
-  gib: 1024 ** 3,
-};
-
 /**
- * A byte size as people write it: "5mb", "512KiB", "1.5m", "100b"; a bare number means MiB
- * (the body cap is given in MB). Units are binary (1 mb = 1 MiB). Undefined when unparseable.
+ * The body cap as people write it: "5mb", "512KiB", "1.5m"; a bare number means MiB (the cap is
+ * given in MB). Undefined when unparseable or not positive.
  */
 export function parseByteSize(text: string): number | undefined {
-  const m = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*([a-z]*)\s*$/i.exec(text);
-  if (m === null) return undefined;
-  const unit = m[2]!.toLowerCase();
-  const mult = unit === '' ? 1024 ** 2 : SIZE_UNITS[unit];
-  if (mult === undefined) return undefined;
-  const n = Math.round(Number(m[1]) * mult);
-  return Number.isSafeInteger(n) && n > 0 ? n : undefined;
+  const n = parseSize(text, 1024 ** 2);
+  return n !== undefined && n > 0 ? n : undefined;
 }
 
 /** Does the (lowercased, parameter-free) media type match one of the patterns? */

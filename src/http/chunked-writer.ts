@@ -20,11 +20,7 @@ export function writeLastChunk(w: ByteWriter, trailers?: readonly (readonly [str
     for (const [n, v] of trailers) {
       checkFieldName(n);
       checkFieldValue(n, v);
-      w.latin1(n);
-      w.byte(0x3a);
-      w.byte(0x20);
-      w.latin1(v);
-      w.crlf();
+      w.field(n, v);
     }
   }
   w.crlf();

@@ -57,11 +57,7 @@ export class RequestSerializer {
       }
     }
     for (const [n, v] of pairs) {
-      w.latin1(n);
-      w.byte(0x3a);
-      w.byte(0x20);
-      w.latin1(v);
-      w.crlf();
+      w.field(n, v);
     }
     this.method = method;
     this.target = target;
@@ -92,11 +88,7 @@ export class RequestSerializer {
         const v = extra[i + 1]!;
         checkFieldName(n);
         checkFieldValue(n, v);
-        w.latin1(n);
-        w.byte(0x3a);
-        w.byte(0x20);
-        w.latin1(v);
-        w.crlf();
+        w.field(n, v);
       }
     }
     const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;

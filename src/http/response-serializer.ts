@@ -64,11 +64,7 @@ export function writeResponseHead(w: ByteWriter, status: number, headers: readon
   if (opts.dateLine !== undefined) w.bytes(opts.dateLine);
   if (headers !== undefined) {
     for (let i = 0; i + 1 < headers.length; i += 2) {
-      w.latin1(headers[i]!);
-      w.byte(0x3a);
-      w.byte(0x20);
-      w.latin1(headers[i + 1]!);
-      w.crlf();
+      w.field(headers[i]!, headers[i + 1]!);
     }
   }
   const len = opts.bodyLength;

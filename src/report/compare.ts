@@ -29,7 +29,7 @@ import { FastbenchError } from '../core/errors.js';
 import { type EncodedHistogram, decodeHistogram, mergeEncodedHistograms } from '../metrics/encoded-histogram.js';
 import type { LatencyHistogram } from '../metrics/histogram.js';
 import type { RunResult } from '../metrics/run-result.js';
-import { parseDuration } from '../scenario/duration.js';
+import { parseDuration } from '../core/units.js';
 import { mannWhitneyU, median, normalCdf, quantileRankBounds } from './statistics.js';
 
 export type Verdict = 'regression' | 'improvement' | 'noise';

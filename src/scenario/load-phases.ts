@@ -9,7 +9,7 @@ import { cumulativeSends } from './rate-schedule.js';
 import type { NodeReader, YNode } from './node-reader.js';
 import { SCENARIO_KEYS } from './scenario-keys.js';
 import type { Phase, RateSegment } from './scenario.js';
-import { parseDuration } from './duration.js';
+import { parseDuration } from '../core/units.js';
 
 const RAMP = /^(.+?)\s*(?:->|→)\s*(.+?)(?:\s+over\s+(.+))?$/;
 const RATE = /^(\d+(?:\.\d+)?|\.\d+)\s*(?:\/\s*(s|sec|second|m|min|minute))?$/;

@@ -4,7 +4,7 @@
 import { isAlias, isMap, isScalar, isSeq, Scalar, type Document, type LineCounter, type Node, type Pair, type YAMLMap } from 'yaml';
 import { FastbenchError } from '../core/errors.js';
 import { suggestion } from './did-you-mean.js';
-import { parseDuration } from './duration.js';
+import { parseDuration } from '../core/units.js';
 import type { SourcePos } from './scenario.js';
 
 export type YNode = Node | null | undefined;

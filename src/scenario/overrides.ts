@@ -5,7 +5,7 @@
 //   rate         every measured phase becomes open at this constant rate (req/s)
 //   workers      client.workers
 import { FastbenchError } from '../core/errors.js';
-import { parseDuration } from './duration.js';
+import { parseDuration } from '../core/units.js';
 import { cumulativeSends } from './rate-schedule.js';
 import type { OpenPhase, Phase, RateSegment, Scenario } from './scenario.js';
 

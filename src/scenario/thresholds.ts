@@ -6,7 +6,7 @@
 //            "over last 30s"    (only the final 30 s of the measured run counts)
 import { isMap, isScalar, isSeq, type Node } from 'yaml';
 import { didYouMean, suggestion } from './did-you-mean.js';
-import { parseDuration } from './duration.js';
+import { parseDuration } from '../core/units.js';
 import { parseRate } from './load-phases.js';
 import type { NodeReader, YNode } from './node-reader.js';
 import { SCENARIO_KEYS } from './scenario-keys.js';

@@ -189,11 +189,7 @@ export class OutgoingResponse implements ServerResponse {
         w.byte(0x30);
         w.crlf();
         for (const [n, v] of trailers) {
-          w.latin1(n);
-          w.byte(0x3a);
-          w.byte(0x20);
-          w.latin1(v);
-          w.crlf();
+          w.field(n, v);
         }
         w.crlf();
       }
@@ -272,11 +268,7 @@ export class OutgoingResponse implements ServerResponse {
       w.bytes(date);
       if (headers !== undefined) {
         for (let i = 0; i + 1 < headers.length; i += 2) {
-          w.latin1(headers[i]!);
-          w.byte(0x3a);
-          w.byte(0x20);
-          w.latin1(headers[i + 1]!);
-          w.bytes(CRLF);
+          w.field(headers[i]!, headers[i + 1]!);
         }
       }
     }

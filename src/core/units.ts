@@ -1,4 +1,5 @@
-// Durations as people write them: 500ms, 10s, 2m, 1h, 1m30s, 1.5s, 250us. Always in ms.
+// Values with units as people write them. Durations: 500ms, 10s, 2m, 1h, 1m30s, 1.5s, 250us
+// (always returned in ms). Byte sizes: 512, 64kb, 10mb, 1.5GiB (binary units).
 
 const UNIT_MS: Readonly<Record<string, number>> = {
   h: 3_600_000,
@@ -55,4 +56,31 @@ export function formatDuration(ms: number): string {
 
 function round(x: number): number {
   return Math.round(x * 1000) / 1000;
+}
+
+const SIZE_UNITS: Readonly<Record<string, number>> = {
+  b: 1,
+  k: 1024,
+  kb: 1024,
+  kib: 1024,
+  m: 1024 ** 2,
+  mb: 1024 ** 2,
+  mib: 1024 ** 2,
+  g: 1024 ** 3,
+  gb: 1024 ** 3,
+  gib: 1024 ** 3,
+};
+
+/**
+ * A byte size: "5mb", "512KiB", "1.5m", "100b" (1 mb = 1 MiB). A bare number is multiplied by
+ * `bareUnit` (1: bytes). Undefined when unparseable or not a safe integer.
+ */
+export function parseByteSize(text: string, bareUnit = 1): number | undefined {
+  const m = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*([a-z]*)\s*$/i.exec(text);
+  if (m === null) return undefined;
+  const unit = m[2]!.toLowerCase();
+  const mult = unit === '' ? bareUnit : SIZE_UNITS[unit];
+  if (mult === undefined) return undefined;
+  const n = Math.floor(Number(m[1]) * mult);
+  return Number.isSafeInteger(n) && n >= 0 ? n : undefined;
 }

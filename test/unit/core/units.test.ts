@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDuration, parseDuration } from '../../../src/scenario/duration.js';
+import { formatDuration, parseDuration } from '../../../src/core/units.js';
 import { didYouMean, editDistance } from '../../../src/scenario/did-you-mean.js';
 
 describe('parseDuration', () => {

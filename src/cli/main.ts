@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { createRequire } from 'node:module';
 import { FastbenchError, EXIT_INTERNAL, EXIT_USAGE } from '../core/errors.js';
 import { registerBenchCommand } from './bench-command.js';
+import { registerCalibrateCommand } from './calibrate-command.js';
 import { registerCompareCommand } from './compare-command.js';
 import { registerCrawlCommand } from './crawl-command.js';
 import { registerMergeCommand } from './merge-command.js';
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
     });
   registerRunCommand(program);
   registerBenchCommand(program);
+  registerCalibrateCommand(program);
   registerValidateCommand(program);
   registerServeCommand(program);
   registerRequestCommand(program);

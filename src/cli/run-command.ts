@@ -1,9 +1,14 @@
 // `fastbench run <scenario> [--duration 10s] [--connections N] [--rate R] [--workers N]
-//                          [-e NAME=value]... [--json] [--quiet]`
+//                          [-e NAME=value]... [--json] [--quiet]
+//                          [--out DIR] [--format text,json,md,html,junit,hlog]
+//                          [--shard i/N] [--start-at ISO-time]`
 //
 // Validates everything before sending anything (problems: `error[CODE]: message at file:line:col`
 // on stderr, exit 2), runs the scenario with live progress on stderr, prints the report on stdout
-// (text, or the RunResult as JSON with --json) and exits:
+// (text, or the RunResult as JSON with --json, canonical key order) and, with --out or --format,
+// writes report files (report/report-writer.ts; default dir reports/<name>-<time>/). --shard i/N
+// (0-based i, as Kubernetes' JOB_COMPLETION_INDEX) runs slice i of N of the load; --start-at waits
+// for a wall-clock instant so the shards line up. Exits:
 //   0 ok · 1 a threshold failed, or the run was interrupted · 2 usage/scenario error ·
 //   3 the result is invalid: the generator itself was the bottleneck
 // Ctrl-C stops gracefully and still prints the partial report (marked interrupted); a second
@@ -11,6 +16,9 @@
 import type { Command } from 'commander';
 import { EXIT_GATE_FAILED, EXIT_GENERATOR_BOTTLENECK, EXIT_OK, EXIT_USAGE, FastbenchError } from '../core/errors.js';
 import { planDurationMs, runScenario, type EngineResult } from '../engine/index.js';
+import { checkShard, type ShardSpec } from '../engine/index.js';
+import { renderJson } from '../report/json-report.js';
+import { defaultOutDir, parseFormats, REPORT_FORMATS, ReportWriter, type ReportFormat } from '../report/report-writer.js';
 import { evaluateThresholds, unsupportedThreshold } from '../report/thresholds.js';
 import { renderText } from '../report/text-report.js';
 import { checkScenario, type Scenario, type ScenarioOverrides } from '../scenario/index.js';
@@ -25,12 +33,43 @@ export interface RunFlags {
   env: string[];
   json?: boolean;
   quiet?: boolean;
+  out?: string;
+  format?: string;
+  shard?: string;
+  startAt?: string;
 }
 
 export interface ReportOptions {
   json?: boolean;
   quiet?: boolean;
   workers?: number;
+  /** Report files to write (none: stdout only). */
+  formats?: readonly ReportFormat[];
+  /** Their directory; default reports/<name>-<time>/ (with -shard-i-of-N for a shard). */
+  outDir?: string;
+  shard?: ShardSpec;
+  /** Epoch ms to start the load at. */
+  startAtEpochMs?: number;
+}
+
+/** "i/N" with 0 <= i < N (0-based, like JOB_COMPLETION_INDEX); throws ERR_USAGE_BAD_OPTION. */
+export function parseShard(v: string): ShardSpec {
+  const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(v);
+  const index = m !== null ? Number(m[1]) : NaN;
+  const count = m !== null ? Number(m[2]) : NaN;
+  if (m === null || !(count >= 1) || !(index < count)) {
+    throw new FastbenchError('ERR_USAGE_BAD_OPTION', `--shard must be i/N with 0 <= i < N (0-based), got ${JSON.stringify(v)}`);
+  }
+  return { index, count };
+}
+
+/** An ISO 8601 date-time as epoch ms; throws ERR_USAGE_BAD_OPTION. */
+export function parseStartAt(v: string): number {
+  const t = /^\d{4}-\d{2}-\d{2}/.test(v.trim()) ? Date.parse(v.trim()) : NaN;
+  if (Number.isNaN(t)) {
+    throw new FastbenchError('ERR_USAGE_BAD_OPTION', `--start-at must be an ISO 8601 time such as 2030-01-01T12:00:00Z, got ${JSON.stringify(v)}`);
+  }
+  return t;
 }
 
 const collect = (v: string, acc: string[]): string[] => [...acc, v];
@@ -66,35 +105,74 @@ export async function runAndReport(scenario: Scenario, options: ReportOptions): 
   const progress = createProgress({ quiet: options.quiet === true, totalMs: planDurationMs(scenario) });
   const controller = new AbortController();
   let interrupts = 0;
+  let writer: ReportWriter | undefined;
+  let done: EngineResult | undefined;
   const onSigint = (): void => {
     interrupts++;
-    if (interrupts === 1) {
+    if (interrupts === 1 && done === undefined) {
       progress.note('stopping: finishing requests in flight (Ctrl-C again to quit at once)');
       controller.abort();
     } else {
       progress.stop();
+      // The run is over and its reports are being written: write them now, synchronously.
+      if (writer !== undefined && done !== undefined) {
+        try {
+          for (const w of writer.finalSync(done)) process.stderr.write(`wrote ${w.path}\n`);
+        } catch (e) {
+          process.stderr.write((e instanceof FastbenchError ? e.format() : String(e)) + '\n');
+        }
+      }
       process.stderr.write('interrupted\n');
       process.exit(130);
     }
   };
   process.on('SIGINT', onSigint);
-  let result: EngineResult;
   try {
-    result = await runScenario(scenario, {
-      ...(options.workers !== undefined ? { workers: options.workers } : {}),
-      signal: controller.signal,
-      onProgress: (p) => progress.update(p),
-    });
+    let result: EngineResult;
+    try {
+      if (options.startAtEpochMs !== undefined) {
+        const ahead = options.startAtEpochMs - Date.now();
+        if (ahead < 0) process.stderr.write(`warning: --start-at ${new Date(options.startAtEpochMs).toISOString()} is ${Math.round(-ahead / 1000)}s in the past; starting now\n`);
+        else if (options.quiet !== true) process.stderr.write(`waiting ${Math.round(ahead / 1000)}s for --start-at ${new Date(options.startAtEpochMs).toISOString()}\n`);
+      }
+      result = await runScenario(scenario, {
+        ...(options.workers !== undefined ? { workers: options.workers } : {}),
+        ...(options.shard !== undefined ? { shard: options.shard } : {}),
+        ...(options.startAtEpochMs !== undefined ? { startAtEpochMs: options.startAtEpochMs } : {}),
+        signal: controller.signal,
+        onProgress: (p) => progress.update(p),
+      });
+    } finally {
+      progress.stop();
+    }
+    result.thresholds = evaluateThresholds(scenario.thresholds, result);
+    if (options.formats !== undefined && options.formats.length > 0) {
+      let outDir = options.outDir;
+      if (outDir === undefined && options.shard !== undefined) outDir = `${defaultOutDir(result)}-shard-${options.shard.index}-of-${options.shard.count}`;
+      writer = new ReportWriter({ formats: options.formats, ...(outDir !== undefined ? { outDir } : {}) });
+    }
+    done = result;
+    if (options.json === true) {
+      process.stdout.write(renderJson(result));
+    } else {
+      process.stdout.write(renderText(result));
+    }
+    if (writer !== undefined) {
+      try {
+        for (const w of await writer.final(result)) process.stderr.write(`wrote ${w.path}\n`);
+      } catch (e) {
+        if (!(e instanceof FastbenchError)) throw e;
+        process.stderr.write(e.format() + '\n');
+        return EXIT_USAGE;
+      }
+    }
+    return finish(result);
   } finally {
-    progress.stop();
     process.off('SIGINT', onSigint);
   }
-  result.thresholds = evaluateThresholds(scenario.thresholds, result);
-  if (options.json === true) {
-    process.stdout.write(JSON.stringify(result, null, 2) + '\n');
-  } else {
-    process.stdout.write(renderText(result));
-  }
+}
+
+function finish(result: EngineResult): number {
   if (!result.valid) process.stderr.write(`error[ERR_GENERATOR_SATURATED]: the result is invalid: ${result.invalidReason ?? 'the generator was the bottleneck'}\n`);
   return exitCodeOf(result);
 }
@@ -110,6 +188,10 @@ export function registerRunCommand(program: Command): void {
     .option('-w, --workers <n>', 'load worker threads (default: the scenario\'s client.workers, else 1)')
     .option('-e, --env <NAME=value>', 'set {{env.NAME}} for the scenario (repeatable)', collect, [] as string[])
     .option('--json', 'print the result object as JSON on stdout instead of the text report')
+    .option('-o, --out <dir>', 'write report files into this directory (default formats: all)')
+    .option('-f, --format <list>', `report files to write: ${REPORT_FORMATS.join(',')} (default dir: reports/<name>-<time>/)`)
+    .option('--shard <i/N>', 'run slice i of N of the load (0-based i, e.g. $JOB_COMPLETION_INDEX); merge the results with `fastbench merge`')
+    .option('--start-at <time>', 'wait until this ISO 8601 wall-clock time before starting the load (lines shards up)')
     .option('-q, --quiet', 'no progress on stderr')
     .action(async (file: string, flags: RunFlags) => {
       process.exitCode = await runCommand(file, flags);
@@ -120,8 +202,16 @@ export function registerRunCommand(program: Command): void {
 export async function runCommand(file: string, flags: RunFlags): Promise<number> {
   const env = parseEnvPairs(flags.env);
   let overrides: ScenarioOverrides;
+  let formats: ReportFormat[] | undefined;
+  let shard: ShardSpec | undefined;
+  let startAtEpochMs: number | undefined;
   try {
     if (env instanceof FastbenchError) throw env;
+    if (flags.format !== undefined) formats = parseFormats(flags.format);
+    else if (flags.out !== undefined) formats = [...REPORT_FORMATS];
+    if (flags.out !== undefined && flags.out.trim() === '') throw new FastbenchError('ERR_USAGE_BAD_OPTION', '--out needs a directory');
+    if (flags.shard !== undefined) shard = parseShard(flags.shard);
+    if (flags.startAt !== undefined) startAtEpochMs = parseStartAt(flags.startAt);
     const workers = numberOption('workers', flags.workers, true);
     overrides = {
       ...(flags.duration !== undefined ? { duration: flags.duration } : {}),
@@ -140,8 +230,21 @@ export async function runCommand(file: string, flags: RunFlags): Promise<number>
     if (errors.length > 1) process.stderr.write(`${errors.length} problems; nothing was sent\n`);
     return EXIT_USAGE;
   }
+  if (shard !== undefined) {
+    try {
+      checkShard(scenario, shard);
+    } catch (e) {
+      if (!(e instanceof FastbenchError)) throw e;
+      process.stderr.write(e.format() + '\n');
+      return EXIT_USAGE;
+    }
+  }
   return runAndReport(scenario, {
     ...(flags.json !== undefined ? { json: flags.json } : {}),
     ...(flags.quiet !== undefined ? { quiet: flags.quiet } : {}),
+    ...(formats !== undefined ? { formats } : {}),
+    ...(flags.out !== undefined ? { outDir: flags.out } : {}),
+    ...(shard !== undefined ? { shard } : {}),
+    ...(startAtEpochMs !== undefined ? { startAtEpochMs } : {}),
   });
 }

@@ -3,7 +3,7 @@
 export { runScenario, pickWorkers, type EngineResult, type RunOptions, type RunProgress } from './run-engine.js';
 export { judgeGenerator, DEFAULT_HEALTH_LIMITS, type GeneratorHealth, type HealthLimits, type ScheduleHealth } from './generator-health.js';
 export { startBuiltinServer, fastbenchBin, type BuiltinServer } from './builtin-server.js';
-export { planWorker, share, usableWorkers, planDurationMs, type WorkerPlan, type WorkerPhase } from './worker-plan.js';
+export { planWorker, share, usableWorkers, checkShard, planDurationMs, NO_SHARD, type ShardSpec, type WorkerPlan, type WorkerPhase } from './worker-plan.js';
 export { LoadLoop } from './load-loop.js';
 export type { IntervalTick, PhaseRun, LoopEnd, LoopHooks, LoopOptions } from './loop-types.js';
 export { WorkerRun, type WorkerInit, type WorkerOutcome } from './worker-run.js';

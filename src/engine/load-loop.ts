@@ -146,7 +146,7 @@ export class LoadLoop implements ResponseCallback {
     this.timeoutMs = s.client.timeoutMs > 0 ? s.client.timeoutMs : Infinity;
     this.tickMs = options.tickMs ?? 1;
     this.slipMs = options.slipToleranceMs ?? 10;
-    this.feeder = s.data !== undefined && s.data.rows.length > 0 ? new DataFeeder(s.data, this.plan.workerIndex, this.plan.workerCount) : undefined;
+    this.feeder = s.data !== undefined && s.data.rows.length > 0 ? new DataFeeder(s.data, this.plan.slot, this.plan.slots) : undefined;
     let index = 0;
     const keepalive = s.client.keepalive;
     if (this.flows) {
@@ -445,7 +445,7 @@ export class LoadLoop implements ResponseCallback {
     const r = this.cur;
     r.sent++;
     if (r.sent >= this.ph.requests) this.limitReached = true;
-    u.ctx.seq = this.plan.workerIndex + this.plan.workerCount * this.seq++;
+    u.ctx.seq = this.plan.slot + this.plan.slots * this.seq++;
     u.scheduledAt = scheduledAt;
     u.sentAt = now;
     u.current = pr;

@@ -20,7 +20,7 @@ import { DEFAULT_HEALTH_LIMITS, judgeGenerator, type GeneratorHealth, type Healt
 import type { IntervalTick } from './loop-types.js';
 import { ThresholdWatch } from './threshold-watch.js';
 import { WorkerPool } from './worker-pool.js';
-import { planDurationMs, usableWorkers } from './worker-plan.js';
+import { checkShard, NO_SHARD, planDurationMs, share, usableWorkers, type ShardSpec } from './worker-plan.js';
 import { WorkerRun, type WorkerInit, type WorkerOutcome } from './worker-run.js';
 
 export interface RunProgress {
@@ -50,6 +50,29 @@ export interface RunOptions {
   readonly tickMs?: number;
   readonly slipToleranceMs?: number;
   readonly healthLimits?: Partial<HealthLimits>;
+  /** Run only slice `index` (0-based) of `count` (`run --shard i/N`; worker-plan.ts splits it). */
+  readonly shard?: ShardSpec;
+  /** Start the load at this wall-clock instant (epoch ms, `--start-at`); in the past: at once. */
+  readonly startAtEpochMs?: number;
+}
+
+/** How long to sleep before building the workers when the start is far ahead (they take a while to build). */
+const BUILD_LEAD_MS = 2000;
+
+function sleepUntil(epochMs: number, signal: AbortSignal | undefined): Promise<void> {
+  const wait = epochMs - Date.now();
+  if (wait <= 0) return Promise.resolve();
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(new FastbenchError('ERR_RUN_ABORTED', 'the run was aborted before it started'));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, wait);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 /** The per-second series of one request, for thresholds over its own windows. */
@@ -64,6 +87,8 @@ export type EngineResult = RunResult & {
   abortedBy?: string;
   /** Only for requests that windowed thresholds name. */
   requestSeries?: Record<string, RequestSeries>;
+  /** The slice of a sharded run this result holds (`run --shard i/N`). */
+  shard?: { index: number; count: number };
 };
 
 const require = createRequire(import.meta.url);
@@ -84,16 +109,17 @@ export function pickWorkers(cores = availableParallelism()): number {
   return Math.max(1, Math.min(8, Math.floor(cores / 2)));
 }
 
-function describePhase(p: Phase): Record<string, string | number | boolean> {
-  if (p.model === 'closed') return { model: 'closed', connections: p.connections, warmup: p.warmup };
+/** The phase as this process ran it (a shard's connections are its share). */
+function describePhase(p: Phase, shard: ShardSpec): Record<string, string | number | boolean> {
+  if (p.model === 'closed') return { model: 'closed', connections: share(p.connections, shard.index, shard.count), warmup: p.warmup };
   const segs = p.segments;
   const first = segs[0];
   const last = segs[segs.length - 1];
   const rate = first === undefined ? '0' : p.shape === 'constant' ? `${first.from}` : `${first.from} -> ${last!.to}`;
-  return { model: 'open', shape: p.shape, rate, maxConnections: p.maxConnections, warmup: p.warmup };
+  return { model: 'open', shape: p.shape, rate, maxConnections: share(p.maxConnections, shard.index, shard.count), warmup: p.warmup };
 }
 
-function phaseResults(s: Scenario, outcomes: readonly WorkerOutcome[], runStart: number): PhaseResult[] {
+function phaseResults(s: Scenario, outcomes: readonly WorkerOutcome[], runStart: number, shard: ShardSpec): PhaseResult[] {
   const out: PhaseResult[] = [];
   s.phases.forEach((p, i) => {
     let start = Infinity;
@@ -113,7 +139,7 @@ function phaseResults(s: Scenario, outcomes: readonly WorkerOutcome[], runStart:
       backlogMax = Math.max(backlogMax, r.backlogMax);
     }
     if (!seen) return;
-    const details: Record<string, string | number | boolean> = { ...describePhase(p), iterations: sums.iterations, sent: sums.sent };
+    const details: Record<string, string | number | boolean> = { ...describePhase(p, shard), iterations: sums.iterations, sent: sums.sent };
     if (p.model === 'open') Object.assign(details, { scheduled: sums.scheduled, late: sums.late, backlogged: sums.backlogged, backlogMax, missed: sums.missed });
     out.push({
       name: p.name,
@@ -172,9 +198,13 @@ class ProgressTracker {
 export async function runScenario(scenario: Scenario, options: RunOptions = {}): Promise<EngineResult> {
   if (scenario.phases.length === 0) throw new FastbenchError('ERR_CONFIG', 'the scenario has no load phase');
   const wanted = options.workers ?? (scenario.client.workers === 'auto' ? pickWorkers() : scenario.client.workers);
-  const workerCount = usableWorkers(scenario, wanted);
+  const shard = options.shard ?? NO_SHARD;
+  checkShard(scenario, shard);
+  const workerCount = usableWorkers(scenario, wanted, shard);
   const signal = options.signal;
   if (signal?.aborted) throw new FastbenchError('ERR_RUN_ABORTED', 'the run was aborted before it started');
+  const startAt = options.startAtEpochMs;
+  if (startAt !== undefined) await sleepUntil(startAt - BUILD_LEAD_MS, signal);
 
   let server: BuiltinServer | undefined;
   let targetOrigins: readonly string[];
@@ -192,6 +222,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       scenario,
       workerIndex: w,
       workerCount,
+      ...(options.shard !== undefined ? { shard } : {}),
       targetOrigins,
       ...(options.tickMs !== undefined ? { tickMs: options.tickMs } : {}),
       ...(options.slipToleranceMs !== undefined ? { slipToleranceMs: options.slipToleranceMs } : {}),
@@ -209,7 +240,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     abortedBy = watch.onTicks(ticks);
     if (abortedBy !== undefined) stopRun?.();
   };
-  const runStartEpoch = performance.timeOrigin + performance.now() + (workerCount === 1 ? 5 : 0);
+  const soon = performance.timeOrigin + performance.now() + (workerCount === 1 ? 5 : 0);
+  const runStartEpoch = startAt !== undefined ? Math.max(soon, startAt) : soon;
   try {
     if (workerCount === 1) {
       const run = new WorkerRun(inits[0]!, (tick) => onTicks([tick]));
@@ -217,7 +249,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       signal?.addEventListener('abort', onAbort, { once: true });
       outcomes = [await run.start(runStartEpoch)];
     } else {
-      const pool = new WorkerPool(inits, onTicks);
+      const pool = new WorkerPool(inits, onTicks, startAt);
       onAbort = stopRun = () => pool.stop();
       signal?.addEventListener('abort', onAbort, { once: true });
       outcomes = await pool.run();
@@ -242,13 +274,14 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     startTime: Math.round(measuredStart),
     endTime: Math.round(measuredStart + measuredMs),
     durationMs: Math.round(measuredMs),
-    phases: phaseResults(scenario, outcomes, runStart),
+    phases: phaseResults(scenario, outcomes, runStart, shard),
     valid: health.valid,
     ...(health.invalidReason !== undefined ? { invalidReason: health.invalidReason } : {}),
     interrupted,
   });
   const out: EngineResult = { ...result, generator: health };
   if (abortedBy !== undefined) out.abortedBy = abortedBy;
+  if (options.shard !== undefined) out.shard = { index: shard.index, count: shard.count };
   const names = Object.keys(outcomes[0]!.requestSeries);
   if (names.length > 0) {
     out.requestSeries = {};

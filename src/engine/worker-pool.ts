@@ -31,6 +31,8 @@ export class WorkerPool {
     private readonly inits: readonly WorkerInit[],
     /** Called with the ticks of every worker for one interval, in worker order. */
     private readonly onInterval: (ticks: IntervalTick[]) => void,
+    /** Wall-clock epoch ms to start on (e.g. --start-at); default: as soon as every worker is built. */
+    private readonly startEpochMs?: number,
   ) {}
 
   run(): Promise<WorkerOutcome[]> {
@@ -56,7 +58,8 @@ export class WorkerPool {
             case 'ready':
               // Every worker built: start them all on one instant, a little ahead.
               if (++ready === n) {
-                const start: ParentMessage = { type: 'start', startEpochMs: performance.timeOrigin + performance.now() + 20 };
+                const soon = performance.timeOrigin + performance.now() + 20;
+                const start: ParentMessage = { type: 'start', startEpochMs: Math.max(soon, this.startEpochMs ?? soon) };
                 for (const x of this.workers) x.postMessage(start);
                 if (this.stopped) for (const x of this.workers) x.postMessage({ type: 'stop' } satisfies ParentMessage);
               }

@@ -11,12 +11,14 @@ import { GeneratorMonitor, type MonitorSample } from './generator-monitor.js';
 import { LoadLoop } from './load-loop.js';
 import type { IntervalTick, PhaseRun } from './loop-types.js';
 import { TargetClients } from './target-clients.js';
-import { planWorker } from './worker-plan.js';
+import { planWorker, type ShardSpec } from './worker-plan.js';
 
 export interface WorkerInit {
   readonly scenario: Scenario;
   readonly workerIndex: number;
   readonly workerCount: number;
+  /** This process's slice of a sharded run (`run --shard i/N`); none: the whole run. */
+  readonly shard?: ShardSpec;
   /** The resolved target origins (the bundled server's URL for `builtin`). */
   readonly targetOrigins: readonly string[];
   readonly tickMs?: number;
@@ -53,7 +55,7 @@ export class WorkerRun {
 
   constructor(private readonly init: WorkerInit, onInterval: (tick: IntervalTick) => void) {
     const s = init.scenario;
-    const plan = planWorker(s, init.workerIndex, init.workerCount);
+    const plan = planWorker(s, init.workerIndex, init.workerCount, init.shard);
     this.clients = new TargetClients(init.targetOrigins, extraOrigins(s), {
       settings: s.client,
       maxConns: plan.maxConnections,

@@ -70,6 +70,7 @@ export const RESULT_KEY_ORDER: KeyShape = obj({
   }),
   abortedBy: leaf,
   requestSeries: map(obj({ series: arr(SERIES_ROW), intervals: arr(INTERVAL) })),
+  shard: leaves('index', 'count'),
 });
 
 const NUMERIC = /^(0|[1-9]\d*)$/;

@@ -11,6 +11,7 @@ import { parseDuration, staticTemplate, type CompiledRequest, type Phase, type R
 import { numberOption, runAndReport } from './run-command.js';
 
 export interface BenchFlags {
+  allowInvalid?: boolean;
   connections: string;
   duration: string;
   pipelining: string;
@@ -137,6 +138,7 @@ export function registerBenchCommand(program: Command): void {
     .option('--warmup <time>', 'a warmup before measuring (same load, left out of the results)')
     .option('-k, --insecure', 'accept any TLS certificate')
     .option('--json', 'print the result object as JSON on stdout')
+    .option('--allow-invalid', 'report a generator-bound (invalid) result but do not exit 3 for it')
     .option('-q, --quiet', 'no progress on stderr')
     .action(async (url: string, flags: BenchFlags) => {
       process.exitCode = await benchCommand(url, flags);
@@ -155,5 +157,6 @@ export async function benchCommand(url: string, flags: BenchFlags): Promise<numb
   return runAndReport(scenario, {
     ...(flags.json !== undefined ? { json: flags.json } : {}),
     ...(flags.quiet !== undefined ? { quiet: flags.quiet } : {}),
+    ...(flags.allowInvalid ? { allowInvalid: true } : {}),
   });
 }

@@ -11,6 +11,7 @@
 //      growth is scaled to 10,000. N is lowered (with a note) when `ulimit -n` is too small.
 // Prints a short text table on stdout, or the figures as JSON with --json; notes on stderr.
 // Exit codes: 0 measured · 2 usage error, or the server could not start.
+import { type BuiltinServer, startBuiltinServer } from '../engine/builtin-server.js';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
@@ -118,7 +119,7 @@ export async function calibrate(durationMs: number, requestedConns: number): Pro
     notes.push(s);
     process.stderr.write(`calibrate: ${s}\n`);
   };
-  const server = await startServer(pinned);
+  const server = await startBuiltinServer({ args: ['--host', '127.0.0.1', '--idle-timeout', '0'], ...(pinned ? { cpu: 0 } : {}) });
   try {
     const plain = await benchFigure(server, pinned, durationMs, PLAIN_CONNS, 1);
     const pipelined = await benchFigure(server, pinned, durationMs, PLAIN_CONNS, PIPELINE_DEPTH);
@@ -161,57 +162,6 @@ function fastbenchChild(args: string[], cpu: number | undefined, stdio: 'pipe' |
   return spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', stdio, 'pipe'] });
 }
 
-interface ServerChild {
-  url: string;
-  pid: number | undefined;
-  stop(): Promise<void>;
-}
-
-function startServer(pinned: boolean): Promise<ServerChild> {
-  const child = fastbenchChild(['serve', '--host', '127.0.0.1', '--port', '0', '--quiet', '--idle-timeout', '0'], pinned ? 0 : undefined, 'pipe');
-  const onExit = (): void => void child.kill('SIGKILL');
-  process.once('exit', onExit);
-  const stop = (): Promise<void> => {
-    process.off('exit', onExit);
-    if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const kill = setTimeout(() => child.kill('SIGKILL'), 3000);
-      child.once('exit', () => {
-        clearTimeout(kill);
-        resolve();
-      });
-      child.kill('SIGTERM');
-    });
-  };
-  return new Promise<ServerChild>((resolve, reject) => {
-    let out = '';
-    let err = '';
-    let settled = false;
-    const fail = (why: string): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      void stop();
-      reject(new FastbenchError('ERR_SERVER_START', `cannot start the bundled server: ${why}${err.trim() ? ` (${err.trim().split('\n').slice(-2).join(' | ')})` : ''}`));
-    };
-    const timer = setTimeout(() => fail('no URL within 15 s'), 15_000);
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => {
-      if (err.length < 4096) err += d;
-    });
-    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
-      if (settled) return;
-      out += d;
-      const m = /(http:\/\/\S+)/.exec(out);
-      if (m === null || !out.includes('\n', m.index)) return;
-      settled = true;
-      clearTimeout(timer);
-      resolve({ url: m[1]!.replace(/\/+$/, ''), pid: child.pid, stop });
-    });
-    child.on('error', (e) => fail(e.message));
-    child.on('exit', (code, signal) => fail(`it exited (${signal ?? `code ${code}`})`));
-  });
-}
-
 /** utime + stime of a process in ms, from /proc (Linux), else undefined. */
 function procCpuMs(pid: number | undefined): number | undefined {
   if (pid === undefined) return undefined;
@@ -233,7 +183,7 @@ interface BenchJson {
 }
 
 /** Runs `fastbench bench <server>/plaintext` in a (pinned) child and reads its JSON summary. */
-async function benchFigure(server: ServerChild, pinned: boolean, durationMs: number, connections: number, pipelining: number): Promise<ThroughputFigure> {
+async function benchFigure(server: BuiltinServer, pinned: boolean, durationMs: number, connections: number, pipelining: number): Promise<ThroughputFigure> {
   const warmupMs = Math.min(1000, Math.round(durationMs / 2));
   const args = ['bench', `${server.url}/plaintext`, '-c', String(connections), '-p', String(pipelining), '-d', `${durationMs}ms`, '--warmup', `${warmupMs}ms`, '--json', '--quiet'];
   const child = fastbenchChild(args, pinned ? 1 : undefined, 'pipe');

@@ -26,6 +26,7 @@ import { createProgress } from './progress.js';
 import { parseEnvPairs } from './validate-command.js';
 
 export interface RunFlags {
+  allowInvalid?: boolean;
   duration?: string;
   connections?: string;
   rate?: string;
@@ -50,6 +51,8 @@ export interface ReportOptions {
   shard?: ShardSpec;
   /** Epoch ms to start the load at. */
   startAtEpochMs?: number;
+  /** An invalid result (generator bottleneck) is still reported as invalid but does not exit 3. */
+  allowInvalid?: boolean;
 }
 
 /** "i/N" with 0 <= i < N (0-based, like JOB_COMPLETION_INDEX); throws ERR_USAGE_BAD_OPTION. */
@@ -85,8 +88,8 @@ export function numberOption(name: string, v: string | undefined, integer: boole
 }
 
 /** Exit code of a finished run: invalid beats everything, then interrupted or a failed gate. */
-export function exitCodeOf(result: EngineResult): number {
-  if (!result.valid) return EXIT_GENERATOR_BOTTLENECK;
+export function exitCodeOf(result: EngineResult, allowInvalid = false): number {
+  if (!result.valid && !allowInvalid) return EXIT_GENERATOR_BOTTLENECK;
   if (result.interrupted || result.abortedBy !== undefined) return EXIT_GATE_FAILED;
   if (result.thresholds.some((t) => !t.passed)) return EXIT_GATE_FAILED;
   return EXIT_OK;
@@ -166,15 +169,15 @@ export async function runAndReport(scenario: Scenario, options: ReportOptions): 
         return EXIT_USAGE;
       }
     }
-    return finish(result);
+    return finish(result, options.allowInvalid === true);
   } finally {
     process.off('SIGINT', onSigint);
   }
 }
 
-function finish(result: EngineResult): number {
+function finish(result: EngineResult, allowInvalid: boolean): number {
   if (!result.valid) process.stderr.write(`error[ERR_GENERATOR_SATURATED]: the result is invalid: ${result.invalidReason ?? 'the generator was the bottleneck'}\n`);
-  return exitCodeOf(result);
+  return exitCodeOf(result, allowInvalid);
 }
 
 export function registerRunCommand(program: Command): void {
@@ -192,6 +195,7 @@ export function registerRunCommand(program: Command): void {
     .option('-f, --format <list>', `report files to write: ${REPORT_FORMATS.join(',')} (default dir: reports/<name>-<time>/)`)
     .option('--shard <i/N>', 'run slice i of N of the load (0-based i, e.g. $JOB_COMPLETION_INDEX); merge the results with `fastbench merge`')
     .option('--start-at <time>', 'wait until this ISO 8601 wall-clock time before starting the load (lines shards up)')
+    .option('--allow-invalid', 'report a generator-bound (invalid) result but do not exit 3 for it')
     .option('-q, --quiet', 'no progress on stderr')
     .action(async (file: string, flags: RunFlags) => {
       process.exitCode = await runCommand(file, flags);
@@ -246,5 +250,6 @@ export async function runCommand(file: string, flags: RunFlags): Promise<number>
     ...(flags.out !== undefined ? { outDir: flags.out } : {}),
     ...(shard !== undefined ? { shard } : {}),
     ...(startAtEpochMs !== undefined ? { startAtEpochMs } : {}),
+    ...(flags.allowInvalid ? { allowInvalid: true } : {}),
   });
 }

@@ -7,6 +7,8 @@ import { FastbenchError } from '../core/errors.js';
 
 export interface BuiltinServer {
   readonly url: string;
+  /** The server process's pid (for reading its CPU time from /proc). */
+  readonly pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -18,15 +20,17 @@ export function fastbenchBin(): string {
 export interface BuiltinServerOptions {
   /** Extra arguments to `fastbench serve`. */
   readonly args?: readonly string[];
+  /** Pin the server to this CPU with taskset (the caller checks that taskset exists). */
+  readonly cpu?: number;
   /** How long to wait for the URL line. Default 15 s. */
   readonly timeoutMs?: number;
 }
 
 /** Starts `fastbench serve --port 0 --quiet` and resolves once it printed its URL. */
 export function startBuiltinServer(options: BuiltinServerOptions = {}): Promise<BuiltinServer> {
-  const child = spawn(process.execPath, [fastbenchBin(), 'serve', '--port', '0', '--quiet', ...(options.args ?? [])], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const argv = [process.execPath, fastbenchBin(), 'serve', '--port', '0', '--quiet', ...(options.args ?? [])];
+  if (options.cpu !== undefined) argv.unshift('taskset', '-c', String(options.cpu)); // taskset execs: same pid
+  const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise<BuiltinServer>((resolve, reject) => {
     let out = '';
     let err = '';
@@ -58,6 +62,7 @@ export function startBuiltinServer(options: BuiltinServerOptions = {}): Promise<
       process.once('exit', onExit);
       resolve({
         url: m[1]!.replace(/\/+$/, ''),
+        pid: child.pid,
         stop: () => {
           process.off('exit', onExit);
           return stopChild(child);

@@ -9,7 +9,12 @@
 //   --target builtin  `fastbench serve` (the bundled server): a realistic target, often the
 //                     bottleneck itself on few cores
 //
-//   node bench/run.js [--target canned] [--duration 5] [--connections 50] [--depth 10] [--rounds 1] [--only fastbench,autocannon,wrk]
+// Then the scaling check: fastbench with `workers: 2` (generator on CPUs 0,1, sharing CPU 0 with the
+// target) against `workers: 1` (CPU 1), and wrk -t2 against -t1 the same way, so a second
+// generator thread is judged next to what a second wrk thread gains on the same machine
+// (`--no-scaling` skips it).
+//
+//   node bench/run.js [--target canned] [--duration 5] [--connections 50] [--depth 10] [--rounds 1] [--only fastbench,autocannon,wrk] [--no-scaling]
 //   node bench/run.js --serve                          (internal: the target, prints its URL)
 //   node bench/run.js --gen fastbench --url U ...      (internal: one fastbench run, prints JSON)
 import { spawn, spawnSync } from 'node:child_process';
@@ -57,7 +62,7 @@ if (args.includes('--serve')) {
     method: 'GET',
     header: [],
     timeout: '10s',
-    workers: '1',
+    workers: arg('workers', '1'),
     warmup: '1s',
   };
   const r = await runScenario(benchScenario(arg('url'), flags));
@@ -88,8 +93,8 @@ async function startTarget(kind) {
   return { url, stop: () => child.kill('SIGTERM') };
 }
 
-function fastbench(url, c, depth, d) {
-  const out = run(1, process.execPath, [SELF, '--gen', 'fastbench', '--url', url, '--connections', String(c), '--depth', String(depth), '--duration', String(d)]);
+function fastbench(url, c, depth, d, workers = 1, cpu = 1) {
+  const out = run(cpu, process.execPath, [SELF, '--gen', 'fastbench', '--url', url, '--connections', String(c), '--depth', String(depth), '--duration', String(d), '--workers', String(workers)]);
   const j = JSON.parse(out.trim().split('\n').pop());
   return { rps: j.rps, cpuUsPerReq: j.cpuUs / Math.max(1, j.requests), errors: j.errors, note: j.valid ? '' : 'INVALID' };
 }
@@ -102,8 +107,8 @@ function autocannon(url, c, depth, d) {
   return { rps: j.requests.total / j.duration, cpuUsPerReq: undefined, errors: j.errors + j.non2xx, note: '' };
 }
 
-function wrk(url, c, depth, d, dir) {
-  const wrkArgs = ['-t1', `-c${c}`, `-d${d}s`];
+function wrk(url, c, depth, d, dir, threads = 1, cpu = 1) {
+  const wrkArgs = [`-t${threads}`, `-c${c}`, `-d${d}s`];
   if (depth > 1) {
     // wrk pipelines with a script that returns `depth` requests glued together.
     const u = new URL(url);
@@ -114,8 +119,8 @@ function wrk(url, c, depth, d, dir) {
     );
     wrkArgs.push('-s', lua);
   }
-  run(1, 'wrk', ['-t1', `-c${c}`, '-d1s', url]);
-  const out = run(1, 'wrk', [...wrkArgs, url]);
+  run(cpu, 'wrk', [`-t${threads}`, `-c${c}`, '-d1s', url]);
+  const out = run(cpu, 'wrk', [...wrkArgs, url]);
   const m = /Requests\/sec:\s+([\d.]+)/.exec(out);
   return { rps: m ? Number(m[1]) : NaN, cpuUsPerReq: undefined, errors: /Non-2xx|Socket errors/.test(out) ? 'some' : 0, note: '' };
 }
@@ -132,12 +137,28 @@ async function main() {
   const kind = arg('target', 'canned');
   const target = await startTarget(kind);
   const rows = [];
+  const scaling = [];
   try {
     for (const [mode, p] of [['plain', 1], [`pipelined x${depth}`, depth]]) {
       for (let round = 0; round < rounds; round++) {
         if (only.includes('fastbench')) rows.push({ mode, tool: 'fastbench', ...fastbench(`${target.url}/plaintext`, c, p, d) });
         if (only.includes('autocannon')) rows.push({ mode, tool: 'autocannon', ...autocannon(`${target.url}/plaintext`, c, p, d) });
         if (only.includes('wrk') && hasWrk) rows.push({ mode, tool: 'wrk', ...wrk(`${target.url}/plaintext`, c, p, d, dir) });
+      }
+    }
+    if (!args.includes('--no-scaling')) {
+      const url = `${target.url}/plaintext`;
+      for (const [mode, p] of [['plain', 1], [`pipelined x${depth}`, depth]]) {
+        for (let round = 0; round < rounds; round++) {
+          if (only.includes('fastbench')) {
+            scaling.push({ mode, tool: 'fastbench', n: 1, rps: fastbench(url, c, p, d, 1, 1).rps });
+            scaling.push({ mode, tool: 'fastbench', n: 2, rps: fastbench(url, c, p, d, 2, '0,1').rps });
+          }
+          if (only.includes('wrk') && hasWrk) {
+            scaling.push({ mode, tool: 'wrk', n: 1, rps: wrk(url, c, p, d, dir, 1, 1).rps });
+            scaling.push({ mode, tool: 'wrk', n: 2, rps: wrk(url, c, p, d, dir, 2, '0,1').rps });
+          }
+        }
       }
     }
   } finally {
@@ -156,5 +177,22 @@ async function main() {
     const ratio = ac ? (r.rps / ac.rps).toFixed(2) + '×' : '-';
     const cpu = r.cpuUsPerReq === undefined ? '-' : r.cpuUsPerReq.toFixed(2);
     console.log([r.mode.padEnd(16), r.tool.padEnd(11), Math.round(r.rps).toString().padStart(10), cpu.padStart(11), ratio.padStart(14), String(r.errors).padStart(7), r.note].join(' '));
+  }
+  if (scaling.length > 0) {
+    console.log('');
+    console.log('scaling: 2 generator threads (workers: 2 / wrk -t2) on CPUs 0,1 — sharing CPU 0 with the target — vs 1 thread on CPU 1');
+    console.log(['mode'.padEnd(16), 'tool'.padEnd(11), '1 thread'.padStart(10), '2 threads'.padStart(10), 'gain'.padStart(7)].join(' '));
+    const top = new Map();
+    for (const r of scaling) {
+      const k = `${r.mode}|${r.tool}|${r.n}`;
+      if (!top.has(k) || top.get(k) < r.rps) top.set(k, r.rps);
+    }
+    for (const k of top.keys()) {
+      const [mode, tool, n] = k.split('|');
+      if (n !== '1') continue;
+      const one = top.get(k);
+      const two = top.get(`${mode}|${tool}|2`);
+      console.log([mode.padEnd(16), tool.padEnd(11), Math.round(one).toString().padStart(10), Math.round(two).toString().padStart(10), ((two / one).toFixed(2) + '×').padStart(7)].join(' '));
+    }
   }
 }

@@ -184,7 +184,7 @@ export function registerCrawlCommand(program: Command): void {
     .option('--concurrency <n>', 'requests in flight overall', '64')
     .option('--per-host <n>', 'connections (requests in flight) per host', '2')
     .option('--delay <duration>', 'least time between two requests to one host (robots Crawl-delay may raise it)', '0ms')
-    .option('--max-pages <n>', 'stop after this many pages')
+    .option('--max-pages <n>', 'stop after this many pages (with --frontier: the whole job\'s total, all workers together)')
     .option('--max-depth <n>', 'do not follow links found at this depth or deeper')
     .option('--scope <scope>', 'follow links to the seeds\' host, registrable domain, or anywhere: host|domain|any', 'host')
     .option('--include <pattern>', 'only follow URLs matching (glob, or re:REGEX; repeatable)', collect, [])

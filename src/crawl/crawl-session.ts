@@ -52,7 +52,13 @@ export async function openCrawl(o: CrawlSessionOptions): Promise<Crawler> {
   const journal = { syncEvery: 1000, syncIntervalMs: 250, fsync, beforeSync: () => sink?.flush() };
   if (o.frontier !== undefined) {
     const { RedisFrontier } = await import('./redis-frontier.js');
-    queue = await RedisFrontier.connect({ url: o.frontier, defaultDelayMs: opts.delayMs, maxLeases: Math.max(opts.concurrency, 16), ...(o.leaseTtlMs !== undefined ? { leaseTtlMs: o.leaseTtlMs } : {}) });
+    queue = await RedisFrontier.connect({
+      url: o.frontier,
+      defaultDelayMs: opts.delayMs,
+      maxLeases: Math.max(opts.concurrency, 16),
+      maxPages: opts.maxPages, // the job's total, across all its workers
+      ...(o.leaseTtlMs !== undefined ? { leaseTtlMs: o.leaseTtlMs } : {}),
+    });
   } else if (o.stateDir !== undefined && o.resume === true) {
     const outputSize = existsSync(o.output!) ? statSync(o.output!).size : 0;
     const r = await LocalQueue.resume(opts.delayMs, o.stateDir, { ...journal, outputSize });

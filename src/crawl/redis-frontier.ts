@@ -13,6 +13,10 @@
 // moved to the host's in-flight hash in Redis, so a crash loses none) and hands them out at the
 // host's pace, exactly like MemoryFrontier does for one process.
 //
+// `maxPages` is the whole job's budget: a Redis counter of URLs taken (done or in flight, minus
+// any requeued) that no take may push past, so N workers with --max-pages 1000 fetch 1000 pages
+// between them, not N × 1000. A later run on the same job with a higher --max-pages carries on.
+//
 // De-duplication is exact on 64-bit URL hashes (the same hash as SeenSet) in one Redis set.
 // Exactly-once output holds while workers live; a worker killed mid-page may leave a record in its
 // own output whose URL another worker fetches again (at-least-once across crashes).
@@ -40,6 +44,8 @@ export interface RedisFrontierOptions {
   defaultDelayMs?: number;
   /** How often to look for new work when there is none. Default 100 ms. */
   pollMs?: number;
+  /** URLs the whole job may take, all workers together (default: no limit). */
+  maxPages?: number;
 }
 
 interface RedisTarget {
@@ -107,8 +113,8 @@ type Reply = (string | number)[];
 
 interface Scripts {
   fbOffer(prefix: string, ...args: (string | number)[]): Promise<number>;
-  fbLease(prefix: string, worker: string, ttl: number, batch: number): Promise<Reply>;
-  fbTake(prefix: string, worker: string, host: string, batch: number): Promise<Reply>;
+  fbLease(prefix: string, worker: string, ttl: number, batch: number, maxPages: number): Promise<Reply>;
+  fbTake(prefix: string, worker: string, host: string, batch: number, maxPages: number): Promise<Reply>;
   fbDone(prefix: string, host: string, url: string): Promise<number>;
   fbRelease(prefix: string, worker: string, host: string, nextIn: number, delay: number): Promise<number>;
   fbRenew(prefix: string, worker: string, ttl: number, ...hosts: string[]): Promise<string[]>;
@@ -131,6 +137,8 @@ export class RedisFrontier implements CrawlQueue {
   private readonly batch: number;
   private readonly defaultDelayMs: number;
   private readonly pollMs: number;
+  /** The job's page budget; -1 for none. */
+  private readonly maxPages: number;
   /** Do not ask Redis for a new host before this (nowMs). */
   private leaseRetryAt = 0;
   private renewAt = 0;
@@ -149,6 +157,7 @@ export class RedisFrontier implements CrawlQueue {
     this.batch = o.batch ?? 4;
     this.defaultDelayMs = o.defaultDelayMs ?? 0;
     this.pollMs = o.pollMs ?? 100;
+    this.maxPages = o.maxPages === undefined || !Number.isFinite(o.maxPages) ? -1 : o.maxPages;
   }
 
   /** Connects (failing with ERR_CRAWL_FRONTIER when Redis cannot be reached) and loads the scripts. */
@@ -237,7 +246,7 @@ export class RedisFrontier implements CrawlQueue {
     l.busy = true;
     let reply: Reply;
     try {
-      reply = await this.track(this.r.fbTake(this.prefix, this.worker, l.host, this.batch));
+      reply = await this.track(this.r.fbTake(this.prefix, this.worker, l.host, this.batch, this.maxPages));
     } finally {
       l.busy = false;
     }
@@ -264,7 +273,7 @@ export class RedisFrontier implements CrawlQueue {
     this.leaseRetryAt = Infinity; // one lease request at a time
     let reply: Reply;
     try {
-      reply = await this.track(this.r.fbLease(this.prefix, this.worker, this.ttl, this.batch));
+      reply = await this.track(this.r.fbLease(this.prefix, this.worker, this.ttl, this.batch, this.maxPages));
     } catch (e) {
       this.leaseRetryAt = now + this.pollMs;
       throw e;
@@ -347,10 +356,17 @@ export class RedisFrontier implements CrawlQueue {
     void this.track(this.r.fbRelease(this.prefix, this.worker, l.host, Math.max(0, Math.ceil(l.nextAt - now)), l.delayMs)).catch(() => {});
   }
 
+  /**
+   * Nothing queued or in flight anywhere — or the job's page budget is taken and nothing of it
+   * waits in this worker's buffers (what another worker holds, that worker fetches).
+   */
   async drained(): Promise<boolean> {
     this.check();
     const n = await this.track(this.redis.get(this.prefix + 'pending'));
-    return n === null || Number(n) <= 0;
+    if (n === null || Number(n) <= 0) return true;
+    if (this.maxPages < 0 || this.size > 0) return false;
+    const claimed = await this.track(this.redis.get(this.prefix + 'claimed'));
+    return Number(claimed ?? 0) >= this.maxPages;
   }
 
   /** URLs queued or in flight, all workers together. */

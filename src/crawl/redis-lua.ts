@@ -14,6 +14,8 @@
 //   P..'delay'           HASH  host → gap between requests (ms), carried from lease to lease
 //   P..'inflight:'..host HASH  url → depth, taken by the leaseholder and not done yet
 //   P..'pending'         STRING URLs queued or in flight, all workers together (0 = job done)
+//   P..'claimed'         STRING URLs taken by workers and not requeued (done + in flight): the
+//                               job's page count, held under --max-pages across all workers
 
 const NOW = `local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
@@ -23,20 +25,34 @@ const REQUEUE = `local function requeue(P, host, nx)
   local inf = P .. 'inflight:' .. host
   local items = redis.call('HGETALL', inf)
   for i = 1, #items, 2 do redis.call('LPUSH', P .. 'q:' .. host, items[i + 1] .. ' ' .. items[i]) end
+  if #items > 0 then redis.call('DECRBY', P .. 'claimed', #items / 2) end
   redis.call('DEL', inf)
   if redis.call('LLEN', P .. 'q:' .. host) > 0 then redis.call('ZADD', P .. 'ready', nx, host) end
 end`;
 
-const TAKE_BATCH = `local function take(P, host, n, out)
+/** Pages the job may still take under its budget (max < 0: no budget). */
+const ROOM = `local function room(P, max)
+  if max < 0 then return 1e15 end
+  return max - tonumber(redis.call('GET', P .. 'claimed') or 0)
+end`;
+
+/** Moves up to n of a host's queued URLs (no more than the budget allows) into its in-flight hash. */
+const TAKE_BATCH = `${ROOM}
+local function take(P, host, n, max, out)
   local q = P .. 'q:' .. host
   local inf = P .. 'inflight:' .. host
+  local left = room(P, max)
+  if left < n then n = left end
+  local got = 0
   for i = 1, n do
     local e = redis.call('LPOP', q)
     if not e then break end
     local sp = string.find(e, ' ', 1, true)
     redis.call('HSET', inf, string.sub(e, sp + 1), string.sub(e, 1, sp - 1))
     out[#out + 1] = e
+    got = got + 1
   end
+  if got > 0 then redis.call('INCRBY', P .. 'claimed', got) end
 end`;
 
 /** ARGV: depth, then (hash, url, host) triples. Returns how many URLs were new. */
@@ -58,9 +74,9 @@ return added`;
 
 /**
  * Reclaims expired leases, then leases the ready host that waited longest.
- * ARGV: worker, lease ttl (ms), batch. Returns
+ * ARGV: worker, lease ttl (ms), batch, max pages (-1: none). Returns
  *   {'lease', host, ms until it may be fetched, delay (-1 unknown), entries...}
- *   {'wait', ms until the earliest host is ready} | {'empty'}.
+ *   {'wait', ms until the earliest host is ready} | {'empty'} | {'full'} (the page budget is taken).
  */
 export const LEASE_LUA = `${NOW}
 ${REQUEUE}
@@ -72,6 +88,8 @@ for _, host in ipairs(expired) do
   redis.call('HDEL', P .. 'owner', host)
   requeue(P, host, redis.call('HGET', P .. 'next', host) or 0)
 end
+local max = tonumber(ARGV[4])
+if room(P, max) <= 0 then return {'full'} end
 local r = redis.call('ZRANGEBYSCORE', P .. 'ready', '-inf', now, 'LIMIT', 0, 1)
 if #r == 0 then
   local first = redis.call('ZRANGE', P .. 'ready', 0, 0, 'WITHSCORES')
@@ -85,15 +103,15 @@ redis.call('HSET', P .. 'owner', host, ARGV[1])
 local nx = tonumber(redis.call('HGET', P .. 'next', host) or 0)
 local delay = tonumber(redis.call('HGET', P .. 'delay', host) or -1)
 local out = {'lease', host, nx - now, delay}
-take(P, host, tonumber(ARGV[3]), out)
+take(P, host, tonumber(ARGV[3]), max, out)
 return out`;
 
-/** ARGV: worker, host, batch. Returns {'lost'} or {'ok', entries...}. */
+/** ARGV: worker, host, batch, max pages (-1: none). Returns {'lost'} or {'ok', entries...}. */
 export const TAKE_LUA = `${TAKE_BATCH}
 local P = KEYS[1]
 if redis.call('HGET', P .. 'owner', ARGV[2]) ~= ARGV[1] then return {'lost'} end
 local out = {'ok'}
-take(P, ARGV[2], tonumber(ARGV[3]), out)
+take(P, ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), out)
 return out`;
 
 /** ARGV: host, url. */

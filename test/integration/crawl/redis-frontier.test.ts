@@ -100,6 +100,30 @@ describe.skipIf(!HAVE_REDIS)('Redis frontier', () => {
     expect(srv.log.filter((a) => a.path !== '/robots.txt').length).toBe(recs.filter((r) => r.timing !== null).length);
   });
 
+  it('--max-pages is the whole job\'s budget: two workers fetch that many between them, none twice', async () => {
+    const hosts = ['m0', 'm1', 'm2', 'm3'].map((h) => `${h}.redis.test:${srv.port}`);
+    const resolve = hosts.map((h) => `${h}:127.0.0.1`);
+    const seeds = hosts.map((h) => `http://${h}/site/`);
+    const job = `${redisUrl}/budget`;
+    const MAX = 23;
+    srv.log.length = 0;
+    const outs = [join(tmp.dir, 'b1.jsonl'), join(tmp.dir, 'b2.jsonl')];
+    const crawlers = await Promise.all(outs.map((output) => openCrawl({ seeds, frontier: job, resolve, output, fsync: false, perHost: 2, concurrency: 8, maxPages: MAX })));
+    const summaries = await Promise.all(crawlers.map((c) => c.run()));
+    const recs = outs.flatMap(readRecords);
+    expect(recs).toHaveLength(MAX);
+    expect(new Set(recs.map((r) => r.url)).size).toBe(MAX);
+    expect(summaries[0]!.pages + summaries[1]!.pages).toBe(MAX);
+    // The server saw exactly those pages (robots.txt aside).
+    expect(srv.log.filter((a) => a.path !== '/robots.txt').length).toBe(recs.filter((r) => r.timing !== null).length);
+    // The rest stays queued for a later run with a higher budget, which carries on from there.
+    const more = await openCrawl({ seeds, frontier: job, resolve, output: join(tmp.dir, 'b3.jsonl'), fsync: false, maxPages: MAX + 5 });
+    await more.run();
+    const next = readRecords(join(tmp.dir, 'b3.jsonl'));
+    expect(next).toHaveLength(5);
+    for (const r of next) expect(recs.some((o) => o.url === r.url)).toBe(false);
+  });
+
   it('a dead worker\'s lease expires and its in-flight URL is crawled by another', async () => {
     const host = `dead.redis.test:${srv.port}`;
     const job = `${redisUrl}/dead-worker`;

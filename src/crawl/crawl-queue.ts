@@ -9,6 +9,12 @@ import { JournaledFrontier } from './journaled-frontier.js';
 import type { JournalOptions } from './journal.js';
 import { SeenSet } from './seen-set.js';
 
+/** A robots.txt answer as fetched: final status and body. */
+export interface SharedRobots {
+  status: number;
+  body: Buffer;
+}
+
 export interface CrawlQueue {
   /** Queues those of `urls` never seen before, at `depth`; resolves to how many were new. */
   offer(urls: readonly string[], depth: number): Awaitable<number>;
@@ -28,6 +34,13 @@ export interface CrawlQueue {
   drained(): Awaitable<boolean>;
   /** Housekeeping, about once a second. */
   tick(now: number): void;
+  /**
+   * A shared queue only: the robots.txt answer another worker of the job already fetched for
+   * `host` (null when none is known), so a job fetches each robots.txt once, not once per worker.
+   */
+  sharedRobots?(host: string): Promise<SharedRobots | null>;
+  /** A shared queue only: hands a fetched robots.txt answer to the job's other workers. */
+  shareRobots?(host: string, answer: SharedRobots): void;
   close(): Promise<void>;
 }
 

@@ -23,6 +23,8 @@ export interface CrawlSummary {
   /** HTTP exchanges made (pages, redirect hops, robots.txt). */
   requests: number;
   robotsFetched: number;
+  /** robots.txt answers taken from the shared frontier (fetched by another worker of the job). */
+  robotsShared: number;
   /** Links dropped because robots.txt disallows them (not queued, no record). */
   robotsSkippedLinks: number;
   /** Probe-mode input lines that were not usable URLs. */
@@ -46,6 +48,7 @@ export class CrawlStats {
   pages = 0;
   requests = 0;
   robotsFetched = 0;
+  robotsShared = 0;
   robotsSkippedLinks = 0;
   invalidLines = 0;
   bytes = 0;
@@ -90,6 +93,7 @@ export class CrawlStats {
       pages: this.pages,
       requests: this.requests,
       robotsFetched: this.robotsFetched,
+      robotsShared: this.robotsShared,
       robotsSkippedLinks: this.robotsSkippedLinks,
       invalidLines: this.invalidLines,
       bytes: this.bytes,
@@ -135,6 +139,7 @@ export function formatSummary(s: CrawlSummary): string {
   const l = s.latency;
   lines.push(l.count ? `  latency  p50 ${l.p50} ms, p90 ${l.p90} ms, p99 ${l.p99} ms, max ${l.max} ms (${l.count} pages)` : '  latency  -');
   const extra: string[] = [`robots.txt fetched ${s.robotsFetched}`];
+  if (s.robotsShared > 0) extra.push(`robots.txt from other workers ${s.robotsShared}`);
   if (s.robotsSkippedLinks > 0) extra.push(`links skipped by robots.txt ${s.robotsSkippedLinks}`);
   if (s.invalidLines > 0) extra.push(`unusable input lines ${s.invalidLines}`);
   if (s.queuedLeft > 0) extra.push(`left in the queue ${s.queuedLeft}`);

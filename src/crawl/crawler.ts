@@ -9,6 +9,8 @@
 //     a host is parked (the host held) until robots.txt is in, then goes out one delay later.
 //     URLs it disallows are recorded with ERR_CRAWL_ROBOTS_DISALLOWED; links it disallows on hosts
 //     already known are not even queued (counted in the summary).
+//     With a shared (Redis) frontier the loop first asks it for the robots.txt another worker of
+//     the job fetched, so a job fetches each host's robots.txt once, whichever worker leases it.
 //   - Failures that are the host's (transport, timeouts, broken responses, 5xx) back the host off
 //     exponentially (Retry-After too, for 429/503) and count against its error budget; once spent,
 //     or when the host name does not resolve, the host's remaining URLs are recorded with that code
@@ -332,6 +334,37 @@ export class Crawler implements ResponseCallback {
     this.client.dispatch(slot.req, slot.res, this, Infinity);
   }
 
+  /** Asks a shared queue whether another worker fetched the host's robots.txt; fetches it if not. */
+  private askSharedRobots(h: HostState): void {
+    h.robotsAsked = true;
+    h.robotsState = RobotsState.Fetching; // keeps the host held, as a fetch would
+    this.pendingAsync++;
+    this.queue.sharedRobots!(h.key).then((got) => {
+      this.pendingAsync--;
+      const now = nowMs();
+      if (got === null) {
+        h.robotsState = RobotsState.Unknown;
+        this.wantRobots(h, true);
+        h.wakeAt = now;
+      } else {
+        this.stats.robotsShared++;
+        this.robotsReady(h, Robots.fromResponse(got.status, got.body, this.opts.userAgent), now);
+      }
+      this.addWaiting(h);
+      this.pump();
+    }, this.onAsyncError);
+  }
+
+  /** The host's robots.txt is known: its rules and Crawl-delay apply from here on. */
+  private robotsReady(h: HostState, robots: Robots, startedAt: number): void {
+    h.robots = robots;
+    h.robotsState = RobotsState.Ready;
+    const cd = robots.crawlDelayMs ?? 0;
+    h.delayMs = Math.max(this.opts.delayMs, Math.min(cd, this.opts.maxCrawlDelayMs));
+    this.queue.setHostDelay(h.key, h.delayMs);
+    h.wakeAt = startedAt + h.delayMs;
+  }
+
   /** Records a URL that is not fetched (robots, dead host, unusable URL). */
   private skip(e: FrontierEntry, code: string): void {
     const rec = newRecord(e.url, e.url, e.depth, Date.now());
@@ -384,8 +417,9 @@ export class Crawler implements ResponseCallback {
     }
     if (h.robotsState === RobotsState.Unknown) {
       this.wantRobots(h, false);
-      if (h.parked !== null) this.startRobots(h, now);
-      else this.unhold(h);
+      if (h.parked === null) this.unhold(h);
+      else if (!h.robotsAsked && this.queue.sharedRobots !== undefined) this.askSharedRobots(h);
+      else this.startRobots(h, now);
       return;
     }
     if (h.robotsState === RobotsState.Fetching) return;
@@ -476,14 +510,16 @@ export class Crawler implements ResponseCallback {
         h.wakeAt = now + this.opts.backoffBaseMs;
       }
     } else {
-      const robots = err !== null ? Robots.allowAll() : Robots.fromResponse(res.status, res.body, this.opts.userAgent);
-      h.robots = robots;
-      h.robotsState = RobotsState.Ready;
       this.stats.robotsFetched++;
-      const cd = robots.crawlDelayMs ?? 0;
-      h.delayMs = Math.max(this.opts.delayMs, Math.min(cd, this.opts.maxCrawlDelayMs));
-      this.queue.setHostDelay(h.key, h.delayMs);
-      h.wakeAt = startedAt + h.delayMs;
+      if (err !== null) {
+        this.robotsReady(h, Robots.allowAll(), startedAt);
+      } else {
+        this.robotsReady(h, Robots.fromResponse(res.status, res.body, this.opts.userAgent), startedAt);
+        // Lasting answers only: a 5xx or 429 (disallow all for now) is each worker's to retry.
+        if (this.queue.shareRobots !== undefined && res.status < 500 && res.status !== 429) {
+          this.queue.shareRobots(h.key, { status: res.status, body: Buffer.from(res.body) });
+        }
+      }
     }
     this.addWaiting(h);
   }

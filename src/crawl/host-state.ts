@@ -20,6 +20,8 @@ export class HostState {
   robots: Robots | null = null;
   robotsState = RobotsState.Unknown;
   robotsFailures = 0;
+  /** The shared queue was asked for this host's robots.txt (asked once). */
+  robotsAsked = false;
   /** Scheme to fetch robots.txt with (that of the first URL seen). */
   scheme: 'http' | 'https' = 'http';
   /** A URL popped from the frontier that waits for robots.txt or for its turn. */

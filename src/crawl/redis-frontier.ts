@@ -23,7 +23,7 @@
 import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
 import { FastbenchError } from '../core/errors.js';
-import type { CrawlQueue } from './crawl-queue.js';
+import type { CrawlQueue, SharedRobots } from './crawl-queue.js';
 import type { FrontierEntry } from './frontier.js';
 import { DONE_LUA, LEASE_LUA, OFFER_LUA, RELEASE_LUA, RENEW_LUA, TAKE_LUA } from './redis-lua.js';
 import { hash64 } from './seen-set.js';
@@ -44,6 +44,8 @@ export interface RedisFrontierOptions {
   defaultDelayMs?: number;
   /** How often to look for new work when there is none. Default 100 ms. */
   pollMs?: number;
+  /** How long a robots.txt fetched by one worker serves the others. Default 24 h (RFC 9309 2.4). */
+  robotsTtlMs?: number;
   /** URLs the whole job may take, all workers together (default: no limit). */
   maxPages?: number;
 }
@@ -137,6 +139,7 @@ export class RedisFrontier implements CrawlQueue {
   private readonly batch: number;
   private readonly defaultDelayMs: number;
   private readonly pollMs: number;
+  private readonly robotsTtlMs: number;
   /** The job's page budget; -1 for none. */
   private readonly maxPages: number;
   /** Do not ask Redis for a new host before this (nowMs). */
@@ -157,6 +160,7 @@ export class RedisFrontier implements CrawlQueue {
     this.batch = o.batch ?? 4;
     this.defaultDelayMs = o.defaultDelayMs ?? 0;
     this.pollMs = o.pollMs ?? 100;
+    this.robotsTtlMs = o.robotsTtlMs ?? 86_400_000;
     this.maxPages = o.maxPages === undefined || !Number.isFinite(o.maxPages) ? -1 : o.maxPages;
   }
 
@@ -381,6 +385,21 @@ export class RedisFrontier implements CrawlQueue {
     void this.track(this.r.fbRenew(this.prefix, this.worker, this.ttl, ...hosts)).then((lost) => {
       for (const h of lost) this.leases.delete(h);
     }, () => {});
+  }
+
+  /** robots.txt as another worker fetched it: stored as "STATUS\n" + body, expiring after robotsTtlMs. */
+  async sharedRobots(host: string): Promise<SharedRobots | null> {
+    const v = await this.track(this.redis.getBuffer(this.prefix + 'robots:' + host));
+    if (v === null) return null;
+    const nl = v.indexOf(10);
+    const status = nl > 0 ? Number(v.toString('latin1', 0, nl)) : NaN;
+    if (!Number.isInteger(status)) return null; // not ours: fetch it afresh
+    return { status, body: v.subarray(nl + 1) };
+  }
+
+  shareRobots(host: string, answer: SharedRobots): void {
+    const v = Buffer.concat([Buffer.from(`${answer.status}\n`, 'latin1'), answer.body]);
+    void this.track(this.redis.set(this.prefix + 'robots:' + host, v, 'PX', this.robotsTtlMs)).catch(() => {});
   }
 
   /** Returns every lease (requeueing what was taken and not done) and disconnects. */

@@ -16,6 +16,8 @@
 //   P..'pending'         STRING URLs queued or in flight, all workers together (0 = job done)
 //   P..'claimed'         STRING URLs taken by workers and not requeued (done + in flight): the
 //                               job's page count, held under --max-pages across all workers
+//   P..'robots:'..host   STRING "STATUS\n" + robots.txt body as one worker fetched it, for the
+//                               others (plain SET/GET with an expiry, from redis-frontier.ts)
 
 const NOW = `local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;

@@ -98,6 +98,10 @@ describe.skipIf(!HAVE_REDIS)('Redis frontier', () => {
     for (const gap of minRecordGapByHost(recs).values()) expect(gap).toBeGreaterThanOrEqual(DELAY - 0.5);
     // Every page request the server saw is one of those records (none escaped the pacing).
     expect(srv.log.filter((a) => a.path !== '/robots.txt').length).toBe(recs.filter((r) => r.timing !== null).length);
+    // robots.txt once per host for the whole job: a worker leasing a host another worker already
+    // crawled takes its robots.txt from Redis.
+    expect(srv.log.filter((a) => a.path === '/robots.txt').length).toBe(hosts.length);
+    expect(summaries[0]!.robotsFetched + summaries[1]!.robotsFetched).toBe(hosts.length);
   });
 
   it('--max-pages is the whole job\'s budget: two workers fetch that many between them, none twice', async () => {
@@ -122,6 +126,28 @@ describe.skipIf(!HAVE_REDIS)('Redis frontier', () => {
     const next = readRecords(join(tmp.dir, 'b3.jsonl'));
     expect(next).toHaveLength(5);
     for (const r of next) expect(recs.some((o) => o.url === r.url)).toBe(false);
+  });
+
+  it('a host\'s robots.txt is fetched once per job: the next worker takes it from Redis and obeys it', async () => {
+    const host = `robots.redis.test:${srv.port}`;
+    const seeds = [`http://${host}/site/`];
+    const resolve = [`${host}:127.0.0.1`];
+    const job = `${redisUrl}/shared-robots`;
+    srv.log.length = 0;
+    const first = await openCrawl({ seeds, frontier: job, resolve, output: join(tmp.dir, 'r1.jsonl'), fsync: false, maxPages: 4 });
+    const s1 = await first.run();
+    expect(s1.robotsFetched).toBe(1);
+    // A second worker carries the job on (a higher budget) and leases the same host.
+    const out2 = join(tmp.dir, 'r2.jsonl');
+    const second = await openCrawl({ seeds, frontier: job, resolve, output: out2, fsync: false });
+    const s2 = await second.run();
+    expect(s2.robotsFetched).toBe(0);
+    expect(s2.robotsShared).toBe(1);
+    expect(srv.log.filter((a) => a.path === '/robots.txt')).toHaveLength(1);
+    // ...and obeys it: between them the two fetched exactly what a one-process crawl would.
+    const recs = [...readRecords(join(tmp.dir, 'r1.jsonl')), ...readRecords(out2)];
+    expect(new Set(fetched(recs).map((r) => pathOf(r.url)))).toEqual(new Set(expectedPaths(PAGES, { robots: true, nofollow: false }).keys()));
+    expect(fetched(recs)).toHaveLength(expectedPaths(PAGES, { robots: true, nofollow: false }).size);
   });
 
   it('a dead worker\'s lease expires and its in-flight URL is crawled by another', async () => {

@@ -4,6 +4,8 @@
 //     u32le payload length | u32le CRC-32 of the payload | payload
 //     payload = 0x01 enqueue | u32le depth         | URL (UTF-8)
 //             | 0x02 done    | f64le output offset | URL (UTF-8)
+//             | 0x03 seen    | (u32le lo, u32le hi) × k  — seen-set hashes (a compacted journal)
+//             | 0x04 base    | f64le output offset | f64le pages done  (a compacted journal)
 // Records are encoded into a batch buffer and written with one write + fsync every `syncEvery`
 // records or `syncIntervalMs` ms, whichever comes first, or on flush(). Before a batch is written
 // the `beforeSync` hook runs: the crawl loop flushes (and fsyncs) its OutputWriter there, so a
@@ -27,11 +29,16 @@
 //     records come out once more and exactly once. When the output file is shorter than a done
 //     record says (output not synced before a power loss, without beforeSync), those done marks
 //     are ignored and their URLs are pending again.
-// The journal grows with every URL (about 12 bytes + URL, twice); compaction is not done yet.
+// The journal grows with every URL (about 13 bytes + URL, twice). Resume compacts it when that
+// pays (the file is over `compactMinBytes` and at least twice what it would shrink to): a new file
+// holds the seen set as 8-byte hashes, one base record (output offset and pages done so far) and
+// an enqueue record per pending URL; it is written and fsynced beside the journal, then renamed
+// over it, so a crash during compaction leaves the old journal whole. Done URLs then cost 8
+// bytes each on disk instead of ~30 + twice the URL.
 // A lock file (DIR/lock, holding the pid) keeps two crawls off one state directory; a lock left by
 // a dead process is taken over.
 
-import { closeSync, existsSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, unlinkSync, writeFileSync, writeSync, fsyncSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, renameSync, unlinkSync, writeFileSync, writeSync, fsyncSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { FastbenchError } from '../core/errors.js';
@@ -43,6 +50,11 @@ const MAGIC = Buffer.from('FBJRNL1\n', 'latin1');
 const FRAME_HEAD = 8;
 const ENQUEUE = 1;
 const DONE = 2;
+const SEEN = 3;
+const BASE = 4;
+/** Hashes per SEEN record (512 KiB payloads). */
+const SEEN_PER_RECORD = 65536;
+const COMPACT_SUFFIX = '.compact';
 /** Frames longer than this are taken as garbage (a torn length field). */
 const MAX_PAYLOAD = 1 << 20;
 
@@ -60,6 +72,8 @@ export interface JournalOptions {
 export interface ResumeOptions extends JournalOptions {
   /** Current size of the output file, when there is one: done marks past it are ignored. */
   outputSize?: number;
+  /** Compact only journals at least this big (bytes). Default 1 MiB. Infinity: never. */
+  compactMinBytes?: number;
 }
 
 export interface PendingEntry {
@@ -77,6 +91,9 @@ export interface ResumeState {
   done: number;
   /** Bytes of a torn tail that were cut off. */
   tornBytes: number;
+  /** Journal size before and after a compaction at resume (equal when none was done). */
+  bytesBefore: number;
+  bytesAfter: number;
 }
 
 function stateError(msg: string, cause?: unknown): FastbenchError {
@@ -110,7 +127,8 @@ function isAlive(pid: number): boolean {
   }
 }
 
-type RecordVisitor = (type: number, num: number, url: string) => void;
+/** Called per valid record: its type and payload (a view into the read buffer: copy to keep). */
+type RecordVisitor = (type: number, payload: Buffer) => void;
 
 /** Reads whole valid records up to `limit` bytes; returns the offset after the last good one. */
 function scan(fd: number, limit: number, visit: RecordVisitor): number {
@@ -132,19 +150,104 @@ function scan(fd: number, limit: number, visit: RecordVisitor): number {
       const payload = buf.subarray(p + FRAME_HEAD, p + FRAME_HEAD + len);
       if (crc32(payload) !== buf.readUInt32LE(p + 4)) return good;
       const type = payload[0]!;
-      if (type === ENQUEUE) {
-        visit(type, payload.readUInt32LE(1), payload.toString('utf8', 5));
-      } else if (type === DONE && len >= 9) {
-        visit(type, payload.readDoubleLE(1), payload.toString('utf8', 9));
-      } else {
-        return good;
-      }
+      const ok =
+        type === ENQUEUE ||
+        (type === DONE && len >= 9) ||
+        (type === SEEN && (len - 1) % 8 === 0) ||
+        (type === BASE && len === 17);
+      if (!ok) return good;
+      visit(type, payload);
       p += FRAME_HEAD + len;
       good += FRAME_HEAD + len;
     }
     carry = Buffer.from(buf.subarray(p));
     if (carry.length > MAX_PAYLOAD + FRAME_HEAD) return good;
   }
+}
+
+/** Bytes a compacted journal would take. */
+function compactedSize(seen: SeenSet, pending: readonly PendingEntry[]): number {
+  let n = MAGIC.length + (FRAME_HEAD + 17) + Math.ceil(seen.size / SEEN_PER_RECORD) * (FRAME_HEAD + 1) + seen.size * 8;
+  for (const p of pending) n += FRAME_HEAD + 5 + Buffer.byteLength(p.url);
+  return n;
+}
+
+/**
+ * Writes the compacted journal beside the old one, fsyncs it, renames it over the old one and
+ * fsyncs the directory; returns the new file, open for appending.
+ */
+function compact(dir: string, seen: SeenSet, pending: readonly PendingEntry[], outputOffset: number, done: number, doSync: boolean): number {
+  const path = join(dir, JOURNAL_FILE);
+  const tmp = path + COMPACT_SUFFIX;
+  const fd = openSync(tmp, 'w');
+  let pos = 0;
+  let buf = Buffer.allocUnsafe(1 << 20);
+  let len = 0;
+  const drain = (): void => {
+    let n = 0;
+    while (n < len) n += writeSync(fd, buf, n, len - n, pos + n);
+    pos += len;
+    len = 0;
+  };
+  /** Room for a frame of `payload` bytes; returns the payload's offset in buf. */
+  const frame = (payload: number): number => {
+    if (len + FRAME_HEAD + payload > buf.length) drain();
+    if (FRAME_HEAD + payload > buf.length) buf = Buffer.allocUnsafe(FRAME_HEAD + payload);
+    buf.writeUInt32LE(payload, len);
+    return len + FRAME_HEAD;
+  };
+  const seal = (body: number, payload: number): void => {
+    buf.writeUInt32LE(crc32(buf.subarray(body, body + payload)), body - 4);
+    len = body + payload;
+  };
+  try {
+    MAGIC.copy(buf, 0);
+    len = MAGIC.length;
+    let body = frame(17);
+    buf[body] = BASE;
+    buf.writeDoubleLE(outputOffset, body + 1);
+    buf.writeDoubleLE(done, body + 9);
+    seal(body, 17);
+    let left = seen.size;
+    let k = 0;
+    let at = 0;
+    seen.forEachHash((lo, hi) => {
+      if (k === 0) {
+        const count = Math.min(left, SEEN_PER_RECORD);
+        body = frame(1 + count * 8);
+        buf[body] = SEEN;
+        at = body + 1;
+        k = count;
+        left -= count;
+      }
+      buf.writeUInt32LE(lo, at);
+      buf.writeUInt32LE(hi, at + 4);
+      at += 8;
+      if (--k === 0) seal(body, at - body);
+    });
+    for (const p of pending) {
+      const urlBytes = Buffer.byteLength(p.url);
+      body = frame(5 + urlBytes);
+      buf[body] = ENQUEUE;
+      buf.writeUInt32LE(p.depth, body + 1);
+      buf.write(p.url, body + 5, 'utf8');
+      seal(body, 5 + urlBytes);
+    }
+    drain();
+    if (doSync) fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+  if (doSync) {
+    const d = openSync(dir, 'r');
+    try {
+      fsyncSync(d);
+    } finally {
+      closeSync(d);
+    }
+  }
+  return openSync(path, 'r+');
 }
 
 export class Journal {
@@ -232,32 +335,52 @@ export class Journal {
       let enqueued = 0;
       let done = 0;
       let outputShort = false;
-      const good = scan(fd, size, (type, num, url) => {
+      const good = scan(fd, size, (type, p) => {
         if (type === ENQUEUE) {
-          seen.add(url);
+          seen.add(p.toString('utf8', 5));
           enqueued++;
+        } else if (type === SEEN) {
+          for (let i = 1; i < p.length; i += 8) seen.addHash(p.readUInt32LE(i), p.readUInt32LE(i + 4));
+          enqueued += (p.length - 1) / 8;
+        } else if (type === BASE) {
+          // Written once, first, by a compaction that had checked these bytes were in the output.
+          outputOffset = p.readDoubleLE(1);
+          done = p.readDoubleLE(9);
+          if (outputOffset > outputSize) {
+            throw stateError(`the output file is shorter (${outputSize} bytes) than the ${outputOffset} bytes the journal in ${dir} says were written: it cannot be resumed exactly`);
+          }
         } else if (!outputShort) {
-          if (num > outputSize) {
+          const at = p.readDoubleLE(1);
+          if (at > outputSize) {
             outputShort = true;
             return;
           }
-          doneSet.add(url);
-          outputOffset = num;
+          doneSet.add(p.toString('utf8', 9));
+          outputOffset = at;
           done++;
         }
       });
       const pending: PendingEntry[] = [];
-      scan(fd, good, (type, num, url) => {
+      scan(fd, good, (type, p) => {
         // Adding to doneSet once emitted also drops duplicate enqueues of one URL.
-        if (type === ENQUEUE && doneSet.add(url)) pending.push({ url, depth: num });
+        if (type !== ENQUEUE) return;
+        const url = p.toString('utf8', 5);
+        if (doneSet.add(url)) pending.push({ url, depth: p.readUInt32LE(1) });
       });
       const tornBytes = size - good;
-      if (tornBytes > 0) {
+      const doSync = opts?.fsync ?? true;
+      let pos = good;
+      if (good >= (opts?.compactMinBytes ?? 1 << 20) && compactedSize(seen, pending) * 2 <= good) {
+        closeSync(fd);
+        fd = -1;
+        fd = compact(dir, seen, pending, outputOffset, done, doSync);
+        pos = fstatSync(fd).size;
+      } else if (tornBytes > 0) {
         ftruncateSync(fd, good);
-        if (opts?.fsync ?? true) fsyncSync(fd);
+        if (doSync) fsyncSync(fd);
       }
-      const journal = new Journal(dir, fd, lock, good, opts);
-      return { journal, state: { pending, seen, outputOffset, enqueued, done, tornBytes } };
+      const journal = new Journal(dir, fd, lock, pos, opts);
+      return { journal, state: { pending, seen, outputOffset, enqueued, done, tornBytes, bytesBefore: size, bytesAfter: pos } };
     } catch (e) {
       if (fd >= 0) closeSync(fd);
       unlinkSync(lock);

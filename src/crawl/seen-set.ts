@@ -149,6 +149,22 @@ export class SeenSet {
     }
   }
 
+  /** Adds a hash as hash64() gives it in two 32-bit halves (a journal snapshot); true when new. */
+  addHash(lo: number, hi: number): boolean {
+    if (lo === 0 && hi === 0) lo = 1; // the empty-slot marker; hashString never yields it either
+    return this.insert(lo >>> 0, hi >>> 0);
+  }
+
+  /** Calls fn with each stored hash's two 32-bit halves, in table order. */
+  forEachHash(fn: (lo: number, hi: number) => void): void {
+    const s = this.slots;
+    for (let j = 0; j < s.length; j += 2) {
+      const lo = s[j]!;
+      const hi = s[j + 1]!;
+      if (lo !== 0 || hi !== 0) fn(lo, hi);
+    }
+  }
+
   /** Table bytes per stored URL (the typed array only; 0 when empty). */
   bytesPerEntry(): number {
     return this.count === 0 ? 0 : this.slots.byteLength / this.count;

@@ -99,14 +99,38 @@ describe('journal + output writer survive kill -9', () => {
       const r2 = await run([state, out, 'resume', ...common], 40);
       expect(r2.stderr).toBe('');
       expect(r2.signal).toBe('SIGKILL');
-      expect(r2.lines[0]).toMatch(/^resumed pending=\d+ offset=\d+ torn=\d+ size=\d+$/);
+      expect(r2.lines[0]).toMatch(/^resumed pending=\d+ offset=\d+ torn=\d+ size=\d+ journal=\d+->\d+$/);
 
       const r3 = await run([state, out, 'resume', ...common]);
       expect(r3.stderr).toBe('');
       expect(r3.code).toBe(0);
       expect(r3.lines.at(-1)).toMatch(/^finished \d+$/);
 
-      console.log(r1.lines.at(-1), r2.lines[0], r2.lines.at(-1), r3.lines[0], r3.lines.at(-1)); expectExactlyOnce(urlsIn(out, format));
+      expectExactlyOnce(urlsIn(out, format));
     });
   }
+
+  it('jsonl with the journal compacted at each resume: exactly-once output after three kills', async () => {
+    const state = join(root, 'state-compact');
+    const out = join(root, 'out-compact.jsonl');
+    const common = ['jsonl', String(PAGES), '0', '1'];
+    const resumed: string[] = [];
+    for (const [mode, killAfter] of [['fresh', 25], ['resume', 30], ['resume', 30], ['resume', 20]] as const) {
+      const r = await run([state, out, mode, ...common], killAfter);
+      expect(r.stderr).toBe('');
+      expect(r.signal).toBe('SIGKILL');
+      if (mode === 'resume') resumed.push(r.lines[0]!);
+    }
+    const last = await run([state, out, 'resume', ...common]);
+    expect(last.stderr).toBe('');
+    expect(last.code).toBe(0);
+    resumed.push(last.lines[0]!);
+    // At least one resume really compacted (the journal shrank), and a later kill -9 plus resume
+    // read the compacted journal back.
+    const sizes = resumed.map((l) => /journal=(\d+)->(\d+)$/.exec(l)!.slice(1).map(Number) as [number, number]);
+    const firstCompaction = sizes.findIndex(([before, after]) => after < before);
+    expect(firstCompaction).toBeGreaterThanOrEqual(0);
+    expect(firstCompaction).toBeLessThan(sizes.length - 1);
+    expectExactlyOnce(urlsIn(out, 'jsonl'));
+  });
 });

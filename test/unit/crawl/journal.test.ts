@@ -210,7 +210,8 @@ describe('JournaledFrontier', () => {
     expect(r.outputOffset).toBe(42);
     expect(r.frontier.size).toBe(2);
     expect(r.seen.size).toBe(3);
-    expect(r.stats).toEqual({ enqueued: 3, done: 1, tornBytes: 0 });
+    expect(r.stats).toMatchObject({ enqueued: 3, done: 1, tornBytes: 0 });
+    expect(r.stats.bytesAfter).toBe(r.stats.bytesBefore); // small: not compacted
     const urls = [(await r.frontier.pop(0))?.url, (await r.frontier.pop(0))?.url].sort();
     expect(urls).toEqual(['http://a/2', 'http://b/1']);
     r.frontier.close();
@@ -237,5 +238,85 @@ describe('Journal failures', () => {
     expect(Journal.exists(dir)).toBe(true);
     // the lock was released even so
     Journal.resume(dir, fast).journal.close();
+  });
+});
+
+describe('Journal compaction at resume', () => {
+  const N = 3000;
+  const url = (i: number): string => `http://h${i % 7}.test/page/${i}?q=${'x'.repeat(i % 40)}`;
+
+  /** A journal with N URLs enqueued and all but the last 100 done (offset = 10 × pages done). */
+  function mostlyDone(dir: string): void {
+    const j = Journal.create(dir, fast);
+    for (let i = 0; i < N; i++) j.enqueue(url(i), i % 5);
+    for (let i = 0; i < N - 100; i++) j.done(url(i), (i + 1) * 10);
+    j.close();
+  }
+
+  it('shrinks the journal to hashes + pending, and resumes from it to the same state', () => {
+    const dir = fresh();
+    mostlyDone(dir);
+    const path = join(dir, JOURNAL_FILE);
+    const before = statSync(path).size;
+    const a = Journal.resume(dir, { ...fast, compactMinBytes: 0 });
+    expect(a.state.bytesBefore).toBe(before);
+    expect(a.state.bytesAfter).toBe(statSync(path).size);
+    expect(a.state.bytesAfter * 4).toBeLessThan(before);
+    expect(a.state.pending).toEqual(Array.from({ length: 100 }, (_, k) => ({ url: url(N - 100 + k), depth: (N - 100 + k) % 5 })));
+    expect([a.state.outputOffset, a.state.done]).toEqual([(N - 100) * 10, N - 100]);
+    // Work goes on after the compacted records: one more page done, one new URL found.
+    a.journal.done(url(N - 100), (N - 99) * 10);
+    a.journal.enqueue('http://new.test/', 1);
+    a.journal.close();
+    const b = Journal.resume(dir, { ...fast, compactMinBytes: Infinity });
+    expect(b.state.bytesAfter).toBe(b.state.bytesBefore);
+    expect(b.state.outputOffset).toBe((N - 99) * 10);
+    expect(b.state.done).toBe(N - 99);
+    expect(b.state.pending.map((p) => p.url)).toEqual([...Array.from({ length: 99 }, (_, k) => url(N - 99 + k)), 'http://new.test/']);
+    // The seen set still knows every URL ever queued, done ones included (from their hashes).
+    for (let i = 0; i < N; i++) expect(b.state.seen.has(url(i))).toBe(true);
+    expect(b.state.seen.has('http://new.test/')).toBe(true);
+    expect(b.state.seen.has('http://never.test/')).toBe(false);
+    expect(b.state.seen.size).toBe(N + 1);
+    b.journal.close();
+  });
+
+  it('leaves small journals, and journals it would not halve, as they are', () => {
+    const dir = fresh();
+    const j = Journal.create(dir, fast);
+    for (let i = 0; i < 200; i++) j.enqueue(url(i), 0); // all pending: nothing to drop
+    j.done(url(0), 10);
+    j.close();
+    const r = Journal.resume(dir, { ...fast, compactMinBytes: 0 });
+    expect(r.state.bytesAfter).toBe(r.state.bytesBefore);
+    r.journal.close();
+    const dir2 = fresh();
+    mostlyDone(dir2);
+    const r2 = Journal.resume(dir2, fast); // default threshold 1 MiB: this one is ~200 KB
+    expect(r2.state.bytesAfter).toBe(r2.state.bytesBefore);
+    r2.journal.close();
+  });
+
+  it('a crash mid-compaction leaves the old journal whole (the half-written copy is ignored)', () => {
+    const dir = fresh();
+    mostlyDone(dir);
+    const path = join(dir, JOURNAL_FILE);
+    const before = readFileSync(path);
+    writeFileSync(path + '.compact', before.subarray(0, 5000)); // what a kill mid-compaction leaves
+    const r = Journal.resume(dir, { ...fast, compactMinBytes: 0 });
+    expect(r.state.pending).toHaveLength(100);
+    expect(r.state.done).toBe(N - 100);
+    r.journal.close();
+    const again = Journal.resume(dir, fast);
+    expect(again.state.pending).toHaveLength(100);
+    expect(again.state.seen.size).toBe(N);
+    again.journal.close();
+  });
+
+  it('refuses to resume when the output is shorter than a compacted journal says was written', () => {
+    const dir = fresh();
+    mostlyDone(dir);
+    Journal.resume(dir, { ...fast, compactMinBytes: 0 }).journal.close();
+    expect(() => Journal.resume(dir, { ...fast, outputSize: 100 })).toThrow(expect.objectContaining({ code: 'ERR_CRAWL_STATE', message: expect.stringMatching(/shorter/) }));
   });
 });

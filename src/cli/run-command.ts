@@ -110,10 +110,12 @@ export async function runAndReport(scenario: Scenario, options: ReportOptions): 
   let interrupts = 0;
   let writer: ReportWriter | undefined;
   let done: EngineResult | undefined;
-  const onSigint = (): void => {
+  // SIGTERM (a CI job's timeout, `kubectl delete`, `timeout`) is treated as Ctrl-C: the partial
+  // result is still reported and written.
+  const onSigint = (signal: NodeJS.Signals): void => {
     interrupts++;
     if (interrupts === 1 && done === undefined) {
-      progress.note('stopping: finishing requests in flight (Ctrl-C again to quit at once)');
+      progress.note(`stopping on ${signal}: finishing requests in flight (Ctrl-C again to quit at once)`);
       controller.abort();
     } else {
       progress.stop();
@@ -126,10 +128,11 @@ export async function runAndReport(scenario: Scenario, options: ReportOptions): 
         }
       }
       process.stderr.write('interrupted\n');
-      process.exit(130);
+      process.exit(signal === 'SIGTERM' ? 143 : 130);
     }
   };
   process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
   try {
     let result: EngineResult;
     try {
@@ -172,6 +175,7 @@ export async function runAndReport(scenario: Scenario, options: ReportOptions): 
     return finish(result, options.allowInvalid === true);
   } finally {
     process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
   }
 }
 

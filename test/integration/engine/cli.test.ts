@@ -1,7 +1,7 @@
 // `fastbench run` and `fastbench bench` as a user runs them: child processes (built dist/),
 // exit codes, stdout/stderr, Ctrl-C. The target is the bundled server in this process.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -128,6 +128,28 @@ thresholds:
     expect(r.stdout).toContain('INTERRUPTED');
     expect(r.stdout).toMatch(/overall\s+\d+/);
     expect(r.stderr).toContain('stopping');
+  });
+
+  it('treats SIGTERM (a CI timeout, a pod deletion) like Ctrl-C: partial report printed and written', async () => {
+    const file = write('term.yaml', `name: term\ntarget: ${url}\nload: [{ rate: 200, duration: 60s }]\nrequests: [{ path: /plaintext }]\n`);
+    const out = join(dir, 'term-out');
+    const started = Date.now();
+    const r = await fastbench(['run', file, '--allow-invalid', '--out', out, '--format', 'json,md'], (child, stderr) => {
+      const poll = setInterval(() => {
+        if (stderr().includes('req/s') || Date.now() - started > 10_000) {
+          clearInterval(poll);
+          child.kill('SIGTERM');
+        }
+      }, 50);
+    });
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('stopping on SIGTERM');
+    expect(r.stdout).toContain('INTERRUPTED');
+    const result = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')) as { interrupted: boolean; summary: { requests: number } };
+    expect(result.interrupted).toBe(true);
+    expect(result.summary.requests).toBeGreaterThan(0);
+    expect(existsSync(join(out, 'report.md'))).toBe(true);
   });
 });
 

@@ -90,7 +90,7 @@ export class LocalQueue implements CrawlQueue {
   }
 
   pop(now: number): FrontierEntry | undefined {
-    return this.memory.pop(now);
+    return this.journaled !== undefined ? this.journaled.pop(now) : this.memory.pop(now);
   }
 
   nextReadyAt(): number {
@@ -123,6 +123,7 @@ export class LocalQueue implements CrawlQueue {
 
   tick(now: number): void {
     this.memory.prune(now);
+    this.journaled?.maybeCompact(this.seen);
   }
 
   close(): Promise<void> {

@@ -180,6 +180,13 @@ export class MemoryFrontier implements Frontier {
     }
   }
 
+  /** Calls fn for every queued URL (host by host, oldest first within a host). */
+  forEachQueued(fn: (url: string, depth: number) => void): void {
+    for (const q of this.hosts.values()) {
+      for (let i = q.head; i < q.urls.length; i++) fn(q.urls[i]!, q.depths[i]!);
+    }
+  }
+
   /** Number of hosts known (queued, held, or remembered for their timing). */
   get hostCount(): number {
     return this.hosts.size;

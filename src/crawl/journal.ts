@@ -29,8 +29,10 @@
 //     records come out once more and exactly once. When the output file is shorter than a done
 //     record says (output not synced before a power loss, without beforeSync), those done marks
 //     are ignored and their URLs are pending again.
-// The journal grows with every URL (about 13 bytes + URL, twice). Resume compacts it when that
-// pays (the file is over `compactMinBytes` and at least twice what it would shrink to): a new file
+// The journal grows with every URL (about 13 bytes + URL, twice). It is compacted — at resume,
+// and during a crawl when the loop calls JournaledFrontier.maybeCompact — when that pays (the file
+// is over `compactMinBytes`, at least twice what it would shrink to, and, during a crawl, twice
+// its size after the last compaction, so compactions stay rare: amortised O(1) per URL): a new file
 // holds the seen set as 8-byte hashes, one base record (output offset and pages done so far) and
 // an enqueue record per pending URL; it is written and fsynced beside the journal, then renamed
 // over it, so a crash during compaction leaves the old journal whole. Done URLs then cost 8
@@ -67,13 +69,13 @@ export interface JournalOptions {
   fsync?: boolean;
   /** Runs before each batch is written: flush the output file here. */
   beforeSync?: () => void;
+  /** Compact only journals at least this big (bytes). Default 1 MiB. Infinity: never. */
+  compactMinBytes?: number;
 }
 
 export interface ResumeOptions extends JournalOptions {
   /** Current size of the output file, when there is one: done marks past it are ignored. */
   outputSize?: number;
-  /** Compact only journals at least this big (bytes). Default 1 MiB. Infinity: never. */
-  compactMinBytes?: number;
 }
 
 export interface PendingEntry {
@@ -265,8 +267,30 @@ export class Journal {
   private timer: NodeJS.Timeout | undefined;
   /** A write failure seen by the timer; thrown by the next call instead of crashing the process. */
   private failure: unknown;
+  private readonly compactMinBytes: number;
+  /** File size after the last compaction (or at open): the next one waits for twice this. */
+  private compactedSize: number;
+  /** Output offset of the last done record, and done records in all (a compaction's base). */
+  private lastOffset: number;
+  private doneTotal: number;
+  /** Enqueue records and their URLs' length, for estimating a compaction's size. */
+  private enqueues: number;
+  private enqueueUrlBytes: number;
 
-  private constructor(dir: string, fd: number, lockPath: string, pos: number, opts: JournalOptions | undefined) {
+  private constructor(
+    dir: string,
+    fd: number,
+    lockPath: string,
+    pos: number,
+    opts: JournalOptions | undefined,
+    base?: { outputOffset: number; done: number; enqueues: number; enqueueUrlBytes: number },
+  ) {
+    this.compactMinBytes = opts?.compactMinBytes ?? 1 << 20;
+    this.compactedSize = pos;
+    this.lastOffset = base?.outputOffset ?? 0;
+    this.doneTotal = base?.done ?? 0;
+    this.enqueues = base?.enqueues ?? 0;
+    this.enqueueUrlBytes = base?.enqueueUrlBytes ?? 0;
     this.dir = dir;
     this.path = join(dir, JOURNAL_FILE);
     this.fd = fd;
@@ -379,7 +403,7 @@ export class Journal {
         ftruncateSync(fd, good);
         if (doSync) fsyncSync(fd);
       }
-      const journal = new Journal(dir, fd, lock, pos, opts);
+      const journal = new Journal(dir, fd, lock, pos, opts, { outputOffset, done, enqueues: pending.length, enqueueUrlBytes: pending.reduce((n, p) => n + p.url.length, 0) });
       return { journal, state: { pending, seen, outputOffset, enqueued, done, tornBytes, bytesBefore: size, bytesAfter: pos } };
     } catch (e) {
       if (fd >= 0) closeSync(fd);
@@ -392,6 +416,50 @@ export class Journal {
   /** Records that `url` was queued at `depth`. */
   enqueue(url: string, depth: number): void {
     this.append(ENQUEUE, depth, url);
+    this.enqueues++;
+    this.enqueueUrlBytes += url.length;
+  }
+
+  /** Bytes in the file plus those buffered. */
+  get size(): number {
+    return this.pos + this.batchLen;
+  }
+
+  /**
+   * Whether compacting now would pay: the journal is over compactMinBytes, at least twice its size
+   * after the last compaction, and at least twice the estimate for `seenCount` hashes plus
+   * `pendingCount` URLs (of the mean length enqueued so far). O(1): cheap to ask once a second.
+   */
+  wantsCompaction(seenCount: number, pendingCount: number): boolean {
+    const size = this.size;
+    if (size < this.compactMinBytes || size < 2 * this.compactedSize) return false;
+    const meanUrl = this.enqueues === 0 ? 0 : this.enqueueUrlBytes / this.enqueues;
+    const estimate = MAGIC.length + FRAME_HEAD + 17 + seenCount * 8 + pendingCount * (FRAME_HEAD + 5 + meanUrl);
+    return size >= 2 * estimate;
+  }
+
+  /**
+   * Flushes (the output first, through beforeSync), then replaces the journal with a compacted
+   * one: the seen set as hashes, the base (last output offset, pages done) and `pending` — every
+   * URL queued or taken and not done, which the caller must list completely. Returns the sizes.
+   */
+  compactNow(seen: SeenSet, pending: readonly PendingEntry[]): { before: number; after: number } {
+    if (this.fd < 0) throw stateError('the journal is closed');
+    this.flush();
+    const before = this.pos;
+    let fd: number;
+    try {
+      fd = compact(this.dir, seen, pending, this.lastOffset, this.doneTotal, this.doSync);
+    } catch (e) {
+      throw stateError(`cannot compact ${this.path}: ${(e as Error).message}`, e);
+    }
+    closeSync(this.fd);
+    this.fd = fd;
+    this.pos = fstatSync(fd).size;
+    this.compactedSize = this.pos;
+    this.enqueues = pending.length;
+    this.enqueueUrlBytes = pending.reduce((n, p) => n + p.url.length, 0);
+    return { before, after: this.pos };
   }
 
   /**
@@ -400,6 +468,8 @@ export class Journal {
    */
   done(url: string, outputOffset: number): void {
     this.append(DONE, outputOffset, url);
+    this.lastOffset = outputOffset;
+    this.doneTotal++;
   }
 
   /** Records buffered and not yet written. */

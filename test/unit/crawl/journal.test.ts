@@ -6,6 +6,7 @@ import { Journal, JOURNAL_FILE } from '../../../src/crawl/journal.js';
 import { JournaledFrontier } from '../../../src/crawl/journaled-frontier.js';
 import { MemoryFrontier } from '../../../src/crawl/frontier.js';
 import { OutputWriter } from '../../../src/crawl/output-writer.js';
+import { SeenSet } from '../../../src/crawl/seen-set.js';
 
 const root = mkdtempSync(join(tmpdir(), 'fb-journal-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -318,5 +319,80 @@ describe('Journal compaction at resume', () => {
     mostlyDone(dir);
     Journal.resume(dir, { ...fast, compactMinBytes: 0 }).journal.close();
     expect(() => Journal.resume(dir, { ...fast, outputSize: 100 })).toThrow(expect.objectContaining({ code: 'ERR_CRAWL_STATE', message: expect.stringMatching(/shorter/) }));
+  });
+});
+
+describe('JournaledFrontier compaction during a crawl', () => {
+  const url = (i: number): string => `http://h${i % 7}.test/page/${i}?q=${'y'.repeat(i % 40)}`;
+
+  it('rewrites the journal from the live state: taken-not-done and queued URLs stay pending', async () => {
+    const dir = fresh();
+    const seen = new SeenSet();
+    const f = JournaledFrontier.create(dir, new MemoryFrontier(), { ...fast, compactMinBytes: 0 });
+    for (let i = 0; i < 3000; i++) {
+      seen.add(url(i));
+      f.push(url(i), i % 3);
+    }
+    const taken: string[] = [];
+    for (let i = 0; i < 2950; i++) taken.push(f.pop(0)!.url);
+    for (let i = 0; i < 2900; i++) f.markDone(taken[i]!, (i + 1) * 10); // 50 taken, not done
+    const c = f.maybeCompact(seen);
+    expect(c).toBeDefined();
+    expect(c!.after * 4).toBeLessThan(c!.before);
+    expect(statSync(join(dir, JOURNAL_FILE)).size).toBe(c!.after);
+    expect(f.maybeCompact(seen)).toBeUndefined(); // not until it has doubled again
+    // The crawl goes on after the compaction.
+    for (let i = 2900; i < 2910; i++) f.markDone(taken[i]!, (i + 1) * 10);
+    seen.add('http://new.test/');
+    f.push('http://new.test/', 4);
+    f.close();
+    const r = await JournaledFrontier.resume(dir, new MemoryFrontier(), { ...fast, compactMinBytes: Infinity });
+    expect(r.outputOffset).toBe(2910 * 10);
+    expect(r.stats.done).toBe(2910);
+    const pending = new Set<string>();
+    for (let e = r.frontier.pop(0); e !== undefined; e = r.frontier.pop(0)) pending.add(e.url);
+    // Pending: every URL but the 2,910 done (the 40 taken and not done, the 50 never taken), plus the new one.
+    const doneUrls = new Set(taken.slice(0, 2910));
+    const want = new Set([...Array.from({ length: 3000 }, (_, i) => url(i)).filter((u) => !doneUrls.has(u)), 'http://new.test/']);
+    expect(want.size).toBe(91);
+    expect(pending).toEqual(want);
+    for (let i = 0; i < 3000; i++) expect(r.seen.has(url(i))).toBe(true);
+    expect(r.seen.size).toBe(3001);
+    r.frontier.close();
+  });
+
+  it('does not compact a journal that would not halve (everything still pending)', () => {
+    const dir = fresh();
+    const seen = new SeenSet();
+    const f = JournaledFrontier.create(dir, new MemoryFrontier(), { ...fast, compactMinBytes: 0 });
+    for (let i = 0; i < 2000; i++) {
+      seen.add(url(i));
+      f.push(url(i), 0);
+    }
+    expect(f.maybeCompact(seen)).toBeUndefined();
+    f.close();
+  });
+});
+
+describe('LocalQueue with --state', () => {
+  it('compacts its journal from the crawl loop\'s once-a-second tick', async () => {
+    const { LocalQueue } = await import('../../../src/crawl/crawl-queue.js');
+    const dir = fresh();
+    const q = LocalQueue.create(0, dir, { ...fast, compactMinBytes: 0 });
+    const urls = Array.from({ length: 2000 }, (_, i) => `http://h${i % 5}.test/p/${i}`);
+    expect(q.offer(urls, 1)).toBe(2000);
+    for (let i = 0; i < 1990; i++) q.markDone(q.pop(0)!.url, i + 1);
+    const path = join(dir, JOURNAL_FILE);
+    q.journaled!.flush();
+    const before = statSync(path).size;
+    q.tick(0);
+    expect(statSync(path).size * 4).toBeLessThan(before);
+    await q.close();
+    const r = await LocalQueue.resume(0, dir, fast);
+    expect(r.queue.size).toBe(10);
+    expect(r.done).toBe(1990);
+    expect(r.outputOffset).toBe(1990);
+    expect(r.queue.offer(urls, 1)).toBe(0); // all still seen
+    await r.queue.close();
   });
 });

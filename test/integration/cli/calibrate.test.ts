@@ -1,27 +1,10 @@
 // `fastbench calibrate` as a user runs it: a child process (built dist/) that starts the bundled
 // server, runs `fastbench bench` plain and pipelined, opens keep-alive connections, prints JSON.
 // Figures are machine-dependent: only their presence and sign are asserted (no timing asserts).
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { runCli } from '../../helpers/cli.js';
 
-const HARNESS = fileURLToPath(new URL('./cli-harness.mjs', import.meta.url));
-
-function fastbench(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [HARNESS, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const kill = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(kill);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const fastbench = (args: string[]) => runCli(args, { timeoutMs: 60_000 });
 
 interface Throughput {
   rps: number;

@@ -1,16 +1,12 @@
 // `fastbench crawl` as users run it (built CLI in a child process): usage errors print
 // `error[CODE]: message` and exit 2 before anything is fetched; records go to stdout without -o;
 // progress lines and the summary go to stderr; Ctrl-C stops cleanly and --resume carries on.
-import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, type CliRun } from '../../helpers/cli.js';
 import { expectedPaths, pathOf, readRecords, startSiteServer, tempDir, type TestServer } from './helpers.js';
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const BUILT = existsSync(join(ROOT, 'dist/cli/crawl-command.js'));
-const LAUNCHER = join(ROOT, 'test/fixtures/crawl/crawl-cli.mjs');
 const tmp = tempDir('fb-crawl-cli-');
 let srv: TestServer;
 
@@ -22,32 +18,11 @@ afterAll(async () => {
   tmp.cleanup();
 });
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
+function cli(args: string[], onStderr?: (text: string, kill: (sig: NodeJS.Signals) => void) => void): Promise<CliRun> {
+  return runCli(['crawl', ...args], { timeoutMs: 20_000, ...(onStderr !== undefined ? { onStderr: (text, child) => onStderr(text, (sig) => child.kill(sig)) } : {}) });
 }
 
-function cli(args: string[], onStderr?: (text: string, kill: (sig: NodeJS.Signals) => void) => void): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [LAUNCHER, 'crawl', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => {
-      stderr += d;
-      onStderr?.(stderr, (sig) => child.kill(sig));
-    });
-    const guard = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      clearTimeout(guard);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-describe.skipIf(!BUILT)('fastbench crawl (CLI)', () => {
+describe('fastbench crawl (CLI)', () => {
   // (The option checks themselves are unit-tested in test/unit/crawl/crawl-command.test.ts.)
   it.each([
     [[], 'ERR_USAGE'],

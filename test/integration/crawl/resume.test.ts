@@ -4,25 +4,17 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCsvLine } from '../../../src/crawl/output-writer.js';
+import { FASTBENCH_BIN } from '../../helpers/cli.js';
 import { expectedPaths, pathOf, readRecords, startSiteServer, tempDir, type TestServer } from './helpers.js';
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const BIN = join(ROOT, 'bin/fastbench.js');
-const FALLBACK = join(ROOT, 'test/fixtures/crawl/crawl-cli.mjs');
-const BUILT = existsSync(join(ROOT, 'dist/cli/crawl-command.js'));
 const PAGES = 300;
 
-let launcher = BIN;
 let srv: TestServer;
 const tmp = tempDir('fb-crawl-resume-');
 
 beforeAll(async () => {
-  if (!BUILT) return;
-  const { buildProgram } = (await import(join(ROOT, 'dist/cli/main.js'))) as { buildProgram: () => { commands: { name(): string }[] } };
-  if (!buildProgram().commands.some((c) => c.name() === 'crawl')) launcher = FALLBACK;
   srv = await startSiteServer({ pages: PAGES });
 });
 afterAll(async () => {
@@ -39,7 +31,7 @@ interface Run {
 /** Runs the CLI; with killWhenBytes, SIGKILLs it once `watch` holds at least that many bytes. */
 function crawl(args: string[], watch?: string, killWhenBytes?: number): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [launcher, 'crawl', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [FASTBENCH_BIN, 'crawl', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.setEncoding('utf8');
     child.stderr.on('data', (d: string) => (stderr += d));
@@ -62,7 +54,7 @@ function crawl(args: string[], watch?: string, killWhenBytes?: number): Promise<
   });
 }
 
-describe.skipIf(!BUILT)('resume after kill -9', () => {
+describe('resume after kill -9', () => {
   it('a deep crawl killed twice and resumed writes every page exactly once', async () => {
     const out = join(tmp.dir, 'deep.jsonl');
     const state = join(tmp.dir, 'deep-state');

@@ -1,45 +1,21 @@
 // `fastbench run` and `fastbench bench` as a user runs them: child processes (built dist/),
 // exit codes, stdout/stderr, Ctrl-C. The target is the bundled server in this process.
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastbenchServer } from '../../../src/server/server.js';
+import { runCli, type CliOptions } from '../../helpers/cli.js';
 import { startBundled } from './helpers.js';
 
-const HARNESS = fileURLToPath(new URL('./cli-harness.mjs', import.meta.url));
 const SCENARIOS = fileURLToPath(new URL('../../../scenarios/', import.meta.url));
 // `target: builtin` starts `fastbench serve` in a child process: only once main.ts registers it.
-const mainModule = (await import(new URL('../../../dist/cli/main.js', import.meta.url).href)) as { buildProgram: () => { commands: { name(): string }[] } };
-const hasServe = mainModule.buildProgram().commands.some((c) => c.name() === 'serve');
 let url = '';
 let server: FastbenchServer;
 let dir = '';
 
-interface Outcome {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function fastbench(args: string[], onSpawn?: (child: ReturnType<typeof spawn>, stderr: () => string) => void): Promise<Outcome> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [HARNESS, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const kill = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(kill);
-      resolve({ code, stdout, stderr });
-    });
-    onSpawn?.(child, () => stderr);
-  });
-}
+const fastbench = (args: string[], onSpawn?: CliOptions['onSpawn']) => runCli(args, { timeoutMs: 30_000, ...(onSpawn !== undefined ? { onSpawn } : {}) });
 
 function write(name: string, text: string): string {
   const file = join(dir, name);
@@ -154,7 +130,7 @@ thresholds:
 });
 
 describe('fastbench run with target: builtin', () => {
-  it.skipIf(!hasServe)('starts the bundled server for the run and stops it after', async () => {
+  it('starts the bundled server for the run and stops it after', async () => {
     const r = await fastbench(['run', `${SCENARIOS}smoke.yaml`, '--duration', '500ms', '--json', '--quiet', '--allow-invalid']);
     expect([0, 1]).toContain(r.code); // thresholds are machine-dependent; the run itself must work
     const result = JSON.parse(r.stdout) as { summary: { requests: number; errors: number } };

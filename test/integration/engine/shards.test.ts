@@ -2,47 +2,24 @@
 // bin/fastbench.js) lined up with --start-at against one server, then `fastbench merge`. The merged
 // result must hold exactly the single-run plan's requests, and its histograms must be exactly the
 // sum of the shards' (decoded and added here with src/metrics, not by merge's own code path).
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EncodedHistogram, mergeEncodedHistograms, decodeHistogram } from '../../../src/metrics/encoded-histogram.js';
 import { checkRunResult } from '../../../src/report/result-file.js';
 import { scheduledBefore } from '../../../src/scenario/index.js';
 import type { FastbenchServer } from '../../../src/server/server.js';
+import { runCli } from '../../helpers/cli.js';
 import { scenario as parse, startBundled } from './helpers.js';
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const BIN = join(ROOT, 'bin', 'fastbench.js');
 const CLOSED_REQUESTS = 301; // not a multiple of 3: the shares are 101, 100, 100
 
 let url = '';
 let server: FastbenchServer;
 let dir = '';
 
-interface Outcome {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function fastbench(args: string[]): Promise<Outcome> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const kill = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(kill);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const fastbench = (args: string[]) => runCli(args, { cwd: dir, timeoutMs: 15_000 });
 
 beforeAll(async () => {
   ({ url, server } = await startBundled());

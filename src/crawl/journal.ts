@@ -168,7 +168,7 @@ function scan(fd: number, limit: number, visit: RecordVisitor): number {
 }
 
 /** Bytes a compacted journal would take. */
-function compactedSize(seen: SeenSet, pending: readonly PendingEntry[]): number {
+function compactedBytes(seen: SeenSet, pending: readonly PendingEntry[]): number {
   let n = MAGIC.length + (FRAME_HEAD + 17) + Math.ceil(seen.size / SEEN_PER_RECORD) * (FRAME_HEAD + 1) + seen.size * 8;
   for (const p of pending) n += FRAME_HEAD + 5 + Buffer.byteLength(p.url);
   return n;
@@ -394,7 +394,7 @@ export class Journal {
       const tornBytes = size - good;
       const doSync = opts?.fsync ?? true;
       let pos = good;
-      if (good >= (opts?.compactMinBytes ?? 1 << 20) && compactedSize(seen, pending) * 2 <= good) {
+      if (good >= (opts?.compactMinBytes ?? 1 << 20) && compactedBytes(seen, pending) * 2 <= good) {
         closeSync(fd);
         fd = -1;
         fd = compact(dir, seen, pending, outputOffset, done, doSync);

@@ -17,6 +17,20 @@ let dir = '';
 
 const fastbench = (args: string[], onSpawn?: CliOptions['onSpawn']) => runCli(args, { timeoutMs: 30_000, ...(onSpawn !== undefined ? { onSpawn } : {}) });
 
+/** An onSpawn that sends `signal` once the first progress line shows traffic flowing (10 s at most). */
+function signalOnceFlowing(signal: NodeJS.Signals): NonNullable<CliOptions['onSpawn']> {
+  const started = Date.now();
+  return (child, stderr) => {
+    // Not a TTY: one progress line a second, each with "req/s".
+    const poll = setInterval(() => {
+      if (stderr().includes('req/s') || Date.now() - started > 10_000) {
+        clearInterval(poll);
+        child.kill(signal);
+      }
+    }, 50);
+  };
+}
+
 function write(name: string, text: string): string {
   const file = join(dir, name);
   writeFileSync(file, text);
@@ -90,15 +104,7 @@ thresholds:
   it('stops on Ctrl-C and still prints the partial report, marked interrupted', async () => {
     const file = write('long.yaml', `target: ${url}\nload: [{ rate: 200, duration: 60s }]\nrequests: [{ path: /plaintext }]\n`);
     const started = Date.now();
-    const r = await fastbench(['run', file, '--allow-invalid'], (child, stderr) => {
-      // The first progress line (non-TTY: one line a second) means traffic is flowing.
-      const poll = setInterval(() => {
-        if (stderr().includes('req/s') || Date.now() - started > 10_000) {
-          clearInterval(poll);
-          child.kill('SIGINT');
-        }
-      }, 50);
-    });
+    const r = await fastbench(['run', file, '--allow-invalid'], signalOnceFlowing('SIGINT'));
     expect(Date.now() - started).toBeLessThan(15_000);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('INTERRUPTED');
@@ -110,14 +116,7 @@ thresholds:
     const file = write('term.yaml', `name: term\ntarget: ${url}\nload: [{ rate: 200, duration: 60s }]\nrequests: [{ path: /plaintext }]\n`);
     const out = join(dir, 'term-out');
     const started = Date.now();
-    const r = await fastbench(['run', file, '--allow-invalid', '--out', out, '--format', 'json,md'], (child, stderr) => {
-      const poll = setInterval(() => {
-        if (stderr().includes('req/s') || Date.now() - started > 10_000) {
-          clearInterval(poll);
-          child.kill('SIGTERM');
-        }
-      }, 50);
-    });
+    const r = await fastbench(['run', file, '--allow-invalid', '--out', out, '--format', 'json,md'], signalOnceFlowing('SIGTERM'));
     expect(Date.now() - started).toBeLessThan(15_000);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('stopping on SIGTERM');

@@ -78,7 +78,7 @@ function foldTail(points: SeriesPoint[]): void {
 function newPhaseRun(p: WorkerPhase, start: number): PhaseRun {
   return {
     index: p.index, name: p.name, warmup: p.warmup, model: p.model, startMs: start, endMs: start,
-    iterations: 0, sent: 0, scheduled: 0, late: 0, maxLagMs: 0, backlogged: 0, backlogMax: 0, missed: 0,
+    iterations: 0, sent: 0, scheduled: 0, late: 0, maxLagMs: 0, backlogged: 0, backlogMax: 0, missed: 0, abandoned: 0,
   };
 }
 
@@ -114,6 +114,8 @@ export class LoadLoop implements ResponseCallback {
   // open schedule
   private nextJ = 0;
   private nextDueAt = Infinity;
+  /** Arrivals below this local index are known to have waited for a user (counted in backlogged). */
+  private waitedTo = 0;
   // the end
   private stopping = false;
   private interrupted = false;
@@ -219,11 +221,13 @@ export class LoadLoop implements ResponseCallback {
       this.intervalT = 0;
       this.intervalStart = start;
       this.nextIntervalAt = start + 1000;
+      this.o.hooks.onMeasureStart?.();
     }
     this.free.length = 0;
     const now = nowMs();
     if (p.open !== undefined) {
       this.nextJ = 0;
+      this.waitedTo = 0;
       this.nextDueAt = this.arrivalTime(0);
       for (let k = p.users - 1; k >= 0; k--) {
         const u = this.users[k]!;
@@ -260,8 +264,14 @@ export class LoadLoop implements ResponseCallback {
     const end = Math.min(now, this.phaseEnd);
     r.endMs = end;
     if (p.open !== undefined) {
-      const owed = this.dueBefore(end) - this.nextJ;
-      if (owed > 0) r.missed += owed;
+      const due = this.dueBefore(end);
+      const owed = due - this.nextJ;
+      if (owed > 0) {
+        // Still owed when the phase ended: they waited (counted once) and were never sent.
+        r.missed += owed;
+        this.noteWaiting(due);
+        if (owed > r.backlogMax) r.backlogMax = owed;
+      }
       r.scheduled = this.nextJ + (owed > 0 ? owed : 0);
       this.nextDueAt = Infinity;
     }
@@ -299,6 +309,8 @@ export class LoadLoop implements ResponseCallback {
   private finish(now: number): void {
     if (this.finished) return;
     this.finished = true;
+    // Measured exchanges still in flight after the drain: sent, never recorded.
+    for (const u of this.users) if (u.state === UserState.Busy && u.measured && u.sentIn !== null) u.sentIn.abandoned++;
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;
     // The tail (the drain, a partial second): closed only when something landed in it, and
@@ -388,15 +400,32 @@ export class LoadLoop implements ResponseCallback {
     while (this.nextDueAt <= now && !this.limitReached) {
       const u = this.free.pop();
       if (u === undefined) {
-        const owed = this.dueBefore(now) - this.nextJ;
+        const due = this.dueBefore(now);
+        this.noteWaiting(due);
+        const owed = due - this.nextJ;
         if (owed > r.backlogMax) r.backlogMax = owed;
         return;
       }
-      const due = this.nextDueAt;
-      const lag = now - due;
-      if (lag > r.maxLagMs) r.maxLagMs = lag;
-      if (lag > this.slipMs) r.late++;
-      this.takeArrival(u, due, now);
+      // A send behind schedule with a user free is the generator's slip — unless the arrival
+      // had waited for a user (the backlog's lag, counted there).
+      if (this.nextJ >= this.waitedTo) {
+        const lag = now - this.nextDueAt;
+        if (lag > r.maxLagMs) r.maxLagMs = lag;
+        if (lag > this.slipMs) r.late++;
+      }
+      this.takeArrival(u, this.nextDueAt, now);
+    }
+  }
+
+  /**
+   * Arrivals below local index `upTo` have waited for a user: each is counted in backlogged once,
+   * whether it is sent later or never (so backlogMax <= backlogged and missed <= backlogged).
+   */
+  private noteWaiting(upTo: number): void {
+    const from = this.waitedTo > this.nextJ ? this.waitedTo : this.nextJ;
+    if (upTo > from) {
+      this.cur.backlogged += upTo - from;
+      this.waitedTo = upTo;
     }
   }
 
@@ -450,6 +479,7 @@ export class LoadLoop implements ResponseCallback {
     u.sentAt = now;
     u.current = pr;
     u.measured = !this.ph.warmup;
+    u.sentIn = r;
     const clients = this.clients;
     const b = clients.pick(pr.group);
     const backend = clients.backend(pr.group, b);
@@ -547,7 +577,7 @@ export class LoadLoop implements ResponseCallback {
     // Open: if every other user is busy and arrivals are owed, this one takes the oldest at once
     // (the backlog); otherwise it waits for the schedule.
     if (this.free.length === 0 && this.nextDueAt <= now && !this.limitReached && now < this.phaseEnd) {
-      this.cur.backlogged++;
+      this.noteWaiting(this.nextJ + 1);
       this.takeArrival(u, this.nextDueAt, now);
       return;
     }

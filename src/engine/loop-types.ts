@@ -24,6 +24,8 @@ export interface IntervalTick {
 
 export interface LoopHooks {
   onInterval(tick: IntervalTick): void;
+  /** The first measured (non-warmup) phase begins: self-monitoring restarts here. */
+  onMeasureStart?(): void;
 }
 
 /** Schedule health of one phase (open phases; zeros for closed ones). */
@@ -44,12 +46,17 @@ export interface PhaseRun {
   late: number;
   /** Open: the largest lag of a send behind its schedule with a user free, ms. */
   maxLagMs: number;
-  /** Open: arrivals that had to wait for a free user (all connections busy). */
+  /**
+   * Open: arrivals that came due with no free user (all connections busy) and waited — each once,
+   * whether it was sent late or never (missed ones included).
+   */
   backlogged: number;
-  /** Open: the most arrivals owed at once. */
+  /** Open: the most arrivals owed at once (<= backlogged). */
   backlogMax: number;
-  /** Open: arrivals still owed when the phase ended (never sent). */
+  /** Open: arrivals still owed when the phase ended (never sent; <= backlogged). */
   missed: number;
+  /** Requests sent in this (measured) phase still in flight when the run ended: never recorded. */
+  abandoned: number;
 }
 
 export interface LoopEnd {

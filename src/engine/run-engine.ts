@@ -124,8 +124,8 @@ function phaseResults(s: Scenario, outcomes: readonly WorkerOutcome[], runStart:
   s.phases.forEach((p, i) => {
     let start = Infinity;
     let end = -Infinity;
-    const sums = { iterations: 0, sent: 0, scheduled: 0, late: 0, backlogged: 0, missed: 0 };
-    let backlogMax = 0;
+    // backlogMax adds up too: the workers run one schedule in step (as in generator-health.ts).
+    const sums = { iterations: 0, sent: 0, abandoned: 0, scheduled: 0, late: 0, backlogged: 0, backlogMax: 0, missed: 0 };
     let seen = false;
     for (const o of outcomes) {
       const k = o.phases.findIndex((r) => r.index === i);
@@ -136,11 +136,13 @@ function phaseResults(s: Scenario, outcomes: readonly WorkerOutcome[], runStart:
       start = Math.min(start, a);
       end = Math.max(end, b);
       for (const key of Object.keys(sums) as (keyof typeof sums)[]) sums[key] += r[key];
-      backlogMax = Math.max(backlogMax, r.backlogMax);
     }
     if (!seen) return;
     const details: Record<string, string | number | boolean> = { ...describePhase(p, shard), iterations: sums.iterations, sent: sums.sent };
-    if (p.model === 'open') Object.assign(details, { scheduled: sums.scheduled, late: sums.late, backlogged: sums.backlogged, backlogMax, missed: sums.missed });
+    if (sums.abandoned > 0) details.abandoned = sums.abandoned;
+    if (p.model === 'open') {
+      Object.assign(details, { scheduled: sums.scheduled, late: sums.late, backlogged: sums.backlogged, backlogMax: sums.backlogMax, missed: sums.missed });
+    }
     out.push({
       name: p.name,
       startOffsetMs: Math.round(start - runStart),

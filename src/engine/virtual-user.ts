@@ -6,6 +6,7 @@ import { ByteWriter } from '../core/byte-writer.js';
 import { Request } from '../client/request.js';
 import { Response } from '../client/response.js';
 import type { CaptureResponse, RenderContext } from '../scenario/index.js';
+import type { PhaseRun } from './loop-types.js';
 import type { PreparedRequest } from './prepared-request.js';
 
 export class UserResponse extends Response {
@@ -58,6 +59,8 @@ export class VirtualUser {
   bytesOut = 0;
   /** The exchange in flight was sent in a measured (non-warmup) phase. */
   measured = false;
+  /** The phase the exchange in flight was sent in (its `sent` counted it). */
+  sentIn: PhaseRun | null = null;
   /** Flow mode: the flow being run and the next step (-1: between iterations). */
   flow = 0;
   step = -1;

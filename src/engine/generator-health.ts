@@ -129,7 +129,11 @@ export function scheduleCounterProblems(c: ScheduleHealth | PhaseRun): string[] 
     // Every arrival that came due was either taken (one iteration each) or missed.
     check(c.iterations + c.missed === c.scheduled, `iterations ${c.iterations} + missed ${c.missed} != scheduled ${c.scheduled}`);
   }
-  if ('sent' in c) check(c.abandoned <= c.sent, `abandoned ${c.abandoned} > sent ${c.sent}`);
+  if ('sent' in c) {
+    // Every iteration sends at least its first request; a request still in flight was sent.
+    check(c.iterations <= c.sent, `iterations ${c.iterations} > sent ${c.sent}`);
+    check(c.abandoned <= c.sent, `abandoned ${c.abandoned} > sent ${c.sent}`);
+  }
   return out;
 }
 

@@ -16,6 +16,7 @@ function outcome(monitor: Partial<MonitorSample>, phases: PhaseRun[]): WorkerOut
     workerIndex: 0,
     snapshot: undefined as never,
     phases,
+    requestSeries: {},
     phaseEpochs: [],
     measuredStartEpochMs: 0,
     measuredMs: 1000,

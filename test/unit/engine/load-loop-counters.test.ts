@@ -131,4 +131,27 @@ requests:
     expect(scheduleCounterProblems(health)).toEqual([]);
     expect(health.backlogMax).toBeLessThanOrEqual(health.backlogged);
   });
+
+  it('closed model: sent = recorded + abandoned, per worker and merged', async () => {
+    const s = scenario(`
+target: http://127.0.0.1:1
+client: { connections: 4, timeout: 200ms }
+load:
+  - connections: 4
+    duration: 500ms
+requests:
+  - path: /
+`);
+    const ends = await runWorkers(s, 2, () => memoryClients(5, nowMs() + 480), 3000);
+    let abandoned = 0;
+    for (const w of ends) {
+      const p = w.end.phases[0]!;
+      expect(scheduleCounterProblems(p)).toEqual([]);
+      expect(p.sent).toBe(w.snapshot.overall.requests + p.abandoned);
+      abandoned += p.abandoned;
+    }
+    expect(abandoned).toBe(4); // every connection hung at the end
+    const merged = mergeSnapshots(ends.map((w) => w.snapshot));
+    expect(ends.reduce((n, w) => n + w.end.phases[0]!.sent, 0)).toBe(merged.overall.requests + abandoned);
+  });
 });

@@ -305,6 +305,15 @@ function statusRange(v: unknown): [number, number] | undefined {
   return /^\d{3}$/.test(s) ? statusRange(Number(s)) : undefined;
 }
 
+/**
+ * Is a response with this status a success? With an `expect.status` list, exactly the statuses it
+ * names; without one, any status below 400 (k6's http_req_failed rule: 4xx and 5xx are failures).
+ */
+export function statusAccepted(expect: Expectation | undefined, status: number): boolean {
+  if (expect === undefined || expect.status.length === 0) return status < 400;
+  return statusExpected(expect, status);
+}
+
 /** Does a status meet the expectation? (no status list = any status) */
 export function statusExpected(expect: Expectation, status: number): boolean {
   const ranges = expect.status;

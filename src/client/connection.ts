@@ -310,7 +310,9 @@ export class Connection implements ResponseHandler {
     this.chunkAt = now;
     this.rxPending += chunk.length;
     if (this.count === 0) {
-      this.teardown(unsolicited(this.owner.origin.where, 'on an idle connection'));
+      const e = unsolicited(this.owner.origin.where, 'on an idle connection');
+      this.strayed(e);
+      this.teardown(e);
       return;
     }
     const first = this.ring[this.head];
@@ -325,6 +327,8 @@ export class Connection implements ResponseHandler {
     } catch (e) {
       err = e;
       this.closing = true;
+      // Counted now: delivering the responses before it may close this connection first.
+      if (e instanceof FastbenchError && e.code === 'ERR_HTTP_UNSOLICITED_RESPONSE') this.strayed(e);
     }
     if (this.parser.upgraded) this.closing = true;
     // Between messages every byte read belongs to a completed one (chunked framing included).
@@ -351,6 +355,13 @@ export class Connection implements ResponseHandler {
     }
     owner.deliveringAt = 0;
     this.doneLen = 0;
+  }
+
+  /** Bytes with no exchange to own them: reported where the client's owner asked (onUnsolicited). */
+  private strayed(err: FastbenchError): void {
+    const bytes = this.rxPending;
+    this.rxPending = 0;
+    this.owner.origin.onUnsolicited?.(err, bytes);
   }
 
   onHead(head: ResponseHead): number {
@@ -523,8 +534,6 @@ export class Connection implements ResponseHandler {
     this.bound = null;
     const rx = this.rxPending;
     this.rxPending = 0;
-    // Bytes with no exchange to own them: counted where the client's owner asked.
-    if (reason !== null && reason.code === 'ERR_HTTP_UNSOLICITED_RESPONSE') owner.origin.onUnsolicited?.(reason, rx);
     let dialErr: FastbenchError | null = null;
     if (wasDialing) {
       dialErr = reason ?? new FastbenchError('ERR_CONN_CLOSED_EARLY', `connection to ${where} closed while connecting`, { phase: 'connect' });

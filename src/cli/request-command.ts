@@ -7,6 +7,8 @@ import { Request } from '../client/request.js';
 import { Response } from '../client/response.js';
 import { EXIT_GATE_FAILED, FastbenchError } from '../core/errors.js';
 import { parseDuration } from '../core/units.js';
+import { framingConflict } from '../http/request-serializer.js';
+import { parseSize } from './parse-units.js';
 
 interface RequestFlags {
   method?: string;
@@ -18,6 +20,8 @@ interface RequestFlags {
   location?: boolean;
   maxRedirects: string;
   resolve: string[];
+  /** --max-body: the client's maxResponseBodySize (a size: 64MiB). */
+  maxBody?: string;
 }
 
 const collect = (v: string, acc: string[]): string[] => [...acc, v];
@@ -108,9 +112,18 @@ export async function runRequest(url: string, flags: RequestFlags): Promise<numb
   if (timeoutMs === undefined || timeoutMs <= 0) throw new FastbenchError('ERR_USAGE_BAD_DURATION', `invalid --timeout ${JSON.stringify(flags.timeout)}`);
   const body = readBody(flags.data);
   const method = (flags.method ?? (body !== undefined ? 'POST' : 'GET')).toUpperCase();
-  const req = new Request({ method, url, headers: flags.header.map(parseHeader), ...(body !== undefined ? { body } : {}) });
+  const headers = flags.header.map(parseHeader);
+  // One framing rule (http/request-serializer.ts): the Content-Length is computed from the body;
+  // a -H that contradicts it is refused rather than sent.
+  for (const [n, v] of headers) {
+    const why = framingConflict(n, v, body?.length ?? 0, method);
+    if (why !== undefined) throw new FastbenchError('ERR_USAGE_BAD_OPTION', `-H ${n}: ${why}`);
+  }
+  const maxBody = flags.maxBody !== undefined ? parseSize(flags.maxBody, '--max-body') : undefined;
+  if (maxBody !== undefined && maxBody < 1) throw new FastbenchError('ERR_USAGE_BAD_OPTION', '--max-body must be at least 1 byte');
+  const req = new Request({ method, url, headers, ...(body !== undefined ? { body } : {}) });
   if (req.hostname === '') throw new FastbenchError('ERR_USAGE_BAD_URL', `give an absolute http:// or https:// URL, got ${JSON.stringify(url)}`);
-  const client = new Client({ insecure: flags.insecure === true, resolve: flags.resolve, maxConns: 1 });
+  const client = new Client({ insecure: flags.insecure === true, resolve: flags.resolve, maxConns: 1, ...(maxBody !== undefined ? { maxResponseBodySize: maxBody } : {}) });
   const res = new Response();
   let err: FastbenchError | null = null;
   const hops = { urls: [] as string[] };
@@ -147,6 +160,7 @@ export function registerRequestCommand(program: Command): void {
     .option('-L, --location', 'follow redirects')
     .option('--max-redirects <n>', 'most redirects to follow with -L', '10')
     .option('--resolve <host:port:addr>', 'connect to addr for host:port (repeatable)', collect, [])
+    .option('--max-body <size>', 'largest response body accepted (e.g. 64MiB; default 16MiB)')
     .option('--json', 'print one JSON object')
     .action(async (url: string, flags: RequestFlags) => {
       process.exitCode = await runRequest(url, flags);

@@ -22,6 +22,7 @@ import { defaultOutDir, parseFormats, REPORT_FORMATS, ReportWriter, type ReportF
 import { evaluateThresholds, unsupportedThreshold } from '../report/thresholds.js';
 import { renderText } from '../report/text-report.js';
 import { checkScenario, type Scenario, type ScenarioOverrides } from '../scenario/index.js';
+import { parseSize } from './parse-units.js';
 import { createProgress } from './progress.js';
 import { parseEnvPairs } from './validate-command.js';
 
@@ -38,6 +39,8 @@ export interface RunFlags {
   format?: string;
   shard?: string;
   startAt?: string;
+  /** --max-body: client.maxResponseBodySize (a size: 64MiB). */
+  maxBody?: string;
 }
 
 export interface ReportOptions {
@@ -92,7 +95,24 @@ export function exitCodeOf(result: EngineResult, allowInvalid = false): number {
   if (!result.valid && !allowInvalid) return EXIT_GENERATOR_BOTTLENECK;
   if (result.interrupted || result.abortedBy !== undefined) return EXIT_GATE_FAILED;
   if (result.thresholds.some((t) => !t.passed)) return EXIT_GATE_FAILED;
+  if (noneSucceeded(result)) return EXIT_GATE_FAILED;
   return EXIT_OK;
+}
+
+// ---- failures (issue 11 item 3): a run in which no request succeeded fails, thresholds or not.
+/** Nothing measured succeeded: every request failed (or none completed). */
+export function noneSucceeded(result: EngineResult): boolean {
+  return result.overall.responses === 0;
+}
+
+/** The one line saying why a run with no success exits 1. */
+export function noSuccessLine(result: EngineResult): string {
+  const o = result.overall;
+  const list = (rec: Record<string, number> | undefined): string =>
+    Object.entries(rec ?? {}).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} × ${v}`).join(', ');
+  const causes = [list(o.errorsByStatus) && `by status: ${list(o.errorsByStatus)}`, list(o.errorsByCode) && `by code: ${list(o.errorsByCode)}`].filter(Boolean);
+  const what = o.requests === 0 ? 'no request completed' : `all ${o.requests} requests failed${causes.length > 0 ? ` (${causes.join('; ')})` : ''}`;
+  return `error[ERR_NO_SUCCESS]: no request succeeded: ${what}\n`;
 }
 
 /** Runs a loaded scenario with progress and signals, prints the report, returns the exit code. */
@@ -181,6 +201,7 @@ export async function runAndReport(scenario: Scenario, options: ReportOptions): 
 
 function finish(result: EngineResult, allowInvalid: boolean): number {
   if (!result.valid) process.stderr.write(`error[ERR_GENERATOR_SATURATED]: the result is invalid: ${result.invalidReason ?? 'the generator was the bottleneck'}\n`);
+  if (noneSucceeded(result)) process.stderr.write(noSuccessLine(result));
   return exitCodeOf(result, allowInvalid);
 }
 
@@ -200,6 +221,7 @@ export function registerRunCommand(program: Command): void {
     .option('--shard <i/N>', 'run slice i of N of the load (0-based i, e.g. $JOB_COMPLETION_INDEX); merge the results with `fastbench merge`')
     .option('--start-at <time>', 'wait until this ISO 8601 wall-clock time before starting the load (lines shards up)')
     .option('--allow-invalid', 'report a generator-bound (invalid) result but do not exit 3 for it')
+    .option('--max-body <size>', 'largest response body accepted (e.g. 64MiB; default: client.maxResponseBodySize, else 16MiB)')
     .option('-q, --quiet', 'no progress on stderr')
     .action(async (file: string, flags: RunFlags) => {
       process.exitCode = await runCommand(file, flags);
@@ -226,6 +248,7 @@ export async function runCommand(file: string, flags: RunFlags): Promise<number>
       ...(flags.connections !== undefined ? { connections: numberOption('connections', flags.connections, true) } : {}),
       ...(flags.rate !== undefined ? { rate: numberOption('rate', flags.rate, false) } : {}),
       ...(workers !== undefined ? { workers } : {}),
+      ...(flags.maxBody !== undefined ? { maxResponseBodySize: parseSize(flags.maxBody, '--max-body') } : {}),
     };
   } catch (e) {
     if (!(e instanceof FastbenchError)) throw e;

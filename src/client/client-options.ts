@@ -62,6 +62,12 @@ export interface OriginOptions {
   sweepInterval?: number;
   /** Share a sweeper (e.g. one per multi-host Client) instead of making one. */
   sweeper?: Sweeper;
+  /**
+   * Told when a connection receives bytes with no exchange in flight (a second response to one
+   * request, data on an idle connection): the connection is closed, nothing else fails, and this
+   * is the one place the event (ERR_HTTP_UNSOLICITED_RESPONSE, bytes read) can be counted.
+   */
+  onUnsolicited?: (err: FastbenchError, bytes: number) => void;
 }
 
 export interface ResolvedOrigin {
@@ -89,6 +95,7 @@ export interface ResolvedOrigin {
   readonly dialBackoffBase: number;
   readonly dialBackoffMax: number;
   readonly sweepInterval: number;
+  readonly onUnsolicited: ((err: FastbenchError, bytes: number) => void) | undefined;
 }
 
 function bad(name: string, want: string, got: unknown): FastbenchError {
@@ -151,6 +158,7 @@ export function resolveOrigin(options: OriginOptions): ResolvedOrigin {
   const base = durationOpt(o, 'dialBackoffBase', 20);
   const max = durationOpt(o, 'dialBackoffMax', 2000);
   const sweepInterval = durationOpt(o, 'sweepInterval', 10);
+  if (options.onUnsolicited !== undefined && typeof options.onUnsolicited !== 'function') throw bad('onUnsolicited', 'a function', options.onUnsolicited);
   if (sweepInterval === 0) throw bad('sweepInterval', 'a positive duration', 0);
   return Object.freeze({
     host,
@@ -176,5 +184,6 @@ export function resolveOrigin(options: OriginOptions): ResolvedOrigin {
     dialBackoffBase: base,
     dialBackoffMax: Math.max(max, base),
     sweepInterval,
+    onUnsolicited: options.onUnsolicited,
   });
 }

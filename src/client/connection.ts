@@ -84,6 +84,9 @@ function onSocketEnd(this: Tagged): void {
 function onSocketClose(this: Tagged): void {
   this[kConn].teardown(null);
 }
+function unsolicited(where: string, when: string): FastbenchError {
+  return new FastbenchError('ERR_HTTP_UNSOLICITED_RESPONSE', `${where} sent bytes with no request in flight (${when})`);
+}
 function flushConn(c: Connection): void {
   c.flush();
 }
@@ -128,6 +131,8 @@ export class Connection implements ResponseHandler {
   lastNonIdempotent = false;
 
   // ---- per chunk
+  /** Bytes read that belong to no completed message yet (the exchange being read, or a stray). */
+  private rxPending = 0;
   private chunkAt = 0;
   private inData = false;
   private done: Response[] = [];
@@ -303,8 +308,11 @@ export class Connection implements ResponseHandler {
     if (this.state !== ConnState.Open) return;
     const now = nowMs();
     this.chunkAt = now;
+    this.rxPending += chunk.length;
     if (this.count === 0) {
-      this.teardown(new FastbenchError('ERR_CONN_OTHER', `unsolicited data from ${this.owner.origin.where} on an idle connection`));
+      const e = unsolicited(this.owner.origin.where, 'on an idle connection');
+      this.strayed(e);
+      this.teardown(e);
       return;
     }
     const first = this.ring[this.head];
@@ -319,8 +327,12 @@ export class Connection implements ResponseHandler {
     } catch (e) {
       err = e;
       this.closing = true;
+      // Counted now: delivering the responses before it may close this connection first.
+      if (e instanceof FastbenchError && e.code === 'ERR_HTTP_UNSOLICITED_RESPONSE') this.strayed(e);
     }
     if (this.parser.upgraded) this.closing = true;
+    // Between messages every byte read belongs to a completed one (chunked framing included).
+    if (err === null && this.parser.idle) this.rxPending = 0;
     if (this.doneLen > 0) this.deliver();
     this.inData = false;
     if (err !== null) {
@@ -345,8 +357,15 @@ export class Connection implements ResponseHandler {
     this.doneLen = 0;
   }
 
+  /** Bytes with no exchange to own them: reported where the client's owner asked (onUnsolicited). */
+  private strayed(err: FastbenchError): void {
+    const bytes = this.rxPending;
+    this.rxPending = 0;
+    this.owner.origin.onUnsolicited?.(err, bytes);
+  }
+
   onHead(head: ResponseHead): number {
-    if (this.count === 0) throw new FastbenchError('ERR_CONN_OTHER', `unsolicited response from ${this.owner.origin.where}`);
+    if (this.count === 0) throw unsolicited(this.owner.origin.where, 'after the last response');
     const i = this.head;
     const res = this.ring[i];
     if (res !== null && res !== undefined) {
@@ -378,6 +397,8 @@ export class Connection implements ResponseHandler {
     this.count--;
     if (!head.keepAlive) this.closing = true;
     this.lastUsedAt = this.chunkAt;
+    const n = head.headBytes + head.bodyBytes;
+    this.rxPending = this.rxPending > n ? this.rxPending - n : 0;
     if (res !== null && res !== undefined) {
       this.live--;
       res._finishMessage(head);
@@ -511,6 +532,8 @@ export class Connection implements ResponseHandler {
     const where = owner.origin.where;
     const bound = this.bound;
     this.bound = null;
+    const rx = this.rxPending;
+    this.rxPending = 0;
     let dialErr: FastbenchError | null = null;
     if (wasDialing) {
       dialErr = reason ?? new FastbenchError('ERR_CONN_CLOSED_EARLY', `connection to ${where} closed while connecting`, { phase: 'connect' });
@@ -537,6 +560,7 @@ export class Connection implements ResponseHandler {
       if (first) {
         const started = res._headAt !== 0 || res.interim.length > 0 || !this.parser.idle;
         err = reason ?? closedError(started, where);
+        res.bytesRead = rx;
       } else if (reason !== null && (reason.code === 'ERR_CONN_RESET' || reason.code === 'ERR_CLIENT_CLOSED' || reason.category === 'timeout')) {
         // What broke the connection broke it for everyone on it.
         err = new FastbenchError(reason.code, reason.message, { cause: reason, phase: reason.phase ?? 'headers' });

@@ -59,6 +59,8 @@ export class Response {
   discardBody = false;
   /** Body bytes received (also counted when discarded). */
   bodyLength = 0;
+  /** A failed exchange: the bytes read from the wire for it before it failed (0 otherwise). */
+  bytesRead = 0;
   /** 1xx responses that came before the final one, in order. */
   readonly interim: InterimResponse[] = [];
   /** Where the time went (milliseconds). */
@@ -112,6 +114,7 @@ export class Response {
     this.contentLength = -1;
     this.keepAlive = true;
     this.bodyLength = 0;
+    this.bytesRead = 0;
     if (this.interim.length > 0) this.interim.length = 0;
     this.error = null;
     this.reasonStart = this.reasonEnd = 0;

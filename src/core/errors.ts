@@ -129,6 +129,9 @@ const ROWS: readonly Row[] = [
   ['ERR_RESULT_FILE', 'usage', 2, 'not a readable fastbench result file', 'Pass a result.json written by `fastbench run --format json` (see schema/result.schema.json).'],
   // crawl (appended)
   ['ERR_CRAWL_FRONTIER', 'crawl', 2, 'the shared crawl frontier (Redis) is unreachable or failed', 'Check the --frontier redis://host:port/JOB URL and that Redis is up.'],
+  // failures: failure is not success (issue 11 items 3, 7, 8)
+  ['ERR_HTTP_UNSOLICITED_RESPONSE', 'codec', 1, 'the server sent a response (or bytes) when no request was in flight', 'The server answered twice, or sent data on an idle connection; the connection was closed.'],
+  ['ERR_NO_SUCCESS', 'run', 1, 'no request succeeded', 'Every request failed (see errors by status and by code); check the target, expect.status and --max-body.'],
 ];
 
 export const ERROR_SPECS: readonly ErrorSpec[] = ROWS.map(([code, category, exit, message, hint], i) =>

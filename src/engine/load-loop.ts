@@ -21,10 +21,10 @@ import type { FastbenchError } from '../core/errors.js';
 import type { ResponseCallback } from '../client/doer.js';
 import type { Request } from '../client/request.js';
 import type { Response } from '../client/response.js';
-import type { Recorder } from '../metrics/recorder.js';
+import { FAILED_STATUS, type Recorder } from '../metrics/recorder.js';
 import { encodeHistogram } from '../metrics/encoded-histogram.js';
 import { Series, type SeriesPoint } from '../metrics/series.js';
-import { DataFeeder, applyCaptures, pickWeighted, scheduledBefore, sendTimeMs, statusExpected, type Expectation, type Scenario } from '../scenario/index.js';
+import { DataFeeder, applyCaptures, pickWeighted, scheduledBefore, sendTimeMs, statusAccepted, type Expectation, type Scenario } from '../scenario/index.js';
 import type { IntervalTick, LoopEnd, LoopOptions, PhaseRun } from './loop-types.js';
 import { PreparedRequest } from './prepared-request.js';
 import type { TargetClients } from './target-clients.js';
@@ -45,8 +45,8 @@ export function seriesRequests(s: Scenario): string[] {
   return [...names];
 }
 
+/** The expectation's header and body checks (the status is judged apart: statusAccepted). */
 function meetsExpectation(e: Expectation, bodyNeedles: readonly Buffer[], res: Response): boolean {
-  if (!statusExpected(e, res.status)) return false;
   const hs = e.headers;
   for (let i = 0; i < hs.length; i++) {
     const v = res.header(hs[i]![0]);
@@ -64,6 +64,12 @@ function bytesIn(res: Response): number {
   const h = res.headers;
   const head = h.count > 0 ? h.offsets[h.count * 4 - 1]! + 4 : 19;
   return head + res.bodyLength;
+}
+
+/** Bytes a failed exchange read before it failed (what the connection saw for it). */
+function failedBytesIn(res: Response): number {
+  if (res.bytesRead > 0) return res.bytesRead;
+  return res.status !== 0 ? bytesIn(res) : 0;
 }
 
 /** Merges a short last point into the one before it (the drain belongs to the last second). */
@@ -156,6 +162,7 @@ export class LoadLoop implements ResponseCallback {
     } else {
       for (const r of s.requests) this.requests.push(new PreparedRequest(r, index++, options.clients, keepalive));
     }
+    options.clients.onUnsolicited = (err, bytes) => this.onUnsolicited(err, bytes);
     const names = LoadLoop.requestNames(s);
     for (const name of seriesRequests(s)) {
       const i = names.indexOf(name);
@@ -521,17 +528,20 @@ export class LoadLoop implements ResponseCallback {
     u.state = UserState.Idle;
     const pr = u.current!;
     u.current = null;
-    // Verdict: transport error, unmet expectation, failed capture, or a good response.
+    // Verdict: transport error, a status not accepted (>= 400 unless expect.status names it),
+    // unmet header/body expectation, failed capture, or a good response. Failed responses are
+    // still responses: their status, bytes and latency are recorded with the failure.
     let failure = 0;
     if (err !== null) failure = err.id;
+    else if (!statusAccepted(pr.expect, res.status)) failure = FAILED_STATUS;
     else if (pr.expect !== undefined && !meetsExpectation(pr.expect, pr.bodyNeedles, res)) failure = EXPECT_FAILED;
     else if (pr.captures.length > 0 && applyCaptures(pr.captures, u.capture, u.vars) > 0) failure = CAPTURE_FAILED;
     this.liveCompleted++;
     if (failure !== 0) this.liveErrors++;
     if (u.measured) {
       const correctedUs = Math.round((now - u.scheduledAt) * 1000);
-      if (failure !== 0) this.recorder.recordError(pr.index, failure, correctedUs);
-      else this.recorder.record(pr.index, correctedUs, Math.round((now - u.sentAt) * 1000), res.status, bytesIn(res), u.bytesOut);
+      if (err !== null) this.recorder.recordError(pr.index, failure, correctedUs, failedBytesIn(res), u.bytesOut);
+      else this.recorder.record(pr.index, correctedUs, Math.round((now - u.sentAt) * 1000), res.status, bytesIn(res), u.bytesOut, failure);
     }
     if (this.stopping && !this.completeIterations) {
       u.step = -1;
@@ -563,6 +573,12 @@ export class LoadLoop implements ResponseCallback {
       return;
     }
     this.iterationDone(u, now);
+  }
+
+  /** Bytes on a connection with no request in flight: a connection error, counted (measured phases). */
+  private onUnsolicited(err: FastbenchError, bytes: number): void {
+    if (this.finished || this.measuredStart === undefined || this.ph === undefined || this.ph.warmup) return;
+    this.recorder.recordConnectionError(err.id, bytes);
   }
 
   /** A user between iterations: what the current phase wants of it. */

@@ -1,10 +1,12 @@
 // A scenario request made ready to send. A static request (no template part anywhere) is
 // serialized once per backend into a Buffer that every virtual user sends as is (Request.setRaw);
 // a dynamic one is rendered per send into the virtual user's own ByteWriter: request line and
-// headers written straight as bytes, the static parts as compiled literals.
+// headers written straight as bytes, the static parts as compiled literals. Both take their
+// framing from the codec's serializer (http/request-serializer.ts): a user's Content-Length or
+// Transfer-Encoding is replaced by the Content-Length the body needs, in one place for both.
 import type { ByteWriter } from '../core/byte-writer.js';
 import { FastbenchError } from '../core/errors.js';
-import { RequestSerializer } from '../http/request-serializer.js';
+import { RequestSerializer, alwaysFramed, withoutFraming, writeFramedBody } from '../http/request-serializer.js';
 import { Request } from '../client/request.js';
 import {
   renderTemplate,
@@ -17,7 +19,6 @@ import {
 } from '../scenario/index.js';
 import type { TargetClients } from './target-clients.js';
 
-const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 const HTTP11 = ' HTTP/1.1\r\n';
 
 /** Chars allowed as they are in a request target (visible ASCII). */
@@ -96,8 +97,9 @@ export class PreparedRequest {
     this.needsBody =
       (spec.expect !== undefined && spec.expect.bodyContains.length > 0) || this.captures.some((c) => c.source !== 'header');
     this.closeConn = !keepalive;
-    this.hasHost = spec.headers.some(([n]) => n.toLowerCase() === 'host');
-    this.alwaysLength = BODY_METHODS.has(spec.method);
+    const specHeaders = withoutFraming(spec.headers);
+    this.hasHost = specHeaders.some(([n]) => n.toLowerCase() === 'host');
+    this.alwaysLength = alwaysFramed(spec.method);
     const body = spec.body;
     this.staticBody =
       body.kind === 'bytes' ? Buffer.from(body.bytes.buffer, body.bytes.byteOffset, body.bytes.byteLength)
@@ -105,11 +107,11 @@ export class PreparedRequest {
       : undefined;
     let lines = '';
     const dyn: (readonly [string, Template])[] = [];
-    for (const h of spec.headers) {
+    for (const h of specHeaders) {
       if (h[1].static) lines += `${h[0]}: ${h[1].literals[0]!}\r\n`;
       else dyn.push(h);
     }
-    if (this.closeConn && !spec.headers.some(([n]) => n.toLowerCase() === 'connection')) lines += 'Connection: close\r\n';
+    if (this.closeConn && !specHeaders.some(([n]) => n.toLowerCase() === 'connection')) lines += 'Connection: close\r\n';
     this.staticHeaderLines = lines;
     this.dynamicHeaders = dyn;
     this.static = spec.static;
@@ -160,16 +162,6 @@ export class PreparedRequest {
     }
     let body: Buffer | string | undefined = this.staticBody;
     if (body === undefined && spec.body.kind === 'template') body = renderTemplate(spec.body.template, ctx);
-    const n = body === undefined ? 0 : typeof body === 'string' ? Buffer.byteLength(body) : body.length;
-    if (n > 0 || this.alwaysLength) {
-      w.latin1('Content-Length: ');
-      w.decimal(n);
-      w.crlf();
-    }
-    w.crlf();
-    if (n > 0) {
-      if (typeof body === 'string') w.utf8(body);
-      else w.bytes(body!);
-    }
+    writeFramedBody(w, this.alwaysLength, body);
   }
 }

@@ -5,6 +5,7 @@
 // A backend is picked by the engine rather than by an LBClient because static requests are
 // serialized once per backend (each has its own Host header): the engine must know the backend
 // before it chooses the prepared bytes.
+import type { FastbenchError } from '../core/errors.js';
 import { Sweeper } from '../core/sweeper.js';
 import { HostClient } from '../client/host-client.js';
 import { PipelineClient } from '../client/pipeline-client.js';
@@ -36,6 +37,12 @@ export class TargetClients {
   private readonly byOrigin = new Map<string, number>();
   private readonly sweeper = new Sweeper(10);
   private rotate = 0;
+  /**
+   * Told when a connection of any backend receives bytes with no request in flight
+   * (ERR_HTTP_UNSOLICITED_RESPONSE; the load loop counts it).
+   */
+  onUnsolicited: ((err: FastbenchError, bytes: number) => void) | undefined;
+  private readonly unsolicited = (err: FastbenchError, bytes: number): void => this.onUnsolicited?.(err, bytes);
 
   constructor(
     targetOrigins: readonly string[],
@@ -119,6 +126,8 @@ export class TargetClients {
       connectTimeout: s.timeoutMs,
       tlsHandshakeTimeout: s.timeoutMs,
       sweeper: this.sweeper,
+      onUnsolicited: this.unsolicited,
+      ...(s.maxResponseBodySize !== undefined ? { maxResponseBodySize: s.maxResponseBodySize } : {}),
       ...(address !== undefined ? { address } : {}),
     };
     const client =

@@ -6,7 +6,7 @@ export { BodyKind, MessageHead, RequestHead, ResponseHead, methodString } from '
 export { HeaderList } from './header-list.js';
 export { HttpCodecError } from './codec-error.js';
 export { DEFAULT_LIMITS, LENIENCY_NAMES, type HttpLeniency, type HttpLimits, type ParserOptions } from './limits.js';
-export { RequestSerializer, serializeRequest, type RequestSpec } from './request-serializer.js';
+export { RequestSerializer, alwaysFramed, framingConflict, isFramingField, serializeRequest, withoutFraming, writeFramedBody, type RequestSpec } from './request-serializer.js';
 export { STATUS_TEXT, checkFlat, checkedFlat, prepareResponse, statusHasNoBody, statusLine, writeResponseHead, type ResponseHeadOptions } from './response-serializer.js';
 export { writeChunk, writeLastChunk } from './chunked-writer.js';
 export { checkFieldName, checkFieldValue, toFieldPairs, type HeaderInput } from './field-check.js';

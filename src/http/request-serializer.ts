@@ -1,5 +1,13 @@
 // Request serialization: the parts that never change (request line, Host, fixed headers) are
 // built once; sending the same request again reuses the same bytes.
+//
+// Framing has ONE rule, here, for every sender (the client's Request, the engine's prepared and
+// templated requests, `fastbench request`): the body we are given is framed by a Content-Length
+// we compute from it (sent when the body is not empty, and always for POST/PUT/PATCH). A caller's
+// own Content-Length or Transfer-Encoding field is never sent as given: it is replaced by the
+// framing the body needs (a wrong one would desynchronise the connection, two would be a request
+// smuggling vector). Front ends that can check earlier (scenario validation, CLI flags) refuse
+// a framing field that contradicts a known body: see framingConflict().
 import { ByteWriter } from '../core/byte-writer.js';
 import { TARGET, TOKEN } from './chars.js';
 import { HttpCodecError } from './codec-error.js';
@@ -19,13 +27,66 @@ export interface RequestSpec {
 /** Methods whose requests carry a Content-Length even when the body is empty. */
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 
+/** Does a request with this method carry a Content-Length even when its body is empty? */
+export function alwaysFramed(method: string): boolean {
+  return BODY_METHODS.has(method);
+}
+
+/** Content-Length or Transfer-Encoding (any case): the fields the serializer writes itself. */
+export function isFramingField(name: string): boolean {
+  const n = name.length;
+  if (n !== 14 && n !== 17) return false;
+  const l = name.toLowerCase();
+  return l === 'content-length' || l === 'transfer-encoding';
+}
+
+/** The header pairs without the caller's framing fields (they are replaced, never sent as given). */
+export function withoutFraming<T extends readonly [string, unknown]>(pairs: readonly T[]): T[] {
+  return pairs.filter(([n]) => !isFramingField(n));
+}
+
+/**
+ * Why a caller's framing field contradicts a body known in advance (undefined: no conflict).
+ * `bodyLength` undefined: the body is rendered per send (only Transfer-Encoding can be judged).
+ * Transfer-Encoding is refused outright: bodies are sent whole, framed by Content-Length.
+ */
+export function framingConflict(name: string, value: string, bodyLength: number | undefined, method: string): string | undefined {
+  const l = name.toLowerCase();
+  if (l === 'transfer-encoding') {
+    return `a Transfer-Encoding header cannot be sent: bodies are sent whole with a computed Content-Length (remove the header)`;
+  }
+  if (l !== 'content-length' || bodyLength === undefined) return undefined;
+  const v = value.trim();
+  const expected = bodyLength > 0 || BODY_METHODS.has(method) ? String(bodyLength) : '0';
+  if (v !== expected) {
+    return `Content-Length: ${value} contradicts the body, which is ${bodyLength} byte${bodyLength === 1 ? '' : 's'} (remove the header: the length is computed)`;
+  }
+  return undefined;
+}
+
+/**
+ * Writes the framing for this body, the blank line ending the head, and the body: THE one place
+ * a request's Content-Length is decided.
+ */
+export function writeFramedBody(w: ByteWriter, alwaysLength: boolean, body: Uint8Array | string | null | undefined): void {
+  const n = body === null || body === undefined ? 0 : typeof body === 'string' ? Buffer.byteLength(body, 'utf8') : body.length;
+  if (n > 0 || alwaysLength) {
+    w.latin1('Content-Length: ');
+    w.decimal(n);
+    w.crlf();
+  }
+  w.crlf();
+  if (n > 0) {
+    if (typeof body === 'string') w.utf8(body);
+    else w.bytes(body!);
+  }
+}
+
 export class RequestSerializer {
   readonly method: string;
   readonly target: string;
   /** "METHOD target HTTP/1.1\r\nHost: h\r\n<fixed headers>" — no framing, no final CRLF. */
   readonly prefix: Buffer;
-  /** Whether the fixed headers set their own framing (Content-Length / Transfer-Encoding). */
-  readonly framedByHeaders: boolean;
   private readonly alwaysLength: boolean;
 
   constructor(spec: RequestSpec) {
@@ -40,7 +101,7 @@ export class RequestSerializer {
       const c = target.charCodeAt(i);
       if (c > 0xff || TARGET[c] !== 1) throw new HttpCodecError('ERR_HTTP_INVALID_HEADER', i, `invalid character in request target ${JSON.stringify(target)}`);
     }
-    const pairs = toFieldPairs(spec.headers);
+    const pairs = withoutFraming(toFieldPairs(spec.headers));
     const w = new ByteWriter(256);
     w.latin1(method);
     w.byte(0x20);
@@ -62,7 +123,6 @@ export class RequestSerializer {
     this.method = method;
     this.target = target;
     this.prefix = w.toBuffer();
-    this.framedByHeaders = hasField(pairs, 'content-length') || hasField(pairs, 'transfer-encoding');
     this.alwaysLength = BODY_METHODS.has(method);
   }
 
@@ -88,20 +148,11 @@ export class RequestSerializer {
         const v = extra[i + 1]!;
         checkFieldName(n);
         checkFieldValue(n, v);
+        if (isFramingField(n)) continue;
         w.field(n, v);
       }
     }
-    const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
-    if (!this.framedByHeaders) {
-      const n = bytes ? bytes.length : 0;
-      if (n > 0 || this.alwaysLength) {
-        w.latin1('Content-Length: ');
-        w.decimal(n);
-        w.crlf();
-      }
-    }
-    w.crlf();
-    if (bytes && bytes.length > 0) w.bytes(bytes);
+    writeFramedBody(w, this.alwaysLength, body);
   }
 }
 

@@ -33,6 +33,7 @@ function mergeSlots(name: string, slots: readonly SlotSnapshot[]): SlotSnapshot 
     corrected: mergeEncoded(slots.map((s) => s.corrected)),
     service: mergeEncoded(slots.map((s) => s.service)),
     statusCounts: addSparseCounts(slots.map((s) => s.statusCounts)),
+    failedStatusCounts: addSparseCounts(slots.map((s) => s.failedStatusCounts ?? [])),
     errorCounts: addSparseCounts(slots.map((s) => s.errorCounts)),
   };
 }

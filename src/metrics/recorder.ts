@@ -6,6 +6,11 @@
 // histograms and counters for the current interval, closed (snapshotted + reset) once a second by
 // closeInterval() for live progress and the per-second series.
 //
+// A response is either a success or a failure (its status was not accepted, or an expectation or
+// capture failed): failures count as errors, yet their status, bytes and latency are recorded like
+// any response's (k6's http_req_failed). Status failures are counted by status (failedStatusCounts),
+// the others by error id (errorCounts), so a report can tell "500 ×12" from "ERR_CONN_RESET ×3".
+//
 // record()/recordError() allocate nothing: typed-array increments and histogram records only.
 import { ERROR_ID_LIMIT } from '../core/errors.js';
 import { LatencyHistogram } from './histogram.js';
@@ -15,6 +20,9 @@ import { SNAPSHOT_VERSION, sparseCounts, type Snapshot, type SlotSnapshot } from
 
 /** Status counts are indexed by status code; index 0 counts anything outside 100..599. */
 export const STATUS_LIMIT = 600;
+
+/** record()'s `failure` for a response whose status was not accepted (>= 400, or not in expect.status). */
+export const FAILED_STATUS = -1;
 
 const F_REQUESTS = 0;
 const F_RESPONSES = 1;
@@ -46,6 +54,8 @@ export class RecorderSlot {
   /** @internal same fields, current interval */
   readonly interval = new Float64Array(FIELDS);
   readonly statusCounts = new Uint32Array(STATUS_LIMIT);
+  /** Responses that failed by their status, by status (also in statusCounts). */
+  readonly failedStatusCounts = new Uint32Array(STATUS_LIMIT);
   readonly errorCounts = new Uint32Array(ERROR_ID_LIMIT);
 
   /** @internal histograms a corrected/service sample of this slot goes to (set by Recorder). */
@@ -77,6 +87,7 @@ export class RecorderSlot {
     this.service.reset();
     this.totals.fill(0);
     this.statusCounts.fill(0);
+    this.failedStatusCounts.fill(0);
     this.errorCounts.fill(0);
   }
 
@@ -93,6 +104,7 @@ export class RecorderSlot {
       corrected: encodeHistogram(this.corrected),
       service: encodeHistogram(this.service),
       statusCounts: sparseCounts(this.statusCounts),
+      failedStatusCounts: sparseCounts(this.failedStatusCounts),
       errorCounts: sparseCounts(this.errorCounts),
     };
   }
@@ -125,9 +137,12 @@ export class Recorder {
 
   /**
    * One completed response. `correctedUs` is measured from the scheduled send time, `serviceUs`
-   * from the actual send; both integer µs (clamped to 1 µs .. 1 h).
+   * from the actual send; both integer µs (clamped to 1 µs .. 1 h). `failure` 0 is a success;
+   * FAILED_STATUS a response whose status was not accepted; an error id (ERR_EXPECT_FAILED,
+   * ERR_CAPTURE_FAILED) a response that failed a check. A failed response counts as an error, and
+   * its status, bytes and latency are recorded all the same.
    */
-  record(reqIndex: number, correctedUs: number, serviceUs: number, status: number, bytesIn: number, bytesOut = 0): void {
+  record(reqIndex: number, correctedUs: number, serviceUs: number, status: number, bytesIn: number, bytesOut = 0, failure = 0): void {
     const s = this.slots[reqIndex];
     if (s === undefined) throw new RangeError(`request index ${reqIndex} out of range`);
     const o = this.overall;
@@ -136,29 +151,55 @@ export class Recorder {
     const st = status >= 100 && status < STATUS_LIMIT ? status : 0;
     s.statusCounts[st]++;
     o.statusCounts[st]++;
-    bump(s.totals, bytesIn, bytesOut, F_RESPONSES);
-    bump(s.interval, bytesIn, bytesOut, F_RESPONSES);
-    bump(o.totals, bytesIn, bytesOut, F_RESPONSES);
-    bump(o.interval, bytesIn, bytesOut, F_RESPONSES);
+    let kind = F_RESPONSES;
+    if (failure !== 0) {
+      kind = F_ERRORS;
+      if (failure === FAILED_STATUS) {
+        s.failedStatusCounts[st]++;
+        o.failedStatusCounts[st]++;
+      } else {
+        const id = failure >= 1 && failure < ERROR_ID_LIMIT ? failure : 1;
+        s.errorCounts[id]++;
+        o.errorCounts[id]++;
+      }
+    }
+    bump(s.totals, bytesIn, bytesOut, kind);
+    bump(s.interval, bytesIn, bytesOut, kind);
+    bump(o.totals, bytesIn, bytesOut, kind);
+    bump(o.interval, bytesIn, bytesOut, kind);
   }
 
   /**
    * One failed attempt, counted by numeric error id (core/errors.ts; unknown ids count as
    * ERR_INTERNAL). With `correctedUs` the time until the failure also enters the corrected latency
    * histograms, so timeouts show in the tail; the service-time histograms hold responses only.
+   * `bytesIn`/`bytesOut`: what the attempt read and wrote before it failed (they count in the totals).
    */
-  recordError(reqIndex: number, errorId: number, correctedUs?: number): void {
+  recordError(reqIndex: number, errorId: number, correctedUs?: number, bytesIn = 0, bytesOut = 0): void {
     const s = this.slots[reqIndex];
     if (s === undefined) throw new RangeError(`request index ${reqIndex} out of range`);
     const o = this.overall;
     const id = errorId >= 1 && errorId < ERROR_ID_LIMIT ? errorId : 1;
     s.errorCounts[id]++;
     o.errorCounts[id]++;
-    bump(s.totals, 0, 0, F_ERRORS);
-    bump(s.interval, 0, 0, F_ERRORS);
-    bump(o.totals, 0, 0, F_ERRORS);
-    bump(o.interval, 0, 0, F_ERRORS);
+    bump(s.totals, bytesIn, bytesOut, F_ERRORS);
+    bump(s.interval, bytesIn, bytesOut, F_ERRORS);
+    bump(o.totals, bytesIn, bytesOut, F_ERRORS);
+    bump(o.interval, bytesIn, bytesOut, F_ERRORS);
     if (correctedUs !== undefined) LatencyHistogram.recordEach(s.correctedTargets, correctedUs);
+  }
+
+  /**
+   * A failure of a connection rather than of a request (an unsolicited response on an idle
+   * connection): counted by id in the overall error counts, with the bytes it read, but not as a
+   * request (the request count and the error rate are about requests).
+   */
+  recordConnectionError(errorId: number, bytesIn = 0): void {
+    const o = this.overall;
+    const id = errorId >= 1 && errorId < ERROR_ID_LIMIT ? errorId : 1;
+    o.errorCounts[id]++;
+    o.totals[F_BYTES_IN] += bytesIn;
+    o.interval[F_BYTES_IN] += bytesIn;
   }
 
   /**

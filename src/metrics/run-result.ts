@@ -41,7 +41,9 @@ export interface RequestStats {
   name: string;
   /** Completed attempts: responses + errors. */
   requests: number;
+  /** Successful responses. */
   responses: number;
+  /** Failed attempts: transport errors, failed checks and responses whose status was not accepted. */
   errors: number;
   /** errors / requests (0 when nothing completed). */
   errorRate: number;
@@ -55,8 +57,10 @@ export interface RequestStats {
   serviceMs: LatencyStatsMs;
   /** Responses by status code ("200", …; "other" for codes outside 100..599). */
   statusCounts: Record<string, number>;
-  /** Errors by code (ERR_TIMEOUT_HEADERS, …). */
+  /** Errors by code (ERR_TIMEOUT_HEADERS, ERR_EXPECT_FAILED, …); status failures are not in it. */
   errorsByCode: Record<string, number>;
+  /** Responses that failed by their status (>= 400 unless expect.status accepts it), by status. */
+  errorsByStatus: Record<string, number>;
 }
 
 export interface PhaseResult {
@@ -110,6 +114,8 @@ export interface RunResult {
   };
   series: SeriesRow[];
   errorsByCode: Record<string, number>;
+  /** Responses that failed by their status, by status (they are in statusCounts too). */
+  errorsByStatus: Record<string, number>;
   statusCounts: Record<string, number>;
   thresholds: ThresholdOutcome[];
   valid: boolean;
@@ -185,6 +191,7 @@ function requestStats(slot: SlotSnapshot, seconds: number): RequestStats {
     serviceMs: latencyStats(decodeHistogram(slot.service)),
     statusCounts: statusRecord(slot.statusCounts),
     errorsByCode: errorRecord(slot.errorCounts),
+    errorsByStatus: statusRecord(slot.failedStatusCounts ?? []),
   };
 }
 
@@ -217,6 +224,7 @@ export function buildRunResult(snapshot: Snapshot, meta: RunMeta): RunResult {
     },
     series: Series.rows(snapshot.series),
     errorsByCode: overall.errorsByCode,
+    errorsByStatus: overall.errorsByStatus,
     statusCounts: overall.statusCounts,
     thresholds: meta.thresholds ?? [],
     valid: meta.valid ?? true,

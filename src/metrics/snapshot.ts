@@ -21,6 +21,8 @@ export interface SlotSnapshot {
   service: EncodedHistogram;
   /** [status, count] pairs sorted by status; status 0 counts codes outside 100..599. */
   statusCounts: Array<[status: number, count: number]>;
+  /** Of statusCounts, the responses that failed by their status (absent in older snapshots). */
+  failedStatusCounts?: Array<[status: number, count: number]>;
   /** [error id (core/errors.ts), count] pairs sorted by id. */
   errorCounts: Array<[errorId: number, count: number]>;
 }

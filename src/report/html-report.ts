@@ -147,8 +147,10 @@ export function renderHtml(r: RunResult): string {
   const thresholds = r.thresholds.map((t) =>
     `<tr><td class="text ${t.passed ? 'pass' : 'fail'}">${t.passed ? 'pass' : 'FAIL'}</td><td class="text"><code>${escapeHtml(t.expression)}</code></td>` +
     `${td(escapeHtml(fmtThresholdActual(t)))}${td(escapeHtml(t.window ?? 'whole run'), 'text')}</tr>`);
-  const errTotal = Object.values(r.errorsByCode).reduce((a, c) => a + c, 0);
-  const errors = Object.entries(r.errorsByCode).sort((a, b) => b[1] - a[1])
+  // Failed by status (not accepted by expect.status / >= 400) beside failed by error code.
+  const errEntries = [...Object.entries(r.errorsByStatus ?? {}).map(([s, n]): [string, number] => [`status ${s}`, n]), ...Object.entries(r.errorsByCode)];
+  const errTotal = errEntries.reduce((a, [, c]) => a + c, 0);
+  const errors = errEntries.sort((a, b) => b[1] - a[1])
     .map(([code, n]) => `<tr><th scope="row"><code>${escapeHtml(code)}</code></th>${td(fmtInt(n))}${td(fmtPct(n / errTotal))}</tr>`);
   const dataJson = JSON.stringify(chartData(r)).replace(/</g, '\\u003c');
   const phases = r.phases.map((p) => `${escapeHtml(p.name)} (${fmtDuration(p.durationMs)}${p.kind ? `, ${escapeHtml(p.kind)}` : ''})`).join(' → ');

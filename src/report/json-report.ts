@@ -26,6 +26,7 @@ const PAIR = obj({ corrected: ENCODED, service: ENCODED });
 const REQUEST_STATS = obj({
   name: leaf, requests: leaf, responses: leaf, errors: leaf, errorRate: leaf, rps: leaf, bytesIn: leaf, bytesOut: leaf,
   latencyMs: LATENCY_STATS, serviceMs: LATENCY_STATS, statusCounts: COUNTS, errorsByCode: COUNTS,
+  errorsByStatus: COUNTS,
 });
 
 const INTERVAL = obj({ t: leaf, ms: leaf, corrected: ENCODED, service: ENCODED });
@@ -51,6 +52,7 @@ export const RESULT_KEY_ORDER: KeyShape = obj({
   }),
   series: arr(SERIES_ROW),
   errorsByCode: COUNTS,
+  errorsByStatus: COUNTS,
   statusCounts: COUNTS,
   thresholds: arr(leaves('expression', 'passed', 'actual', 'window')),
   valid: leaf,

@@ -86,7 +86,8 @@ export function renderMarkdown(r: RunResult): string {
   }
 
   out.push('### Errors', '');
-  const errors = Object.entries(r.errorsByCode).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+  // Failed by status (not accepted by expect.status / >= 400) beside failed by error code.
+  const errors = [...Object.entries(r.errorsByStatus ?? {}).map(([s, n]): [string, number] => [`status ${s}`, n]), ...Object.entries(r.errorsByCode)].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
   if (errors.length === 0) {
     out.push('No errors.', '');
   } else {

@@ -73,6 +73,7 @@ function slot(stats: RequestStats, corrected: EncodedHistogram, service: Encoded
     corrected,
     service,
     statusCounts: statusPairs(stats.statusCounts),
+    failedStatusCounts: statusPairs(stats.errorsByStatus ?? {}),
     errorCounts: errorPairs(stats.errorsByCode, warnings),
   };
 }

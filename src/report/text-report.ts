@@ -117,7 +117,10 @@ export function renderText(r: TextReportInput): string {
   const secs = r.durationMs / 1000;
   if (secs > 0) out.push(`throughput: ${bytes(r.overall.bytesIn / secs)}/s in, ${bytes(r.overall.bytesOut / secs)}/s out`);
   out.push(`status: ${counts(r.statusCounts)}`);
-  out.push(`errors: ${counts(r.errorsByCode)}`);
+  // Failed requests apart by cause: a status not accepted (k6's http_req_failed) vs an error code.
+  const byStatus = r.errorsByStatus ?? {};
+  if (Object.keys(byStatus).length > 0) out.push(`errors by status: ${counts(byStatus)}`);
+  out.push(`errors${Object.keys(byStatus).length > 0 ? ' by code' : ''}: ${counts(r.errorsByCode)}`);
   if (r.phases.length > 0) {
     out.push('');
     out.push('phases:');

@@ -1,5 +1,7 @@
 // `client:` and `target:` / `targets:`.
 import { isIP } from 'node:net';
+import { isScalar } from 'yaml';
+import { parseByteSize } from '../core/units.js';
 import type { Fields, NodeReader, YNode } from './node-reader.js';
 import { compileChecked, compileHeaders } from './request-compiler.js';
 import { SCENARIO_KEYS } from './scenario-keys.js';
@@ -44,6 +46,16 @@ export function readClient(
       else resolve.push(parsed);
     }
   }
+  let maxBody: number | undefined;
+  if (f.has('maxResponseBodySize')) {
+    const n = f.value('maxResponseBodySize');
+    const raw = n != null && isScalar(n) ? n.value : undefined;
+    maxBody = typeof raw === 'number' ? (Number.isSafeInteger(raw) ? raw : undefined) : typeof raw === 'string' ? parseByteSize(raw) : undefined;
+    if (maxBody === undefined || maxBody < 1) {
+      r.error('ERR_SCENARIO_VALUE', `client.maxResponseBodySize must be a size such as 64MiB, 512kb or a number of bytes, got ${JSON.stringify(raw ?? null)}`, n);
+      maxBody = undefined;
+    }
+  }
   const headers = f.has('headers') ? compileHeaders({ r, scope }, f.value('headers'), 'client.headers') : [];
   const client: ClientSettings = {
     connections: int('connections', 1) ?? d.connections,
@@ -53,6 +65,7 @@ export function readClient(
     insecure: bool('insecure') ?? d.insecure,
     resolve,
     workers: workers ?? d.workers,
+    ...(maxBody !== undefined ? { maxResponseBodySize: maxBody } : {}),
   };
   return { client, headers };
 }

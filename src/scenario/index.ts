@@ -34,7 +34,7 @@ export { DataFeeder } from './csv-feeder.js';
 export { parseCsv, parseCsvRecords, type CsvProblem, type CsvTable } from './csv-parser.js';
 export { applyCaptures, captureText, compileJsonPath, extractHeader, extractJsonPath, extractRegex, type CaptureResponse, type JsonPath } from './capture.js';
 export { parseThreshold, thresholdPasses, type ParsedThreshold } from './thresholds.js';
-export { statusExpected } from './request-compiler.js';
+export { statusAccepted, statusExpected } from './request-compiler.js';
 export { formatDuration, parseDuration } from '../core/units.js';
 export { didYouMean, editDistance } from './did-you-mean.js';
 export { SCENARIO_KEYS } from './scenario-keys.js';

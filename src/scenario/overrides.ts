@@ -4,6 +4,7 @@
 //   connections  every closed phase's connections, every open phase's connection cap, client.connections
 //   rate         every measured phase becomes open at this constant rate (req/s)
 //   workers      client.workers
+//   maxResponseBodySize  client.maxResponseBodySize (--max-body), bytes
 import { FastbenchError } from '../core/errors.js';
 import { parseDuration } from '../core/units.js';
 import { cumulativeSends } from './rate-schedule.js';
@@ -16,6 +17,8 @@ export interface ScenarioOverrides {
   /** Requests per second. */
   readonly rate?: number | undefined;
   readonly workers?: number | 'auto' | undefined;
+  /** Bytes. */
+  readonly maxResponseBodySize?: number | undefined;
 }
 
 /** Returns a new Scenario with the overrides applied; throws ERR_USAGE_* on bad values. */
@@ -40,6 +43,7 @@ export function applyOverrides(s: Scenario, o: ScenarioOverrides): Scenario {
     ...s.client,
     ...(connections !== undefined ? { connections } : {}),
     ...(workers !== undefined ? { workers } : {}),
+    ...(o.maxResponseBodySize !== undefined ? { maxResponseBodySize: checkInt('max-body', o.maxResponseBodySize) } : {}),
   };
   return { ...s, client, phases };
 }

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { isMap, isScalar, isSeq, type Node } from 'yaml';
 import { checkFieldName, checkFieldValue } from '../http/field-check.js';
+import { framingConflict } from '../http/request-serializer.js';
 import { compileJsonBody } from './json-body.js';
 import type { Fields, NodeReader, YNode } from './node-reader.js';
 import { describe } from './node-reader.js';
@@ -124,6 +125,8 @@ export function compileRequestFields(
     }
   }
 
+  checkFraming(env, f, path, method, headers, body);
+
   const expect = f.has('expect') ? readExpect(r, f.value('expect'), `${path}.expect`) : undefined;
 
   let name: string | undefined;
@@ -146,6 +149,34 @@ export function compileRequestFields(
     static: isStatic,
     pos,
   };
+}
+
+/**
+ * A Content-Length / Transfer-Encoding header is replaced on the wire by the framing the body needs
+ * (http/request-serializer.ts); one that contradicts a body known now is refused here, pointing at
+ * the header's value (or at the request, when it comes from client.headers).
+ */
+function checkFraming(env: RequestEnv, f: Fields, path: string, method: string, headers: Map<string, [string, Template]>, body: RequestBody): void {
+  const bodyLength =
+    body.kind === 'none' ? 0
+    : body.kind === 'bytes' ? body.bytes.byteLength
+    : body.template.static ? Buffer.byteLength(body.template.literals[0]!, 'utf8')
+    : undefined;
+  for (const [lower, [name, t]] of headers) {
+    if (lower !== 'content-length' && lower !== 'transfer-encoding') continue;
+    const why = framingConflict(name, t.static ? t.literals[0]! : '', t.static ? bodyLength : undefined, method);
+    if (why === undefined) continue;
+    const own = f.has('headers') ? headerValueNode(env.r, f.value('headers'), lower) : undefined;
+    env.r.error('ERR_SCENARIO_VALUE', `${path}.headers: ${why}${own === undefined ? ' (from client.headers)' : ''}`, own ?? f.node);
+  }
+}
+
+function headerValueNode(r: NodeReader, node: YNode, lowerName: string): Node | undefined {
+  if (!isMap(r.deref(node))) return undefined;
+  for (const [name, keyNode, value] of r.entries(node, '') ?? []) {
+    if (name.toLowerCase() === lowerName) return (value ?? keyNode) as Node;
+  }
+  return undefined;
 }
 
 /** Compiles a template, reporting its issues at their exact columns. */
@@ -303,6 +334,15 @@ function statusRange(v: unknown): [number, number] | undefined {
     return lo >= 100 && hi <= 599 && lo <= hi ? [lo, hi] : undefined;
   }
   return /^\d{3}$/.test(s) ? statusRange(Number(s)) : undefined;
+}
+
+/**
+ * Is a response with this status a success? With an `expect.status` list, exactly the statuses it
+ * names; without one, any status below 400 (k6's http_req_failed rule: 4xx and 5xx are failures).
+ */
+export function statusAccepted(expect: Expectation | undefined, status: number): boolean {
+  if (expect === undefined || expect.status.length === 0) return status < 400;
+  return statusExpected(expect, status);
 }
 
 /** Does a status meet the expectation? (no status list = any status) */

@@ -191,6 +191,8 @@ export interface ClientSettings {
   readonly insecure: boolean;
   readonly resolve: readonly ResolveOverride[];
   readonly workers: number | 'auto';
+  /** Largest response body accepted, bytes (undefined: the client's default, 16 MiB). */
+  readonly maxResponseBodySize?: number;
 }
 
 export interface DataSet {

@@ -61,7 +61,7 @@ requests:
     expect(server.stats().connections.total - before).toBe(4);
   });
 
-  it('picks requests by weight and counts unmet expectations as ERR_EXPECT_FAILED', async () => {
+  it('picks requests by weight; a status outside expect.status fails by status', async () => {
     const s = scenario(`
 target: ${url}
 load:
@@ -83,7 +83,8 @@ requests:
     expect(ok.requests).toBeLessThan(360);
     expect(ok.errors).toBe(0);
     expect(bad.errors).toBe(bad.requests);
-    expect(r.errorsByCode).toEqual({ ERR_EXPECT_FAILED: bad.requests });
+    expect(r.errorsByCode).toEqual({});
+    expect(r.errorsByStatus).toEqual({ '500': bad.requests });
   });
 
   it('runs flows with captures, each user looping its flow', async () => {

@@ -54,6 +54,47 @@ requests:
     await clients.close();
   });
 
+  it('sends one Content-Length, the body\'s, whatever framing header the user wrote (static and templated)', async () => {
+    const { s, clients } = setup(`
+target: http://127.0.0.1:9001
+load: [{ connections: 1, duration: 1s }]
+requests:
+  - name: templated
+    method: POST
+    path: /t
+    headers: { Content-Length: "2", content-type: text/plain }
+    body: "n={{seq}}"
+  - name: static
+    method: POST
+    path: /s
+    headers: { content-length: "5" }
+    body: hello
+  - name: templated-header
+    method: PUT
+    path: /h
+    headers: { Content-Length: "{{seq}}" }
+    body: abc
+`);
+    const count = (t: string): number => (t.match(/content-length:/gi) ?? []).length;
+    const templated = new PreparedRequest(s.requests[0]!, 0, clients, true);
+    const w = new ByteWriter(16);
+    templated.render(w, ctx(12345), 'h:1');
+    const t = w.view().toString();
+    expect(count(t)).toBe(1);
+    expect(t.endsWith('Content-Length: 7\r\n\r\nn=12345')).toBe(true);
+    const stat = new PreparedRequest(s.requests[1]!, 1, clients, true);
+    expect(stat.static).toBe(true);
+    const st = stat.raw[0]!.prepare().toString();
+    expect(count(st)).toBe(1);
+    expect(st).toBe('POST /s HTTP/1.1\r\nHost: 127.0.0.1:9001\r\nContent-Length: 5\r\n\r\nhello');
+    const th = new PreparedRequest(s.requests[2]!, 2, clients, true);
+    th.render(w, ctx(99), 'h:1');
+    const h = w.view().toString();
+    expect(count(h)).toBe(1);
+    expect(h).toContain('Content-Length: 3\r\n\r\nabc');
+    await clients.close();
+  });
+
   it('refuses a rendered header value with a line break', async () => {
     const { s, clients } = setup(`
 target: http://127.0.0.1:9001

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ERROR_ID_LIMIT, errorId } from '../../../src/core/errors.js';
 import { LatencyHistogram } from '../../../src/metrics/histogram.js';
-import { Recorder, STATUS_LIMIT } from '../../../src/metrics/recorder.js';
+import { FAILED_STATUS, Recorder, STATUS_LIMIT } from '../../../src/metrics/recorder.js';
+import { buildRunResult } from '../../../src/metrics/run-result.js';
 import { decodeHistogram } from '../../../src/metrics/encoded-histogram.js';
 
 describe('Recorder', () => {
@@ -53,6 +54,43 @@ describe('Recorder', () => {
     expect(a?.corrected.max).toBe(5_000_000);
     expect(a?.service.count).toBe(1);
     expect(r.overall.intervalErrors).toBe(3);
+  });
+
+  it('counts a failed response as an error, keeping its status, bytes and latency', () => {
+    const r = new Recorder({ requestNames: ['a'] });
+    const expectFailed = errorId('ERR_EXPECT_FAILED');
+    r.record(0, 100, 90, 404, 50, 20, FAILED_STATUS);
+    r.record(0, 200, 180, 200, 60, 20, expectFailed);
+    r.record(0, 300, 270, 200, 70, 20);
+    const a = r.slots[0]!;
+    expect([a.requests, a.responses, a.errors]).toEqual([3, 1, 2]);
+    expect(a.bytesIn).toBe(180);
+    expect(a.bytesOut).toBe(60);
+    expect(a.statusCounts[404]).toBe(1);
+    expect(a.statusCounts[200]).toBe(2);
+    expect(a.failedStatusCounts[404]).toBe(1);
+    expect(a.failedStatusCounts[200]).toBe(0);
+    expect(a.errorCounts[expectFailed]).toBe(1);
+    expect(a.corrected.count).toBe(3);
+    expect(a.service.count).toBe(3);
+    const result = buildRunResult(r.snapshot(), { scenario: 's', environment: { fastbenchVersion: '0', node: 'v', cpuModel: 'c', cores: 1 } });
+    expect(result.errorsByStatus).toEqual({ '404': 1 });
+    expect(result.errorsByCode).toEqual({ ERR_EXPECT_FAILED: 1 });
+    expect(result.statusCounts).toEqual({ '200': 2, '404': 1 });
+    expect(result.requests[0]!.errorsByStatus).toEqual({ '404': 1 });
+  });
+
+  it('counts the bytes of failed attempts, and connection errors outside the request counts', () => {
+    const r = new Recorder({ requestNames: ['a'] });
+    r.recordError(0, errorId('ERR_HTTP_BODY_TOO_LARGE'), 1000, 65_536, 80);
+    r.recordConnectionError(errorId('ERR_HTTP_UNSOLICITED_RESPONSE'), 40);
+    expect(r.slots[0]!.bytesIn).toBe(65_536);
+    expect(r.slots[0]!.bytesOut).toBe(80);
+    expect(r.overall.bytesIn).toBe(65_536 + 40);
+    expect(r.overall.requests).toBe(1);
+    expect(r.overall.errors).toBe(1);
+    expect(r.overall.errorCounts[errorId('ERR_HTTP_UNSOLICITED_RESPONSE')]).toBe(1);
+    expect(r.slots[0]!.errorCounts[errorId('ERR_HTTP_UNSOLICITED_RESPONSE')]).toBe(0);
   });
 
   it('rejects unknown request indexes', () => {

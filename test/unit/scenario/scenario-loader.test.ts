@@ -7,6 +7,7 @@ import {
   parseScenario,
   pickWeighted,
   renderTemplate,
+  statusAccepted,
   statusExpected,
 } from '../../../src/scenario/index.js';
 import { FIXTURES, INLINE, MIN, load, messages, problems } from './helpers.js';
@@ -275,5 +276,35 @@ describe('the compiled scenario', () => {
   it('defaults the name to the file name and keeps the description', () => {
     const s = load(`description: hello\n${MIN}`);
     expect([s.name, s.description, s.mode]).toEqual(['inline', 'hello', 'requests']);
+  });
+});
+
+describe('framing headers and failure rules', () => {
+  it('refuses a Content-Length that contradicts a literal body at the value, and any Transfer-Encoding', () => {
+    const text = 'load:\n  - duration: 1s\nrequests:\n  - method: POST\n    path: /\n    headers:\n      Content-Length: "9"\n    body: abc\n  - path: /b\n    headers: { Transfer-Encoding: chunked }\n';
+    expect(problems(text)).toEqual(['ERR_SCENARIO_VALUE 7:23', 'ERR_SCENARIO_VALUE 10:35']);
+    expect(problems(text.replace('"9"', '"3"')).length).toBe(1);
+  });
+
+  it('reads client.maxResponseBodySize as a size; refuses a bad one', () => {
+    expect(load('client: { maxResponseBodySize: 64MiB }\n' + MIN).client.maxResponseBodySize).toBe(64 * 1024 * 1024);
+    expect(load('client: { maxResponseBodySize: 1000 }\n' + MIN).client.maxResponseBodySize).toBe(1000);
+    expect(load(MIN).client.maxResponseBodySize).toBeUndefined();
+    expect(problems('client: { maxResponseBodySize: lots }\n' + MIN)).toEqual(['ERR_SCENARIO_VALUE 1:32']);
+    expect(problems('client: { maxResponseBodySize: 0 }\n' + MIN)).toEqual(['ERR_SCENARIO_VALUE 1:32']);
+  });
+
+  it('statusAccepted: >= 400 fails without expect.status; with it, exactly its statuses pass', () => {
+    const s = load('load:\n  - duration: 1s\nrequests:\n  - path: /\n    expect: { status: [404, 2xx] }\n  - path: /b\n    expect: { bodyContains: [x] }\n');
+    const [withStatus, withoutStatus] = s.requests;
+    expect(statusAccepted(undefined, 200)).toBe(true);
+    expect(statusAccepted(undefined, 399)).toBe(true);
+    expect(statusAccepted(undefined, 400)).toBe(false);
+    expect(statusAccepted(undefined, 503)).toBe(false);
+    expect(statusAccepted(withoutStatus!.expect, 500)).toBe(false);
+    expect(statusAccepted(withoutStatus!.expect, 204)).toBe(true);
+    expect(statusAccepted(withStatus!.expect, 404)).toBe(true);
+    expect(statusAccepted(withStatus!.expect, 201)).toBe(true);
+    expect(statusAccepted(withStatus!.expect, 301)).toBe(false);
   });
 });

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { FastbenchError } from '../core/errors.js';
-import { parseByteSize } from '../crawl/crawl-options.js';
+import { DEFAULT_MAX_HOST_QUEUE, DEFAULT_MAX_QUEUE, parseByteSize } from '../crawl/crawl-options.js';
 import { openCrawl, type CrawlSessionOptions } from '../crawl/crawl-session.js';
 import { formatSummary } from '../crawl/crawl-stats.js';
 import type { Crawler } from '../crawl/crawler.js';
@@ -23,6 +23,8 @@ export interface CrawlFlags {
   delay: string;
   maxPages?: string;
   maxDepth?: string;
+  maxQueue?: string;
+  maxHostQueue?: string;
   scope: string;
   include: string[];
   exclude: string[];
@@ -86,6 +88,8 @@ export function crawlOptionsFromFlags(seeds: string[], f: CrawlFlags): CrawlSess
     delayMs: duration('--delay', f.delay, false),
     maxPages: count('--max-pages', f.maxPages, 1),
     maxDepth: count('--max-depth', f.maxDepth, 0),
+    maxQueue: count('--max-queue', f.maxQueue, 1),
+    maxHostQueue: count('--max-host-queue', f.maxHostQueue, 1),
     scope: f.scope as ScopeMode,
     include: f.include,
     exclude: f.exclude,
@@ -186,6 +190,8 @@ export function registerCrawlCommand(program: Command): void {
     .option('--delay <duration>', 'least time between two requests to one host (robots Crawl-delay may raise it)', '0ms')
     .option('--max-pages <n>', 'stop after this many pages (with --frontier: the whole job\'s total, all workers together)')
     .option('--max-depth <n>', 'do not follow links found at this depth or deeper')
+    .option('--max-queue <n>', 'URLs the frontier keeps in memory (~180 B each; beyond: spilled to the --state journal, else dropped and counted)', String(DEFAULT_MAX_QUEUE))
+    .option('--max-host-queue <n>', 'URLs of one host the frontier keeps in memory (beyond: that host\'s new links are dropped and counted)', String(DEFAULT_MAX_HOST_QUEUE))
     .option('--scope <scope>', 'follow links to the seeds\' host, registrable domain, or anywhere: host|domain|any', 'host')
     .option('--include <pattern>', 'only follow URLs matching (glob, or re:REGEX; repeatable)', collect, [])
     .option('--exclude <pattern>', 'never follow URLs matching (glob, or re:REGEX; repeatable)', collect, [])

@@ -5,7 +5,7 @@ import { existsSync, statSync } from 'node:fs';
 import { parseResolveOverride } from '../client/dns-cache.js';
 import { FastbenchError } from '../core/errors.js';
 import { resolveCrawlOptions, type CrawlOptions } from './crawl-options.js';
-import { LocalQueue, type CrawlQueue } from './crawl-queue.js';
+import { LocalQueue, type CrawlQueue, type QueueBounds } from './crawl-queue.js';
 import { FileSink, StreamSink, type RecordSink } from './crawl-record.js';
 import { Crawler } from './crawler.js';
 import type { OutputFormat } from './output-writer.js';
@@ -49,6 +49,7 @@ export async function openCrawl(o: CrawlSessionOptions): Promise<Crawler> {
   let queue: CrawlQueue;
   let resumedDone = 0;
   let outputOffset = 0;
+  const bounds: QueueBounds = { maxQueue: opts.maxQueue, maxHostQueue: opts.maxHostQueue, budget: opts.maxPages };
   const journal = { syncEvery: 1000, syncIntervalMs: 250, fsync, beforeSync: () => sink?.flush() };
   if (o.frontier !== undefined) {
     const { RedisFrontier } = await import('./redis-frontier.js');
@@ -61,12 +62,13 @@ export async function openCrawl(o: CrawlSessionOptions): Promise<Crawler> {
     });
   } else if (o.stateDir !== undefined && o.resume === true) {
     const outputSize = existsSync(o.output!) ? statSync(o.output!).size : 0;
-    const r = await LocalQueue.resume(opts.delayMs, o.stateDir, { ...journal, outputSize });
+    const r = await LocalQueue.resume(opts.delayMs, o.stateDir, { ...journal, outputSize }, bounds);
+    r.queue.setBudget(opts.maxPages - r.done); // pages done before count against --max-pages
     queue = r.queue;
     resumedDone = r.done;
     outputOffset = r.outputOffset;
   } else {
-    queue = LocalQueue.create(opts.delayMs, o.stateDir, journal);
+    queue = LocalQueue.create(opts.delayMs, o.stateDir, journal, bounds);
   }
   let source: UrlSource | undefined;
   try {

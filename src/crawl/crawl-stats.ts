@@ -3,6 +3,7 @@
 // HDR histogram (microseconds).
 import { ERROR_ID_LIMIT, errorCodeOfId, errorId } from '../core/errors.js';
 import { LatencyHistogram } from '../metrics/histogram.js';
+import type { FrontierBounds } from './crawl-queue.js';
 
 export interface CrawlProgress {
   /** Records written (pages fetched or given up on). */
@@ -38,6 +39,11 @@ export interface CrawlSummary {
   latency: { count: number; p50: number; p90: number; p99: number; max: number; mean: number };
   /** URLs left in the frontier at the end (max-pages reached, or stopped). */
   queuedLeft: number;
+  /**
+   * The local frontier's bounds and what they turned away (absent with a shared frontier):
+   * the most URLs held in memory at once, URLs spilled to the journal, links dropped by reason.
+   */
+  frontier?: FrontierBounds;
   hosts: number;
   /** Pages that were already done in an earlier run of a resumed crawl. */
   resumedDone: number;
@@ -81,7 +87,7 @@ export class CrawlStats {
     return { pages: this.pages, queued, inFlight, errors: this.errors, elapsed, pagesPerSec: elapsed > 0 ? this.pages / elapsed : 0 };
   }
 
-  summary(queuedLeft: number, hosts: number, stopped: boolean): CrawlSummary {
+  summary(queuedLeft: number, hosts: number, stopped: boolean, frontier?: FrontierBounds): CrawlSummary {
     const durationMs = this.elapsedMs();
     const statusCounts: Record<string, number> = {};
     for (let s = 0; s < this.status.length; s++) if (this.status[s]! > 0) statusCounts[String(s)] = this.status[s]!;
@@ -110,6 +116,7 @@ export class CrawlStats {
         mean: h.count ? us(h.mean) : 0,
       },
       queuedLeft,
+      ...(frontier !== undefined ? { frontier } : {}),
       hosts,
       resumedDone: this.resumedDone,
       stopped,
@@ -144,5 +151,13 @@ export function formatSummary(s: CrawlSummary): string {
   if (s.invalidLines > 0) extra.push(`unusable input lines ${s.invalidLines}`);
   if (s.queuedLeft > 0) extra.push(`left in the queue ${s.queuedLeft}`);
   lines.push(`  ${extra.join(', ')}`);
+  const f = s.frontier;
+  if (f !== undefined) {
+    const drops = Object.entries(f.dropped).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`);
+    let line = `  frontier peak ${f.peak} queued (--max-queue ${f.maxQueue}, --max-host-queue ${f.maxHostQueue})`;
+    if (f.spilled > 0) line += `, spilled to the journal ${f.spilled}`;
+    line += `, links dropped: ${drops.length > 0 ? drops.join(', ') : 'none'}`;
+    lines.push(line);
+  }
   return lines.join('\n') + '\n';
 }

@@ -198,7 +198,8 @@ export class Crawler implements ResponseCallback {
       this.take(r, now);
     }
     const src = this.source;
-    if (src !== undefined && !src.done && !this.reading && this.canTake() && this.queue.size < this.opts.concurrency * 2) this.readMore(src);
+    // Read ahead a little, and never past what --max-pages can still take.
+    if (src !== undefined && !src.done && !this.reading && this.canTake() && this.queue.size < Math.min(this.opts.concurrency * 2, this.opts.maxPages - this.taken)) this.readMore(src);
     this.schedule(now);
     this.checkDone();
   }
@@ -649,7 +650,7 @@ export class Crawler implements ResponseCallback {
 
   private async close(): Promise<void> {
     let err = this.failure;
-    const summary = this.stats.summary(this.queue.size, this.hosts.size, this.stopping && this.failure === undefined);
+    const summary = this.stats.summary(this.queue.size, this.hosts.size, this.stopping && this.failure === undefined, this.queue.bounds?.());
     try {
       this.source?.close();
       if (this.ownsClient) await this.client.close();

@@ -28,6 +28,8 @@ export interface CrawlSummary {
   robotsShared: number;
   /** Links dropped because robots.txt disallows them (not queued, no record). */
   robotsSkippedLinks: number;
+  /** robots.txt files over 1 MiB whose server ignored a Range request: the host was left alone. */
+  robotsTooLarge: number;
   /** Probe-mode input lines that were not usable URLs. */
   invalidLines: number;
   bytes: number;
@@ -56,6 +58,7 @@ export class CrawlStats {
   robotsFetched = 0;
   robotsShared = 0;
   robotsSkippedLinks = 0;
+  robotsTooLarge = 0;
   invalidLines = 0;
   bytes = 0;
   errors = 0;
@@ -101,6 +104,7 @@ export class CrawlStats {
       robotsFetched: this.robotsFetched,
       robotsShared: this.robotsShared,
       robotsSkippedLinks: this.robotsSkippedLinks,
+      robotsTooLarge: this.robotsTooLarge,
       invalidLines: this.invalidLines,
       bytes: this.bytes,
       durationMs,
@@ -148,6 +152,7 @@ export function formatSummary(s: CrawlSummary): string {
   const extra: string[] = [`robots.txt fetched ${s.robotsFetched}`];
   if (s.robotsShared > 0) extra.push(`robots.txt from other workers ${s.robotsShared}`);
   if (s.robotsSkippedLinks > 0) extra.push(`links skipped by robots.txt ${s.robotsSkippedLinks}`);
+  if (s.robotsTooLarge > 0) extra.push(`robots.txt too large to read (hosts left alone) ${s.robotsTooLarge}`);
   if (s.invalidLines > 0) extra.push(`unusable input lines ${s.invalidLines}`);
   if (s.queuedLeft > 0) extra.push(`left in the queue ${s.queuedLeft}`);
   lines.push(`  ${extra.join(', ')}`);

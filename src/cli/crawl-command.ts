@@ -39,6 +39,7 @@ export interface CrawlFlags {
   hostErrorBudget: string;
   state?: string;
   resume?: boolean;
+  restart?: boolean;
   frontier?: string;
   resolve: string[];
   resolveFile?: string;
@@ -105,6 +106,7 @@ export function crawlOptionsFromFlags(seeds: string[], f: CrawlFlags): CrawlSess
     insecure: f.insecure === true,
     resolve,
     resume: f.resume === true,
+    restart: f.restart === true,
   };
   if (f.contentType.length > 0) o.contentTypes = f.contentType;
   if (f.urls !== undefined) o.urlsFile = f.urls;
@@ -204,9 +206,10 @@ export function registerCrawlCommand(program: Command): void {
     .option('--connect-timeout <duration>', 'DNS + TCP connect (+ TLS) timeout, apart from the response timeout', '5s')
     .option('--max-redirects <n>', 'redirects followed per URL in probe mode', '10')
     .option('--host-error-budget <n>', 'failures after which a host is given up', '10')
-    .option('--state <dir>', 'keep the frontier in a crash-safe journal in this directory')
-    .option('--resume', 'carry on with the crawl journaled in --state')
+    .option('--state <dir>', 'keep the frontier in a crash-safe journal in this directory (with --frontier: only the job marker)')
+    .option('--resume', 'carry on with the crawl journaled in --state (its seeds are remembered there)')
     .option('--frontier <url>', 'share the frontier through Redis: redis://host:port/JOB')
+    .option('--restart', 'with --frontier: start the job over, even when Redis lost it or still holds it')
     .option('--resolve <host:port:addr>', 'connect to addr for host:port (repeatable)', collect, [])
     .option('--resolve-file <file>', 'host:port:addr overrides, one a line')
     .option('--links', 'include each page\'s links in its record')

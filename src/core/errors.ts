@@ -129,6 +129,8 @@ const ROWS: readonly Row[] = [
   ['ERR_RESULT_FILE', 'usage', 2, 'not a readable fastbench result file', 'Pass a result.json written by `fastbench run --format json` (see schema/result.schema.json).'],
   // crawl (appended)
   ['ERR_CRAWL_FRONTIER', 'crawl', 2, 'the shared crawl frontier (Redis) is unreachable or failed', 'Check the --frontier redis://host:port/JOB URL and that Redis is up.'],
+  // crawl bounds (issue 20: shared frontier)
+  ['ERR_CRAWL_JOB_LOST', 'crawl', 2, 'the shared crawl job is gone from Redis', 'Pass --restart to start the job over from its seeds (pages crawled before are crawled again), or point --frontier at the Redis that holds it.'],
 ];
 
 export const ERROR_SPECS: readonly ErrorSpec[] = ROWS.map(([code, category, exit, message, hint], i) =>

@@ -84,6 +84,8 @@ export interface JournalOptions {
 export interface ResumeOptions extends JournalOptions {
   /** Current size of the output file, when there is one: done marks past it are ignored. */
   outputSize?: number;
+  /** Pending URLs returned at most; the rest are spilled (see ResumeState.spill). Default: all. */
+  maxPending?: number;
 }
 
 export interface PendingEntry {
@@ -92,7 +94,10 @@ export interface PendingEntry {
 }
 
 export interface ResumeState {
+  /** Pending URLs, in enqueue order (the first `maxPending` of them). */
   pending: PendingEntry[];
+  /** The pending URLs after those: `count` spill records from byte `at` on (-1: none). */
+  spill: { at: number; count: number };
   seen: SeenSet;
   /** Truncate the output file to this many bytes, then append. */
   outputOffset: number;
@@ -419,26 +424,73 @@ export class Journal {
         }
       });
       const pending: PendingEntry[] = [];
+      // Pending URLs past maxPending are not held: they are appended as spill records after the
+      // good part (read back by the crawl as its memory queue drains). The scan reads below
+      // `good` only, so appending there is safe; a crash meanwhile leaves duplicates of pending
+      // enqueues (dropped by the next resume) or a torn tail.
+      const maxPending = opts?.maxPending ?? Infinity;
+      let spillBuf = Buffer.alloc(0);
+      let spillLen = 0;
+      let spillEnd = good;
+      let spillCount = 0;
+      let spillUrlBytes = 0;
+      const drainSpill = (): void => {
+        let n = 0;
+        while (n < spillLen) n += writeSync(fd, spillBuf, n, spillLen - n, spillEnd + n);
+        spillEnd += spillLen;
+        spillLen = 0;
+      };
       scan(fd, good, (type, p) => {
         // Adding to doneSet once emitted also drops duplicate enqueues of one URL.
         if (type !== ENQUEUE && type !== SPILL) return;
         const url = p.toString('utf8', 5);
-        if (doneSet.add(url)) pending.push({ url, depth: p.readUInt32LE(1) });
+        if (!doneSet.add(url)) return;
+        if (pending.length < maxPending) {
+          pending.push({ url, depth: p.readUInt32LE(1) });
+          return;
+        }
+        const need = FRAME_HEAD + p.length;
+        if (spillLen + need > spillBuf.length) {
+          drainSpill();
+          if (need > spillBuf.length) spillBuf = Buffer.allocUnsafe(Math.max(need, 1 << 20));
+        }
+        spillBuf.writeUInt32LE(p.length, spillLen);
+        p.copy(spillBuf, spillLen + FRAME_HEAD);
+        spillBuf[spillLen + FRAME_HEAD] = SPILL;
+        spillBuf.writeUInt32LE(crc32(spillBuf.subarray(spillLen + FRAME_HEAD, spillLen + need)), spillLen + 4);
+        spillLen += need;
+        spillCount++;
+        spillUrlBytes += p.length - 5;
       });
+      drainSpill();
       const tornBytes = size - good;
       const doSync = opts?.fsync ?? true;
-      let pos = good;
-      if (good >= (opts?.compactMinBytes ?? 1 << 20) && compactedBytes(seen, pending) * 2 <= good) {
-        closeSync(fd);
+      let pos = spillEnd;
+      let spillAt = spillCount > 0 ? good : -1;
+      const spilledBytes = spillEnd - good;
+      if (good >= (opts?.compactMinBytes ?? 1 << 20) && (compactedBytes(seen, pending) + spilledBytes) * 2 <= good) {
+        const old = fd;
         fd = -1;
-        fd = compact(dir, seen, pending, outputOffset, done, doSync).fd;
+        try {
+          const c = compact(dir, seen, pending, outputOffset, done, doSync, spillCount > 0 ? { fd: old, from: good, to: spillEnd } : undefined);
+          fd = c.fd;
+          if (spillCount > 0) spillAt = c.spillAt;
+        } finally {
+          closeSync(old);
+        }
         pos = fstatSync(fd).size;
-      } else if (tornBytes > 0) {
-        ftruncateSync(fd, good);
+      } else if (size > spillEnd) {
+        ftruncateSync(fd, spillEnd);
         if (doSync) fsyncSync(fd);
       }
-      const journal = new Journal(dir, fd, lock, pos, opts, { outputOffset, done, enqueues: pending.length, enqueueUrlBytes: pending.reduce((n, p) => n + p.url.length, 0) });
-      return { journal, state: { pending, seen, outputOffset, enqueued, done, tornBytes, bytesBefore: size, bytesAfter: pos } };
+      const journal = new Journal(dir, fd, lock, pos, opts, {
+        outputOffset,
+        done,
+        enqueues: pending.length + spillCount,
+        enqueueUrlBytes: pending.reduce((n, p) => n + p.url.length, 0) + spillUrlBytes,
+      });
+      const spill = { at: spillAt, count: spillCount };
+      return { journal, state: { pending, spill, seen, outputOffset, enqueued, done, tornBytes, bytesBefore: size, bytesAfter: pos } };
     } catch (e) {
       if (fd >= 0) closeSync(fd);
       unlinkSync(lock);

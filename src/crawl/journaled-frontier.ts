@@ -25,7 +25,7 @@ export interface ResumedFrontier {
   frontier: JournaledFrontier;
   seen: SeenSet;
   outputOffset: number;
-  stats: Omit<ResumeState, 'pending' | 'seen' | 'outputOffset'>;
+  stats: Omit<ResumeState, 'pending' | 'spill' | 'seen' | 'outputOffset'>;
 }
 
 export class JournaledFrontier implements Frontier {
@@ -77,22 +77,24 @@ export class JournaledFrontier implements Frontier {
     return new JournaledFrontier(inner, Journal.create(dir, opts));
   }
 
-  /** Resumes; at most `maxInMemory` pending URLs go to memory, the rest are spilled again. */
+  /**
+   * Resumes; at most `maxInMemory` pending URLs go to memory (the journal spills the rest while it
+   * reads, so resume holds no more than that either).
+   */
   static async resume(dir: string, inner: MemoryFrontier, opts?: ResumeOptions, maxInMemory = Infinity): Promise<ResumedFrontier> {
-    const { journal, state } = Journal.resume(dir, opts);
+    const { journal, state } = Journal.resume(dir, { ...opts, maxPending: maxInMemory });
     const frontier = new JournaledFrontier(inner, journal);
     try {
-      const pending = state.pending;
-      for (let i = 0; i < pending.length; i++) {
-        const p = pending[i]!;
-        if (i < maxInMemory) inner.push(p.url, p.depth);
-        else frontier.spill(p.url, p.depth);
-      }
+      for (const p of state.pending) inner.push(p.url, p.depth);
     } catch (e) {
       journal.close();
       throw e;
     }
-    const { pending: _p, seen, outputOffset, ...stats } = state;
+    if (state.spill.count > 0) {
+      frontier.spillAt = state.spill.at;
+      frontier.spillCount = state.spill.count;
+    }
+    const { pending: _p, spill: _s, seen, outputOffset, ...stats } = state;
     return { frontier, seen, outputOffset, stats };
   }
 

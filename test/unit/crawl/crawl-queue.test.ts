@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LocalQueue } from '../../../src/crawl/crawl-queue.js';
+import { MemoryFrontier } from '../../../src/crawl/frontier.js';
+import { JournaledFrontier } from '../../../src/crawl/journaled-frontier.js';
 
 const dirs: string[] = [];
 function stateDir(): string {
@@ -123,6 +125,27 @@ describe('LocalQueue bounds', () => {
     expect(drain(r.queue, 5)).toEqual(all.slice(44));
     // Nothing queued twice: the seen set still knows every URL.
     expect(r.queue.offer(all, 1)).toBe(0);
+    await r.queue.close();
+  });
+  it('resume spills pending URLs past --max-queue as it reads (and through a compaction at resume)', async () => {
+    const dir = stateDir();
+    const q = LocalQueue.create(0, dir, JOURNAL, { maxQueue: 5 });
+    const all = urls('a', 0, 200);
+    q.offer(all, 1);
+    for (let i = 0; i < 150; i++) q.markDone(q.pop(0)!.url, 0);
+    await q.close();
+    // Twice: the first resume compacts (150 of 200 done) and carries the spilled URLs over; the
+    // second reads the compacted journal. Memory never holds more than 5 of the 50 pending.
+    for (const compactMinBytes of [1, Infinity]) {
+      const r = await JournaledFrontier.resume(dir, new MemoryFrontier(), { ...JOURNAL, compactMinBytes }, 5);
+      if (compactMinBytes === 1) expect(r.stats.bytesAfter).toBeLessThan(r.stats.bytesBefore / 2);
+      expect(r.frontier.inner.size).toBe(5);
+      expect(r.frontier.spilled).toBe(45);
+      r.frontier.close();
+    }
+    const r = await LocalQueue.resume(0, dir, JOURNAL, { maxQueue: 5 });
+    expect(r.done).toBe(150);
+    expect(drain(r.queue, 5)).toEqual(all.slice(150));
     await r.queue.close();
   });
 });

@@ -11,6 +11,10 @@
 //     already known are not even queued (counted in the summary).
 //     With a shared (Redis) frontier the loop first asks it for the robots.txt another worker of
 //     the job fetched, so a job fetches each host's robots.txt once, whichever worker leases it.
+//     robots.txt has its own body cap (ROBOTS_FETCH_MAX_BYTES, whatever --max-body says) and its
+//     first 500 KiB are parsed; a bigger one is asked for again with a Range request.
+//   - The frontier is bounded (crawl-queue.ts): links --max-pages can no longer take, or past
+//     --max-host-queue / --max-queue, are counted (or spilled to the journal), not stored.
 //   - Failures that are the host's (transport, timeouts, broken responses, 5xx) back the host off
 //     exponentially (Retry-After too, for 429/503) and count against its error budget; once spent,
 //     or when the host name does not resolve, the host's remaining URLs are recorded with that code

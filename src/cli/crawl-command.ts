@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { FastbenchError } from '../core/errors.js';
-import { parseByteSize } from '../crawl/crawl-options.js';
+import { DEFAULT_MAX_HOST_QUEUE, DEFAULT_MAX_QUEUE, parseByteSize } from '../crawl/crawl-options.js';
 import { openCrawl, type CrawlSessionOptions } from '../crawl/crawl-session.js';
 import { formatSummary } from '../crawl/crawl-stats.js';
 import type { Crawler } from '../crawl/crawler.js';
@@ -23,6 +23,8 @@ export interface CrawlFlags {
   delay: string;
   maxPages?: string;
   maxDepth?: string;
+  maxQueue?: string;
+  maxHostQueue?: string;
   scope: string;
   include: string[];
   exclude: string[];
@@ -37,6 +39,7 @@ export interface CrawlFlags {
   hostErrorBudget: string;
   state?: string;
   resume?: boolean;
+  restart?: boolean;
   frontier?: string;
   resolve: string[];
   resolveFile?: string;
@@ -86,6 +89,8 @@ export function crawlOptionsFromFlags(seeds: string[], f: CrawlFlags): CrawlSess
     delayMs: duration('--delay', f.delay, false),
     maxPages: count('--max-pages', f.maxPages, 1),
     maxDepth: count('--max-depth', f.maxDepth, 0),
+    maxQueue: count('--max-queue', f.maxQueue, 1),
+    maxHostQueue: count('--max-host-queue', f.maxHostQueue, 1),
     scope: f.scope as ScopeMode,
     include: f.include,
     exclude: f.exclude,
@@ -101,6 +106,7 @@ export function crawlOptionsFromFlags(seeds: string[], f: CrawlFlags): CrawlSess
     insecure: f.insecure === true,
     resolve,
     resume: f.resume === true,
+    restart: f.restart === true,
   };
   if (f.contentType.length > 0) o.contentTypes = f.contentType;
   if (f.urls !== undefined) o.urlsFile = f.urls;
@@ -184,23 +190,26 @@ export function registerCrawlCommand(program: Command): void {
     .option('--concurrency <n>', 'requests in flight overall', '64')
     .option('--per-host <n>', 'connections (requests in flight) per host', '2')
     .option('--delay <duration>', 'least time between two requests to one host (robots Crawl-delay may raise it)', '0ms')
-    .option('--max-pages <n>', 'stop after this many pages (with --frontier: the whole job\'s total, all workers together)')
+    .option('--max-pages <n>', 'stop after this many pages (with --frontier: the whole job\'s total, all workers together); links beyond what can still be fetched are counted, not queued')
     .option('--max-depth <n>', 'do not follow links found at this depth or deeper')
+    .option('--max-queue <n>', 'URLs the frontier keeps in memory (~180 B each; beyond: spilled to the --state journal, else dropped and counted)', String(DEFAULT_MAX_QUEUE))
+    .option('--max-host-queue <n>', 'URLs of one host the frontier keeps in memory (beyond: that host\'s new links are dropped and counted)', String(DEFAULT_MAX_HOST_QUEUE))
     .option('--scope <scope>', 'follow links to the seeds\' host, registrable domain, or anywhere: host|domain|any', 'host')
     .option('--include <pattern>', 'only follow URLs matching (glob, or re:REGEX; repeatable)', collect, [])
     .option('--exclude <pattern>', 'never follow URLs matching (glob, or re:REGEX; repeatable)', collect, [])
     .option('--user-agent <ua>', 'User-Agent header (its product token picks the robots.txt group)')
     .option('--no-robots', 'ignore robots.txt (be polite)')
     .option('--nofollow', 'skip rel=nofollow links and pages with meta robots nofollow')
-    .option('--max-body <size>', 'largest body fetched (e.g. 5mb, 512kb)', '5mb')
+    .option('--max-body <size>', 'largest body fetched (e.g. 5mb, 512kb); robots.txt is read up to 500 KiB whatever this says', '5mb')
     .option('--content-type <type>', 'media types parsed for links (repeatable; default text/html, application/xhtml+xml)', collect, [])
     .option('--timeout <duration>', 'response timeout: request written to response complete', '10s')
     .option('--connect-timeout <duration>', 'DNS + TCP connect (+ TLS) timeout, apart from the response timeout', '5s')
     .option('--max-redirects <n>', 'redirects followed per URL in probe mode', '10')
     .option('--host-error-budget <n>', 'failures after which a host is given up', '10')
-    .option('--state <dir>', 'keep the frontier in a crash-safe journal in this directory')
-    .option('--resume', 'carry on with the crawl journaled in --state')
+    .option('--state <dir>', 'keep the frontier in a crash-safe journal in this directory (with --frontier: only the job marker)')
+    .option('--resume', 'carry on with the crawl journaled in --state (its seeds are remembered there)')
     .option('--frontier <url>', 'share the frontier through Redis: redis://host:port/JOB')
+    .option('--restart', 'with --frontier: start the job over, even when Redis lost it or still holds it')
     .option('--resolve <host:port:addr>', 'connect to addr for host:port (repeatable)', collect, [])
     .option('--resolve-file <file>', 'host:port:addr overrides, one a line')
     .option('--links', 'include each page\'s links in its record')

@@ -5,7 +5,8 @@
 import { Client } from '../client/client.js';
 import type { ResolvedCrawlOptions } from './crawl-options.js';
 
-export function createCrawlClient(o: ResolvedCrawlOptions): Client {
+/** `maxBodyBytes` overrides the body cap (robots.txt has its own, whatever --max-body says). */
+export function createCrawlClient(o: ResolvedCrawlOptions, maxBodyBytes = o.maxBodyBytes): Client {
   return new Client({
     maxConns: o.perHost,
     // The loop never has more than perHost requests in flight to a host, so nothing waits long.
@@ -13,7 +14,7 @@ export function createCrawlClient(o: ResolvedCrawlOptions): Client {
     connectTimeout: o.connectTimeoutMs,
     tlsHandshakeTimeout: o.connectTimeoutMs,
     readTimeout: o.timeoutMs,
-    maxResponseBodySize: o.maxBodyBytes,
+    maxResponseBodySize: maxBodyBytes,
     limits: { maxHeaderBytes: 64 * 1024, maxHeaderCount: 256 },
     lenient: { bareLf: true, spaceBeforeColon: true, obsFold: true, headerValueChars: true, missingReasonSpace: true },
     resolve: o.resolve,

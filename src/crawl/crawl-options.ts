@@ -9,6 +9,9 @@ import { FastbenchError } from '../core/errors.js';
 import type { ScopeMode } from './scope.js';
 
 export const DEFAULT_USER_AGENT = 'fastbench/0.1 (crawler)';
+/** --max-queue: ~1 GB of frontier at the ~180 B of RSS a queued URL costs (docs/PERFORMANCE.md). */
+export const DEFAULT_MAX_QUEUE = 5_000_000;
+export const DEFAULT_MAX_HOST_QUEUE = 1_000_000;
 export const DEFAULT_CONTENT_TYPES: readonly string[] = Object.freeze(['text/html', 'application/xhtml+xml']);
 
 export interface CrawlOptions {
@@ -28,6 +31,14 @@ export interface CrawlOptions {
   maxPages?: number;
   /** Do not follow links found on pages at this depth or deeper. Default: no limit. */
   maxDepth?: number;
+  /**
+   * URLs the frontier keeps in memory (about 180 bytes of RSS each for 60-character URLs, seen-set
+   * entry included). Beyond it new links spill to the journal with --state, else are dropped
+   * (counted). Default 5,000,000 (~1 GB).
+   */
+  maxQueue?: number;
+  /** URLs of one host the frontier keeps in memory; beyond it the host's new links are dropped (counted). Default 1,000,000. */
+  maxHostQueue?: number;
   scope?: ScopeMode;
   include?: readonly string[];
   exclude?: readonly string[];
@@ -74,6 +85,8 @@ export interface ResolvedCrawlOptions {
   readonly maxCrawlDelayMs: number;
   readonly maxPages: number;
   readonly maxDepth: number;
+  readonly maxQueue: number;
+  readonly maxHostQueue: number;
   readonly scope: ScopeMode;
   readonly include: readonly string[];
   readonly exclude: readonly string[];
@@ -137,6 +150,8 @@ export function resolveCrawlOptions(o: CrawlOptions): ResolvedCrawlOptions {
     maxCrawlDelayMs: ms(o.maxCrawlDelayMs, 'maxCrawlDelay', 30_000),
     maxPages: int(o.maxPages, '--max-pages', Infinity, 1, true),
     maxDepth: int(o.maxDepth, '--max-depth', Infinity, 0, true),
+    maxQueue: int(o.maxQueue, '--max-queue', DEFAULT_MAX_QUEUE, 1),
+    maxHostQueue: int(o.maxHostQueue, '--max-host-queue', DEFAULT_MAX_HOST_QUEUE, 1),
     scope,
     include: o.include ?? [],
     exclude: o.exclude ?? [],

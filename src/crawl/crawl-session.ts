@@ -5,8 +5,9 @@ import { existsSync, statSync } from 'node:fs';
 import { parseResolveOverride } from '../client/dns-cache.js';
 import { FastbenchError } from '../core/errors.js';
 import { resolveCrawlOptions, type CrawlOptions } from './crawl-options.js';
-import { LocalQueue, type CrawlQueue } from './crawl-queue.js';
+import { LocalQueue, type CrawlQueue, type QueueBounds } from './crawl-queue.js';
 import { FileSink, StreamSink, type RecordSink } from './crawl-record.js';
+import { readCrawlManifest, writeCrawlManifest } from './crawl-manifest.js';
 import { Crawler } from './crawler.js';
 import type { OutputFormat } from './output-writer.js';
 import { Scope } from './scope.js';
@@ -25,6 +26,13 @@ export interface CrawlSessionOptions extends CrawlOptions {
   resume?: boolean;
   /** redis://host:port/JOB: share the frontier and seen set with other processes. */
   frontier?: string;
+  /** With `frontier`: start the job over (delete what Redis holds of it). */
+  restart?: boolean;
+  /**
+   * With `frontier`: keep a marker of the job on this machine (in stateDir, else under
+   * $XDG_STATE_HOME/fastbench/jobs) to notice a job that vanished from Redis. Default true.
+   */
+  jobMarker?: boolean;
   /** Redis lease lifetime (ms). */
   leaseTtlMs?: number;
   /** fsync the journal and the output at each journal batch. Default true. */
@@ -33,12 +41,18 @@ export interface CrawlSessionOptions extends CrawlOptions {
 
 /** Builds everything a crawl needs; call run() on the result. */
 export async function openCrawl(o: CrawlSessionOptions): Promise<Crawler> {
+  if (o.resume === true && o.stateDir === undefined) throw new FastbenchError('ERR_USAGE_BAD_OPTION', '--resume needs --state DIR');
+  if (o.resume === true && o.frontier !== undefined) throw new FastbenchError('ERR_USAGE_BAD_OPTION', '--resume is for a --state journal: a --frontier job carries on by itself (--state DIR only keeps its job marker there)');
+  if (o.restart === true && o.frontier === undefined) throw new FastbenchError('ERR_USAGE_BAD_OPTION', '--restart starts a --frontier job over; without --frontier, use a new --state directory');
+  if (o.resume === true && (o.seeds ?? []).length === 0 && o.urlsFile === undefined) {
+    // --resume --state DIR: the seeds (or the probe's --urls file) are the ones the crawl started with.
+    const m = readCrawlManifest(o.stateDir!);
+    o = { ...o, seeds: m.seeds, ...(m.urlsFile !== undefined ? { urlsFile: m.urlsFile } : {}) };
+  }
   const opts = resolveCrawlOptions(o);
   const format: OutputFormat = o.format ?? 'jsonl';
   if (format !== 'jsonl' && format !== 'csv') throw new FastbenchError('ERR_USAGE_BAD_OPTION', `--format must be jsonl or csv, got ${JSON.stringify(format)}`);
-  if (o.resume === true && o.stateDir === undefined) throw new FastbenchError('ERR_USAGE_BAD_OPTION', '--resume needs --state DIR');
-  if (o.stateDir !== undefined && o.frontier !== undefined) throw new FastbenchError('ERR_USAGE_BAD_OPTION', '--state and --frontier do not go together: the Redis frontier is already durable');
-  if (o.stateDir !== undefined && o.output === undefined) throw new FastbenchError('ERR_USAGE_BAD_OPTION', '--state needs -o FILE: resuming continues the output file where the journal says');
+  if (o.stateDir !== undefined && o.frontier === undefined && o.output === undefined) throw new FastbenchError('ERR_USAGE_BAD_OPTION', '--state needs -o FILE: resuming continues the output file where the journal says');
   const fsync = o.fsync ?? true;
   // Check seeds and patterns before anything is created on disk or in Redis.
   const seeds = opts.seeds.map((u) => normalizeUrl(u, { sortQuery: opts.sortQuery }));
@@ -49,6 +63,7 @@ export async function openCrawl(o: CrawlSessionOptions): Promise<Crawler> {
   let queue: CrawlQueue;
   let resumedDone = 0;
   let outputOffset = 0;
+  const bounds: QueueBounds = { maxQueue: opts.maxQueue, maxHostQueue: opts.maxHostQueue, budget: opts.maxPages };
   const journal = { syncEvery: 1000, syncIntervalMs: 250, fsync, beforeSync: () => sink?.flush() };
   if (o.frontier !== undefined) {
     const { RedisFrontier } = await import('./redis-frontier.js');
@@ -58,15 +73,26 @@ export async function openCrawl(o: CrawlSessionOptions): Promise<Crawler> {
       maxLeases: Math.max(opts.concurrency, 16),
       maxPages: opts.maxPages, // the job's total, across all its workers
       ...(o.leaseTtlMs !== undefined ? { leaseTtlMs: o.leaseTtlMs } : {}),
+      ...(o.jobMarker !== false ? { markerPath: RedisFrontier.markerPath(o.frontier, o.stateDir) } : {}),
+      restart: o.restart === true,
     });
   } else if (o.stateDir !== undefined && o.resume === true) {
     const outputSize = existsSync(o.output!) ? statSync(o.output!).size : 0;
-    const r = await LocalQueue.resume(opts.delayMs, o.stateDir, { ...journal, outputSize });
+    const r = await LocalQueue.resume(opts.delayMs, o.stateDir, { ...journal, outputSize }, bounds);
+    r.queue.setBudget(opts.maxPages - r.done); // pages done before count against --max-pages
     queue = r.queue;
     resumedDone = r.done;
     outputOffset = r.outputOffset;
   } else {
-    queue = LocalQueue.create(opts.delayMs, o.stateDir, journal);
+    queue = LocalQueue.create(opts.delayMs, o.stateDir, journal, bounds);
+    if (o.stateDir !== undefined) {
+      try {
+        writeCrawlManifest(o.stateDir, opts.seeds, opts.urlsFile);
+      } catch (e) {
+        await queue.close();
+        throw e;
+      }
+    }
   }
   let source: UrlSource | undefined;
   try {

@@ -3,6 +3,7 @@
 // HDR histogram (microseconds).
 import { ERROR_ID_LIMIT, errorCodeOfId, errorId } from '../core/errors.js';
 import { LatencyHistogram } from '../metrics/histogram.js';
+import type { FrontierBounds } from './crawl-queue.js';
 
 export interface CrawlProgress {
   /** Records written (pages fetched or given up on). */
@@ -27,6 +28,8 @@ export interface CrawlSummary {
   robotsShared: number;
   /** Links dropped because robots.txt disallows them (not queued, no record). */
   robotsSkippedLinks: number;
+  /** robots.txt files over 1 MiB whose server ignored a Range request: the host was left alone. */
+  robotsTooLarge: number;
   /** Probe-mode input lines that were not usable URLs. */
   invalidLines: number;
   bytes: number;
@@ -38,6 +41,11 @@ export interface CrawlSummary {
   latency: { count: number; p50: number; p90: number; p99: number; max: number; mean: number };
   /** URLs left in the frontier at the end (max-pages reached, or stopped). */
   queuedLeft: number;
+  /**
+   * The local frontier's bounds and what they turned away (absent with a shared frontier):
+   * the most URLs held in memory at once, URLs spilled to the journal, links dropped by reason.
+   */
+  frontier?: FrontierBounds;
   hosts: number;
   /** Pages that were already done in an earlier run of a resumed crawl. */
   resumedDone: number;
@@ -50,6 +58,7 @@ export class CrawlStats {
   robotsFetched = 0;
   robotsShared = 0;
   robotsSkippedLinks = 0;
+  robotsTooLarge = 0;
   invalidLines = 0;
   bytes = 0;
   errors = 0;
@@ -81,7 +90,7 @@ export class CrawlStats {
     return { pages: this.pages, queued, inFlight, errors: this.errors, elapsed, pagesPerSec: elapsed > 0 ? this.pages / elapsed : 0 };
   }
 
-  summary(queuedLeft: number, hosts: number, stopped: boolean): CrawlSummary {
+  summary(queuedLeft: number, hosts: number, stopped: boolean, frontier?: FrontierBounds): CrawlSummary {
     const durationMs = this.elapsedMs();
     const statusCounts: Record<string, number> = {};
     for (let s = 0; s < this.status.length; s++) if (this.status[s]! > 0) statusCounts[String(s)] = this.status[s]!;
@@ -95,6 +104,7 @@ export class CrawlStats {
       robotsFetched: this.robotsFetched,
       robotsShared: this.robotsShared,
       robotsSkippedLinks: this.robotsSkippedLinks,
+      robotsTooLarge: this.robotsTooLarge,
       invalidLines: this.invalidLines,
       bytes: this.bytes,
       durationMs,
@@ -110,6 +120,7 @@ export class CrawlStats {
         mean: h.count ? us(h.mean) : 0,
       },
       queuedLeft,
+      ...(frontier !== undefined ? { frontier } : {}),
       hosts,
       resumedDone: this.resumedDone,
       stopped,
@@ -141,8 +152,17 @@ export function formatSummary(s: CrawlSummary): string {
   const extra: string[] = [`robots.txt fetched ${s.robotsFetched}`];
   if (s.robotsShared > 0) extra.push(`robots.txt from other workers ${s.robotsShared}`);
   if (s.robotsSkippedLinks > 0) extra.push(`links skipped by robots.txt ${s.robotsSkippedLinks}`);
+  if (s.robotsTooLarge > 0) extra.push(`robots.txt too large to read (hosts left alone) ${s.robotsTooLarge}`);
   if (s.invalidLines > 0) extra.push(`unusable input lines ${s.invalidLines}`);
   if (s.queuedLeft > 0) extra.push(`left in the queue ${s.queuedLeft}`);
   lines.push(`  ${extra.join(', ')}`);
+  const f = s.frontier;
+  if (f !== undefined) {
+    const drops = Object.entries(f.dropped).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`);
+    let line = `  frontier peak ${f.peak} queued (--max-queue ${f.maxQueue}, --max-host-queue ${f.maxHostQueue})`;
+    if (f.spilled > 0) line += `, spilled to the journal ${f.spilled}`;
+    line += `, links dropped: ${drops.length > 0 ? drops.join(', ') : 'none'}`;
+    lines.push(line);
+  }
   return lines.join('\n') + '\n';
 }

@@ -11,6 +11,10 @@
 //     already known are not even queued (counted in the summary).
 //     With a shared (Redis) frontier the loop first asks it for the robots.txt another worker of
 //     the job fetched, so a job fetches each host's robots.txt once, whichever worker leases it.
+//     robots.txt has its own body cap (ROBOTS_FETCH_MAX_BYTES, whatever --max-body says) and its
+//     first 500 KiB are parsed; a bigger one is asked for again with a Range request.
+//   - The frontier is bounded (crawl-queue.ts): links --max-pages can no longer take, or past
+//     --max-host-queue / --max-queue, are counted (or spilled to the journal), not stored.
 //   - Failures that are the host's (transport, timeouts, broken responses, 5xx) back the host off
 //     exponentially (Retry-After too, for 429/503) and count against its error budget; once spent,
 //     or when the host name does not resolve, the host's remaining URLs are recorded with that code
@@ -37,7 +41,7 @@ import { FetchSlot, SlotKind, type SlotRequest } from './fetch-slot.js';
 import type { FrontierEntry } from './frontier.js';
 import { HostTable, RobotsState, WaitHeap, type HostState } from './host-state.js';
 import { isHostFailure, isRedirectStatus, newRecord, readFailure, readResponse, retryAfterMs, type PageReaderOptions } from './page-reader.js';
-import { Robots } from './robots.js';
+import { ROBOTS_MAX_BYTES, Robots } from './robots.js';
 import { Scope } from './scope.js';
 import type { UrlSource } from './url-source.js';
 import { hostOf, normalizeUrl, tryNormalizeUrl, type NormalizeOptions } from './url-normalizer.js';
@@ -54,6 +58,12 @@ export interface CrawlerDeps {
 }
 
 const ROBOTS_MAX_REDIRECTS = 5;
+/**
+ * Largest robots.txt body downloaded whole, whatever --max-body says (RFC 9309 2.5: parse at least
+ * 500 KiB; Robots.parse reads the first 500 KiB of it). A bigger one is asked for again with
+ * `Range: bytes=0-512000`; a server that ignores the range leaves the host disallowed.
+ */
+export const ROBOTS_FETCH_MAX_BYTES = 1024 * 1024;
 const RETRY_AFTER_CAP_MS = 120_000;
 
 function isPromise<T>(v: unknown): v is Promise<T> {
@@ -71,6 +81,8 @@ export class Crawler implements ResponseCallback {
   private readonly sink: RecordSink;
   private readonly source: UrlSource | undefined;
   private readonly client: Client;
+  /** robots.txt goes through its own client when --max-body is below ROBOTS_FETCH_MAX_BYTES. */
+  private readonly robotsClient: Client;
   private readonly ownsClient: boolean;
   private readonly scope: Scope;
   private readonly hosts: HostTable;
@@ -116,6 +128,7 @@ export class Crawler implements ResponseCallback {
     this.reader = { contentTypes: o.contentTypes, nofollow: o.nofollow, maxLinks: o.maxLinksPerPage, includeLinks: o.includeLinks, normalize: this.normalize, flagContentType: !o.probe };
     this.ownsClient = deps.client === undefined;
     this.client = deps.client ?? createCrawlClient(o);
+    this.robotsClient = deps.client !== undefined || o.maxBodyBytes >= ROBOTS_FETCH_MAX_BYTES || !o.robots ? this.client : createCrawlClient(o, ROBOTS_FETCH_MAX_BYTES);
     for (let i = 0; i < o.concurrency; i++) this.free.push(new FetchSlot(o.userAgent));
     this.taken = deps.resumedDone ?? 0;
     this.stats.resumedDone = this.taken;
@@ -198,7 +211,8 @@ export class Crawler implements ResponseCallback {
       this.take(r, now);
     }
     const src = this.source;
-    if (src !== undefined && !src.done && !this.reading && this.canTake() && this.queue.size < this.opts.concurrency * 2) this.readMore(src);
+    // Read ahead a little, and never past what --max-pages can still take.
+    if (src !== undefined && !src.done && !this.reading && this.canTake() && this.queue.size < Math.min(this.opts.concurrency * 2, this.opts.maxPages - this.taken)) this.readMore(src);
     this.schedule(now);
     this.checkDone();
   }
@@ -331,7 +345,7 @@ export class Crawler implements ResponseCallback {
     this.busy++;
     h.inFlight++;
     h.robotsState = RobotsState.Fetching;
-    this.client.dispatch(slot.req, slot.res, this, Infinity);
+    this.robotsClient.dispatch(slot.req, slot.res, this, Infinity);
   }
 
   /** Asks a shared queue whether another worker fetched the host's robots.txt; fetches it if not. */
@@ -481,7 +495,7 @@ export class Crawler implements ResponseCallback {
     } catch {
       return false;
     }
-    this.client.dispatch(slot.req, slot.res, this, Infinity);
+    (slot.kind === SlotKind.Robots ? this.robotsClient : this.client).dispatch(slot.req, slot.res, this, Infinity);
     return true;
   }
 
@@ -493,6 +507,13 @@ export class Crawler implements ResponseCallback {
 
   private onRobots(slot: FetchSlot, res: Response, err: FastbenchError | null): void {
     if (err === null && isRedirectStatus(res.status) && slot.chain.length < ROBOTS_MAX_REDIRECTS && this.followRedirect(slot, res)) return;
+    if (err !== null && err.code === 'ERR_HTTP_BODY_TOO_LARGE' && slot.rangeEnd < 0) {
+      // Too big to take whole: ask for the part RFC 9309 says to parse (one byte more, so the
+      // parser knows the last line was cut).
+      slot.retryRanged(ROBOTS_MAX_BYTES);
+      this.robotsClient.dispatch(slot.req, slot.res, this, Infinity);
+      return;
+    }
     const h = slot.host!;
     const startedAt = slot.startedAt;
     const now = nowMs();
@@ -512,7 +533,10 @@ export class Crawler implements ResponseCallback {
     } else {
       this.stats.robotsFetched++;
       if (err !== null) {
-        this.robotsReady(h, Robots.allowAll(), startedAt);
+        // Too large even when asked for its first 500 KiB (the server ignored the Range): its
+        // rules cannot be read, so nothing of the host is fetched rather than everything.
+        this.stats.robotsTooLarge++;
+        this.robotsReady(h, Robots.disallowAll(), startedAt);
       } else {
         this.robotsReady(h, Robots.fromResponse(res.status, res.body, this.opts.userAgent), startedAt);
         // Lasting answers only: a 5xx or 429 (disallow all for now) is each worker's to retry.
@@ -649,10 +673,11 @@ export class Crawler implements ResponseCallback {
 
   private async close(): Promise<void> {
     let err = this.failure;
-    const summary = this.stats.summary(this.queue.size, this.hosts.size, this.stopping && this.failure === undefined);
+    const summary = this.stats.summary(this.queue.size, this.hosts.size, this.stopping && this.failure === undefined, this.queue.bounds?.());
     try {
       this.source?.close();
       if (this.ownsClient) await this.client.close();
+      if (this.robotsClient !== this.client) await this.robotsClient.close();
       this.sink.flush();
       await this.queue.close();
       await this.sink.close();

@@ -51,7 +51,17 @@ export class FetchSlot {
   private target(url: string): void {
     const req = this.req;
     req.setURL(url);
-    req.setRaw(Buffer.from(`GET ${req.path} HTTP/1.1\r\nHost: ${req.host}\r\n${this.fixedHeaders}`, 'latin1'), 'GET');
+    const range = this.rangeEnd < 0 ? '' : `Range: bytes=0-${this.rangeEnd}\r\n`;
+    req.setRaw(Buffer.from(`GET ${req.path} HTTP/1.1\r\nHost: ${req.host}\r\n${range}${this.fixedHeaders}`, 'latin1'), 'GET');
+  }
+
+  /** Asks for the first `end + 1` bytes only (Range), from the current hop on; -1: the whole body. */
+  rangeEnd = -1;
+
+  /** Fetches the current hop's URL again, asking for its first `end + 1` bytes. */
+  retryRanged(end: number): void {
+    this.rangeEnd = end;
+    this.target(this.hopUrl);
   }
 
   /** Prepares the slot for a new fetch (may throw ERR_USAGE_BAD_URL for an unusable URL). */
@@ -61,6 +71,7 @@ export class FetchSlot {
     this.host = host;
     this.hopUrl = url;
     this.chain.length = 0;
+    this.rangeEnd = -1;
     this.startedAt = now;
     this.time = Math.round((performance.timeOrigin + now) * 1000) / 1000;
     this.target(url);

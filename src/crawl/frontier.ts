@@ -98,13 +98,19 @@ export class MemoryFrontier implements Frontier {
     return this.count;
   }
 
+  /** URLs queued for `host` (`host[:port]`, as hostOf gives it). */
+  queuedFor(host: string): number {
+    const q = this.hosts.get(host);
+    return q === undefined ? 0 : q.length;
+  }
+
   /** Number of hosts that have URLs queued. */
   get activeHosts(): number {
     return this.heap.length;
   }
 
-  push(url: string, depth: number): void {
-    const q = this.queueOf(hostOf(url));
+  push(url: string, depth: number, host: string = hostOf(url)): void {
+    const q = this.queueOf(host);
     q.urls.push(url);
     q.depths.push(depth);
     this.count++;

@@ -6,6 +6,12 @@
 //             | 0x02 done    | f64le output offset | URL (UTF-8)
 //             | 0x03 seen    | (u32le lo, u32le hi) × k  — seen-set hashes (a compacted journal)
 //             | 0x04 base    | f64le output offset | f64le pages done  (a compacted journal)
+//             | 0x05 spill   | u32le depth         | URL (UTF-8)
+// A spill record is an enqueue whose URL is not kept in memory: the frontier was full (see
+// JournaledFrontier). Resume reads it like an enqueue; the running crawl reads spilled URLs back
+// in order (readSpilled) as its in-memory queue drains. The magic is FBJRNL2 since spill records
+// exist (an older build would take one for a torn tail and cut the journal there); FBJRNL1
+// journals are still read.
 // Records are encoded into a batch buffer and written with one write + fsync every `syncEvery`
 // records or `syncIntervalMs` ms, whichever comes first, or on flush(). Before a batch is written
 // the `beforeSync` hook runs: the crawl loop flushes (and fsyncs) its OutputWriter there, so a
@@ -48,12 +54,14 @@ import { SeenSet } from './seen-set.js';
 
 export const JOURNAL_FILE = 'frontier.journal';
 const LOCK_FILE = 'lock';
-const MAGIC = Buffer.from('FBJRNL1\n', 'latin1');
+const MAGIC = Buffer.from('FBJRNL2\n', 'latin1');
+const MAGIC_V1 = Buffer.from('FBJRNL1\n', 'latin1');
 const FRAME_HEAD = 8;
 const ENQUEUE = 1;
 const DONE = 2;
 const SEEN = 3;
 const BASE = 4;
+const SPILL = 5;
 /** Hashes per SEEN record (512 KiB payloads). */
 const SEEN_PER_RECORD = 65536;
 const COMPACT_SUFFIX = '.compact';
@@ -76,6 +84,8 @@ export interface JournalOptions {
 export interface ResumeOptions extends JournalOptions {
   /** Current size of the output file, when there is one: done marks past it are ignored. */
   outputSize?: number;
+  /** Pending URLs returned at most; the rest are spilled (see ResumeState.spill). Default: all. */
+  maxPending?: number;
 }
 
 export interface PendingEntry {
@@ -84,7 +94,10 @@ export interface PendingEntry {
 }
 
 export interface ResumeState {
+  /** Pending URLs, in enqueue order (the first `maxPending` of them). */
   pending: PendingEntry[];
+  /** The pending URLs after those: `count` spill records from byte `at` on (-1: none). */
+  spill: { at: number; count: number };
   seen: SeenSet;
   /** Truncate the output file to this many bytes, then append. */
   outputOffset: number;
@@ -129,15 +142,21 @@ function isAlive(pid: number): boolean {
   }
 }
 
-/** Called per valid record: its type and payload (a view into the read buffer: copy to keep). */
-type RecordVisitor = (type: number, payload: Buffer) => void;
+/**
+ * Called per valid record: its type and payload (a view into the read buffer: copy to keep).
+ * Returning false stops the scan after this record.
+ */
+type RecordVisitor = (type: number, payload: Buffer) => void | boolean;
 
-/** Reads whole valid records up to `limit` bytes; returns the offset after the last good one. */
-function scan(fd: number, limit: number, visit: RecordVisitor): number {
+/**
+ * Reads whole valid records from `start` (default: after the magic) up to `limit` bytes; returns
+ * the offset after the last good one (after the one the visitor stopped at).
+ */
+function scan(fd: number, limit: number, visit: RecordVisitor, start = MAGIC.length): number {
   const chunk = Buffer.allocUnsafe(1 << 20);
   let carry = Buffer.alloc(0);
-  let filePos = MAGIC.length;
-  let good = MAGIC.length;
+  let filePos = start;
+  let good = start;
   for (;;) {
     const n = filePos < limit ? readSync(fd, chunk, 0, Math.min(chunk.length, limit - filePos), filePos) : 0;
     if (n === 0) return good;
@@ -154,13 +173,15 @@ function scan(fd: number, limit: number, visit: RecordVisitor): number {
       const type = payload[0]!;
       const ok =
         type === ENQUEUE ||
+        type === SPILL ||
         (type === DONE && len >= 9) ||
         (type === SEEN && (len - 1) % 8 === 0) ||
         (type === BASE && len === 17);
       if (!ok) return good;
-      visit(type, payload);
+      const more = visit(type, payload);
       p += FRAME_HEAD + len;
       good += FRAME_HEAD + len;
+      if (more === false) return good;
     }
     carry = Buffer.from(buf.subarray(p));
     if (carry.length > MAX_PAYLOAD + FRAME_HEAD) return good;
@@ -174,17 +195,26 @@ function compactedBytes(seen: SeenSet, pending: readonly PendingEntry[]): number
   return n;
 }
 
+/** Spill records of the old journal, from `from` to `to`, to carry into a compacted one. */
+interface SpillCopy {
+  fd: number;
+  from: number;
+  to: number;
+}
+
 /**
  * Writes the compacted journal beside the old one, fsyncs it, renames it over the old one and
- * fsyncs the directory; returns the new file, open for appending.
+ * fsyncs the directory; returns the new file, open for appending, and where the copied spill
+ * records start in it.
  */
-function compact(dir: string, seen: SeenSet, pending: readonly PendingEntry[], outputOffset: number, done: number, doSync: boolean): number {
+function compact(dir: string, seen: SeenSet, pending: readonly PendingEntry[], outputOffset: number, done: number, doSync: boolean, spill?: SpillCopy): { fd: number; spillAt: number } {
   const path = join(dir, JOURNAL_FILE);
   const tmp = path + COMPACT_SUFFIX;
   const fd = openSync(tmp, 'w');
   let pos = 0;
   let buf = Buffer.allocUnsafe(1 << 20);
   let len = 0;
+  let spillAt = 0;
   const drain = (): void => {
     let n = 0;
     while (n < len) n += writeSync(fd, buf, n, len - n, pos + n);
@@ -235,6 +265,15 @@ function compact(dir: string, seen: SeenSet, pending: readonly PendingEntry[], o
       buf.write(p.url, body + 5, 'utf8');
       seal(body, 5 + urlBytes);
     }
+    spillAt = pos + len;
+    if (spill !== undefined) {
+      scan(spill.fd, spill.to, (type, p) => {
+        if (type !== SPILL) return;
+        body = frame(p.length);
+        p.copy(buf, body);
+        seal(body, p.length);
+      }, spill.from);
+    }
     drain();
     if (doSync) fsyncSync(fd);
   } finally {
@@ -249,7 +288,7 @@ function compact(dir: string, seen: SeenSet, pending: readonly PendingEntry[], o
       closeSync(d);
     }
   }
-  return openSync(path, 'r+');
+  return { fd: openSync(path, 'r+'), spillAt };
 }
 
 export class Journal {
@@ -328,7 +367,7 @@ export class Journal {
     const lock = acquireLock(dir);
     let fd: number;
     try {
-      fd = openSync(join(dir, JOURNAL_FILE), 'wx');
+      fd = openSync(join(dir, JOURNAL_FILE), 'wx+'); // read too: spilled URLs are read back
     } catch (e) {
       unlinkSync(lock);
       const exists = (e as NodeJS.ErrnoException).code === 'EEXIST';
@@ -349,7 +388,7 @@ export class Journal {
       fd = openSync(path, 'r+');
       const size = fstatSync(fd).size;
       const head = Buffer.alloc(MAGIC.length);
-      if (readSync(fd, head, 0, head.length, 0) < MAGIC.length || !head.equals(MAGIC)) {
+      if (readSync(fd, head, 0, head.length, 0) < MAGIC.length || !(head.equals(MAGIC) || head.equals(MAGIC_V1))) {
         throw stateError(`${path} is not a fastbench crawl journal`);
       }
       const outputSize = opts?.outputSize ?? Infinity;
@@ -360,7 +399,7 @@ export class Journal {
       let done = 0;
       let outputShort = false;
       const good = scan(fd, size, (type, p) => {
-        if (type === ENQUEUE) {
+        if (type === ENQUEUE || type === SPILL) {
           seen.add(p.toString('utf8', 5));
           enqueued++;
         } else if (type === SEEN) {
@@ -385,26 +424,73 @@ export class Journal {
         }
       });
       const pending: PendingEntry[] = [];
+      // Pending URLs past maxPending are not held: they are appended as spill records after the
+      // good part (read back by the crawl as its memory queue drains). The scan reads below
+      // `good` only, so appending there is safe; a crash meanwhile leaves duplicates of pending
+      // enqueues (dropped by the next resume) or a torn tail.
+      const maxPending = opts?.maxPending ?? Infinity;
+      let spillBuf = Buffer.alloc(0);
+      let spillLen = 0;
+      let spillEnd = good;
+      let spillCount = 0;
+      let spillUrlBytes = 0;
+      const drainSpill = (): void => {
+        let n = 0;
+        while (n < spillLen) n += writeSync(fd, spillBuf, n, spillLen - n, spillEnd + n);
+        spillEnd += spillLen;
+        spillLen = 0;
+      };
       scan(fd, good, (type, p) => {
         // Adding to doneSet once emitted also drops duplicate enqueues of one URL.
-        if (type !== ENQUEUE) return;
+        if (type !== ENQUEUE && type !== SPILL) return;
         const url = p.toString('utf8', 5);
-        if (doneSet.add(url)) pending.push({ url, depth: p.readUInt32LE(1) });
+        if (!doneSet.add(url)) return;
+        if (pending.length < maxPending) {
+          pending.push({ url, depth: p.readUInt32LE(1) });
+          return;
+        }
+        const need = FRAME_HEAD + p.length;
+        if (spillLen + need > spillBuf.length) {
+          drainSpill();
+          if (need > spillBuf.length) spillBuf = Buffer.allocUnsafe(Math.max(need, 1 << 20));
+        }
+        spillBuf.writeUInt32LE(p.length, spillLen);
+        p.copy(spillBuf, spillLen + FRAME_HEAD);
+        spillBuf[spillLen + FRAME_HEAD] = SPILL;
+        spillBuf.writeUInt32LE(crc32(spillBuf.subarray(spillLen + FRAME_HEAD, spillLen + need)), spillLen + 4);
+        spillLen += need;
+        spillCount++;
+        spillUrlBytes += p.length - 5;
       });
+      drainSpill();
       const tornBytes = size - good;
       const doSync = opts?.fsync ?? true;
-      let pos = good;
-      if (good >= (opts?.compactMinBytes ?? 1 << 20) && compactedBytes(seen, pending) * 2 <= good) {
-        closeSync(fd);
+      let pos = spillEnd;
+      let spillAt = spillCount > 0 ? good : -1;
+      const spilledBytes = spillEnd - good;
+      if (good >= (opts?.compactMinBytes ?? 1 << 20) && (compactedBytes(seen, pending) + spilledBytes) * 2 <= good) {
+        const old = fd;
         fd = -1;
-        fd = compact(dir, seen, pending, outputOffset, done, doSync);
+        try {
+          const c = compact(dir, seen, pending, outputOffset, done, doSync, spillCount > 0 ? { fd: old, from: good, to: spillEnd } : undefined);
+          fd = c.fd;
+          if (spillCount > 0) spillAt = c.spillAt;
+        } finally {
+          closeSync(old);
+        }
         pos = fstatSync(fd).size;
-      } else if (tornBytes > 0) {
-        ftruncateSync(fd, good);
+      } else if (size > spillEnd) {
+        ftruncateSync(fd, spillEnd);
         if (doSync) fsyncSync(fd);
       }
-      const journal = new Journal(dir, fd, lock, pos, opts, { outputOffset, done, enqueues: pending.length, enqueueUrlBytes: pending.reduce((n, p) => n + p.url.length, 0) });
-      return { journal, state: { pending, seen, outputOffset, enqueued, done, tornBytes, bytesBefore: size, bytesAfter: pos } };
+      const journal = new Journal(dir, fd, lock, pos, opts, {
+        outputOffset,
+        done,
+        enqueues: pending.length + spillCount,
+        enqueueUrlBytes: pending.reduce((n, p) => n + p.url.length, 0) + spillUrlBytes,
+      });
+      const spill = { at: spillAt, count: spillCount };
+      return { journal, state: { pending, spill, seen, outputOffset, enqueued, done, tornBytes, bytesBefore: size, bytesAfter: pos } };
     } catch (e) {
       if (fd >= 0) closeSync(fd);
       unlinkSync(lock);
@@ -443,23 +529,55 @@ export class Journal {
    * one: the seen set as hashes, the base (last output offset, pages done) and `pending` — every
    * URL queued or taken and not done, which the caller must list completely. Returns the sizes.
    */
-  compactNow(seen: SeenSet, pending: readonly PendingEntry[]): { before: number; after: number } {
+  compactNow(seen: SeenSet, pending: readonly PendingEntry[], spillFrom?: number): { before: number; after: number; spillAt: number } {
     if (this.fd < 0) throw stateError('the journal is closed');
     this.flush();
     const before = this.pos;
-    let fd: number;
+    let r: { fd: number; spillAt: number };
     try {
-      fd = compact(this.dir, seen, pending, this.lastOffset, this.doneTotal, this.doSync);
+      const copy = spillFrom === undefined ? undefined : { fd: this.fd, from: spillFrom, to: this.pos };
+      r = compact(this.dir, seen, pending, this.lastOffset, this.doneTotal, this.doSync, copy);
     } catch (e) {
       throw stateError(`cannot compact ${this.path}: ${(e as Error).message}`, e);
     }
     closeSync(this.fd);
-    this.fd = fd;
-    this.pos = fstatSync(fd).size;
+    this.fd = r.fd;
+    this.pos = fstatSync(r.fd).size;
     this.compactedSize = this.pos;
     this.enqueues = pending.length;
     this.enqueueUrlBytes = pending.reduce((n, p) => n + p.url.length, 0);
-    return { before, after: this.pos };
+    return { before, after: this.pos, spillAt: r.spillAt };
+  }
+
+  /**
+   * Reads spill records back, in order, from byte `from` (a position spill() returned, or one
+   * readSpilled returned): calls `visit` for up to `max` of them and returns the position to go on
+   * from. Flushes the batch first when the records wanted may still be in it.
+   */
+  readSpilled(from: number, max: number, visit: (url: string, depth: number) => void): number {
+    if (this.fd < 0) throw stateError('the journal is closed');
+    if (this.failure !== undefined) throw this.failure;
+    let got = 0;
+    const onRecord = (type: number, p: Buffer): boolean => {
+      if (type !== SPILL) return true;
+      visit(p.toString('utf8', 5), p.readUInt32LE(1));
+      return ++got < max;
+    };
+    let at = from < this.pos ? scan(this.fd, this.pos, onRecord, from) : from;
+    if (got < max && this.batchLen > 0 && at >= this.pos) {
+      this.flush();
+      at = scan(this.fd, this.pos, onRecord, at);
+    }
+    return at;
+  }
+
+  /** Records that `url` was queued at `depth` but not kept in memory; returns where it starts. */
+  spill(url: string, depth: number): number {
+    const at = this.size;
+    this.append(SPILL, depth, url);
+    this.enqueues++;
+    this.enqueueUrlBytes += url.length;
+    return at;
   }
 
   /**
@@ -516,7 +634,7 @@ export class Journal {
     if (this.fd < 0) throw stateError('the journal is closed');
     if (this.failure !== undefined) throw this.failure;
     const urlBytes = Buffer.byteLength(url);
-    const fixed = type === ENQUEUE ? 5 : 9;
+    const fixed = type === ENQUEUE || type === SPILL ? 5 : 9;
     const len = fixed + urlBytes;
     if (len > MAX_PAYLOAD) throw stateError(`URL too long for the journal (${urlBytes} bytes)`);
     this.reserve(FRAME_HEAD + len);
@@ -525,7 +643,7 @@ export class Journal {
     const body = p + FRAME_HEAD;
     b.writeUInt32LE(len, p);
     b[body] = type;
-    if (type === ENQUEUE) b.writeUInt32LE(num, body + 1);
+    if (fixed === 5) b.writeUInt32LE(num, body + 1);
     else b.writeDoubleLE(num, body + 1);
     b.write(url, body + fixed, 'utf8');
     b.writeUInt32LE(crc32(b.subarray(body, body + len)), p + 4);

@@ -17,9 +17,17 @@
 // any requeued) that no take may push past, so N workers with --max-pages 1000 fetch 1000 pages
 // between them, not N × 1000. A later run on the same job with a higher --max-pages carries on.
 //
+// The job has an id in Redis (P..'job'), made when the first worker creates the job. Each worker
+// keeps a marker of the job it joined on its own disk (job-marker.ts) and passes the id to every
+// script. A worker starting with a marker for a job Redis no longer has refuses to start it over
+// (ERR_CRAWL_JOB_LOST; `restart` means it), and a running worker whose job vanishes under it
+// (Redis restarted without persistence) stops with the same error instead of finishing "done".
+// Redis failures are reported with the server's address and the cause in our words.
+//
 // De-duplication is exact on 64-bit URL hashes (the same hash as SeenSet) in one Redis set.
 // Exactly-once output holds while workers live; a worker killed mid-page may leave a record in its
 // own output whose URL another worker fetches again (at-least-once across crashes).
+import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
 import { FastbenchError } from '../core/errors.js';
@@ -28,6 +36,7 @@ import type { FrontierEntry } from './frontier.js';
 import { DONE_LUA, LEASE_LUA, OFFER_LUA, RELEASE_LUA, RENEW_LUA, TAKE_LUA } from './redis-lua.js';
 import { hash64 } from './seen-set.js';
 import { hostOf } from './url-normalizer.js';
+import { jobMarkerPath, readJobMarker, writeJobMarker } from './job-marker.js';
 
 export interface RedisFrontierOptions {
   /** redis://[user:pass@]host[:port]/JOB[?db=N] */
@@ -48,6 +57,10 @@ export interface RedisFrontierOptions {
   robotsTtlMs?: number;
   /** URLs the whole job may take, all workers together (default: no limit). */
   maxPages?: number;
+  /** Where this worker keeps its marker of the job (see job-marker.ts; default: none kept). */
+  markerPath?: string;
+  /** Start the job over: delete what Redis holds of it, whatever a marker says. */
+  restart?: boolean;
 }
 
 interface RedisTarget {
@@ -113,13 +126,50 @@ class Lease {
 
 type Reply = (string | number)[];
 
+/** Each script takes the job id first (checked against P..'job', see redis-lua.ts). */
 interface Scripts {
-  fbOffer(prefix: string, ...args: (string | number)[]): Promise<number>;
-  fbLease(prefix: string, worker: string, ttl: number, batch: number, maxPages: number): Promise<Reply>;
-  fbTake(prefix: string, worker: string, host: string, batch: number, maxPages: number): Promise<Reply>;
-  fbDone(prefix: string, host: string, url: string): Promise<number>;
-  fbRelease(prefix: string, worker: string, host: string, nextIn: number, delay: number): Promise<number>;
-  fbRenew(prefix: string, worker: string, ttl: number, ...hosts: string[]): Promise<string[]>;
+  fbOffer(prefix: string, id: string, ...args: (string | number)[]): Promise<number>;
+  fbLease(prefix: string, id: string, worker: string, ttl: number, batch: number, maxPages: number): Promise<Reply>;
+  fbTake(prefix: string, id: string, worker: string, host: string, batch: number, maxPages: number): Promise<Reply>;
+  fbDone(prefix: string, id: string, host: string, url: string): Promise<number>;
+  fbRelease(prefix: string, id: string, worker: string, host: string, nextIn: number, delay: number): Promise<number>;
+  fbRenew(prefix: string, id: string, worker: string, ttl: number, ...hosts: string[]): Promise<string[]>;
+}
+
+function firstLine(s: string): string {
+  const nl = s.indexOf('\n');
+  return (nl < 0 ? s : s.slice(0, nl)).trim();
+}
+
+/**
+ * What went wrong with Redis, in our words (ioredis's own messages name options and internals).
+ * `last` is the last connection-level error seen, which explains a "connection is closed".
+ */
+export function describeRedisError(e: unknown, last?: unknown): string {
+  const err = (e ?? {}) as { code?: unknown; name?: unknown; message?: unknown };
+  const msg = typeof err.message === 'string' ? err.message : String(e);
+  const code = typeof err.code === 'string' ? err.code : '';
+  const lastCause = last !== undefined && last !== e ? describeRedisError(last) : undefined;
+  if (code === 'ECONNREFUSED' || /ECONNREFUSED/.test(msg)) return 'connection refused (is redis-server running there?)';
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || /ENOTFOUND|EAI_AGAIN/.test(msg)) return 'the host name does not resolve';
+  if (code === 'ETIMEDOUT' || /ETIMEDOUT/.test(msg)) return 'timed out connecting';
+  if (err.name === 'MaxRetriesPerRequestError' || /max retries per request/i.test(msg)) {
+    return `lost the connection and could not get it back${lastCause !== undefined ? `: ${lastCause}` : ''}`;
+  }
+  if (/Connection is closed|ECONNRESET|EPIPE|Stream isn't writeable/i.test(msg)) {
+    return lastCause !== undefined ? lastCause : 'the connection was closed';
+  }
+  if (/^(NOAUTH|WRONGPASS)/.test(msg)) return 'authentication failed: check user:password in the --frontier URL';
+  if (/^NOPERM/.test(msg)) return `the Redis user may not run a command the crawl needs (${firstLine(msg)})`;
+  if (/^LOADING/.test(msg)) return 'Redis is still loading its data set: try again in a moment';
+  if (/^OOM/.test(msg)) return 'Redis is out of memory (maxmemory reached)';
+  if (/^READONLY/.test(msg)) return 'this Redis is a read-only replica: point --frontier at the primary';
+  if (/^MISCONF/.test(msg)) return 'Redis refuses writes because it cannot save to disk (MISCONF)';
+  return firstLine(msg);
+}
+
+function jobLost(job: string, address: string, why: string): FastbenchError {
+  return new FastbenchError('ERR_CRAWL_JOB_LOST', `the crawl job ${JSON.stringify(job)} is gone from Redis at ${address}: ${why}`);
 }
 
 function parseEntry(host: string, e: string): FrontierEntry {
@@ -148,11 +198,20 @@ export class RedisFrontier implements CrawlQueue {
   private readonly inflightOps = new Set<Promise<unknown>>();
   private failure: unknown;
   private closed = false;
+  /** host:port of the Redis server, for messages. */
+  readonly address: string;
+  /** The job's id in Redis (what this worker joined). */
+  readonly jobId: string;
+  /** The last connection-level error ioredis reported (explains a later "connection closed"). */
+  private readonly lastError: { e: unknown };
 
-  private constructor(redis: Redis, job: string, o: RedisFrontierOptions) {
+  private constructor(redis: Redis, job: string, jobId: string, address: string, lastError: { e: unknown }, o: RedisFrontierOptions) {
     this.redis = redis;
     this.r = redis as unknown as Scripts;
     this.job = job;
+    this.jobId = jobId;
+    this.address = address;
+    this.lastError = lastError;
     this.prefix = jobPrefix(job);
     this.worker = o.worker ?? `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
     this.ttl = o.leaseTtlMs ?? 30_000;
@@ -164,9 +223,20 @@ export class RedisFrontier implements CrawlQueue {
     this.maxPages = o.maxPages === undefined || !Number.isFinite(o.maxPages) ? -1 : o.maxPages;
   }
 
-  /** Connects (failing with ERR_CRAWL_FRONTIER when Redis cannot be reached) and loads the scripts. */
+  /** Where the CLI keeps this worker's marker of the job in `url` (see job-marker.ts). */
+  static markerPath(url: string, stateDir?: string): string {
+    const t = parseRedisUrl(url);
+    return jobMarkerPath(`${t.host}:${t.port}`, t.db, t.job, stateDir);
+  }
+
+  /**
+   * Connects (failing with ERR_CRAWL_FRONTIER when Redis cannot be reached), loads the scripts and
+   * joins the job (ERR_CRAWL_JOB_LOST when the marker knows a job Redis has lost).
+   */
   static async connect(o: RedisFrontierOptions): Promise<RedisFrontier> {
     const t = parseRedisUrl(o.url);
+    const address = `${t.host.includes(':') ? `[${t.host}]` : t.host}:${t.port}`;
+    const lastError: { e: unknown } = { e: undefined };
     const redis = new Redis({
       host: t.host,
       port: t.port,
@@ -179,14 +249,16 @@ export class RedisFrontier implements CrawlQueue {
       connectTimeout: 5_000,
       retryStrategy: (times: number) => (times > 5 ? null : Math.min(times * 200, 1000)),
     });
-    redis.on('error', () => {
-      // Failures surface through the commands; this keeps ioredis from logging them.
+    redis.on('error', (e: unknown) => {
+      // Failures surface through the commands; this keeps ioredis from printing them, and keeps
+      // the cause a later "connection is closed" hides.
+      lastError.e = e;
     });
     try {
       await redis.connect();
     } catch (e) {
       redis.disconnect();
-      throw new FastbenchError('ERR_CRAWL_FRONTIER', `cannot connect to Redis at ${t.host}:${t.port}: ${(e as Error).message}`, { cause: e });
+      throw new FastbenchError('ERR_CRAWL_FRONTIER', `cannot connect to Redis at ${address}: ${describeRedisError(e, lastError.e)}`, { cause: e });
     }
     redis.defineCommand('fbOffer', { numberOfKeys: 1, lua: OFFER_LUA });
     redis.defineCommand('fbLease', { numberOfKeys: 1, lua: LEASE_LUA });
@@ -194,7 +266,54 @@ export class RedisFrontier implements CrawlQueue {
     redis.defineCommand('fbDone', { numberOfKeys: 1, lua: DONE_LUA });
     redis.defineCommand('fbRelease', { numberOfKeys: 1, lua: RELEASE_LUA });
     redis.defineCommand('fbRenew', { numberOfKeys: 1, lua: RENEW_LUA });
-    return new RedisFrontier(redis, t.job, o);
+    let id: string;
+    try {
+      id = await RedisFrontier.joinJob(redis, t.job, address, t.db, o);
+    } catch (e) {
+      redis.disconnect();
+      if (e instanceof FastbenchError) throw e;
+      throw new FastbenchError('ERR_CRAWL_FRONTIER', `Redis at ${address}: ${describeRedisError(e, lastError.e)}`, { cause: e });
+    }
+    return new RedisFrontier(redis, t.job, id, address, lastError, o);
+  }
+
+  /**
+   * The job's id: the one in Redis, or a new one when the job is new (or restarted). Refuses a job
+   * this worker's marker knows and Redis does not.
+   */
+  private static async joinJob(redis: Redis, job: string, address: string, db: number, o: RedisFrontierOptions): Promise<string> {
+    const prefix = jobPrefix(job);
+    const key = prefix + 'job';
+    const marker = o.markerPath === undefined ? undefined : readJobMarker(o.markerPath);
+    if (o.restart === true) await RedisFrontier.wipe(redis, prefix);
+    let id = o.restart === true ? null : await redis.get(key);
+    if (id === null) {
+      if (marker !== undefined && o.restart !== true) {
+        throw jobLost(
+          job,
+          address,
+          `this worker joined it on ${marker.joined || 'an earlier run'} (marker ${o.markerPath}), and Redis has no trace of it now (a Redis without persistence restarted, or the keys were deleted)`,
+        );
+      }
+      const fresh = randomBytes(8).toString('hex');
+      id = (await redis.set(key, fresh, 'NX')) === 'OK' ? fresh : await redis.get(key);
+      if (id === null) throw jobLost(job, address, 'its keys were deleted while this worker joined it');
+    }
+    if (o.markerPath !== undefined && marker?.id !== id) {
+      writeJobMarker(o.markerPath, { redis: `redis://${address}/${db}`, job, id, joined: new Date().toISOString() });
+    }
+    return id;
+  }
+
+  /** Deletes every key of the job (`restart`): workers still on it stop with ERR_CRAWL_JOB_LOST. */
+  private static async wipe(redis: Redis, prefix: string): Promise<void> {
+    const pattern = prefix.replace(/[*?[\]\\]/g, '\\$&') + '*';
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) await redis.unlink(...keys);
+    } while (cursor !== '0');
   }
 
   /** URLs buffered locally from leased hosts. */
@@ -217,7 +336,7 @@ export class RedisFrontier implements CrawlQueue {
       const l = this.leases.get(host);
       if (l !== undefined) l.empty = false;
     }
-    return this.track(this.r.fbOffer(this.prefix, ...args));
+    return this.track(this.r.fbOffer(this.prefix, this.jobId, ...args));
   }
 
   pop(now: number): FrontierEntry | undefined | Promise<FrontierEntry | undefined> {
@@ -250,7 +369,7 @@ export class RedisFrontier implements CrawlQueue {
     l.busy = true;
     let reply: Reply;
     try {
-      reply = await this.track(this.r.fbTake(this.prefix, this.worker, l.host, this.batch, this.maxPages));
+      reply = await this.track(this.r.fbTake(this.prefix, this.jobId, this.worker, l.host, this.batch, this.maxPages));
     } finally {
       l.busy = false;
     }
@@ -277,7 +396,7 @@ export class RedisFrontier implements CrawlQueue {
     this.leaseRetryAt = Infinity; // one lease request at a time
     let reply: Reply;
     try {
-      reply = await this.track(this.r.fbLease(this.prefix, this.worker, this.ttl, this.batch, this.maxPages));
+      reply = await this.track(this.r.fbLease(this.prefix, this.jobId, this.worker, this.ttl, this.batch, this.maxPages));
     } catch (e) {
       this.leaseRetryAt = now + this.pollMs;
       throw e;
@@ -340,7 +459,7 @@ export class RedisFrontier implements CrawlQueue {
   markDone(url: string): Promise<void> {
     const host = hostOf(url);
     const l = this.leases.get(host);
-    const p = this.track(this.r.fbDone(this.prefix, host, url)).then(() => {
+    const p = this.track(this.r.fbDone(this.prefix, this.jobId, host, url)).then(() => {
       if (l !== undefined) {
         l.given--;
         this.maybeReturn(l, performance.now());
@@ -357,7 +476,7 @@ export class RedisFrontier implements CrawlQueue {
 
   private returnLease(l: Lease, now: number): void {
     this.leases.delete(l.host);
-    void this.track(this.r.fbRelease(this.prefix, this.worker, l.host, Math.max(0, Math.ceil(l.nextAt - now)), l.delayMs)).catch(() => {});
+    void this.track(this.r.fbRelease(this.prefix, this.jobId, this.worker, l.host, Math.max(0, Math.ceil(l.nextAt - now)), l.delayMs)).catch(() => {});
   }
 
   /**
@@ -366,10 +485,11 @@ export class RedisFrontier implements CrawlQueue {
    */
   async drained(): Promise<boolean> {
     this.check();
-    const n = await this.track(this.redis.get(this.prefix + 'pending'));
+    const [n, claimed, id] = await this.track(this.redis.mget(this.prefix + 'pending', this.prefix + 'claimed', this.prefix + 'job'));
+    // A vanished job reads as "nothing pending": that must not end the crawl as done.
+    if (id !== this.jobId) throw this.lost();
     if (n === null || Number(n) <= 0) return true;
     if (this.maxPages < 0 || this.size > 0) return false;
-    const claimed = await this.track(this.redis.get(this.prefix + 'claimed'));
     return Number(claimed ?? 0) >= this.maxPages;
   }
 
@@ -382,7 +502,7 @@ export class RedisFrontier implements CrawlQueue {
     if (now < this.renewAt || this.leases.size === 0) return;
     this.renewAt = now + this.ttl / 3;
     const hosts = [...this.leases.keys()];
-    void this.track(this.r.fbRenew(this.prefix, this.worker, this.ttl, ...hosts)).then((lost) => {
+    void this.track(this.r.fbRenew(this.prefix, this.jobId, this.worker, this.ttl, ...hosts)).then((lost) => {
       for (const h of lost) this.leases.delete(h);
     }, () => {});
   }
@@ -423,14 +543,23 @@ export class RedisFrontier implements CrawlQueue {
       this.failure ??= e;
     });
     return p.catch((e: unknown) => {
-      throw e instanceof FastbenchError ? e : new FastbenchError('ERR_CRAWL_FRONTIER', `Redis: ${(e as Error).message}`, { cause: e });
+      throw this.wrap(e);
     });
   }
 
+  /** Our typed error for a Redis failure. */
+  private wrap(e: unknown): FastbenchError {
+    if (e instanceof FastbenchError) return e;
+    const msg = (e as Error | undefined)?.message;
+    if (typeof msg === 'string' && msg.startsWith('FBJOBLOST')) return this.lost();
+    return new FastbenchError('ERR_CRAWL_FRONTIER', `Redis at ${this.address}: ${describeRedisError(e, this.lastError.e)}`, { cause: e });
+  }
+
+  private lost(): FastbenchError {
+    return jobLost(this.job, this.address, 'its keys vanished during the crawl (a Redis without persistence restarted, or the keys were deleted), or another worker started it over with --restart');
+  }
+
   private check(): void {
-    if (this.failure !== undefined) {
-      const e = this.failure;
-      throw e instanceof FastbenchError ? e : new FastbenchError('ERR_CRAWL_FRONTIER', `Redis: ${(e as Error).message}`, { cause: e });
-    }
+    if (this.failure !== undefined) throw this.wrap(this.failure);
   }
 }

@@ -18,6 +18,15 @@
 //                               job's page count, held under --max-pages across all workers
 //   P..'robots:'..host   STRING "STATUS\n" + robots.txt body as one worker fetched it, for the
 //                               others (plain SET/GET with an expiry, from redis-frontier.ts)
+//   P..'job'             STRING the job's id, set when the job is created. Every script takes the
+//                               id its worker joined as ARGV[1] (removed before the script's own
+//                               arguments) and fails with FBJOBLOST when it differs: the job's
+//                               keys vanished (a non-persistent Redis restarted, a FLUSHALL) or
+//                               the job was started over (--restart) under the worker.
+
+/** Prepended to every script: checks (and removes) the job id in ARGV[1]. */
+const JOB_CHECK = `if redis.call('GET', KEYS[1] .. 'job') ~= table.remove(ARGV, 1) then return redis.error_reply('FBJOBLOST the job is gone from this Redis') end
+`;
 
 const NOW = `local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
@@ -58,7 +67,7 @@ local function take(P, host, n, max, out)
 end`;
 
 /** ARGV: depth, then (hash, url, host) triples. Returns how many URLs were new. */
-export const OFFER_LUA = `local P = KEYS[1]
+export const OFFER_LUA = `${JOB_CHECK}local P = KEYS[1]
 local depth = ARGV[1]
 local added = 0
 for i = 2, #ARGV, 3 do
@@ -80,7 +89,7 @@ return added`;
  *   {'lease', host, ms until it may be fetched, delay (-1 unknown), entries...}
  *   {'wait', ms until the earliest host is ready} | {'empty'} | {'full'} (the page budget is taken).
  */
-export const LEASE_LUA = `${NOW}
+export const LEASE_LUA = `${JOB_CHECK}${NOW}
 ${REQUEUE}
 ${TAKE_BATCH}
 local P = KEYS[1]
@@ -109,7 +118,7 @@ take(P, host, tonumber(ARGV[3]), max, out)
 return out`;
 
 /** ARGV: worker, host, batch, max pages (-1: none). Returns {'lost'} or {'ok', entries...}. */
-export const TAKE_LUA = `${TAKE_BATCH}
+export const TAKE_LUA = `${JOB_CHECK}${TAKE_BATCH}
 local P = KEYS[1]
 if redis.call('HGET', P .. 'owner', ARGV[2]) ~= ARGV[1] then return {'lost'} end
 local out = {'ok'}
@@ -117,12 +126,12 @@ take(P, ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), out)
 return out`;
 
 /** ARGV: host, url. */
-export const DONE_LUA = `local P = KEYS[1]
+export const DONE_LUA = `${JOB_CHECK}local P = KEYS[1]
 if redis.call('HDEL', P .. 'inflight:' .. ARGV[1], ARGV[2]) == 1 then redis.call('DECR', P .. 'pending') end
 return 1`;
 
 /** Returns a lease. ARGV: worker, host, ms until next allowed, delay. Requeues what is in flight. */
-export const RELEASE_LUA = `${NOW}
+export const RELEASE_LUA = `${JOB_CHECK}${NOW}
 ${REQUEUE}
 local P = KEYS[1]
 local host = ARGV[2]
@@ -136,7 +145,7 @@ requeue(P, host, nx)
 return 1`;
 
 /** Extends this worker's leases. ARGV: worker, ttl, hosts... Returns the hosts no longer ours. */
-export const RENEW_LUA = `${NOW}
+export const RENEW_LUA = `${JOB_CHECK}${NOW}
 local P = KEYS[1]
 local lost = {}
 for i = 3, #ARGV do

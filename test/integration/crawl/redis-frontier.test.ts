@@ -10,6 +10,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openCrawl } from '../../../src/crawl/crawl-session.js';
 import { RedisFrontier, parseRedisUrl } from '../../../src/crawl/redis-frontier.js';
+import { runCli } from '../../helpers/cli.js';
 import { expectedPaths, fetched, minRecordGapByHost, pathOf, readRecords, startSiteServer, tempDir, type TestServer } from './helpers.js';
 
 const HAVE_REDIS = spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).status === 0;
@@ -32,11 +33,9 @@ function freePort(): Promise<number> {
   });
 }
 
-beforeAll(async () => {
-  if (!HAVE_REDIS) return;
-  const port = await freePort();
+/** A redis-server without persistence on `port`, ready to accept connections. */
+async function startRedis(port: number): Promise<ChildProcess> {
   const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', tmp.dir], { stdio: ['ignore', 'pipe', 'inherit'] });
-  redisProc = proc;
   await new Promise<void>((resolve, reject) => {
     let text = '';
     const timer = setTimeout(() => reject(new Error(`redis-server did not start: ${text}`)), 10_000);
@@ -50,6 +49,25 @@ beforeAll(async () => {
       }
     });
   });
+  return proc;
+}
+
+/** SIGKILLs a redis-server and waits until it is gone (its port is free again). */
+function killRedis(proc: ChildProcess): Promise<void> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    proc.once('exit', () => resolve());
+    proc.kill('SIGKILL');
+  });
+}
+
+// Job markers (job-marker.ts) go to a temp dir, not to the home directory.
+process.env['XDG_STATE_HOME'] = join(tmp.dir, 'xdg-state');
+
+beforeAll(async () => {
+  if (!HAVE_REDIS) return;
+  const port = await freePort();
+  redisProc = await startRedis(port);
   redisUrl = `redis://127.0.0.1:${port}`;
   srv = await startSiteServer({ pages: PAGES });
 });
@@ -169,8 +187,108 @@ describe.skipIf(!HAVE_REDIS)('Redis frontier', () => {
     expect(new Set(fetched(recs).map((r) => pathOf(r.url)))).toEqual(new Set(expectedPaths(PAGES, { robots: true, nofollow: false, maxDepth: 1 }).keys()));
   });
 
-  it('fails with ERR_CRAWL_FRONTIER when Redis is not there', async () => {
+  it('fails with ERR_CRAWL_FRONTIER naming the address and the cause when Redis is not there', async () => {
     const port = await freePort();
-    await expect(RedisFrontier.connect({ url: `redis://127.0.0.1:${port}/x` })).rejects.toMatchObject({ code: 'ERR_CRAWL_FRONTIER' });
+    const err = await RedisFrontier.connect({ url: `redis://127.0.0.1:${port}/x` }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'ERR_CRAWL_FRONTIER' });
+    expect((err as Error).message).toBe(`cannot connect to Redis at 127.0.0.1:${port}: connection refused (is redis-server running there?)`);
+    // The CLI: one line and the hint, exit 2, no stack.
+    const r = await runCli(['crawl', `${srv.url}/site/`, '--frontier', `redis://127.0.0.1:${port}/x`, '--quiet']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`^error\\[ERR_CRAWL_FRONTIER\\]: cannot connect to Redis at 127\\.0\\.0\\.1:${port}: connection refused`, 'm'));
+    expect(r.stderr).not.toMatch(/^\s+at /m);
+    expect(r.stderr).not.toMatch(/ioredis|maxRetriesPerRequest/);
+  });
+
+  it('Redis going away mid-crawl: ERR_CRAWL_FRONTIER naming the address and the cause in our words', async () => {
+    const port = await freePort();
+    const proc = await startRedis(port);
+    let f: RedisFrontier | undefined;
+    try {
+      f = await RedisFrontier.connect({ url: `redis://127.0.0.1:${port}/gone` });
+      expect(await f.offer(['http://a.test/1'], 0)).toBe(1);
+      await killRedis(proc);
+      const err = await f.offer(['http://a.test/2'], 0).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'ERR_CRAWL_FRONTIER' });
+      expect((err as Error).message).toMatch(new RegExp(`^Redis at 127\\.0\\.0\\.1:${port}: (lost the connection and could not get it back: connection refused|connection refused|the connection was closed)`));
+      expect((err as Error).message).not.toMatch(/maxRetriesPerRequest|Refer to/);
+    } finally {
+      await killRedis(proc);
+      await f?.close().catch(() => {});
+    }
+  });
+
+  it('a job Redis lost (restarted without persistence) is refused, not started over; --restart means it', async () => {
+    const port = await freePort();
+    let proc = await startRedis(port);
+    const host = `lost.redis.test:${srv.port}`;
+    const seeds = [`http://${host}/site/`];
+    const resolve = [`${host}:127.0.0.1`];
+    const job = `redis://127.0.0.1:${port}/lost`;
+    const state = join(tmp.dir, 'lost-state');
+    try {
+      const first = await openCrawl({ seeds, frontier: job, resolve, stateDir: state, output: join(tmp.dir, 'lost1.jsonl'), fsync: false, maxPages: 5 });
+      await first.run();
+      expect(readRecords(join(tmp.dir, 'lost1.jsonl'))).toHaveLength(5);
+      // Redis restarts empty.
+      await killRedis(proc);
+      proc = await startRedis(port);
+      // Same worker state: refused, with the address and what to do.
+      const err = await openCrawl({ seeds, frontier: job, resolve, stateDir: state, output: join(tmp.dir, 'lost2.jsonl'), fsync: false }).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'ERR_CRAWL_JOB_LOST' });
+      expect((err as Error).message).toContain(`gone from Redis at 127.0.0.1:${port}`);
+      // The CLI: exit 2, one line and the hint.
+      const r = await runCli(['crawl', ...seeds, '--frontier', job, '--resolve', resolve[0]!, '--quiet', '-o', join(tmp.dir, 'lost3.jsonl'), '--state', state]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/^error\[ERR_CRAWL_JOB_LOST\]: /m);
+      expect(r.stderr).toMatch(/hint: Pass --restart/);
+      expect(r.stderr).not.toMatch(/^\s+at /m);
+      // --restart: started over from the seeds.
+      const again = await openCrawl({ seeds, frontier: job, resolve, stateDir: state, output: join(tmp.dir, 'lost4.jsonl'), fsync: false, restart: true, maxPages: 5 });
+      await again.run();
+      const recs = readRecords(join(tmp.dir, 'lost4.jsonl'));
+      expect(recs).toHaveLength(5);
+      expect(recs.map((x) => pathOf(x.url))).toContain('/site/');
+    } finally {
+      await killRedis(proc);
+    }
+  });
+
+  it('without --state the marker under $XDG_STATE_HOME catches a lost job too', async () => {
+    const port = await freePort();
+    let proc = await startRedis(port);
+    const host = `lost2.redis.test:${srv.port}`;
+    const o = { seeds: [`http://${host}/site/`], frontier: `redis://127.0.0.1:${port}/lost-default`, resolve: [`${host}:127.0.0.1`], output: join(tmp.dir, 'ld.jsonl'), fsync: false, maxPages: 3 };
+    try {
+      await (await openCrawl(o)).run();
+      await killRedis(proc);
+      proc = await startRedis(port);
+      await expect(openCrawl(o)).rejects.toMatchObject({ code: 'ERR_CRAWL_JOB_LOST' });
+    } finally {
+      await killRedis(proc);
+    }
+  });
+
+  it('a job that vanishes under a running crawl stops it with ERR_CRAWL_JOB_LOST instead of ending as done', async () => {
+    const port = await freePort();
+    const proc = await startRedis(port);
+    const host = `vanish.redis.test:${srv.port}`;
+    const admin = new Redis({ host: '127.0.0.1', port, lazyConnect: true });
+    try {
+      await admin.connect();
+      const c = await openCrawl({ seeds: [`http://${host}/site/`], frontier: `redis://127.0.0.1:${port}/vanish`, resolve: [`${host}:127.0.0.1`], output: join(tmp.dir, 'vanish.jsonl'), fsync: false, delayMs: 30, jobMarker: false });
+      const run = c.run().then(() => null, (e: unknown) => e);
+      // Once a few pages are in, the job's keys vanish (as after a restart of a Redis without persistence).
+      for (let i = 0; i < 500 && c.progress().pages < 3; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(c.progress().pages).toBeGreaterThanOrEqual(3);
+      await admin.flushall();
+      const err = await run;
+      expect(err).toMatchObject({ code: 'ERR_CRAWL_JOB_LOST' });
+      expect((err as Error).message).toContain(`127.0.0.1:${port}`);
+      expect(readRecords(join(tmp.dir, 'vanish.jsonl')).length).toBeLessThan(expectedPaths(PAGES, { robots: true, nofollow: false }).size);
+    } finally {
+      admin.disconnect();
+      await killRedis(proc);
+    }
   });
 });

@@ -101,6 +101,24 @@ describe('resume after kill -9', () => {
     expect(new Set(got).size).toBe(600);
   });
 
+  it('--resume without the seed: the state directory remembers it', async () => {
+    const out = join(tmp.dir, 'noseed.jsonl');
+    const state = join(tmp.dir, 'noseed-state');
+    const first = await crawl([`${srv.url}/site/`, '-o', out, '--state', state, '--delay', '2ms', '--quiet'], out, 20_000);
+    expect(first.signal).toBe('SIGKILL');
+    // Before: "error[ERR_USAGE]: nothing to crawl" unless the seed was given again.
+    const second = await crawl(['-o', out, '--state', state, '--delay', '2ms', '--resume', '--quiet']);
+    expect(second.code, second.stderr).toBe(0);
+    const want = expectedPaths(PAGES, { robots: true, nofollow: false });
+    const paths = readRecords(out).map((r) => pathOf(r.url));
+    expect(paths.length).toBe(new Set(paths).size);
+    expect(new Set(paths)).toEqual(new Set(want.keys()));
+    // A directory that holds no crawl says so, and what to do.
+    const none = await crawl(['-o', out, '--state', join(tmp.dir, 'no-such-state'), '--resume', '--quiet']);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/^error\[ERR_CRAWL_STATE\]: .*give the seed URLs or --urls FILE again/m);
+  });
+
   it('refuses a second crawl on a state directory in use or already used', async () => {
     const out = join(tmp.dir, 'x.jsonl');
     const state = join(tmp.dir, 'deep-state');

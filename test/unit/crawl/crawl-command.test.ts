@@ -41,6 +41,9 @@ describe('crawl command flags', () => {
     const d = crawlOptionsFromFlags(...Object.values(flags(['http://a.test/'])) as [string[], CrawlFlags]);
     expect(d).toMatchObject({ robots: true, delayMs: 0, maxBodyBytes: 5 * 1024 * 1024, format: 'jsonl', scope: 'host' });
     expect(d.maxPages).toBeUndefined();
+    expect(d).toMatchObject({ maxQueue: 5_000_000, maxHostQueue: 1_000_000 });
+    const b = crawlOptionsFromFlags(...Object.values(flags(['http://a.test/', '--max-queue', '1000', '--max-host-queue', '10', '--restart'])) as [string[], CrawlFlags]);
+    expect(b).toMatchObject({ maxQueue: 1000, maxHostQueue: 10, restart: true });
   });
 
   it.each([
@@ -50,6 +53,8 @@ describe('crawl command flags', () => {
     [['--concurrency', 'many'], 'ERR_USAGE_BAD_OPTION'],
     [['--max-pages', '-3'], 'ERR_USAGE_BAD_OPTION'],
     [['--max-body', 'lots'], 'ERR_USAGE_BAD_OPTION'],
+    [['--max-queue', '0'], 'ERR_USAGE_BAD_OPTION'],
+    [['--max-host-queue', 'lots'], 'ERR_USAGE_BAD_OPTION'],
     [['--resolve-file', '/nonexistent/resolve.txt'], 'ERR_USAGE_FILE'],
   ])('%j → %s', (argv, code) => {
     const { seeds, flags: f } = flags(['http://a.test/', ...argv]);
@@ -61,7 +66,8 @@ describe('crawl command flags', () => {
     [['--format', 'xml'], 'ERR_USAGE_BAD_OPTION'],
     [['--resume'], 'ERR_USAGE_BAD_OPTION'],
     [['--state', 'd'], 'ERR_USAGE_BAD_OPTION'],
-    [['--state', 'd', '-o', 'x', '--frontier', 'redis://127.0.0.1:1/j'], 'ERR_USAGE_BAD_OPTION'],
+    [['--state', 'd', '-o', 'x', '--frontier', 'redis://127.0.0.1:1/j', '--resume'], 'ERR_USAGE_BAD_OPTION'],
+    [['--restart'], 'ERR_USAGE_BAD_OPTION'],
     [['--frontier', 'redis://127.0.0.1:1/'], 'ERR_USAGE_BAD_OPTION'],
     [['--include', 're:('], 'ERR_USAGE_BAD_OPTION'],
     [['--resolve', 'a.test:80:nowhere'], 'ERR_USAGE_BAD_OPTION'],

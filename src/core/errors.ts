@@ -129,6 +129,8 @@ const ROWS: readonly Row[] = [
   ['ERR_RESULT_FILE', 'usage', 2, 'not a readable fastbench result file', 'Pass a result.json written by `fastbench run --format json` (see schema/result.schema.json).'],
   // crawl (appended)
   ['ERR_CRAWL_FRONTIER', 'crawl', 2, 'the shared crawl frontier (Redis) is unreachable or failed', 'Check the --frontier redis://host:port/JOB URL and that Redis is up.'],
+  // server-bounds (issue 20: bounded request bodies)
+  ['ERR_HTTP_TOO_MANY_CHUNKS', 'codec', 1, 'chunked body has more chunks than the limit', 'Send larger chunks, or raise limits.maxChunkCount (server: --max-chunks).'],
 ];
 
 export const ERROR_SPECS: readonly ErrorSpec[] = ROWS.map(([code, category, exit, message, hint], i) =>

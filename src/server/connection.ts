@@ -133,6 +133,8 @@ export class Connection implements ParserHandler<RequestHead>, ResponseOwner {
   private ownPending = 0;
   private resumeQueued = false;
   private wakeQueued = false;
+  /** A request just dispatched left more output waiting than outputHighWater. */
+  private outputSuspended = false;
   /** The peer's FIN came while bytes were held: handled once they are parsed. */
   private eofPending = false;
   // the last target's bytes and string (clients often repeat the same target)
@@ -193,9 +195,9 @@ export class Connection implements ParserHandler<RequestHead>, ResponseOwner {
   private onData(chunk: Buffer): void {
     this.host.counters.bytesIn += chunk.length;
     if (this.stopReading) return; // closing: read and drop (lingering close)
-    if (this.held !== null) {
+    if (this.paused & PAUSE_OUTPUT) {
       // Read before the pause took effect: keep it behind what is held.
-      this.held = Buffer.concat([this.held, chunk]);
+      this.held = this.held === null ? Buffer.from(chunk) : Buffer.concat([this.held, chunk]);
       return;
     }
     this.parse(chunk, this.sharedChunks);
@@ -214,12 +216,17 @@ export class Connection implements ParserHandler<RequestHead>, ResponseOwner {
       if (err !== STOP) this.onParseError(err);
     }
     this.inBatch = false;
-    if (n < chunk.length && !this.stopReading) {
-      // Suspended between requests (too much output waiting): hold the rest, stop reading.
-      const rest = chunk.subarray(n);
-      this.held = shared ? Buffer.from(rest) : rest;
-      this.pause(PAUSE_OUTPUT);
-      host.counters.outputPauses++;
+    if (this.outputSuspended) {
+      // Too much output waiting: hold what was not parsed and stop reading until it drains.
+      this.outputSuspended = false;
+      if (!this.stopReading) {
+        if (n < chunk.length) {
+          const rest = chunk.subarray(n);
+          this.held = shared ? Buffer.from(rest) : rest;
+        }
+        this.pause(PAUSE_OUTPUT);
+        host.counters.outputPauses++;
+      }
     }
     if (this.stopReading || this.parser.idle) this.readDeadline = 0;
     this.flush();
@@ -359,7 +366,10 @@ export class Connection implements ParserHandler<RequestHead>, ResponseOwner {
       res.ownCounted = res.own.byteLength;
       this.ownPending += res.ownCounted;
     }
-    if (this.pendingOutput > host.settings.outputHighWater) this.parser.suspend();
+    if (this.pendingOutput > host.settings.outputHighWater) {
+      this.outputSuspended = true;
+      this.parser.suspend();
+    }
   }
 
   private takeBody(): Buffer {

@@ -657,7 +657,7 @@ export class Connection implements ParserHandler<RequestHead>, ResponseOwner {
 
   private maybeIdle(): void {
     const it = this.host.settings.idleTimeout;
-    if (it > 0 && !this.stopReading && this.qHead === this.qTail && this.parser.idle) {
+    if (it > 0 && !this.stopReading && this.qHead === this.qTail && this.parser.idle && this.held === null) {
       this.idleDeadline = this.host.now + it;
     }
   }

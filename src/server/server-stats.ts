@@ -28,8 +28,8 @@ export interface ServerStats {
     /** Times a streaming response waited for its connection's output to drain. */
     drainWaits: number;
   };
-  /** This process's memory now, in bytes (process.memoryUsage()). */
-  memory: { rss: number; heapUsed: number; external: number; arrayBuffers: number };
+  /** This process's memory in bytes: now (process.memoryUsage()) and its peak RSS since start. */
+  memory: { rss: number; peakRss: number; heapUsed: number; external: number; arrayBuffers: number };
   uptimeMs: number;
   /** The process answering (tells prefork workers apart). */
   pid: number;
@@ -80,5 +80,6 @@ export class ServerCounters {
 
 function memory(): ServerStats['memory'] {
   const m = process.memoryUsage();
-  return { rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers };
+  const peakRss = process.resourceUsage().maxRSS * 1024; // maxRSS is in KiB
+  return { rss: m.rss, peakRss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers };
 }

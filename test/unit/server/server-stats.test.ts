@@ -27,5 +27,6 @@ describe('ServerCounters', () => {
     expect(s.backpressure).toEqual({ outputPauses: 2, drainWaits: 5 });
     expect(s.memory.rss).toBeGreaterThan(0);
     expect(s.memory.heapUsed).toBeGreaterThan(0);
+    expect(s.memory.peakRss).toBeGreaterThanOrEqual(s.memory.rss * 0.9);
   });
 });

@@ -19,6 +19,9 @@ interface ServeFlags {
   idleTimeout: string;
   maxBodySize: string;
   maxHeaderSize?: string;
+  maxHeaderCount?: string;
+  maxChunks?: string;
+  outputHighWater?: string;
   sitePages?: string;
   siteSeed?: string;
   echoAll?: boolean;
@@ -47,6 +50,9 @@ export function serveOptions(f: ServeFlags): ServerOptions {
   if (f.maxConnsPerIp !== undefined) o.maxConnsPerIP = parseCount(f.maxConnsPerIp, '--max-conns-per-ip');
   if (f.maxRequestsPerConn !== undefined) o.maxRequestsPerConn = parseCount(f.maxRequestsPerConn, '--max-requests-per-conn');
   if (f.maxHeaderSize !== undefined) o.maxHeaderBytes = parseSize(f.maxHeaderSize, '--max-header-size');
+  if (f.maxHeaderCount !== undefined) o.maxHeaderCount = parseCount(f.maxHeaderCount, '--max-header-count');
+  if (f.maxChunks !== undefined) o.maxChunkCount = parseCount(f.maxChunks, '--max-chunks');
+  if (f.outputHighWater !== undefined) o.outputHighWater = parseSize(f.outputHighWater, '--output-high-water');
   if (f.sitePages !== undefined) o.sitePages = parseCount(f.sitePages, '--site-pages');
   if (f.siteSeed !== undefined) o.siteSeed = parseCount(f.siteSeed, '--site-seed');
   return o;
@@ -126,8 +132,11 @@ export function registerServeCommand(program: Command): void {
     .option('--read-timeout <duration>', 'most time for one request to arrive (0: none)', '10s')
     .option('--write-timeout <duration>', 'most time the client may leave a response unread (0: none)', '60s')
     .option('--idle-timeout <duration>', 'close keep-alive connections idle this long (0: never)', '60s')
-    .option('--max-body-size <size>', 'largest request body (413 beyond)', '10mb')
+    .option('--max-body-size <size>', 'largest request body on the wire, chunk framing included (413 and close beyond)', '10mb')
+    .option('--max-chunks <n>', 'most chunks in a chunked request body (413 and close beyond)', '1048576')
     .option('--max-header-size <size>', 'largest request head (431 beyond)', '16kb')
+    .option('--max-header-count <n>', 'most header fields in a request, a guard only: heads are limited by size (431 beyond)', '2000')
+    .option('--output-high-water <size>', 'unsent response bytes per connection above which it stops reading requests (min 64kb)', '1mb')
     .option('--site-pages <n>', 'pages of the synthetic /site')
     .option('--site-seed <n>', 'seed of the synthetic /site')
     .option('--echo-all', 'answer every path with the echo of the request')

@@ -46,7 +46,7 @@ export interface OriginOptions {
   readTimeout?: number;
   /** Request handed to the socket → flushed to the kernel. Default 0 (none). */
   writeTimeout?: number;
-  /** Largest response body (decoded). Default 16 MiB. */
+  /** Largest response body, on the wire (chunked: sizes, extensions and CRLFs count). Default 16 MiB. */
   maxResponseBodySize?: number;
   /** Header limits for the response parser (see HttpLimits). */
   limits?: Partial<HttpLimits>;

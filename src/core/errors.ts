@@ -134,6 +134,8 @@ const ROWS: readonly Row[] = [
   ['ERR_NO_SUCCESS', 'run', 1, 'no request succeeded', 'Every request failed (see errors by status and by code); check the target, expect.status and --max-body.'],
   // crawl bounds (issue 20: shared frontier)
   ['ERR_CRAWL_JOB_LOST', 'crawl', 2, 'the shared crawl job is gone from Redis', 'Pass --restart to start the job over from its seeds (pages crawled before are crawled again), or point --frontier at the Redis that holds it.'],
+  // server-bounds (issue 20: bounded request bodies)
+  ['ERR_HTTP_TOO_MANY_CHUNKS', 'codec', 1, 'chunked body has more chunks than the limit', 'Send larger chunks, or raise limits.maxChunkCount (server: --max-chunks).'],
 ];
 
 export const ERROR_SPECS: readonly ErrorSpec[] = ROWS.map(([code, category, exit, message, hint], i) =>

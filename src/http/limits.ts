@@ -5,20 +5,30 @@ export interface HttpLimits {
   maxRequestLineSize: number;
   /** Largest header section (start line + fields + final CRLF), in bytes; also caps trailers. */
   maxHeaderBytes: number;
-  /** Most header fields in one message (trailers counted apart). */
+  /**
+   * Most header fields in one message (trailers counted apart): only a guard against many tiny
+   * fields, well above what real messages carry — the header section is limited by BYTES.
+   */
   maxHeaderCount: number;
-  /** Largest body, in bytes (decoded size for chunked). Infinity for none. */
+  /**
+   * Largest body, in bytes ON THE WIRE: for chunked bodies the chunk-size lines, extensions and
+   * CRLFs count too (trailers are capped by maxHeaderBytes), so a flood of tiny chunks reaches
+   * it as soon as a flood of data does. Infinity for none.
+   */
   maxBodySize: number;
   /** Longest chunk extension list on one chunk-size line, in bytes. */
   maxChunkExtensionSize: number;
+  /** Most chunks in one chunked body (the last, empty one not counted). */
+  maxChunkCount: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<HttpLimits> = Object.freeze({
   maxRequestLineSize: 8 * 1024,
   maxHeaderBytes: 16 * 1024,
-  maxHeaderCount: 100,
+  maxHeaderCount: 2000,
   maxBodySize: 16 * 1024 * 1024,
   maxChunkExtensionSize: 1024,
+  maxChunkCount: 1024 * 1024,
 });
 
 /**

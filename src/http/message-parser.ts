@@ -68,6 +68,30 @@ const MAX_CONTENT_LENGTH_DIGITS = 15;
 /** Most characters of a chunk size, leading zeros included. */
 const MAX_CHUNK_SIZE_CHARS = 32;
 
+// Where a chunk-extension scan is (RFC 9112 7.1.1):
+//   chunk-ext = *( BWS ";" BWS chunk-ext-name [ BWS "=" BWS chunk-ext-val ] )
+//   chunk-ext-name = token; chunk-ext-val = token / quoted-string
+// BWS is allowed only where the grammar puts it: before ';' and '=', after them; never before
+// the CRLF that ends the line.
+const EXT_BEFORE_NAME = 0; // after ';' (BWS, then a name is required)
+const EXT_NAME = 1;
+const EXT_AFTER_NAME_WS = 2; // BWS after a name: '=' or ';' must follow
+const EXT_BEFORE_VALUE = 3; // after '=' (BWS, then a value is required)
+const EXT_TOKEN_VALUE = 4;
+const EXT_QUOTED = 5;
+const EXT_QUOTED_ESC = 6;
+const EXT_AFTER_QUOTE = 7; // right after a closing quote: ';', BWS or the line end
+const EXT_AFTER_VALUE_WS = 8; // BWS after a value: ';' must follow
+
+/** qdtext (RFC 9110 5.6.4): HTAB, SP, %x21, %x23-5B, %x5D-7E, obs-text. */
+function isQdText(c: number): boolean {
+  return c === HTAB || c === SP || c === 0x21 || (c >= 0x23 && c <= 0x5b) || (c >= 0x5d && c <= 0x7e) || c >= 0x80;
+}
+/** What may follow a backslash in a quoted-pair: HTAB, SP, VCHAR, obs-text. */
+function isQuotedPairChar(c: number): boolean {
+  return c === HTAB || c === SP || (c >= 0x21 && c <= 0x7e) || c >= 0x80;
+}
+
 const EMPTY = Buffer.alloc(0);
 /** Thrown (never escapes) when an in-place head parse reaches the end of the chunk. */
 const INCOMPLETE: unknown = Object.freeze({ incomplete: true });
@@ -111,8 +135,19 @@ export abstract class MessageParser<H extends MessageHead> {
   private chunkDigits = 0;
   private sizeChars = 0;
   private extBytes = 0;
-  private extQuote = 0; // 0 outside quotes, 1 inside, 2 after a backslash inside
+  private extState = EXT_BEFORE_NAME;
   private headInChunk = false;
+  /** Stream offset where the current body began (wire-byte limit of chunked bodies). */
+  private bodyStart = 0;
+  private chunkCount = 0;
+  /** The handler asked (from onComplete) that execute() return before the next message. */
+  private suspendAsked = false;
+
+  // --- start-line prefix check (a start line still arriving is checked byte by byte)
+  /** Which part of the start line the prefix scan is in (subclass-defined). */
+  protected slPhase = 0;
+  /** Bytes of that part seen so far. */
+  protected slCount = 0;
 
   // --- header semantics gathered while parsing fields
   protected clSeen = false;
@@ -163,6 +198,12 @@ export abstract class MessageParser<H extends MessageHead> {
     let pos = 0;
     try {
       while (pos < end) {
+        if (this.suspendAsked) {
+          // Between messages, at the handler's request: the rest is the caller's to hand back.
+          this.suspendAsked = false;
+          this.total += pos;
+          return pos;
+        }
         switch (this.state) {
           case State.Head:
           case State.Trailers:
@@ -205,9 +246,19 @@ export abstract class MessageParser<H extends MessageHead> {
       this.state = State.Error;
       throw err;
     }
+    this.suspendAsked = false;
     this.total += end;
     if (this.headInChunk) this.ownHeadIfNeeded(chunk);
     return end;
+  }
+
+  /**
+   * Called from onComplete: execute() returns before parsing the next message, with the bytes
+   * it consumed so far; the caller keeps the rest and passes it to execute() later. (A server
+   * stops reading pipelined requests this way while their answers cannot be sent.)
+   */
+  suspend(): void {
+    this.suspendAsked = true;
   }
 
   /**
@@ -234,6 +285,13 @@ export abstract class MessageParser<H extends MessageHead> {
   protected abstract afterHead(): void;
   /** Called for each field after it is stored; index into head.headers. */
   protected abstract onField(index: number, nameLen: number): void;
+  /**
+   * Checks bytes [from, to) of a start line that has not ended yet (its line end has not
+   * arrived), continuing from slPhase/slCount, so that bytes that cannot start a message are
+   * rejected at once instead of waiting for a line end that may never come. `base` is the
+   * stream offset of buf[0]. The complete line is still checked in full by parseStartLine.
+   */
+  protected abstract checkStartPrefix(buf: Buffer, from: number, to: number, base: number): void;
 
   // ---------------------------------------------------------------- errors
 
@@ -257,6 +315,8 @@ export abstract class MessageParser<H extends MessageHead> {
     this.leadingSkipped = 0;
     this.clSeen = false;
     this.headInChunk = false;
+    this.slPhase = 0;
+    this.slCount = 0;
   }
 
   private onSectionBytes(chunk: Buffer, pos: number, end: number): number {
@@ -324,8 +384,11 @@ export abstract class MessageParser<H extends MessageHead> {
           this.lineLen += add;
           this.lastByte = chunk[end - 1]!;
         }
-        if (inHead && !this.firstLineDone && this.lineLen > this.limits.maxRequestLineSize + 1) {
-          throw new HttpCodecError('ERR_HTTP_REQUEST_LINE_TOO_LONG', this.secStreamStart + this.limits.maxRequestLineSize);
+        if (inHead && !this.firstLineDone) {
+          if (this.lineLen > this.limits.maxRequestLineSize + 1) {
+            throw new HttpCodecError('ERR_HTTP_REQUEST_LINE_TOO_LONG', this.secStreamStart + this.limits.maxRequestLineSize);
+          }
+          this.checkStartPrefix(chunk, i, end, this.chunkBase);
         }
         this.append(chunk, pos, end, inHead, maxBytes);
         return -1;
@@ -680,6 +743,8 @@ export abstract class MessageParser<H extends MessageHead> {
         this.state = State.Length;
         return;
       case BodyKind.Chunked:
+        this.bodyStart = this.secStreamStart + head.headBytes;
+        this.chunkCount = 0;
         this.nextChunk();
         return;
       case BodyKind.Eof:
@@ -717,7 +782,7 @@ export abstract class MessageParser<H extends MessageHead> {
             continue;
           }
           if (this.sizeChars === 0) throw new HttpCodecError('ERR_HTTP_BAD_CHUNK_SIZE', this.chunkBase + pos);
-          this.extQuote = 0;
+          this.extState = EXT_BEFORE_NAME;
           this.extBytes = 0;
           if (c === CR) this.state = State.ChunkSizeLf;
           else if (c === 0x3b) this.state = State.ChunkExt;
@@ -775,45 +840,105 @@ export abstract class MessageParser<H extends MessageHead> {
     this.countLenient(Leniency.BareLf);
   }
 
-  /** chunk-ext = *( BWS ";" BWS name [ BWS "=" BWS ( token / quoted-string ) ] ), validated loosely by class. */
+  /** The chunk extensions after the size, to the line end, by the grammar above (EXT_*). */
   private chunkExt(chunk: Buffer, pos: number, end: number): number {
     const max = this.limits.maxChunkExtensionSize;
+    let st = this.extState;
     while (pos < end) {
       const c = chunk[pos]!;
       if (++this.extBytes > max) throw new HttpCodecError('ERR_HTTP_BAD_CHUNK_EXTENSION', this.chunkBase + pos, 'chunk extension too long');
-      if (this.extQuote === 2) {
-        if (FIELD_VALUE[c] !== 1) throw new HttpCodecError('ERR_HTTP_BAD_CHUNK_EXTENSION', this.chunkBase + pos);
-        this.extQuote = 1;
-      } else if (this.extQuote === 1) {
-        if (c === 0x22) this.extQuote = 0;
-        else if (c === 0x5c) this.extQuote = 2;
-        else if (FIELD_VALUE[c] !== 1) throw new HttpCodecError('ERR_HTTP_BAD_CHUNK_EXTENSION', this.chunkBase + pos);
-      } else if (c === CR) {
-        this.state = State.ChunkSizeLf;
+      let ok = true;
+      let lineEnd = false;
+      switch (st) {
+        case EXT_BEFORE_NAME:
+          if (TOKEN[c] === 1) st = EXT_NAME;
+          else ok = c === SP || c === HTAB;
+          break;
+        case EXT_NAME:
+          if (TOKEN[c] === 1) break;
+          if (c === 0x3d) st = EXT_BEFORE_VALUE;
+          else if (c === 0x3b) st = EXT_BEFORE_NAME;
+          else if (c === SP || c === HTAB) st = EXT_AFTER_NAME_WS;
+          else if (c === CR || c === LF) lineEnd = true;
+          else ok = false;
+          break;
+        case EXT_AFTER_NAME_WS:
+          if (c === 0x3d) st = EXT_BEFORE_VALUE;
+          else if (c === 0x3b) st = EXT_BEFORE_NAME;
+          else ok = c === SP || c === HTAB;
+          break;
+        case EXT_BEFORE_VALUE:
+          if (TOKEN[c] === 1) st = EXT_TOKEN_VALUE;
+          else if (c === 0x22) st = EXT_QUOTED;
+          else ok = c === SP || c === HTAB;
+          break;
+        case EXT_TOKEN_VALUE:
+          if (TOKEN[c] === 1) break;
+          if (c === 0x3b) st = EXT_BEFORE_NAME;
+          else if (c === SP || c === HTAB) st = EXT_AFTER_VALUE_WS;
+          else if (c === CR || c === LF) lineEnd = true;
+          else ok = false;
+          break;
+        case EXT_QUOTED:
+          if (c === 0x22) st = EXT_AFTER_QUOTE;
+          else if (c === 0x5c) st = EXT_QUOTED_ESC;
+          else ok = isQdText(c);
+          break;
+        case EXT_QUOTED_ESC:
+          ok = isQuotedPairChar(c);
+          st = EXT_QUOTED;
+          break;
+        case EXT_AFTER_QUOTE:
+          if (c === 0x3b) st = EXT_BEFORE_NAME;
+          else if (c === SP || c === HTAB) st = EXT_AFTER_VALUE_WS;
+          else if (c === CR || c === LF) lineEnd = true;
+          else ok = false;
+          break;
+        default: // EXT_AFTER_VALUE_WS
+          if (c === 0x3b) st = EXT_BEFORE_NAME;
+          else ok = c === SP || c === HTAB;
+      }
+      if (!ok) {
+        const what = c === CR || c === LF ? 'chunk extension ends without a name or value' : 'invalid character in a chunk extension';
+        throw new HttpCodecError('ERR_HTTP_BAD_CHUNK_EXTENSION', this.chunkBase + pos, what);
+      }
+      if (lineEnd) {
+        if (c === CR) {
+          this.state = State.ChunkSizeLf;
+        } else {
+          this.bareLfInChunk(pos);
+          this.endChunkSizeLine(pos);
+        }
         return pos + 1;
-      } else if (c === LF) {
-        this.bareLfInChunk(pos);
-        this.endChunkSizeLine(pos);
-        return pos + 1;
-      } else if (c === 0x22) {
-        this.extQuote = 1;
-      } else if (TOKEN[c] !== 1 && c !== 0x3b && c !== 0x3d && c !== SP && c !== HTAB) {
-        throw new HttpCodecError('ERR_HTTP_BAD_CHUNK_EXTENSION', this.chunkBase + pos);
       }
       pos++;
     }
+    this.extState = st;
     return pos;
   }
 
+  /**
+   * The chunk-size line ended at pos (its LF). The body limit counts wire bytes: everything from
+   * the end of the head through this line, plus the data and CRLF it announces. So a body is cut
+   * at most one chunk-size line past the limit, whatever the chunk sizes.
+   */
   private endChunkSizeLine(pos: number): void {
     const size = this.remaining;
+    const wire = this.chunkBase + pos + 1 - this.bodyStart + (size === 0 ? 0 : size + 2);
+    const max = this.limits.maxBodySize;
+    if (wire > max) {
+      throw new HttpCodecError('ERR_HTTP_BODY_TOO_LARGE', this.chunkBase + pos, `chunked body exceeds the limit of ${max} bytes on the wire`);
+    }
     if (size === 0) {
       this.state = State.Trailers;
       this.secLen = 0;
       this.lineLen = 0;
       return;
     }
-    this.addBody(size, pos);
+    if (++this.chunkCount > this.limits.maxChunkCount) {
+      throw new HttpCodecError('ERR_HTTP_TOO_MANY_CHUNKS', this.chunkBase + pos, `chunked body has more than ${this.limits.maxChunkCount} chunks`);
+    }
+    this.head.bodyBytes += size;
     this.state = State.ChunkData;
   }
 
@@ -823,7 +948,7 @@ export abstract class MessageParser<H extends MessageHead> {
     this.chunkDigits = 0;
     this.sizeChars = 0;
     this.extBytes = 0;
-    this.extQuote = 0;
+    this.extState = EXT_BEFORE_NAME;
   }
 
   private onTrailerSection(): void {

@@ -1,6 +1,7 @@
 // Incremental HTTP/1.1 request parser: strict by default, so that smuggling through our server
 // cannot happen (RFC 9112 sections 3, 6 and 11.2).
 import { CR, SP, TARGET, TOKEN, equalsLower } from './chars.js';
+import { HttpCodecError } from './codec-error.js';
 import type { HttpLeniency, ParserOptions } from './limits.js';
 import { BodyKind, RequestHead, methodString } from './message-head.js';
 import { MessageParser, type ParserHandler } from './message-parser.js';
@@ -38,6 +39,40 @@ export class RequestParser extends MessageParser<RequestHead> {
     head.targetEnd = p;
     p++;
     head.versionMinor = this.parseVersion(buf, p, end);
+  }
+
+  /**
+   * A request line still arriving: the method must be a token, the target visible ASCII, the
+   * version made of "HTTP/" and digits and dots — checked as the bytes come, so that bytes
+   * which cannot start a request (binary, a TLS hello, junk after a request) are answered 400
+   * at once rather than left waiting for a line end. Phases: 0 method, 1 target, 2 version.
+   */
+  protected checkStartPrefix(buf: Buffer, from: number, to: number, base: number): void {
+    let phase = this.slPhase;
+    let count = this.slCount;
+    for (let i = from; i < to; i++) {
+      const c = buf[i]!;
+      if (c === CR) break; // the line end is arriving: parseStartLine judges the whole line
+      if (phase === 0) {
+        if (TOKEN[c] === 1) count++;
+        else if (c === SP && count > 0) {
+          phase = 1;
+          count = 0;
+        } else throw new HttpCodecError('ERR_HTTP_BAD_METHOD', base + i, 'bytes that cannot start a request line');
+      } else if (phase === 1) {
+        if (TARGET[c] === 1) count++;
+        else if (c === SP && count > 0) {
+          phase = 2;
+          count = 0;
+        } else throw new HttpCodecError('ERR_HTTP_BAD_TARGET', base + i, 'empty or invalid request target');
+      } else {
+        const ok = count < 5 ? c === HTTP_SLASH[count] : count < 8 && ((c >= 0x30 && c <= 0x39) || c === 0x2e);
+        if (!ok) throw new HttpCodecError('ERR_HTTP_BAD_VERSION', base + i, 'malformed HTTP version');
+        count++;
+      }
+    }
+    this.slPhase = phase;
+    this.slCount = count;
   }
 
   /** "HTTP/1.0" or "HTTP/1.1", exactly, ending the line. */

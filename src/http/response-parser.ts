@@ -1,5 +1,6 @@
 // Incremental HTTP/1.1 response parser for the client side (RFC 9112 sections 4 and 6.3).
 import { SP } from './chars.js';
+import { HttpCodecError } from './codec-error.js';
 import { Leniency, type ParserOptions } from './limits.js';
 import { BodyKind, ResponseHead } from './message-head.js';
 import { MessageParser, type ParserHandler, SKIP_BODY } from './message-parser.js';
@@ -60,6 +61,15 @@ export class ResponseParser extends MessageParser<ResponseHead> {
     }
     head.reasonStart = p;
     head.reasonEnd = end;
+  }
+
+  /** A status line still arriving must begin with "HTTP/": anything else is rejected at once. */
+  protected checkStartPrefix(buf: Buffer, from: number, to: number, base: number): void {
+    let count = this.slCount;
+    for (let i = from; i < to && count < 5; i++, count++) {
+      if (buf[i] !== HTTP_SLASH[count]) throw new HttpCodecError('ERR_HTTP_BAD_STATUS_LINE', base + i, 'bytes that cannot start a status line');
+    }
+    this.slCount = count;
   }
 
   protected onField(index: number, nameLen: number): void {

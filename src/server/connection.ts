@@ -6,6 +6,15 @@
 // Response queue: `q[qHead..qTail)` holds the responses of requests received and not yet fully
 // sent, oldest first (indices reset when it drains; never shift()ed, never resized per request). Only the oldest writes into the
 // batch buffer `out`; younger ones buffer their own bytes until their turn.
+//
+// Memory bounds (whatever the peer does):
+// - A request body grows ONE buffer (doubling, capped at the declared Content-Length or the
+//   body limit); the codec counts chunked bodies by wire bytes and chunks, and a body past
+//   either limit is answered 413 and the connection closed.
+// - Output: when the unsent bytes (socket buffer + batch buffer + younger responses' buffers)
+//   pass `outputHighWater`, the parser is suspended between requests and the unparsed rest of
+//   the chunk is held (the socket paused) until they fall to half of it. Streaming handlers
+//   write in slices while `res.needsDrain` is false and go on from `res.waitDrain()`.
 import type { Socket } from 'node:net';
 import { HttpCodecError } from '../http/codec-error.js';
 import type { ParserOptions } from '../http/limits.js';
@@ -33,6 +42,8 @@ export interface ConnectionSettings {
   parser: ParserOptions;
   /** Write the batch buffer itself when the kernel takes it whole (plain TCP only). */
   zeroCopy: boolean;
+  /** Unsent output bytes above which a connection stops reading requests and streams wait. */
+  outputHighWater: number;
 }
 
 /** What a connection needs from its server. */
@@ -58,6 +69,12 @@ const CONTINUE_100 = Buffer.from('HTTP/1.1 100 Continue\r\n\r\n', 'latin1');
 const FREE_SLOTS = 8;
 const PAUSE_BACKPRESSURE = 1;
 const PAUSE_PIPELINE = 2;
+/** Parsing suspended: too much output is waiting to be sent. */
+const PAUSE_OUTPUT = 4;
+/** A body buffer of unknown final size starts this big, then doubles. */
+const BODY_START = 16 * 1024;
+/** A declared Content-Length up to this is allocated at once; larger ones grow as bytes come. */
+const BODY_EXACT_MAX = 256 * 1024;
 
 /** Codec rejections become these statuses; everything else is 400. */
 function codecStatus(code: string): number {
@@ -68,6 +85,7 @@ function codecStatus(code: string): number {
     case 'ERR_HTTP_TOO_MANY_HEADERS':
       return 431;
     case 'ERR_HTTP_BODY_TOO_LARGE':
+    case 'ERR_HTTP_TOO_MANY_CHUNKS':
       return 413;
     case 'ERR_HTTP_BAD_VERSION':
       return 505;
@@ -106,10 +124,19 @@ export class Connection implements ParserHandler<RequestHead>, ResponseOwner {
   private ended = false;
   private destroyed = false;
   private paused = 0;
-  // body of the current request
+  // body of the current request: one buffer, grown by doubling
   private bodyBuf: Buffer | null = null;
-  private bodyParts: Buffer[] | null = null;
   private bodyLen = 0;
+  /** Bytes not parsed yet, kept while parsing is suspended for output (PAUSE_OUTPUT). */
+  private held: Buffer | null = null;
+  /** Bytes in younger responses' own buffers (counted when dispatched, released at the head). */
+  private ownPending = 0;
+  private resumeQueued = false;
+  private wakeQueued = false;
+  /** A request just dispatched left more output waiting than outputHighWater. */
+  private outputSuspended = false;
+  /** The peer's FIN came while bytes were held: handled once they are parsed. */
+  private eofPending = false;
   // the last target's bytes and string (clients often repeat the same target)
   private readonly lastTargetBytes = Buffer.allocUnsafe(128);
   private lastTargetLen = -1;
@@ -118,6 +145,8 @@ export class Connection implements ParserHandler<RequestHead>, ResponseOwner {
   private readonly sharedChunks: boolean;
 
   private readonly onFlushTick = (): void => this.flush();
+  private readonly onResumeTick = (): void => this.resumeParse();
+  private readonly onWakeTick = (): void => this.wakeHead();
 
   constructor(
     private readonly host: ConnectionHost,
@@ -134,7 +163,10 @@ export class Connection implements ParserHandler<RequestHead>, ResponseOwner {
       if (socket.isPaused()) socket.resume();
     }
     socket.on('end', () => this.onEnd());
-    socket.on('drain', () => this.resume(PAUSE_BACKPRESSURE));
+    socket.on('drain', () => {
+      this.resume(PAUSE_BACKPRESSURE);
+      this.afterOutput();
+    });
     socket.on('error', () => {
       /* 'close' follows; resets are the peer's business */
     });
@@ -161,30 +193,74 @@ export class Connection implements ParserHandler<RequestHead>, ResponseOwner {
   // ---------------------------------------------------------------- socket events
 
   private onData(chunk: Buffer): void {
-    const host = this.host;
-    host.counters.bytesIn += chunk.length;
+    this.host.counters.bytesIn += chunk.length;
     if (this.stopReading) return; // closing: read and drop (lingering close)
+    if (this.paused & PAUSE_OUTPUT) {
+      // Read before the pause took effect: keep it behind what is held.
+      this.held = this.held === null ? Buffer.from(chunk) : Buffer.concat([this.held, chunk]);
+      return;
+    }
+    this.parse(chunk, this.sharedChunks);
+  }
+
+  /** Parses a chunk (`shared`: a view the next read overwrites), then writes what it produced. */
+  private parse(chunk: Buffer, shared: boolean): void {
+    const host = this.host;
     this.idleDeadline = 0;
     if (this.readDeadline === 0 && host.settings.readTimeout > 0) this.readDeadline = host.now + host.settings.readTimeout;
     this.inBatch = true;
+    let n = chunk.length;
     try {
-      this.parser.execute(chunk);
+      n = this.parser.execute(chunk);
     } catch (err) {
       if (err !== STOP) this.onParseError(err);
     }
     this.inBatch = false;
+    if (this.outputSuspended) {
+      // Too much output waiting: hold what was not parsed and stop reading until it drains.
+      this.outputSuspended = false;
+      if (!this.stopReading) {
+        if (n < chunk.length) {
+          const rest = chunk.subarray(n);
+          this.held = shared ? Buffer.from(rest) : rest;
+        }
+        this.pause(PAUSE_OUTPUT);
+        host.counters.outputPauses++;
+      }
+    }
     if (this.stopReading || this.parser.idle) this.readDeadline = 0;
     this.flush();
     if (!this.ended) this.maybeIdle();
   }
 
+  /** Output fell to the low-water mark: parse what was held, then read again. */
+  private resumeParse(): void {
+    this.resumeQueued = false;
+    const h = this.held;
+    this.held = null;
+    if (this.closed || this.stopReading) return;
+    if (h !== null) this.parse(h, false);
+    if (this.held === null) {
+      this.resume(PAUSE_OUTPUT);
+      if (this.eofPending) {
+        this.eofPending = false;
+        this.onEnd();
+      }
+    }
+  }
+
   private onEnd(): void {
+    if (this.held !== null && !this.stopReading) {
+      this.eofPending = true; // after what is held has been parsed
+      return;
+    }
     if (!this.stopReading) {
-      this.stopReading = true;
       try {
         this.parser.finish();
-      } catch {
-        // cut inside a request: there is no one left to answer
+        this.stopReading = true;
+      } catch (err) {
+        // Cut inside a request: answered 400 (the peer may only have half-closed).
+        this.onParseError(err);
       }
       this.dropReceiving();
     }
@@ -210,6 +286,7 @@ export class Connection implements ParserHandler<RequestHead>, ResponseOwner {
     this.current = res;
     if (head.bodyKind !== BodyKind.None) {
       this.bodyLen = 0;
+      this.bodyBuf = null;
       if (head.expectContinue && head.contentLength <= this.parser.limits.maxBodySize) {
         if (res.atHead) this.out.w.bytes(CONTINUE_100);
         else res.owesContinue = true;
@@ -220,20 +297,34 @@ export class Connection implements ParserHandler<RequestHead>, ResponseOwner {
 
   onBody(buf: Buffer, start: number, end: number): void {
     const n = end - start;
-    const head = this.parser.head;
-    // A chunk of our own (a fresh Buffer from the socket) may be kept by view; a shared one is copied.
-    if (head.bodyKind === BodyKind.Length) {
-      if (this.bodyLen === 0 && n === head.contentLength && !this.sharedChunks) {
+    const len = this.bodyLen + n;
+    let b = this.bodyBuf;
+    if (b === null || len > b.length) {
+      const head = this.parser.head;
+      // A whole body in one chunk of our own (a fresh Buffer from the socket) is kept by view.
+      if (b === null && head.bodyKind === BodyKind.Length && n === head.contentLength && !this.sharedChunks) {
         this.bodyBuf = buf.subarray(start, end);
-      } else {
-        if (this.bodyBuf === null) this.bodyBuf = Buffer.allocUnsafe(head.contentLength);
-        buf.copy(this.bodyBuf, this.bodyLen, start, end);
+        this.bodyLen = n;
+        return;
       }
-    } else {
-      const part = this.sharedChunks ? Buffer.from(buf.subarray(start, end)) : buf.subarray(start, end);
-      (this.bodyParts ?? (this.bodyParts = [])).push(part);
+      b = this.growBody(len, head.bodyKind === BodyKind.Length ? head.contentLength : this.parser.limits.maxBodySize);
     }
-    this.bodyLen += n;
+    buf.copy(b, this.bodyLen, start, end);
+    this.bodyLen = len;
+  }
+
+  /** A body buffer for at least `need` bytes: doubling, never past `cap` (the most it can hold). */
+  private growBody(need: number, cap: number): Buffer {
+    const old = this.bodyBuf;
+    let size: number;
+    if (old === null) size = cap <= BODY_EXACT_MAX ? cap : BODY_START;
+    else size = old.length * 2;
+    if (size > cap) size = cap;
+    if (size < need) size = need;
+    const grown = Buffer.allocUnsafe(size);
+    if (old !== null) old.copy(grown, 0, 0, this.bodyLen);
+    this.bodyBuf = grown;
+    return grown;
   }
 
   onComplete(head: RequestHead): void {
@@ -271,17 +362,20 @@ export class Connection implements ParserHandler<RequestHead>, ResponseOwner {
     this.dispatching = null;
     req.headers = req.trailers = EMPTY_HEADERS;
     if (this.stopReading) throw STOP;
+    if (!res.atHead && res.own !== null) {
+      res.ownCounted = res.own.byteLength;
+      this.ownPending += res.ownCounted;
+    }
+    if (this.pendingOutput > host.settings.outputHighWater) {
+      this.outputSuspended = true;
+      this.parser.suspend();
+    }
   }
 
   private takeBody(): Buffer {
-    let body: Buffer = EMPTY_BODY;
-    if (this.bodyParts !== null) {
-      body = this.bodyParts.length === 1 ? this.bodyParts[0]! : Buffer.concat(this.bodyParts, this.bodyLen);
-      this.bodyParts = null;
-    } else if (this.bodyBuf !== null) {
-      body = this.bodyBuf;
-      this.bodyBuf = null;
-    }
+    const b = this.bodyBuf;
+    const body = b === null ? EMPTY_BODY : b.length === this.bodyLen ? b : b.subarray(0, this.bodyLen);
+    this.bodyBuf = null;
     this.bodyLen = 0;
     return body;
   }
@@ -327,7 +421,7 @@ export class Connection implements ParserHandler<RequestHead>, ResponseOwner {
     let res = this.current;
     this.current = null;
     this.bodyBuf = null;
-    this.bodyParts = null;
+    this.bodyLen = 0;
     if (res === null) {
       res = this.acquire();
       this.enqueue(res);
@@ -370,6 +464,8 @@ export class Connection implements ParserHandler<RequestHead>, ResponseOwner {
     const res = this.current;
     if (res === null) return;
     this.current = null;
+    this.bodyBuf = null;
+    this.bodyLen = 0;
     this.q[--this.qTail] = null;
     res.kill();
     if (this.qHead === this.qTail) this.qHead = this.qTail = 0;
@@ -408,6 +504,8 @@ export class Connection implements ParserHandler<RequestHead>, ResponseOwner {
       if (this.qHead < this.qTail) {
         const next = q[this.qHead]!;
         next.atHead = true;
+        this.ownPending -= next.ownCounted;
+        next.ownCounted = 0;
         if (next.own !== null && !next.own.empty) this.out.take(next.own);
         if (next.owesContinue) {
           next.owesContinue = false;
@@ -431,6 +529,56 @@ export class Connection implements ParserHandler<RequestHead>, ResponseOwner {
     }
     this.qHead = this.qTail = 0;
     this.current = null;
+    this.ownPending = 0;
+    this.held = null;
+  }
+
+  // ---------------------------------------------------------------- output bounds
+
+  /** Unsent bytes ahead of the head response's next write. */
+  get outputFull(): boolean {
+    return this.socket.writableLength + this.out.byteLength > this.host.settings.outputHighWater;
+  }
+
+  /** Everything this connection holds to send: what outputFull counts plus younger responses. */
+  get pendingOutput(): number {
+    return this.socket.writableLength + this.out.byteLength + this.ownPending;
+  }
+
+  waitingForDrain(res: OutgoingResponse): void {
+    this.host.counters.drainWaits++;
+    if (res.atHead) this.afterOutput();
+  }
+
+  /**
+   * Called whenever output may have gone out (after a flush, on 'drain'): wakes the head
+   * response's drain waiter and resumes a suspended parse once below the low-water mark.
+   */
+  private afterOutput(): void {
+    if (this.destroyed || this.ended) return;
+    const low = this.host.settings.outputHighWater >> 1;
+    if (this.qHead < this.qTail && this.q[this.qHead]!.drainWaiter !== null && !this.wakeQueued) {
+      if (this.socket.writableLength + this.out.byteLength <= low) {
+        // From the event loop's next turn: a fast reader must not keep a stream in a nextTick loop.
+        this.wakeQueued = true;
+        setImmediate(this.onWakeTick);
+      }
+    }
+    if (this.paused & PAUSE_OUTPUT && !this.resumeQueued && this.pendingOutput <= low) {
+      this.resumeQueued = true;
+      setImmediate(this.onResumeTick);
+    }
+  }
+
+  private wakeHead(): void {
+    this.wakeQueued = false;
+    if (this.destroyed || this.ended || this.qHead === this.qTail) return;
+    const res = this.q[this.qHead]!;
+    const fn = res.drainWaiter;
+    if (fn === null) return;
+    if (this.socket.writableLength + this.out.byteLength > this.host.settings.outputHighWater >> 1) return; // 'drain' comes
+    res.drainWaiter = null;
+    fn();
   }
 
   // ---------------------------------------------------------------- output
@@ -479,6 +627,7 @@ export class Connection implements ParserHandler<RequestHead>, ResponseOwner {
       }
     }
     if (this.endAfterFlush && !this.ended) this.finishEnd();
+    else if (this.paused & PAUSE_OUTPUT || this.qHead < this.qTail) this.afterOutput();
   }
 
   private finishEnd(): void {
@@ -487,7 +636,7 @@ export class Connection implements ParserHandler<RequestHead>, ResponseOwner {
     this.readDeadline = 0;
     this.idleDeadline = 0;
     this.socket.end();
-    this.resume(PAUSE_BACKPRESSURE | PAUSE_PIPELINE); // keep reading (and dropping) until the peer closes
+    this.resume(PAUSE_BACKPRESSURE | PAUSE_PIPELINE | PAUSE_OUTPUT); // keep reading (and dropping) until the peer closes
     const lt = this.host.settings.lingerTimeout;
     this.lingerDeadline = this.host.now + (lt > 0 ? lt : 1);
   }
@@ -508,7 +657,7 @@ export class Connection implements ParserHandler<RequestHead>, ResponseOwner {
 
   private maybeIdle(): void {
     const it = this.host.settings.idleTimeout;
-    if (it > 0 && !this.stopReading && this.qHead === this.qTail && this.parser.idle) {
+    if (it > 0 && !this.stopReading && this.qHead === this.qTail && this.parser.idle && this.held === null) {
       this.idleDeadline = this.host.now + it;
     }
   }

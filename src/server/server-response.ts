@@ -22,6 +22,10 @@ export interface ResponseOwner {
   responseDone(res: OutgoingResponse): void;
   /** Ends the connection at once: RST when `reset`, else a plain destroy. */
   destroy(reset: boolean): void;
+  /** Unsent bytes ahead of the head response's next write are above the high-water mark. */
+  readonly outputFull: boolean;
+  /** `res` registered a drain waiter (see ServerResponse.waitDrain). */
+  waitingForDrain(res: OutgoingResponse): void;
 }
 
 export const enum ResState {
@@ -65,6 +69,10 @@ export class OutgoingResponse implements ServerResponse {
   owesContinue = false;
   /** Answered during the synchronous dispatch: safe to reuse for the next request. */
   answeredSync = false;
+  /** Bytes of `own` the connection counts as pending output (set while not at the head). */
+  ownCounted = 0;
+  /** Called once when writing may go on (see ServerResponse.waitDrain). */
+  drainWaiter: (() => void) | null = null;
   private chunked = false;
   private noBody = false;
   private dead = false;
@@ -86,6 +94,8 @@ export class OutgoingResponse implements ServerResponse {
     this.closeAfter = false;
     this.owesContinue = false;
     this.answeredSync = false;
+    this.ownCounted = 0;
+    this.drainWaiter = null;
     this.chunked = false;
     this.noBody = false;
     this.req.release();
@@ -95,6 +105,17 @@ export class OutgoingResponse implements ServerResponse {
   kill(): void {
     this.dead = true;
     this.state = ResState.Done;
+    this.drainWaiter = null;
+  }
+
+  get needsDrain(): boolean {
+    return !this.atHead || this.owner.outputFull;
+  }
+
+  waitDrain(fn: () => void): void {
+    if (this.dead) return;
+    this.drainWaiter = fn;
+    this.owner.waitingForDrain(this);
   }
 
   private sink(): OutBuffer {
@@ -288,6 +309,7 @@ export class OutgoingResponse implements ServerResponse {
 
   private finish(): void {
     this.state = ResState.Done;
+    this.drainWaiter = null;
     this.owner.responseDone(this);
   }
 }

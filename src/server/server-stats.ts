@@ -21,6 +21,15 @@ export interface ServerStats {
   responses: Record<string, number>;
   /** Rejections and failures by error code (ERR_SERVER_*, ERR_HTTP_* codec rejections). */
   rejections: Record<string, number>;
+  /** Output backpressure (see docs/ARCHITECTURE.md, server memory bounds). */
+  backpressure: {
+    /** Times a connection stopped reading requests because its unsent output passed the high-water mark. */
+    outputPauses: number;
+    /** Times a streaming response waited for its connection's output to drain. */
+    drainWaits: number;
+  };
+  /** This process's memory in bytes: now (process.memoryUsage()) and its peak RSS since start. */
+  memory: { rss: number; peakRss: number; heapUsed: number; external: number; arrayBuffers: number };
   uptimeMs: number;
   /** The process answering (tells prefork workers apart). */
   pid: number;
@@ -34,6 +43,8 @@ export class ServerCounters {
   requests = 0;
   bytesIn = 0;
   bytesOut = 0;
+  outputPauses = 0;
+  drainWaits = 0;
   readonly byStatus = new Uint32Array(1000);
   readonly byError = new Uint32Array(ERROR_ID_LIMIT);
   private readonly startedAt = nowMs();
@@ -59,8 +70,16 @@ export class ServerCounters {
       bytesOut: this.bytesOut,
       responses,
       rejections,
+      backpressure: { outputPauses: this.outputPauses, drainWaits: this.drainWaits },
+      memory: memory(),
       uptimeMs: Math.round(nowMs() - this.startedAt),
       pid: process.pid,
     };
   }
+}
+
+function memory(): ServerStats['memory'] {
+  const m = process.memoryUsage();
+  const peakRss = process.resourceUsage().maxRSS * 1024; // maxRSS is in KiB
+  return { rss: m.rss, peakRss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers };
 }

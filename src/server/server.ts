@@ -40,11 +40,15 @@ export interface ServerOptions {
   writeTimeout?: number;
   /** Most time a keep-alive connection may sit idle between requests. Default 60 s; 0 = none. */
   idleTimeout?: number;
-  /** Largest request body (413 beyond). Default 10 MiB. */
+  /** Largest request body on the wire (chunked: sizes, extensions and CRLFs count) (413 beyond). Default 10 MiB. */
   maxRequestBodySize?: number;
+  /** Most chunks in one chunked request body (413 beyond). Default 1,048,576. */
+  maxChunkCount?: number;
+  /** Unsent response bytes per connection above which it stops reading requests and streams wait. Default 1 MiB (at least 64 KiB). */
+  outputHighWater?: number;
   /** Largest request head in bytes (431 beyond). Default 16 KiB. */
   maxHeaderBytes?: number;
-  /** Most header fields in a request (431 beyond). Default 100. */
+  /** Most header fields in a request (431 beyond): a guard only, the head is limited by maxHeaderBytes. Default 2000. */
   maxHeaderCount?: number;
   /** Longest request line (414 beyond). Default 8 KiB. */
   maxRequestLineSize?: number;
@@ -72,6 +76,9 @@ export interface ServerOptions {
 }
 
 const DEFAULT_CONCURRENCY = 256 * 1024;
+const DEFAULT_OUTPUT_HIGH_WATER = 1024 * 1024;
+/** The low-water mark (half) must not be below a socket's own high-water mark (16 KiB). */
+const MIN_OUTPUT_HIGH_WATER = 64 * 1024;
 const TIME_ORIGIN = performance.timeOrigin;
 const LOG_PERIOD_MS = 60_000;
 const OVERLOAD_BODY = 'The server is at its concurrency limit; try again later.\n';
@@ -148,9 +155,11 @@ export class FastbenchServer implements ConnectionHost, Sweepable {
           maxHeaderBytes: ms(options, 'maxHeaderBytes', DEFAULT_LIMITS.maxHeaderBytes) || DEFAULT_LIMITS.maxHeaderBytes,
           maxHeaderCount: ms(options, 'maxHeaderCount', DEFAULT_LIMITS.maxHeaderCount) || DEFAULT_LIMITS.maxHeaderCount,
           maxRequestLineSize: ms(options, 'maxRequestLineSize', DEFAULT_LIMITS.maxRequestLineSize) || DEFAULT_LIMITS.maxRequestLineSize,
+          maxChunkCount: ms(options, 'maxChunkCount', DEFAULT_LIMITS.maxChunkCount) || DEFAULT_LIMITS.maxChunkCount,
         },
       },
       zeroCopy: options.tls === undefined,
+      outputHighWater: Math.max(MIN_OUTPUT_HIGH_WATER, ms(options, 'outputHighWater', DEFAULT_OUTPUT_HIGH_WATER) || DEFAULT_OUTPUT_HIGH_WATER),
     };
     // Deadlines are enforced to within a quarter of the shortest one (10-250 ms).
     const shortest = Math.min(...[readTimeout, writeTimeout, idleTimeout, lingerTimeout].map((t) => (t > 0 ? t : Infinity)));

@@ -54,6 +54,19 @@ export interface ServerResponse {
   setClose(): void;
   /** True once the connection is gone: a late handler should stop writing. */
   readonly closed: boolean;
+  /**
+   * True when a streaming handler should stop writing for now: the connection already holds
+   * more unsent output than its high-water mark, or responses before this one on the
+   * connection are still being sent. Large bodies are written in slices, checking this after
+   * each, and go on from waitDrain().
+   */
+  readonly needsDrain: boolean;
+  /**
+   * Calls `fn` once, when writing may go on (the output fell to the low-water mark and this
+   * response is the one being sent). Never called if the connection closes first. One waiter
+   * per response; a later call replaces it.
+   */
+  waitDrain(fn: () => void): void;
 }
 
 export type Handler = (req: ServerRequest, res: ServerResponse, params: RouteParams) => void;

@@ -1,7 +1,8 @@
 // /bytes/:n — n deterministic pseudo-random bytes (application/octet-stream), n capped at 100 MiB.
 // `?seed=S` (default 0) picks the sequence; the bytes for n are a prefix of the bytes for any
 // larger n with the same seed, so a client can verify what it got with pseudoRandomBytes().
-// Large bodies are generated and written 64 KiB at a time, yielding to the event loop every MiB.
+// Large bodies are generated and written 64 KiB at a time as the connection drains (never more
+// than its output high-water mark ahead of the socket), yielding to the event loop every MiB.
 import type { Router } from '../router.js';
 import type { Handler, ServerResponse } from '../types.js';
 import { Prng } from './prng.js';
@@ -22,27 +23,34 @@ export function pseudoRandomBytes(seed: number, n: number): Buffer {
 class ByteStream {
   private sent = 0;
   private readonly prng: Prng;
-  private readonly block = Buffer.allocUnsafe(BLOCK);
+  private readonly go = (): void => this.pump();
 
   constructor(private readonly res: ServerResponse, private readonly total: number, seed: number) {
     this.prng = new Prng(seed);
   }
 
-  /** Writes up to BLOCKS_PER_TURN blocks; schedules itself again until done. */
+  /** Writes up to BLOCKS_PER_TURN blocks while the connection takes them; goes on until done. */
   pump(): void {
+    const res = this.res;
     for (let i = 0; i < BLOCKS_PER_TURN; i++) {
-      if (this.res.closed) return;
+      if (res.closed) return;
       const n = Math.min(BLOCK, this.total - this.sent);
       if (n === 0) {
-        this.res.end();
+        res.end();
+        return;
+      }
+      if (res.needsDrain) {
+        res.waitDrain(this.go);
         return;
       }
       // BLOCK is a multiple of 4, so filling block by block gives the same stream as one fill.
-      this.prng.fill(this.block, 0, n);
-      this.res.write(Buffer.from(this.block.subarray(0, n)));
+      // A fresh block each time: the connection keeps a written block by reference until sent.
+      const block = Buffer.allocUnsafe(n);
+      this.prng.fill(block, 0, n);
+      res.write(block);
       this.sent += n;
     }
-    setImmediate(() => this.pump());
+    setImmediate(this.go);
   }
 }
 

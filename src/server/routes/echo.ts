@@ -3,10 +3,13 @@
 // trailers as ordered [name, value] pairs in wire case, and the body as text or base64.
 // Also /get /post /put /patch /delete (echo, one method each), /headers, /cookies,
 // /cookies/set?k=v and /cookies/delete?k.
+// A large body (over ECHO_STREAM_MIN) is echoed chunked, in slices, as the connection drains: the
+// response is never built whole in memory; `json` is filled only for bodies up to ECHO_JSON_MAX.
 import { isUtf8 } from 'node:buffer';
+import { randomUUID } from 'node:crypto';
 import type { HeaderList } from '../../http/header-list.js';
 import type { Router } from '../router.js';
-import type { Handler, ServerRequest } from '../types.js';
+import type { Handler, ServerRequest, ServerResponse } from '../types.js';
 import { type Query, parseQuery } from './query-string.js';
 import { JSON_HEADERS, TEXT_HEADERS, badRequest, sendJson } from './reply.js';
 
@@ -23,7 +26,7 @@ export interface EchoDocument {
   body?: string;
   /** The body in base64 when it is not valid UTF-8 (absent otherwise). */
   bodyBase64?: string;
-  /** The body parsed as JSON, or null when it is empty or not JSON. */
+  /** The body parsed as JSON, or null when it is empty, not JSON or larger than ECHO_JSON_MAX. */
   json: unknown;
   remoteAddress: string;
 }
@@ -64,7 +67,7 @@ export function echoRequest(req: ServerRequest): EchoDocument {
   const body = req.body;
   if (isUtf8(body)) {
     doc.body = body.toString('utf8');
-    if (doc.body.length > 0) {
+    if (doc.body.length > 0 && body.length <= ECHO_JSON_MAX) {
       try {
         doc.json = JSON.parse(doc.body) as unknown;
       } catch {
@@ -91,7 +94,72 @@ export function echoJson(doc: object): string {
   return `{\n${parts.join(',\n')}\n}\n`;
 }
 
-export const echo: Handler = (req, res) => res.send(200, echoJson(echoRequest(req)), JSON_HEADERS);
+/** Bodies larger than this are not parsed for `json` (its pretty text would be built whole). */
+export const ECHO_JSON_MAX = 1024 * 1024;
+/** Echoes whose body text is longer than this (characters) are streamed. */
+export const ECHO_STREAM_MIN = 64 * 1024;
+/** Characters of the body's JSON string per write. */
+const ECHO_SLICE = 16 * 1024;
+/** Stands for the body in the document's text while the rest is serialized (unguessable). */
+const BODY_MARK = `\u0000echo-body-${randomUUID()}\u0000`;
+
+/** Answers with the echo document: in one piece when small, else streamed (see the header). */
+export function sendEcho(res: ServerResponse, doc: EchoDocument): void {
+  const text = doc.body ?? doc.bodyBase64 ?? '';
+  if (text.length <= ECHO_STREAM_MIN) {
+    res.send(200, echoJson(doc), JSON_HEADERS);
+    return;
+  }
+  const key = doc.body !== undefined ? 'body' : 'bodyBase64';
+  const whole = echoJson({ ...doc, [key]: BODY_MARK });
+  const mark = JSON.stringify(BODY_MARK);
+  const at = whole.indexOf(mark);
+  res.begin(200, JSON_HEADERS);
+  new EchoStream(res, whole.slice(0, at + 1), text, whole.slice(at + mark.length - 1)).pump();
+}
+
+/** The document's text before the body, the body as a JSON string in slices, the rest. */
+class EchoStream {
+  private pos = 0;
+  private prefixSent = false;
+  private readonly go = (): void => this.pump();
+
+  constructor(
+    private readonly res: ServerResponse,
+    private readonly prefix: string,
+    private readonly text: string,
+    private readonly suffix: string,
+  ) {}
+
+  pump(): void {
+    const res = this.res;
+    const text = this.text;
+    for (;;) {
+      if (res.closed) return;
+      if (res.needsDrain) {
+        res.waitDrain(this.go);
+        return;
+      }
+      if (!this.prefixSent) {
+        this.prefixSent = true;
+        res.write(this.prefix);
+        continue;
+      }
+      if (this.pos >= text.length) break;
+      let end = Math.min(text.length, this.pos + ECHO_SLICE);
+      // Never split a surrogate pair (JSON.stringify would escape each half on its own).
+      const c = text.charCodeAt(end - 1);
+      if (end < text.length && c >= 0xd800 && c <= 0xdbff) end--;
+      const piece = JSON.stringify(text.slice(this.pos, end));
+      res.write(piece.slice(1, -1));
+      this.pos = end;
+    }
+    res.write(this.suffix);
+    res.end();
+  }
+}
+
+export const echo: Handler = (req, res) => sendEcho(res, echoRequest(req));
 
 export const headers: Handler = (req, res) => res.send(200, echoJson({ headers: headerPairs(req.headers) }), JSON_HEADERS);
 

@@ -1,6 +1,7 @@
 // Misbehaviour on purpose, for testing clients:
 //   /fault/reset      RST at once, nothing answered.
-//   /fault/close      a head promising Content-Length (?length=1024) then FIN after ?bytes=0 of it.
+//   /fault/close      a head promising Content-Length (?length=1024) then FIN after ?bytes=0 of it
+//                     (written in slices as the connection drains: up to 1 GiB costs no memory).
 //   /fault/garbage    bytes that are not HTTP, then FIN.
 //   /fault/stall      never answers (the client's timeout must fire).
 //   /fault/slow-body  a head, then the body (?bytes=16) one byte every ?interval=200 ms.
@@ -9,6 +10,7 @@
 // carries `fail=` gets the same verdict in every run with the same seed.
 import type { Router } from '../router.js';
 import type { Handler, ServerRequest, ServerResponse } from '../types.js';
+import { PatternBody } from './body-slices.js';
 import { Prng } from './prng.js';
 import { parseQuery } from './query-string.js';
 import { BINARY_HEADERS, TEXT_HEADERS, badRequest, first, intArg, numArg } from './reply.js';
@@ -38,8 +40,7 @@ export const closeEarly: Handler = (req, res) => {
   const sent = intArg(first(q.bytes), 0, 0, length - 1);
   if (Number.isNaN(length) || Number.isNaN(sent)) return badRequest(res, 'length and bytes are integers');
   res.begin(200, BINARY_HEADERS, length);
-  if (sent > 0) res.write(Buffer.alloc(sent, 0x2e));
-  res.close();
+  new PatternBody(res, 0x2e, sent, 'close').pump();
 };
 
 class SlowBody {

@@ -5,9 +5,12 @@
 // /drip?numbytes=10&duration=2&delay=0&code=200 — after `delay` seconds, a Content-Length framed
 //   body of `numbytes` '*' bytes spread evenly over `duration` seconds (both capped at 10 s;
 //   numbytes at 10 MiB; at most one write per 10 ms).
+// All of them write as the connection drains (res.needsDrain / res.waitDrain): a client that
+// does not read holds at most the connection's output high-water mark in server memory.
 import type { Router } from '../router.js';
 import type { Handler, ServerResponse } from '../types.js';
-import { echoJson, echoRequest } from './echo.js';
+import { writePattern } from './body-slices.js';
+import { echoRequest, sendEcho } from './echo.js';
 import { parseQuery } from './query-string.js';
 import { BINARY_HEADERS, JSON_HEADERS, badRequest, first, intArg, numArg } from './reply.js';
 
@@ -27,7 +30,7 @@ export const delay: Handler = (req, res, params) => {
   const wait = Math.min(ms, MAX_DELAY_MS);
   const doc = { delayMs: wait, ...echoRequest(req) };
   later(wait, () => {
-    if (!res.closed) res.send(200, echoJson(doc), JSON_HEADERS);
+    if (!res.closed) sendEcho(res, doc);
   });
 };
 
@@ -35,15 +38,38 @@ export const stream: Handler = (req, res, params) => {
   const n = params.n as number;
   if (!Number.isInteger(n) || n < 0) return badRequest(res, 'n must be a non-negative integer');
   const lines = Math.min(n, MAX_STREAM_LINES);
-  const url = JSON.stringify(req.target);
   res.begin(200, JSON_HEADERS);
-  for (let i = 0; i < lines; i++) res.write(`{"id":${i},"url":${url}}\n`);
-  res.end();
+  new LineStream(res, lines, JSON.stringify(req.target)).pump();
 };
+
+/** /stream's lines, one chunk each, written while the connection takes them. */
+class LineStream {
+  private i = 0;
+  private readonly go = (): void => this.pump();
+
+  constructor(private readonly res: ServerResponse, private readonly lines: number, private readonly url: string) {}
+
+  pump(): void {
+    const res = this.res;
+    while (this.i < this.lines) {
+      if (res.closed) return;
+      if (res.needsDrain) {
+        res.waitDrain(this.go);
+        return;
+      }
+      res.write(`{"id":${this.i},"url":${this.url}}\n`);
+      this.i++;
+    }
+    res.end();
+  }
+}
 
 class Drip {
   private sent = 0;
+  /** Bytes that should be out by now (written as the connection takes them). */
+  private due = 0;
   private step = 0;
+  private readonly go = (): void => this.catchUp();
   private readonly steps: number;
   private readonly startMs: number;
 
@@ -68,12 +94,20 @@ class Drip {
     if (this.res.closed) return;
     this.step++;
     // After step k of S, floor(total * k / S) bytes are out: evenly spread, exact at the end.
-    const due = Math.floor((this.total * this.step) / this.steps);
-    if (due > this.sent) {
-      this.res.write(Buffer.alloc(due - this.sent, 0x2a));
-      this.sent = due;
+    this.due = Math.floor((this.total * this.step) / this.steps);
+    this.catchUp();
+  }
+
+  /** Writes what is due in slices; waits for the connection to drain when it must. */
+  private catchUp(): void {
+    const res = this.res;
+    this.sent += writePattern(res, 0x2a, this.due - this.sent);
+    if (res.closed) return;
+    if (this.sent < this.due) {
+      res.waitDrain(this.go);
+      return;
     }
-    if (this.step >= this.steps) this.res.end();
+    if (this.step >= this.steps) res.end();
     else this.schedule();
   }
 }

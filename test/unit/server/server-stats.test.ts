@@ -18,4 +18,15 @@ describe('ServerCounters', () => {
     expect(c.rejections('ERR_SERVER_CONCURRENCY_LIMIT')).toBe(2);
     expect(() => c.reject('ERR_NOT_A_CODE')).toThrow();
   });
+
+  it('reports output backpressure counters and the process memory', () => {
+    const c = new ServerCounters();
+    c.outputPauses += 2;
+    c.drainWaits += 5;
+    const s = c.snapshot();
+    expect(s.backpressure).toEqual({ outputPauses: 2, drainWaits: 5 });
+    expect(s.memory.rss).toBeGreaterThan(0);
+    expect(s.memory.heapUsed).toBeGreaterThan(0);
+    expect(s.memory.peakRss).toBeGreaterThanOrEqual(s.memory.rss * 0.9);
+  });
 });

@@ -129,6 +129,9 @@ const ROWS: readonly Row[] = [
   ['ERR_RESULT_FILE', 'usage', 2, 'not a readable fastbench result file', 'Pass a result.json written by `fastbench run --format json` (see schema/result.schema.json).'],
   // crawl (appended)
   ['ERR_CRAWL_FRONTIER', 'crawl', 2, 'the shared crawl frontier (Redis) is unreachable or failed', 'Check the --frontier redis://host:port/JOB URL and that Redis is up.'],
+  // server under attack (appended: soak-tls — TLS handshake deadline, accept failures)
+  ['ERR_SERVER_HANDSHAKE_TIMEOUT', 'timeout', 1, 'TLS handshake not finished within the server handshakeTimeout (counted from accept)', 'The client connected but did not finish its TLS handshake in time; raise --handshake-timeout.'],
+  ['ERR_SERVER_FD_EXHAUSTED', 'pool', 1, 'connection dropped at accept: the server is out of file descriptors (EMFILE/ENFILE, or inside its reserve)', 'Raise the server\'s fd limit (ulimit -n), or lower --concurrency so excess connections get a 503 first.'],
 ];
 
 export const ERROR_SPECS: readonly ErrorSpec[] = ROWS.map(([code, category, exit, message, hint], i) =>

@@ -239,6 +239,25 @@ function memOf(pid) {
   }
 }
 
+/** utime + stime of a process, in seconds (USER_HZ = 100). */
+function cpuSecOf(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+const loadavg = () => {
+  try {
+    return readFileSync('/proc/loadavg', 'latin1').split(' ')[0];
+  } catch {
+    return '?';
+  }
+};
+
 async function fetchStats(port, tls) {
   const mod = tls ? await import('node:https') : await import('node:http');
   return new Promise((resolve) => {
@@ -345,6 +364,8 @@ async function driverMain() {
   const normal = await normalClient(dist, plain.port, false, rate);
   const normalTls = await normalClient(dist, secure.port, true, Math.max(1, Math.floor(rate / 10)));
   const started = Date.now();
+  const cpu0 = { http: cpuSecOf(plain.child.pid), https: cpuSecOf(secure.child.pid) };
+  const load0 = loadavg();
   let lastReport = started;
   while (Date.now() - started < durationSec * 1000 && aborted === '') {
     await sleep(250);
@@ -354,6 +375,10 @@ async function driverMain() {
     }
   }
   if (aborted !== '') say(`soak: ABORTED: ${aborted}`);
+  const wallSec = (Date.now() - started) / 1000;
+  // Server CPU over the run, as a share of one core: near 100% means the server itself was the bottleneck.
+  const cpuPct = { http: (100 * (cpuSecOf(plain.child.pid) - cpu0.http)) / wallSec, https: (100 * (cpuSecOf(secure.child.pid) - cpu0.https)) / wallSec };
+  const load1 = loadavg();
   attacker.kill('SIGTERM');
   await Promise.race([attackerDone, sleep(5000)]);
   if (attacker.exitCode === null) attacker.kill('SIGKILL');
@@ -377,7 +402,7 @@ async function driverMain() {
     { goal: `normal client p99 < ${GOAL_P99_MS} ms`, value: n.count > 0 ? `${n.p99.toFixed(1)} ms` : 'no successful request', ok: n.count > 0 && n.p99 < GOAL_P99_MS },
   ];
   const pass = checks.every((c) => c.ok);
-  const result = { durationSec, only, rate, aborted: aborted || undefined, peakRssMb: { sampled: peak, hwm }, normal: n, normalTls: nt, attacks, serverStats, checks, pass };
+  const result = { durationSec, only, rate, aborted: aborted || undefined, serverCpuPct: cpuPct, loadavg: [load0, load1], peakRssMb: { sampled: peak, hwm }, normal: n, normalTls: nt, attacks, serverStats, checks, pass };
   if (asJson) {
     process.stdout.write(JSON.stringify(result, null, 2) + '\n');
   } else {
@@ -385,6 +410,7 @@ async function driverMain() {
     const msOf = (h, v) => (h.count > 0 ? `${v.toFixed(2)} ms` : 'n/a'); // no successful request: no latency
     const lines = [];
     lines.push(`soak ${durationSec}s, attacks: ${only.join(', ') || 'none'}${aborted ? `  (ABORTED: ${aborted})` : ''}`);
+    lines.push(`  server CPU        http ${cpuPct.http.toFixed(0)}% of a core, https ${cpuPct.https.toFixed(0)}%   (machine load average ${load0} → ${load1})`);
     lines.push(`  server RSS peak   http ${mb(Math.max(peak.http, hwm.http))} (VmHWM ${mb(hwm.http)})   https ${mb(Math.max(peak.https, hwm.https))} (VmHWM ${mb(hwm.https)})`);
     lines.push(`  normal client     ${n.done} requests, p50 ${msOf(n, n.p50)}, p99 ${msOf(n, n.p99)}, max ${msOf(n, n.max)}, errors ${n.errorCount} ${JSON.stringify(n.errors)}`);
     lines.push(`  normal https      ${nt.done} requests, p99 ${msOf(nt, nt.p99)}, errors ${nt.errorCount} ${JSON.stringify(nt.errors)}`);

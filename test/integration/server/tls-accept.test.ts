@@ -63,9 +63,12 @@ describe.skipIf(!hasOpenssl)('TLS admission from accept', () => {
     server = undefined;
   });
 
-  it('closes connections that never send a ClientHello after the handshake timeout', async () => {
+  it('closes connections that never send (or never finish) a ClientHello after the handshake timeout', async () => {
     const port = await start({ handshakeTimeout: 300, readTimeout: 60_000 });
     const conns = await Promise.all(Array.from({ length: 5 }, () => silent(port)));
+    // two of them start a handshake and stall: a TLS record header of a ClientHello, then nothing
+    conns[0]!.socket.write(Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01]));
+    conns[1]!.socket.write(Buffer.from([0x16, 0x03, 0x01]));
     await until(() => server!.stats().connections.handshaking === 5);
     expect(server!.stats().connections).toMatchObject({ open: 5, handshaking: 5 });
     const closes = await Promise.all(conns.map((c) => c.waitClose(10_000)));

@@ -15,6 +15,7 @@ interface ServeFlags {
   maxConnsPerIp?: string;
   maxRequestsPerConn?: string;
   readTimeout: string;
+  handshakeTimeout?: string;
   writeTimeout: string;
   idleTimeout: string;
   maxBodySize: string;
@@ -46,6 +47,7 @@ export function serveOptions(f: ServeFlags): ServerOptions {
     quiet: f.quiet === true,
     echoAll: f.echoAll === true,
   };
+  if (f.handshakeTimeout !== undefined) o.handshakeTimeout = parseDuration(f.handshakeTimeout, '--handshake-timeout');
   if (f.concurrency !== undefined) o.concurrency = parseCount(f.concurrency, '--concurrency');
   if (f.maxConnsPerIp !== undefined) o.maxConnsPerIP = parseCount(f.maxConnsPerIp, '--max-conns-per-ip');
   if (f.maxRequestsPerConn !== undefined) o.maxRequestsPerConn = parseCount(f.maxRequestsPerConn, '--max-requests-per-conn');
@@ -126,10 +128,11 @@ export function registerServeCommand(program: Command): void {
     .option('--host <host>', 'interface to listen on', '127.0.0.1')
     .option('--port <port>', 'port to listen on (0: any free port)', '8080')
     .option('--workers <n>', 'worker processes sharing the port (prefork)', '1')
-    .option('--concurrency <n>', 'most connections served at once; beyond: 503 and close')
-    .option('--max-conns-per-ip <n>', 'most connections from one IP; beyond: 429 and close')
+    .option('--concurrency <n>', 'most connections served at once, counted from accept (TLS too); beyond: 503 and close (TLS: closed)')
+    .option('--max-conns-per-ip <n>', 'most connections from one IP, counted from accept; beyond: 429 and close (TLS: closed)')
     .option('--max-requests-per-conn <n>', 'close a connection after this many requests')
     .option('--read-timeout <duration>', 'most time for one request to arrive (0: none)', '10s')
+    .option('--handshake-timeout <duration>', 'TLS: most time from accept to a finished handshake (default: the read timeout; 0: none)')
     .option('--write-timeout <duration>', 'most time the client may leave a response unread (0: none)', '60s')
     .option('--idle-timeout <duration>', 'close keep-alive connections idle this long (0: never)', '60s')
     .option('--max-body-size <size>', 'largest request body on the wire, chunk framing included (413 and close beyond)', '10mb')

@@ -136,6 +136,9 @@ const ROWS: readonly Row[] = [
   ['ERR_CRAWL_JOB_LOST', 'crawl', 2, 'the shared crawl job is gone from Redis', 'Pass --restart to start the job over from its seeds (pages crawled before are crawled again), or point --frontier at the Redis that holds it.'],
   // server-bounds (issue 20: bounded request bodies)
   ['ERR_HTTP_TOO_MANY_CHUNKS', 'codec', 1, 'chunked body has more chunks than the limit', 'Send larger chunks, or raise limits.maxChunkCount (server: --max-chunks).'],
+  // server under attack (appended: soak-tls — TLS handshake deadline, accept failures)
+  ['ERR_SERVER_HANDSHAKE_TIMEOUT', 'timeout', 1, 'TLS handshake not finished within the server handshakeTimeout (counted from accept)', 'The client connected but did not finish its TLS handshake in time; raise --handshake-timeout.'],
+  ['ERR_SERVER_FD_EXHAUSTED', 'pool', 1, 'connection dropped at accept: the server is out of file descriptors (EMFILE/ENFILE, or inside its reserve)', 'Raise the server\'s fd limit (ulimit -n), or lower --concurrency so excess connections get a 503 first.'],
 ];
 
 export const ERROR_SPECS: readonly ErrorSpec[] = ROWS.map(([code, category, exit, message, hint], i) =>

@@ -13,6 +13,10 @@ export interface ServerStats {
     rejected: number;
     /** Keep-alive connections closed for idling past idleTimeout. */
     idleClosed: number;
+    /** TLS connections accepted whose handshake has not finished yet (counted in `open`). */
+    handshaking: number;
+    /** Accept failures: connections dropped at accept for want of file descriptors, and accept() errors (EMFILE/ENFILE). */
+    acceptErrors: number;
   };
   requests: number;
   bytesIn: number;
@@ -40,6 +44,8 @@ export class ServerCounters {
   total = 0;
   rejected = 0;
   idleClosed = 0;
+  handshaking = 0;
+  acceptErrors = 0;
   requests = 0;
   bytesIn = 0;
   bytesOut = 0;
@@ -64,7 +70,7 @@ export class ServerCounters {
     const rejections: Record<string, number> = {};
     for (let id = 1; id < this.byError.length; id++) if (this.byError[id]! > 0) rejections[errorCodeOfId(id)] = this.byError[id]!;
     return {
-      connections: { open: this.open, total: this.total, rejected: this.rejected, idleClosed: this.idleClosed },
+      connections: { open: this.open, total: this.total, rejected: this.rejected, idleClosed: this.idleClosed, handshaking: this.handshaking, acceptErrors: this.acceptErrors },
       requests: this.requests,
       bytesIn: this.bytesIn,
       bytesOut: this.bytesOut,

@@ -2,6 +2,12 @@
 // codec. fasthttp's model: a cap on connections served at once (`concurrency`) with a fast canned
 // 503 beyond it, a per-IP cap, a cap on requests per connection, and read/write/idle deadlines
 // enforced by ONE coarse sweep per server (no timer per connection or request).
+//
+// Accept path, for plain TCP and TLS alike: a connection is admitted (fd reserve, concurrency,
+// per-IP cap) when the TCP accept happens, before any TLS handshake, so connections that never
+// handshake count against the caps and run against handshakeTimeout from accept. TLS is layered
+// on the admitted socket here (a net.Server, not tls.Server, which admits only after the
+// handshake and gives each socket its own timer).
 import net, { type AddressInfo, type Socket } from 'node:net';
 import tls from 'node:tls';
 import { ByteWriter } from '../core/byte-writer.js';
@@ -12,6 +18,7 @@ import { DEFAULT_LIMITS } from '../http/limits.js';
 import { writeResponseHead } from '../http/response-serializer.js';
 import { Connection, type ConnectionHost, type ConnectionSettings } from './connection.js';
 import { dateCache } from './date-cache.js';
+import { fdThreshold, socketFd, softFdLimit } from './fd-guard.js';
 import { ServerCounters, type ServerStats } from './server-stats.js';
 import type { RequestDispatcher, ServerRequest } from './types.js';
 import { userBufferReads } from './user-buffer-reads.js';
@@ -36,6 +43,8 @@ export interface ServerOptions {
   maxRequestsPerConn?: number;
   /** Most time for one request (head and body) to arrive, from its first byte; for a new connection, from accept. Default 10 s; 0 = none. */
   readTimeout?: number;
+  /** TLS: most time from accept to a finished handshake. Default: readTimeout, or 10 s when that is 0; 0 = none. */
+  handshakeTimeout?: number;
   /** Most time the client may leave written bytes unread. Default 60 s; 0 = none. */
   writeTimeout?: number;
   /** Most time a keep-alive connection may sit idle between requests. Default 60 s; 0 = none. */
@@ -73,6 +82,11 @@ export interface ServerOptions {
   log?: (line: string) => void;
   /** Plain TCP: read into one shared buffer instead of a Buffer per read (default true where supported). */
   userBufferReads?: boolean;
+  /**
+   * The fd limit the accept guard keeps a reserve below (see fd-guard.ts). Default: the process's
+   * soft RLIMIT_NOFILE where it can be read (Linux); 0 = no guard.
+   */
+  fdLimit?: number;
 }
 
 const DEFAULT_CONCURRENCY = 256 * 1024;
@@ -83,6 +97,24 @@ const TIME_ORIGIN = performance.timeOrigin;
 const LOG_PERIOD_MS = 60_000;
 const OVERLOAD_BODY = 'The server is at its concurrency limit; try again later.\n';
 const CANNED_503 = cannedResponse(503, OVERLOAD_BODY, false);
+/** After an accept() error the listener is closed (libuv would retry it in a tight loop) and reopened after this backoff, doubling per failure. */
+const ACCEPT_BACKOFF_MIN_MS = 50;
+const ACCEPT_BACKOFF_MAX_MS = 500;
+/** A listener that stayed up this long without an accept error starts over at the shortest backoff. */
+const ACCEPT_CALM_MS = 5_000;
+
+/** A TLS connection between accept and the end of its handshake. */
+class Handshake {
+  /** 0 pending, 1 became a Connection, 2 gone. */
+  state = 0;
+  socket!: tls.TLSSocket;
+  constructor(
+    readonly ip: string,
+    readonly acceptedAt: number,
+    /** Coarse ms; 0 = none. */
+    public deadline: number,
+  ) {}
+}
 
 function cannedResponse(status: number, body: string, withDate: boolean): Buffer {
   const w = new ByteWriter(256);
@@ -118,6 +150,16 @@ export class FastbenchServer implements ConnectionHost, Sweepable {
   private readonly concurrency: number;
   private readonly maxConnsPerIP: number;
   private readonly listener: net.Server;
+  private readonly secureContext: tls.SecureContext | null;
+  private readonly handshakeTimeout: number;
+  private readonly handshakes = new Set<Handshake>();
+  private readonly fdThreshold: number;
+  private acceptBackoff = ACCEPT_BACKOFF_MIN_MS;
+  private acceptPaused = false;
+  private acceptResumeTimer: NodeJS.Timeout | undefined;
+  private listeningSince = 0;
+  private lastAcceptLog = -Infinity;
+  private acceptErrorsSinceLog = 0;
   private readonly conns = new Set<Connection>();
   private readonly perIp = new Map<string, number>();
   private readonly sweeper: Sweeper;
@@ -142,6 +184,8 @@ export class FastbenchServer implements ConnectionHost, Sweepable {
     const writeTimeout = ms(options, 'writeTimeout', 60_000);
     const idleTimeout = ms(options, 'idleTimeout', 60_000);
     const lingerTimeout = ms(options, 'lingerTimeout', 2_000);
+    this.handshakeTimeout = options.tls !== undefined ? ms(options, 'handshakeTimeout', readTimeout > 0 ? readTimeout : 10_000) : 0;
+    this.fdThreshold = fdThreshold(ms(options, 'fdLimit', softFdLimit()));
     this.settings = {
       readTimeout,
       writeTimeout,
@@ -162,23 +206,16 @@ export class FastbenchServer implements ConnectionHost, Sweepable {
       outputHighWater: Math.max(MIN_OUTPUT_HIGH_WATER, ms(options, 'outputHighWater', DEFAULT_OUTPUT_HIGH_WATER) || DEFAULT_OUTPUT_HIGH_WATER),
     };
     // Deadlines are enforced to within a quarter of the shortest one (10-250 ms).
-    const shortest = Math.min(...[readTimeout, writeTimeout, idleTimeout, lingerTimeout].map((t) => (t > 0 ? t : Infinity)));
+    const shortest = Math.min(...[readTimeout, writeTimeout, idleTimeout, lingerTimeout, this.handshakeTimeout].map((t) => (t > 0 ? t : Infinity)));
     this.sweeper = new Sweeper(Math.max(10, Math.min(250, Math.floor(shortest / 4))));
     this.dispatcher = options.dispatcher ?? UNSET_DISPATCHER;
     this.readBuffer =
       options.tls === undefined && options.userBufferReads !== false && userBufferReads.supported ? Buffer.allocUnsafeSlow(64 * 1024) : null;
     this.log = options.quiet ? () => {} : (options.log ?? ((line) => process.stderr.write(line + '\n')));
-    const onSocket = (socket: Socket): void => this.onConnection(socket);
-    if (options.tls !== undefined) {
-      const server = tls.createServer({ cert: options.tls.cert, key: options.tls.key, allowHalfOpen: true });
-      server.on('secureConnection', onSocket);
-      server.on('tlsClientError', () => {
-        /* a failed handshake: the client sees it */
-      });
-      this.listener = server;
-    } else {
-      this.listener = net.createServer({ allowHalfOpen: true, noDelay: true, pauseOnConnect: this.readBuffer !== null }, onSocket);
-    }
+    this.secureContext = options.tls !== undefined ? tls.createSecureContext({ cert: options.tls.cert, key: options.tls.key }) : null;
+    this.listener = net.createServer({ allowHalfOpen: true, noDelay: true, pauseOnConnect: this.readBuffer !== null }, (socket) =>
+      this.onConnection(socket),
+    );
   }
 
   /** Starts listening; resolves with the bound URL. */
@@ -197,7 +234,13 @@ export class FastbenchServer implements ConnectionHost, Sweepable {
         resolve();
       });
     });
-    listener.on('error', (err) => this.log(`fastbench serve: listener error: ${err.message}`));
+    listener.on('error', (err) => this.onListenerError(err));
+    listener.on('listening', () => {
+      // reopened after an accept failure
+      this.acceptPaused = false;
+      this.listeningSince = nowMs();
+    });
+    this.listeningSince = nowMs();
     const addr = listener.address() as AddressInfo;
     const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
     this.info = { url: `${this.options.tls ? 'https' : 'http'}://${host}:${addr.port}`, port: addr.port, host: addr.address };
@@ -227,11 +270,12 @@ export class FastbenchServer implements ConnectionHost, Sweepable {
   }
 
   private async shutdown(graceMs: number): Promise<void> {
-    const listening = this.listener.listening;
-    const closed = new Promise<void>((resolve) => {
-      if (listening) this.listener.close(() => resolve());
-      else resolve();
-    });
+    // Resolves once the listener is closed and every socket it accepted is gone (also when it
+    // never listened, or was closed by an accept failure).
+    const closed = new Promise<void>((resolve) => this.listener.close(() => resolve()));
+    if (this.acceptResumeTimer !== undefined) clearTimeout(this.acceptResumeTimer);
+    this.acceptResumeTimer = undefined;
+    for (const hs of this.handshakes) hs.socket.destroy();
     for (let i = 0; i < this.lingering.length; i++) this.lingering[i]!.destroy();
     this.lingering.length = 0;
     this.lingerAt.length = 0;
@@ -263,6 +307,13 @@ export class FastbenchServer implements ConnectionHost, Sweepable {
     const c = this.counters;
     c.total++;
     this.tickClock(nowMs());
+    if (this.fdThreshold > 0 && socketFd(socket) >= this.fdThreshold) {
+      // Inside the fd reserve: nothing we could answer with is cheaper than closing now.
+      socket.on('error', noop);
+      socket.destroy();
+      this.acceptFailed('EMFILE', 'only the reserve is left below the fd limit');
+      return;
+    }
     if (this.draining) {
       c.rejected++;
       socket.destroy();
@@ -288,16 +339,62 @@ export class FastbenchServer implements ConnectionHost, Sweepable {
       this.perIp.set(ip, n + 1);
     }
     c.open++;
-    if (this.options.tls !== undefined) socket.setNoDelay(true);
-    this.conns.add(new Connection(this, socket));
+    if (this.secureContext !== null) this.startHandshake(socket);
+    else this.conns.add(new Connection(this, socket));
     this.sweeper.add(this);
   }
 
-  /** A canned answer, then FIN; the socket is read and dropped until the peer closes or lingerTimeout. */
+  /** Wraps an admitted TCP socket in TLS; it becomes a Connection once the handshake is done. */
+  private startHandshake(raw: Socket): void {
+    this.counters.handshaking++;
+    const ht = this.handshakeTimeout;
+    const hs = new Handshake(raw.remoteAddress ?? '', this.now, ht > 0 ? this.now + ht : 0);
+    const socket = new tls.TLSSocket(raw, { isServer: true, secureContext: this.secureContext! });
+    hs.socket = socket;
+    this.handshakes.add(hs);
+    socket.on('error', noop); // a failed handshake: the client sees it; 'close' follows
+    socket.once('secure', () => this.handshakeDone(hs));
+    socket.once('end', () => {
+      if (hs.state === 0) socket.destroy(); // the peer gave up before the handshake (half-open is allowed for HTTP, not here)
+    });
+    socket.once('close', () => this.handshakeGone(hs));
+  }
+
+  private handshakeDone(hs: Handshake): void {
+    if (hs.state !== 0) return;
+    const socket = hs.socket;
+    if (socket.destroyed) return this.handshakeGone(hs);
+    hs.state = 1;
+    this.handshakes.delete(hs);
+    this.counters.handshaking--;
+    socket.setNoDelay(true);
+    const conn = new Connection(this, socket);
+    // The first request's read deadline runs from accept, not from the end of the handshake.
+    const rt = this.settings.readTimeout;
+    if (rt > 0) conn.readDeadline = hs.acceptedAt + rt;
+    this.conns.add(conn);
+  }
+
+  private handshakeGone(hs: Handshake): void {
+    if (hs.state !== 0) return;
+    hs.state = 2;
+    this.handshakes.delete(hs);
+    const c = this.counters;
+    c.handshaking--;
+    c.open--;
+    this.releaseIp(hs.ip);
+  }
+
+  /** A canned answer, then FIN; the socket is read and dropped until the peer closes or lingerTimeout. TLS: just closed (nothing can be said before a handshake). */
   private refuse(socket: Socket, bytes: Buffer, code: string): void {
     const c = this.counters;
     c.rejected++;
     c.reject(code);
+    if (this.secureContext !== null) {
+      socket.on('error', noop);
+      socket.destroy();
+      return;
+    }
     c.bytesOut += bytes.length;
     socket.on('error', noop);
     socket.end(bytes);
@@ -310,12 +407,63 @@ export class FastbenchServer implements ConnectionHost, Sweepable {
   connectionClosed(conn: Connection): void {
     if (!this.conns.delete(conn)) return;
     this.counters.open--;
-    if (this.maxConnsPerIP > 0) {
-      const ip = conn.remoteAddress;
-      const n = (this.perIp.get(ip) ?? 1) - 1;
-      if (n <= 0) this.perIp.delete(ip);
-      else this.perIp.set(ip, n);
+    this.releaseIp(conn.remoteAddress);
+  }
+
+  private releaseIp(ip: string): void {
+    if (this.maxConnsPerIP === 0) return;
+    const n = (this.perIp.get(ip) ?? 1) - 1;
+    if (n <= 0) this.perIp.delete(ip);
+    else this.perIp.set(ip, n);
+  }
+
+  // ---------------------------------------------------------------- accept failures
+
+  /** Counts an accept failure; logs at most once a minute (with how many since the last line). */
+  private acceptFailed(code: string, why: string): void {
+    const c = this.counters;
+    c.acceptErrors++;
+    c.reject('ERR_SERVER_FD_EXHAUSTED');
+    this.acceptErrorsSinceLog++;
+    if (this.now - this.lastAcceptLog < LOG_PERIOD_MS) return;
+    this.log(
+      `fastbench serve: out of file descriptors (${code}: ${why}): dropped ${this.acceptErrorsSinceLog} connection(s) at accept since the last report; raise the fd limit (ulimit -n) or lower --concurrency`,
+    );
+    this.lastAcceptLog = this.now;
+    this.acceptErrorsSinceLog = 0;
+  }
+
+  private onListenerError(err: NodeJS.ErrnoException): void {
+    this.tickClock(nowMs());
+    const code = err.code ?? '';
+    if (code !== 'EMFILE' && code !== 'ENFILE' && err.syscall !== 'accept' && !this.acceptPaused) {
+      this.log(`fastbench serve: listener error: ${err.message}`);
+      return;
     }
+    if (code === 'EMFILE' || code === 'ENFILE') this.acceptFailed(code, err.syscall === 'accept' ? 'accept() failed' : `${err.syscall ?? 'listen'} failed`);
+    else this.log(`fastbench serve: listener error: ${err.message}`);
+    this.pauseAccepting();
+  }
+
+  /**
+   * libuv retries a failing accept() in a loop that never yields to JavaScript, so nothing can
+   * free an fd: the only way out is to close the listening socket. Connections already accepted
+   * are kept; the listener reopens on the same address after a backoff (50 ms doubling to 500 ms).
+   */
+  private pauseAccepting(): void {
+    if (this.draining || this.info === undefined || this.acceptResumeTimer !== undefined) return;
+    if (this.now - this.listeningSince >= ACCEPT_CALM_MS) this.acceptBackoff = ACCEPT_BACKOFF_MIN_MS;
+    const wait = this.acceptBackoff;
+    this.acceptBackoff = Math.min(ACCEPT_BACKOFF_MAX_MS, wait * 2);
+    this.acceptPaused = true;
+    if (this.listener.listening) this.listener.close();
+    this.acceptResumeTimer = setTimeout(() => this.resumeAccepting(), wait);
+  }
+
+  private resumeAccepting(): void {
+    this.acceptResumeTimer = undefined;
+    if (this.draining || this.info === undefined) return;
+    this.listener.listen({ host: this.info.host, port: this.info.port });
   }
 
   handlerError(err: unknown, req: ServerRequest | undefined): void {
@@ -338,6 +486,15 @@ export class FastbenchServer implements ConnectionHost, Sweepable {
   sweep(now: number): boolean {
     this.tickClock(now);
     for (const conn of this.conns) conn.sweep(now);
+    if (this.handshakes.size > 0) {
+      for (const hs of this.handshakes) {
+        if (hs.deadline !== 0 && now >= hs.deadline) {
+          hs.deadline = 0;
+          this.counters.reject('ERR_SERVER_HANDSHAKE_TIMEOUT');
+          hs.socket.destroy();
+        }
+      }
+    }
     const l = this.lingering;
     if (l.length > 0) {
       const at = this.lingerAt;
@@ -355,7 +512,7 @@ export class FastbenchServer implements ConnectionHost, Sweepable {
       l.length = k;
       at.length = k;
     }
-    return this.conns.size > 0 || l.length > 0;
+    return this.conns.size > 0 || l.length > 0 || this.handshakes.size > 0;
   }
 }
 

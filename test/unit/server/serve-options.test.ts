@@ -53,6 +53,12 @@ describe('serveOptions', () => {
     });
   });
 
+  it('maps --handshake-timeout (TLS: from accept to a finished handshake)', () => {
+    expect(serveOptions({ ...defaults, handshakeTimeout: '2s' }).handshakeTimeout).toBe(2_000);
+    expect(serveOptions(defaults).handshakeTimeout).toBeUndefined(); // the server's default: the read timeout
+    expect(() => serveOptions({ ...defaults, handshakeTimeout: 'soon' })).toThrow(expect.objectContaining({ code: 'ERR_USAGE_BAD_DURATION' }));
+  });
+
   it('rejects a port out of range', () => {
     expect(() => serveOptions({ ...defaults, port: '70000' })).toThrow(expect.objectContaining({ code: 'ERR_USAGE_BAD_OPTION' }));
   });

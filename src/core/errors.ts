@@ -129,6 +129,8 @@ const ROWS: readonly Row[] = [
   ['ERR_RESULT_FILE', 'usage', 2, 'not a readable fastbench result file', 'Pass a result.json written by `fastbench run --format json` (see schema/result.schema.json).'],
   // crawl (appended)
   ['ERR_CRAWL_FRONTIER', 'crawl', 2, 'the shared crawl frontier (Redis) is unreachable or failed', 'Check the --frontier redis://host:port/JOB URL and that Redis is up.'],
+  // verdicts (issue 11: compare fails closed)
+  ['ERR_COMPARE_SCENARIO_MISMATCH', 'usage', 2, 'the compared results are of different scenarios', 'Compare runs of one scenario, or pass --allow-different to compare them anyway.'],
 ];
 
 export const ERROR_SPECS: readonly ErrorSpec[] = ROWS.map(([code, category, exit, message, hint], i) =>

@@ -522,7 +522,9 @@ export function compareRuns(baselineRuns: readonly RunResult[], currentRuns: rea
     const runSpread = maxSpread(perRun(baselineRuns), perRun(currentRuns), 'latency');
     const need: Need = span === 1 ? intervalNeed : { minSamples, unit: `windows of ${span} intervals`, measureMs: minSamples * span * intervalMs };
     const ev = uTest(a, b, alpha, need);
-    if (a.length === 0 && b.length === 0) ev.note = `no per-interval data for ${metric}`;
+    if (a.length === 0 && b.length === 0 && [...baselineRuns, ...currentRuns].every((r) => r.histograms.intervals.length === 0)) {
+      ev.note = `no per-interval data for ${metric}`;
+    }
     push({ scope: 'overall', metric, kind: 'latency', baseline: base, current: cur, delta: base !== null && cur !== null ? relDelta(base, cur) : null, runSpread }, ev);
   }
 

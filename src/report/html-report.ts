@@ -8,7 +8,7 @@ import { decodeHistogram } from '../metrics/encoded-histogram.js';
 import type { LatencyHistogram } from '../metrics/histogram.js';
 import type { LatencyStatsMs, RequestStats, RunResult } from '../metrics/run-result.js';
 import {
-  LATENCY_COLUMNS, escapeHtml, fmtBytes, fmtDuration, fmtInt, fmtMs, fmtPct, fmtRps, fmtThresholdActual,
+  LATENCY_COLUMNS, escapeHtml, fmtBytes, fmtDuration, fmtInt, fmtMs, fmtPct, fmtRps, fmtThresholdActual, thresholdCheckText,
 } from './format.js';
 import { CHARTS_SCRIPT } from './html-charts-script.js';
 import type { ResultDocument } from './result-file.js';
@@ -145,7 +145,8 @@ export function renderHtml(r: RunResult): string {
   if (r.requests.length > 1) for (const q of r.requests) latency.push(latencyRow(q.name, q.latencyMs));
   const requests = [requestRow('overall', r.overall), ...r.requests.map((q) => requestRow(q.name, q))];
   const thresholds = r.thresholds.map((t) =>
-    `<tr><td class="text ${t.passed ? 'pass' : 'fail'}">${t.passed ? 'pass' : 'FAIL'}</td><td class="text"><code>${escapeHtml(t.expression)}</code></td>` +
+    `<tr><td class="text ${t.passed ? 'pass' : 'fail'}">${t.passed ? 'pass' : 'FAIL'}</td><td class="text">${escapeHtml(t.scope)}</td>` +
+    `<td class="text"><code>${escapeHtml(thresholdCheckText(t))}</code></td>` +
     `${td(escapeHtml(fmtThresholdActual(t)))}${td(escapeHtml(t.window ?? 'whole run'), 'text')}</tr>`);
   const errTotal = Object.values(r.errorsByCode).reduce((a, c) => a + c, 0);
   const errors = Object.entries(r.errorsByCode).sort((a, b) => b[1] - a[1])
@@ -185,7 +186,7 @@ ${table(['', ...LATENCY_COLUMNS.map(([, l]) => l)], latency, 'latency-table')}
 <h2>Requests</h2>
 ${table(['request', 'requests', 'rps', 'errors', 'error rate', 'p50', 'p99', 'max', 'received', 'sent', 'status'], requests, 'request-table')}
 <h2>Thresholds</h2>
-${thresholds.length === 0 ? '<p>No thresholds were set.</p>' : table(['', 'threshold', 'actual', 'window'], thresholds, 'threshold-table')}
+${thresholds.length === 0 ? '<p>No thresholds were set.</p>' : table(['', 'scope', 'threshold', 'actual', 'window'], thresholds, 'threshold-table')}
 <h2>Errors</h2>
 ${errors.length === 0 ? '<p>No errors.</p>' : table(['code', 'count', 'share'], errors, 'error-table')}
 <p class="meta">Status codes: ${counts(r.statusCounts)}</p>

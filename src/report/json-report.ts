@@ -52,7 +52,7 @@ export const RESULT_KEY_ORDER: KeyShape = obj({
   series: arr(SERIES_ROW),
   errorsByCode: COUNTS,
   statusCounts: COUNTS,
-  thresholds: arr(leaves('expression', 'passed', 'actual', 'window')),
+  thresholds: arr(leaves('expression', 'scope', 'metric', 'op', 'unit', 'limit', 'passed', 'actual', 'window')),
   valid: leaf,
   invalidReason: leaf,
   interrupted: leaf,

@@ -12,10 +12,11 @@
 //
 // Thresholds are re-evaluated on the merged result. Their definitions come from the scenario when
 // the caller passes them (merge --scenario); otherwise each outcome's expression is parsed again
-// with scenario's parseThreshold. An outcome carries no request name, so the request is inferred:
-// the overall figures or the one request whose figures reproduce the recorded `actual` on every
-// part. When neither works (an unparsable expression, no unique match) the outcome is kept as the
-// conjunction of the parts' outcomes with actual = null, and a warning says so.
+// with scenario's parseThreshold, in the scope the outcome records ('overall' or a request name;
+// an outcome without one — an in-memory result from before scopes — is matched to the overall
+// figures or the one request whose figures reproduce its `actual` on every part). When that fails
+// (an unparsable expression, no unique match) the outcome is kept as the conjunction of the parts'
+// outcomes with actual = null, and a warning says so.
 //
 // The engine's additions: requestSeries (per-request series for windowed thresholds) merge like
 // the run's series; abortedBy is kept; generator (one machine's self-health) is left out — a part
@@ -132,27 +133,27 @@ function sameActual(a: number | null, b: number | null): boolean {
 
 /** Re-create Threshold definitions from recorded outcomes (see the header comment). */
 function thresholdsFromOutcomes(parts: readonly ResultDocument[], warnings: string[]): Array<Threshold | ThresholdOutcome> {
+  // One threshold = one expression in one scope ("p99 < 5ms" may be set for several requests).
   const order: string[] = [];
-  const byExpr = new Map<string, Array<{ part: ResultDocument; outcome: ThresholdOutcome }>>();
+  const byKey = new Map<string, Array<{ part: ResultDocument; outcome: ThresholdOutcome }>>();
   for (const part of parts) {
     for (const outcome of part.thresholds) {
-      const key = outcome.expression;
-      if (!byExpr.has(key)) {
-        byExpr.set(key, []);
+      const key = `${typeof outcome.scope === 'string' ? outcome.scope : ''}\u0000${outcome.expression}`;
+      if (!byKey.has(key)) {
+        byKey.set(key, []);
         order.push(key);
       }
-      byExpr.get(key)!.push({ part, outcome });
+      byKey.get(key)!.push({ part, outcome });
     }
   }
   const out: Array<Threshold | ThresholdOutcome> = [];
-  for (const expression of order) {
-    const seen = byExpr.get(expression)!;
+  for (const key of order) {
+    const seen = byKey.get(key)!;
+    const first = seen[0]!.outcome;
+    const expression = first.expression;
     const keep = (why: string): void => {
       warnings.push(`threshold "${expression}" not re-evaluated (${why}); kept as passed only if every part passed`);
-      const o: ThresholdOutcome = { expression, passed: seen.every((s) => s.outcome.passed), actual: null };
-      const window = seen[0]?.outcome.window;
-      if (window !== undefined) o.window = window;
-      out.push(o);
+      out.push({ ...first, passed: seen.every((s) => s.outcome.passed), actual: null });
     };
     const parsed = parseThreshold(expression);
     if ('error' in parsed) {
@@ -160,12 +161,13 @@ function thresholdsFromOutcomes(parts: readonly ResultDocument[], warnings: stri
       continue;
     }
     const make = (request: string | undefined): Threshold => ({ text: expression, ...parsed, request, abortOnFail: false, pos: NOWHERE });
-    // A result written by a fastbench that records the request on the outcome says so directly.
-    const named = (seen[0]?.outcome as { request?: unknown } | undefined)?.request;
-    if (typeof named === 'string') {
-      out.push(make(named));
+    // The outcome records its scope ('overall' or the request's name).
+    if (typeof first.scope === 'string') {
+      out.push(make(first.scope === 'overall' ? undefined : first.scope));
       continue;
     }
+    // An outcome without a scope (an in-memory result from before scopes were recorded): find the
+    // request whose figures reproduce the recorded values.
     const names = [...new Set(parts.flatMap((p) => p.requests.map((q) => q.name)))];
     const candidates = [undefined, ...names].filter((request) =>
       seen.every(({ part, outcome }) => sameActual(evaluateThreshold(make(request), part).actual, outcome.actual)));

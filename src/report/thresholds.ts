@@ -5,6 +5,7 @@ import type { LatencyHistogram } from '../metrics/histogram.js';
 import type { RequestStats, RunResult, ThresholdOutcome } from '../metrics/run-result.js';
 import type { IntervalHistogram, SeriesRow } from '../metrics/series.js';
 import type { Threshold } from '../scenario/scenario.js';
+import { thresholdScope, thresholdUnit } from '../scenario/thresholds.js';
 
 function compare(actual: number, op: Threshold['op'], limit: number): boolean {
   switch (op) {
@@ -100,13 +101,18 @@ function windowValue(t: Threshold, win: Window): number | null {
   return latencyOf(t, mergeEncodedHistograms(win.hists.map((h) => h.corrected)));
 }
 
+/** What an outcome records of its threshold: the expression, scope, metric, unit and limit. */
+function outcomeOf(t: Threshold, passed: boolean, actual: number | null): ThresholdOutcome {
+  return { expression: t.text, scope: thresholdScope(t), metric: t.metric, op: t.op, unit: thresholdUnit(t.kind), limit: t.value, passed, actual };
+}
+
 /** A threshold is a gate: worst window decides; "no data" fails (never a silent pass). */
 export function evaluateThreshold(t: Threshold, result: ThresholdInput): ThresholdOutcome {
   const stats = t.request === undefined ? result.overall : result.requests.find((r) => r.name === t.request);
-  if (stats === undefined) return { expression: t.text, passed: false, actual: null };
+  if (stats === undefined) return outcomeOf(t, false, null);
   if (t.window === undefined) {
     const actual = wholeRun(t, stats, result);
-    return { expression: t.text, passed: actual !== null && compare(actual, t.op, t.value), actual };
+    return outcomeOf(t, actual !== null && compare(actual, t.op, t.value), actual);
   }
   const wins = windowsOf(t, result);
   let worst: number | null = null;
@@ -122,7 +128,7 @@ export function evaluateThreshold(t: Threshold, result: ThresholdInput): Thresho
   }
   if (worst === null) passed = false;
   const label = t.window.kind === 'last' ? `last ${t.window.ms / 1000}s` : `each ${t.window.ms / 1000}s window`;
-  return { expression: t.text, passed, actual: worst, window: label };
+  return { ...outcomeOf(t, passed, worst), window: label };
 }
 
 export function evaluateThresholds(thresholds: readonly Threshold[], result: ThresholdInput): ThresholdOutcome[] {

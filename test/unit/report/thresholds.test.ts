@@ -40,6 +40,10 @@ describe('thresholds', () => {
     const out = evaluateThresholds(thresholds('  - p50 < 5ms\n  - errors < 1%\n  - { check: max < 10ms, request: b }\n  - { check: p99 < 10ms, request: a }\n'), result());
     expect(out.map((o) => o.passed)).toEqual([true, true, true, false]);
     expect(out[3]!.actual).toBeCloseTo(50, 0);
+    // each outcome says what it judged, with the limit and actual in its unit
+    expect(out.map((o) => [o.scope, o.metric, o.op, o.unit, o.limit])).toEqual([
+      ['overall', 'p50', '<', 'ms', 5], ['overall', 'errors', '<', 'ratio', 0.01], ['b', 'max', '<', 'ms', 10], ['a', 'p99', '<', 'ms', 10],
+    ]);
   });
 
   it('judges every window of a request, its own series; a short tail window is left out', () => {

@@ -41,6 +41,8 @@ import type { LatencyHistogram } from '../metrics/histogram.js';
 import type { RunResult } from '../metrics/run-result.js';
 import { parseDuration } from '../core/units.js';
 import { fmtDelta } from './format.js';
+import { MIN_INTERVAL_MS } from '../scenario/overrides.js';
+import { intervalLengthMs } from './intervals.js';
 import { mannWhitneyU, median, normalCdf, quantileRankBounds } from './statistics.js';
 
 /**
@@ -160,16 +162,6 @@ export function parseMaxRegression(spec: string): Record<string, Tolerance> {
 
 function percentileOf(h: LatencyHistogram, p: number): number {
   return h.percentile(p) / 1000;
-}
-
-/**
- * A run's interval length, ms: what its whole intervals last (the last one is a folded tail and
- * may be longer or shorter). 1000 for results without interval data.
- */
-export function intervalLengthMs(run: RunResult): number {
-  const ms = run.histograms.intervals.length > 0 ? run.histograms.intervals.map((iv) => iv.ms) : [];
-  if (ms.length === 0) return 1000;
-  return ms.length === 1 ? (ms[0] as number) : Math.min(...ms.slice(0, -1));
 }
 
 interface WindowSample {
@@ -363,6 +355,8 @@ interface Need {
   unit: string;
   /** Measured time a side that gives minSamples samples (one run a side). */
   measureMs: number;
+  /** A shorter interval that would give the runs as they are enough samples (`run --interval`). */
+  finerIntervalMs?: number;
 }
 
 function uTest(a: readonly number[], b: readonly number[], alpha: number, need: Need): Evidence {
@@ -371,7 +365,9 @@ function uTest(a: readonly number[], b: readonly number[], alpha: number, need: 
   if (a.length < need.minSamples || b.length < need.minSamples || smallestUTestP(a.length, b.length) >= alpha) {
     const note =
       `${a.length} vs ${b.length} ${need.unit} a side, the noise test needs ≥ ${need.minSamples} a side` +
-      ` (measure ≥ ${fmtSeconds(need.measureMs)} a side, or several runs a side)`;
+      ` (measure ≥ ${fmtSeconds(need.measureMs)} a side` +
+      (need.finerIntervalMs !== undefined ? `, or record ${need.finerIntervalMs} ms intervals: run --interval ${need.finerIntervalMs}ms` : '') +
+      ', or several runs a side)';
     return { decidable: false, significant: false, p: null, method, n, note };
   }
   const r = mannWhitneyU(b, a);
@@ -500,7 +496,16 @@ export function compareRuns(baselineRuns: readonly RunResult[], currentRuns: rea
     rows.push(row);
   };
   const intervalMs = Math.max(...[...baselineRuns, ...currentRuns].map(intervalLengthMs));
-  const intervalNeed: Need = { minSamples, unit: `intervals of ${fmtSeconds(intervalMs)}`, measureMs: minSamples * intervalMs };
+  // The interval that would give minSamples (+1: the last one may be folded into its neighbour)
+  // from the shorter side's measured time, in whole 100 ms, when that is shorter than the runs'.
+  const measured = Math.min(sum(baselineRuns, (r) => r.durationMs), sum(currentRuns, (r) => r.durationMs));
+  const finer = Math.floor(measured / (minSamples + 1) / 100) * 100;
+  const intervalNeed: Need = {
+    minSamples,
+    unit: `intervals of ${fmtSeconds(intervalMs)}`,
+    measureMs: minSamples * intervalMs,
+    ...(finer >= MIN_INTERVAL_MS && finer < intervalMs ? { finerIntervalMs: finer } : {}),
+  };
 
   // overall latency percentiles
   const pooledB = mergeEncodedHistograms(baselineRuns.map((r) => r.histograms.overall.corrected));

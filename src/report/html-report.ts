@@ -11,6 +11,7 @@ import {
   LATENCY_COLUMNS, escapeHtml, fmtBytes, fmtDuration, fmtInt, fmtMs, fmtPct, fmtRps, fmtThresholdActual, thresholdCheckText,
 } from './format.js';
 import { CHARTS_SCRIPT } from './html-charts-script.js';
+import { intervalLengthMs } from './intervals.js';
 import type { ResultDocument } from './result-file.js';
 
 interface Assets {
@@ -74,10 +75,11 @@ export function chartData(r: RunResult): { distribution: { series: DistributionS
     }
   }
   const rows = r.series;
+  const intervalSec = intervalLengthMs(r) / 1000; // t counts intervals
   return {
     distribution: { series },
     time: {
-      t: rows.map((x) => x.t),
+      t: rows.map((x) => Math.round(x.t * intervalSec * 1000) / 1000),
       rps: rows.map((x) => x.rps),
       p50: rows.map((x) => x.p50),
       p99: rows.map((x) => x.p99),

@@ -6,6 +6,7 @@ import type { RequestStats, RunResult, ThresholdOutcome } from '../metrics/run-r
 import type { IntervalHistogram, SeriesRow } from '../metrics/series.js';
 import type { Threshold } from '../scenario/scenario.js';
 import { thresholdScope, thresholdUnit } from '../scenario/thresholds.js';
+import { intervalLengthOf } from './intervals.js';
 
 function compare(actual: number, op: Threshold['op'], limit: number): boolean {
   switch (op) {
@@ -71,14 +72,15 @@ function windowsOf(t: Threshold, result: ThresholdInput): Window[] {
   const w = t.window!;
   const data = seriesOf(t, result);
   if (data === undefined) return [];
-  const span = Math.max(1, Math.round(w.ms / 1000));
   const rows = data.series;
+  const intervalMs = intervalLengthOf(rows, data.intervals);
+  const span = Math.max(1, Math.round(w.ms / intervalMs));
   const byT = new Map(data.intervals.map((h) => [h.t, h]));
   const pick = (from: number, to: number): Window => {
     const rs = rows.filter((r) => r.t >= from && r.t < to);
     const hs = rs.map((r) => byT.get(r.t)).filter((h): h is IntervalHistogram => h !== undefined);
     // An interval's real length when known (the last one of a run is usually short).
-    const seconds = rs.reduce((sum, r) => sum + (byT.get(r.t)?.ms ?? 1000) / 1000, 0);
+    const seconds = rs.reduce((sum, r) => sum + (byT.get(r.t)?.ms ?? intervalMs) / 1000, 0);
     return { rows: rs, hists: hs, seconds };
   };
   if (rows.length === 0) return [];
@@ -89,7 +91,7 @@ function windowsOf(t: Threshold, result: ThresholdInput): Window[] {
   for (let s = first; s <= last; s += span) {
     const win = pick(s, s + span);
     // a trailing partial window counts only when it is at least half the length
-    if (win.seconds * 2 >= span || out.length === 0) out.push(win);
+    if (win.seconds * 1000 * 2 >= span * intervalMs || out.length === 0) out.push(win);
   }
   return out;
 }

@@ -118,7 +118,7 @@ describe('compareRuns', () => {
       expect(row(slow, m)).toMatchObject({ verdict: 'regression', basis: 'point-estimate', gate: 'fail', p: null });
     }
     expect(row(slow, 'p50').n).toEqual([3, 3]);
-    expect(row(slow, 'p50').note).toBe('decided without a noise test: 3 vs 3 intervals of 1 s a side, the noise test needs ≥ 5 a side (measure ≥ 5 s a side, or several runs a side)');
+    expect(row(slow, 'p50').note).toBe('decided without a noise test: 3 vs 3 intervals of 1 s a side, the noise test needs ≥ 5 a side (measure ≥ 5 s a side, or record 500 ms intervals: run --interval 500ms, or several runs a side)');
     expect(slow.failed).toBe(true);
     const text = renderComparisonText(slow);
     expect(text).toMatch(/^overall\s+p50\s+[\d.]+ ms\s+[\d.]+ ms\s+\+\d+%\s+regression \(no noise test\)\s+—\s+3\/3\s+FAIL \(> 10%\)$/m);
@@ -150,7 +150,7 @@ describe('compareRuns', () => {
     const strict = compareRuns([base], [slower], { minSamples: 20 });
     expect(strict.minSamples).toBe(20);
     expect(row(strict, 'p50')).toMatchObject({ basis: 'point-estimate', verdict: 'regression', gate: 'fail', n: [12, 12] });
-    expect(row(strict, 'p50').note).toContain('needs ≥ 20 a side (measure ≥ 20 s a side');
+    expect(row(strict, 'p50').note).toContain('needs ≥ 20 a side (measure ≥ 20 s a side, or record 500 ms intervals: run --interval 500ms, or several runs a side)');
     expect(() => compareRuns([base], [slower], { minSamples: 3 })).toThrow(/cannot reach significance with fewer than 5 samples a side/);
   });
 

@@ -274,6 +274,11 @@ function requestsForQuantile(q: number, alpha: number): number {
   return Math.max(20, hi);
 }
 
+/** An interval length: 250 ms, 1 s, 2.5 s. */
+function fmtInterval(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${Number((ms / 1000).toFixed(2))} s`;
+}
+
 function fmtSeconds(ms: number): string {
   const s = ms / 1000;
   return s >= 10 ? `${Math.ceil(s)} s` : `${Math.ceil(s * 10) / 10} s`;
@@ -502,7 +507,7 @@ export function compareRuns(baselineRuns: readonly RunResult[], currentRuns: rea
   const finer = Math.floor(measured / (minSamples + 1) / 100) * 100;
   const intervalNeed: Need = {
     minSamples,
-    unit: `intervals of ${fmtSeconds(intervalMs)}`,
+    unit: `intervals of ${fmtInterval(intervalMs)}`,
     measureMs: minSamples * intervalMs,
     ...(finer >= MIN_INTERVAL_MS && finer < intervalMs ? { finerIntervalMs: finer } : {}),
   };

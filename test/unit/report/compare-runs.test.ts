@@ -8,7 +8,9 @@ import { changeText, compareRuns, minSamplesFloor, parseMaxRegression, smallestU
 import { renderComparisonMarkdown, renderComparisonText } from '../../../src/report/compare-report.js';
 import { renderJson } from '../../../src/report/json-report.js';
 import { mannWhitneyU, normalCdf, normalQuantile, quantileRankBounds } from '../../../src/report/statistics.js';
-import { makeResult, type MakeResultOptions } from '../../fixtures/report/make-result.js';
+import { Recorder } from '../../../src/metrics/recorder.js';
+import { buildRunResult } from '../../../src/metrics/run-result.js';
+import { latencySampler, makeResult, TEST_ENV, type MakeResultOptions } from '../../fixtures/report/make-result.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fastbench-compare-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -137,6 +139,21 @@ describe('compareRuns', () => {
     // a speed-up beyond tolerance is an improvement, which never fails
     const fast = compareRuns([short({ seed: 1 })], [short({ seed: 2, medians: [500] })]);
     expect(row(fast, 'p50')).toMatchObject({ verdict: 'improvement', basis: 'point-estimate', gate: 'pass' });
+  });
+
+  it('reads the interval length from the results (interval: 250ms)', () => {
+    const quarter = (medianUs: number, seed: number): RunResult => {
+      const rec = new Recorder({ requestNames: ['one'], startMs: 0, seriesHistograms: 'both' });
+      const next = latencySampler(seed, medianUs);
+      for (let t = 0; t < 3; t++) {
+        for (let i = 0; i < 50; i++) rec.record(0, next(), 100, 200, 10);
+        rec.closeInterval(t, 250);
+      }
+      return buildRunResult(rec.snapshot(750), { scenario: 's', environment: TEST_ENV, durationMs: 750 });
+    };
+    const c = compareRuns([quarter(2000, 1)], [quarter(4000, 2)]);
+    expect(row(c, 'p50')).toMatchObject({ verdict: 'regression', basis: 'point-estimate', n: [3, 3] });
+    expect(row(c, 'p50').note).toBe('decided without a noise test: 3 vs 3 intervals of 250 ms a side, the noise test needs ≥ 5 a side (measure ≥ 1.3 s a side, or several runs a side)');
   });
 
   it('--min-samples raises the samples a side the noise test needs, never below what can reach alpha', () => {

@@ -153,7 +153,7 @@ describe('compareRuns', () => {
     };
     const c = compareRuns([quarter(2000, 1)], [quarter(4000, 2)]);
     expect(row(c, 'p50')).toMatchObject({ verdict: 'regression', basis: 'point-estimate', n: [3, 3] });
-    expect(row(c, 'p50').note).toBe('decided without a noise test: 3 vs 3 intervals of 250 ms a side, the noise test needs ≥ 5 a side (measure ≥ 1.3 s a side, or several runs a side)');
+    expect(row(c, 'p50').note).toBe('decided without a noise test: 3 vs 3 intervals of 250 ms a side, the noise test needs ≥ 5 a side (measure ≥ 1.3 s a side, or record 100 ms intervals: run --interval 100ms, or several runs a side)');
   });
 
   it('--min-samples raises the samples a side the noise test needs, never below what can reach alpha', () => {

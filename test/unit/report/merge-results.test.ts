@@ -146,6 +146,24 @@ describe('mergeRunResults', () => {
   });
 });
 
+describe('mergeRunResults with sub-second intervals', () => {
+  it('lines shards up by interval (interval: 250ms), not by whole seconds', () => {
+    const part = (startMs: number): RunResult => {
+      const rec = new Recorder({ requestNames: ['a'], startMs, seriesHistograms: 'both' });
+      for (let t = 0; t < 4; t++) {
+        for (let i = 0; i <= t; i++) rec.record(0, 1000, 1000, 200, 10);
+        rec.closeInterval(t, 250);
+      }
+      return buildRunResult(rec.snapshot(startMs + 1000), { scenario: 'q', environment: TEST_ENV, durationMs: 1000 });
+    };
+    // the second shard started 500 ms (two intervals) later
+    const { result, warnings } = mergeRunResults([part(START), part(START + 500)]);
+    expect(warnings).toEqual([]);
+    expect(result.series.map((r) => [r.t, r.requests])).toEqual([[0, 1], [1, 2], [2, 3 + 1], [3, 4 + 2], [4, 3], [5, 4]]);
+    expect(result.histograms.intervals.map((iv) => iv.ms)).toEqual([250, 250, 250, 250, 250, 250]);
+  });
+});
+
 describe('fastbench merge', () => {
   it('writes the merged result and exits 1 when a re-evaluated threshold fails', async () => {
     const { single, parts } = scenario(13);

@@ -32,6 +32,7 @@ export interface RunFlags {
   connections?: string;
   rate?: string;
   workers?: string;
+  interval?: string;
   env: string[];
   json?: boolean;
   quiet?: boolean;
@@ -214,6 +215,7 @@ export function registerRunCommand(program: Command): void {
     .option('-c, --connections <n>', 'connections of every closed phase and cap of every open one')
     .option('-R, --rate <r>', 'every measured phase becomes open at this constant rate (requests per second)')
     .option('-w, --workers <n>', 'load worker threads (default: the scenario\'s client.workers, else 1)')
+    .option('--interval <time>', 'measurement interval (per-interval histograms, series; compare\'s samples): 100ms..10s, default the scenario\'s interval, else 1s')
     .option('-e, --env <NAME=value>', 'set {{env.NAME}} for the scenario (repeatable)', collect, [] as string[])
     .option('--json', 'print the result object as JSON on stdout instead of the text report')
     .option('-o, --out <dir>', 'write report files into this directory (default formats: all)')
@@ -249,6 +251,7 @@ export async function runCommand(file: string, flags: RunFlags): Promise<number>
       ...(flags.rate !== undefined ? { rate: numberOption('rate', flags.rate, false) } : {}),
       ...(workers !== undefined ? { workers } : {}),
       ...(flags.maxBody !== undefined ? { maxResponseBodySize: parseSize(flags.maxBody, '--max-body') } : {}),
+      ...(flags.interval !== undefined ? { interval: flags.interval } : {}),
     };
   } catch (e) {
     if (!(e instanceof FastbenchError)) throw e;

@@ -139,6 +139,8 @@ const ROWS: readonly Row[] = [
   // server under attack (appended: soak-tls — TLS handshake deadline, accept failures)
   ['ERR_SERVER_HANDSHAKE_TIMEOUT', 'timeout', 1, 'TLS handshake not finished within the server handshakeTimeout (counted from accept)', 'The client connected but did not finish its TLS handshake in time; raise --handshake-timeout.'],
   ['ERR_SERVER_FD_EXHAUSTED', 'pool', 1, 'connection dropped at accept: the server is out of file descriptors (EMFILE/ENFILE, or inside its reserve)', 'Raise the server\'s fd limit (ulimit -n), or lower --concurrency so excess connections get a 503 first.'],
+  // verdicts (issue 11: compare fails closed)
+  ['ERR_COMPARE_SCENARIO_MISMATCH', 'usage', 2, 'the compared results are of different scenarios', 'Compare runs of one scenario, or pass --allow-different to compare them anyway.'],
 ];
 
 export const ERROR_SPECS: readonly ErrorSpec[] = ROWS.map(([code, category, exit, message, hint], i) =>

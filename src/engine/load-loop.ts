@@ -14,7 +14,7 @@
 // never reconnect). Pipelining just means more users: each in-flight slot is a user with its own
 // scheduled time. The loop object is the ResponseCallback of every exchange: no closure, promise
 // or timer per request; one interval timer (tickMs) drives the open schedule, think times, phase
-// ends and the once-a-second interval close.
+// ends and the interval close (once a second, or the scenario's `interval:`).
 import { nowMs, toEpochMs } from '../core/clock.js';
 import { errorId } from '../core/errors.js';
 import type { FastbenchError } from '../core/errors.js';
@@ -72,10 +72,10 @@ function failedBytesIn(res: Response): number {
   return res.status !== 0 ? bytesIn(res) : 0;
 }
 
-/** Merges a short last point into the one before it (the drain belongs to the last second). */
-function foldTail(points: SeriesPoint[]): void {
+/** Merges a short last point into the one before it (the drain belongs to the last interval). */
+function foldTail(points: SeriesPoint[], intervalMs: number): void {
   const n = points.length;
-  if (n < 2 || points[n - 1]!.ms >= 1000) return;
+  if (n < 2 || points[n - 1]!.ms >= intervalMs) return;
   const tail = points.pop()!;
   const prev = points.pop()!;
   points.push(Series.mergePoints([prev, tail]));
@@ -106,6 +106,8 @@ export class LoadLoop implements ResponseCallback {
   private readonly feeder: DataFeeder | undefined;
   private readonly timeoutMs: number;
   private readonly tickMs: number;
+  /** Length of a measurement interval (scenario `interval:`), ms. */
+  private readonly intervalMs: number;
   private readonly slipMs: number;
 
   private timer: NodeJS.Timeout | undefined;
@@ -153,6 +155,7 @@ export class LoadLoop implements ResponseCallback {
     this.weights = s.cumulativeWeights;
     this.timeoutMs = s.client.timeoutMs > 0 ? s.client.timeoutMs : Infinity;
     this.tickMs = options.tickMs ?? 1;
+    this.intervalMs = options.scenario.intervalMs ?? 1000;
     this.slipMs = options.slipToleranceMs ?? 10;
     this.feeder = s.data !== undefined && s.data.rows.length > 0 ? new DataFeeder(s.data, this.plan.slot, this.plan.slots) : undefined;
     let index = 0;
@@ -190,7 +193,7 @@ export class LoadLoop implements ResponseCallback {
     return new Promise<LoopEnd>((resolve) => {
       this.resolveEnd = resolve;
       this.intervalStart = startAt;
-      this.nextIntervalAt = startAt + 1000;
+      this.nextIntervalAt = startAt + this.intervalMs;
       this.timer = setInterval(() => this.tick(), this.tickMs);
       const begin = (): void => {
         if (this.finished || this.stopping) return;
@@ -227,7 +230,7 @@ export class LoadLoop implements ResponseCallback {
       this.recorder.reset(toEpochMs(start));
       this.intervalT = 0;
       this.intervalStart = start;
-      this.nextIntervalAt = start + 1000;
+      this.nextIntervalAt = start + this.intervalMs;
       this.o.hooks.onMeasureStart?.();
     }
     this.free.length = 0;
@@ -324,8 +327,8 @@ export class LoadLoop implements ResponseCallback {
     // folded into the last whole second so the series has no spiky sliver of a second.
     if (this.measuredStart !== undefined && this.recorder.overall.intervalRequests > 0) {
       this.emitInterval(Math.max(1, Math.round(now - this.intervalStart)));
-      foldTail(this.recorder.series.points);
-      for (const name in this.requestSeries) foldTail(this.requestSeries[name]!);
+      foldTail(this.recorder.series.points, this.intervalMs);
+      for (const name in this.requestSeries) foldTail(this.requestSeries[name]!, this.intervalMs);
     }
     this.resolveEnd?.(this.endValue());
   }
@@ -345,10 +348,10 @@ export class LoadLoop implements ResponseCallback {
   private tick(): void {
     if (this.finished) return;
     const now = nowMs();
-    // Whole seconds first, so a phase ending on a second boundary closes that second in full.
+    // Whole intervals first, so a phase ending on an interval boundary closes that interval in full.
     while (now >= this.nextIntervalAt) {
-      this.emitInterval(1000);
-      this.nextIntervalAt += 1000;
+      this.emitInterval(this.intervalMs);
+      this.nextIntervalAt += this.intervalMs;
     }
     if (!this.stopping && this.phaseIndex >= 0) {
       // A loop: a phase may end at once (zero duration, a count already reached).

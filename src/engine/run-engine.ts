@@ -179,7 +179,7 @@ class ProgressTracker {
       this.requests += merged.requests;
       this.errors += merged.errors;
     }
-    if (ticks[0]!.ms < 500) return; // the short tail of the run: in the totals, not worth a line
+    if (ticks[0]!.ms < (this.scenario.intervalMs ?? 1000) / 2) return; // the short tail of the run: in the totals, not worth a line
     const first = ticks[0]!;
     const phase = this.scenario.phases[first.phase];
     const seconds = first.ms / 1000;

@@ -6,6 +6,7 @@ import { decodeHistogram } from '../metrics/encoded-histogram.js';
 import { LatencyHistogram } from '../metrics/histogram.js';
 import type { SeriesPoint } from '../metrics/series.js';
 import { thresholdPasses, type Threshold } from '../scenario/index.js';
+import { thresholdLabel } from '../scenario/thresholds.js';
 import type { IntervalTick } from './loop-types.js';
 
 /** A latency metric of a histogram, ms (the report's reading of min/max/mean/stddev/pNN). */
@@ -45,7 +46,10 @@ export class ThresholdWatch {
     return this.watched.length > 0;
   }
 
-  /** Adds one interval (one tick per worker); returns the first failed threshold's text, if any. */
+  /**
+   * Adds one interval (one tick per worker); returns the first failed threshold, named with its
+   * scope ("slow: p50 < 5ms", "overall: errors < 1%"), if any.
+   */
   onTicks(ticks: readonly IntervalTick[]): string | undefined {
     for (const w of this.watched) {
       for (const tick of ticks) {
@@ -53,7 +57,7 @@ export class ThresholdWatch {
         if (p !== undefined) w.add(p);
       }
     }
-    for (const w of this.watched) if (w.failed()) return w.t.text;
+    for (const w of this.watched) if (w.failed()) return thresholdLabel(w.t);
     return undefined;
   }
 }

@@ -73,9 +73,18 @@ export interface PhaseResult {
 }
 
 export interface ThresholdOutcome {
+  /** The threshold as written in the scenario. */
   expression: string;
+  /** What it judged: 'overall' or the request's name. */
+  scope: string;
+  /** p99, p99.9, min, max, mean, stddev, errors or rps. */
+  metric: string;
+  op: '<' | '<=' | '>' | '>=';
+  /** How limit and actual read: ms (latency), ratio (errors: 0.01 = 1% of requests), rps. */
+  unit: 'ms' | 'ratio' | 'rps';
+  limit: number;
   passed: boolean;
-  /** The measured value the expression compared (null when there was no data). */
+  /** The measured value compared, in `unit` (null when there was no data). */
   actual: number | null;
   window?: string;
 }

@@ -23,6 +23,16 @@
 //     counts, with the variance inflated by the overdispersion of the run's per-interval request
 //     counts (variance / mean, at least 1). The run-to-run band of (2) applies too.
 //  4. A significant change smaller than min-effect (default 1%) is still labelled noise.
+//  5. Fail closed. A test that cannot decide — fewer samples a side than --min-samples (default:
+//     the fewest with which the U test can reach p < alpha at all, 5 at alpha 0.01: with 3 a
+//     side its smallest possible p is 0.1), too few requests for a percentile's confidence
+//     interval — never makes a change "noise". The row is then judged on its point estimate
+//     against the metric's tolerance (worse beyond it = regression, which gates), labelled
+//     `basis: 'point-estimate'` with a note giving the samples a side and the measured time a
+//     side (or the finer interval) that would let the test decide. Without a tolerance such a
+//     row is 'undecided'; within tolerance it is 'within-tolerance' (never 'noise').
+//  6. Rows that show the same change agree: a per-request row whose delta (as displayed) equals
+//     the overall row's for the same metric takes the more severe of the two verdicts.
 // The displayed baseline/current values are those of all samples of a side together (merged
 // histograms; total requests over total time).
 import { FastbenchError } from '../core/errors.js';
@@ -30,9 +40,17 @@ import { type EncodedHistogram, decodeHistogram, mergeEncodedHistograms } from '
 import type { LatencyHistogram } from '../metrics/histogram.js';
 import type { RunResult } from '../metrics/run-result.js';
 import { parseDuration } from '../core/units.js';
+import { fmtDelta } from './format.js';
+import { MIN_INTERVAL_MS } from '../scenario/overrides.js';
+import { intervalLengthMs } from './intervals.js';
 import { mannWhitneyU, median, normalCdf, quantileRankBounds } from './statistics.js';
 
-export type Verdict = 'regression' | 'improvement' | 'noise';
+/**
+ * regression / improvement / noise: decided by a noise test (or, with basis 'point-estimate',
+ * regression / improvement beyond tolerance on the point estimate). within-tolerance: no noise
+ * test possible, change within tolerance. undecided: no noise test possible and no tolerance.
+ */
+export type Verdict = 'regression' | 'improvement' | 'noise' | 'within-tolerance' | 'undecided';
 export type MetricKind = 'latency' | 'rps' | 'errors';
 
 /** A tolerance: relative (0.1 = 10%), absolute ms (latency) or absolute fraction (errors). */
@@ -49,6 +67,13 @@ export interface CompareOptions {
   alpha?: number;
   /** Significant changes smaller than this relative size are noise. Default 0.01. */
   minEffect?: number;
+  /**
+   * Samples (intervals/windows) a side below which a row is decided on its point estimate
+   * instead of the noise test. Default and floor: minSamplesFloor(alpha), at least 5.
+   */
+  minSamples?: number;
+  /** Compare results of different scenarios (otherwise ERR_COMPARE_SCENARIO_MISMATCH). */
+  allowDifferent?: boolean;
 }
 
 export interface CompareRow {
@@ -67,6 +92,8 @@ export interface CompareRow {
   method: 'mann-whitney' | 'quantile-ci' | 'rate-z' | 'none';
   /** Samples (intervals/windows, or requests) on each side. */
   n: [number, number];
+  /** 'noise-test': the test above decided; 'point-estimate': it could not, the tolerance did. */
+  basis: 'noise-test' | 'point-estimate';
   /** Largest relative spread between runs of the same side (several runs only). */
   runSpread: number | null;
   /** 'fail' = a regression beyond tolerance; 'pass'; 'n/a' = no tolerance for this metric. */
@@ -80,6 +107,7 @@ export interface Comparison {
   current: { runs: number; scenario: string };
   alpha: number;
   minEffect: number;
+  minSamples: number;
   rows: CompareRow[];
   /** True when any row's gate failed: exit 1. */
   failed: boolean;
@@ -136,10 +164,18 @@ function percentileOf(h: LatencyHistogram, p: number): number {
   return h.percentile(p) / 1000;
 }
 
+interface WindowSample {
+  values: number[];
+  /** Intervals per window (1 when every interval holds enough samples). */
+  span: number;
+  intervalMs: number;
+}
+
 /** Per-window percentile values of one run (windows of consecutive intervals with enough samples). */
-function windowPercentiles(run: RunResult, p: number): number[] {
-  const intervals = run.histograms.intervals.filter((iv) => iv.ms >= 500 && iv.corrected.count > 0);
-  if (intervals.length === 0) return [];
+function windowPercentiles(run: RunResult, p: number): WindowSample {
+  const intervalMs = intervalLengthMs(run);
+  const intervals = run.histograms.intervals.filter((iv) => iv.ms >= intervalMs / 2 && iv.corrected.count > 0);
+  if (intervals.length === 0) return { values: [], span: 1, intervalMs };
   const need = Math.max(20, Math.ceil(1 / (1 - p / 100)));
   const typical = median(intervals.map((iv) => iv.corrected.count));
   const span = Math.max(1, Math.ceil(need / Math.max(1, typical)));
@@ -151,7 +187,7 @@ function windowPercentiles(run: RunResult, p: number): number[] {
     const h = span === 1 ? decodeHistogram(group[0] as EncodedHistogram) : mergeEncodedHistograms(group);
     out.push(percentileOf(h, p));
   }
-  return out;
+  return { values: out, span, intervalMs };
 }
 
 /** Per-interval p50/p99 from the series rows, for results that kept no interval histograms. */
@@ -168,12 +204,13 @@ interface Interval {
 
 function intervalsOf(run: RunResult): Interval[] {
   const ms = new Map(run.histograms.intervals.map((iv) => [iv.t, iv.ms]));
+  const nominal = intervalLengthMs(run);
   return run.series
     .map((r) => {
       const len = ms.get(r.t) ?? (r.rps > 0 ? (r.requests / r.rps) * 1000 : 1000);
       return { requests: r.requests, errors: r.errors, seconds: len / 1000 };
     })
-    .filter((iv) => iv.seconds >= 0.5);
+    .filter((iv) => iv.seconds * 1000 >= nominal / 2);
 }
 
 /** Variance / mean of per-interval request counts (≥ 1): how much more than Poisson counts wander. */
@@ -196,6 +233,58 @@ function spread(values: readonly number[], kind: MetricKind): number | null {
 }
 
 // ---------------------------------------------------------------------------------------------
+// when can a test decide?
+
+function logChoose(n: number, k: number): number {
+  let s = 0;
+  for (let i = 1; i <= k; i++) s += Math.log(n - k + i) - Math.log(i);
+  return s;
+}
+
+/** The smallest two-sided p-value a Mann-Whitney U test of n1 against n2 values can give. */
+export function smallestUTestP(n1: number, n2: number): number {
+  if (n1 === 0 || n2 === 0) return 1;
+  return Math.min(1, 2 * Math.exp(-logChoose(n1 + n2, Math.min(n1, n2))));
+}
+
+/**
+ * The fewest samples a side with which the U test can reach p < alpha at all (at least 5):
+ * 5 at alpha 0.01 (with 3 a side the smallest possible p is 0.1, so every change was "noise").
+ */
+export function minSamplesFloor(alpha: number): number {
+  let n = 1;
+  while (smallestUTestP(n, n) >= alpha && n < 1000) n++;
+  return Math.max(5, n);
+}
+
+/** The fewest requests whose (1 - alpha) order-statistic interval of the q-quantile lies inside the sample. */
+function requestsForQuantile(q: number, alpha: number): number {
+  const inside = (n: number): boolean => {
+    const [lo, hi] = quantileRankBounds(n, q, alpha);
+    return lo > 1 && hi < n;
+  };
+  let hi = 20;
+  while (!inside(hi) && hi < 1e9) hi *= 2;
+  let lo = hi / 2;
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (inside(mid)) hi = mid;
+    else lo = mid;
+  }
+  return Math.max(20, hi);
+}
+
+/** An interval length: 250 ms, 1 s, 2.5 s. */
+function fmtInterval(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${Number((ms / 1000).toFixed(2))} s`;
+}
+
+function fmtSeconds(ms: number): string {
+  const s = ms / 1000;
+  return s >= 10 ? `${Math.ceil(s)} s` : `${Math.ceil(s * 10) / 10} s`;
+}
+
+// ---------------------------------------------------------------------------------------------
 // verdicts
 
 function relDelta(base: number, cur: number): number {
@@ -208,20 +297,25 @@ function worseness(kind: MetricKind, delta: number): number {
   return kind === 'rps' ? -delta : delta;
 }
 
+/** How far past the tolerance the change goes, in its direction: 'worse', 'better' or 'within'. */
+function againstTolerance(kind: MetricKind, delta: number, base: number, cur: number, tol: Tolerance): 'worse' | 'better' | 'within' {
+  const change = tol.kind === 'relative' || kind === 'errors' ? worseness(kind, delta) : cur - base; // absolute ms
+  if (change > tol.value) return 'worse';
+  if (-change > tol.value) return 'better';
+  return 'within';
+}
+
 function gateOf(row: CompareRow, tol: Tolerance | undefined): Pick<CompareRow, 'gate' | 'tolerance'> {
   if (tol === undefined || row.delta === null || row.baseline === null || row.current === null) {
     return { gate: 'n/a', tolerance: tol?.text ?? null };
   }
-  let beyond: boolean;
-  if (tol.kind === 'relative' || row.kind === 'errors') {
-    beyond = worseness(row.kind, row.delta) > tol.value;
-  } else {
-    beyond = row.current - row.baseline > tol.value; // absolute ms
-  }
+  const beyond = againstTolerance(row.kind, row.delta, row.baseline, row.current, tol) === 'worse';
   return { gate: row.verdict === 'regression' && beyond ? 'fail' : 'pass', tolerance: tol.text };
 }
 
 interface Evidence {
+  /** False when the test cannot tell a change from noise with these samples (fail closed). */
+  decidable: boolean;
   significant: boolean;
   p: number | null;
   method: CompareRow['method'];
@@ -229,58 +323,128 @@ interface Evidence {
   note?: string;
 }
 
-function decide(kind: MetricKind, delta: number | null, ev: Evidence, runSpread: number | null, minEffect: number): { verdict: Verdict; note?: string } {
-  if (delta === null) return { verdict: 'noise', note: ev.note ?? 'no data' };
-  if (!ev.significant) return { verdict: 'noise', ...(ev.note !== undefined ? { note: ev.note } : {}) };
-  const size = Math.abs(delta);
-  if (runSpread !== null && size <= runSpread) return { verdict: 'noise', note: 'within the run-to-run spread' };
-  if (kind !== 'errors' && size < minEffect) return { verdict: 'noise', note: `significant but below ${(minEffect * 100).toFixed(0)}%` };
-  return { verdict: worseness(kind, delta) > 0 ? 'regression' : 'improvement' };
+interface Decision {
+  verdict: Verdict;
+  basis: CompareRow['basis'];
+  note?: string;
 }
 
-function uTest(a: readonly number[], b: readonly number[], alpha: number): Evidence {
+function decide(
+  kind: MetricKind,
+  values: { baseline: number | null; current: number | null; delta: number | null },
+  ev: Evidence,
+  runSpread: number | null,
+  minEffect: number,
+  tol: Tolerance | undefined,
+): Decision {
+  const { baseline, current, delta } = values;
+  if (delta === null || baseline === null || current === null) return { verdict: 'undecided', basis: 'noise-test', note: ev.note ?? 'no data' };
+  if (!ev.decidable) {
+    const why = `decided without a noise test: ${ev.note ?? 'too few samples'}`;
+    if (tol === undefined) return { verdict: 'undecided', basis: 'point-estimate', note: `${why}; no tolerance for this metric` };
+    const side = againstTolerance(kind, delta, baseline, current, tol);
+    const verdict: Verdict = side === 'worse' ? 'regression' : side === 'better' ? 'improvement' : 'within-tolerance';
+    return { verdict, basis: 'point-estimate', note: why };
+  }
+  const basis = 'noise-test';
+  if (!ev.significant) return { verdict: 'noise', basis, ...(ev.note !== undefined ? { note: ev.note } : {}) };
+  const size = Math.abs(delta);
+  if (runSpread !== null && size <= runSpread) return { verdict: 'noise', basis, note: 'within the run-to-run spread' };
+  if (kind !== 'errors' && size < minEffect) return { verdict: 'noise', basis, note: `significant but below ${(minEffect * 100).toFixed(0)}%` };
+  return { verdict: worseness(kind, delta) > 0 ? 'regression' : 'improvement', basis };
+}
+
+interface Need {
+  minSamples: number;
+  /** What one sample is: "intervals of 1 s", "windows of 3 intervals" (for the note). */
+  unit: string;
+  /** Measured time a side that gives minSamples samples (one run a side). */
+  measureMs: number;
+  /** A shorter interval that would give the runs as they are enough samples (`run --interval`). */
+  finerIntervalMs?: number;
+}
+
+function uTest(a: readonly number[], b: readonly number[], alpha: number, need: Need): Evidence {
   const n: [number, number] = [a.length, b.length];
-  if (a.length < 3 || b.length < 3) {
-    return { significant: false, p: null, method: 'mann-whitney', n, note: `too few samples (${a.length} vs ${b.length}; need ≥ 3 a side)` };
+  const method = 'mann-whitney' as const;
+  if (a.length < need.minSamples || b.length < need.minSamples || smallestUTestP(a.length, b.length) >= alpha) {
+    const note =
+      `${a.length} vs ${b.length} ${need.unit} a side, the noise test needs ≥ ${need.minSamples} a side` +
+      ` (measure ≥ ${fmtSeconds(need.measureMs)} a side` +
+      (need.finerIntervalMs !== undefined ? `, or record ${need.finerIntervalMs} ms intervals: run --interval ${need.finerIntervalMs}ms` : '') +
+      ', or several runs a side)';
+    return { decidable: false, significant: false, p: null, method, n, note };
   }
   const r = mannWhitneyU(b, a);
-  return { significant: r.p < alpha, p: r.p, method: 'mann-whitney', n };
+  return { decidable: true, significant: r.p < alpha, p: r.p, method, n };
 }
 
 /** Non-overlap of the (1 - alpha) order-statistic confidence intervals of a percentile. */
 function quantileTest(base: LatencyHistogram, cur: LatencyHistogram, p: number, alpha: number): Evidence {
   const n: [number, number] = [base.count, cur.count];
-  if (base.count < 20 || cur.count < 20) return { significant: false, p: null, method: 'quantile-ci', n, note: 'too few samples' };
+  const need = requestsForQuantile(p / 100, alpha);
+  if (base.count < need || cur.count < need) {
+    return { decidable: false, significant: false, p: null, method: 'quantile-ci', n, note: `${base.count} vs ${cur.count} requests, a p${p} confidence interval needs ≥ ${need} a side` };
+  }
   const bounds = (h: LatencyHistogram): [number, number] => {
     const [lo, hi] = quantileRankBounds(h.count, p / 100, alpha);
     return [percentileOf(h, (100 * lo) / h.count), percentileOf(h, (100 * hi) / h.count)];
   };
   const [bl, bh] = bounds(base);
   const [cl, ch] = bounds(cur);
-  return { significant: cl > bh || ch < bl, p: null, method: 'quantile-ci', n };
+  return { decidable: true, significant: cl > bh || ch < bl, p: null, method: 'quantile-ci', n };
 }
 
 /** Two-sided z-test on rates (count / time) with variance inflated by phi. */
 function rateTest(nb: number, tb: number, nc: number, tc: number, phi: number, alpha: number): Evidence {
   const n: [number, number] = [nb, nc];
-  if (tb <= 0 || tc <= 0) return { significant: false, p: null, method: 'rate-z', n, note: 'no duration' };
+  if (tb <= 0 || tc <= 0) return { decidable: false, significant: false, p: null, method: 'rate-z', n, note: 'no duration' };
   const variance = (phi * nb) / (tb * tb) + (phi * nc) / (tc * tc);
-  if (variance <= 0) return { significant: false, p: 1, method: 'rate-z', n };
+  if (variance <= 0) return { decidable: true, significant: false, p: 1, method: 'rate-z', n };
   const z = Math.abs(nc / tc - nb / tb) / Math.sqrt(variance);
   const p = 2 * (1 - normalCdf(z));
-  return { significant: p < alpha, p, method: 'rate-z', n };
+  return { decidable: true, significant: p < alpha, p, method: 'rate-z', n };
 }
 
 /** Two-proportion z-test with variance inflated by phi. */
 function proportionTest(eb: number, nb: number, ec: number, nc: number, phi: number, alpha: number): Evidence {
   const n: [number, number] = [nb, nc];
-  if (nb === 0 || nc === 0) return { significant: false, p: null, method: 'rate-z', n, note: 'no requests' };
+  if (nb === 0 || nc === 0) return { decidable: false, significant: false, p: null, method: 'rate-z', n, note: 'no requests on a side' };
   const pooled = (eb + ec) / (nb + nc);
   const variance = phi * pooled * (1 - pooled) * (1 / nb + 1 / nc);
-  if (variance <= 0) return { significant: false, p: 1, method: 'rate-z', n };
+  if (variance <= 0) return { decidable: true, significant: false, p: 1, method: 'rate-z', n };
   const z = Math.abs(ec / nc - eb / nb) / Math.sqrt(variance);
   const p = 2 * (1 - normalCdf(z));
-  return { significant: p < alpha, p, method: 'rate-z', n };
+  return { decidable: true, significant: p < alpha, p, method: 'rate-z', n };
+}
+
+/** The change as a report shows it: a relative change, or percentage points for error rates. */
+export function changeText(kind: MetricKind, delta: number | null): string {
+  if (delta === null) return '—';
+  if (kind !== 'errors') return fmtDelta(delta);
+  const pp = delta * 100;
+  return `${pp >= 0 ? '+' : '−'}${Math.abs(pp).toFixed(Math.abs(pp) < 0.1 ? 3 : 2)} pp`;
+}
+
+const SEVERITY: Record<Verdict, number> = { undecided: 0, noise: 1, 'within-tolerance': 2, improvement: 3, regression: 4 };
+
+/**
+ * Rows showing the same change must not disagree: a per-request row whose displayed delta equals
+ * the overall row's (same metric) takes the more severe verdict of the two, and vice versa.
+ */
+function reconcile(rows: CompareRow[], tolerances: Readonly<Record<string, Tolerance>>): void {
+  for (const o of rows) {
+    if (o.scope !== 'overall' || o.delta === null) continue;
+    for (const r of rows) {
+      if (r.scope === 'overall' || r.metric !== o.metric || changeText(r.kind, r.delta) !== changeText(o.kind, o.delta)) continue;
+      const [weak, strong] = SEVERITY[r.verdict] < SEVERITY[o.verdict] ? [r, o] : [o, r];
+      if (SEVERITY[weak.verdict] === SEVERITY[strong.verdict]) continue;
+      weak.verdict = strong.verdict;
+      weak.basis = strong.basis;
+      weak.note = `as ${strong.scope} ${strong.metric}, which shows the same change${strong.note !== undefined ? ` (${strong.note})` : ''}`;
+      Object.assign(weak, gateOf(weak, tolerances[weak.metric]));
+    }
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -301,41 +465,76 @@ export function compareRuns(baselineRuns: readonly RunResult[], currentRuns: rea
   const alpha = options.alpha ?? 0.01;
   const minEffect = options.minEffect ?? 0.01;
   const tolerances = options.maxRegression ?? DEFAULT_TOLERANCES;
+  const floor = minSamplesFloor(alpha);
+  const minSamples = options.minSamples ?? floor;
+  if (!(Number.isInteger(minSamples) && minSamples >= floor)) {
+    throw new FastbenchError(
+      'ERR_USAGE_BAD_OPTION',
+      `--min-samples ${minSamples}: at alpha ${alpha} the noise test cannot reach significance with fewer than ${floor} samples a side; give ${floor} or more`,
+    );
+  }
   // overdispersion of per-interval request counts, for the per-request rate tests
   const phi = Math.max(overdispersion(baselineRuns), overdispersion(currentRuns));
   const rows: CompareRow[] = [];
   const warnings: string[] = [];
   const names = (runs: readonly RunResult[]): string => [...new Set(runs.map((r) => r.scenario))].join(', ');
-  if (names(baselineRuns) !== names(currentRuns)) {
-    warnings.push(`comparing different scenarios: "${names(baselineRuns)}" vs "${names(currentRuns)}"`);
+  const scenarios = new Set([...baselineRuns, ...currentRuns].map((r) => r.scenario));
+  if (scenarios.size > 1) {
+    const what = `"${names(baselineRuns)}" vs "${names(currentRuns)}"`;
+    if (options.allowDifferent !== true) {
+      throw new FastbenchError('ERR_COMPARE_SCENARIO_MISMATCH', `the results are of different scenarios: ${what}; pass --allow-different to compare them anyway`);
+    }
+    warnings.push(`comparing different scenarios: ${what}`);
   }
   for (const r of [...baselineRuns, ...currentRuns]) {
     if (!r.valid) warnings.push(`a ${baselineRuns.includes(r) ? 'baseline' : 'current'} run is invalid: ${r.invalidReason ?? 'the generator was the bottleneck'}`);
     if (r.interrupted) warnings.push(`a ${baselineRuns.includes(r) ? 'baseline' : 'current'} run was interrupted`);
   }
 
-  const push = (partial: Omit<CompareRow, 'verdict' | 'gate' | 'tolerance' | 'p' | 'method' | 'n' | 'note'>, ev: Evidence): void => {
-    const { verdict, note } = decide(partial.kind, partial.delta, ev, partial.runSpread, minEffect);
-    const row: CompareRow = { ...partial, verdict, p: ev.p, method: ev.method, n: ev.n, gate: 'n/a', tolerance: null };
+  type RowValues = Omit<CompareRow, 'verdict' | 'basis' | 'gate' | 'tolerance' | 'p' | 'method' | 'n' | 'note'>;
+  const push = (partial: RowValues, ev: Evidence): void => {
+    const tol = tolerances[partial.metric];
+    const { verdict, basis, note } = decide(partial.kind, partial, ev, partial.runSpread, minEffect, tol);
+    const row: CompareRow = { ...partial, verdict, p: ev.p, method: ev.method, n: ev.n, basis, gate: 'n/a', tolerance: null };
     if (note !== undefined) row.note = note;
-    Object.assign(row, gateOf(row, tolerances[row.metric]));
+    Object.assign(row, gateOf(row, tol));
     rows.push(row);
+  };
+  const intervalMs = Math.max(...[...baselineRuns, ...currentRuns].map(intervalLengthMs));
+  // The interval that would give minSamples (+1: the last one may be folded into its neighbour)
+  // from the shorter side's measured time, in whole 100 ms, when that is shorter than the runs'.
+  const measured = Math.min(sum(baselineRuns, (r) => r.durationMs), sum(currentRuns, (r) => r.durationMs));
+  const finer = Math.floor(measured / (minSamples + 1) / 100) * 100;
+  const intervalNeed: Need = {
+    minSamples,
+    unit: `intervals of ${fmtInterval(intervalMs)}`,
+    measureMs: minSamples * intervalMs,
+    ...(finer >= MIN_INTERVAL_MS && finer < intervalMs ? { finerIntervalMs: finer } : {}),
   };
 
   // overall latency percentiles
   const pooledB = mergeEncodedHistograms(baselineRuns.map((r) => r.histograms.overall.corrected));
   const pooledC = mergeEncodedHistograms(currentRuns.map((r) => r.histograms.overall.corrected));
   for (const [metric, p] of PERCENTILES) {
+    let span = 1;
     const sample = (runs: readonly RunResult[]): number[] =>
-      runs.flatMap((r) => (r.histograms.intervals.length > 0 ? windowPercentiles(r, p) : seriesPercentiles(r, metric)));
+      runs.flatMap((r) => {
+        if (r.histograms.intervals.length === 0) return seriesPercentiles(r, metric);
+        const w = windowPercentiles(r, p);
+        span = Math.max(span, w.span);
+        return w.values;
+      });
     const a = sample(baselineRuns);
     const b = sample(currentRuns);
     const base = pooledB.count > 0 ? percentileOf(pooledB, p) : null;
     const cur = pooledC.count > 0 ? percentileOf(pooledC, p) : null;
     const perRun = (runs: readonly RunResult[]): number[] => runs.map((r) => percentileOf(decodeHistogram(r.histograms.overall.corrected), p));
     const runSpread = maxSpread(perRun(baselineRuns), perRun(currentRuns), 'latency');
-    const ev = uTest(a, b, alpha);
-    if (a.length === 0 && b.length === 0) ev.note = 'no per-interval data for this percentile';
+    const need: Need = span === 1 ? intervalNeed : { minSamples, unit: `windows of ${span} intervals`, measureMs: minSamples * span * intervalMs };
+    const ev = uTest(a, b, alpha, need);
+    if (a.length === 0 && b.length === 0 && [...baselineRuns, ...currentRuns].every((r) => r.histograms.intervals.length === 0)) {
+      ev.note = `no per-interval data for ${metric}`;
+    }
     push({ scope: 'overall', metric, kind: 'latency', baseline: base, current: cur, delta: base !== null && cur !== null ? relDelta(base, cur) : null, runSpread }, ev);
   }
 
@@ -345,7 +544,7 @@ export function compareRuns(baselineRuns: readonly RunResult[], currentRuns: rea
     const base = pooledRps(baselineRuns, (r) => r.overall.requests);
     const cur = pooledRps(currentRuns, (r) => r.overall.requests);
     const runSpread = maxSpread(baselineRuns.map((r) => r.overall.rps), currentRuns.map((r) => r.overall.rps), 'rps');
-    push({ scope: 'overall', metric: 'rps', kind: 'rps', baseline: base, current: cur, delta: relDelta(base, cur), runSpread }, uTest(rpsOf(baselineRuns), rpsOf(currentRuns), alpha));
+    push({ scope: 'overall', metric: 'rps', kind: 'rps', baseline: base, current: cur, delta: relDelta(base, cur), runSpread }, uTest(rpsOf(baselineRuns), rpsOf(currentRuns), alpha, intervalNeed));
 
     const errOf = (runs: readonly RunResult[]): number[] =>
       runs.flatMap((r) => intervalsOf(r).filter((iv) => iv.requests > 0).map((iv) => iv.errors / iv.requests));
@@ -354,7 +553,9 @@ export function compareRuns(baselineRuns: readonly RunResult[], currentRuns: rea
     const errSpread = maxSpread(baselineRuns.map((r) => r.overall.errorRate), currentRuns.map((r) => r.overall.errorRate), 'errors');
     const a = errOf(baselineRuns);
     const b = errOf(currentRuns);
-    const ev: Evidence = eb === 0 && ec === 0 ? { significant: false, p: 1, method: 'mann-whitney', n: [a.length, b.length] } : uTest(a, b, alpha);
+    const ev: Evidence = eb === 0 && ec === 0
+      ? { decidable: true, significant: false, p: 1, method: 'mann-whitney', n: [a.length, b.length] }
+      : uTest(a, b, alpha, intervalNeed);
     push({ scope: 'overall', metric: 'errors', kind: 'errors', baseline: eb, current: ec, delta: ec - eb, runSpread: errSpread }, ev);
   }
 
@@ -392,11 +593,13 @@ export function compareRuns(baselineRuns: readonly RunResult[], currentRuns: rea
       push({ scope: name, metric: 'errors', kind: 'errors', baseline: errorFraction(eb, nb), current: errorFraction(ec, nc), delta: errorFraction(ec, nc) - errorFraction(eb, nb), runSpread: maxSpread(inB.map((r) => stat(r).errorRate), inC.map((r) => stat(r).errorRate), 'errors') }, proportionTest(eb, nb, ec, nc, phi, alpha));
     }
   }
+  reconcile(rows, tolerances);
   return {
     baseline: { runs: baselineRuns.length, scenario: names(baselineRuns) },
     current: { runs: currentRuns.length, scenario: names(currentRuns) },
     alpha,
     minEffect,
+    minSamples,
     rows,
     failed: rows.some((r) => r.gate === 'fail'),
     warnings,

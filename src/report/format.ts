@@ -1,6 +1,6 @@
 // Number and text formatting shared by the Markdown, HTML, JUnit and compare renderers.
 import type { ThresholdOutcome } from '../metrics/run-result.js';
-import { parseThreshold } from '../scenario/thresholds.js';
+import { thresholdCheck } from '../scenario/thresholds.js';
 
 /** A latency in ms for people: 0.123 ms, 12.3 ms, 123 ms, 1.23 s. */
 export function fmtMs(v: number): string {
@@ -52,14 +52,46 @@ export function fmtDelta(rel: number): string {
   return rel >= 0 ? `+${v}%` : `−${v.slice(1)}%`;
 }
 
-/** A threshold's measured value in its own unit (ms, %, rps), or "no data". */
+/** A threshold value with its unit: "23.8 ms", "100 %", "1,234 rps". */
+export function fmtThresholdValue(unit: ThresholdOutcome['unit'], v: number): string {
+  if (unit === 'ratio') return `${Number((v * 100).toPrecision(3))} %`;
+  if (unit === 'rps') return `${fmtRps(v)} rps`;
+  return fmtMs(v);
+}
+
+/** A threshold's measured value in its own unit, or "no data". */
 export function fmtThresholdActual(t: ThresholdOutcome): string {
-  if (t.actual === null) return 'no data';
-  const parsed = parseThreshold(t.expression);
-  if ('error' in parsed) return String(Math.round(t.actual * 1000) / 1000);
-  if (parsed.kind === 'errors') return fmtPct(t.actual);
-  if (parsed.kind === 'rps') return `${fmtRps(t.actual)} rps`;
-  return fmtMs(t.actual);
+  return t.actual === null ? 'no data' : fmtThresholdValue(t.unit, t.actual);
+}
+
+/** What was checked, canonically spelled with the limit's unit: "p99 < 5ms", "errors < 5%". */
+export function thresholdCheckText(t: ThresholdOutcome): string {
+  return thresholdCheck(t);
+}
+
+/** "(actual 23.8 ms)", "(actual 12 ms, each 1s window)", "(no data)". */
+export function thresholdActualText(t: ThresholdOutcome): string {
+  const w = t.window !== undefined ? `, ${t.window}` : '';
+  return t.actual === null ? `(no data${w})` : `(actual ${fmtThresholdActual(t)}${w})`;
+}
+
+/**
+ * One verdict line, naming what was judged: `FAIL  json  p99 < 5ms  (actual 23.8 ms)`,
+ * `PASS  overall  errors < 5%  (actual 0 %)`.
+ */
+export function thresholdLine(t: ThresholdOutcome): string {
+  return `${t.passed ? 'PASS' : 'FAIL'}  ${t.scope}  ${thresholdCheckText(t)}  ${thresholdActualText(t)}`;
+}
+
+/** Names unique per threshold: "json: p99 < 5ms", "overall: errors < 1% (last 2s)", a #2 on repeats. */
+export function thresholdNames(ts: readonly ThresholdOutcome[]): string[] {
+  const seen = new Map<string, number>();
+  return ts.map((t) => {
+    const base = `${t.scope}: ${thresholdCheckText(t)}${t.window !== undefined ? ` (${t.window})` : ''}`;
+    const n = (seen.get(base) ?? 0) + 1;
+    seen.set(base, n);
+    return n === 1 ? base : `${base} #${n}`;
+  });
 }
 
 /** Escape for HTML text and attribute values. */

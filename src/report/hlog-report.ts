@@ -30,6 +30,7 @@
 import hdr from 'hdr-histogram-js';
 import type { JsHistogram } from 'hdr-histogram-js';
 import { type EncodedHistogram, decodeHistogram } from '../metrics/encoded-histogram.js';
+import { intervalLengthMs } from './intervals.js';
 import type { RunResult } from '../metrics/run-result.js';
 
 export const HLOG_LOWEST_NS = 1000;
@@ -88,9 +89,10 @@ export function renderHlog(r: RunResult): string {
     '#[Histogram values are nanoseconds; Interval_Max is milliseconds. Untagged lines: latency from the scheduled send (corrected); Tag=service: from the actual send]',
     HLOG_LEGEND,
   ];
+  const intervalSec = intervalLengthMs(r) / 1000; // t counts intervals (1 s unless the scenario set `interval:`)
   for (const iv of r.histograms.intervals) {
-    lines.push(line(undefined, iv.t, iv.ms / 1000, iv.corrected));
-    if (iv.service !== undefined) lines.push(line('service', iv.t, iv.ms / 1000, iv.service));
+    lines.push(line(undefined, iv.t * intervalSec, iv.ms / 1000, iv.corrected));
+    if (iv.service !== undefined) lines.push(line('service', iv.t * intervalSec, iv.ms / 1000, iv.service));
   }
   return lines.join('\n') + '\n';
 }

@@ -8,9 +8,10 @@ import { decodeHistogram } from '../metrics/encoded-histogram.js';
 import type { LatencyHistogram } from '../metrics/histogram.js';
 import type { LatencyStatsMs, RequestStats, RunResult } from '../metrics/run-result.js';
 import {
-  LATENCY_COLUMNS, escapeHtml, fmtBytes, fmtDuration, fmtInt, fmtMs, fmtPct, fmtRps, fmtThresholdActual,
+  LATENCY_COLUMNS, escapeHtml, fmtBytes, fmtDuration, fmtInt, fmtMs, fmtPct, fmtRps, fmtThresholdActual, thresholdCheckText,
 } from './format.js';
 import { CHARTS_SCRIPT } from './html-charts-script.js';
+import { intervalLengthMs } from './intervals.js';
 import type { ResultDocument } from './result-file.js';
 
 interface Assets {
@@ -74,10 +75,11 @@ export function chartData(r: RunResult): { distribution: { series: DistributionS
     }
   }
   const rows = r.series;
+  const intervalSec = intervalLengthMs(r) / 1000; // t counts intervals
   return {
     distribution: { series },
     time: {
-      t: rows.map((x) => x.t),
+      t: rows.map((x) => Math.round(x.t * intervalSec * 1000) / 1000),
       rps: rows.map((x) => x.rps),
       p50: rows.map((x) => x.p50),
       p99: rows.map((x) => x.p99),
@@ -145,7 +147,8 @@ export function renderHtml(r: RunResult): string {
   if (r.requests.length > 1) for (const q of r.requests) latency.push(latencyRow(q.name, q.latencyMs));
   const requests = [requestRow('overall', r.overall), ...r.requests.map((q) => requestRow(q.name, q))];
   const thresholds = r.thresholds.map((t) =>
-    `<tr><td class="text ${t.passed ? 'pass' : 'fail'}">${t.passed ? 'pass' : 'FAIL'}</td><td class="text"><code>${escapeHtml(t.expression)}</code></td>` +
+    `<tr><td class="text ${t.passed ? 'pass' : 'fail'}">${t.passed ? 'pass' : 'FAIL'}</td><td class="text">${escapeHtml(t.scope)}</td>` +
+    `<td class="text"><code>${escapeHtml(thresholdCheckText(t))}</code></td>` +
     `${td(escapeHtml(fmtThresholdActual(t)))}${td(escapeHtml(t.window ?? 'whole run'), 'text')}</tr>`);
   // Failed by status (not accepted by expect.status / >= 400) beside failed by error code.
   const errEntries = [...Object.entries(r.errorsByStatus ?? {}).map(([s, n]): [string, number] => [`status ${s}`, n]), ...Object.entries(r.errorsByCode)];
@@ -187,7 +190,7 @@ ${table(['', ...LATENCY_COLUMNS.map(([, l]) => l)], latency, 'latency-table')}
 <h2>Requests</h2>
 ${table(['request', 'requests', 'rps', 'errors', 'error rate', 'p50', 'p99', 'max', 'received', 'sent', 'status'], requests, 'request-table')}
 <h2>Thresholds</h2>
-${thresholds.length === 0 ? '<p>No thresholds were set.</p>' : table(['', 'threshold', 'actual', 'window'], thresholds, 'threshold-table')}
+${thresholds.length === 0 ? '<p>No thresholds were set.</p>' : table(['', 'scope', 'threshold', 'actual', 'window'], thresholds, 'threshold-table')}
 <h2>Errors</h2>
 ${errors.length === 0 ? '<p>No errors.</p>' : table(['code', 'count', 'share'], errors, 'error-table')}
 <p class="meta">Status codes: ${counts(r.statusCounts)}</p>

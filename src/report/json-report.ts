@@ -54,7 +54,7 @@ export const RESULT_KEY_ORDER: KeyShape = obj({
   errorsByCode: COUNTS,
   errorsByStatus: COUNTS,
   statusCounts: COUNTS,
-  thresholds: arr(leaves('expression', 'passed', 'actual', 'window')),
+  thresholds: arr(leaves('expression', 'scope', 'metric', 'op', 'unit', 'limit', 'passed', 'actual', 'window')),
   valid: leaf,
   invalidReason: leaf,
   interrupted: leaf,

@@ -1,8 +1,8 @@
-// junit.xml: a pure render(result) → string with one <testcase> per threshold and a <failure> for
-// each failed one, so any CI (GitHub, GitLab, Jenkins, Azure) shows gate failures natively. The
+// junit.xml: a pure render(result) → string with one <testcase> per threshold (named by its scope
+// and check, unique within the suite) and a <failure> for each failed one, so any CI (GitHub, GitLab, Jenkins, Azure) shows gate failures natively. The
 // run's headline numbers go into <properties> and <system-out>.
 import type { RunResult } from '../metrics/run-result.js';
-import { fmtMs, fmtPct, fmtRps, fmtThresholdActual } from './format.js';
+import { fmtMs, fmtPct, fmtRps, thresholdActualText, thresholdNames } from './format.js';
 
 // XML 1.0 allows TAB, LF, CR and U+0020 and above except the surrogates (paired ones are fine) and U+FFFE/U+FFFF.
 // eslint-disable-next-line no-control-regex
@@ -45,19 +45,20 @@ export function renderJunit(r: RunResult): string {
   };
   for (const [name, value] of Object.entries(props)) lines.push(`      <property${attrs({ name, value })}/>`);
   lines.push('    </properties>');
-  for (const t of r.thresholds) {
-    const name = t.window !== undefined && !t.expression.includes(' over ') ? `${t.expression} (${t.window})` : t.expression;
-    const actual = fmtThresholdActual(t);
+  const names = thresholdNames(r.thresholds);
+  r.thresholds.forEach((t, i) => {
+    // one test per threshold, named by scope and check (unique: "json: p99 < 5ms", "overall: p99 < 5ms")
+    const name = names[i] as string;
     const open = `    <testcase${attrs({ classname, name, time })}`;
     if (t.passed) {
       lines.push(`${open}/>`);
     } else {
-      const message = `threshold failed: ${t.expression} (actual ${actual}${t.window !== undefined ? `, ${t.window}` : ''})`;
+      const message = `threshold failed: ${name} ${thresholdActualText(t)}`;
       lines.push(`${open}>`);
       lines.push(`      <failure${attrs({ message, type: 'threshold' })}>${escapeXml(message)}</failure>`);
       lines.push('    </testcase>');
     }
-  }
+  });
   const rate = r.summary.requests > 0 ? r.summary.errors / r.summary.requests : 0;
   const out = [
     `${r.summary.requests} requests in ${seconds(r.durationMs)} s, ${fmtRps(r.summary.rps)} rps, errors ${fmtPct(rate)}`,

@@ -3,7 +3,7 @@
 // errors by code and status codes. GitHub-flavoured Markdown; every cell escaped.
 import type { LatencyStatsMs, RequestStats, RunResult } from '../metrics/run-result.js';
 import {
-  LATENCY_COLUMNS, fmtBytes, fmtDuration, fmtInt, fmtMs, fmtPct, fmtRps, fmtThresholdActual, mdCell, mdTable,
+  LATENCY_COLUMNS, fmtBytes, fmtDuration, fmtInt, fmtMs, fmtPct, fmtRps, fmtThresholdActual, mdCell, mdTable, thresholdCheckText,
 } from './format.js';
 import type { ResultDocument } from './result-file.js';
 
@@ -78,11 +78,11 @@ export function renderMarkdown(r: RunResult): string {
   if (r.thresholds.length === 0) {
     out.push('No thresholds were set.', '');
   } else {
-    const th: string[][] = [['', 'threshold', 'actual', 'window']];
+    const th: string[][] = [['', 'scope', 'threshold', 'actual', 'window']];
     for (const t of r.thresholds) {
-      th.push([t.passed ? '✅ pass' : '❌ **fail**', mdCell(t.expression), fmtThresholdActual(t), mdCell(t.window ?? 'whole run')]);
+      th.push([t.passed ? '✅ pass' : '❌ **fail**', mdCell(t.scope), mdCell(thresholdCheckText(t)), fmtThresholdActual(t), mdCell(t.window ?? 'whole run')]);
     }
-    out.push(mdTable(th, 'llrl'), '');
+    out.push(mdTable(th, 'lllrl'), '');
   }
 
   out.push('### Errors', '');

@@ -7,15 +7,17 @@
 //
 // Time: the merged run starts at the earliest start and ends at the latest end; its duration (the
 // denominator of rps) is the longest part's, since shards run side by side over the same window.
-// Each part's series is shifted by its start offset from the earliest start in whole seconds, so
-// shards started apart (without --start-at) still line up by wall-clock second.
+// Each part's series is shifted by its start offset from the earliest start in whole intervals
+// (seconds, unless the scenario set `interval:`), so shards started apart (without --start-at)
+// still line up by wall-clock interval.
 //
 // Thresholds are re-evaluated on the merged result. Their definitions come from the scenario when
 // the caller passes them (merge --scenario); otherwise each outcome's expression is parsed again
-// with scenario's parseThreshold. An outcome carries no request name, so the request is inferred:
-// the overall figures or the one request whose figures reproduce the recorded `actual` on every
-// part. When neither works (an unparsable expression, no unique match) the outcome is kept as the
-// conjunction of the parts' outcomes with actual = null, and a warning says so.
+// with scenario's parseThreshold, in the scope the outcome records ('overall' or a request name;
+// an outcome without one — an in-memory result from before scopes — is matched to the overall
+// figures or the one request whose figures reproduce its `actual` on every part). When that fails
+// (an unparsable expression, no unique match) the outcome is kept as the conjunction of the parts'
+// outcomes with actual = null, and a warning says so.
 //
 // The engine's additions: requestSeries (per-request series for windowed thresholds) merge like
 // the run's series; abortedBy is kept; generator (one machine's self-health) is left out — a part
@@ -29,6 +31,7 @@ import { SNAPSHOT_VERSION, type Snapshot, type SlotSnapshot } from '../metrics/s
 import type { Threshold } from '../scenario/scenario.js';
 import { parseThreshold } from '../scenario/thresholds.js';
 import type { ResultDocument } from './result-file.js';
+import { intervalLengthMs, intervalLengthOf } from './intervals.js';
 import { evaluateThreshold, type RequestSeriesData } from './thresholds.js';
 
 export interface MergeOptions {
@@ -80,14 +83,15 @@ function slot(stats: RequestStats, corrected: EncodedHistogram, service: Encoded
 
 const EMPTY: EncodedHistogram = { hdr: '', min: 0, max: 0, count: 0 };
 
-/** Series rows (+ their interval histograms) back into series points, shifted by `offsetSeconds`. */
-function seriesPoints(rows: readonly SeriesRow[], intervalList: readonly IntervalHistogram[], offsetSeconds: number): SeriesPoint[] {
+/** Series rows (+ their interval histograms) back into series points, shifted by `offset` intervals. */
+function seriesPoints(rows: readonly SeriesRow[], intervalList: readonly IntervalHistogram[], offset: number): SeriesPoint[] {
   const intervals = new Map(intervalList.map((iv) => [iv.t, iv]));
+  const nominal = intervalLengthOf(rows, intervalList);
   return rows.map((row) => {
     const iv = intervals.get(row.t);
-    const ms = iv?.ms ?? (row.rps > 0 ? Math.round((row.requests / row.rps) * 1000) : 1000);
+    const ms = iv?.ms ?? (row.rps > 0 ? Math.round((row.requests / row.rps) * 1000) : nominal);
     const p: SeriesPoint = {
-      t: row.t + offsetSeconds,
+      t: row.t + offset,
       ms,
       requests: row.requests,
       responses: row.requests - row.errors,
@@ -105,9 +109,9 @@ function seriesPoints(rows: readonly SeriesRow[], intervalList: readonly Interva
   });
 }
 
-/** The Snapshot a RunResult was built from (series shifted by `offsetSeconds`). */
-export function runResultToSnapshot(r: RunResult, offsetSeconds = 0, warnings: string[] = []): Snapshot {
-  const series = seriesPoints(r.series, r.histograms.intervals, offsetSeconds);
+/** The Snapshot a RunResult was built from (series shifted by `offset` intervals). */
+export function runResultToSnapshot(r: RunResult, offset = 0, warnings: string[] = []): Snapshot {
+  const series = seriesPoints(r.series, r.histograms.intervals, offset);
   const pairOf = (name: string): { corrected: EncodedHistogram; service: EncodedHistogram } => {
     const pair = r.histograms.requests[name];
     if (pair === undefined) warnings.push(`${r.scenario}: request "${name}" has no histograms; its latencies are left out`);
@@ -133,27 +137,27 @@ function sameActual(a: number | null, b: number | null): boolean {
 
 /** Re-create Threshold definitions from recorded outcomes (see the header comment). */
 function thresholdsFromOutcomes(parts: readonly ResultDocument[], warnings: string[]): Array<Threshold | ThresholdOutcome> {
+  // One threshold = one expression in one scope ("p99 < 5ms" may be set for several requests).
   const order: string[] = [];
-  const byExpr = new Map<string, Array<{ part: ResultDocument; outcome: ThresholdOutcome }>>();
+  const byKey = new Map<string, Array<{ part: ResultDocument; outcome: ThresholdOutcome }>>();
   for (const part of parts) {
     for (const outcome of part.thresholds) {
-      const key = outcome.expression;
-      if (!byExpr.has(key)) {
-        byExpr.set(key, []);
+      const key = `${typeof outcome.scope === 'string' ? outcome.scope : ''}\u0000${outcome.expression}`;
+      if (!byKey.has(key)) {
+        byKey.set(key, []);
         order.push(key);
       }
-      byExpr.get(key)!.push({ part, outcome });
+      byKey.get(key)!.push({ part, outcome });
     }
   }
   const out: Array<Threshold | ThresholdOutcome> = [];
-  for (const expression of order) {
-    const seen = byExpr.get(expression)!;
+  for (const key of order) {
+    const seen = byKey.get(key)!;
+    const first = seen[0]!.outcome;
+    const expression = first.expression;
     const keep = (why: string): void => {
       warnings.push(`threshold "${expression}" not re-evaluated (${why}); kept as passed only if every part passed`);
-      const o: ThresholdOutcome = { expression, passed: seen.every((s) => s.outcome.passed), actual: null };
-      const window = seen[0]?.outcome.window;
-      if (window !== undefined) o.window = window;
-      out.push(o);
+      out.push({ ...first, passed: seen.every((s) => s.outcome.passed), actual: null });
     };
     const parsed = parseThreshold(expression);
     if ('error' in parsed) {
@@ -161,12 +165,13 @@ function thresholdsFromOutcomes(parts: readonly ResultDocument[], warnings: stri
       continue;
     }
     const make = (request: string | undefined): Threshold => ({ text: expression, ...parsed, request, abortOnFail: false, pos: NOWHERE });
-    // A result written by a fastbench that records the request on the outcome says so directly.
-    const named = (seen[0]?.outcome as { request?: unknown } | undefined)?.request;
-    if (typeof named === 'string') {
-      out.push(make(named));
+    // The outcome records its scope ('overall' or the request's name).
+    if (typeof first.scope === 'string') {
+      out.push(make(first.scope === 'overall' ? undefined : first.scope));
       continue;
     }
+    // An outcome without a scope (an in-memory result from before scopes were recorded): find the
+    // request whose figures reproduce the recorded values.
     const names = [...new Set(parts.flatMap((p) => p.requests.map((q) => q.name)))];
     const candidates = [undefined, ...names].filter((request) =>
       seen.every(({ part, outcome }) => sameActual(evaluateThreshold(make(request), part).actual, outcome.actual)));
@@ -207,7 +212,12 @@ export function mergeRunResults(parts: readonly ResultDocument[], options: Merge
   if (versions.length > 1) warnings.push(`merging results of different fastbench versions: ${versions.join(', ')}`);
   const starts = parts.map((p) => Date.parse(p.startTime));
   const earliest = Math.min(...starts);
-  const snapshots = parts.map((p, i) => runResultToSnapshot(p, Math.round(((starts[i] as number) - earliest) / 1000), warnings));
+  // series line up by interval (one second unless the scenario set `interval:`)
+  const lengths = [...new Set(parts.map(intervalLengthMs))];
+  if (lengths.length > 1) warnings.push(`merging results with different interval lengths (${lengths.join(', ')} ms): their series do not line up`);
+  const intervalMs = lengths[0] as number;
+  const offsets = starts.map((s) => Math.round((s - earliest) / intervalMs));
+  const snapshots = parts.map((p, i) => runResultToSnapshot(p, offsets[i], warnings));
   const merged = mergeSnapshots(snapshots);
   const invalid = [...new Set(parts.filter((p) => !p.valid).map((p) => p.invalidReason ?? 'the generator was the bottleneck'))];
   const result: ResultDocument = buildRunResult(merged, {
@@ -223,7 +233,7 @@ export function mergeRunResults(parts: readonly ResultDocument[], options: Merge
   });
   const aborted = parts.find((p) => p.abortedBy !== undefined)?.abortedBy;
   if (aborted !== undefined) result.abortedBy = aborted;
-  const requestSeries = mergeRequestSeries(parts, starts.map((s) => Math.round((s - earliest) / 1000)), warnings);
+  const requestSeries = mergeRequestSeries(parts, offsets, warnings);
   if (requestSeries !== undefined) result.requestSeries = requestSeries;
   const defs = options.thresholds ?? thresholdsFromOutcomes(parts, warnings);
   result.thresholds = defs.map((d) => ('text' in d ? evaluateThreshold(d, result) : d));

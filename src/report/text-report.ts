@@ -1,5 +1,6 @@
 // The aligned text table printed at the end of a run: a pure render(result) → string.
 import type { LatencyStatsMs, PhaseResult, RequestStats, RunResult } from '../metrics/run-result.js';
+import { thresholdLine } from './format.js';
 
 const COLS = ['p50', 'p75', 'p90', 'p99', 'p99.9', 'p99.99', 'max', 'mean', 'stdev'] as const;
 
@@ -129,10 +130,7 @@ export function renderText(r: TextReportInput): string {
   if (r.thresholds.length > 0) {
     out.push('');
     out.push('thresholds:');
-    for (const t of r.thresholds) {
-      const actual = t.actual === null ? 'no data' : String(Math.round(t.actual * 1000) / 1000);
-      out.push(`  ${t.passed ? 'PASS' : 'FAIL'}  ${t.expression}  (actual: ${actual}${t.window ? `, ${t.window}` : ''})`);
-    }
+    for (const t of r.thresholds) out.push(`  ${thresholdLine(t)}`);
   }
   if (r.generator !== undefined) {
     out.push('');

@@ -5,6 +5,8 @@ import type { LatencyHistogram } from '../metrics/histogram.js';
 import type { RequestStats, RunResult, ThresholdOutcome } from '../metrics/run-result.js';
 import type { IntervalHistogram, SeriesRow } from '../metrics/series.js';
 import type { Threshold } from '../scenario/scenario.js';
+import { thresholdScope, thresholdUnit } from '../scenario/thresholds.js';
+import { intervalLengthOf } from './intervals.js';
 
 function compare(actual: number, op: Threshold['op'], limit: number): boolean {
   switch (op) {
@@ -70,14 +72,15 @@ function windowsOf(t: Threshold, result: ThresholdInput): Window[] {
   const w = t.window!;
   const data = seriesOf(t, result);
   if (data === undefined) return [];
-  const span = Math.max(1, Math.round(w.ms / 1000));
   const rows = data.series;
+  const intervalMs = intervalLengthOf(rows, data.intervals);
+  const span = Math.max(1, Math.round(w.ms / intervalMs));
   const byT = new Map(data.intervals.map((h) => [h.t, h]));
   const pick = (from: number, to: number): Window => {
     const rs = rows.filter((r) => r.t >= from && r.t < to);
     const hs = rs.map((r) => byT.get(r.t)).filter((h): h is IntervalHistogram => h !== undefined);
     // An interval's real length when known (the last one of a run is usually short).
-    const seconds = rs.reduce((sum, r) => sum + (byT.get(r.t)?.ms ?? 1000) / 1000, 0);
+    const seconds = rs.reduce((sum, r) => sum + (byT.get(r.t)?.ms ?? intervalMs) / 1000, 0);
     return { rows: rs, hists: hs, seconds };
   };
   if (rows.length === 0) return [];
@@ -88,7 +91,7 @@ function windowsOf(t: Threshold, result: ThresholdInput): Window[] {
   for (let s = first; s <= last; s += span) {
     const win = pick(s, s + span);
     // a trailing partial window counts only when it is at least half the length
-    if (win.seconds * 2 >= span || out.length === 0) out.push(win);
+    if (win.seconds * 1000 * 2 >= span * intervalMs || out.length === 0) out.push(win);
   }
   return out;
 }
@@ -100,13 +103,18 @@ function windowValue(t: Threshold, win: Window): number | null {
   return latencyOf(t, mergeEncodedHistograms(win.hists.map((h) => h.corrected)));
 }
 
+/** What an outcome records of its threshold: the expression, scope, metric, unit and limit. */
+function outcomeOf(t: Threshold, passed: boolean, actual: number | null): ThresholdOutcome {
+  return { expression: t.text, scope: thresholdScope(t), metric: t.metric, op: t.op, unit: thresholdUnit(t.kind), limit: t.value, passed, actual };
+}
+
 /** A threshold is a gate: worst window decides; "no data" fails (never a silent pass). */
 export function evaluateThreshold(t: Threshold, result: ThresholdInput): ThresholdOutcome {
   const stats = t.request === undefined ? result.overall : result.requests.find((r) => r.name === t.request);
-  if (stats === undefined) return { expression: t.text, passed: false, actual: null };
+  if (stats === undefined) return outcomeOf(t, false, null);
   if (t.window === undefined) {
     const actual = wholeRun(t, stats, result);
-    return { expression: t.text, passed: actual !== null && compare(actual, t.op, t.value), actual };
+    return outcomeOf(t, actual !== null && compare(actual, t.op, t.value), actual);
   }
   const wins = windowsOf(t, result);
   let worst: number | null = null;
@@ -122,7 +130,7 @@ export function evaluateThreshold(t: Threshold, result: ThresholdInput): Thresho
   }
   if (worst === null) passed = false;
   const label = t.window.kind === 'last' ? `last ${t.window.ms / 1000}s` : `each ${t.window.ms / 1000}s window`;
-  return { expression: t.text, passed, actual: worst, window: label };
+  return { ...outcomeOf(t, passed, worst), window: label };
 }
 
 export function evaluateThresholds(thresholds: readonly Threshold[], result: ThresholdInput): ThresholdOutcome[] {

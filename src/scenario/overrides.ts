@@ -5,6 +5,7 @@
 //   rate         every measured phase becomes open at this constant rate (req/s)
 //   workers      client.workers
 //   maxResponseBodySize  client.maxResponseBodySize (--max-body), bytes
+//   interval     the measurement interval (`interval:`), 100ms..10s
 import { FastbenchError } from '../core/errors.js';
 import { parseDuration } from '../core/units.js';
 import { cumulativeSends } from './rate-schedule.js';
@@ -19,6 +20,18 @@ export interface ScenarioOverrides {
   readonly workers?: number | 'auto' | undefined;
   /** Bytes. */
   readonly maxResponseBodySize?: number | undefined;
+  /** Measurement interval: a duration string ("250ms") or ms. */
+  readonly interval?: string | number | undefined;
+}
+
+export const MIN_INTERVAL_MS = 100;
+export const MAX_INTERVAL_MS = 10_000;
+
+/** Why an interval length is not allowed, or undefined when it is. */
+export function intervalProblem(ms: number): string | undefined {
+  if (!(ms >= MIN_INTERVAL_MS && ms <= MAX_INTERVAL_MS)) return `${ms} ms is outside ${MIN_INTERVAL_MS}ms..${MAX_INTERVAL_MS / 1000}s`;
+  if (!Number.isInteger(ms)) return `${ms} ms is not a whole number of milliseconds`;
+  return undefined;
 }
 
 /** Returns a new Scenario with the overrides applied; throws ERR_USAGE_* on bad values. */
@@ -26,6 +39,7 @@ export function applyOverrides(s: Scenario, o: ScenarioOverrides): Scenario {
   const durationMs = o.duration === undefined ? undefined : checkDuration(o.duration);
   const connections = o.connections === undefined ? undefined : checkInt('connections', o.connections);
   const workers = o.workers === undefined || o.workers === 'auto' ? o.workers : checkInt('workers', o.workers);
+  const intervalMs = o.interval === undefined ? undefined : checkInterval(o.interval);
   if (o.rate !== undefined && !(Number.isFinite(o.rate) && o.rate > 0)) {
     throw new FastbenchError('ERR_USAGE_BAD_OPTION', `--rate must be a positive number of requests per second, got ${o.rate}`);
   }
@@ -45,7 +59,14 @@ export function applyOverrides(s: Scenario, o: ScenarioOverrides): Scenario {
     ...(workers !== undefined ? { workers } : {}),
     ...(o.maxResponseBodySize !== undefined ? { maxResponseBodySize: checkInt('max-body', o.maxResponseBodySize) } : {}),
   };
-  return { ...s, client, phases };
+  return { ...s, client, phases, ...(intervalMs !== undefined ? { intervalMs } : {}) };
+}
+
+function checkInterval(d: string | number): number {
+  const ms = typeof d === 'number' ? d : parseDuration(d);
+  const why = ms === undefined ? 'not a duration (use 250ms, 1s)' : intervalProblem(ms);
+  if (why !== undefined) throw new FastbenchError('ERR_USAGE_BAD_OPTION', `--interval ${JSON.stringify(d)}: ${why}`);
+  return ms!;
 }
 
 function toConstantRate(p: Phase, rate: number): OpenPhase {

@@ -10,7 +10,7 @@ import { isCsvProblem, parseCsv } from './csv-parser.js';
 import { readFlows } from './flow-compiler.js';
 import { readPhases } from './load-phases.js';
 import { NodeReader, type Fields, type YNode } from './node-reader.js';
-import { applyOverrides, type ScenarioOverrides } from './overrides.js';
+import { applyOverrides, intervalProblem, type ScenarioOverrides } from './overrides.js';
 import { NameBook, compileRequestFields, readRelative, type RequestEnv } from './request-compiler.js';
 import { SCENARIO_KEYS } from './scenario-keys.js';
 import type { CompiledRequest, DataSet, Flow, Scenario } from './scenario.js';
@@ -124,6 +124,7 @@ function compile(r: NodeReader, top: Fields, file: string, options: LoadOptions)
   // After request errors, generated names may be missing from the book: check explicit ones only.
   const names = { known: reqEnv.names.used, partial: r.errors.length > before };
   const thresholds = top.has('thresholds') ? readThresholds(r, top.value('thresholds'), names) : [];
+  const intervalMs = top.has('interval') ? readInterval(r, top.value('interval')) : undefined;
 
   if (r.errors.length > 0 || name === undefined || target === undefined || phases === undefined) return undefined;
   const weighted: readonly { weight: number }[] = flows.length > 0 ? flows : all;
@@ -140,7 +141,20 @@ function compile(r: NodeReader, top: Fields, file: string, options: LoadOptions)
     cumulativeWeights: cumulative(weighted.map((w) => w.weight)),
     data,
     thresholds,
+    ...(intervalMs !== undefined ? { intervalMs } : {}),
   };
+}
+
+/** `interval:` a duration from MIN_INTERVAL_MS to MAX_INTERVAL_MS. */
+function readInterval(r: NodeReader, node: YNode): number | undefined {
+  const ms = r.duration(node, 'interval');
+  if (ms === undefined) return undefined;
+  const why = intervalProblem(ms);
+  if (why !== undefined) {
+    r.error('ERR_SCENARIO_VALUE', `interval: ${why}`, node);
+    return undefined;
+  }
+  return ms;
 }
 
 function readRequests(env: RequestEnv, node: YNode): CompiledRequest[] {

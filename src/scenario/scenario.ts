@@ -248,4 +248,6 @@ export interface Scenario {
   readonly cumulativeWeights: readonly number[];
   readonly data: DataSet | undefined;
   readonly thresholds: readonly Threshold[];
+  /** Length of the measurement intervals, ms (`interval:`, `run --interval`); undefined = 1000. */
+  readonly intervalMs?: number;
 }

@@ -100,6 +100,38 @@ export function parseThreshold(text: string): ParsedThreshold | { error: string;
   return { metric: pm !== null ? `p${percentile}` : metric, kind, percentile, op: op as ThresholdOp, value, window };
 }
 
+/** How a threshold's numbers read: latency in ms, errors as a ratio of requests (0.01 = 1%), rps. */
+export type ThresholdUnit = 'ms' | 'ratio' | 'rps';
+
+export function thresholdUnit(kind: Threshold['kind']): ThresholdUnit {
+  return kind === 'latency' ? 'ms' : kind === 'errors' ? 'ratio' : 'rps';
+}
+
+/** What a threshold judges: 'overall' or the request's (flow step's) name. */
+export function thresholdScope(t: Pick<Threshold, 'request'>): string {
+  return t.request ?? 'overall';
+}
+
+const trim = (v: number, digits: number): string => String(Number(v.toFixed(digits)));
+
+/** A limit with its unit, as one writes it: 5ms, 1.5s, 250us → 0.25ms, 5%, 1000 (rps). */
+export function formatThresholdLimit(unit: ThresholdUnit, value: number): string {
+  if (unit === 'ratio') return `${trim(value * 100, 6)}%`;
+  if (unit === 'rps') return trim(value, 3);
+  return value >= 1000 && value % 1000 === 0 ? `${value / 1000}s` : `${trim(value, 3)}ms`;
+}
+
+/** The check in one canonical spelling, without scope or window: "p99 < 5ms", "errors < 5%". */
+export function thresholdCheck(t: { metric: string; op: ThresholdOp; unit: ThresholdUnit; limit: number }): string {
+  return `${t.metric} ${t.op} ${formatThresholdLimit(t.unit, t.limit)}`;
+}
+
+/** A threshold named with its scope for messages: "json: p99 < 5ms", "overall: errors < 1% over last 2s". */
+export function thresholdLabel(t: Threshold): string {
+  const w = t.window === undefined ? '' : t.window.kind === 'last' ? ` over last ${t.window.ms / 1000}s` : ` over ${t.window.ms / 1000}s windows`;
+  return `${thresholdScope(t)}: ${thresholdCheck({ metric: t.metric, op: t.op, unit: thresholdUnit(t.kind), limit: t.value })}${w}`;
+}
+
 /** Does an observed value pass? (latency in ms, errors as a fraction, rps in req/s) */
 export function thresholdPasses(t: Pick<Threshold, 'op' | 'value'>, observed: number): boolean {
   switch (t.op) {

@@ -64,14 +64,14 @@ thresholds:
     const pass = await fastbench(['run', file, '--duration', '300ms', '--quiet', '--allow-invalid']);
     expect(pass.stderr).toBe('');
     expect(pass.code).toBe(0);
-    expect(pass.stdout).toMatch(/PASS {2}errors < 1%/);
-    expect(pass.stdout).toMatch(/PASS {2}p99 < 10s/);
+    expect(pass.stdout).toMatch(/PASS {2}overall {2}errors < 1% {2}\(actual 0 %\)/);
+    expect(pass.stdout).toMatch(/PASS {2}overall {2}p99 < 10s {2}\(actual [\d.]+ ms\)/);
 
     const failFile = write('gate-fail.yaml', `target: ${url}\nload: [{ connections: 2, duration: 300ms }]\nrequests: [{ path: /plaintext }]\nthresholds: [ "rps > 100000000", "errors < 1%" ]\n`);
     const fail = await fastbench(['run', failFile, '--quiet', '--allow-invalid']);
     expect(fail.code).toBe(1);
-    expect(fail.stdout).toMatch(/FAIL {2}rps > 100000000/);
-    expect(fail.stdout).toMatch(/PASS {2}errors < 1%/);
+    expect(fail.stdout).toMatch(/FAIL {2}overall {2}rps > 100000000 {2}\(actual [\d.,]+ rps\)/);
+    expect(fail.stdout).toMatch(/PASS {2}overall {2}errors < 1%/);
   });
 
   it('prints the RunResult with --json, summary on top', async () => {

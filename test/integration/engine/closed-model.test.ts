@@ -161,7 +161,7 @@ thresholds:
     const started = Date.now();
     const r = await runScenario(s);
     expect(Date.now() - started).toBeLessThan(5000);
-    expect(r.abortedBy).toBe('p50 < 5ms');
+    expect(r.abortedBy).toBe('slow: p50 < 5ms');
     expect(r.interrupted).toBe(true);
     expect(r.summary.requests).toBeGreaterThan(0);
   });

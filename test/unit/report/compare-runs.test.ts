@@ -4,11 +4,13 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { runCompareCommand } from '../../../src/cli/compare-command.js';
 import type { RunResult } from '../../../src/metrics/run-result.js';
-import { compareRuns, parseMaxRegression, type CompareRow, type Comparison } from '../../../src/report/compare.js';
+import { changeText, compareRuns, minSamplesFloor, parseMaxRegression, smallestUTestP, type CompareRow, type Comparison } from '../../../src/report/compare.js';
 import { renderComparisonMarkdown, renderComparisonText } from '../../../src/report/compare-report.js';
 import { renderJson } from '../../../src/report/json-report.js';
 import { mannWhitneyU, normalCdf, normalQuantile, quantileRankBounds } from '../../../src/report/statistics.js';
-import { makeResult, type MakeResultOptions } from '../../fixtures/report/make-result.js';
+import { Recorder } from '../../../src/metrics/recorder.js';
+import { buildRunResult } from '../../../src/metrics/run-result.js';
+import { latencySampler, makeResult, TEST_ENV, type MakeResultOptions } from '../../fixtures/report/make-result.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fastbench-compare-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -48,12 +50,13 @@ describe('statistics', () => {
 describe('compareRuns', () => {
   it('labels two runs of the same system as noise and passes the gate', () => {
     const c = compareRuns([run({ seed: 1 })], [run({ seed: 2 })]);
-    expect(verdicts(c)).toEqual({ p50: 'noise', p90: 'noise', p99: 'noise', 'p99.9': 'noise', rps: 'noise', errors: 'noise' });
-    expect(c.rows.filter((r) => r.verdict !== 'noise')).toEqual([]);
+    // 300/s: a p99.9 needs ≥ 1000 samples, so 4-second windows — 3 a side, too few for the test
+    expect(verdicts(c)).toEqual({ p50: 'noise', p90: 'noise', p99: 'noise', 'p99.9': 'within-tolerance', rps: 'noise', errors: 'noise' });
+    expect(c.rows.filter((r) => r.verdict !== 'noise' && r.basis === 'noise-test')).toEqual([]);
     expect(c.failed).toBe(false);
-    expect(row(c, 'p99').method).toBe('mann-whitney');
-    expect(row(c, 'p99').n).toEqual([12, 12]);
-    expect(row(c, 'p99.9').n).toEqual([3, 3]); // 300/s: a p99.9 needs ≥ 1000 samples, so 4-second windows
+    expect(row(c, 'p99')).toMatchObject({ method: 'mann-whitney', basis: 'noise-test', n: [12, 12] });
+    expect(row(c, 'p99.9')).toMatchObject({ n: [3, 3], basis: 'point-estimate', gate: 'pass' });
+    expect(row(c, 'p99.9').note).toBe('decided without a noise test: 3 vs 3 windows of 4 intervals a side, the noise test needs ≥ 5 a side (measure ≥ 20 s a side, or several runs a side)');
   });
 
   it('flags a real slowdown as a regression and fails the gate', () => {
@@ -109,13 +112,92 @@ describe('compareRuns', () => {
     expect(row(steady, 'p50').verdict).toBe('regression');
   });
 
-  it('refuses to call a change from too few intervals, and falls back to the series without interval histograms', () => {
-    const short = compareRuns([run({ seed: 1, seconds: 2 })], [run({ seed: 2, seconds: 2, medians: [4000, 6000] })]);
-    expect(row(short, 'p50')).toMatchObject({ verdict: 'noise', n: [2, 2] });
-    expect(row(short, 'p50').note).toMatch(/too few samples/);
+  it('fails closed: a change no test can decide is judged on its point estimate against the tolerance', () => {
+    // 3 s a side: 3 intervals, and a U test of 3 vs 3 can never reach p < 0.01 (its smallest p is 0.1)
+    const short = (o: MakeResultOptions): RunResult => run({ seconds: 3, requestNames: ['one'], medians: [2000], ...o });
+    const slow = compareRuns([short({ seed: 1 })], [short({ seed: 2, medians: [40_000], perSecond: 20 })]);
+    for (const m of ['p50', 'p90', 'p99', 'p99.9', 'rps']) {
+      expect(row(slow, m)).toMatchObject({ verdict: 'regression', basis: 'point-estimate', gate: 'fail', p: null });
+    }
+    expect(row(slow, 'p50').n).toEqual([3, 3]);
+    expect(row(slow, 'p50').note).toBe('decided without a noise test: 3 vs 3 intervals of 1 s a side, the noise test needs ≥ 5 a side (measure ≥ 5 s a side, or record 500 ms intervals: run --interval 500ms, or several runs a side)');
+    expect(slow.failed).toBe(true);
+    const text = renderComparisonText(slow);
+    expect(text).toMatch(/^overall\s+p50\s+[\d.]+ ms\s+[\d.]+ ms\s+\+\d+%\s+regression \(no noise test\)\s+—\s+3\/3\s+FAIL \(> 10%\)$/m);
+    expect(text).toContain('note: overall p50, overall p90, overall rps: decided without a noise test: 3 vs 3 intervals of 1 s a side');
+    // 20/s: a p99 needs 5 intervals a window, so the current side has none
+    expect(text).toContain('note: overall p99: decided without a noise test: 3 vs 0 windows of 5 intervals a side, the noise test needs ≥ 5 a side (measure ≥ 25 s a side');
+    expect(text).toMatch(/^FAIL: /m);
+    expect(renderComparisonMarkdown(slow)).toContain('🔴 regression (no noise test) <sub>decided without a noise test: 3 vs 3 intervals of 1 s a side');
+
+    // the same system twice: within tolerance, never called "noise" untested; the gate passes
+    const same = compareRuns([short({ seed: 1 })], [short({ seed: 3 })], { maxRegression: parseMaxRegression('p50=30%,rps=5%') });
+    expect(row(same, 'p50')).toMatchObject({ verdict: 'within-tolerance', basis: 'point-estimate', gate: 'pass' });
+    // no tolerance for p90: nothing can judge it
+    expect(row(same, 'p90')).toMatchObject({ verdict: 'undecided', basis: 'point-estimate', gate: 'n/a' });
+    expect(same.failed).toBe(false);
+    // a speed-up beyond tolerance is an improvement, which never fails
+    const fast = compareRuns([short({ seed: 1 })], [short({ seed: 2, medians: [500] })]);
+    expect(row(fast, 'p50')).toMatchObject({ verdict: 'improvement', basis: 'point-estimate', gate: 'pass' });
+  });
+
+  it('reads the interval length from the results (interval: 250ms)', () => {
+    const quarter = (medianUs: number, seed: number): RunResult => {
+      const rec = new Recorder({ requestNames: ['one'], startMs: 0, seriesHistograms: 'both' });
+      const next = latencySampler(seed, medianUs);
+      for (let t = 0; t < 3; t++) {
+        for (let i = 0; i < 50; i++) rec.record(0, next(), 100, 200, 10);
+        rec.closeInterval(t, 250);
+      }
+      return buildRunResult(rec.snapshot(750), { scenario: 's', environment: TEST_ENV, durationMs: 750 });
+    };
+    const c = compareRuns([quarter(2000, 1)], [quarter(4000, 2)]);
+    expect(row(c, 'p50')).toMatchObject({ verdict: 'regression', basis: 'point-estimate', n: [3, 3] });
+    expect(row(c, 'p50').note).toBe('decided without a noise test: 3 vs 3 intervals of 250 ms a side, the noise test needs ≥ 5 a side (measure ≥ 1.3 s a side, or record 100 ms intervals: run --interval 100ms, or several runs a side)');
+  });
+
+  it('--min-samples raises the samples a side the noise test needs, never below what can reach alpha', () => {
+    expect(smallestUTestP(3, 3)).toBeCloseTo(0.1, 10);
+    expect(smallestUTestP(5, 5)).toBeCloseTo(2 / 252, 10);
+    expect(minSamplesFloor(0.01)).toBe(5);
+    expect(minSamplesFloor(0.001)).toBe(7); // 2/C(14,7) = 0.00058
+    const base = run({ seed: 1 });
+    const slower = run({ seed: 2, medians: [2400, 3600] });
+    expect(row(compareRuns([base], [slower]), 'p50')).toMatchObject({ basis: 'noise-test', verdict: 'regression' });
+    const strict = compareRuns([base], [slower], { minSamples: 20 });
+    expect(strict.minSamples).toBe(20);
+    expect(row(strict, 'p50')).toMatchObject({ basis: 'point-estimate', verdict: 'regression', gate: 'fail', n: [12, 12] });
+    expect(row(strict, 'p50').note).toContain('needs ≥ 20 a side (measure ≥ 20 s a side, or record 500 ms intervals: run --interval 500ms, or several runs a side)');
+    expect(() => compareRuns([base], [slower], { minSamples: 3 })).toThrow(/cannot reach significance with fewer than 5 samples a side/);
+  });
+
+  it('rows that show the same change agree (the whole run and a request)', () => {
+    // 3 s, two requests sharing the load evenly: rps −6% overall and per request. The per-request
+    // z-test cannot call 6% at this size; the overall row is beyond the 5% tolerance.
+    const short = (o: MakeResultOptions): RunResult => run({ seconds: 3, medians: [2000, 2000], ...o });
+    const c = compareRuns([short({ seed: 1 })], [short({ seed: 1, perSecond: 282 })]);
+    const same = c.rows.filter((r) => r.metric === 'rps');
+    expect(same.map((r) => changeText(r.kind, r.delta))).toEqual(['−6.0%', '−6.0%', '−6.0%']);
+    expect(same.map((r) => r.verdict)).toEqual(['regression', 'regression', 'regression']);
+    expect(row(c, 'rps', 'home').note).toMatch(/^as overall rps, which shows the same change/);
+    expect(c.failed).toBe(true);
+    for (const a of c.rows) {
+      for (const b of c.rows) {
+        if (a.metric === b.metric && a.delta !== null && changeText(a.kind, a.delta) === changeText(b.kind, b.delta)) expect([a.scope, a.verdict]).toEqual([a.scope, b.verdict]);
+      }
+    }
+  });
+
+  it('refuses to compare different scenarios unless allowed, and falls back to the series without interval histograms', () => {
+    expect(() => compareRuns([run({ seed: 1 })], [run({ seed: 2, scenario: 'other' })])).toThrow(
+      expect.objectContaining({ code: 'ERR_COMPARE_SCENARIO_MISMATCH', message: expect.stringContaining('--allow-different') }),
+    );
+    const allowed = compareRuns([run({ seed: 1 })], [run({ seed: 2, scenario: 'other' })], { allowDifferent: true });
+    expect(allowed.warnings).toContain('comparing different scenarios: "checkout flow" vs "other"');
     const bare = compareRuns([run({ seed: 1, seriesHistograms: 'none' })], [run({ seed: 2, seriesHistograms: 'none', medians: [3000, 4500] })]);
-    expect(row(bare, 'p50').verdict).toBe('regression');
-    expect(row(bare, 'p90')).toMatchObject({ verdict: 'noise', note: 'no per-interval data for this percentile' });
+    expect(row(bare, 'p50')).toMatchObject({ verdict: 'regression', basis: 'noise-test' });
+    // no per-interval data at all for p90: judged on the point estimate (+50% > 10%), not waved through
+    expect(row(bare, 'p90')).toMatchObject({ verdict: 'regression', basis: 'point-estimate', gate: 'fail', note: 'decided without a noise test: no per-interval data for p90' });
   });
 });
 
@@ -169,6 +251,10 @@ describe('rendering and fastbench compare', () => {
       expect(() => runCompareCommand([base!], {})).toThrow(/needs a baseline and a current/);
       expect(() => runCompareCommand([base!, same!], { alpha: '2' })).toThrow(/--alpha must be between/);
       expect(() => runCompareCommand([base!, join(dir, 'nope.json')], {})).toThrow(expect.objectContaining({ code: 'ERR_USAGE_FILE' }));
+      expect(() => runCompareCommand([base!, same!], { minSamples: 'many' })).toThrow(/--min-samples must be a whole number/);
+      const [other] = files('other', run({ seed: 2, scenario: 'other' }));
+      expect(() => runCompareCommand([base!, other!], {})).toThrow(expect.objectContaining({ code: 'ERR_COMPARE_SCENARIO_MISMATCH' }));
+      expect(runCompareCommand([base!, other!], { allowDifferent: true })).toBe(0);
     } finally {
       out.mockRestore();
     }

@@ -4,7 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { decodeHistogram } from '../../../src/metrics/encoded-histogram.js';
 import { LatencyHistogram } from '../../../src/metrics/histogram.js';
 import { HLOG_LEGEND, renderHlog } from '../../../src/report/hlog-report.js';
-import { makeResult } from '../../fixtures/report/make-result.js';
+import { Recorder } from '../../../src/metrics/recorder.js';
+import { buildRunResult } from '../../../src/metrics/run-result.js';
+import { makeResult, TEST_ENV } from '../../fixtures/report/make-result.js';
 
 /** Read every histogram of a tag with the HdrHistogram port's own log reader. */
 function readLog(text: string, tag?: string): JsHistogram[] {
@@ -82,5 +84,16 @@ describe('renderHlog', () => {
     const empty = renderHlog(makeResult({ seconds: 0 }));
     expect(empty.trimEnd().split('\n').at(-1)).toBe(HLOG_LEGEND);
     expect(readLog(empty)).toEqual([]);
+  });
+
+  it('places sub-second intervals (interval: 250ms) at their real start times', () => {
+    const rec = new Recorder({ requestNames: ['a'], startMs: 0, seriesHistograms: 'corrected' });
+    for (let t = 0; t < 4; t++) {
+      rec.record(0, 1000 + t, 1000, 200, 10);
+      rec.closeInterval(t, 250);
+    }
+    const r = buildRunResult(rec.snapshot(1000), { scenario: 's', environment: TEST_ENV });
+    const starts = renderHlog(r).trimEnd().split('\n').filter((l) => /^\d/.test(l)).map((l) => l.split(',').slice(0, 2).join(','));
+    expect(starts).toEqual(['0.000,0.250', '0.250,0.250', '0.500,0.250', '0.750,0.250']);
   });
 });

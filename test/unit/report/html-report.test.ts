@@ -19,7 +19,7 @@ const result = makeResult({
   perSecond: 300,
   errorEvery: 45,
   requestNames: ['GET /', 'GET /api/items', 'POST /cart'],
-  thresholds: [thresholdOf('p99 < 1s'), thresholdOf('errors < 1%'), thresholdOf('p99 < 20ms over 5s windows')],
+  thresholds: [thresholdOf('p99 < 1s'), thresholdOf('errors < 1%'), thresholdOf('p99 < 20ms over 5s windows'), thresholdOf('p50 < 10us', 'GET /api/items')],
 });
 const html = renderHtml(result);
 
@@ -60,8 +60,10 @@ describe('renderHtml', () => {
   it('has the per-request, threshold and error tables', () => {
     expect(html).toContain('<table id="request-table">');
     expect(html).toMatch(/<th scope="row">GET \/api\/items<\/th><td class="num">3,000<\/td>/);
-    expect(html).toContain('<code>p99 &#60; 20ms over 5s windows</code>');
-    expect(html).toContain('<td class="text fail">FAIL</td><td class="text"><code>errors &#60; 1%</code></td>');
+    expect(html).toContain('<table id="threshold-table"><thead><tr><th scope="col"></th><th scope="col">scope</th><th scope="col">threshold</th><th scope="col">actual</th><th scope="col">window</th>');
+    expect(html).toMatch(/<td class="text">overall<\/td><td class="text"><code>p99 &#60; 20ms<\/code><\/td><td class="num">[\d.]+ ms<\/td><td class="text">each 5s window<\/td>/);
+    expect(html).toMatch(/<td class="text fail">FAIL<\/td><td class="text">overall<\/td><td class="text"><code>errors &#60; 1%<\/code><\/td><td class="num">[\d.]+ %<\/td>/);
+    expect(html).toMatch(/<td class="text fail">FAIL<\/td><td class="text">GET \/api\/items<\/td><td class="text"><code>p50 &#60; 0.01ms<\/code><\/td><td class="num">[\d.]+ ms<\/td>/);
     expect(html).toContain('<code>ERR_TIMEOUT_HEADERS</code>');
   });
 

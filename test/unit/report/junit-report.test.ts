@@ -7,7 +7,10 @@ describe('renderJunit', () => {
   const result = makeResult({
     scenario: 'cart <"quoted"> & \'apostrophes\' \u0001',
     errorEvery: 20,
-    thresholds: [thresholdOf('p99 < 1s'), thresholdOf('errors < 1%'), thresholdOf('p50 < 100us'), thresholdOf('p99 < 1s over 2s windows'), thresholdOf('rps > 10')],
+    thresholds: [
+      thresholdOf('p99 < 1s'), thresholdOf('errors < 1%'), thresholdOf('p50 < 100us'), thresholdOf('p99 < 1s over 2s windows'), thresholdOf('rps > 10'),
+      thresholdOf('p99 < 1s', 'api'), thresholdOf('errors<1%', 'api'),
+    ],
   });
   const xml = renderJunit(result);
 
@@ -15,18 +18,24 @@ describe('renderJunit', () => {
     const root = parseXml(xml);
     expect(root.name).toBe('testsuites');
     const cases = findAll(root, 'testcase');
-    expect(cases.map((c) => c.attrs.name)).toEqual(result.thresholds.map((t) => t.expression));
+    // one test per threshold, named by scope and check: unique even where expressions repeat
+    expect(cases.map((c) => c.attrs.name)).toEqual([
+      'overall: p99 < 1s', 'overall: errors < 1%', 'overall: p50 < 0.1ms', 'overall: p99 < 1s (each 2s window)', 'overall: rps > 10',
+      'api: p99 < 1s', 'api: errors < 1%',
+    ]);
+    expect(new Set(cases.map((c) => c.attrs.name)).size).toBe(cases.length);
     const failed = cases.filter((c) => c.children.some((k) => k.name === 'failure'));
-    expect(failed.map((c) => c.attrs.name)).toEqual(['errors < 1%', 'p50 < 100us']);
-    expect(root.attrs.tests).toBe('5');
-    expect(root.attrs.failures).toBe('2');
+    expect(failed.map((c) => c.attrs.name)).toEqual(['overall: errors < 1%', 'overall: p50 < 0.1ms', 'api: errors < 1%']);
+    expect(root.attrs.tests).toBe('7');
+    expect(root.attrs.failures).toBe('3');
     const suite = findAll(root, 'testsuite')[0]!;
-    expect(suite.attrs.failures).toBe('2');
+    expect(suite.attrs.failures).toBe('3');
     expect(suite.attrs.timestamp).toBe('2025-01-01T12:00:00');
     expect(suite.attrs.time).toBe('10.000');
     const failure = findAll(failed[0]!, 'failure')[0]!;
     expect(failure.attrs.type).toBe('threshold');
-    expect(failure.attrs.message).toBe('threshold failed: errors < 1% (actual 5.00%)');
+    expect(failure.attrs.message).toBe('threshold failed: overall: errors < 1% (actual 5 %)');
+    expect(findAll(failed[2]!, 'failure')[0]!.attrs.message).toBe('threshold failed: api: errors < 1% (actual 10 %)');
   });
 
   it('escapes markup and drops characters XML cannot carry', () => {

@@ -20,13 +20,13 @@ describe('renderMarkdown', () => {
     scenario: 'shop | checkout',
     requestNames: ['GET /home', 'POST /cart|add'],
     errorEvery: 25,
-    thresholds: [thresholdOf('p99 < 1s'), thresholdOf('errors < 1%'), thresholdOf('rps > 100')],
+    thresholds: [thresholdOf('p99 < 1s'), thresholdOf('errors < 1%'), thresholdOf('rps > 100'), thresholdOf('p99<1ms', 'GET /home')],
   });
   const md = renderMarkdown(result);
 
   it('opens with a verdict and the headline numbers', () => {
     const [title, , headline] = md.split('\n');
-    expect(title).toBe('## fastbench · shop \\| checkout · ❌ 1 of 3 thresholds failed');
+    expect(title).toBe('## fastbench · shop \\| checkout · ❌ 2 of 4 thresholds failed');
     expect(headline).toMatch(/^\*\*2,000 requests\*\* in 10\.0 s · \*\*200 rps\*\* · errors 4\.00% \(80\) · p50 \*\*[\d.]+ ms\*\* · p99 \*\*[\d.]+ ms\*\* · max [\d.]+ ms$/);
     expect(md).toContain('<sub>fastbench 0.1.0 · Node v20.0.0 · 2 × Test CPU @ 3.0GHz');
   });
@@ -50,13 +50,16 @@ describe('renderMarkdown', () => {
 
   it('lists thresholds with pass/fail and the measured value in its unit', () => {
     const rows = tableAfter(md, '### Thresholds');
-    expect(rows.slice(2).map((r) => [r[0], r[1], r[3]])).toEqual([
-      ['✅ pass', 'p99 &lt; 1s', 'whole run'],
-      ['❌ **fail**', 'errors &lt; 1%', 'whole run'],
-      ['✅ pass', 'rps &gt; 100', 'whole run'],
+    expect(rows[0]).toEqual(['', 'scope', 'threshold', 'actual', 'window']);
+    expect(rows.slice(2).map((r) => [r[0], r[1], r[2], r[4]])).toEqual([
+      ['✅ pass', 'overall', 'p99 &lt; 1s', 'whole run'],
+      ['❌ **fail**', 'overall', 'errors &lt; 1%', 'whole run'],
+      ['✅ pass', 'overall', 'rps &gt; 100', 'whole run'],
+      ['❌ **fail**', 'GET /home', 'p99 &lt; 1ms', 'whole run'],
     ]);
-    expect(rows[3]![2]).toBe('4.00%');
-    expect(rows[4]![2]).toBe('200 rps');
+    expect(rows[3]![3]).toBe('4 %');
+    expect(rows[4]![3]).toBe('200 rps');
+    expect(rows[5]![3]).toMatch(/^[\d.]+ ms$/);
   });
 
   it('counts errors by code', () => {

@@ -25,6 +25,7 @@ const THRESHOLDS = [
   thresholdOf('p99 < 12ms over 2s windows'),
   thresholdOf('errors < 5% over last 3s'),
   thresholdOf('p50 < 3ms', 'api'),
+  thresholdOf('p50 < 3ms'), // the same expression in another scope: a threshold of its own
   thresholdOf('max < 1s', 'cart'),
   thresholdOf('p99 < 15ms over 2s windows', 'api'),
 ];
@@ -87,10 +88,15 @@ describe('mergeRunResults', () => {
     expect({ ...merged, parts: 1 }).toEqual(single);
   });
 
-  it('re-evaluates the thresholds on the merged result, inferring which request each one was on', () => {
+  it('re-evaluates the thresholds on the merged result, each in the scope it records', () => {
     const { single, parts } = scenario(11);
     const { result: merged } = mergeRunResults(parts);
     expect(merged.thresholds).toEqual(single.thresholds);
+    expect(merged.thresholds.filter((t) => t.expression === 'p50 < 3ms').map((t) => t.scope)).toEqual(['api', 'overall']);
+    expect(merged.thresholds.find((t) => t.expression === 'max < 1s')).toMatchObject({ scope: 'cart', metric: 'max', unit: 'ms', limit: 1000 });
+    // an outcome without a recorded scope (in memory, from before scopes) is still matched to its request
+    const legacy = parts.map((p) => ({ ...p, thresholds: p.thresholds.map(({ scope: _s, ...rest }) => rest) })) as unknown as ResultDocument[];
+    expect(mergeRunResults(legacy).result.thresholds.find((t) => t.expression === 'max < 1s')?.actual).toBe(single.thresholds.find((t) => t.expression === 'max < 1s')?.actual);
     expect(merged.requestSeries).toEqual(single.requestSeries);
     expect(merged.thresholds.at(-1)).toMatchObject({ expression: 'p99 < 15ms over 2s windows', window: 'each 2s window' });
     // a gate the shards alone fail (each makes a third of the load) passes once merged
@@ -99,14 +105,15 @@ describe('mergeRunResults', () => {
     expect(rps(merged).passed).toBe(true);
     // with definitions given (merge --scenario), those are used
     const given = mergeRunResults(parts, { thresholds: [thresholdOf('p99 < 1ms')] }).result.thresholds;
-    expect(given).toEqual([{ expression: 'p99 < 1ms', passed: false, actual: single.overall.latencyMs.p99 }]);
+    expect(given).toEqual([{ expression: 'p99 < 1ms', scope: 'overall', metric: 'p99', op: '<', unit: 'ms', limit: 1, passed: false, actual: single.overall.latencyMs.p99 }]);
   });
 
   it('keeps outcomes it cannot re-evaluate, as the conjunction of the parts, with a warning', () => {
     const { parts } = scenario(3);
-    const odd = parts.map((p, i) => ({ ...p, thresholds: [{ expression: 'latency is fine', passed: i !== 1, actual: 1 }] }));
+    const outcome = { expression: 'latency is fine', scope: 'overall', metric: 'p99', op: '<' as const, unit: 'ms' as const, limit: 5 };
+    const odd = parts.map((p, i) => ({ ...p, thresholds: [{ ...outcome, passed: i !== 1, actual: 1 }] }));
     const { result, warnings } = mergeRunResults(odd);
-    expect(result.thresholds).toEqual([{ expression: 'latency is fine', passed: false, actual: null }]);
+    expect(result.thresholds).toEqual([{ ...outcome, passed: false, actual: null }]);
     expect(warnings[0]).toMatch(/threshold "latency is fine" not re-evaluated/);
   });
 
@@ -136,6 +143,24 @@ describe('mergeRunResults', () => {
     expect(result.valid).toBe(false);
     expect(result.invalidReason).toBe('slipped');
     expect(result.interrupted).toBe(true);
+  });
+});
+
+describe('mergeRunResults with sub-second intervals', () => {
+  it('lines shards up by interval (interval: 250ms), not by whole seconds', () => {
+    const part = (startMs: number): RunResult => {
+      const rec = new Recorder({ requestNames: ['a'], startMs, seriesHistograms: 'both' });
+      for (let t = 0; t < 4; t++) {
+        for (let i = 0; i <= t; i++) rec.record(0, 1000, 1000, 200, 10);
+        rec.closeInterval(t, 250);
+      }
+      return buildRunResult(rec.snapshot(startMs + 1000), { scenario: 'q', environment: TEST_ENV, durationMs: 1000 });
+    };
+    // the second shard started 500 ms (two intervals) later
+    const { result, warnings } = mergeRunResults([part(START), part(START + 500)]);
+    expect(warnings).toEqual([]);
+    expect(result.series.map((r) => [r.t, r.requests])).toEqual([[0, 1], [1, 2], [2, 3 + 1], [3, 4 + 2], [4, 3], [5, 4]]);
+    expect(result.histograms.intervals.map((iv) => iv.ms)).toEqual([250, 250, 250, 250, 250, 250]);
   });
 });
 

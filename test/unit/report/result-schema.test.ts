@@ -45,6 +45,18 @@ describe('schema/result.schema.json', () => {
     expect(checkRunResult(doc)).toEqual([]);
   });
 
+  it('records on each threshold outcome what it judged, in its unit', () => {
+    const doc = JSON.parse(renderJson(variants().full)) as { thresholds: Array<Record<string, unknown>> };
+    expect(doc.thresholds.map((t) => [t.scope, t.metric, t.op, t.unit, t.limit])).toEqual([
+      ['overall', 'p99', '<', 'ms', 50],
+      ['overall', 'errors', '<', 'ratio', 0.01],
+      ['overall', 'p99', '<', 'ms', 20],
+      ['api', 'p50', '<', 'ms', 1],
+    ]);
+    expect(Object.keys(doc.thresholds[2]!)).toEqual(['expression', 'scope', 'metric', 'op', 'unit', 'limit', 'passed', 'actual', 'window']);
+    expect(doc.thresholds[1]!.actual).toBeCloseTo(0.02, 5);
+  });
+
   it('rejects what RunResult does not allow', () => {
     const base = JSON.parse(renderJson(makeResult({ seconds: 2 }))) as Record<string, any>;
     const bad = (mutate: (d: Record<string, any>) => void): string[] => {
@@ -59,7 +71,15 @@ describe('schema/result.schema.json', () => {
     expect(bad((d) => (d.overall.requests = 1.5))).toEqual(['/overall/requests expected integer, got number']);
     expect(bad((d) => (d.statusCounts = { '999x': 1 }))[0]).toMatch(/^\/statusCounts\/999x does not match/);
     expect(bad((d) => (d.errorsByCode = { timeout: 1 }))[0]).toMatch(/^\/errorsByCode\/timeout does not match/);
-    expect(bad((d) => (d.thresholds = [{ expression: 'p99 < 1ms', passed: 'no', actual: null }]))).toEqual(['/thresholds/0/passed expected boolean, got string']);
+    const outcome = { expression: 'p99 < 1ms', scope: 'overall', metric: 'p99', op: '<', unit: 'ms', limit: 1, passed: false, actual: null };
+    expect(bad((d) => (d.thresholds = [outcome]))).toEqual([]);
+    expect(bad((d) => (d.thresholds = [{ ...outcome, passed: 'no' }]))).toEqual(['/thresholds/0/passed expected boolean, got string']);
+    // every outcome says what it judged: scope, metric, op, unit and limit
+    expect(bad((d) => (d.thresholds = [{ expression: 'p99 < 1ms', passed: false, actual: null }]))).toEqual(
+      ['scope', 'metric', 'op', 'unit', 'limit'].map((k) => `/thresholds/0 missing required property "${k}"`),
+    );
+    expect(bad((d) => (d.thresholds = [{ ...outcome, unit: 'percent' }]))[0]).toMatch(/^\/thresholds\/0\/unit expected one of \["ms","ratio","rps"\]/);
+    expect(bad((d) => (d.thresholds = [{ ...outcome, scope: '' }]))[0]).toMatch(/^\/thresholds\/0\/scope does not match/);
     expect(bad((d) => (d.histograms.intervals[0].corrected.hdr = 'not base64!'))[0]).toMatch(/intervals\/0\/corrected\/hdr does not match/);
   });
 

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { Recorder } from '../../../src/metrics/recorder.js';
 import { buildRunResult } from '../../../src/metrics/run-result.js';
+import { thresholdLine } from '../../../src/report/format.js';
 import { renderText } from '../../../src/report/text-report.js';
+import { makeResult, thresholdOf } from '../../fixtures/report/make-result.js';
 
 const env = { fastbenchVersion: '0', node: 'v', cpuModel: 'c', cores: 1 };
 
@@ -34,5 +36,28 @@ describe('text report', () => {
     expect(text).toContain('schedule: 10 arrivals, 2 left late');
     expect(text).toContain('warning: careful');
     expect(text).toMatch(/overall\s+-\s+-/); // no samples: dashes, not zeros
+  });
+
+  it('names what each threshold judged and prints values with their units', () => {
+    // every request answers in ~20 ms, every attempt of "json" fails half the time
+    const r = makeResult({
+      requestNames: ['json'], medians: [20_000], spread: 0.1, errorEvery: 2, seconds: 2,
+      thresholds: [
+        thresholdOf('p99<5ms', 'json'), thresholdOf('errors < 5%'), thresholdOf('rps >= 10'), thresholdOf('max < 1s'),
+        thresholdOf('p99 < 5ms over 1s windows'), thresholdOf('p50 < 250us', 'nope'),
+      ],
+    });
+    const lines = renderText(r).split('\n');
+    const at = lines.indexOf('thresholds:');
+    expect(at).toBeGreaterThan(0);
+    const shown = lines.slice(at + 1, at + 7);
+    expect(shown[0]).toMatch(/^ {2}FAIL {2}json {2}p99 < 5ms {2}\(actual 2\d\.\d ms\)$/);
+    expect(shown[1]).toBe('  FAIL  overall  errors < 5%  (actual 50 %)');
+    expect(shown[2]).toBe('  PASS  overall  rps >= 10  (actual 200 rps)');
+    expect(shown[3]).toMatch(/^ {2}PASS {2}overall {2}max < 1s {2}\(actual 2\d\.\d ms\)$/);
+    expect(shown[4]).toMatch(/^ {2}FAIL {2}overall {2}p99 < 5ms {2}\(actual 2\d\.\d ms, each 1s window\)$/);
+    expect(shown[5]).toBe('  FAIL  nope  p50 < 0.25ms  (no data)');
+    expect(thresholdLine({ ...r.thresholds[1]!, actual: 1, passed: false })).toBe('FAIL  overall  errors < 5%  (actual 100 %)');
+    expect(thresholdLine({ ...r.thresholds[1]!, actual: 0.00123, passed: true })).toBe('PASS  overall  errors < 5%  (actual 0.123 %)');
   });
 });

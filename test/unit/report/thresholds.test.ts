@@ -40,6 +40,10 @@ describe('thresholds', () => {
     const out = evaluateThresholds(thresholds('  - p50 < 5ms\n  - errors < 1%\n  - { check: max < 10ms, request: b }\n  - { check: p99 < 10ms, request: a }\n'), result());
     expect(out.map((o) => o.passed)).toEqual([true, true, true, false]);
     expect(out[3]!.actual).toBeCloseTo(50, 0);
+    // each outcome says what it judged, with the limit and actual in its unit
+    expect(out.map((o) => [o.scope, o.metric, o.op, o.unit, o.limit])).toEqual([
+      ['overall', 'p50', '<', 'ms', 5], ['overall', 'errors', '<', 'ratio', 0.01], ['b', 'max', '<', 'ms', 10], ['a', 'p99', '<', 'ms', 10],
+    ]);
   });
 
   it('judges every window of a request, its own series; a short tail window is left out', () => {
@@ -59,5 +63,22 @@ describe('thresholds', () => {
     delete r.requestSeries;
     const out = evaluateThresholds(thresholds('  - { check: p50 < 10ms over 1s windows, request: a }\n'), r);
     expect(out[0]).toMatchObject({ passed: false, actual: null });
+  });
+
+  it('windows are lengths of time, whatever the interval length (interval: 250ms)', () => {
+    // 2 s in 250 ms intervals: 100 requests each; intervals 4, 5, 6 answer in 50 ms, the rest in 1 ms
+    const rec = new Recorder({ requestNames: ['a'], startMs: 0 });
+    for (let t = 0; t < 8; t++) {
+      for (let i = 0; i < 100; i++) rec.record(0, t >= 4 && t <= 6 ? 50_000 : 1000, 1000, 200, 10);
+      rec.closeInterval(t, 250);
+    }
+    const r = buildRunResult(rec.snapshot(2000), { scenario: 's', environment: env, durationMs: 2000 });
+    const out = evaluateThresholds(thresholds('  - p50 < 10ms over last 1s\n  - p50 < 10ms over 1s windows\n  - rps >= 400 over 1s windows\n  - p50 < 10ms over last 250ms\n'), r);
+    // the last second is intervals 4..7, not the last interval alone
+    expect(out[0]).toMatchObject({ passed: false, window: 'last 1s' });
+    expect(out[0]!.actual).toBeCloseTo(50, 0);
+    expect(out[1]).toMatchObject({ passed: false, window: 'each 1s window' });
+    expect(out[2]).toMatchObject({ passed: true, actual: 400 });
+    expect(out[3]).toMatchObject({ passed: true, actual: 1 });
   });
 });

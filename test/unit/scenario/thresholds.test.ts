@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseThreshold, thresholdPasses } from '../../../src/scenario/index.js';
+import { formatThresholdLimit, thresholdCheck, thresholdLabel, thresholdScope, thresholdUnit } from '../../../src/scenario/thresholds.js';
 import { load, messages, problems } from './helpers.js';
 
 describe('threshold expressions', () => {
@@ -127,5 +128,29 @@ describe('thresholds in scenarios', () => {
     const flow = 'load: {duration: 1s}\nflows:\n  - steps: [{name: login, path: /}]\n';
     expect(load(`${flow}thresholds: {login: [p99 < 1s]}\n`).thresholds[0]!.request).toBe('login');
     expect(problems(`${flow}thresholds: {logout: [p99 < 1s]}\n`)).toEqual(['ERR_SCENARIO_THRESHOLD 4:14']);
+  });
+});
+
+describe('threshold descriptions', () => {
+  it('spell limits with their units and name the scope', () => {
+    expect(formatThresholdLimit('ms', 5)).toBe('5ms');
+    expect(formatThresholdLimit('ms', 0.25)).toBe('0.25ms');
+    expect(formatThresholdLimit('ms', 1000)).toBe('1s');
+    expect(formatThresholdLimit('ms', 1500)).toBe('1500ms');
+    expect(formatThresholdLimit('ratio', 0.05)).toBe('5%');
+    expect(formatThresholdLimit('ratio', 0.07)).toBe('7%');
+    expect(formatThresholdLimit('ratio', 0.005)).toBe('0.5%');
+    expect(formatThresholdLimit('rps', 1000)).toBe('1000');
+    expect(thresholdUnit('latency')).toBe('ms');
+    expect(thresholdUnit('errors')).toBe('ratio');
+    expect(thresholdUnit('rps')).toBe('rps');
+    expect(thresholdCheck({ metric: 'p99', op: '<', unit: 'ms', limit: 5 })).toBe('p99 < 5ms');
+    const [a, b] = load(
+      'target: http://127.0.0.1:9\nload: [{ connections: 1, duration: 1s }]\nrequests: [{ name: json, path: /json }]\n' +
+        'thresholds:\n  overall: [ "errors<0.05 over last 2s" ]\n  json: [ { check: "p99<=5ms", abortOnFail: true } ]\n',
+    ).thresholds;
+    expect([thresholdScope(a!), thresholdScope(b!)]).toEqual(['overall', 'json']);
+    expect(thresholdLabel(a!)).toBe('overall: errors < 5% over last 2s');
+    expect(thresholdLabel(b!)).toBe('json: p99 <= 5ms');
   });
 });

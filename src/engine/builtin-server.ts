@@ -1,8 +1,15 @@
 // `target: builtin` (or no target): the bundled server in a child process on a free loopback
 // port, for the length of the run. A child process, not a thread, so the server never competes
 // with the load loop's event loop (pin them apart with taskset for benchmarks).
+//
+// Its life is the run's, not the terminal's: it runs in its own process group (detached), so the
+// Ctrl-C a terminal sends to the whole foreground group — or `kill -INT -<pgid>`, or timeout(1)'s
+// second, group-wide signal — reaches only the CLI, which drains the run and then stops the server.
+// It never outlives the CLI: an IPC channel joins them, and the child exits when it closes
+// (parent-watch.ts, preloaded), whatever killed the parent — SIGKILL included.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { FastbenchError } from '../core/errors.js';
 
 export interface BuiltinServer {
@@ -26,11 +33,22 @@ export interface BuiltinServerOptions {
   readonly timeoutMs?: number;
 }
 
+/** The compiled parent-watch preload (from sources, tests: the built one in dist/). */
+function parentWatchUrl(): string | undefined {
+  const here = fileURLToPath(new URL('./parent-watch.js', import.meta.url));
+  if (existsSync(here)) return pathToFileURL(here).href;
+  const built = here.replace(/([\\/])src([\\/])engine([\\/])parent-watch\.js$/, '$1dist$2engine$3parent-watch.js');
+  return existsSync(built) ? pathToFileURL(built).href : undefined;
+}
+
 /** Starts `fastbench serve --port 0 --quiet` and resolves once it printed its URL. */
 export function startBuiltinServer(options: BuiltinServerOptions = {}): Promise<BuiltinServer> {
-  const argv = [process.execPath, fastbenchBin(), 'serve', '--port', '0', '--quiet', ...(options.args ?? [])];
+  const watch = parentWatchUrl();
+  const argv = [process.execPath, ...(watch !== undefined ? ['--import', watch] : []), fastbenchBin(), 'serve', '--port', '0', '--quiet', ...(options.args ?? [])];
   if (options.cpu !== undefined) argv.unshift('taskset', '-c', String(options.cpu)); // taskset execs: same pid
-  const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+  // detached: its own process group (no group-wide Ctrl-C); 'ipc': the channel parent-watch.ts watches.
+  const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], detached: true });
+  child.channel?.unref();
   return new Promise<BuiltinServer>((resolve, reject) => {
     let out = '';
     let err = '';

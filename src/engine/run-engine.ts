@@ -42,8 +42,13 @@ export interface RunProgress {
 export interface RunOptions {
   /** Worker threads; default the scenario's client.workers ("auto": see pickWorkers). */
   readonly workers?: number;
-  /** Aborting it stops the run gracefully: the result is partial and marked interrupted. */
+  /**
+   * Aborting it stops the run gracefully: the result is partial and marked interrupted. During the
+   * drain after the last phase it stops at once (requests in flight are abandoned and counted).
+   */
   readonly signal?: AbortSignal;
+  /** Aborting it ends the run at once, abandoning requests in flight ("quit now": a later Ctrl-C). */
+  readonly quitSignal?: AbortSignal;
   readonly onProgress?: (p: RunProgress) => void;
   /** Starts the bundled server for `target: builtin` (tests inject their own). */
   readonly builtin?: () => Promise<BuiltinServer>;
@@ -232,6 +237,15 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   let outcomes: WorkerOutcome[];
   let onAbort: (() => void) | undefined;
   let stopRun: (() => void) | undefined;
+  const quit = options.quitSignal;
+  // Both signals may have fired already (while the bundled server started): act on them at once.
+  const listen = (): void => {
+    if (onAbort === undefined) return;
+    signal?.addEventListener('abort', onAbort, { once: true });
+    quit?.addEventListener('abort', onAbort);
+    if (signal?.aborted === true) onAbort();
+    if (quit?.aborted === true) onAbort();
+  };
   const watch = new ThresholdWatch(scenario.thresholds);
   let abortedBy: string | undefined;
   const onTicks = (ticks: IntervalTick[]): void => {
@@ -246,16 +260,20 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     if (workerCount === 1) {
       const run = new WorkerRun(inits[0]!, (tick) => onTicks([tick]));
       onAbort = stopRun = () => run.stop();
-      signal?.addEventListener('abort', onAbort, { once: true });
+      listen();
       outcomes = [await run.start(runStartEpoch)];
     } else {
       const pool = new WorkerPool(inits, onTicks, startAt);
       onAbort = stopRun = () => pool.stop();
-      signal?.addEventListener('abort', onAbort, { once: true });
-      outcomes = await pool.run();
+      const done = pool.run();
+      listen();
+      outcomes = await done;
     }
   } finally {
-    if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
+    if (onAbort !== undefined) {
+      signal?.removeEventListener('abort', onAbort);
+      quit?.removeEventListener('abort', onAbort);
+    }
     await server?.stop();
   }
 
@@ -279,6 +297,10 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     ...(health.invalidReason !== undefined ? { invalidReason: health.invalidReason } : {}),
     interrupted,
   });
+  // Requests in flight when the run ended without them: counted on the last phase that ran.
+  const abandoned = outcomes.reduce((n, o) => n + o.abandoned, 0);
+  const lastPhase = result.phases[result.phases.length - 1];
+  if (abandoned > 0 && lastPhase !== undefined) lastPhase.details = { ...lastPhase.details, abandoned };
   const out: EngineResult = { ...result, generator: health };
   if (abortedBy !== undefined) out.abortedBy = abortedBy;
   if (options.shard !== undefined) out.shard = { index: shard.index, count: shard.count };

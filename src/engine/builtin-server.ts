@@ -92,10 +92,16 @@ export function startBuiltinServer(options: BuiltinServerOptions = {}): Promise<
   });
 }
 
+/**
+ * SIGTERM, then SIGKILL after this long. Short: the run is over and nothing the server holds
+ * matters, but its graceful close would wait for the requests the run abandoned (a /delay/10000).
+ */
+const STOP_GRACE_MS = 500;
+
 function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise<void>((resolve) => {
-    const kill = setTimeout(() => child.kill('SIGKILL'), 3000);
+    const kill = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
     child.once('exit', () => {
       clearTimeout(kill);
       resolve();

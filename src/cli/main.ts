@@ -6,6 +6,7 @@ import { registerBenchCommand } from './bench-command.js';
 import { registerCalibrateCommand } from './calibrate-command.js';
 import { registerCompareCommand } from './compare-command.js';
 import { installCrashHandlers, reportInternalError } from './crash-report.js';
+import { holdEarlySignals, releaseEarlySignals, signalExitCode, type EarlySignals } from './stop-signals.js';
 import { registerCrawlCommand } from './crawl-command.js';
 import { registerMergeCommand } from './merge-command.js';
 import { registerReportCommand } from './report-command.js';
@@ -61,11 +62,19 @@ function injectInternalError(): void {
  * Runs the CLI; resolves to the process exit code (never calls process.exit itself, except for an
  * uncaught exception anywhere in the process: crash report, one line, exit 70).
  */
-export async function main(argv: readonly string[]): Promise<number> {
+export async function main(argv: readonly string[], earlySignals?: EarlySignals): Promise<number> {
   installCrashHandlers(argv);
+  holdEarlySignals(earlySignals);
   const program = buildProgram();
   try {
-    program.hook('preAction', () => injectInternalError());
+    program.hook('preAction', (_program, command) => {
+      // run and bench hand early signals to their stop policy; any other command stops here.
+      if (command.name() !== 'run' && command.name() !== 'bench') {
+        const got = releaseEarlySignals();
+        if (got.length > 0) process.exit(signalExitCode(got[0]!));
+      }
+      injectInternalError();
+    });
     await program.parseAsync(argv as string[]);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
@@ -80,5 +89,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     // A bug (ours, or ERR_INTERNAL raised on purpose): one line, the stack in a crash report.
     return reportInternalError(err, argv);
+  } finally {
+    releaseEarlySignals();
   }
 }

@@ -63,6 +63,33 @@ export interface StopHandlers {
   quit(signal: NodeJS.Signals): void;
 }
 
+/**
+ * Signals that arrive before a run's handlers exist: bin/fastbench.js listens from its first line
+ * (loading the CLI takes a while) and hands them over; StopSignals.install() replays them, so a
+ * run stopped that early still ends through the policy above (with an empty result), not killed
+ * half-started. Other commands release them in main.ts.
+ */
+export interface EarlySignals {
+  readonly signals: NodeJS.Signals[];
+  readonly listener: (signal: NodeJS.Signals) => void;
+}
+
+let early: EarlySignals | undefined;
+
+/** Takes over bin/fastbench.js's early listener (main.ts). */
+export function holdEarlySignals(e: EarlySignals | undefined): void {
+  early = e;
+}
+
+/** Stops holding signals; returns those that arrived meanwhile. */
+export function releaseEarlySignals(): NodeJS.Signals[] {
+  if (early === undefined) return [];
+  for (const s of STOP_SIGNALS) process.off(s, early.listener);
+  const got = early.signals;
+  early = undefined;
+  return got;
+}
+
 /** Installs the policy on the process's SIGINT and SIGTERM for the length of a run. */
 export class StopSignals {
   private readonly policy: StopPolicy;
@@ -88,6 +115,8 @@ export class StopSignals {
     if (!this.installed) {
       this.installed = true;
       for (const s of STOP_SIGNALS) process.on(s, this.listener);
+      // Ours are listening before the early listener goes: no instant without one.
+      for (const s of releaseEarlySignals()) this.onSignal(s);
     }
     return this;
   }

@@ -64,13 +64,14 @@ export interface RunOptions {
 /** How long to sleep before building the workers when the start is far ahead (they take a while to build). */
 const BUILD_LEAD_MS = 2000;
 
+/** Waits until `epochMs`, or until `signal` aborts (the run then ends before it started). */
 function sleepUntil(epochMs: number, signal: AbortSignal | undefined): Promise<void> {
   const wait = epochMs - Date.now();
-  if (wait <= 0) return Promise.resolve();
-  return new Promise<void>((resolve, reject) => {
+  if (wait <= 0 || signal?.aborted === true) return Promise.resolve();
+  return new Promise<void>((resolve) => {
     const onAbort = (): void => {
       clearTimeout(timer);
-      reject(new FastbenchError('ERR_RUN_ABORTED', 'the run was aborted before it started'));
+      resolve();
     };
     const timer = setTimeout(() => {
       signal?.removeEventListener('abort', onAbort);
@@ -207,13 +208,16 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   checkShard(scenario, shard);
   const workerCount = usableWorkers(scenario, wanted, shard);
   const signal = options.signal;
-  if (signal?.aborted) throw new FastbenchError('ERR_RUN_ABORTED', 'the run was aborted before it started');
+  // Aborted before it started (a Ctrl-C while the CLI loaded, or while waiting for --start-at):
+  // the run still ends the usual way, with an empty result marked interrupted.
   const startAt = options.startAtEpochMs;
   if (startAt !== undefined) await sleepUntil(startAt - BUILD_LEAD_MS, signal);
 
   let server: BuiltinServer | undefined;
   let targetOrigins: readonly string[];
-  if (scenario.target.kind === 'builtin') {
+  if (scenario.target.kind === 'builtin' && signal?.aborted === true) {
+    targetOrigins = ['http://127.0.0.1']; // stopped before it started: nothing will dial, no server needed
+  } else if (scenario.target.kind === 'builtin') {
     server = await (options.builtin ?? startBuiltinServer)();
     targetOrigins = [new URL(server.url).origin];
   } else {

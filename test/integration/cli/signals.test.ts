@@ -79,6 +79,7 @@ describe('a run stopped by a signal', () => {
     for (const r of runs) {
       const what = `${r.way}: exit ${r.code} ${r.signal ?? ''}\n${r.stderr}`;
       expect(r.code, what).toBe(r.way.includes('TERM') ? 143 : 130);
+      expect(r.stdout, what).toMatch(/^\{/);
       const printed = JSON.parse(r.stdout) as Result;
       expect(printed.interrupted, what).toBe(true);
       // The bundled server outlived the group-wide signal: nothing in flight was refused or reset.
@@ -114,6 +115,30 @@ describe('a run stopped by a signal', () => {
       if (isAlive(serverPid!)) process.kill(serverPid!, 'SIGKILL');
     }
   }, 30_000);
+
+  it('quits at once on a signal a second after the first, and still prints and writes what it has', async () => {
+    const file = join(dir, 'quit.yaml');
+    // Nothing answers for 10 s: the first signal's drain would wait its full grace for them.
+    writeFileSync(file, `name: quit\ntarget: ${url}\nclient: { timeout: 30s }\nload: [{ connections: 2, duration: 60s }]\nrequests: [{ path: /delay/10000 }]\n`);
+    const out = join(dir, 'quit-out');
+    let sent = false;
+    const r = await spawnCli(['run', file, '--json', '--allow-invalid', '--out', out, '--format', 'json'], {
+      timeoutMs: 15_000,
+      onStderr: (text, child) => {
+        if (sent || !text.includes('req/s')) return;
+        sent = true;
+        child.kill('SIGTERM');
+        setTimeout(() => child.kill('SIGTERM'), 1200);
+      },
+    });
+    expect(r.code, r.stderr).toBe(143);
+    expect(r.stderr).toContain('quitting on SIGTERM: abandoning requests in flight');
+    const printed = JSON.parse(r.stdout) as Result;
+    expect(printed.interrupted).toBe(true);
+    expect(printed.phases[0]!.details!['abandoned']).toBe(2);
+    const written = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')) as Result;
+    expect(written.phases[0]!.details!['abandoned']).toBe(2);
+  }, 20_000);
 
   it('stops at once on the first Ctrl-C after the measured time, abandoning what is in flight', async () => {
     const file = join(dir, 'drain.yaml');

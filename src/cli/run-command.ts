@@ -150,6 +150,7 @@ export async function runAndReport(scenario: Scenario, options: ReportOptions): 
   const quitRun = new AbortController();
   let writer: ReportWriter | undefined;
   let done: EngineResult | undefined;
+  let drainNoted = false;
   const quitNow = (signal: NodeJS.Signals): void => {
     const code = signals.exitCode ?? signalExitCode(signal);
     if (done === undefined) {
@@ -181,7 +182,9 @@ export async function runAndReport(scenario: Scenario, options: ReportOptions): 
   const signals = new StopSignals({
     stop: (signal) => {
       if (done !== undefined) return quitNow(signal);
-      progress.note(`stopping on ${signal}: finishing requests in flight (signal again after a second to quit at once)`);
+      progress.note(drainNoted
+        ? `stopping on ${signal}: abandoning the requests still in flight`
+        : `stopping on ${signal}: finishing requests in flight (signal again after a second to quit at once)`);
       stopRun.abort();
     },
     quit: quitNow,
@@ -200,7 +203,15 @@ export async function runAndReport(scenario: Scenario, options: ReportOptions): 
         ...(options.startAtEpochMs !== undefined ? { startAtEpochMs: options.startAtEpochMs } : {}),
         signal: stopRun.signal,
         quitSignal: quitRun.signal,
-        onProgress: (p) => progress.update(p),
+        onProgress: (p) => {
+          progress.update(p);
+          // Past the planned end, the run waits for the requests still in flight: say so, and how to cut it short.
+          if (!drainNoted && signals.signal === undefined && Number.isFinite(p.totalMs) && p.elapsedMs > p.totalMs + 1000) {
+            drainNoted = true;
+            const t = scenario.client.timeoutMs;
+            progress.note(`measured time over: waiting for the requests still in flight${t > 0 ? ` (at most their ${t / 1000}s timeout)` : ''}; Ctrl-C stops now`);
+          }
+        },
       });
     } catch (e) {
       if (e instanceof FastbenchError && e.code === 'ERR_RUN_ABORTED' && signals.exitCode !== undefined) {

@@ -25,6 +25,7 @@ import { evaluateThresholds, unsupportedThreshold } from '../report/thresholds.j
 import { renderText } from '../report/text-report.js';
 import { checkScenario, type Scenario, type ScenarioOverrides } from '../scenario/index.js';
 import { OutDirLock, prepareOutDir } from '../report/out-dir.js';
+import { startBuiltinServer } from './builtin-server.js';
 import { capacityProblems } from './capacity-check.js';
 import { createProgress } from './progress.js';
 import { signalExitCode, StopSignals } from './stop-signals.js';
@@ -201,6 +202,7 @@ export async function runAndReport(scenario: Scenario, options: ReportOptions): 
         ...(options.workers !== undefined ? { workers: options.workers } : {}),
         ...(options.shard !== undefined ? { shard: options.shard } : {}),
         ...(options.startAtEpochMs !== undefined ? { startAtEpochMs: options.startAtEpochMs } : {}),
+        builtin: () => startBuiltinServer(),
         signal: stopRun.signal,
         quitSignal: quitRun.signal,
         onProgress: (p) => {

@@ -15,7 +15,6 @@ import { mergeSnapshots } from '../metrics/merge.js';
 import { buildRunResult, type PhaseResult, type RunResult } from '../metrics/run-result.js';
 import { Series, type IntervalHistogram, type SeriesPoint, type SeriesRow } from '../metrics/series.js';
 import type { Phase, Scenario } from '../scenario/index.js';
-import { startBuiltinServer, type BuiltinServer } from './builtin-server.js';
 import { DEFAULT_HEALTH_LIMITS, judgeGenerator, type GeneratorHealth, type HealthLimits } from './generator-health.js';
 import type { IntervalTick } from './loop-types.js';
 import { ThresholdWatch } from './threshold-watch.js';
@@ -39,6 +38,14 @@ export interface RunProgress {
   errors: number;
 }
 
+/** The bundled server as a run uses it (`target: builtin`). */
+export interface BuiltinServer {
+  readonly url: string;
+  /** The server process's pid, when it is a process of its own (for reading its CPU time from /proc). */
+  readonly pid: number | undefined;
+  stop(): Promise<void>;
+}
+
 export interface RunOptions {
   /** Worker threads; default the scenario's client.workers ("auto": see pickWorkers). */
   readonly workers?: number;
@@ -50,7 +57,10 @@ export interface RunOptions {
   /** Aborting it ends the run at once, abandoning requests in flight ("quit now": a later Ctrl-C). */
   readonly quitSignal?: AbortSignal;
   readonly onProgress?: (p: RunProgress) => void;
-  /** Starts the bundled server for `target: builtin` (tests inject their own). */
+  /**
+   * Starts the bundled server for `target: builtin`: required for such a scenario. The CLI passes
+   * cli/builtin-server.ts (a `fastbench serve` child); tests and library users their own.
+   */
   readonly builtin?: () => Promise<BuiltinServer>;
   readonly tickMs?: number;
   readonly slipToleranceMs?: number;
@@ -218,7 +228,10 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   if (scenario.target.kind === 'builtin' && signal?.aborted === true) {
     targetOrigins = ['http://127.0.0.1']; // stopped before it started: nothing will dial, no server needed
   } else if (scenario.target.kind === 'builtin') {
-    server = await (options.builtin ?? startBuiltinServer)();
+    if (options.builtin === undefined) {
+      throw new FastbenchError('ERR_CONFIG', '`target: builtin` needs a server: pass RunOptions.builtin (the CLI starts `fastbench serve`), or give the scenario a target URL');
+    }
+    server = await options.builtin();
     targetOrigins = [new URL(server.url).origin];
   } else {
     targetOrigins = scenario.target.origins;

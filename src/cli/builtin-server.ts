@@ -1,5 +1,6 @@
 // `target: builtin` (or no target): the bundled server in a child process on a free loopback
-// port, for the length of the run. A child process, not a thread, so the server never competes
+// port, for the length of the run. The CLI hands this starter to the engine (RunOptions.builtin):
+// the engine never starts the CLI itself. A child process, not a thread, so the server never competes
 // with the load loop's event loop (pin them apart with taskset for benchmarks).
 //
 // Its life is the run's, not the terminal's: it runs in its own process group (detached), so the
@@ -11,15 +12,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { FastbenchError } from '../core/errors.js';
+import type { BuiltinServer } from '../engine/index.js';
 
-export interface BuiltinServer {
-  readonly url: string;
-  /** The server process's pid (for reading its CPU time from /proc). */
-  readonly pid: number | undefined;
-  stop(): Promise<void>;
-}
+export type { BuiltinServer };
 
-/** bin/fastbench.js of this installation (src/engine and dist/engine are both two levels down). */
+/** bin/fastbench.js of this installation (src/cli and dist/cli are both two levels down). */
 export function fastbenchBin(): string {
   return fileURLToPath(new URL('../../bin/fastbench.js', import.meta.url));
 }
@@ -37,7 +34,7 @@ export interface BuiltinServerOptions {
 function parentWatchUrl(): string | undefined {
   const here = fileURLToPath(new URL('./parent-watch.js', import.meta.url));
   if (existsSync(here)) return pathToFileURL(here).href;
-  const built = here.replace(/([\\/])src([\\/])engine([\\/])parent-watch\.js$/, '$1dist$2engine$3parent-watch.js');
+  const built = here.replace(/([\\/])src([\\/])cli([\\/])parent-watch\.js$/, '$1dist$2cli$3parent-watch.js');
   return existsSync(built) ? pathToFileURL(built).href : undefined;
 }
 

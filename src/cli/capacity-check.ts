@@ -18,7 +18,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import { getHeapStatistics } from 'node:v8';
 import { FastbenchError } from '../core/errors.js';
-import { NO_SHARD, pickWorkers, planWorker, usableWorkers, type ShardSpec } from '../engine/index.js';
+import { NO_SHARD, pickWorkers, planWorker, share, usableWorkers, type ShardSpec } from '../engine/index.js';
 import type { Scenario } from '../scenario/index.js';
 
 /** What this machine allows; undefined where the platform does not say. */
@@ -108,6 +108,9 @@ export interface RunNeeds {
   builtin: boolean;
 }
 
+/** Up to this many workers each gets its exact plan. */
+const EXACT_WORKERS = 1024;
+
 export function runNeeds(scenario: Scenario, options: { workers?: number; shard?: ShardSpec } = {}): RunNeeds {
   const shard = options.shard ?? NO_SHARD;
   const wanted = options.workers ?? (scenario.client.workers === 'auto' ? pickWorkers() : scenario.client.workers);
@@ -116,6 +119,13 @@ export function runNeeds(scenario: Scenario, options: { workers?: number; shard?
   let users = 0;
   let workerConnections = 0;
   let workerUsers = 0;
+  if (workers > EXACT_WORKERS) {
+    // Absurdly many (the memory check will say so): the sums without a plan per worker.
+    const pipelining = Math.max(1, scenario.client.pipelining);
+    const plan0 = planWorker(scenario, 0, workers, shard);
+    connections = Math.max(...scenario.phases.map((p) => share(p.model === 'closed' ? p.connections : p.maxConnections, shard.index, shard.count)));
+    return { workers, connections, users: connections * pipelining, workerConnections: plan0.maxConnections, workerUsers: plan0.maxUsers, builtin: scenario.target.kind === 'builtin' };
+  }
   for (let w = 0; w < workers; w++) {
     const plan = planWorker(scenario, w, workers, shard);
     connections += plan.maxConnections;

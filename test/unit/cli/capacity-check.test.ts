@@ -68,4 +68,11 @@ requests: [{ path: /json }]
     expect(runNeeds(s)).toEqual({ workers: 2, connections: 30, users: 120, workerConnections: 15, workerUsers: 60, builtin: true });
     expect(runNeeds(s, { workers: 1, shard: { index: 0, count: 3 } })).toMatchObject({ workers: 1, connections: 10, users: 40 });
   });
+
+  it('sizes absurd worker counts without planning each worker, and refuses them', () => {
+    const s = scenario(`target: builtin\nload: [{ connections: 1000000000, duration: 1s }]\nrequests: [{ path: /json }]\n`);
+    const n = runNeeds(s, { workers: 100_000_000 });
+    expect(n).toMatchObject({ workers: 100_000_000, connections: 1e9, users: 1e9, workerConnections: 10 });
+    expect(checkCapacity(n, MACHINE).map((p) => p.code)).toContain('ERR_LIMIT_MEMORY');
+  });
 });

@@ -1,8 +1,13 @@
 #!/usr/bin/env node
 // Thin launcher: everything lives in dist/ (run `npm run build` first).
-import { main } from '../dist/cli/main.js';
+// Signals that arrive while the CLI loads are kept for it (src/cli/stop-signals.ts: a run stopped
+// that early still ends with its result, not killed half-started).
+const early = { signals: [], listener: (signal) => early.signals.push(signal) };
+process.on('SIGINT', early.listener);
+process.on('SIGTERM', early.listener);
+const { main } = await import('../dist/cli/main.js');
 
-main(process.argv).then(
+main(process.argv, early).then(
   (code) => {
     process.exitCode = code;
   },

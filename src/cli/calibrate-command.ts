@@ -11,7 +11,7 @@
 //      growth is scaled to 10,000. N is lowered (with a note) when `ulimit -n` is too small.
 // Prints a short text table on stdout, or the figures as JSON with --json; notes on stderr.
 // Exit codes: 0 measured · 2 usage error, or the server could not start.
-import { type BuiltinServer, startBuiltinServer } from '../engine/builtin-server.js';
+import { type BuiltinServer, startBuiltinServer } from './builtin-server.js';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
@@ -22,7 +22,7 @@ import { HostClient } from '../client/host-client.js';
 import { Request } from '../client/request.js';
 import { Response } from '../client/response.js';
 import { EXIT_OK, FastbenchError } from '../core/errors.js';
-import { fastbenchBin } from '../engine/builtin-server.js';
+import { fastbenchBin } from './builtin-server.js';
 import { parseDuration } from '../scenario/index.js';
 
 export interface CalibrateFlags {

@@ -1,10 +1,12 @@
 // The commander program: one file per command under src/cli/, wired here.
 import { Command, CommanderError } from 'commander';
 import { createRequire } from 'node:module';
-import { FastbenchError, EXIT_INTERNAL, EXIT_USAGE } from '../core/errors.js';
+import { FastbenchError, EXIT_USAGE } from '../core/errors.js';
 import { registerBenchCommand } from './bench-command.js';
 import { registerCalibrateCommand } from './calibrate-command.js';
 import { registerCompareCommand } from './compare-command.js';
+import { installCrashHandlers, reportInternalError } from './crash-report.js';
+import { holdEarlySignals, releaseEarlySignals, signalExitCode, type EarlySignals } from './stop-signals.js';
 import { registerCrawlCommand } from './crawl-command.js';
 import { registerMergeCommand } from './merge-command.js';
 import { registerReportCommand } from './report-command.js';
@@ -41,10 +43,38 @@ export function buildProgram(): Command {
   return program;
 }
 
-/** Runs the CLI; resolves to the process exit code (never calls process.exit itself). */
-export async function main(argv: readonly string[]): Promise<number> {
+/**
+ * A deliberate internal error, so tests can prove how a bug ends (exit 70, one line, a crash
+ * report): FASTBENCH_INJECT_INTERNAL_ERROR=throw fails inside the command, =uncaught from a timer
+ * outside any promise chain. Never set outside tests.
+ */
+function injectInternalError(): void {
+  const where = process.env['FASTBENCH_INJECT_INTERNAL_ERROR'];
+  if (where === 'throw') throw new TypeError('injected internal error (FASTBENCH_INJECT_INTERNAL_ERROR=throw)');
+  if (where === 'uncaught') {
+    setTimeout(() => {
+      throw new TypeError('injected internal error (FASTBENCH_INJECT_INTERNAL_ERROR=uncaught)');
+    }, 50);
+  }
+}
+
+/**
+ * Runs the CLI; resolves to the process exit code (never calls process.exit itself, except for an
+ * uncaught exception anywhere in the process: crash report, one line, exit 70).
+ */
+export async function main(argv: readonly string[], earlySignals?: EarlySignals): Promise<number> {
+  installCrashHandlers(argv);
+  holdEarlySignals(earlySignals);
   const program = buildProgram();
   try {
+    program.hook('preAction', (_program, command) => {
+      // run and bench hand early signals to their stop policy; any other command stops here.
+      if (command.name() !== 'run' && command.name() !== 'bench') {
+        const got = releaseEarlySignals();
+        if (got.length > 0) process.exit(signalExitCode(got[0]!));
+      }
+      injectInternalError();
+    });
     await program.parseAsync(argv as string[]);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
@@ -52,16 +82,14 @@ export async function main(argv: readonly string[]): Promise<number> {
       // --help and --version end through here with exit code 0.
       return err.exitCode === 0 ? 0 : EXIT_USAGE;
     }
-    if (err instanceof FastbenchError) {
+    if (err instanceof FastbenchError && err.category !== 'internal') {
       process.stderr.write(err.format() + '\n');
       if (err.hint) process.stderr.write(`  hint: ${err.hint}\n`);
       return err.exitCode;
     }
-    const debug = argv.includes('--debug');
-    const e = err as Error;
-    process.stderr.write(`error[ERR_INTERNAL]: ${e?.message ?? String(err)}\n`);
-    if (debug && e?.stack) process.stderr.write(e.stack + '\n');
-    else process.stderr.write('  hint: re-run with --debug for the stack trace, and report it.\n');
-    return EXIT_INTERNAL;
+    // A bug (ours, or ERR_INTERNAL raised on purpose): one line, the stack in a crash report.
+    return reportInternalError(err, argv);
+  } finally {
+    releaseEarlySignals();
   }
 }

@@ -9,21 +9,27 @@
 // writes report files (report/report-writer.ts; default dir reports/<name>-<time>/). --shard i/N
 // (0-based i, as Kubernetes' JOB_COMPLETION_INDEX) runs slice i of N of the load; --start-at waits
 // for a wall-clock instant so the shards line up. Exits:
-//   0 ok · 1 a threshold failed, or the run was interrupted · 2 usage/scenario error ·
-//   3 the result is invalid: the generator itself was the bottleneck
-// Ctrl-C stops gracefully and still prints the partial report (marked interrupted); a second
-// Ctrl-C exits at once.
+//   0 ok · 1 a threshold failed (or an abortOnFail threshold stopped the run) · 2 usage/scenario
+//   error, or a run this machine cannot make, or an unusable --out (nothing was sent) ·
+//   3 the result is invalid: the generator itself was the bottleneck · 70 an internal bug ·
+//   130/143 stopped by SIGINT/SIGTERM (the partial result is still printed and written)
+// Signals: stop-signals.ts. --out is checked, created and locked before any traffic (--force
+// writes into a directory another run holds).
 import type { Command } from 'commander';
 import { EXIT_GATE_FAILED, EXIT_GENERATOR_BOTTLENECK, EXIT_OK, EXIT_USAGE, FastbenchError } from '../core/errors.js';
 import { planDurationMs, runScenario, type EngineResult } from '../engine/index.js';
 import { checkShard, type ShardSpec } from '../engine/index.js';
 import { renderJson } from '../report/json-report.js';
-import { defaultOutDir, parseFormats, REPORT_FORMATS, ReportWriter, type ReportFormat } from '../report/report-writer.js';
+import { DEFAULT_REPORTS_BASE, defaultOutDir, parseFormats, REPORT_FORMATS, ReportWriter, type ReportFormat } from '../report/report-writer.js';
 import { evaluateThresholds, unsupportedThreshold } from '../report/thresholds.js';
 import { renderText } from '../report/text-report.js';
 import { checkScenario, type Scenario, type ScenarioOverrides } from '../scenario/index.js';
 import { parseSize } from './parse-units.js';
+import { OutDirLock, prepareOutDir } from '../report/out-dir.js';
+import { startBuiltinServer } from './builtin-server.js';
+import { capacityProblems } from './capacity-check.js';
 import { createProgress } from './progress.js';
+import { signalExitCode, StopSignals } from './stop-signals.js';
 import { parseEnvPairs } from './validate-command.js';
 
 export interface RunFlags {
@@ -42,6 +48,7 @@ export interface RunFlags {
   startAt?: string;
   /** --max-body: client.maxResponseBodySize (a size: 64MiB). */
   maxBody?: string;
+  force?: boolean;
 }
 
 export interface ReportOptions {
@@ -57,6 +64,8 @@ export interface ReportOptions {
   startAtEpochMs?: number;
   /** An invalid result (generator bottleneck) is still reported as invalid but does not exit 3. */
   allowInvalid?: boolean;
+  /** Write into outDir even while another run holds its lock. */
+  force?: boolean;
 }
 
 /** "i/N" with 0 <= i < N (0-based, like JOB_COMPLETION_INDEX); throws ERR_USAGE_BAD_OPTION. */
@@ -117,6 +126,23 @@ export function noSuccessLine(result: EngineResult): string {
 }
 
 /** Runs a loaded scenario with progress and signals, prints the report, returns the exit code. */
+/** Prints preflight problems; returns EXIT_USAGE (nothing was sent). */
+function refuse(problems: readonly FastbenchError[]): number {
+  for (const e of problems) process.stderr.write(e.format() + '\n');
+  process.stderr.write(`${problems.length === 1 ? 'the run was refused' : `${problems.length} problems`}; nothing was sent\n`);
+  return EXIT_USAGE;
+}
+
+/** How long "quit now" waits for the engine to hand back what it has before exiting without it. */
+const QUIT_DEADLINE_MS = 5000;
+
+/**
+ * Runs a loaded scenario with progress and signals, prints the report, returns the exit code.
+ * Before anything is sent: the machine's limits (capacity-check.ts) and the report directory
+ * (checked, created, locked). Signals follow stop-signals.ts: the first stops gracefully, repeats
+ * within a second are the same stop, a later one quits now — and every one of them still prints
+ * and writes the partial result, then exits 128 + the signal's number.
+ */
 export async function runAndReport(scenario: Scenario, options: ReportOptions): Promise<number> {
   for (const t of scenario.thresholds) {
     const why = unsupportedThreshold(t);
@@ -126,34 +152,66 @@ export async function runAndReport(scenario: Scenario, options: ReportOptions): 
       return EXIT_USAGE;
     }
   }
+  const problems = capacityProblems(scenario, {
+    ...(options.workers !== undefined ? { workers: options.workers } : {}),
+    ...(options.shard !== undefined ? { shard: options.shard } : {}),
+  });
+  if (problems.length > 0) return refuse(problems);
+  let lock: OutDirLock | undefined;
+  const wantFiles = options.formats !== undefined && options.formats.length > 0;
+  if (wantFiles) {
+    try {
+      if (options.outDir !== undefined) lock = OutDirLock.acquire(prepareOutDir(options.outDir), { ...(options.force === true ? { force: true } : {}) });
+      else prepareOutDir(DEFAULT_REPORTS_BASE, { option: 'report directory' });
+    } catch (e) {
+      if (!(e instanceof FastbenchError)) throw e;
+      return refuse([e]);
+    }
+  }
   const progress = createProgress({ quiet: options.quiet === true, totalMs: planDurationMs(scenario) });
-  const controller = new AbortController();
-  let interrupts = 0;
+  const stopRun = new AbortController();
+  const quitRun = new AbortController();
   let writer: ReportWriter | undefined;
   let done: EngineResult | undefined;
-  // SIGTERM (a CI job's timeout, `kubectl delete`, `timeout`) is treated as Ctrl-C: the partial
-  // result is still reported and written.
-  const onSigint = (signal: NodeJS.Signals): void => {
-    interrupts++;
-    if (interrupts === 1 && done === undefined) {
-      progress.note(`stopping on ${signal}: finishing requests in flight (Ctrl-C again to quit at once)`);
-      controller.abort();
-    } else {
-      progress.stop();
-      // The run is over and its reports are being written: write them now, synchronously.
-      if (writer !== undefined && done !== undefined) {
-        try {
-          for (const w of writer.finalSync(done)) process.stderr.write(`wrote ${w.path}\n`);
-        } catch (e) {
-          process.stderr.write((e instanceof FastbenchError ? e.format() : String(e)) + '\n');
-        }
-      }
-      process.stderr.write('interrupted\n');
-      process.exit(signal === 'SIGTERM' ? 143 : 130);
+  let drainNoted = false;
+  const quitNow = (signal: NodeJS.Signals): void => {
+    const code = signals.exitCode ?? signalExitCode(signal);
+    if (done === undefined) {
+      // Still running or draining: abandon what is in flight; the normal path then prints and
+      // writes the result within milliseconds. Should it not, leave anyway.
+      progress.note(`quitting on ${signal}: abandoning requests in flight`);
+      quitRun.abort();
+      setTimeout(() => {
+        progress.stop();
+        process.stderr.write('interrupted: the run did not hand back a result in time; nothing was written\n');
+        lock?.release();
+        process.exit(code);
+      }, QUIT_DEADLINE_MS).unref();
+      return;
     }
+    // The result is printed and its files are being written: write them now, synchronously.
+    progress.stop();
+    if (writer !== undefined) {
+      try {
+        for (const w of writer.finalSync(done)) process.stderr.write(`wrote ${w.path}\n`);
+      } catch (e) {
+        process.stderr.write((e instanceof FastbenchError ? e.format() : String(e)) + '\n');
+      }
+    }
+    lock?.release();
+    process.stderr.write('interrupted\n');
+    process.exit(code);
   };
-  process.on('SIGINT', onSigint);
-  process.on('SIGTERM', onSigint);
+  const signals = new StopSignals({
+    stop: (signal) => {
+      if (done !== undefined) return quitNow(signal);
+      progress.note(drainNoted
+        ? `stopping on ${signal}: abandoning the requests still in flight`
+        : `stopping on ${signal}: finishing requests in flight (signal again after a second to quit at once)`);
+      stopRun.abort();
+    },
+    quit: quitNow,
+  }).install();
   try {
     let result: EngineResult;
     try {
@@ -166,23 +224,40 @@ export async function runAndReport(scenario: Scenario, options: ReportOptions): 
         ...(options.workers !== undefined ? { workers: options.workers } : {}),
         ...(options.shard !== undefined ? { shard: options.shard } : {}),
         ...(options.startAtEpochMs !== undefined ? { startAtEpochMs: options.startAtEpochMs } : {}),
-        signal: controller.signal,
-        onProgress: (p) => progress.update(p),
+        builtin: () => startBuiltinServer(),
+        signal: stopRun.signal,
+        quitSignal: quitRun.signal,
+        onProgress: (p) => {
+          progress.update(p);
+          // Past the planned end, the run waits for the requests still in flight: say so, and how to cut it short.
+          if (!drainNoted && signals.signal === undefined && Number.isFinite(p.totalMs) && p.elapsedMs > p.totalMs + 1000) {
+            drainNoted = true;
+            const t = scenario.client.timeoutMs;
+            progress.note(`measured time over: waiting for the requests still in flight${t > 0 ? ` (at most their ${t / 1000}s timeout)` : ''}; Ctrl-C stops now`);
+          }
+        },
       });
+    } catch (e) {
+      if (e instanceof FastbenchError && e.code === 'ERR_RUN_ABORTED' && signals.exitCode !== undefined) {
+        process.stderr.write(`interrupted by ${signals.signal} before the load started: nothing was sent\n`);
+        return signals.exitCode;
+      }
+      throw e;
     } finally {
       progress.stop();
     }
     result.thresholds = evaluateThresholds(scenario.thresholds, result);
-    if (options.formats !== undefined && options.formats.length > 0) {
+    if (wantFiles) {
       let outDir = options.outDir;
       if (outDir === undefined && options.shard !== undefined) outDir = `${defaultOutDir(result)}-shard-${options.shard.index}-of-${options.shard.count}`;
-      writer = new ReportWriter({ formats: options.formats, ...(outDir !== undefined ? { outDir } : {}) });
+      writer = new ReportWriter({ formats: options.formats!, ...(outDir !== undefined ? { outDir } : {}) });
     }
+    // Printed in the same turn as `done` is set: a signal handler never sees one without the other.
     done = result;
-    if (options.json === true) {
-      process.stdout.write(renderJson(result));
-    } else {
-      process.stdout.write(renderText(result));
+    process.stdout.write(options.json === true ? renderJson(result) : renderText(result));
+    const abandoned = result.phases[result.phases.length - 1]?.details?.abandoned;
+    if (typeof abandoned === 'number' && abandoned > 0) {
+      process.stderr.write(`note: ${abandoned} request${abandoned === 1 ? ' was' : 's were'} still in flight when the run stopped: abandoned, not counted in the latencies\n`);
     }
     if (writer !== undefined) {
       try {
@@ -193,15 +268,19 @@ export async function runAndReport(scenario: Scenario, options: ReportOptions): 
         return EXIT_USAGE;
       }
     }
-    return finish(result, options.allowInvalid === true);
+    return finish(result, options.allowInvalid === true, signals.exitCode);
   } finally {
-    process.off('SIGINT', onSigint);
-    process.off('SIGTERM', onSigint);
+    signals.uninstall();
+    lock?.release();
   }
 }
 
-function finish(result: EngineResult, allowInvalid: boolean): number {
+function finish(result: EngineResult, allowInvalid: boolean, signalExit: number | undefined): number {
   if (!result.valid) process.stderr.write(`error[ERR_GENERATOR_SATURATED]: the result is invalid: ${result.invalidReason ?? 'the generator was the bottleneck'}\n`);
+  if (signalExit !== undefined) {
+    process.stderr.write('interrupted\n');
+    return signalExit;
+  }
   if (noneSucceeded(result)) process.stderr.write(noSuccessLine(result));
   return exitCodeOf(result, allowInvalid);
 }
@@ -224,6 +303,7 @@ export function registerRunCommand(program: Command): void {
     .option('--start-at <time>', 'wait until this ISO 8601 wall-clock time before starting the load (lines shards up)')
     .option('--allow-invalid', 'report a generator-bound (invalid) result but do not exit 3 for it')
     .option('--max-body <size>', 'largest response body accepted (e.g. 64MiB; default: client.maxResponseBodySize, else 16MiB)')
+    .option('--force', 'write into --out even while another run holds its lock')
     .option('-q, --quiet', 'no progress on stderr')
     .action(async (file: string, flags: RunFlags) => {
       process.exitCode = await runCommand(file, flags);
@@ -281,5 +361,6 @@ export async function runCommand(file: string, flags: RunFlags): Promise<number>
     ...(shard !== undefined ? { shard } : {}),
     ...(startAtEpochMs !== undefined ? { startAtEpochMs } : {}),
     ...(flags.allowInvalid ? { allowInvalid: true } : {}),
+    ...(flags.force ? { force: true } : {}),
   });
 }

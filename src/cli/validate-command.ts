@@ -1,9 +1,11 @@
 // `fastbench validate <file> [-e NAME=value ...]`: load and validate a scenario without sending
 // anything. Prints `ok: <name> (<n> phases, <m> requests)`, or every problem as
-// `error[CODE]: message at file:line:col` on stderr with exit code 2.
+// `error[CODE]: message at file:line:col` on stderr with exit code 2 — including a run this
+// machine could not make (ERR_LIMIT_*: open files, local ports, memory; capacity-check.ts).
 import type { Command } from 'commander';
 import { EXIT_USAGE, FastbenchError } from '../core/errors.js';
 import { checkScenario } from '../scenario/index.js';
+import { capacityProblems } from './capacity-check.js';
 
 function collectEnv(pair: string, acc: string[]): string[] {
   return [...acc, pair];
@@ -39,6 +41,12 @@ export function registerValidateCommand(program: Command): void {
       const { scenario, errors } = checkScenario(file, { env });
       if (scenario === undefined || errors.length > 0) {
         for (const e of errors) process.stderr.write(e.format() + '\n');
+        process.exitCode = EXIT_USAGE;
+        return;
+      }
+      const limits = capacityProblems(scenario);
+      if (limits.length > 0) {
+        for (const e of limits) process.stderr.write(e.format() + '\n');
         process.exitCode = EXIT_USAGE;
         return;
       }

@@ -141,6 +141,12 @@ const ROWS: readonly Row[] = [
   ['ERR_SERVER_FD_EXHAUSTED', 'pool', 1, 'connection dropped at accept: the server is out of file descriptors (EMFILE/ENFILE, or inside its reserve)', 'Raise the server\'s fd limit (ulimit -n), or lower --concurrency so excess connections get a 503 first.'],
   // verdicts (issue 11: compare fails closed)
   ['ERR_COMPARE_SCENARIO_MISMATCH', 'usage', 2, 'the compared results are of different scenarios', 'Compare runs of one scenario, or pass --allow-different to compare them anyway.'],
+  // signals (issue 11 items 4, 5, 8: impossible configurations, output directory)
+  ['ERR_LIMIT_OPEN_FILES', 'usage', 2, 'more connections than the open-file limit allows', 'Raise the limit (ulimit -n, LimitNOFILE=) or use fewer connections; the message has the numbers.'],
+  ['ERR_LIMIT_PORTS', 'usage', 2, 'more connections to one address than the ephemeral port range allows', 'Widen net.ipv4.ip_local_port_range, spread the load over more target addresses, or use fewer connections.'],
+  ['ERR_LIMIT_MEMORY', 'usage', 2, 'the run would need more memory than this machine has', 'Use fewer connections (or less pipelining), or more --workers when one thread\'s heap is the limit.'],
+  ['ERR_OUT_DIR', 'usage', 2, 'the output directory cannot hold the reports', 'Pick a writable directory on a disk (not a file, not /proc or /sys, not a read-only mount).'],
+  ['ERR_OUT_LOCKED', 'usage', 2, 'another fastbench run is writing into the output directory', 'Wait for it, choose another --out, or pass --force to write there anyway.'],
 ];
 
 export const ERROR_SPECS: readonly ErrorSpec[] = ROWS.map(([code, category, exit, message, hint], i) =>

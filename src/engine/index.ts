@@ -1,8 +1,7 @@
 // src/engine: load models (closed, open with coordinated-omission correction), phases and ramps,
 // worker_threads fan-out and the run loop. Emits results and progress, never prints.
-export { runScenario, pickWorkers, type EngineResult, type RunOptions, type RunProgress } from './run-engine.js';
+export { runScenario, pickWorkers, type BuiltinServer, type EngineResult, type RunOptions, type RunProgress } from './run-engine.js';
 export { judgeGenerator, DEFAULT_HEALTH_LIMITS, type GeneratorHealth, type HealthLimits, type ScheduleHealth } from './generator-health.js';
-export { startBuiltinServer, fastbenchBin, type BuiltinServer } from './builtin-server.js';
 export { planWorker, share, usableWorkers, checkShard, planDurationMs, NO_SHARD, type ShardSpec, type WorkerPlan, type WorkerPhase } from './worker-plan.js';
 export { LoadLoop } from './load-loop.js';
 export type { IntervalTick, PhaseRun, LoopEnd, LoopHooks, LoopOptions } from './loop-types.js';

@@ -132,6 +132,8 @@ export class LoadLoop implements ResponseCallback {
   /** The run ended on a count: flow iterations in progress run to their end during the drain. */
   private completeIterations = false;
   private inFlight = 0;
+  /** Exchanges still in flight when the drain ended (its deadline, or a stop during it). */
+  private abandoned = 0;
   private seq = 0;
   // intervals
   private measuredStart: number | undefined;
@@ -205,11 +207,20 @@ export class LoadLoop implements ResponseCallback {
     });
   }
 
-  /** Stops sending now (Ctrl-C): in-flight exchanges get a short grace, then the run ends. */
+  /**
+   * Stops sending now (Ctrl-C): in-flight exchanges get a short grace, then the run ends. A stop
+   * while the run already drains — a second one, or the first after the measured time while the
+   * last exchanges wait out their timeout — ends it at once: those in flight are abandoned
+   * (counted in LoopEnd.abandoned).
+   */
   stop(): void {
-    if (this.finished || this.stopping) return;
+    if (this.finished) return;
     this.interrupted = true;
     const now = nowMs();
+    if (this.stopping) {
+      this.finish(now);
+      return;
+    }
     if (this.phaseIndex >= 0 && this.phaseIndex < this.plan.phases.length) this.closePhase(now);
     this.beginDrain(now, this.o.interruptDrainMs ?? Math.min(this.timeoutMs, 2000));
   }
@@ -321,6 +332,7 @@ export class LoadLoop implements ResponseCallback {
     this.finished = true;
     // Measured exchanges still in flight after the drain: sent, never recorded.
     for (const u of this.users) if (u.state === UserState.Busy && u.measured && u.sentIn !== null) u.sentIn.abandoned++;
+    this.abandoned = this.inFlight;
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;
     // The tail (the drain, a partial second): closed only when something landed in it, and
@@ -340,6 +352,7 @@ export class LoadLoop implements ResponseCallback {
       measuredStartMs: this.measuredStart,
       measuredMs: this.measuredMs,
       interrupted: this.interrupted,
+      abandoned: this.abandoned,
     };
   }
 

@@ -68,6 +68,8 @@ export interface LoopEnd {
   /** Sum of the measured phases' lengths. */
   measuredMs: number;
   interrupted: boolean;
+  /** Exchanges in flight when the run ended without waiting for them (drain deadline or a stop during the drain). */
+  abandoned: number;
 }
 
 export interface LoopOptions {

@@ -15,7 +15,6 @@ import { mergeSnapshots } from '../metrics/merge.js';
 import { buildRunResult, type PhaseResult, type RunResult } from '../metrics/run-result.js';
 import { Series, type IntervalHistogram, type SeriesPoint, type SeriesRow } from '../metrics/series.js';
 import type { Phase, Scenario } from '../scenario/index.js';
-import { startBuiltinServer, type BuiltinServer } from './builtin-server.js';
 import { DEFAULT_HEALTH_LIMITS, judgeGenerator, type GeneratorHealth, type HealthLimits } from './generator-health.js';
 import type { IntervalTick } from './loop-types.js';
 import { ThresholdWatch } from './threshold-watch.js';
@@ -39,13 +38,29 @@ export interface RunProgress {
   errors: number;
 }
 
+/** The bundled server as a run uses it (`target: builtin`). */
+export interface BuiltinServer {
+  readonly url: string;
+  /** The server process's pid, when it is a process of its own (for reading its CPU time from /proc). */
+  readonly pid: number | undefined;
+  stop(): Promise<void>;
+}
+
 export interface RunOptions {
   /** Worker threads; default the scenario's client.workers ("auto": see pickWorkers). */
   readonly workers?: number;
-  /** Aborting it stops the run gracefully: the result is partial and marked interrupted. */
+  /**
+   * Aborting it stops the run gracefully: the result is partial and marked interrupted. During the
+   * drain after the last phase it stops at once (requests in flight are abandoned and counted).
+   */
   readonly signal?: AbortSignal;
+  /** Aborting it ends the run at once, abandoning requests in flight ("quit now": a later Ctrl-C). */
+  readonly quitSignal?: AbortSignal;
   readonly onProgress?: (p: RunProgress) => void;
-  /** Starts the bundled server for `target: builtin` (tests inject their own). */
+  /**
+   * Starts the bundled server for `target: builtin`: required for such a scenario. The CLI passes
+   * cli/builtin-server.ts (a `fastbench serve` child); tests and library users their own.
+   */
   readonly builtin?: () => Promise<BuiltinServer>;
   readonly tickMs?: number;
   readonly slipToleranceMs?: number;
@@ -59,13 +74,14 @@ export interface RunOptions {
 /** How long to sleep before building the workers when the start is far ahead (they take a while to build). */
 const BUILD_LEAD_MS = 2000;
 
+/** Waits until `epochMs`, or until `signal` aborts (the run then ends before it started). */
 function sleepUntil(epochMs: number, signal: AbortSignal | undefined): Promise<void> {
   const wait = epochMs - Date.now();
-  if (wait <= 0) return Promise.resolve();
-  return new Promise<void>((resolve, reject) => {
+  if (wait <= 0 || signal?.aborted === true) return Promise.resolve();
+  return new Promise<void>((resolve) => {
     const onAbort = (): void => {
       clearTimeout(timer);
-      reject(new FastbenchError('ERR_RUN_ABORTED', 'the run was aborted before it started'));
+      resolve();
     };
     const timer = setTimeout(() => {
       signal?.removeEventListener('abort', onAbort);
@@ -204,14 +220,20 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   checkShard(scenario, shard);
   const workerCount = usableWorkers(scenario, wanted, shard);
   const signal = options.signal;
-  if (signal?.aborted) throw new FastbenchError('ERR_RUN_ABORTED', 'the run was aborted before it started');
+  // Aborted before it started (a Ctrl-C while the CLI loaded, or while waiting for --start-at):
+  // the run still ends the usual way, with an empty result marked interrupted.
   const startAt = options.startAtEpochMs;
   if (startAt !== undefined) await sleepUntil(startAt - BUILD_LEAD_MS, signal);
 
   let server: BuiltinServer | undefined;
   let targetOrigins: readonly string[];
-  if (scenario.target.kind === 'builtin') {
-    server = await (options.builtin ?? startBuiltinServer)();
+  if (scenario.target.kind === 'builtin' && signal?.aborted === true) {
+    targetOrigins = ['http://127.0.0.1']; // stopped before it started: nothing will dial, no server needed
+  } else if (scenario.target.kind === 'builtin') {
+    if (options.builtin === undefined) {
+      throw new FastbenchError('ERR_CONFIG', '`target: builtin` needs a server: pass RunOptions.builtin (the CLI starts `fastbench serve`), or give the scenario a target URL');
+    }
+    server = await options.builtin();
     targetOrigins = [new URL(server.url).origin];
   } else {
     targetOrigins = scenario.target.origins;
@@ -234,6 +256,15 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   let outcomes: WorkerOutcome[];
   let onAbort: (() => void) | undefined;
   let stopRun: (() => void) | undefined;
+  const quit = options.quitSignal;
+  // Both signals may have fired already (while the bundled server started): act on them at once.
+  const listen = (): void => {
+    if (onAbort === undefined) return;
+    signal?.addEventListener('abort', onAbort, { once: true });
+    quit?.addEventListener('abort', onAbort);
+    if (signal?.aborted === true) onAbort();
+    if (quit?.aborted === true) onAbort();
+  };
   const watch = new ThresholdWatch(scenario.thresholds);
   let abortedBy: string | undefined;
   const onTicks = (ticks: IntervalTick[]): void => {
@@ -248,16 +279,20 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     if (workerCount === 1) {
       const run = new WorkerRun(inits[0]!, (tick) => onTicks([tick]));
       onAbort = stopRun = () => run.stop();
-      signal?.addEventListener('abort', onAbort, { once: true });
+      listen();
       outcomes = [await run.start(runStartEpoch)];
     } else {
       const pool = new WorkerPool(inits, onTicks, startAt);
       onAbort = stopRun = () => pool.stop();
-      signal?.addEventListener('abort', onAbort, { once: true });
-      outcomes = await pool.run();
+      const done = pool.run();
+      listen();
+      outcomes = await done;
     }
   } finally {
-    if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
+    if (onAbort !== undefined) {
+      signal?.removeEventListener('abort', onAbort);
+      quit?.removeEventListener('abort', onAbort);
+    }
     await server?.stop();
   }
 
@@ -281,6 +316,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     ...(health.invalidReason !== undefined ? { invalidReason: health.invalidReason } : {}),
     interrupted,
   });
+  // Requests in flight when the run ended without them are counted per phase (details.abandoned).
   const out: EngineResult = { ...result, generator: health };
   if (abortedBy !== undefined) out.abortedBy = abortedBy;
   if (options.shard !== undefined) out.shard = { index: shard.index, count: shard.count };

@@ -84,9 +84,11 @@ export class WorkerPool {
     });
   }
 
-  /** Interrupts every worker (each drains briefly and reports what it has). */
+  /**
+   * Interrupts every worker (each drains briefly and reports what it has). Called again — or while
+   * the workers drain after the last phase — each ends at once, abandoning what is in flight.
+   */
   stop(): void {
-    if (this.stopped) return;
     this.stopped = true;
     const m: ParentMessage = { type: 'stop' };
     for (const w of this.workers) w.postMessage(m);

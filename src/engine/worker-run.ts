@@ -35,6 +35,8 @@ export interface WorkerOutcome {
   readonly measuredStartEpochMs: number | undefined;
   readonly measuredMs: number;
   readonly interrupted: boolean;
+  /** Exchanges in flight when the run ended without them (see LoopEnd.abandoned). */
+  readonly abandoned: number;
   readonly monitor: MonitorSample;
 }
 
@@ -76,7 +78,7 @@ export class WorkerRun {
     });
   }
 
-  /** Interrupts the run: no new sends, a short grace for those in flight. */
+  /** Interrupts the run: no new sends, a short grace for those in flight; again (or during the final drain): at once. */
   stop(): void {
     this.loop.stop();
   }
@@ -105,6 +107,7 @@ export class WorkerRun {
       measuredStartEpochMs: measuredStart,
       measuredMs: end.measuredMs,
       interrupted: end.interrupted,
+      abandoned: end.abandoned,
       monitor: sample,
     };
   }

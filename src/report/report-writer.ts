@@ -4,8 +4,8 @@
 // results: the default directory is derived from the result (scenario + start time), so every
 // rewrite lands on the same files. ReportWriter serialises rewrites and coalesces the ones that
 // pile up while a write is in flight (only the newest result is written next).
-import { mkdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
-import { mkdir, rename, unlink, writeFile } from 'node:fs/promises';
+import { renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { rename, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { FastbenchError } from '../core/errors.js';
 import type { RunResult } from '../metrics/run-result.js';
@@ -14,6 +14,7 @@ import { renderHtml } from './html-report.js';
 import { renderJson } from './json-report.js';
 import { renderJunit } from './junit-report.js';
 import { renderMarkdown } from './markdown-report.js';
+import { describeErrno, makeDir, makeDirSync } from './out-dir.js';
 import { renderText } from './text-report.js';
 
 export const REPORT_FORMATS = ['text', 'json', 'md', 'html', 'junit', 'hlog'] as const;
@@ -61,8 +62,11 @@ export function renderReport(format: ReportFormat, result: RunResult): string {
   return RENDERERS[format](result);
 }
 
+/** Where report directories go when no --out names one. */
+export const DEFAULT_REPORTS_BASE = 'reports';
+
 /** `<base>/<scenario>-<UTC start time>`, e.g. reports/checkout-20250101-093000. */
-export function defaultOutDir(result: RunResult, base = 'reports'): string {
+export function defaultOutDir(result: RunResult, base = DEFAULT_REPORTS_BASE): string {
   const slug = result.scenario.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^[-.]+|-+$/g, '').slice(0, 60) || 'run';
   const d = new Date(result.startTime);
   const stamp = Number.isNaN(d.getTime())
@@ -90,8 +94,7 @@ function tempName(path: string): string {
 }
 
 function writeError(path: string, e: unknown): FastbenchError {
-  const err = e as NodeJS.ErrnoException;
-  return new FastbenchError('ERR_REPORT_WRITE', `cannot write ${path}: ${err.code ?? err.message}`, { cause: e });
+  return new FastbenchError('ERR_REPORT_WRITE', `cannot write ${path}: ${describeErrno(e)}`, { cause: e });
 }
 
 function plan(result: RunResult, options: WriteReportsOptions): { dir: string; files: Array<WrittenReport & { text: string }> } {
@@ -104,7 +107,7 @@ function plan(result: RunResult, options: WriteReportsOptions): { dir: string; f
 async function writeFiles(result: RunResult, options: WriteReportsOptions, wanted: () => boolean): Promise<WrittenReport[]> {
   const { dir, files } = plan(result, options);
   try {
-    await mkdir(dir, { recursive: true });
+    await makeDir(dir); // never Node's recursive mkdir: it spins forever on /proc/x
   } catch (e) {
     throw writeError(dir, e);
   }
@@ -131,7 +134,7 @@ async function writeFiles(result: RunResult, options: WriteReportsOptions, wante
 /** Write one file atomically (temp + rename in its directory, created when missing). Throws ERR_REPORT_WRITE. */
 export async function writeFileAtomic(path: string, text: string): Promise<void> {
   try {
-    await mkdir(dirname(path), { recursive: true });
+    await makeDir(dirname(path));
   } catch (e) {
     throw writeError(dirname(path), e);
   }
@@ -154,7 +157,7 @@ export function writeReports(result: RunResult, options: WriteReportsOptions): P
 export function writeReportsSync(result: RunResult, options: WriteReportsOptions): WrittenReport[] {
   const { dir, files } = plan(result, options);
   try {
-    mkdirSync(dir, { recursive: true });
+    makeDirSync(dir);
   } catch (e) {
     throw writeError(dir, e);
   }

@@ -106,7 +106,7 @@ thresholds:
     const started = Date.now();
     const r = await fastbench(['run', file, '--allow-invalid'], signalOnceFlowing('SIGINT'));
     expect(Date.now() - started).toBeLessThan(15_000);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(130); // 128 + SIGINT, as a shell expects of an interrupted command
     expect(r.stdout).toContain('INTERRUPTED');
     expect(r.stdout).toMatch(/overall\s+\d+/);
     expect(r.stderr).toContain('stopping');
@@ -118,7 +118,7 @@ thresholds:
     const started = Date.now();
     const r = await fastbench(['run', file, '--allow-invalid', '--out', out, '--format', 'json,md'], signalOnceFlowing('SIGTERM'));
     expect(Date.now() - started).toBeLessThan(15_000);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(143); // 128 + SIGTERM
     expect(r.stderr).toContain('stopping on SIGTERM');
     expect(r.stdout).toContain('INTERRUPTED');
     const result = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')) as { interrupted: boolean; summary: { requests: number } };

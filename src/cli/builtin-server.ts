@@ -1,18 +1,22 @@
 // `target: builtin` (or no target): the bundled server in a child process on a free loopback
-// port, for the length of the run. A child process, not a thread, so the server never competes
+// port, for the length of the run. The CLI hands this starter to the engine (RunOptions.builtin):
+// the engine never starts the CLI itself. A child process, not a thread, so the server never competes
 // with the load loop's event loop (pin them apart with taskset for benchmarks).
+//
+// Its life is the run's, not the terminal's: it runs in its own process group (detached), so the
+// Ctrl-C a terminal sends to the whole foreground group — or `kill -INT -<pgid>`, or timeout(1)'s
+// second, group-wide signal — reaches only the CLI, which drains the run and then stops the server.
+// It never outlives the CLI: an IPC channel joins them, and the child exits when it closes
+// (parent-watch.ts, preloaded), whatever killed the parent — SIGKILL included.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { FastbenchError } from '../core/errors.js';
+import type { BuiltinServer } from '../engine/index.js';
 
-export interface BuiltinServer {
-  readonly url: string;
-  /** The server process's pid (for reading its CPU time from /proc). */
-  readonly pid: number | undefined;
-  stop(): Promise<void>;
-}
+export type { BuiltinServer };
 
-/** bin/fastbench.js of this installation (src/engine and dist/engine are both two levels down). */
+/** bin/fastbench.js of this installation (src/cli and dist/cli are both two levels down). */
 export function fastbenchBin(): string {
   return fileURLToPath(new URL('../../bin/fastbench.js', import.meta.url));
 }
@@ -26,11 +30,22 @@ export interface BuiltinServerOptions {
   readonly timeoutMs?: number;
 }
 
+/** The compiled parent-watch preload (from sources, tests: the built one in dist/). */
+function parentWatchUrl(): string | undefined {
+  const here = fileURLToPath(new URL('./parent-watch.js', import.meta.url));
+  if (existsSync(here)) return pathToFileURL(here).href;
+  const built = here.replace(/([\\/])src([\\/])cli([\\/])parent-watch\.js$/, '$1dist$2cli$3parent-watch.js');
+  return existsSync(built) ? pathToFileURL(built).href : undefined;
+}
+
 /** Starts `fastbench serve --port 0 --quiet` and resolves once it printed its URL. */
 export function startBuiltinServer(options: BuiltinServerOptions = {}): Promise<BuiltinServer> {
-  const argv = [process.execPath, fastbenchBin(), 'serve', '--port', '0', '--quiet', ...(options.args ?? [])];
+  const watch = parentWatchUrl();
+  const argv = [process.execPath, ...(watch !== undefined ? ['--import', watch] : []), fastbenchBin(), 'serve', '--port', '0', '--quiet', ...(options.args ?? [])];
   if (options.cpu !== undefined) argv.unshift('taskset', '-c', String(options.cpu)); // taskset execs: same pid
-  const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+  // detached: its own process group (no group-wide Ctrl-C); 'ipc': the channel parent-watch.ts watches.
+  const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], detached: true });
+  child.channel?.unref();
   return new Promise<BuiltinServer>((resolve, reject) => {
     let out = '';
     let err = '';
@@ -74,10 +89,16 @@ export function startBuiltinServer(options: BuiltinServerOptions = {}): Promise<
   });
 }
 
+/**
+ * SIGTERM, then SIGKILL after this long. Short: the run is over and nothing the server holds
+ * matters, but its graceful close would wait for the requests the run abandoned (a /delay/10000).
+ */
+const STOP_GRACE_MS = 500;
+
 function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise<void>((resolve) => {
-    const kill = setTimeout(() => child.kill('SIGKILL'), 3000);
+    const kill = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
     child.once('exit', () => {
       clearTimeout(kill);
       resolve();

@@ -5,6 +5,7 @@ import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { FastbenchError } from '../core/errors.js';
 import type { Sweeper } from '../core/sweeper.js';
 import { DEFAULT_LIMITS, type HttpLeniency, type HttpLimits } from '../http/limits.js';
+import type { ConnectionFactory } from './client-connection.js';
 import type { Request } from './request.js';
 import type { Response } from './response.js';
 
@@ -68,6 +69,11 @@ export interface OriginOptions {
    * is the one place the event (ERR_HTTP_UNSOLICITED_RESPONSE, bytes read) can be counted.
    */
   onUnsolicited?: (err: FastbenchError, bytes: number) => void;
+  /**
+   * The protocols connections may speak, most preferred first: offered in this order by TLS
+   * ALPN; in cleartext the first is spoken. Default [http1] (HTTP/1.1).
+   */
+  protocols?: readonly ConnectionFactory[];
 }
 
 export interface ResolvedOrigin {

@@ -133,7 +133,8 @@ const ROWS: readonly Row[] = [
   ['ERR_HTTP_UNSOLICITED_RESPONSE', 'codec', 1, 'the server sent a response (or bytes) when no request was in flight', 'The server answered twice, or sent data on an idle connection; the connection was closed.'],
   ['ERR_NO_SUCCESS', 'run', 1, 'no request succeeded', 'Every request failed (see errors by status and by code); check the target, expect.status and --max-body.'],
   // crawl bounds (issue 20: shared frontier)
-  ['ERR_CRAWL_JOB_LOST', 'crawl', 2, 'the shared crawl job is gone from Redis', 'Pass --restart to start the job over from its seeds (pages crawled before are crawled again), or point --frontier at the Redis that holds it.'],
+  ['ERR_CRAWL_JOB_LOST', 'crawl', 2, 'the shared crawl job is gone from Redis', 'Pass --restart to start the job over from its seeds (pages crawled before are crawled again), or point --frontier at the Redis that holds it.'],  // client protocol seam (issue 12 item 1)
+  ['ERR_PROTOCOL_UNSUPPORTED', 'transport', 1, 'the connection negotiated a protocol this client does not speak', 'The server chose (by TLS ALPN) a protocol the client did not offer, or offered none while HTTP/1.1 was not among the client\'s protocols.'],
 ];
 
 export const ERROR_SPECS: readonly ErrorSpec[] = ROWS.map(([code, category, exit, message, hint], i) =>

@@ -82,7 +82,8 @@ export abstract class ConnPool extends DoerBase implements ConnectionOwner, Dial
     this.sweeper = options.sweeper ?? new Sweeper(this.origin.sweepInterval);
     // One read buffer for all plain connections of this client: reads are handled one at a
     // time and the parser/Response copy whatever must outlive a read.
-    this.readInto = this.origin.tls ? undefined : { buffer: Buffer.allocUnsafe(this.origin.readBufferSize), callback: onReadInto };
+    // (TLS sockets and custom transports deliver 'data' events instead.)
+    this.readInto = this.origin.tls || this.origin.connect !== undefined ? undefined : { buffer: Buffer.allocUnsafe(this.origin.readBufferSize), callback: onReadInto };
   }
 
   // ---------------------------------------------------------------- public verbs (Doer)

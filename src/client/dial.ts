@@ -73,7 +73,7 @@ export class Dialer {
     readonly protocols: readonly string[] = ['http/1.1'],
   ) {
     this.connectHost = origin.address ?? origin.host;
-    this.skipsDns = net.isIP(this.connectHost) !== 0;
+    this.skipsDns = net.isIP(this.connectHost) !== 0 || origin.connect !== undefined;
     const sni = origin.servername ?? origin.host;
     // SNI may not carry an IP literal (RFC 6066 3); Node warns when asked to.
     this.servername = net.isIP(sni) === 0 ? sni : undefined;
@@ -86,6 +86,7 @@ export class Dialer {
   dial(readInto: ReadInto | undefined): net.Socket {
     const o = this.origin;
     this.dials++;
+    if (o.connect !== undefined) return o.connect(o);
     if (!o.tls) {
       const opts: net.NetConnectOpts = { host: this.connectHost, port: o.port, noDelay: true };
       if (o.lookup !== undefined) opts.lookup = o.lookup;
@@ -122,6 +123,6 @@ export class Dialer {
 
   /** Called after a handshake: counts resumed sessions. */
   noteHandshake(s: tls.TLSSocket): void {
-    if (s.isSessionReused()) this.resumed++;
+    if (typeof s.isSessionReused === 'function' && s.isSessionReused()) this.resumed++;
   }
 }

@@ -134,7 +134,7 @@ const ROWS: readonly Row[] = [
   ['ERR_NO_SUCCESS', 'run', 1, 'no request succeeded', 'Every request failed (see errors by status and by code); check the target, expect.status and --max-body.'],
   // crawl bounds (issue 20: shared frontier)
   ['ERR_CRAWL_JOB_LOST', 'crawl', 2, 'the shared crawl job is gone from Redis', 'Pass --restart to start the job over from its seeds (pages crawled before are crawled again), or point --frontier at the Redis that holds it.'],  // client protocol seam (issue 12 item 1)
-  ['ERR_PROTOCOL_UNSUPPORTED', 'transport', 1, 'the connection negotiated a protocol this client does not speak', 'The server chose (by TLS ALPN) a protocol the client did not offer, or offered none while HTTP/1.1 was not among the client\'s protocols.'],
+  ['ERR_PROTOCOL_UNSUPPORTED', 'transport', 1, 'the connection negotiated a protocol this client does not speak', 'The server accepts none of the protocols the client offered by TLS ALPN, or chose none while HTTP/1.1 was not among them (option protocols).'],
 ];
 
 export const ERROR_SPECS: readonly ErrorSpec[] = ROWS.map(([code, category, exit, message, hint], i) =>

@@ -3,136 +3,17 @@
 // HTTP/2 streams) over the in-memory transport: it never parses bytes, the test answers its
 // exchanges by hand, and its capacity is its own (min(peer limit, the pool's cap)), so the pools'
 // acceptance rule is visibly the connection's.
-import type net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { nowMs } from '../../../src/core/clock.js';
 import { FastbenchError } from '../../../src/core/errors.js';
-import type { ClientConnection, ConnectionFactory, ConnectionOwner, ConnectionSettings } from '../../../src/client/client-connection.js';
 import { pickFactory } from '../../../src/client/client-connection.js';
-import { Phase, timeoutError } from '../../../src/client/client-errors.js';
 import { http1 } from '../../../src/client/h1/connection.js';
 import { HostClient } from '../../../src/client/host-client.js';
 import { PipelineClient } from '../../../src/client/pipeline-client.js';
 import { Request } from '../../../src/client/request.js';
-import { ExchangeState, Response } from '../../../src/client/response.js';
+import { Response } from '../../../src/client/response.js';
+import { fakeProtocol } from '../../fixtures/client/fake-protocol.js';
 import { MemoryListener, answerWith, until } from '../../fixtures/client/memory-transport.js';
-
-/** A connection of the fake protocol: exchanges wait in `streams` until the test answers them. */
-class FakeConnection implements ClientConnection {
-  ownerIndex = -1;
-  idle = false;
-  lastUsedAt: number;
-  inFlight = 0;
-  isOpen = true;
-  private retiring = false;
-  readonly streams: Response[] = [];
-  private readonly cap: number;
-
-  constructor(
-    readonly owner: ConnectionOwner,
-    readonly socket: net.Socket,
-    settings: ConnectionSettings,
-    readonly createdAt: number,
-    now: number,
-    peerLimit: number,
-  ) {
-    this.cap = Math.min(settings.maxInFlight, peerLimit);
-    this.lastUsedAt = now;
-    socket.on('close', () => this.destroy(null));
-    socket.on('error', () => {});
-  }
-
-  get usable(): boolean {
-    return this.isOpen && !this.retiring;
-  }
-
-  get freeSlots(): number {
-    return this.usable ? this.cap - this.inFlight : 0;
-  }
-
-  // Multiplexed: no head-of-line rule, only room.
-  accepts(_req: Request): boolean {
-    return this.freeSlots > 0;
-  }
-
-  send(res: Response, now: number): void {
-    if (!this.accepts(res._req!)) throw new Error('send() past capacity: the pool ignored accepts()');
-    res._state = ExchangeState.InFlight;
-    res._sentAt = res._writtenAt = now;
-    this.streams.push(res);
-    this.inFlight++;
-  }
-
-  /** The peer answers the stream of `path` (the test plays the server). */
-  answer(path: string, body: string): void {
-    const i = this.streams.findIndex((r) => r._req!.path === path);
-    if (i < 0) throw new Error(`no stream for ${path}`);
-    const res = this.streams.splice(i, 1)[0]!;
-    this.inFlight--;
-    const now = nowMs();
-    res.status = 200;
-    const b = Buffer.from(body);
-    res._appendBody(b, 0, b.length);
-    res._firstByteAt = res._headAt = res._endAt = now;
-    this.lastUsedAt = now;
-    this.owner.exchangeDone(this, res, null);
-  }
-
-  sweep(now: number): void {
-    for (const res of [...this.streams]) {
-      if (this.isOpen && now >= res._deadline) this.owner.exchangeExpired(this, res, timeoutError(Phase.Headers, 'request deadline'));
-    }
-  }
-
-  // A stream is reset on its own: the slot frees at once.
-  abandon(res: Response): boolean {
-    return this.take(res);
-  }
-
-  detach(res: Response): void {
-    this.take(res);
-  }
-
-  private take(res: Response): boolean {
-    const i = this.streams.indexOf(res);
-    if (i < 0) return false;
-    this.streams.splice(i, 1);
-    this.inFlight--;
-    return true;
-  }
-
-  retire(): void {
-    this.retiring = true;
-  }
-
-  close(): void {
-    this.destroy(null);
-  }
-
-  destroy(reason: FastbenchError | null): void {
-    if (!this.isOpen) return;
-    this.isOpen = false;
-    this.socket.destroy();
-    const victims = this.streams.splice(0);
-    this.inFlight = 0;
-    this.owner.connClosed(this);
-    for (const res of victims) this.owner.exchangeDone(this, res, reason ?? new FastbenchError('ERR_CONN_CLOSED_EARLY', 'fake connection closed'));
-  }
-}
-
-/** The fake protocol's factory: records every connection it makes. */
-function fakeProtocol(peerLimit: number): ConnectionFactory & { made: FakeConnection[] } {
-  const made: FakeConnection[] = [];
-  return {
-    protocol: 'x-fake',
-    made,
-    create(owner, socket, settings, createdAt, now) {
-      const c = new FakeConnection(owner, socket, settings, createdAt, now, peerLimit);
-      made.push(c);
-      return c;
-    },
-  };
-}
 
 const cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {

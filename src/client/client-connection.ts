@@ -71,8 +71,8 @@ export interface ConnectionOwner {
   deliveringAt: number;
   /** An exchange ended. `err` null is a response (any status). Called outside any parser. */
   exchangeDone(conn: ClientConnection, res: Response, err: FastbenchError | null): void;
-  /** An exchange passed a deadline (found by sweep). The owner abandons it or closes the connection. */
-  exchangeExpired(conn: ClientConnection, res: Response, err: FastbenchError): void;
+  /** An exchange passed a deadline (found by sweep at `now`). The owner abandons it or closes the connection. */
+  exchangeExpired(conn: ClientConnection, res: Response, err: FastbenchError, now: number): void;
   /** The connection is closed. Called before its exchanges fail. */
   connClosed(conn: ClientConnection): void;
 }

@@ -149,7 +149,7 @@ export abstract class ConnPool extends DoerBase implements ConnectionOwner, Dial
   /** Periodic work on idle connections (closing stale ones). */
   protected abstract sweepIdle(now: number): void;
   abstract exchangeDone(conn: ClientConnection, res: Response, err: FastbenchError | null): void;
-  abstract exchangeExpired(conn: ClientConnection, res: Response, err: FastbenchError): void;
+  abstract exchangeExpired(conn: ClientConnection, res: Response, err: FastbenchError, now: number): void;
   /** A connection finished dialing (its bound exchange is already sent). */
   protected abstract onOpened(conn: ClientConnection, now: number): void;
   /** A connection is gone (it has already been removed from `conns`). */
@@ -203,8 +203,8 @@ export abstract class ConnPool extends DoerBase implements ConnectionOwner, Dial
   }
 
   /** The dial goes on (for whoever waits next); the exchange ends with its timeout. */
-  dialExpired(_d: DialAttempt, res: Response, err: FastbenchError): void {
-    this.finish(res, err, nowMs());
+  dialExpired(_d: DialAttempt, res: Response, err: FastbenchError, now: number): void {
+    this.finish(res, err, now);
   }
 
   // ---------------------------------------------------------------- ConnectionOwner

@@ -25,7 +25,7 @@ export interface DialOwner {
   /** The dial failed (or was aborted); its bound exchange, if any, is still on it. */
   dialFailed(d: DialAttempt, err: FastbenchError): void;
   /** The exchange the dial was for passed its deadline (the dial goes on for whoever waits next). */
-  dialExpired(d: DialAttempt, res: Response, err: FastbenchError): void;
+  dialExpired(d: DialAttempt, res: Response, err: FastbenchError, now: number): void;
 }
 
 const enum DialState {
@@ -152,7 +152,7 @@ export class DialAttempt {
     const b = this.bound;
     if (b !== null && now >= b._deadline) {
       this.bound = null;
-      this.owner.dialExpired(this, b, timeoutError(this.phase(), 'request deadline'));
+      this.owner.dialExpired(this, b, timeoutError(this.phase(), 'request deadline'), now);
     }
     const o = this.owner.origin;
     if (this.state === DialState.Dialing) {

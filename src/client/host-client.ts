@@ -170,12 +170,12 @@ export class HostClient extends ConnPool {
     this.finish(res, err, now);
   }
 
-  exchangeExpired(conn: ClientConnection, res: Response, err: FastbenchError): void {
+  exchangeExpired(conn: ClientConnection, res: Response, err: FastbenchError, now: number): void {
     // The late response must not reach the next exchange, so the connection goes. (An exchange
     // whose dial is still under way is expired by the dial: the dial goes on for the next waiter.)
     conn.detach(res);
     conn.close();
-    this.finish(res, err, nowMs());
+    this.finish(res, err, now);
   }
 
   protected onOpened(conn: ClientConnection, now: number): void {

@@ -141,8 +141,7 @@ export class PipelineClient extends ConnPool {
     }
   }
 
-  exchangeExpired(conn: ClientConnection, res: Response, err: FastbenchError): void {
-    const now = nowMs();
+  exchangeExpired(conn: ClientConnection, res: Response, err: FastbenchError, now: number): void {
     if (conn.isOpen) conn.abandon(res, this.lateResponseTimeout, now);
     else conn.detach(res);
     this.finish(res, err, now);

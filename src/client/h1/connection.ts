@@ -395,7 +395,7 @@ export class H1Connection implements ClientConnection, ResponseHandler {
         continue;
       }
       const err = this.expiry(res, now);
-      if (err !== null) this.owner.exchangeExpired(this, res, err);
+      if (err !== null) this.owner.exchangeExpired(this, res, err, now);
     }
   }
 

@@ -91,7 +91,12 @@ export interface ConnectionSettings {
 export interface ConnectionFactory {
   /** The protocol's ALPN id ('http/1.1', 'h2'); offered in this order in TLS handshakes. */
   readonly protocol: string;
-  /** A connection over a socket that has just opened (TLS handshake done). */
+  /**
+   * A connection over a socket that has just opened (TLS handshake done). It adds its own
+   * 'error' / 'close' (and 'end') listeners. A plain TCP socket was dialed reading into the
+   * pool's shared buffer (owner.readInto defined, no custom `connect`): call setSink(socket,
+   * conn) from dial.ts to receive those reads; otherwise listen for 'data'.
+   */
   create(owner: ConnectionOwner, socket: net.Socket, settings: ConnectionSettings, createdAt: number, now: number): ClientConnection;
 }
 

@@ -86,6 +86,10 @@ export function toClientError(err: unknown, phase: Phase, where: string): Fastbe
     case 'ECONNABORTED':
       code = 'ERR_CONN_RESET';
       break;
+    case 'ERR_SSL_TLSV1_ALERT_NO_APPLICATION_PROTOCOL':
+      // The server accepts none of the protocols offered by ALPN.
+      code = 'ERR_PROTOCOL_UNSUPPORTED';
+      break;
     case 'ENOTFOUND':
       code = 'ERR_DNS_NOT_FOUND';
       break;

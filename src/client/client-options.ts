@@ -1,10 +1,12 @@
 // Options shared by the pooled clients, validated once at construction (never per request).
 // Durations are milliseconds; 0 turns a timeout off.
+import type net from 'node:net';
 import type { LookupFunction } from 'node:net';
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { FastbenchError } from '../core/errors.js';
 import type { Sweeper } from '../core/sweeper.js';
 import { DEFAULT_LIMITS, type HttpLeniency, type HttpLimits } from '../http/limits.js';
+import type { ConnectionFactory } from './client-connection.js';
 import type { Request } from './request.js';
 import type { Response } from './response.js';
 
@@ -68,6 +70,18 @@ export interface OriginOptions {
    * is the one place the event (ERR_HTTP_UNSOLICITED_RESPONSE, bytes read) can be counted.
    */
   onUnsolicited?: (err: FastbenchError, bytes: number) => void;
+  /**
+   * The protocols connections may speak, most preferred first: offered in this order by TLS
+   * ALPN; in cleartext the first is spoken. Default [http1] (HTTP/1.1).
+   */
+  protocols?: readonly ConnectionFactory[];
+  /**
+   * Opens the socket instead of node:net / node:tls — an in-memory transport for tests and
+   * micro-benchmarks (fasthttputil's InmemoryListener), or a custom connector. It returns a
+   * net.Socket or a Duplex that behaves like one: emits 'connect' once open ('secureConnect'
+   * when `tls` is set), then 'data' / 'end' / 'error' / 'close'. No name lookup is made.
+   */
+  connect?: (origin: ResolvedOrigin) => net.Socket;
 }
 
 export interface ResolvedOrigin {
@@ -96,6 +110,7 @@ export interface ResolvedOrigin {
   readonly dialBackoffMax: number;
   readonly sweepInterval: number;
   readonly onUnsolicited: ((err: FastbenchError, bytes: number) => void) | undefined;
+  readonly connect: ((origin: ResolvedOrigin) => net.Socket) | undefined;
 }
 
 function bad(name: string, want: string, got: unknown): FastbenchError {
@@ -160,6 +175,7 @@ export function resolveOrigin(options: OriginOptions): ResolvedOrigin {
   const sweepInterval = durationOpt(o, 'sweepInterval', 10);
   if (options.onUnsolicited !== undefined && typeof options.onUnsolicited !== 'function') throw bad('onUnsolicited', 'a function', options.onUnsolicited);
   if (sweepInterval === 0) throw bad('sweepInterval', 'a positive duration', 0);
+  if (options.connect !== undefined && typeof options.connect !== 'function') throw bad('connect', 'a function', options.connect);
   return Object.freeze({
     host,
     port,
@@ -185,5 +201,6 @@ export function resolveOrigin(options: OriginOptions): ResolvedOrigin {
     dialBackoffMax: Math.max(max, base),
     sweepInterval,
     onUnsolicited: options.onUnsolicited,
+    connect: options.connect,
   });
 }

@@ -2,17 +2,25 @@
 // connections to one origin, the FIFO of exchanges waiting for one, dialing with a per-host
 // backoff, the one deadline sweep, and handing outcomes to callbacks. Subclasses decide which
 // connection an exchange goes to (acquire / pump) and what a timeout does to a connection.
+//
+// Connections are ClientConnections (client-connection.ts): a dial (DialAttempt) opens a socket,
+// and the factory for the protocol it speaks — the TLS ALPN answer, or the first of `protocols`
+// in cleartext — makes the connection. Nothing here knows HTTP/1 from any other protocol.
 import { nowMs } from '../core/clock.js';
 import { FastbenchError } from '../core/errors.js';
 import { type Sweepable, Sweeper } from '../core/sweeper.js';
 import { Phase, sameError, timeoutError, toClientError } from './client-errors.js';
 import { type OriginOptions, type ResolvedOrigin, resolveOrigin } from './client-options.js';
-import { Connection, type ConnectionOwner, onReadInto } from './connection.js';
-import { Dialer, type ReadInto } from './dial.js';
+import { type ClientConnection, type ConnectionFactory, type ConnectionOwner, type ConnectionSettings, checkProtocols, pickFactory } from './client-connection.js';
+import { Dialer, type ReadInto, onReadInto } from './dial.js';
+import { DialAttempt, type DialOwner } from './dial-attempt.js';
+import { http1 } from './h1/connection.js';
 import { DoerBase, type ResponseCallback } from './doer.js';
 import type { Request } from './request.js';
 import { ExchangeState, type Response } from './response.js';
 import { WaitQueue } from './wait-queue.js';
+
+const DEFAULT_PROTOCOLS: readonly ConnectionFactory[] = Object.freeze([http1]);
 
 function rethrow(e: unknown): void {
   throw e;
@@ -22,21 +30,34 @@ function finishLater(pool: ConnPool, res: Response, err: FastbenchError): void {
   pool.failNow(res, err);
 }
 
-export abstract class ConnPool extends DoerBase implements ConnectionOwner, Sweepable {
+function removeDial(dials: DialAttempt[], d: DialAttempt): void {
+  const i = d.ownerIndex;
+  if (i < 0 || dials[i] !== d) return;
+  const last = dials.pop()!;
+  if (last !== d) {
+    dials[i] = last;
+    last.ownerIndex = i;
+  }
+  d.ownerIndex = -1;
+}
+
+export abstract class ConnPool extends DoerBase implements ConnectionOwner, DialOwner, Sweepable {
   readonly origin: ResolvedOrigin;
   readonly dialer: Dialer;
+  /** What connections may speak, most preferred first (offered in this order by ALPN). */
+  readonly protocols: readonly ConnectionFactory[];
   readonly readInto: ReadInto | undefined;
   readonly sweeper: Sweeper;
   private readonly ownsSweeper: boolean;
-  /** Every connection, dialing or open. */
-  protected readonly conns: Connection[] = [];
+  /** Every open connection. */
+  protected readonly conns: ClientConnection[] = [];
+  /** Connections being dialed (they count against maxConns). */
+  protected readonly dials: DialAttempt[] = [];
   /** Exchanges waiting for a connection, oldest first. */
   protected readonly waiters = new WaitQueue();
   /** No dial before this nowMs() instant (the host failed to accept a connection). */
   protected backoffUntil = 0;
   private backoffStep = 0;
-  /** Dials started and not yet opened or failed. */
-  protected dialsInFlight = 0;
   /** The last dial failure (kept for diagnostics). */
   lastDialError: FastbenchError | null = null;
   /** @internal set by a connection while it delivers responses: a clock read the next dispatch can reuse. */
@@ -46,20 +67,23 @@ export abstract class ConnPool extends DoerBase implements ConnectionOwner, Swee
   /** Exchanges dispatched and not yet reported. */
   private pending = 0;
 
-  /** Slots per connection ring (1 without pipelining). */
-  protected abstract readonly ringSize: number;
-  /** Batch the writes of a connection into one per tick (pipelining). */
-  protected abstract readonly batchWrites: boolean;
+  /** What every connection of this pool is made with (set by the subclass constructor). */
+  protected abstract readonly connSettings: ConnectionSettings;
 
   constructor(options: OriginOptions) {
     super();
     this.origin = resolveOrigin(options);
-    this.dialer = new Dialer(this.origin);
+    this.protocols = options.protocols === undefined ? DEFAULT_PROTOCOLS : checkProtocols(options.protocols);
+    this.dialer = new Dialer(
+      this.origin,
+      this.protocols.map((f) => f.protocol),
+    );
     this.ownsSweeper = options.sweeper === undefined;
     this.sweeper = options.sweeper ?? new Sweeper(this.origin.sweepInterval);
     // One read buffer for all plain connections of this client: reads are handled one at a
     // time and the parser/Response copy whatever must outlive a read.
-    this.readInto = this.origin.tls ? undefined : { buffer: Buffer.allocUnsafe(this.origin.readBufferSize), callback: onReadInto };
+    // (TLS sockets and custom transports deliver 'data' events instead.)
+    this.readInto = this.origin.tls || this.origin.connect !== undefined ? undefined : { buffer: Buffer.allocUnsafe(this.origin.readBufferSize), callback: onReadInto };
   }
 
   // ---------------------------------------------------------------- public verbs (Doer)
@@ -92,7 +116,8 @@ export abstract class ConnPool extends DoerBase implements ConnectionOwner, Swee
     const now = nowMs();
     for (const res of this.waiters.drain()) this.finish(res, new FastbenchError('ERR_CLIENT_CLOSED', `client for ${this.origin.where} was closed while the request waited`), now);
     const reason = new FastbenchError('ERR_CLIENT_CLOSED', `client for ${this.origin.where} was closed while the request was in flight`);
-    for (let i = this.conns.length - 1; i >= 0; i--) this.conns[i]?.teardown(reason);
+    for (let i = this.dials.length - 1; i >= 0; i--) this.dials[i]?.fail(reason);
+    for (let i = this.conns.length - 1; i >= 0; i--) this.conns[i]?.destroy(reason);
     this.sweeper.delete(this);
     if (this.ownsSweeper) this.sweeper.stop();
     return Promise.resolve();
@@ -102,7 +127,7 @@ export abstract class ConnPool extends DoerBase implements ConnectionOwner, Swee
 
   /** Connections open or being dialed. */
   get connCount(): number {
-    return this.conns.length;
+    return this.conns.length + this.dials.length;
   }
 
   /** Exchanges waiting for a connection. */
@@ -123,23 +148,68 @@ export abstract class ConnPool extends DoerBase implements ConnectionOwner, Swee
   protected abstract pump(now: number): void;
   /** Periodic work on idle connections (closing stale ones). */
   protected abstract sweepIdle(now: number): void;
-  abstract exchangeDone(conn: Connection, res: Response, err: FastbenchError | null): void;
-  abstract exchangeExpired(conn: Connection, res: Response, err: FastbenchError): void;
+  abstract exchangeDone(conn: ClientConnection, res: Response, err: FastbenchError | null): void;
+  abstract exchangeExpired(conn: ClientConnection, res: Response, err: FastbenchError, now: number): void;
   /** A connection finished dialing (its bound exchange is already sent). */
-  protected abstract onOpened(conn: Connection, now: number): void;
+  protected abstract onOpened(conn: ClientConnection, now: number): void;
   /** A connection is gone (it has already been removed from `conns`). */
-  protected abstract onClosed(conn: Connection): void;
+  protected abstract onClosed(conn: ClientConnection): void;
+
+  /** An exchange failed before reaching a connection (its dial failed). HostClient may retry it. */
+  protected exchangeFailed(res: Response, err: FastbenchError): void {
+    this.finish(res, err, nowMs());
+  }
+
+  // ---------------------------------------------------------------- DialOwner
+
+  dialOpened(d: DialAttempt, now: number): void {
+    let factory: ConnectionFactory;
+    try {
+      factory = pickFactory(this.protocols, this.origin.tls, d.protocol, this.origin.where);
+    } catch (e) {
+      d.fail(e as FastbenchError);
+      return;
+    }
+    d.handOff();
+    removeDial(this.dials, d);
+    const conn = factory.create(this, d.socket, this.connSettings, d.start, now);
+    conn.ownerIndex = this.conns.length;
+    this.conns.push(conn);
+    this.backoffStep = 0;
+    this.backoffUntil = 0;
+    const b = d.bound;
+    if (b !== null) {
+      d.bound = null;
+      d.stamp(b);
+      conn.send(b, now);
+    }
+    this.onOpened(conn, now);
+  }
+
+  dialFailed(d: DialAttempt, err: FastbenchError): void {
+    removeDial(this.dials, d);
+    const bound = d.bound;
+    d.bound = null;
+    if (!this._closed) {
+      const now = nowMs();
+      this.lastDialError = err;
+      this.startBackoff(now);
+      // Nothing left that could free up: the host is down for now; waiting would only hang.
+      if (this.conns.length === 0 && this.dials.length === 0 && this.waiters.length > 0) {
+        for (const res of this.waiters.drain()) this.finish(res, sameError(err), now);
+      }
+    }
+    if (bound !== null) this.exchangeFailed(bound, err);
+  }
+
+  /** The dial goes on (for whoever waits next); the exchange ends with its timeout. */
+  dialExpired(_d: DialAttempt, res: Response, err: FastbenchError, now: number): void {
+    this.finish(res, err, now);
+  }
 
   // ---------------------------------------------------------------- ConnectionOwner
 
-  connOpened(conn: Connection): void {
-    this.dialsInFlight--;
-    this.backoffStep = 0;
-    this.backoffUntil = 0;
-    this.onOpened(conn, nowMs());
-  }
-
-  connClosed(conn: Connection, dialErr: FastbenchError | null): void {
+  connClosed(conn: ClientConnection): void {
     const i = conn.ownerIndex;
     if (i >= 0 && this.conns[i] === conn) {
       const last = this.conns.pop()!;
@@ -149,20 +219,9 @@ export abstract class ConnPool extends DoerBase implements ConnectionOwner, Swee
       }
       conn.ownerIndex = -1;
     }
-    if (dialErr !== null) this.dialsInFlight--;
     this.onClosed(conn);
     if (this._closed) return;
-    const now = nowMs();
-    if (dialErr !== null) {
-      this.lastDialError = dialErr;
-      this.startBackoff(now);
-      // Nothing left that could free up: the host is down for now; waiting would only hang.
-      if (this.conns.length === 0 && this.waiters.length > 0) {
-        for (const res of this.waiters.drain()) this.finish(res, sameError(dialErr), now);
-      }
-      return;
-    }
-    this.pump(now);
+    this.pump(nowMs());
   }
 
   /** Exponential, jittered (50-100%), capped: a refusing host costs a dial per delay, not a spin. */
@@ -177,9 +236,9 @@ export abstract class ConnPool extends DoerBase implements ConnectionOwner, Swee
 
   /** Opens a connection; `res` (if any) is bound to it and sent once it opens. */
   protected dial(res: Response | null, now: number): void {
-    let conn: Connection;
+    let d: DialAttempt;
     try {
-      conn = new Connection(this, this.ringSize, this.batchWrites, now);
+      d = new DialAttempt(this, res, now);
     } catch (e) {
       // Options node:net/tls refuse synchronously (a bad CA, say).
       const err = toClientError(e, Phase.Connect, this.origin.where);
@@ -188,13 +247,9 @@ export abstract class ConnPool extends DoerBase implements ConnectionOwner, Swee
       if (res !== null) this.failSoon(res, err);
       return;
     }
-    conn.ownerIndex = this.conns.length;
-    this.conns.push(conn);
-    this.dialsInFlight++;
-    if (res !== null) {
-      conn.bound = res;
-      res._state = ExchangeState.Dialing;
-    }
+    d.ownerIndex = this.dials.length;
+    this.dials.push(d);
+    if (res !== null) res._state = ExchangeState.Dialing;
     this.ensureSwept();
   }
 
@@ -203,7 +258,7 @@ export abstract class ConnPool extends DoerBase implements ConnectionOwner, Swee
    * failure only one probe at a time until a dial succeeds again.
    */
   protected canDial(now: number): boolean {
-    return this.conns.length < this.origin.maxConns && now >= this.backoffUntil && (this.backoffStep === 0 || this.dialsInFlight === 0);
+    return this.conns.length + this.dials.length < this.origin.maxConns && now >= this.backoffUntil && (this.backoffStep === 0 || this.dials.length === 0);
   }
 
   protected enqueue(res: Response, waitUntil: number): void {
@@ -263,14 +318,18 @@ export abstract class ConnPool extends DoerBase implements ConnectionOwner, Swee
         this.finish(res, timeoutError(Phase.ConnWait, what), now);
       }
     }
-    // Backwards: a connection torn down here is swap-removed with one already visited.
+    // Backwards: a dial or connection ended here is swap-removed with one already visited.
+    for (let i = this.dials.length - 1; i >= 0; i--) {
+      const d = this.dials[i];
+      if (d !== undefined) d.sweep(now);
+    }
     for (let i = this.conns.length - 1; i >= 0; i--) {
       const c = this.conns[i];
       if (c !== undefined) c.sweep(now);
     }
     this.sweepIdle(now);
     if (this.waiters.length > 0 && now >= this.backoffUntil) this.pump(now);
-    const keep = this.conns.length > 0 || this.waiters.length > 0;
+    const keep = this.conns.length > 0 || this.dials.length > 0 || this.waiters.length > 0;
     if (!keep) this.swept = false;
     return keep;
   }

@@ -1,7 +1,9 @@
 // Opening connections to one origin: TCP (node:net) or TLS (node:tls with SNI, an insecure
-// switch and session resumption). The Connection that owns the socket stamps the phases from the
-// socket's own events ('lookup' → DNS done, 'connect' → TCP done, 'secureConnect' → TLS done) and
-// maps failures with toClientError(); this module only decides how to open the socket.
+// switch, session resumption, and ALPN offering the protocols it is given, in order). The
+// DialAttempt that owns the socket while it opens stamps the phases from the socket's own events
+// ('lookup' → DNS done, 'connect' → TCP done, 'secureConnect' → TLS done) and maps failures with
+// toClientError(); this module decides how to open the socket, reports which protocol it speaks
+// (protocolOf), and routes caller-owned-buffer reads to whichever connection owns the socket.
 import net from 'node:net';
 import tls from 'node:tls';
 import type { ResolvedOrigin } from './client-options.js';
@@ -16,6 +18,33 @@ export interface ReadInto {
 }
 
 const kDialer = Symbol('fastbench.dialer');
+const kInto = Symbol('fastbench.readInto');
+const kSink = Symbol('fastbench.sink');
+
+/** Whatever consumes a socket's bytes once it is open (a protocol connection). */
+export interface ByteSink {
+  onData(chunk: Buffer): void;
+}
+
+type ReadSocket = net.Socket & { [kInto]: ReadInto; [kSink]: ByteSink };
+
+/** Routes the reads of a plain socket dialed with `readInto` to `sink` (set when the connection takes the socket over). */
+export function setSink(s: net.Socket, sink: ByteSink): void {
+  (s as ReadSocket)[kSink] = sink;
+}
+
+/**
+ * The `onread` callback of plain sockets: a view of the shared buffer (reused while reads keep
+ * the same length: no allocation) handed to the socket's sink.
+ */
+export function onReadInto(this: net.Socket, nread: number, buf: Buffer): boolean {
+  const s = this as ReadSocket;
+  const into = s[kInto];
+  let view = into.view;
+  if (view === undefined || view.length !== nread || view.buffer !== buf.buffer) into.view = view = nread === buf.length ? buf : buf.subarray(0, nread);
+  s[kSink].onData(view);
+  return true;
+}
 
 type TaggedSocket = tls.TLSSocket & { [kDialer]?: Dialer };
 
@@ -35,9 +64,16 @@ export class Dialer {
   /** True when connecting needs no name resolution (an IP literal or an address override). */
   readonly skipsDns: boolean;
 
-  constructor(private readonly origin: ResolvedOrigin) {
+  /**
+   * @param protocols ALPN ids offered in TLS handshakes, most preferred first; the first one
+   * is also what a cleartext connection speaks (there is nothing to negotiate).
+   */
+  constructor(
+    private readonly origin: ResolvedOrigin,
+    readonly protocols: readonly string[] = ['http/1.1'],
+  ) {
     this.connectHost = origin.address ?? origin.host;
-    this.skipsDns = net.isIP(this.connectHost) !== 0;
+    this.skipsDns = net.isIP(this.connectHost) !== 0 || origin.connect !== undefined;
     const sni = origin.servername ?? origin.host;
     // SNI may not carry an IP literal (RFC 6066 3); Node warns when asked to.
     this.servername = net.isIP(sni) === 0 ? sni : undefined;
@@ -50,11 +86,13 @@ export class Dialer {
   dial(readInto: ReadInto | undefined): net.Socket {
     const o = this.origin;
     this.dials++;
+    if (o.connect !== undefined) return o.connect(o);
     if (!o.tls) {
       const opts: net.NetConnectOpts = { host: this.connectHost, port: o.port, noDelay: true };
       if (o.lookup !== undefined) opts.lookup = o.lookup;
       if (readInto !== undefined) opts.onread = readInto;
       const s = net.connect(opts);
+      if (readInto !== undefined) (s as ReadSocket)[kInto] = readInto;
       s.setNoDelay(true);
       return s;
     }
@@ -63,7 +101,7 @@ export class Dialer {
       host: this.connectHost,
       port: o.port,
       rejectUnauthorized: !o.insecure,
-      ALPNProtocols: ['http/1.1'],
+      ALPNProtocols: this.protocols as string[],
     };
     if (this.servername !== undefined) opts.servername = this.servername;
     if (o.lookup !== undefined) opts.lookup = o.lookup;
@@ -75,8 +113,16 @@ export class Dialer {
     return s;
   }
 
-  /** Called by the connection after a handshake: counts resumed sessions. */
+  /**
+   * The protocol an open socket speaks: what TLS negotiated by ALPN (false: the server chose
+   * none), or in cleartext the configured (first) protocol.
+   */
+  protocolOf(s: net.Socket): string | false {
+    return this.origin.tls ? ((s as tls.TLSSocket).alpnProtocol ?? false) : this.protocols[0]!;
+  }
+
+  /** Called after a handshake: counts resumed sessions. */
   noteHandshake(s: tls.TLSSocket): void {
-    if (s.isSessionReused()) this.resumed++;
+    if (typeof s.isSessionReused === 'function' && s.isSessionReused()) this.resumed++;
   }
 }

@@ -38,8 +38,8 @@
 import { nowMs } from '../core/clock.js';
 import { FastbenchError } from '../core/errors.js';
 import { type OriginOptions, type RetryIf, countOpt, durationOpt } from './client-options.js';
+import type { ClientConnection, ConnectionSettings } from './client-connection.js';
 import { ConnPool } from './conn-pool.js';
-import { ConnState, type Connection } from './connection.js';
 import type { Request } from './request.js';
 import type { Response } from './response.js';
 
@@ -64,13 +64,13 @@ export const retryStaleConn: RetryIf = (req: Request, res: Response, err: Fastbe
   (err.code === 'ERR_CONN_CLOSED_EARLY' || err.code === 'ERR_CONN_RESET');
 
 export class HostClient extends ConnPool {
-  protected readonly ringSize = 1;
-  protected readonly batchWrites = false;
+  /** One exchange per connection at a time; writes go out as they are made. */
+  protected readonly connSettings: ConnectionSettings = Object.freeze({ maxInFlight: 1, batchWrites: false, pipelineNonIdempotent: false });
   readonly maxConnWaitTimeout: number;
   readonly maxConnWaitQueue: number;
   private readonly retryIf: RetryIf;
   /** Open connections with nothing in flight, least recently used first (pop() takes the newest). */
-  private readonly idleConns: Connection[] = [];
+  private readonly idleConns: ClientConnection[] = [];
 
   constructor(options: HostClientOptions) {
     super(options);
@@ -99,7 +99,7 @@ export class HostClient extends ConnPool {
       return;
     }
     // 2. Room for another connection: dial one for this exchange (or wait out a backoff).
-    if (this.conns.length < this.origin.maxConns) {
+    if (this.connCount < this.origin.maxConns) {
       if (this.canDial(now)) this.dial(res, now);
       else this.enqueue(res, Infinity);
       return;
@@ -128,14 +128,13 @@ export class HostClient extends ConnPool {
   }
 
   /** A connection finished its exchange: next waiter, idle stack, or closed. */
-  private release(conn: Connection, now: number): void {
+  private release(conn: ClientConnection, now: number): void {
     const maxAge = this.origin.maxConnDuration;
-    // An answer that came before the request was fully written leaves the connection unusable.
-    if (!conn.usable || conn.count !== 0 || conn.socket.writableLength > 0 || (maxAge > 0 && now - conn.createdAt >= maxAge)) {
+    // No free slot: closing, or (HTTP/1) answered before its request was fully written.
+    if (conn.freeSlots === 0 || (maxAge > 0 && now - conn.createdAt >= maxAge)) {
       conn.close();
       return;
     }
-    conn.writePending = false;
     const next = this.waiters.shift();
     if (next !== undefined) {
       conn.send(next, now);
@@ -148,13 +147,18 @@ export class HostClient extends ConnPool {
 
   // ---------------------------------------------------------------- connection events
 
-  exchangeDone(conn: Connection, res: Response, err: FastbenchError | null): void {
+  exchangeDone(conn: ClientConnection, res: Response, err: FastbenchError | null): void {
     if (err === null) {
       const end = res._endAt;
       this.release(conn, end); // first, so the callback can reuse this connection at once
       this.finish(res, null, end);
       return;
     }
+    this.exchangeFailed(res, err);
+  }
+
+  /** Tries a failed exchange again when retryIf says so, else reports it. */
+  protected override exchangeFailed(res: Response, err: FastbenchError): void {
     const now = nowMs();
     if (!this.closed && now < res._deadline && this.retryIf(res._req!, res, err, res._retries)) {
       res._retries++;
@@ -166,22 +170,22 @@ export class HostClient extends ConnPool {
     this.finish(res, err, now);
   }
 
-  exchangeExpired(conn: Connection, res: Response, err: FastbenchError): void {
+  exchangeExpired(conn: ClientConnection, res: Response, err: FastbenchError, now: number): void {
+    // The late response must not reach the next exchange, so the connection goes. (An exchange
+    // whose dial is still under way is expired by the dial: the dial goes on for the next waiter.)
     conn.detach(res);
-    // Dialing: the dial goes on for the next waiter. Open: the late response must not reach
-    // the next exchange, so the connection goes.
-    if (conn.state === ConnState.Open) conn.close();
-    this.finish(res, err, nowMs());
+    conn.close();
+    this.finish(res, err, now);
   }
 
-  protected onOpened(conn: Connection, now: number): void {
+  protected onOpened(conn: ClientConnection, now: number): void {
     // The exchange it was dialed for has gone (timed out): serve a waiter or go idle.
-    if (conn.count === 0) this.release(conn, now);
+    if (conn.inFlight === 0) this.release(conn, now);
     // A dial worked again after failures: the exchanges that waited out the backoff may dial now.
     if (this.waiters.length > 0) this.pump(now);
   }
 
-  protected onClosed(conn: Connection): void {
+  protected onClosed(conn: ClientConnection): void {
     if (!conn.idle) return;
     conn.idle = false;
     const i = this.idleConns.indexOf(conn);

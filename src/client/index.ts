@@ -1,4 +1,4 @@
-// The pooled HTTP/1.1 client.
+// The pooled client: pools over a protocol seam (ClientConnection), HTTP/1.1 behind it.
 export { Request, type RequestInit } from './request.js';
 export { Response, type InterimResponse } from './response.js';
 export { Timing } from './timing.js';
@@ -10,3 +10,5 @@ export { Phase, PHASE_NAMES, toClientError } from './client-errors.js';
 export { Client, type ClientOptions, type RedirectHops } from './client.js';
 export { LBClient, type Backend, type LBClientOptions } from './lb-client.js';
 export { DnsCache, parseResolveOverride, type DnsCacheOptions, type ResolveOverride } from './dns-cache.js';
+export { type ClientConnection, type ConnectionFactory, type ConnectionOwner, type ConnectionSettings } from './client-connection.js';
+export { http1 } from './h1/connection.js';

@@ -8,9 +8,11 @@
 //   - a new dial when every open connection already has something in flight and maxConns allows;
 //   - else wait in a FIFO of at most maxQueuedRequests (beyond: ERR_PIPELINE_OVERFLOW at once).
 //
-// A connection may take a request (undici's busy() rules) when it is open and not closing, has a
-// free slot, and — unless pipelineNonIdempotent is set — neither the request nor the one last
-// sent on it is non-idempotent while something is in flight: a POST is never queued behind
+// Whether a connection may take a request is the connection's to say (conn.accepts(req)): it
+// has a free slot — its capacity is maxPendingRequests here (for HTTP/2 it would be the peer's
+// MAX_CONCURRENT_STREAMS, capped) — and its protocol's rules allow it. For HTTP/1 (undici's
+// busy() rules) that means, unless pipelineNonIdempotent is set, neither the request nor the one
+// last sent is non-idempotent while something is in flight: a POST is never queued behind
 // others, nothing is queued behind a POST, because a broken connection would leave it unknown
 // whether the POST took effect.
 //
@@ -21,8 +23,8 @@
 import { nowMs } from '../core/clock.js';
 import { FastbenchError } from '../core/errors.js';
 import { type OriginOptions, countOpt, durationOpt } from './client-options.js';
+import type { ClientConnection, ConnectionSettings } from './client-connection.js';
 import { ConnPool } from './conn-pool.js';
-import { ConnState, type Connection } from './connection.js';
 import type { Request } from './request.js';
 import type { Response } from './response.js';
 
@@ -38,45 +40,35 @@ export interface PipelineClientOptions extends OriginOptions {
 }
 
 export class PipelineClient extends ConnPool {
-  protected readonly ringSize: number;
-  protected readonly batchWrites = true;
+  protected readonly connSettings: ConnectionSettings;
   readonly maxPendingRequests: number;
   readonly maxQueuedRequests: number;
   readonly pipelineNonIdempotent: boolean;
   readonly lateResponseTimeout: number;
   /** The connection that last completed an exchange (first choice for the next one). */
-  private hint: Connection | null = null;
+  private hint: ClientConnection | null = null;
 
   /** maxConns defaults to 1 here (fasthttp's PipelineClient). */
   constructor(options: PipelineClientOptions) {
     super(options.maxConns === undefined ? { ...options, maxConns: 1 } : options);
     const o = options as Record<string, unknown>;
     this.maxPendingRequests = countOpt(o, 'maxPendingRequests', 16);
-    this.ringSize = this.maxPendingRequests;
     this.maxQueuedRequests = countOpt(o, 'maxQueuedRequests', 4096, 0, true);
     this.pipelineNonIdempotent = options.pipelineNonIdempotent === true;
+    this.connSettings = Object.freeze({ maxInFlight: this.maxPendingRequests, batchWrites: true, pipelineNonIdempotent: this.pipelineNonIdempotent });
     this.lateResponseTimeout = durationOpt(o, 'lateResponseTimeout', 5000);
     if (this.lateResponseTimeout === 0) this.lateResponseTimeout = Infinity;
   }
 
-  /** May `conn` take `req` now? (the busy() rules above) */
-  private accepts(conn: Connection, req: Request): boolean {
-    if (!conn.usable) return false;
-    const n = conn.count;
-    if (n === 0) return true;
-    if (n >= this.maxPendingRequests) return false;
-    return this.pipelineNonIdempotent || (req.idempotent && !conn.lastNonIdempotent);
-  }
-
   /** The open connection with the fewest in flight that accepts req, or null. */
-  private pick(req: Request): Connection | null {
+  private pick(req: Request): ClientConnection | null {
     const conns = this.conns;
-    let best: Connection | null = null;
+    let best: ClientConnection | null = null;
     for (let i = 0; i < conns.length; i++) {
       const c = conns[i]!;
-      if (!this.accepts(c, req)) continue;
-      if (c.count === 0) return c;
-      if (best === null || c.count < best.count) best = c;
+      if (!c.accepts(req)) continue;
+      if (c.inFlight === 0) return c;
+      if (best === null || c.inFlight < best.inFlight) best = c;
     }
     return best;
   }
@@ -85,12 +77,12 @@ export class PipelineClient extends ConnPool {
     const req = res._req!;
     const hint = this.hint;
     // Steady state: the connection that just freed a slot (all maxConns are already open).
-    if (hint !== null && this.accepts(hint, req) && (hint.count === 0 || this.conns.length >= this.origin.maxConns)) {
+    if (hint !== null && hint.accepts(req) && (hint.inFlight === 0 || this.connCount >= this.origin.maxConns)) {
       hint.send(res, now);
       return;
     }
     const conn = this.pick(req);
-    if ((conn === null || conn.count > 0) && this.canDial(now)) {
+    if ((conn === null || conn.inFlight > 0) && this.canDial(now)) {
       this.dial(res, now);
       return;
     }
@@ -110,7 +102,7 @@ export class PipelineClient extends ConnPool {
       const res = this.waiters.peek();
       if (res === undefined) return;
       const conn = this.pick(res._req!);
-      if ((conn === null || conn.count > 0) && this.canDial(now)) {
+      if ((conn === null || conn.inFlight > 0) && this.canDial(now)) {
         this.waiters.shift();
         this.dial(res, now);
         continue;
@@ -121,16 +113,16 @@ export class PipelineClient extends ConnPool {
     }
   }
 
-  exchangeDone(conn: Connection, res: Response, err: FastbenchError | null): void {
+  exchangeDone(conn: ClientConnection, res: Response, err: FastbenchError | null): void {
     if (err !== null) {
       this.finish(res, err, nowMs());
       return;
     }
     const end = res._endAt;
-    if (conn.state === ConnState.Open) {
-      if (conn.closing) {
+    if (conn.isOpen) {
+      if (!conn.usable) {
         // The server announced the end: close once the last answer it owes is in.
-        if (conn.count === 0) conn.close();
+        if (conn.inFlight === 0) conn.close();
       } else {
         this.hint = conn;
         if (this.waiters.length > 0) this.serveWaiters(conn, end);
@@ -140,27 +132,26 @@ export class PipelineClient extends ConnPool {
   }
 
   /** Gives the head of the queue to a connection that just freed a slot. */
-  private serveWaiters(conn: Connection, now: number): void {
+  private serveWaiters(conn: ClientConnection, now: number): void {
     for (;;) {
       const next = this.waiters.peek();
-      if (next === undefined || !this.accepts(conn, next._req!)) return;
+      if (next === undefined || !conn.accepts(next._req!)) return;
       this.waiters.shift();
       conn.send(next, now);
     }
   }
 
-  exchangeExpired(conn: Connection, res: Response, err: FastbenchError): void {
-    const now = nowMs();
-    if (conn.state === ConnState.Open) conn.abandon(res, this.lateResponseTimeout, now);
+  exchangeExpired(conn: ClientConnection, res: Response, err: FastbenchError, now: number): void {
+    if (conn.isOpen) conn.abandon(res, this.lateResponseTimeout, now);
     else conn.detach(res);
     this.finish(res, err, now);
   }
 
-  protected onOpened(_conn: Connection, now: number): void {
+  protected onOpened(_conn: ClientConnection, now: number): void {
     this.pump(now);
   }
 
-  protected onClosed(conn: Connection): void {
+  protected onClosed(conn: ClientConnection): void {
     if (this.hint === conn) this.hint = null;
   }
 
@@ -170,9 +161,9 @@ export class PipelineClient extends ConnPool {
     const maxAge = o.maxConnDuration;
     for (let i = this.conns.length - 1; i >= 0; i--) {
       const c = this.conns[i];
-      if (c === undefined || c.state !== ConnState.Open) continue;
-      if (maxAge > 0 && now - c.createdAt >= maxAge) c.closing = true;
-      if (c.count === 0 && (c.closing || (maxIdle > 0 && now - c.lastUsedAt >= maxIdle))) c.close();
+      if (c === undefined || !c.isOpen) continue;
+      if (maxAge > 0 && now - c.createdAt >= maxAge) c.retire();
+      if (c.inFlight === 0 && (!c.usable || (maxIdle > 0 && now - c.lastUsedAt >= maxIdle))) c.close();
     }
   }
 }

@@ -8,6 +8,7 @@ import type { FastbenchError } from '../../../src/core/errors.js';
 import { HostClient, type HostClientOptions } from '../../../src/client/host-client.js';
 import { Request } from '../../../src/client/request.js';
 import { Response } from '../../../src/client/response.js';
+import { MemoryListener, until as memUntil } from '../../fixtures/client/memory-transport.js';
 import { OK, type TestServer, sleep, startHttp, startRaw, until } from '../../fixtures/client/servers.js';
 
 const cleanup: (() => Promise<void>)[] = [];
@@ -115,16 +116,23 @@ describe('HostClient basics', () => {
   });
 
   it('waits in the queue, then fails with ERR_TIMEOUT_CONN_WAIT', async () => {
-    const srv = await server(startHttp((_req, res) => setTimeout(() => res.end(), 300)));
-    const c = client(srv.port, { maxConns: 1, maxConnWaitTimeout: 30, sweepInterval: 5 });
+    // In memory: the first exchange is never answered until the waiter has failed, and the wait
+    // ends at a sweep instant the test gives (no race of a 30 ms wait against a slow answer).
+    const mem = new MemoryListener();
+    const c = client(1, { addr: 'mem.test:80', connect: mem.connect, maxConns: 1, maxConnWaitTimeout: 30 });
     const req = new Request({ url: '/' });
     const first = c.do(req, new Response());
+    await memUntil(() => mem.requests === 1);
     const res = new Response();
-    const err = await settle(c.do(req, res));
+    const waiting = settle(c.do(req, res));
+    expect(c.waitingCount).toBe(1);
+    c.sweep(nowMs() + 1000);
+    const err = await waiting;
     expect(err?.code).toBe('ERR_TIMEOUT_CONN_WAIT');
     expect(err?.phase).toBe('conn-wait');
     expect(res.error).toBe(err);
     expect(res.timing.connWait).toBeGreaterThan(0);
+    mem.conns[0]!.answer(OK);
     await first;
   });
 
@@ -312,9 +320,21 @@ describe('HostClient dialing', () => {
 
   it('a deadline during the dial frees the request; the dial goes on and its connection is kept', async () => {
     const srv = await server(startHttp((_req, res) => res.end('late')));
-    const c = client(srv.port, { addr: undefined, host: 'named.test', port: srv.port, lookup: lookupWith({ ms: 60 }), sweepInterval: 5 });
-    const err = await settle(c.doTimeout(new Request({ url: '/' }), new Response(), 20));
+    // The resolver answers only when the test says; the deadline passes at a sweep instant the
+    // test gives (no race of a 20 ms timeout against a 60 ms lookup).
+    let answerLookup: (() => void) | undefined;
+    const held = ((_h: string, o: { all?: boolean }, cb: (...a: unknown[]) => void): void => {
+      answerLookup = () => (o.all ? cb(null, [{ address: '127.0.0.1', family: 4 }]) : cb(null, '127.0.0.1', 4));
+    }) as unknown as HostClientOptions['lookup'];
+    const c = client(srv.port, { addr: undefined, host: 'named.test', port: srv.port, lookup: held });
+    // (Past the deadline but short of connectTimeout, which would end the dial too.)
+    const pending = settle(c.doDeadline(new Request({ url: '/' }), new Response(), nowMs() + 1000));
+    await until(() => answerLookup !== undefined);
+    c.sweep(nowMs() + 2000);
+    const err = await pending;
     expect(err?.code).toBe('ERR_TIMEOUT_DNS');
+    expect(c.connCount).toBe(1); // the dial goes on
+    answerLookup!();
     await until(() => c.idleConnCount === 1);
     const res = new Response();
     await c.do(new Request({ url: '/' }), res);

@@ -6,6 +6,7 @@ import type { FastbenchError } from '../../../src/core/errors.js';
 import { HostClient, type HostClientOptions } from '../../../src/client/host-client.js';
 import { Request } from '../../../src/client/request.js';
 import { Response } from '../../../src/client/response.js';
+import { MemoryListener, until as memUntil } from '../../fixtures/client/memory-transport.js';
 import { OK, type TestServer, startRaw, until } from '../../fixtures/client/servers.js';
 
 const cleanup: (() => Promise<void>)[] = [];
@@ -21,6 +22,13 @@ async function raw(onRequest: (s: net.Socket, index: number, head: string, t: Te
 
 function client(port: number, options: Partial<HostClientOptions> = {}): HostClient {
   const c = new HostClient({ addr: `127.0.0.1:${port}`, sweepInterval: 5, ...options });
+  cleanup.push(() => c.close());
+  return c;
+}
+
+/** A client over the in-memory transport (the test plays the server). */
+function memClient(mem: MemoryListener, options: Partial<HostClientOptions> = {}): HostClient {
+  const c = new HostClient({ addr: 'mem.test:80', connect: mem.connect, ...options });
   cleanup.push(() => c.close());
   return c;
 }
@@ -106,23 +114,33 @@ describe('servers that break the connection', () => {
 });
 
 describe('servers that stall', () => {
+  // In memory, with the sweep instant given by the test: the deadline passes when the test says,
+  // and the exchange's total is that instant minus its start (no wall-clock lower bound).
   it('no head within the deadline → ERR_TIMEOUT_HEADERS, and the connection is closed', async () => {
-    const srv = await raw(() => {});
-    const c = client(srv.port);
+    const mem = new MemoryListener();
+    const c = memClient(mem);
     const res = new Response();
-    const err = await fail(c.doTimeout(get(), res, 50));
+    const pending = fail(c.doTimeout(get(), res, 50));
+    await memUntil(() => mem.requests === 1);
+    c.sweep(res._start + 50);
+    const err = await pending;
     expect(err.code).toBe('ERR_TIMEOUT_HEADERS');
     expect(err.phase).toBe('headers');
     expect(res.error).toBe(err);
-    expect(res.timing.total).toBeGreaterThanOrEqual(45);
-    await until(() => srv.sockets.size === 0);
+    expect(res.timing.total).toBeCloseTo(50, 6);
     expect(c.connCount).toBe(0);
+    await memUntil(() => mem.conns[0]!.socket.destroyed);
   });
 
   it('head but no complete body → ERR_TIMEOUT_BODY', async () => {
-    const srv = await raw((s) => s.write('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n12345'));
+    const mem = new MemoryListener();
+    mem.onRequest = (conn) => conn.answer('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n12345');
+    const c = memClient(mem);
     const res = new Response();
-    const err = await fail(client(srv.port).doTimeout(get(), res, 50));
+    const pending = fail(c.doTimeout(get(), res, 50));
+    await memUntil(() => res.status === 200);
+    c.sweep(res._start + 50);
+    const err = await pending;
     expect(err.code).toBe('ERR_TIMEOUT_BODY');
     expect(err.phase).toBe('body');
     expect(res.status).toBe(200);

@@ -6,6 +6,8 @@ import type { FastbenchError } from '../../../src/core/errors.js';
 import { PipelineClient, type PipelineClientOptions } from '../../../src/client/pipeline-client.js';
 import { Request } from '../../../src/client/request.js';
 import { Response } from '../../../src/client/response.js';
+import { nowMs } from '../../../src/core/clock.js';
+import { type MemoryConn, MemoryListener, until as memUntil } from '../../fixtures/client/memory-transport.js';
 import { type TestServer, startRaw, until } from '../../fixtures/client/servers.js';
 
 const cleanup: (() => Promise<void>)[] = [];
@@ -21,6 +23,13 @@ async function raw(onRequest: (s: net.Socket, index: number, head: string, t: Te
 
 function client(port: number, options: Partial<PipelineClientOptions> = {}): PipelineClient {
   const c = new PipelineClient({ addr: `127.0.0.1:${port}`, sweepInterval: 5, ...options });
+  cleanup.push(() => c.close());
+  return c;
+}
+
+/** A client over the in-memory transport (the test plays the server). */
+function memClient(mem: MemoryListener, options: Partial<PipelineClientOptions> = {}): PipelineClient {
+  const c = new PipelineClient({ addr: 'mem.test:80', connect: mem.connect, ...options });
   cleanup.push(() => c.close());
   return c;
 }
@@ -82,30 +91,40 @@ describe('PipelineClient', () => {
   });
 
   it('a timed-out request gives up its slot; its late answer is dropped; the connection stays usable', async () => {
-    // The first request's answer comes after 80 ms; the rest are answered behind it, in order.
-    const srv = await raw((s, index, head) => {
-      const body = answer(pathOf(head));
-      if (index === 0) setTimeout(() => s.write(body), 80);
-      else setTimeout(() => s.write(body), 100);
-    });
-    const c = client(srv.port, { maxConns: 1, maxPendingRequests: 4 });
-    const slow = outcome(c.doTimeout(new Request({ url: '/slow' }), new Response(), 30));
+    // In memory, answered by hand: /slow times out at a sweep instant the test gives, then its
+    // late answer and /next's arrive, in wire order (no 80 ms vs 100 ms race).
+    const mem = new MemoryListener();
+    const c = memClient(mem, { maxConns: 1, maxPendingRequests: 4 });
+    const slow = outcome(c.doDeadline(new Request({ url: '/slow' }), new Response(), nowMs() + 60_000));
     const next = outcome(c.do(new Request({ url: '/next' }), new Response()));
+    await memUntil(() => mem.requests === 2);
+    c.sweep(nowMs() + 61_000);
     expect(await slow).toEqual({ code: 'ERR_TIMEOUT_HEADERS' });
+    const conn = mem.conns[0]!;
+    conn.answer(answer('/slow')); // the late answer: read and dropped
+    conn.answer(answer('/next'));
     expect(await next).toEqual({ body: '/next' });
+    mem.onRequest = (cn, head) => cn.answer(answer(pathOf(head)));
     expect(await outcome(c.do(new Request({ url: '/after' }), new Response()))).toEqual({ body: '/after' });
-    expect(srv.connections).toBe(1);
+    expect(mem.conns.length).toBe(1);
     expect(c.connCount).toBe(1);
   });
 
   it('closes a connection whose late answer never comes (lateResponseTimeout)', async () => {
-    const srv = await raw(() => {});
-    const c = client(srv.port, { maxConns: 1, maxPendingRequests: 4, lateResponseTimeout: 40 });
-    const first = outcome(c.doTimeout(new Request({ url: '/a' }), new Response(), 20));
+    const mem = new MemoryListener();
+    const c = memClient(mem, { maxConns: 1, maxPendingRequests: 4, lateResponseTimeout: 40 });
+    const t0 = nowMs();
+    const first = outcome(c.doDeadline(new Request({ url: '/a' }), new Response(), t0 + 60_000));
     const second = outcome(c.do(new Request({ url: '/b' }), new Response()));
+    await memUntil(() => mem.requests === 2);
+    c.sweep(t0 + 61_000);
     expect(await first).toEqual({ code: 'ERR_TIMEOUT_HEADERS' });
+    // Within the grace the connection waits for the late answer; past it, it is closed.
+    c.sweep(t0 + 61_039);
+    expect(c.connCount).toBe(1);
+    c.sweep(t0 + 61_041);
     expect(await second).toEqual({ code: 'ERR_TIMEOUT_HEADERS' });
-    await until(() => c.connCount === 0);
+    expect(c.connCount).toBe(0);
   });
 
   it('a broken connection fails exactly the requests pending on it, each with a typed error', async () => {
@@ -123,22 +142,21 @@ describe('PipelineClient', () => {
   });
 
   it('a broken connection does not touch the requests on another connection', async () => {
-    const srv = await raw((s, _index, head) => {
-      const p = pathOf(head);
-      if (p === '/kill') s.destroy();
-      else setTimeout(() => s.write(answer(p)), 20);
-    });
-    const c = client(srv.port, { maxConns: 2, maxPendingRequests: 4 });
-    // Two connections, two requests each (both dialed before any answer comes).
-    const a = [outcome(c.do(new Request({ url: '/a0' }), new Response())), outcome(c.do(new Request({ url: '/b0' }), new Response()))];
-    await until(() => c.connCount === 2 && srv.requests === 2);
-    const kill = outcome(c.do(new Request({ url: '/kill' }), new Response()));
-    const results = await Promise.all([...a, kill]);
-    const failed = results.filter((r) => r.code !== undefined);
-    expect(results[2]!.code).toMatch(/ERR_CONN_(CLOSED_EARLY|RESET)/);
-    // Only what shared the killed connection failed: at most one of the two others.
-    expect(failed.length).toBeLessThanOrEqual(2);
-    expect(results.slice(0, 2).filter((r) => r.body !== undefined).length).toBeGreaterThanOrEqual(1);
+    // In memory: two connections with two requests each, nothing answered, then one is killed.
+    const mem = new MemoryListener();
+    const c = memClient(mem, { maxConns: 2, maxPendingRequests: 4 });
+    const paths = ['/a0', '/b0', '/a1', '/b1'];
+    const results = paths.map((p) => outcome(c.do(new Request({ url: p }), new Response())));
+    await memUntil(() => mem.requests === 4);
+    const [killed, kept] = mem.conns as [MemoryConn, MemoryConn];
+    const onKilled = killed.heads.map(pathOf);
+    killed.socket.destroy();
+    for (const h of [...kept.unanswered]) kept.answer(answer(pathOf(h)));
+    const byPath = new Map((await Promise.all(results)).map((r, i) => [paths[i]!, r]));
+    for (const p of paths) {
+      if (onKilled.includes(p)) expect(byPath.get(p)!.code).toMatch(/ERR_CONN_(CLOSED_EARLY|RESET)/);
+      else expect(byPath.get(p)).toEqual({ body: p });
+    }
   });
 
   it('does not pipeline a non-idempotent request behind others (nor others behind it)', async () => {

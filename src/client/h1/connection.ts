@@ -1,78 +1,41 @@
-// One client connection: a socket, a ResponseParser whose handler is this object (no closures
-// per request), and a ring of in-flight exchanges matched to responses in order.
+// The HTTP/1.1 connection behind the ClientConnection seam: an open socket (handed over by the
+// dial), a ResponseParser whose handler is this object (no closures per request), and a ring of
+// in-flight exchanges matched to responses in order.
 //
 // The ring is one fixed array indexed by `head` (oldest in flight: the one being parsed) and
-// `count`; slots are never shifted. A slot set to null was abandoned (its exchange timed out):
+// `inFlight`; slots are never shifted. A slot set to null was abandoned (its exchange timed out):
 // its response is still read — it is next on the wire — but dropped.
 //
 // Completed exchanges are collected while the parser runs over a chunk and handed to the owner
 // only after execute() returns, so an owner that reuses this connection from a callback never
 // runs inside the parser, and bytes left in the chunk cannot be matched to a new request.
 //
-// Lifecycle: Dialing → (Tls) → Open → Closed. teardown() is the one way to Closed: it fails
-// whatever is still in the ring, each exchange with its own typed error, and tells the owner.
+// What may share the connection (undici's busy() rules, in accepts()): a free slot, and — unless
+// pipelineNonIdempotent — neither the new request nor the one last sent is non-idempotent while
+// anything is in flight: a POST is never queued behind others, nothing behind a POST, because a
+// broken connection would leave it unknown whether the POST took effect.
+//
+// Lifecycle: Open → Closed. teardown() is the one way to Closed: it fails whatever is still in
+// the ring, each exchange with its own typed error, and tells the owner.
 import type net from 'node:net';
-import type tls from 'node:tls';
-import { ByteWriter } from '../core/byte-writer.js';
-import { nowMs } from '../core/clock.js';
-import { FastbenchError } from '../core/errors.js';
-import type { ResponseHead } from '../http/message-head.js';
-import { SKIP_BODY } from '../http/message-parser.js';
-import { ResponseParser, type ResponseHandler } from '../http/response-parser.js';
-import { Phase, closedError, timeoutError, toClientError } from './client-errors.js';
-import type { ResolvedOrigin } from './client-options.js';
-import type { Dialer, ReadInto } from './dial.js';
-import { ExchangeState, type Response } from './response.js';
+import { ByteWriter } from '../../core/byte-writer.js';
+import { nowMs } from '../../core/clock.js';
+import { FastbenchError } from '../../core/errors.js';
+import type { ResponseHead } from '../../http/message-head.js';
+import { SKIP_BODY } from '../../http/message-parser.js';
+import { ResponseParser, type ResponseHandler } from '../../http/response-parser.js';
+import { Phase, closedError, timeoutError, toClientError } from '../client-errors.js';
+import type { ClientConnection, ConnectionFactory, ConnectionOwner, ConnectionSettings } from '../client-connection.js';
+import { setSink } from '../dial.js';
+import type { Request } from '../request.js';
+import { ExchangeState, type Response } from '../response.js';
 
-/** What a connection reports to: the pooled client that owns it. */
-export interface ConnectionOwner {
-  readonly origin: ResolvedOrigin;
-  readonly dialer: Dialer;
-  /** Shared read buffer for plain TCP connections (undefined: 'data' events). */
-  readonly readInto: ReadInto | undefined;
-  /** nowMs() of the read whose responses are being delivered (0 outside deliveries). */
-  deliveringAt: number;
-  /** The dial finished; the exchange it was dialed for (if still waiting) has been sent. */
-  connOpened(conn: Connection): void;
-  /** An exchange ended. `err` null is a response (any status). Called outside the parser. */
-  exchangeDone(conn: Connection, res: Response, err: FastbenchError | null): void;
-  /** An exchange passed a deadline (found by sweep). The owner abandons it or tears the connection down. */
-  exchangeExpired(conn: Connection, res: Response, err: FastbenchError): void;
-  /** The connection is closed. `dialErr` is set when it never opened. Called before its exchanges fail. */
-  connClosed(conn: Connection, dialErr: FastbenchError | null): void;
-}
-
-export const enum ConnState {
-  Dialing = 0,
-  Tls = 1,
-  Open = 2,
-  Closed = 3,
-}
-
-const kConn = Symbol('fastbench.connection');
-type Tagged = net.Socket & { [kConn]: Connection };
+const kConn = Symbol('fastbench.h1');
+type Tagged = net.Socket & { [kConn]: H1Connection };
 
 // Socket listeners are shared functions (`this` is the socket), not closures per connection.
-/** The `onread` callback of plain sockets (reads into the owner's buffer). */
-export function onReadInto(this: net.Socket, nread: number, buf: Buffer): boolean {
-  const conn = (this as Tagged)[kConn];
-  const into = conn.owner.readInto!;
-  let view = into.view;
-  if (view === undefined || view.length !== nread || view.buffer !== buf.buffer) into.view = view = nread === buf.length ? buf : buf.subarray(0, nread);
-  conn.onData(view);
-  return true;
-}
 function onSocketData(this: Tagged, chunk: Buffer): void {
   this[kConn].onData(chunk);
-}
-function onLookup(this: Tagged): void {
-  this[kConn].dnsAt = nowMs();
-}
-function onConnect(this: Tagged): void {
-  this[kConn].onConnect();
-}
-function onSecureConnect(this: Tagged): void {
-  this[kConn].onSecure();
 }
 function onSocketError(this: Tagged, err: Error): void {
   const c = this[kConn];
@@ -87,15 +50,24 @@ function onSocketClose(this: Tagged): void {
 function unsolicited(where: string, when: string): FastbenchError {
   return new FastbenchError('ERR_HTTP_UNSOLICITED_RESPONSE', `${where} sent bytes with no request in flight (${when})`);
 }
-function flushConn(c: Connection): void {
+function flushConn(c: H1Connection): void {
   c.flush();
 }
 
-export class Connection implements ResponseHandler {
+/** Makes HTTP/1.1 connections (ALPN "http/1.1"). */
+export const http1: ConnectionFactory = Object.freeze({
+  protocol: 'http/1.1',
+  create(owner: ConnectionOwner, socket: net.Socket, settings: ConnectionSettings, createdAt: number, now: number): ClientConnection {
+    return new H1Connection(owner, socket, settings, createdAt, now);
+  },
+});
+
+export class H1Connection implements ClientConnection, ResponseHandler {
   readonly owner: ConnectionOwner;
   readonly socket: net.Socket;
   readonly parser: ResponseParser;
-  state = ConnState.Dialing;
+  /** Not closed yet (teardown() makes it false). */
+  isOpen = true;
   /** No further exchange may start here (the server said close, an error, an old connection). */
   closing = false;
   readonly createdAt: number;
@@ -108,14 +80,6 @@ export class Connection implements ResponseHandler {
   /** Owner bookkeeping: on the owner's idle stack. */
   idle = false;
 
-  // ---- dial phases (nowMs() instants, 0 = not reached)
-  readonly dialStart: number;
-  dnsAt = 0;
-  connectAt = 0;
-  tlsAt = 0;
-  /** The exchange this connection was dialed for, sent once it opens. */
-  bound: Response | null = null;
-
   // ---- in-flight ring
   private ring: (Response | null)[];
   private skip: Uint8Array;
@@ -124,7 +88,10 @@ export class Connection implements ResponseHandler {
   private readonly mask: number;
   head = 0;
   /** Slots in flight, abandoned ones included. */
-  count = 0;
+  inFlight = 0;
+  /** Most slots in flight (settings.maxInFlight). */
+  private readonly cap: number;
+  private readonly pipelineNonIdempotent: boolean;
   /** Slots in flight whose exchange still waits for its response. */
   live = 0;
   /** The most recently sent exchange was not idempotent (pipelining rules). */
@@ -145,26 +112,27 @@ export class Connection implements ResponseHandler {
   /** The socket had bytes queued after the last write (a write not yet flushed to the kernel). */
   writePending = false;
 
-  constructor(owner: ConnectionOwner, capacity: number, batchWrites: boolean, now: number) {
+  constructor(owner: ConnectionOwner, socket: net.Socket, settings: ConnectionSettings, createdAt: number, now: number) {
     this.owner = owner;
-    this.batchWrites = batchWrites;
+    this.batchWrites = settings.batchWrites;
+    this.cap = settings.maxInFlight;
+    this.pipelineNonIdempotent = settings.pipelineNonIdempotent;
     let size = 1;
-    while (size < capacity) size <<= 1;
+    while (size < this.cap) size <<= 1;
     this.mask = size - 1;
     this.ring = new Array<Response | null>(size).fill(null);
     this.skip = new Uint8Array(size);
     this.graceAt = new Float64Array(size);
     const o = owner.origin;
     this.parser = new ResponseParser(this, { limits: o.limits, ...(o.lenient !== undefined ? { lenient: o.lenient } : {}) });
-    this.createdAt = this.lastUsedAt = this.dialStart = now;
-    const readInto = o.tls ? undefined : owner.readInto;
-    const s = owner.dialer.dial(readInto) as Tagged;
+    this.createdAt = createdAt;
+    this.lastUsedAt = now;
+    const s = socket as Tagged;
     s[kConn] = this;
     this.socket = s;
-    if (readInto === undefined) s.on('data', onSocketData);
-    s.on('lookup', onLookup);
-    s.on('connect', onConnect);
-    if (o.tls) s.on('secureConnect', onSecureConnect);
+    // Plain sockets read into the owner's buffer (dialed with it); TLS ones emit 'data'.
+    if (o.tls || owner.readInto === undefined) s.on('data', onSocketData);
+    else setSink(s, this);
     s.on('error', onSocketError);
     s.on('end', onSocketEnd);
     s.on('close', onSocketClose);
@@ -172,16 +140,8 @@ export class Connection implements ResponseHandler {
 
   /** The phase a failure now would be blamed on (for errors from the socket). */
   phase(): Phase {
-    switch (this.state) {
-      case ConnState.Dialing:
-        return this.dnsAt === 0 && !this.owner.dialer.skipsDns ? Phase.Dns : Phase.Connect;
-      case ConnState.Tls:
-        return Phase.Tls;
-      default: {
-        const res = this.count === 0 ? null : this.ring[this.head];
-        return res === null || res === undefined ? Phase.Headers : this.phaseOf(res);
-      }
-    }
+    const res = this.inFlight === 0 ? null : this.ring[this.head];
+    return res === null || res === undefined ? Phase.Headers : this.phaseOf(res);
   }
 
   /** Where an in-flight exchange is. */
@@ -190,43 +150,28 @@ export class Connection implements ResponseHandler {
     return res._headAt === 0 ? Phase.Headers : Phase.Body;
   }
 
-  /** Open and not closing (the owner checks the ring's room and the pipelining rules). */
+  /** Open and not closing. */
   get usable(): boolean {
-    return this.state === ConnState.Open && !this.closing;
+    return this.isOpen && !this.closing;
   }
 
-  // ---------------------------------------------------------------- dialing
-
-  onConnect(): void {
-    if (this.state !== ConnState.Dialing) return;
-    this.connectAt = nowMs();
-    if (this.owner.origin.tls) this.state = ConnState.Tls;
-    else this.opened(this.connectAt);
+  /** Exchanges it takes now. */
+  get freeSlots(): number {
+    return this.isOpen && !this.closing ? this.cap - this.inFlight : 0;
   }
 
-  onSecure(): void {
-    if (this.state !== ConnState.Tls && this.state !== ConnState.Dialing) return;
-    const now = nowMs();
-    if (this.connectAt === 0) this.connectAt = now;
-    this.tlsAt = now;
-    this.owner.dialer.noteHandshake(this.socket as tls.TLSSocket);
-    this.opened(now);
+  /** May `req` go here now? A free slot, and the pipelining rules in the header. */
+  accepts(req: Request): boolean {
+    if (!this.isOpen || this.closing) return false;
+    const n = this.inFlight;
+    if (n === 0) return true;
+    if (n >= this.cap) return false;
+    return this.pipelineNonIdempotent || (req.idempotent && !this.lastNonIdempotent);
   }
 
-  private opened(now: number): void {
-    this.state = ConnState.Open;
-    this.lastUsedAt = now;
-    const b = this.bound;
-    if (b !== null) {
-      this.bound = null;
-      const start = this.dialStart;
-      const connectFrom = this.dnsAt !== 0 ? this.dnsAt : start;
-      b._dns = this.dnsAt !== 0 ? this.dnsAt - start : 0;
-      b._connect = this.connectAt - connectFrom;
-      b._tls = this.tlsAt !== 0 ? this.tlsAt - this.connectAt : 0;
-      this.send(b, now);
-    }
-    this.owner.connOpened(this);
+  /** Takes no new exchanges; those in flight finish. */
+  retire(): void {
+    this.closing = true;
   }
 
   // ---------------------------------------------------------------- sending
@@ -235,10 +180,10 @@ export class Connection implements ResponseHandler {
   send(res: Response, now: number): void {
     const req = res._req!;
     const bytes = req.prepare(this.owner.origin.hostHeader);
-    const i = (this.head + this.count) & this.mask;
+    const i = (this.head + this.inFlight) & this.mask;
     this.ring[i] = res;
     this.skip[i] = req.isHead ? 1 : 0;
-    this.count++;
+    this.inFlight++;
     this.live++;
     this.lastNonIdempotent = !req.idempotent;
     res._state = ExchangeState.InFlight;
@@ -279,7 +224,7 @@ export class Connection implements ResponseHandler {
   flush(now = 0): void {
     this.flushScheduled = false;
     const b = this.batch;
-    if (b === null || b.len === 0 || this.state !== ConnState.Open) return;
+    if (b === null || b.len === 0 || !this.isOpen) return;
     const s = this.socket;
     s.write(b.view());
     if (s.writableLength === 0) {
@@ -296,7 +241,7 @@ export class Connection implements ResponseHandler {
   private markWritten(now: number): void {
     this.writePending = false;
     const ring = this.ring;
-    for (let k = 0; k < this.count; k++) {
+    for (let k = 0; k < this.inFlight; k++) {
       const r = ring[(this.head + k) & this.mask];
       if (r !== null && r !== undefined && r._writtenAt === 0) r._writtenAt = now;
     }
@@ -305,11 +250,11 @@ export class Connection implements ResponseHandler {
   // ---------------------------------------------------------------- reading
 
   onData(chunk: Buffer): void {
-    if (this.state !== ConnState.Open) return;
+    if (!this.isOpen) return;
     const now = nowMs();
     this.chunkAt = now;
     this.rxPending += chunk.length;
-    if (this.count === 0) {
+    if (this.inFlight === 0) {
       const e = unsolicited(this.owner.origin.where, 'on an idle connection');
       this.strayed(e);
       this.teardown(e);
@@ -365,7 +310,7 @@ export class Connection implements ResponseHandler {
   }
 
   onHead(head: ResponseHead): number {
-    if (this.count === 0) throw unsolicited(this.owner.origin.where, 'after the last response');
+    if (this.inFlight === 0) throw unsolicited(this.owner.origin.where, 'after the last response');
     const i = this.head;
     const res = this.ring[i];
     if (res !== null && res !== undefined) {
@@ -394,8 +339,14 @@ export class Connection implements ResponseHandler {
     const res = this.ring[i];
     this.ring[i] = null;
     this.head = (i + 1) & this.mask;
-    this.count--;
+    this.inFlight--;
     if (!head.keepAlive) this.closing = true;
+    if (!this.batchWrites && this.inFlight === 0) {
+      // One at a time: an answer that came before its request was fully written leaves the rest
+      // of that request queued, which the server would read as the next one: no reuse.
+      if (this.socket.writableLength > 0) this.closing = true;
+      else this.writePending = false;
+    }
     this.lastUsedAt = this.chunkAt;
     const n = head.headBytes + head.bodyBytes;
     this.rxPending = this.rxPending > n ? this.rxPending - n : 0;
@@ -409,7 +360,7 @@ export class Connection implements ResponseHandler {
 
   /** The peer closed its side. A close-delimited body completes; anything else cut short fails. */
   onEnd(): void {
-    if (this.state !== ConnState.Open) return;
+    if (!this.isOpen) return;
     this.closing = true;
     this.chunkAt = nowMs();
     let err: FastbenchError | null = null;
@@ -430,28 +381,11 @@ export class Connection implements ResponseHandler {
    * what an expiry means (abandon the slot, or tear the connection down).
    */
   sweep(now: number): void {
-    const o = this.owner.origin;
-    if (this.state < ConnState.Open) {
-      const b = this.bound;
-      if (b !== null && now >= b._deadline) this.owner.exchangeExpired(this, b, timeoutError(this.phase(), 'request deadline'));
-    }
-    if (this.state === ConnState.Dialing) {
-      if (o.connectTimeout > 0 && now - this.dialStart >= o.connectTimeout) {
-        this.teardown(timeoutError(this.phase(), `connectTimeout of ${o.connectTimeout} ms`));
-      }
-      return;
-    }
-    if (this.state === ConnState.Tls) {
-      if (o.tlsHandshakeTimeout > 0 && now - this.connectAt >= o.tlsHandshakeTimeout) {
-        this.teardown(timeoutError(Phase.Tls, `tlsHandshakeTimeout of ${o.tlsHandshakeTimeout} ms`));
-      }
-      return;
-    }
-    if (this.state !== ConnState.Open || this.count === 0) return;
+    if (!this.isOpen || this.inFlight === 0) return;
     if (this.writePending && this.socket.writableLength === 0) this.markWritten(now);
     const ring = this.ring;
     const mask = this.mask;
-    for (let k = 0; k < this.count && this.state === ConnState.Open; k++) {
+    for (let k = 0; k < this.inFlight && this.isOpen; k++) {
       const i = (this.head + k) & mask;
       const res = ring[i];
       if (res === null || res === undefined) {
@@ -461,7 +395,7 @@ export class Connection implements ResponseHandler {
         continue;
       }
       const err = this.expiry(res, now);
-      if (err !== null) this.owner.exchangeExpired(this, res, err);
+      if (err !== null) this.owner.exchangeExpired(this, res, err, now);
     }
   }
 
@@ -482,7 +416,7 @@ export class Connection implements ResponseHandler {
    * dropped. `graceMs` bounds how long that late response may take.
    */
   abandon(res: Response, graceMs: number, now: number): boolean {
-    for (let k = 0; k < this.count; k++) {
+    for (let k = 0; k < this.inFlight; k++) {
       const i = (this.head + k) & this.mask;
       if (this.ring[i] === res) {
         this.ring[i] = null;
@@ -496,11 +430,7 @@ export class Connection implements ResponseHandler {
 
   /** Takes an exchange out of the ring so teardown() will not fail it (it is failed by the caller). */
   detach(res: Response): void {
-    if (this.bound === res) {
-      this.bound = null;
-      return;
-    }
-    for (let k = 0; k < this.count; k++) {
+    for (let k = 0; k < this.inFlight; k++) {
       const i = (this.head + k) & this.mask;
       if (this.ring[i] === res) {
         this.ring[i] = null;
@@ -517,41 +447,35 @@ export class Connection implements ResponseHandler {
     this.teardown(null);
   }
 
+  /** Closes and fails everything in flight (the seam's name for teardown). */
+  destroy(reason: FastbenchError | null): void {
+    this.teardown(reason);
+  }
+
   /**
    * Closes the connection and fails every exchange still on it: the one being read gets
    * `reason` (or a "closed early/mid-response" error), those behind it a "closed early" error
-   * each (or a copy of a reset). A dial failure goes to the exchange the dial was for.
+   * each (or a copy of a reset).
    */
   teardown(reason: FastbenchError | null): void {
-    if (this.state === ConnState.Closed) return;
-    const wasDialing = this.state < ConnState.Open;
-    this.state = ConnState.Closed;
+    if (!this.isOpen) return;
+    this.isOpen = false;
     this.closing = true;
     this.socket.destroy();
     const owner = this.owner;
     const where = owner.origin.where;
-    const bound = this.bound;
-    this.bound = null;
     const rx = this.rxPending;
     this.rxPending = 0;
-    let dialErr: FastbenchError | null = null;
-    if (wasDialing) {
-      dialErr = reason ?? new FastbenchError('ERR_CONN_CLOSED_EARLY', `connection to ${where} closed while connecting`, { phase: 'connect' });
-    }
     // Collect the victims before telling the owner (it must stop using this connection first).
     const victims: Response[] = [];
     const errors: FastbenchError[] = [];
-    if (bound !== null) {
-      victims.push(bound);
-      errors.push(dialErr ?? reason ?? closedError(false, where));
-    }
     let first = true;
-    while (this.count > 0) {
+    while (this.inFlight > 0) {
       const i = this.head;
       const res = this.ring[i];
       this.ring[i] = null;
       this.head = (i + 1) & this.mask;
-      this.count--;
+      this.inFlight--;
       if (res === null || res === undefined) {
         first = false;
         continue;
@@ -572,7 +496,7 @@ export class Connection implements ResponseHandler {
       errors.push(err);
     }
     this.live = 0;
-    owner.connClosed(this, dialErr);
+    owner.connClosed(this);
     for (let k = 0; k < victims.length; k++) owner.exchangeDone(this, victims[k]!, errors[k]!);
   }
 }

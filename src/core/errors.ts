@@ -147,7 +147,7 @@ const ROWS: readonly Row[] = [
   ['ERR_LIMIT_MEMORY', 'usage', 2, 'the run would need more memory than this machine has', 'Use fewer connections (or less pipelining), or more --workers when one thread\'s heap is the limit.'],
   ['ERR_OUT_DIR', 'usage', 2, 'the output directory cannot hold the reports', 'Pick a writable directory on a disk (not a file, not /proc or /sys, not a read-only mount).'],
   ['ERR_OUT_LOCKED', 'usage', 2, 'another fastbench run is writing into the output directory', 'Wait for it, choose another --out, or pass --force to write there anyway.'],
-  ['ERR_CRAWL_JOB_LOST', 'crawl', 2, 'the shared crawl job is gone from Redis', 'Pass --restart to start the job over from its seeds (pages crawled before are crawled again), or point --frontier at the Redis that holds it.'],  // client protocol seam (issue 12 item 1)
+  // seam (issue 12 item 1: client protocol seam, ALPN)
   ['ERR_PROTOCOL_UNSUPPORTED', 'transport', 1, 'the connection negotiated a protocol this client does not speak', 'The server accepts none of the protocols the client offered by TLS ALPN, or chose none while HTTP/1.1 was not among them (option protocols).'],
 ];
 

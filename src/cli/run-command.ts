@@ -21,7 +21,7 @@ import { planDurationMs, runScenario, type EngineResult } from '../engine/index.
 import { checkShard, type ShardSpec } from '../engine/index.js';
 import { renderJson } from '../report/json-report.js';
 import { DEFAULT_REPORTS_BASE, defaultOutDir, parseFormats, REPORT_FORMATS, ReportWriter, type ReportFormat } from '../report/report-writer.js';
-import { evaluateThresholds, unsupportedThreshold } from '../report/thresholds.js';
+import { evaluateThresholds } from '../report/thresholds.js';
 import { renderText } from '../report/text-report.js';
 import { checkScenario, type Scenario, type ScenarioOverrides } from '../scenario/index.js';
 import { parseSize } from './parse-units.js';
@@ -144,14 +144,6 @@ const QUIT_DEADLINE_MS = 5000;
  * and writes the partial result, then exits 128 + the signal's number.
  */
 export async function runAndReport(scenario: Scenario, options: ReportOptions): Promise<number> {
-  for (const t of scenario.thresholds) {
-    const why = unsupportedThreshold(t);
-    if (why !== undefined) {
-      const e = new FastbenchError('ERR_SCENARIO_THRESHOLD', `threshold "${t.text}": ${why}`, { file: t.pos.file, line: t.pos.line, column: t.pos.column });
-      process.stderr.write(e.format() + '\n');
-      return EXIT_USAGE;
-    }
-  }
   const problems = capacityProblems(scenario, {
     ...(options.workers !== undefined ? { workers: options.workers } : {}),
     ...(options.shard !== undefined ? { shard: options.shard } : {}),

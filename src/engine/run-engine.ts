@@ -13,7 +13,7 @@ import { FastbenchError } from '../core/errors.js';
 import { detectEnvironment } from '../metrics/environment.js';
 import { mergeSnapshots } from '../metrics/merge.js';
 import { buildRunResult, type PhaseResult, type RunResult } from '../metrics/run-result.js';
-import { Series, type IntervalHistogram, type SeriesPoint, type SeriesRow } from '../metrics/series.js';
+import { Series, type SeriesPoint } from '../metrics/series.js';
 import type { Phase, Scenario } from '../scenario/index.js';
 import { DEFAULT_HEALTH_LIMITS, judgeGenerator, type GeneratorHealth, type HealthLimits } from './generator-health.js';
 import type { IntervalTick } from './loop-types.js';
@@ -91,21 +91,8 @@ function sleepUntil(epochMs: number, signal: AbortSignal | undefined): Promise<v
   });
 }
 
-/** The per-second series of one request, for thresholds over its own windows. */
-export interface RequestSeries {
-  series: SeriesRow[];
-  intervals: IntervalHistogram[];
-}
-
-export type EngineResult = RunResult & {
-  generator: GeneratorHealth;
-  /** The abort-on-fail threshold that stopped the run early, when one did. */
-  abortedBy?: string;
-  /** Only for requests that windowed thresholds name. */
-  requestSeries?: Record<string, RequestSeries>;
-  /** The slice of a sharded run this result holds (`run --shard i/N`). */
-  shard?: { index: number; count: number };
-};
+/** The result of a run: RunResult (metrics/run-result.ts) with the generator's health always set. */
+export type EngineResult = RunResult & { generator: GeneratorHealth };
 
 const require = createRequire(import.meta.url);
 

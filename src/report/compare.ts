@@ -42,7 +42,7 @@ import type { RunResult } from '../metrics/run-result.js';
 import { parseDuration } from '../core/units.js';
 import { fmtDelta } from './format.js';
 import { MIN_INTERVAL_MS } from '../scenario/overrides.js';
-import { intervalLengthMs } from './intervals.js';
+import { intervalLengthMs } from '../metrics/intervals.js';
 import { mannWhitneyU, median, normalCdf, quantileRankBounds } from './statistics.js';
 
 /**

@@ -5,7 +5,6 @@ import type { LatencyStatsMs, RequestStats, RunResult } from '../metrics/run-res
 import {
   LATENCY_COLUMNS, fmtBytes, fmtDuration, fmtInt, fmtMs, fmtPct, fmtRps, fmtThresholdActual, mdCell, mdTable, thresholdCheckText,
 } from './format.js';
-import type { ResultDocument } from './result-file.js';
 
 function latencyRow(label: string, l: LatencyStatsMs): string[] {
   return [label, ...LATENCY_COLUMNS.map(([k]) => fmtMs(l[k]))];
@@ -53,13 +52,13 @@ export function renderMarkdown(r: RunResult): string {
     '',
   );
 
-  const g = (r as ResultDocument).generator;
+  const g = r.generator;
   if (g !== undefined) {
     out.push(`Generator: ${g.workers} worker${g.workers === 1 ? '' : 's'}, event loop busy ${fmtPct(g.eventLoopUtilization)}, ` +
       `loop delay p99 ${fmtMs(g.eventLoopDelayMs.p99)}, CPU ${fmtPct(g.cpu)}`, '');
     for (const w of g.warnings) out.push(`> ⚠️ ${mdCell(w)}`, '');
   }
-  const aborted = (r as ResultDocument).abortedBy;
+  const aborted = r.abortedBy;
   if (aborted !== undefined) out.push(`> ⛔ Stopped early by \`abortOnFail\` threshold: ${mdCell(aborted)}`, '');
   out.push('### Latency', '', 'From the scheduled send time (coordinated-omission corrected); service time from the actual send.', '');
   const lat: string[][] = [['', ...LATENCY_COLUMNS.map(([, label]) => label)]];

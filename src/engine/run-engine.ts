@@ -57,6 +57,8 @@ export interface RunOptions {
   /** Aborting it ends the run at once, abandoning requests in flight ("quit now": a later Ctrl-C). */
   readonly quitSignal?: AbortSignal;
   readonly onProgress?: (p: RunProgress) => void;
+  /** Each closed measured interval: every worker's point (report/live-reports.ts refreshes files from them). */
+  readonly onInterval?: (points: SeriesPoint[]) => void;
   /**
    * Starts the bundled server for `target: builtin`: required for such a scenario. The CLI passes
    * cli/builtin-server.ts (a `fastbench serve` child); tests and library users their own.
@@ -256,6 +258,10 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   let abortedBy: string | undefined;
   const onTicks = (ticks: IntervalTick[]): void => {
     progress.onTicks(ticks);
+    if (options.onInterval !== undefined) {
+      const points = ticks.flatMap((t) => (t.point !== undefined ? [t.point] : []));
+      if (points.length > 0) options.onInterval(points);
+    }
     if (abortedBy !== undefined || !watch.active) return;
     abortedBy = watch.onTicks(ticks);
     if (abortedBy !== undefined) stopRun?.();

@@ -133,6 +133,7 @@ export function renderHtml(r: RunResult): string {
     : `<span class="fail">✗ ${failed} of ${r.thresholds.length} thresholds failed</span>`;
   const env = r.environment;
   const banners: string[] = [];
+  if (r.partial === true) banners.push('<div class="banner warn"><b>Partial:</b> written while the run was still going; the final report replaces it.</div>');
   if (r.interrupted) banners.push('<div class="banner warn"><b>Interrupted:</b> the run stopped early; figures cover what was measured.</div>');
   if (!r.valid) banners.push(`<div class="banner warn"><b>Invalid run:</b> ${escapeHtml(r.invalidReason ?? 'the load generator was the bottleneck')}</div>`);
   if (r.abortedBy !== undefined) banners.push(`<div class="banner warn"><b>Stopped early</b> by the abortOnFail threshold <code>${escapeHtml(r.abortedBy)}</code>.</div>`);

@@ -35,6 +35,7 @@ export function markdownHeadline(r: RunResult): string {
 export function renderMarkdown(r: RunResult): string {
   const out: string[] = [];
   out.push(`## ${markdownHeadline(r)}`, '');
+  if (r.partial === true) out.push('> ⏳ **Partial**: written while the run was still going; the final report replaces it.', '');
   if (r.interrupted) out.push('> ⚠️ **Interrupted**: the run stopped early; figures cover what was measured.', '');
   if (!r.valid) out.push(`> ⚠️ **Invalid run**: ${mdCell(r.invalidReason ?? 'the load generator was the bottleneck')}`, '');
   const s = r.summary;

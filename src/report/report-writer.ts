@@ -131,18 +131,29 @@ export function writeReportsSync(result: RunResult, options: WriteReportsOptions
   return files.map(({ format, path }) => ({ format, path }));
 }
 
+export interface ReportWriterOptions {
+  formats: readonly ReportFormat[];
+  /**
+   * The directory, or how to name it from a result; default defaultOutDir(result). Settled by the
+   * first write, so intermediate and final results land on the same files.
+   */
+  outDir?: string | ((result: RunResult) => string);
+}
+
 /**
- * Keeps one run's report files up to date: update(result) on each intermediate result, final(result)
- * (or finalSync on an exit path) at the end. Writes never overlap; results that arrive while a
- * write is running are coalesced; once the final result is written no older one replaces it.
+ * Keeps one run's report files up to date: update(result) on each intermediate result (LiveReports
+ * calls it on the engine's intervals), final(result) (or finalSync on an exit path) at the end.
+ * Writes never overlap; results that arrive while a write is running are coalesced; once the final
+ * result is written no older one replaces it.
  */
 export class ReportWriter {
   private running: Promise<void> | undefined;
   private pending: RunResult | undefined;
   private finished = false;
   private lastError: unknown;
+  private dir: string | undefined;
 
-  constructor(private readonly options: WriteReportsOptions) {}
+  constructor(private readonly options: ReportWriterOptions) {}
 
   /** Queue an intermediate result (ignored after final). Write errors are kept in `error`. */
   update(result: RunResult): void {
@@ -156,19 +167,30 @@ export class ReportWriter {
     this.finished = true;
     this.pending = undefined;
     if (this.running !== undefined) await this.running;
-    return writeReports(result, this.options);
+    return writeReports(result, this.optionsFor(result));
   }
 
   /** The final result, synchronously (exit paths). An intermediate write in flight renames nothing after it. */
   finalSync(result: RunResult): WrittenReport[] {
     this.finished = true;
     this.pending = undefined;
-    return writeReportsSync(result, this.options);
+    return writeReportsSync(result, this.optionsFor(result));
+  }
+
+  /** Resolves once no intermediate write is in flight or queued. */
+  async idle(): Promise<void> {
+    while (this.running !== undefined) await this.running;
   }
 
   /** The error of the last intermediate write, if it failed. */
   get error(): unknown {
     return this.lastError;
+  }
+
+  private optionsFor(result: RunResult): WriteReportsOptions {
+    const o = this.options.outDir;
+    this.dir ??= typeof o === 'string' ? o : o !== undefined ? o(result) : defaultOutDir(result);
+    return { formats: this.options.formats, outDir: this.dir };
   }
 
   private async drain(): Promise<void> {
@@ -177,7 +199,7 @@ export class ReportWriter {
         const next = this.pending;
         this.pending = undefined;
         try {
-          await writeFiles(next, this.options, () => !this.finished);
+          await writeFiles(next, this.optionsFor(next), () => !this.finished);
           this.lastError = undefined;
         } catch (e) {
           this.lastError = e;

@@ -81,9 +81,10 @@ function generatorLines(g: GeneratorSummary): string[] {
 
 export function renderText(r: RunResult): string {
   const out: string[] = [];
-  const flags = [r.interrupted ? 'INTERRUPTED' : '', r.valid ? '' : 'INVALID'].filter(Boolean).join(', ');
+  const flags = [r.partial === true ? 'PARTIAL' : '', r.interrupted ? 'INTERRUPTED' : '', r.valid ? '' : 'INVALID'].filter(Boolean).join(', ');
   out.push(`fastbench — ${r.scenario}: ${(r.durationMs / 1000).toFixed(1)} s measured${flags ? `  [${flags}]` : ''}`);
   if (r.abortedBy !== undefined) out.push(`  aborted early: the abort-on-fail threshold "${r.abortedBy}" failed; a partial result`);
+  if (r.partial === true) out.push('  partial: written while the run was still going; the final report replaces it');
   else if (r.interrupted) out.push('  interrupted: a partial result, up to the moment the run was stopped');
   if (!r.valid) out.push(`  INVALID RESULT: ${r.invalidReason ?? 'the generator was the bottleneck'}`);
   out.push('');

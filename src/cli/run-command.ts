@@ -181,7 +181,7 @@ export async function runAndReport(scenario: Scenario, options: ReportOptions): 
       quitRun.abort();
       setTimeout(() => {
         progress.stop();
-        process.stderr.write('interrupted: the run did not hand back a result in time; nothing was written\n');
+        process.stderr.write('interrupted: the run did not hand back a result in time; no final report was written\n');
         lock?.release();
         process.exit(code);
       }, QUIT_DEADLINE_MS).unref();

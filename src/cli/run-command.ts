@@ -21,7 +21,8 @@ import { planDurationMs, runScenario, type EngineResult } from '../engine/index.
 import { checkShard, type ShardSpec } from '../engine/index.js';
 import { renderJson } from '../report/json-report.js';
 import { DEFAULT_REPORTS_BASE, defaultOutDir, parseFormats, REPORT_FORMATS, ReportWriter, type ReportFormat } from '../report/report-writer.js';
-import { evaluateThresholds, unsupportedThreshold } from '../report/thresholds.js';
+import { evaluateThresholds } from '../report/thresholds.js';
+import { LiveReports } from '../report/live-reports.js';
 import { renderText } from '../report/text-report.js';
 import { checkScenario, type Scenario, type ScenarioOverrides } from '../scenario/index.js';
 import { parseSize } from './parse-units.js';
@@ -144,14 +145,6 @@ const QUIT_DEADLINE_MS = 5000;
  * and writes the partial result, then exits 128 + the signal's number.
  */
 export async function runAndReport(scenario: Scenario, options: ReportOptions): Promise<number> {
-  for (const t of scenario.thresholds) {
-    const why = unsupportedThreshold(t);
-    if (why !== undefined) {
-      const e = new FastbenchError('ERR_SCENARIO_THRESHOLD', `threshold "${t.text}": ${why}`, { file: t.pos.file, line: t.pos.line, column: t.pos.column });
-      process.stderr.write(e.format() + '\n');
-      return EXIT_USAGE;
-    }
-  }
   const problems = capacityProblems(scenario, {
     ...(options.workers !== undefined ? { workers: options.workers } : {}),
     ...(options.shard !== undefined ? { shard: options.shard } : {}),
@@ -171,7 +164,12 @@ export async function runAndReport(scenario: Scenario, options: ReportOptions): 
   const progress = createProgress({ quiet: options.quiet === true, totalMs: planDurationMs(scenario) });
   const stopRun = new AbortController();
   const quitRun = new AbortController();
-  let writer: ReportWriter | undefined;
+  // Report files: refreshed every LIVE_REPORT_EVERY_MS of a long run (marked partial), then final.
+  const shard = options.shard;
+  const writer = wantFiles
+    ? new ReportWriter({ formats: options.formats!, outDir: options.outDir ?? (shard !== undefined ? (r) => `${defaultOutDir(r)}-shard-${shard.index}-of-${shard.count}` : undefined) })
+    : undefined;
+  const live = writer !== undefined ? new LiveReports(writer, { scenario: scenario.name }) : undefined;
   let done: EngineResult | undefined;
   let drainNoted = false;
   const quitNow = (signal: NodeJS.Signals): void => {
@@ -183,7 +181,7 @@ export async function runAndReport(scenario: Scenario, options: ReportOptions): 
       quitRun.abort();
       setTimeout(() => {
         progress.stop();
-        process.stderr.write('interrupted: the run did not hand back a result in time; nothing was written\n');
+        process.stderr.write('interrupted: the run did not hand back a result in time; no final report was written\n');
         lock?.release();
         process.exit(code);
       }, QUIT_DEADLINE_MS).unref();
@@ -227,6 +225,7 @@ export async function runAndReport(scenario: Scenario, options: ReportOptions): 
         builtin: () => startBuiltinServer(),
         signal: stopRun.signal,
         quitSignal: quitRun.signal,
+        ...(live !== undefined ? { onInterval: (points) => live.onInterval(points) } : {}),
         onProgress: (p) => {
           progress.update(p);
           // Past the planned end, the run waits for the requests still in flight: say so, and how to cut it short.
@@ -247,11 +246,6 @@ export async function runAndReport(scenario: Scenario, options: ReportOptions): 
       progress.stop();
     }
     result.thresholds = evaluateThresholds(scenario.thresholds, result);
-    if (wantFiles) {
-      let outDir = options.outDir;
-      if (outDir === undefined && options.shard !== undefined) outDir = `${defaultOutDir(result)}-shard-${options.shard.index}-of-${options.shard.count}`;
-      writer = new ReportWriter({ formats: options.formats!, ...(outDir !== undefined ? { outDir } : {}) });
-    }
     // Printed in the same turn as `done` is set: a signal handler never sees one without the other.
     done = result;
     process.stdout.write(options.json === true ? renderJson(result) : renderText(result));

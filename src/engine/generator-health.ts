@@ -23,6 +23,7 @@
 // Backlog (every connection busy, arrivals waiting) that was worked off before the phase ended is
 // the target's slowness: reported, never hidden, but valid — the latency of those arrivals counts
 // from their scheduled time.
+import type { GeneratorSummary } from '../metrics/run-result.js';
 import type { PhaseRun } from './loop-types.js';
 import type { WorkerOutcome } from './worker-run.js';
 
@@ -68,20 +69,10 @@ export interface ScheduleHealth {
   missed: number;
 }
 
-export interface GeneratorHealth {
-  workers: number;
-  /** The worst worker's event-loop delay (time-weighted percentiles; max: the longest stall), ms. */
-  eventLoopDelayMs: { p50: number; p99: number; max: number };
-  /** The busiest worker's event-loop utilization, 0..1. */
-  eventLoopUtilization: number;
-  /** CPU per wall second: the busiest worker thread's, or the process's when Node cannot tell threads apart. */
-  cpu: number;
-  cpuPerThread: boolean;
+/** The result's `generator` (metrics/run-result.ts GeneratorSummary) as the engine judges it. */
+export interface GeneratorHealth extends GeneratorSummary {
   schedule: ScheduleHealth;
   valid: boolean;
-  invalidReason?: string;
-  /** Things worth knowing that do not invalidate the run (backlog, near-saturation). */
-  warnings: string[];
 }
 
 function pct(x: number): string {

@@ -13,7 +13,7 @@ import { FastbenchError } from '../core/errors.js';
 import { detectEnvironment } from '../metrics/environment.js';
 import { mergeSnapshots } from '../metrics/merge.js';
 import { buildRunResult, type PhaseResult, type RunResult } from '../metrics/run-result.js';
-import { Series, type IntervalHistogram, type SeriesPoint, type SeriesRow } from '../metrics/series.js';
+import { Series, type SeriesPoint } from '../metrics/series.js';
 import type { Phase, Scenario } from '../scenario/index.js';
 import { DEFAULT_HEALTH_LIMITS, judgeGenerator, type GeneratorHealth, type HealthLimits } from './generator-health.js';
 import type { IntervalTick } from './loop-types.js';
@@ -57,6 +57,8 @@ export interface RunOptions {
   /** Aborting it ends the run at once, abandoning requests in flight ("quit now": a later Ctrl-C). */
   readonly quitSignal?: AbortSignal;
   readonly onProgress?: (p: RunProgress) => void;
+  /** Each closed measured interval: every worker's point (report/live-reports.ts refreshes files from them). */
+  readonly onInterval?: (points: SeriesPoint[]) => void;
   /**
    * Starts the bundled server for `target: builtin`: required for such a scenario. The CLI passes
    * cli/builtin-server.ts (a `fastbench serve` child); tests and library users their own.
@@ -91,21 +93,8 @@ function sleepUntil(epochMs: number, signal: AbortSignal | undefined): Promise<v
   });
 }
 
-/** The per-second series of one request, for thresholds over its own windows. */
-export interface RequestSeries {
-  series: SeriesRow[];
-  intervals: IntervalHistogram[];
-}
-
-export type EngineResult = RunResult & {
-  generator: GeneratorHealth;
-  /** The abort-on-fail threshold that stopped the run early, when one did. */
-  abortedBy?: string;
-  /** Only for requests that windowed thresholds name. */
-  requestSeries?: Record<string, RequestSeries>;
-  /** The slice of a sharded run this result holds (`run --shard i/N`). */
-  shard?: { index: number; count: number };
-};
+/** The result of a run: RunResult (metrics/run-result.ts) with the generator's health always set. */
+export type EngineResult = RunResult & { generator: GeneratorHealth };
 
 const require = createRequire(import.meta.url);
 
@@ -269,6 +258,10 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   let abortedBy: string | undefined;
   const onTicks = (ticks: IntervalTick[]): void => {
     progress.onTicks(ticks);
+    if (options.onInterval !== undefined) {
+      const points = ticks.flatMap((t) => (t.point !== undefined ? [t.point] : []));
+      if (points.length > 0) options.onInterval(points);
+    }
     if (abortedBy !== undefined || !watch.active) return;
     abortedBy = watch.onTicks(ticks);
     if (abortedBy !== undefined) stopRun?.();

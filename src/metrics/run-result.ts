@@ -101,6 +101,38 @@ export interface HistogramPair {
   service: EncodedHistogram;
 }
 
+/**
+ * The load generator's self-health, as the engine adds it to a result (engine/generator-health.ts
+ * judges it; GeneratorHealth is this shape).
+ */
+export interface GeneratorSummary {
+  workers: number;
+  /** The worst worker's event-loop delay (time-weighted percentiles; max: the longest stall), ms. */
+  eventLoopDelayMs: { p50: number; p99: number; max: number };
+  /** The busiest worker's event-loop utilization, 0..1. */
+  eventLoopUtilization: number;
+  /** CPU per wall second: the busiest worker thread's, or the process's when Node cannot tell threads apart. */
+  cpu: number;
+  cpuPerThread: boolean;
+  schedule: { scheduled: number; late: number; maxLagMs: number; backlogged: number; backlogMax: number; missed: number };
+  valid?: boolean;
+  invalidReason?: string;
+  /** Things worth knowing that do not invalidate the run (backlog, near-saturation). */
+  warnings: string[];
+}
+
+/** A request's own per-interval series, which the engine adds for thresholds over its windows. */
+export interface RequestSeriesData {
+  series: SeriesRow[];
+  intervals: IntervalHistogram[];
+}
+
+/** The slice of a sharded run a result holds (`run --shard i/N`, 0-based index). */
+export interface RunShard {
+  index: number;
+  count: number;
+}
+
 export interface RunResult {
   schemaVersion: typeof RUN_RESULT_SCHEMA_VERSION;
   scenario: string;
@@ -130,6 +162,17 @@ export interface RunResult {
   valid: boolean;
   invalidReason?: string;
   interrupted: boolean;
+  // ---- the engine's additions (absent from a result built by buildRunResult alone) ----
+  /** The generator's self-health (one machine's: merge leaves it out). */
+  generator?: GeneratorSummary;
+  /** The abort-on-fail threshold that stopped the run early, named with its scope, when one did. */
+  abortedBy?: string;
+  /** Per-request series, only for requests that windowed thresholds name. */
+  requestSeries?: Record<string, RequestSeriesData>;
+  /** The slice of a sharded run this result holds; absent for a whole run. */
+  shard?: RunShard;
+  /** Set on a report written while the run is still going (ReportWriter.update); absent at the end. */
+  partial?: boolean;
 }
 
 /** What the engine knows that the recorders do not. */

@@ -42,8 +42,11 @@ import type { RunResult } from '../metrics/run-result.js';
 import { parseDuration } from '../core/units.js';
 import { fmtDelta } from './format.js';
 import { MIN_INTERVAL_MS } from '../scenario/overrides.js';
-import { intervalLengthMs } from './intervals.js';
-import { mannWhitneyU, median, normalCdf, quantileRankBounds } from './statistics.js';
+import { intervalLengthMs } from '../metrics/intervals.js';
+import {
+  errorFraction, intervalsOf, maxSpread, overdispersion, percentileOf, pooledRps, seriesPercentiles, sum, unionNames, windowPercentiles,
+} from './compare-samples.js';
+import { mannWhitneyU, normalCdf, quantileRankBounds } from './statistics.js';
 
 /**
  * regression / improvement / noise: decided by a noise test (or, with basis 'point-estimate',
@@ -155,81 +158,6 @@ export function parseMaxRegression(spec: string): Record<string, Tolerance> {
   }
   if (Object.keys(out).length === 0) throw new FastbenchError('ERR_USAGE_BAD_OPTION', '--max-regression names no metric');
   return out;
-}
-
-// ---------------------------------------------------------------------------------------------
-// samples
-
-function percentileOf(h: LatencyHistogram, p: number): number {
-  return h.percentile(p) / 1000;
-}
-
-interface WindowSample {
-  values: number[];
-  /** Intervals per window (1 when every interval holds enough samples). */
-  span: number;
-  intervalMs: number;
-}
-
-/** Per-window percentile values of one run (windows of consecutive intervals with enough samples). */
-function windowPercentiles(run: RunResult, p: number): WindowSample {
-  const intervalMs = intervalLengthMs(run);
-  const intervals = run.histograms.intervals.filter((iv) => iv.ms >= intervalMs / 2 && iv.corrected.count > 0);
-  if (intervals.length === 0) return { values: [], span: 1, intervalMs };
-  const need = Math.max(20, Math.ceil(1 / (1 - p / 100)));
-  const typical = median(intervals.map((iv) => iv.corrected.count));
-  const span = Math.max(1, Math.ceil(need / Math.max(1, typical)));
-  const out: number[] = [];
-  for (let i = 0; i + span <= intervals.length; i += span) {
-    const group = intervals.slice(i, i + span).map((iv) => iv.corrected);
-    const count = group.reduce((a, e) => a + e.count, 0);
-    if (count < need) continue;
-    const h = span === 1 ? decodeHistogram(group[0] as EncodedHistogram) : mergeEncodedHistograms(group);
-    out.push(percentileOf(h, p));
-  }
-  return { values: out, span, intervalMs };
-}
-
-/** Per-interval p50/p99 from the series rows, for results that kept no interval histograms. */
-function seriesPercentiles(run: RunResult, metric: string): number[] {
-  if (metric !== 'p50' && metric !== 'p99') return [];
-  return run.series.filter((r) => r.requests >= (metric === 'p99' ? 100 : 20)).map((r) => r[metric]);
-}
-
-interface Interval {
-  requests: number;
-  errors: number;
-  seconds: number;
-}
-
-function intervalsOf(run: RunResult): Interval[] {
-  const ms = new Map(run.histograms.intervals.map((iv) => [iv.t, iv.ms]));
-  const nominal = intervalLengthMs(run);
-  return run.series
-    .map((r) => {
-      const len = ms.get(r.t) ?? (r.rps > 0 ? (r.requests / r.rps) * 1000 : 1000);
-      return { requests: r.requests, errors: r.errors, seconds: len / 1000 };
-    })
-    .filter((iv) => iv.seconds * 1000 >= nominal / 2);
-}
-
-/** Variance / mean of per-interval request counts (≥ 1): how much more than Poisson counts wander. */
-function overdispersion(runs: readonly RunResult[]): number {
-  const counts = runs.flatMap((r) => intervalsOf(r).map((iv) => iv.requests / iv.seconds));
-  if (counts.length < 2) return 1;
-  const mean = counts.reduce((a, c) => a + c, 0) / counts.length;
-  if (mean <= 0) return 1;
-  const variance = counts.reduce((a, c) => a + (c - mean) ** 2, 0) / (counts.length - 1);
-  return Math.max(1, variance / mean);
-}
-
-function spread(values: readonly number[], kind: MetricKind): number | null {
-  if (values.length < 2) return null;
-  const lo = Math.min(...values);
-  const hi = Math.max(...values);
-  if (kind === 'errors') return hi - lo;
-  const mid = median(values);
-  return mid > 0 ? (hi - lo) / mid : null;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -449,22 +377,25 @@ function reconcile(rows: CompareRow[], tolerances: Readonly<Record<string, Toler
 
 // ---------------------------------------------------------------------------------------------
 
-function pooledRps(runs: readonly RunResult[], requests: (r: RunResult) => number): number {
-  const secs = runs.reduce((a, r) => a + r.durationMs / 1000, 0);
-  return secs > 0 ? runs.reduce((a, r) => a + requests(r), 0) / secs : 0;
+/** What every row builder of one comparison shares. */
+interface CompareContext {
+  readonly baselineRuns: readonly RunResult[];
+  readonly currentRuns: readonly RunResult[];
+  readonly alpha: number;
+  readonly minSamples: number;
+  /** Overdispersion of per-interval request counts, for the per-request rate tests. */
+  readonly phi: number;
+  readonly intervalMs: number;
+  /** The samples the per-interval tests need, and how long to measure for them. */
+  readonly intervalNeed: Need;
+  readonly warnings: string[];
+  /** Decide a row's verdict and gate from its values and evidence, and add it. */
+  push(values: RowValues, ev: Evidence): void;
 }
 
-function errorFraction(errors: number, requests: number): number {
-  return requests > 0 ? errors / requests : 0;
-}
+type RowValues = Omit<CompareRow, 'verdict' | 'basis' | 'gate' | 'tolerance' | 'p' | 'method' | 'n' | 'note'>;
 
-export function compareRuns(baselineRuns: readonly RunResult[], currentRuns: readonly RunResult[], options: CompareOptions = {}): Comparison {
-  if (baselineRuns.length === 0 || currentRuns.length === 0) {
-    throw new FastbenchError('ERR_USAGE', 'compare needs at least one baseline and one current result');
-  }
-  const alpha = options.alpha ?? 0.01;
-  const minEffect = options.minEffect ?? 0.01;
-  const tolerances = options.maxRegression ?? DEFAULT_TOLERANCES;
+function minSamplesOf(options: CompareOptions, alpha: number): number {
   const floor = minSamplesFloor(alpha);
   const minSamples = options.minSamples ?? floor;
   if (!(Number.isInteger(minSamples) && minSamples >= floor)) {
@@ -473,14 +404,19 @@ export function compareRuns(baselineRuns: readonly RunResult[], currentRuns: rea
       `--min-samples ${minSamples}: at alpha ${alpha} the noise test cannot reach significance with fewer than ${floor} samples a side; give ${floor} or more`,
     );
   }
-  // overdispersion of per-interval request counts, for the per-request rate tests
-  const phi = Math.max(overdispersion(baselineRuns), overdispersion(currentRuns));
-  const rows: CompareRow[] = [];
+  return minSamples;
+}
+
+function scenarioNames(runs: readonly RunResult[]): string {
+  return [...new Set(runs.map((r) => r.scenario))].join(', ');
+}
+
+/** Warnings about the runs themselves; different scenarios are refused unless allowed. */
+function runWarnings(baselineRuns: readonly RunResult[], currentRuns: readonly RunResult[], options: CompareOptions): string[] {
   const warnings: string[] = [];
-  const names = (runs: readonly RunResult[]): string => [...new Set(runs.map((r) => r.scenario))].join(', ');
   const scenarios = new Set([...baselineRuns, ...currentRuns].map((r) => r.scenario));
   if (scenarios.size > 1) {
-    const what = `"${names(baselineRuns)}" vs "${names(currentRuns)}"`;
+    const what = `"${scenarioNames(baselineRuns)}" vs "${scenarioNames(currentRuns)}"`;
     if (options.allowDifferent !== true) {
       throw new FastbenchError('ERR_COMPARE_SCENARIO_MISMATCH', `the results are of different scenarios: ${what}; pass --allow-different to compare them anyway`);
     }
@@ -490,29 +426,28 @@ export function compareRuns(baselineRuns: readonly RunResult[], currentRuns: rea
     if (!r.valid) warnings.push(`a ${baselineRuns.includes(r) ? 'baseline' : 'current'} run is invalid: ${r.invalidReason ?? 'the generator was the bottleneck'}`);
     if (r.interrupted) warnings.push(`a ${baselineRuns.includes(r) ? 'baseline' : 'current'} run was interrupted`);
   }
+  return warnings;
+}
 
-  type RowValues = Omit<CompareRow, 'verdict' | 'basis' | 'gate' | 'tolerance' | 'p' | 'method' | 'n' | 'note'>;
-  const push = (partial: RowValues, ev: Evidence): void => {
-    const tol = tolerances[partial.metric];
-    const { verdict, basis, note } = decide(partial.kind, partial, ev, partial.runSpread, minEffect, tol);
-    const row: CompareRow = { ...partial, verdict, p: ev.p, method: ev.method, n: ev.n, basis, gate: 'n/a', tolerance: null };
-    if (note !== undefined) row.note = note;
-    Object.assign(row, gateOf(row, tol));
-    rows.push(row);
-  };
-  const intervalMs = Math.max(...[...baselineRuns, ...currentRuns].map(intervalLengthMs));
-  // The interval that would give minSamples (+1: the last one may be folded into its neighbour)
-  // from the shorter side's measured time, in whole 100 ms, when that is shorter than the runs'.
+/**
+ * The samples the per-interval tests need: minSamples intervals; and the interval that would give
+ * them (+1: the last one may be folded into its neighbour) from the shorter side's measured time,
+ * in whole 100 ms, when that is shorter than the runs'.
+ */
+function intervalNeedOf(baselineRuns: readonly RunResult[], currentRuns: readonly RunResult[], intervalMs: number, minSamples: number): Need {
   const measured = Math.min(sum(baselineRuns, (r) => r.durationMs), sum(currentRuns, (r) => r.durationMs));
   const finer = Math.floor(measured / (minSamples + 1) / 100) * 100;
-  const intervalNeed: Need = {
+  return {
     minSamples,
     unit: `intervals of ${fmtInterval(intervalMs)}`,
     measureMs: minSamples * intervalMs,
     ...(finer >= MIN_INTERVAL_MS && finer < intervalMs ? { finerIntervalMs: finer } : {}),
   };
+}
 
-  // overall latency percentiles
+/** Overall latency percentiles: per-interval (or per-window) percentiles, Mann-Whitney. */
+function overallLatencyRows(c: CompareContext): void {
+  const { baselineRuns, currentRuns } = c;
   const pooledB = mergeEncodedHistograms(baselineRuns.map((r) => r.histograms.overall.corrected));
   const pooledC = mergeEncodedHistograms(currentRuns.map((r) => r.histograms.overall.corrected));
   for (const [metric, p] of PERCENTILES) {
@@ -530,73 +465,115 @@ export function compareRuns(baselineRuns: readonly RunResult[], currentRuns: rea
     const cur = pooledC.count > 0 ? percentileOf(pooledC, p) : null;
     const perRun = (runs: readonly RunResult[]): number[] => runs.map((r) => percentileOf(decodeHistogram(r.histograms.overall.corrected), p));
     const runSpread = maxSpread(perRun(baselineRuns), perRun(currentRuns), 'latency');
-    const need: Need = span === 1 ? intervalNeed : { minSamples, unit: `windows of ${span} intervals`, measureMs: minSamples * span * intervalMs };
-    const ev = uTest(a, b, alpha, need);
+    const need: Need = span === 1 ? c.intervalNeed : { minSamples: c.minSamples, unit: `windows of ${span} intervals`, measureMs: c.minSamples * span * c.intervalMs };
+    const ev = uTest(a, b, c.alpha, need);
     if (a.length === 0 && b.length === 0 && [...baselineRuns, ...currentRuns].every((r) => r.histograms.intervals.length === 0)) {
       ev.note = `no per-interval data for ${metric}`;
     }
-    push({ scope: 'overall', metric, kind: 'latency', baseline: base, current: cur, delta: base !== null && cur !== null ? relDelta(base, cur) : null, runSpread }, ev);
+    c.push({ scope: 'overall', metric, kind: 'latency', baseline: base, current: cur, delta: base !== null && cur !== null ? relDelta(base, cur) : null, runSpread }, ev);
   }
+}
 
-  // overall rps and error rate, per interval
-  {
-    const rpsOf = (runs: readonly RunResult[]): number[] => runs.flatMap((r) => intervalsOf(r).map((iv) => iv.requests / iv.seconds));
-    const base = pooledRps(baselineRuns, (r) => r.overall.requests);
-    const cur = pooledRps(currentRuns, (r) => r.overall.requests);
-    const runSpread = maxSpread(baselineRuns.map((r) => r.overall.rps), currentRuns.map((r) => r.overall.rps), 'rps');
-    push({ scope: 'overall', metric: 'rps', kind: 'rps', baseline: base, current: cur, delta: relDelta(base, cur), runSpread }, uTest(rpsOf(baselineRuns), rpsOf(currentRuns), alpha, intervalNeed));
+/** Overall rps and error rate, per interval. */
+function overallRateRows(c: CompareContext): void {
+  const { baselineRuns, currentRuns, alpha, intervalNeed } = c;
+  const rpsOf = (runs: readonly RunResult[]): number[] => runs.flatMap((r) => intervalsOf(r).map((iv) => iv.requests / iv.seconds));
+  const base = pooledRps(baselineRuns, (r) => r.overall.requests);
+  const cur = pooledRps(currentRuns, (r) => r.overall.requests);
+  const runSpread = maxSpread(baselineRuns.map((r) => r.overall.rps), currentRuns.map((r) => r.overall.rps), 'rps');
+  c.push({ scope: 'overall', metric: 'rps', kind: 'rps', baseline: base, current: cur, delta: relDelta(base, cur), runSpread }, uTest(rpsOf(baselineRuns), rpsOf(currentRuns), alpha, intervalNeed));
 
-    const errOf = (runs: readonly RunResult[]): number[] =>
-      runs.flatMap((r) => intervalsOf(r).filter((iv) => iv.requests > 0).map((iv) => iv.errors / iv.requests));
-    const eb = errorFraction(sum(baselineRuns, (r) => r.overall.errors), sum(baselineRuns, (r) => r.overall.requests));
-    const ec = errorFraction(sum(currentRuns, (r) => r.overall.errors), sum(currentRuns, (r) => r.overall.requests));
-    const errSpread = maxSpread(baselineRuns.map((r) => r.overall.errorRate), currentRuns.map((r) => r.overall.errorRate), 'errors');
-    const a = errOf(baselineRuns);
-    const b = errOf(currentRuns);
-    const ev: Evidence = eb === 0 && ec === 0
-      ? { decidable: true, significant: false, p: 1, method: 'mann-whitney', n: [a.length, b.length] }
-      : uTest(a, b, alpha, intervalNeed);
-    push({ scope: 'overall', metric: 'errors', kind: 'errors', baseline: eb, current: ec, delta: ec - eb, runSpread: errSpread }, ev);
+  const errOf = (runs: readonly RunResult[]): number[] =>
+    runs.flatMap((r) => intervalsOf(r).filter((iv) => iv.requests > 0).map((iv) => iv.errors / iv.requests));
+  const eb = errorFraction(sum(baselineRuns, (r) => r.overall.errors), sum(baselineRuns, (r) => r.overall.requests));
+  const ec = errorFraction(sum(currentRuns, (r) => r.overall.errors), sum(currentRuns, (r) => r.overall.requests));
+  const errSpread = maxSpread(baselineRuns.map((r) => r.overall.errorRate), currentRuns.map((r) => r.overall.errorRate), 'errors');
+  const a = errOf(baselineRuns);
+  const b = errOf(currentRuns);
+  const ev: Evidence = eb === 0 && ec === 0
+    ? { decidable: true, significant: false, p: 1, method: 'mann-whitney', n: [a.length, b.length] }
+    : uTest(a, b, alpha, intervalNeed);
+  c.push({ scope: 'overall', metric: 'errors', kind: 'errors', baseline: eb, current: ec, delta: ec - eb, runSpread: errSpread }, ev);
+}
+
+/** One request's rows: latency percentiles (quantile test), rps (rate test), errors (proportions). */
+function requestRows(c: CompareContext, name: string, inB: readonly RunResult[], inC: readonly RunResult[]): void {
+  const { alpha, phi } = c;
+  const hist = (runs: readonly RunResult[]): EncodedHistogram[] =>
+    runs.flatMap((r) => (r.histograms.requests[name] !== undefined ? [r.histograms.requests[name].corrected] : []));
+  const hb = mergeEncodedHistograms(hist(inB));
+  const hc = mergeEncodedHistograms(hist(inC));
+  for (const [metric, p] of REQUEST_PERCENTILES) {
+    const base = hb.count > 0 ? percentileOf(hb, p) : null;
+    const cur = hc.count > 0 ? percentileOf(hc, p) : null;
+    const perRun = (runs: readonly RunResult[]): number[] => hist(runs).map((e) => percentileOf(decodeHistogram(e), p));
+    const runSpread = maxSpread(perRun(inB), perRun(inC), 'latency');
+    c.push({ scope: name, metric, kind: 'latency', baseline: base, current: cur, delta: base !== null && cur !== null ? relDelta(base, cur) : null, runSpread }, quantileTest(hb, hc, p, alpha));
   }
+  const stat = (r: RunResult) => r.requests.find((q) => q.name === name)!;
+  const nb = sum(inB, (r) => stat(r).requests);
+  const nc = sum(inC, (r) => stat(r).requests);
+  const tb = inB.reduce((a, r) => a + r.durationMs / 1000, 0);
+  const tc = inC.reduce((a, r) => a + r.durationMs / 1000, 0);
+  const base = tb > 0 ? nb / tb : 0;
+  const cur = tc > 0 ? nc / tc : 0;
+  c.push({ scope: name, metric: 'rps', kind: 'rps', baseline: base, current: cur, delta: relDelta(base, cur), runSpread: maxSpread(inB.map((r) => stat(r).rps), inC.map((r) => stat(r).rps), 'rps') }, rateTest(nb, tb, nc, tc, phi, alpha));
+  const eb = sum(inB, (r) => stat(r).errors);
+  const ec = sum(inC, (r) => stat(r).errors);
+  c.push({ scope: name, metric: 'errors', kind: 'errors', baseline: errorFraction(eb, nb), current: errorFraction(ec, nc), delta: errorFraction(ec, nc) - errorFraction(eb, nb), runSpread: maxSpread(inB.map((r) => stat(r).errorRate), inC.map((r) => stat(r).errorRate), 'errors') }, proportionTest(eb, nb, ec, nc, phi, alpha));
+}
 
-  // per request
-  const requestNames = unionNames(baselineRuns, currentRuns);
-  if (requestNames.length > 1) {
-    for (const name of requestNames) {
-      const inB = baselineRuns.filter((r) => r.requests.some((q) => q.name === name));
-      const inC = currentRuns.filter((r) => r.requests.some((q) => q.name === name));
-      if (inB.length === 0 || inC.length === 0) {
-        warnings.push(`request "${name}" is only in the ${inB.length === 0 ? 'current' : 'baseline'} results`);
-        continue;
-      }
-      const hist = (runs: readonly RunResult[]): EncodedHistogram[] =>
-        runs.flatMap((r) => (r.histograms.requests[name] !== undefined ? [r.histograms.requests[name].corrected] : []));
-      const hb = mergeEncodedHistograms(hist(inB));
-      const hc = mergeEncodedHistograms(hist(inC));
-      for (const [metric, p] of REQUEST_PERCENTILES) {
-        const base = hb.count > 0 ? percentileOf(hb, p) : null;
-        const cur = hc.count > 0 ? percentileOf(hc, p) : null;
-        const perRun = (runs: readonly RunResult[]): number[] => hist(runs).map((e) => percentileOf(decodeHistogram(e), p));
-        const runSpread = maxSpread(perRun(inB), perRun(inC), 'latency');
-        push({ scope: name, metric, kind: 'latency', baseline: base, current: cur, delta: base !== null && cur !== null ? relDelta(base, cur) : null, runSpread }, quantileTest(hb, hc, p, alpha));
-      }
-      const stat = (r: RunResult) => r.requests.find((q) => q.name === name)!;
-      const nb = sum(inB, (r) => stat(r).requests);
-      const nc = sum(inC, (r) => stat(r).requests);
-      const tb = inB.reduce((a, r) => a + r.durationMs / 1000, 0);
-      const tc = inC.reduce((a, r) => a + r.durationMs / 1000, 0);
-      const base = tb > 0 ? nb / tb : 0;
-      const cur = tc > 0 ? nc / tc : 0;
-      push({ scope: name, metric: 'rps', kind: 'rps', baseline: base, current: cur, delta: relDelta(base, cur), runSpread: maxSpread(inB.map((r) => stat(r).rps), inC.map((r) => stat(r).rps), 'rps') }, rateTest(nb, tb, nc, tc, phi, alpha));
-      const eb = sum(inB, (r) => stat(r).errors);
-      const ec = sum(inC, (r) => stat(r).errors);
-      push({ scope: name, metric: 'errors', kind: 'errors', baseline: errorFraction(eb, nb), current: errorFraction(ec, nc), delta: errorFraction(ec, nc) - errorFraction(eb, nb), runSpread: maxSpread(inB.map((r) => stat(r).errorRate), inC.map((r) => stat(r).errorRate), 'errors') }, proportionTest(eb, nb, ec, nc, phi, alpha));
+/** Per-request rows, when the runs have more than one request. */
+function perRequestRows(c: CompareContext): void {
+  const requestNames = unionNames(c.baselineRuns, c.currentRuns);
+  if (requestNames.length <= 1) return;
+  for (const name of requestNames) {
+    const inB = c.baselineRuns.filter((r) => r.requests.some((q) => q.name === name));
+    const inC = c.currentRuns.filter((r) => r.requests.some((q) => q.name === name));
+    if (inB.length === 0 || inC.length === 0) {
+      c.warnings.push(`request "${name}" is only in the ${inB.length === 0 ? 'current' : 'baseline'} results`);
+      continue;
     }
+    requestRows(c, name, inB, inC);
   }
+}
+
+export function compareRuns(baselineRuns: readonly RunResult[], currentRuns: readonly RunResult[], options: CompareOptions = {}): Comparison {
+  if (baselineRuns.length === 0 || currentRuns.length === 0) {
+    throw new FastbenchError('ERR_USAGE', 'compare needs at least one baseline and one current result');
+  }
+  const alpha = options.alpha ?? 0.01;
+  const minEffect = options.minEffect ?? 0.01;
+  const tolerances = options.maxRegression ?? DEFAULT_TOLERANCES;
+  const minSamples = minSamplesOf(options, alpha);
+  const warnings = runWarnings(baselineRuns, currentRuns, options);
+  const rows: CompareRow[] = [];
+  const intervalMs = Math.max(...[...baselineRuns, ...currentRuns].map(intervalLengthMs));
+  const context: CompareContext = {
+    baselineRuns,
+    currentRuns,
+    alpha,
+    minSamples,
+    phi: Math.max(overdispersion(baselineRuns), overdispersion(currentRuns)),
+    intervalMs,
+    intervalNeed: intervalNeedOf(baselineRuns, currentRuns, intervalMs, minSamples),
+    warnings,
+    push: (values, ev) => {
+      const tol = tolerances[values.metric];
+      const { verdict, basis, note } = decide(values.kind, values, ev, values.runSpread, minEffect, tol);
+      const row: CompareRow = { ...values, verdict, p: ev.p, method: ev.method, n: ev.n, basis, gate: 'n/a', tolerance: null };
+      if (note !== undefined) row.note = note;
+      Object.assign(row, gateOf(row, tol));
+      rows.push(row);
+    },
+  };
+  overallLatencyRows(context);
+  overallRateRows(context);
+  perRequestRows(context);
   reconcile(rows, tolerances);
   return {
-    baseline: { runs: baselineRuns.length, scenario: names(baselineRuns) },
-    current: { runs: currentRuns.length, scenario: names(currentRuns) },
+    baseline: { runs: baselineRuns.length, scenario: scenarioNames(baselineRuns) },
+    current: { runs: currentRuns.length, scenario: scenarioNames(currentRuns) },
     alpha,
     minEffect,
     minSamples,
@@ -604,22 +581,4 @@ export function compareRuns(baselineRuns: readonly RunResult[], currentRuns: rea
     failed: rows.some((r) => r.gate === 'fail'),
     warnings,
   };
-}
-
-function sum(runs: readonly RunResult[], f: (r: RunResult) => number): number {
-  return runs.reduce((a, r) => a + f(r), 0);
-}
-
-function maxSpread(a: readonly number[], b: readonly number[], kind: MetricKind): number | null {
-  const sa = spread(a, kind);
-  const sb = spread(b, kind);
-  if (sa === null) return sb;
-  if (sb === null) return sa;
-  return Math.max(sa, sb);
-}
-
-function unionNames(a: readonly RunResult[], b: readonly RunResult[]): string[] {
-  const seen: string[] = [];
-  for (const r of [...a, ...b]) for (const q of r.requests) if (!seen.includes(q.name)) seen.push(q.name);
-  return seen;
 }

@@ -30,7 +30,7 @@
 import hdr from 'hdr-histogram-js';
 import type { JsHistogram } from 'hdr-histogram-js';
 import { type EncodedHistogram, decodeHistogram } from '../metrics/encoded-histogram.js';
-import { intervalLengthMs } from './intervals.js';
+import { intervalLengthMs } from '../metrics/intervals.js';
 import type { RunResult } from '../metrics/run-result.js';
 
 export const HLOG_LOWEST_NS = 1000;

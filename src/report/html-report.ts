@@ -11,8 +11,7 @@ import {
   LATENCY_COLUMNS, escapeHtml, fmtBytes, fmtDuration, fmtInt, fmtMs, fmtPct, fmtRps, fmtThresholdActual, thresholdCheckText,
 } from './format.js';
 import { CHARTS_SCRIPT } from './html-charts-script.js';
-import { intervalLengthMs } from './intervals.js';
-import type { ResultDocument } from './result-file.js';
+import { intervalLengthMs } from '../metrics/intervals.js';
 
 interface Assets {
   js: string;
@@ -134,11 +133,11 @@ export function renderHtml(r: RunResult): string {
     : `<span class="fail">✗ ${failed} of ${r.thresholds.length} thresholds failed</span>`;
   const env = r.environment;
   const banners: string[] = [];
+  if (r.partial === true) banners.push('<div class="banner warn"><b>Partial:</b> written while the run was still going; the final report replaces it.</div>');
   if (r.interrupted) banners.push('<div class="banner warn"><b>Interrupted:</b> the run stopped early; figures cover what was measured.</div>');
   if (!r.valid) banners.push(`<div class="banner warn"><b>Invalid run:</b> ${escapeHtml(r.invalidReason ?? 'the load generator was the bottleneck')}</div>`);
-  const doc = r as ResultDocument;
-  if (doc.abortedBy !== undefined) banners.push(`<div class="banner warn"><b>Stopped early</b> by the abortOnFail threshold <code>${escapeHtml(doc.abortedBy)}</code>.</div>`);
-  const g = doc.generator;
+  if (r.abortedBy !== undefined) banners.push(`<div class="banner warn"><b>Stopped early</b> by the abortOnFail threshold <code>${escapeHtml(r.abortedBy)}</code>.</div>`);
+  const g = r.generator;
   const generator = g === undefined ? '' : `<div class="meta">generator: ${g.workers} worker${g.workers === 1 ? '' : 's'}, event loop busy ${fmtPct(g.eventLoopUtilization)}, loop delay p99 ${fmtMs(g.eventLoopDelayMs.p99)}, CPU ${fmtPct(g.cpu)}</div>` +
     g.warnings.map((w) => `<div class="banner warn">${escapeHtml(w)}</div>`).join('');
   const card = (value: string, label: string): string => `<div class="card"><b>${value}</b><span>${label}</span></div>`;

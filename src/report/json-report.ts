@@ -58,6 +58,7 @@ export const RESULT_KEY_ORDER: KeyShape = obj({
   valid: leaf,
   invalidReason: leaf,
   interrupted: leaf,
+  partial: leaf,
   // the engine's optional additions
   generator: obj({
     workers: leaf,

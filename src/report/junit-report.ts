@@ -65,6 +65,7 @@ export function renderJunit(r: RunResult): string {
     `latency p50 ${fmtMs(r.summary.latencyMs.p50)}, p99 ${fmtMs(r.summary.latencyMs.p99)}, max ${fmtMs(r.summary.latencyMs.max)}`,
     r.valid ? '' : `INVALID RUN: ${r.invalidReason ?? 'the load generator was the bottleneck'}`,
     r.interrupted ? 'INTERRUPTED: the run stopped early' : '',
+    r.partial === true ? 'PARTIAL: written while the run was still going' : '',
   ].filter(Boolean).join('\n');
   lines.push(`    <system-out>${escapeXml(out)}</system-out>`);
   lines.push('  </testsuite>');

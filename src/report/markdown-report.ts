@@ -5,7 +5,6 @@ import type { LatencyStatsMs, RequestStats, RunResult } from '../metrics/run-res
 import {
   LATENCY_COLUMNS, fmtBytes, fmtDuration, fmtInt, fmtMs, fmtPct, fmtRps, fmtThresholdActual, mdCell, mdTable, thresholdCheckText,
 } from './format.js';
-import type { ResultDocument } from './result-file.js';
 
 function latencyRow(label: string, l: LatencyStatsMs): string[] {
   return [label, ...LATENCY_COLUMNS.map(([k]) => fmtMs(l[k]))];
@@ -36,6 +35,7 @@ export function markdownHeadline(r: RunResult): string {
 export function renderMarkdown(r: RunResult): string {
   const out: string[] = [];
   out.push(`## ${markdownHeadline(r)}`, '');
+  if (r.partial === true) out.push('> ⏳ **Partial**: written while the run was still going; the final report replaces it.', '');
   if (r.interrupted) out.push('> ⚠️ **Interrupted**: the run stopped early; figures cover what was measured.', '');
   if (!r.valid) out.push(`> ⚠️ **Invalid run**: ${mdCell(r.invalidReason ?? 'the load generator was the bottleneck')}`, '');
   const s = r.summary;
@@ -53,13 +53,13 @@ export function renderMarkdown(r: RunResult): string {
     '',
   );
 
-  const g = (r as ResultDocument).generator;
+  const g = r.generator;
   if (g !== undefined) {
     out.push(`Generator: ${g.workers} worker${g.workers === 1 ? '' : 's'}, event loop busy ${fmtPct(g.eventLoopUtilization)}, ` +
       `loop delay p99 ${fmtMs(g.eventLoopDelayMs.p99)}, CPU ${fmtPct(g.cpu)}`, '');
     for (const w of g.warnings) out.push(`> ⚠️ ${mdCell(w)}`, '');
   }
-  const aborted = (r as ResultDocument).abortedBy;
+  const aborted = r.abortedBy;
   if (aborted !== undefined) out.push(`> ⛔ Stopped early by \`abortOnFail\` threshold: ${mdCell(aborted)}`, '');
   out.push('### Latency', '', 'From the scheduled send time (coordinated-omission corrected); service time from the actual send.', '');
   const lat: string[][] = [['', ...LATENCY_COLUMNS.map(([, label]) => label)]];

@@ -14,10 +14,9 @@
 // Thresholds are re-evaluated on the merged result. Their definitions come from the scenario when
 // the caller passes them (merge --scenario); otherwise each outcome's expression is parsed again
 // with scenario's parseThreshold, in the scope the outcome records ('overall' or a request name;
-// an outcome without one — an in-memory result from before scopes — is matched to the overall
-// figures or the one request whose figures reproduce its `actual` on every part). When that fails
-// (an unparsable expression, no unique match) the outcome is kept as the conjunction of the parts'
-// outcomes with actual = null, and a warning says so.
+// files from before scopes were recorded get theirs in result-file.ts when they are read). When
+// the expression does not parse, the outcome is kept as the conjunction of the parts' outcomes
+// with actual = null, and a warning says so.
 //
 // The engine's additions: requestSeries (per-request series for windowed thresholds) merge like
 // the run's series; abortedBy is kept; generator (one machine's self-health) is left out — a part
@@ -25,14 +24,13 @@
 import { errorId, errorSpec } from '../core/errors.js';
 import type { EncodedHistogram } from '../metrics/encoded-histogram.js';
 import { mergeSnapshots } from '../metrics/merge.js';
-import { buildRunResult, type RequestStats, type RunResult, type ThresholdOutcome } from '../metrics/run-result.js';
+import { buildRunResult, type RequestSeriesData, type RequestStats, type RunResult, type ThresholdOutcome } from '../metrics/run-result.js';
 import { type IntervalHistogram, Series, type SeriesPoint, type SeriesRow } from '../metrics/series.js';
 import { SNAPSHOT_VERSION, type Snapshot, type SlotSnapshot } from '../metrics/snapshot.js';
 import type { Threshold } from '../scenario/scenario.js';
 import { parseThreshold } from '../scenario/thresholds.js';
-import type { ResultDocument } from './result-file.js';
-import { intervalLengthMs, intervalLengthOf } from './intervals.js';
-import { evaluateThreshold, type RequestSeriesData } from './thresholds.js';
+import { intervalLengthMs, intervalLengthOf } from '../metrics/intervals.js';
+import { evaluateThreshold } from './thresholds.js';
 
 export interface MergeOptions {
   /** Threshold definitions to evaluate on the merged result (e.g. the scenario's). */
@@ -40,7 +38,7 @@ export interface MergeOptions {
 }
 
 export interface MergeOutcome {
-  result: ResultDocument;
+  result: RunResult;
   warnings: string[];
 }
 
@@ -130,60 +128,35 @@ export function runResultToSnapshot(r: RunResult, offset = 0, warnings: string[]
 
 const NOWHERE = { file: '', line: 0, column: 0 };
 
-function sameActual(a: number | null, b: number | null): boolean {
-  if (a === null || b === null) return a === b;
-  return Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b));
-}
-
 /** Re-create Threshold definitions from recorded outcomes (see the header comment). */
-function thresholdsFromOutcomes(parts: readonly ResultDocument[], warnings: string[]): Array<Threshold | ThresholdOutcome> {
+function thresholdsFromOutcomes(parts: readonly RunResult[], warnings: string[]): Array<Threshold | ThresholdOutcome> {
   // One threshold = one expression in one scope ("p99 < 5ms" may be set for several requests).
-  const order: string[] = [];
-  const byKey = new Map<string, Array<{ part: ResultDocument; outcome: ThresholdOutcome }>>();
+  const byKey = new Map<string, Array<{ part: RunResult; outcome: ThresholdOutcome }>>();
   for (const part of parts) {
     for (const outcome of part.thresholds) {
-      const key = `${typeof outcome.scope === 'string' ? outcome.scope : ''}\u0000${outcome.expression}`;
-      if (!byKey.has(key)) {
-        byKey.set(key, []);
-        order.push(key);
-      }
-      byKey.get(key)!.push({ part, outcome });
+      const key = `${outcome.scope}\u0000${outcome.expression}`;
+      const seen = byKey.get(key) ?? [];
+      seen.push({ part, outcome });
+      byKey.set(key, seen);
     }
   }
   const out: Array<Threshold | ThresholdOutcome> = [];
-  for (const key of order) {
-    const seen = byKey.get(key)!;
+  for (const seen of byKey.values()) {
     const first = seen[0]!.outcome;
-    const expression = first.expression;
-    const keep = (why: string): void => {
-      warnings.push(`threshold "${expression}" not re-evaluated (${why}); kept as passed only if every part passed`);
-      out.push({ ...first, passed: seen.every((s) => s.outcome.passed), actual: null });
-    };
-    const parsed = parseThreshold(expression);
+    const parsed = parseThreshold(first.expression);
     if ('error' in parsed) {
-      keep(parsed.error);
+      warnings.push(`threshold "${first.expression}" not re-evaluated (${parsed.error}); kept as passed only if every part passed`);
+      out.push({ ...first, passed: seen.every((s) => s.outcome.passed), actual: null });
       continue;
     }
-    const make = (request: string | undefined): Threshold => ({ text: expression, ...parsed, request, abortOnFail: false, pos: NOWHERE });
-    // The outcome records its scope ('overall' or the request's name).
-    if (typeof first.scope === 'string') {
-      out.push(make(first.scope === 'overall' ? undefined : first.scope));
-      continue;
-    }
-    // An outcome without a scope (an in-memory result from before scopes were recorded): find the
-    // request whose figures reproduce the recorded values.
-    const names = [...new Set(parts.flatMap((p) => p.requests.map((q) => q.name)))];
-    const candidates = [undefined, ...names].filter((request) =>
-      seen.every(({ part, outcome }) => sameActual(evaluateThreshold(make(request), part).actual, outcome.actual)));
-    if (candidates.includes(undefined)) out.push(make(undefined));
-    else if (candidates.length === 1) out.push(make(candidates[0]));
-    else keep(candidates.length === 0 ? 'no figures of the parts reproduce its recorded values' : `it fits several requests: ${candidates.join(', ')}`);
+    const request = first.scope === 'overall' ? undefined : first.scope;
+    out.push({ text: first.expression, ...parsed, request, abortOnFail: false, pos: NOWHERE });
   }
   return out;
 }
 
 /** The engine's per-request series (for windowed per-request thresholds), merged like the run's. */
-function mergeRequestSeries(parts: readonly ResultDocument[], offsets: readonly number[], warnings: string[]): Record<string, RequestSeriesData> | undefined {
+function mergeRequestSeries(parts: readonly RunResult[], offsets: readonly number[], warnings: string[]): Record<string, RequestSeriesData> | undefined {
   const names = [...new Set(parts.flatMap((p) => Object.keys(p.requestSeries ?? {})))];
   if (names.length === 0) return undefined;
   const out: Record<string, RequestSeriesData> = {};
@@ -202,10 +175,10 @@ function mergeRequestSeries(parts: readonly ResultDocument[], offsets: readonly 
 }
 
 /** Merge RunResults losslessly and re-evaluate thresholds on the merged result. */
-export function mergeRunResults(parts: readonly ResultDocument[], options: MergeOptions = {}): MergeOutcome {
+export function mergeRunResults(parts: readonly RunResult[], options: MergeOptions = {}): MergeOutcome {
   if (parts.length === 0) throw new RangeError('mergeRunResults needs at least one result');
   const warnings: string[] = [];
-  const first = parts[0] as ResultDocument;
+  const first = parts[0]!;
   const scenarios = [...new Set(parts.map((p) => p.scenario))];
   if (scenarios.length > 1) warnings.push(`merging results of different scenarios: ${scenarios.join(', ')}`);
   const versions = [...new Set(parts.map((p) => p.environment.fastbenchVersion))];
@@ -220,7 +193,7 @@ export function mergeRunResults(parts: readonly ResultDocument[], options: Merge
   const snapshots = parts.map((p, i) => runResultToSnapshot(p, offsets[i], warnings));
   const merged = mergeSnapshots(snapshots);
   const invalid = [...new Set(parts.filter((p) => !p.valid).map((p) => p.invalidReason ?? 'the generator was the bottleneck'))];
-  const result: ResultDocument = buildRunResult(merged, {
+  const result: RunResult = buildRunResult(merged, {
     scenario: first.scenario,
     environment: first.environment,
     startTime: merged.startMs,

@@ -9,58 +9,11 @@ import { rename, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { FastbenchError } from '../core/errors.js';
 import type { RunResult } from '../metrics/run-result.js';
-import { renderHlog } from './hlog-report.js';
-import { renderHtml } from './html-report.js';
-import { renderJson } from './json-report.js';
-import { renderJunit } from './junit-report.js';
-import { renderMarkdown } from './markdown-report.js';
 import { describeErrno, makeDir, makeDirSync } from './out-dir.js';
-import { renderText } from './text-report.js';
+import { renderReport, reportEncoder, type ReportFormat } from './report-formats.js';
 
-export const REPORT_FORMATS = ['text', 'json', 'md', 'html', 'junit', 'hlog'] as const;
-export type ReportFormat = (typeof REPORT_FORMATS)[number];
-
-/** File name of each format inside the output directory. */
-export const REPORT_FILE_NAMES: Readonly<Record<ReportFormat, string>> = {
-  text: 'report.txt',
-  json: 'result.json',
-  md: 'report.md',
-  html: 'report.html',
-  junit: 'junit.xml',
-  hlog: 'latency.hlog',
-};
-
-const RENDERERS: Readonly<Record<ReportFormat, (r: RunResult) => string>> = {
-  text: renderText,
-  json: renderJson,
-  md: renderMarkdown,
-  html: renderHtml,
-  junit: renderJunit,
-  hlog: renderHlog,
-};
-
-const ALIASES: Readonly<Record<string, ReportFormat>> = { markdown: 'md', txt: 'text', xml: 'junit', hdr: 'hlog' };
-
-/** Parse "html,md,junit" (case-insensitive, aliases markdown/txt/xml/hdr); throws ERR_USAGE_BAD_OPTION. */
-export function parseFormats(spec: string): ReportFormat[] {
-  const out: ReportFormat[] = [];
-  for (const raw of spec.split(',')) {
-    const name = raw.trim().toLowerCase();
-    if (name === '') continue;
-    const f = (REPORT_FORMATS as readonly string[]).includes(name) ? (name as ReportFormat) : ALIASES[name];
-    if (f === undefined) {
-      throw new FastbenchError('ERR_USAGE_BAD_OPTION', `unknown report format "${raw.trim()}" (formats: ${REPORT_FORMATS.join(', ')})`);
-    }
-    if (!out.includes(f)) out.push(f);
-  }
-  if (out.length === 0) throw new FastbenchError('ERR_USAGE_BAD_OPTION', `no report format given (formats: ${REPORT_FORMATS.join(', ')})`);
-  return out;
-}
-
-/** The bytes of one format. */
-export function renderReport(format: ReportFormat, result: RunResult): string {
-  return RENDERERS[format](result);
-}
+// The format table is report-formats.ts; re-exported for the commands that write reports.
+export { describeFormats, parseFormats, REPORT_ENCODERS, REPORT_FILE_NAMES, REPORT_FORMATS, renderReport, type ReportFormat } from './report-formats.js';
 
 /** Where report directories go when no --out names one. */
 export const DEFAULT_REPORTS_BASE = 'reports';
@@ -100,7 +53,7 @@ function writeError(path: string, e: unknown): FastbenchError {
 function plan(result: RunResult, options: WriteReportsOptions): { dir: string; files: Array<WrittenReport & { text: string }> } {
   const dir = options.outDir ?? defaultOutDir(result);
   // Render everything first: a renderer failure leaves every file as it was.
-  const files = options.formats.map((format) => ({ format, path: join(dir, REPORT_FILE_NAMES[format]), text: renderReport(format, result) }));
+  const files = options.formats.map((format) => ({ format, path: join(dir, reportEncoder(format).file), text: renderReport(format, result) }));
   return { dir, files };
 }
 
@@ -178,18 +131,29 @@ export function writeReportsSync(result: RunResult, options: WriteReportsOptions
   return files.map(({ format, path }) => ({ format, path }));
 }
 
+export interface ReportWriterOptions {
+  formats: readonly ReportFormat[];
+  /**
+   * The directory, or how to name it from a result; default defaultOutDir(result). Settled by the
+   * first write, so intermediate and final results land on the same files.
+   */
+  outDir?: string | ((result: RunResult) => string);
+}
+
 /**
- * Keeps one run's report files up to date: update(result) on each intermediate result, final(result)
- * (or finalSync on an exit path) at the end. Writes never overlap; results that arrive while a
- * write is running are coalesced; once the final result is written no older one replaces it.
+ * Keeps one run's report files up to date: update(result) on each intermediate result (LiveReports
+ * calls it on the engine's intervals), final(result) (or finalSync on an exit path) at the end.
+ * Writes never overlap; results that arrive while a write is running are coalesced; once the final
+ * result is written no older one replaces it.
  */
 export class ReportWriter {
   private running: Promise<void> | undefined;
   private pending: RunResult | undefined;
   private finished = false;
   private lastError: unknown;
+  private dir: string | undefined;
 
-  constructor(private readonly options: WriteReportsOptions) {}
+  constructor(private readonly options: ReportWriterOptions) {}
 
   /** Queue an intermediate result (ignored after final). Write errors are kept in `error`. */
   update(result: RunResult): void {
@@ -203,19 +167,30 @@ export class ReportWriter {
     this.finished = true;
     this.pending = undefined;
     if (this.running !== undefined) await this.running;
-    return writeReports(result, this.options);
+    return writeReports(result, this.optionsFor(result));
   }
 
   /** The final result, synchronously (exit paths). An intermediate write in flight renames nothing after it. */
   finalSync(result: RunResult): WrittenReport[] {
     this.finished = true;
     this.pending = undefined;
-    return writeReportsSync(result, this.options);
+    return writeReportsSync(result, this.optionsFor(result));
+  }
+
+  /** Resolves once no intermediate write is in flight or queued. */
+  async idle(): Promise<void> {
+    while (this.running !== undefined) await this.running;
   }
 
   /** The error of the last intermediate write, if it failed. */
   get error(): unknown {
     return this.lastError;
+  }
+
+  private optionsFor(result: RunResult): WriteReportsOptions {
+    const o = this.options.outDir;
+    this.dir ??= typeof o === 'string' ? o : o !== undefined ? o(result) : defaultOutDir(result);
+    return { formats: this.options.formats, outDir: this.dir };
   }
 
   private async drain(): Promise<void> {
@@ -224,7 +199,7 @@ export class ReportWriter {
         const next = this.pending;
         this.pending = undefined;
         try {
-          await writeFiles(next, this.options, () => !this.finished);
+          await writeFiles(next, this.optionsFor(next), () => !this.finished);
           this.lastError = undefined;
         } catch (e) {
           this.lastError = e;

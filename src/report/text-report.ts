@@ -1,24 +1,8 @@
 // The aligned text table printed at the end of a run: a pure render(result) → string.
-import type { LatencyStatsMs, PhaseResult, RequestStats, RunResult } from '../metrics/run-result.js';
+import type { GeneratorSummary, LatencyStatsMs, PhaseResult, RequestStats, RunResult } from '../metrics/run-result.js';
 import { thresholdLine } from './format.js';
 
 const COLS = ['p50', 'p75', 'p90', 'p99', 'p99.9', 'p99.99', 'max', 'mean', 'stdev'] as const;
-
-/**
- * The generator's self-health as the engine adds it to a result (`generator`). Declared here by
- * shape: report/ does not import engine/.
- */
-export interface GeneratorSummary {
-  workers: number;
-  eventLoopDelayMs: { p50: number; p99: number; max: number };
-  eventLoopUtilization: number;
-  cpu: number;
-  cpuPerThread: boolean;
-  schedule: { scheduled: number; late: number; maxLagMs: number; backlogged: number; backlogMax: number; missed: number };
-  warnings: string[];
-}
-
-export type TextReportInput = RunResult & { generator?: GeneratorSummary; abortedBy?: string };
 
 function ms(v: number): string {
   if (v >= 1000) return (v / 1000).toFixed(2) + 's';
@@ -95,11 +79,12 @@ function generatorLines(g: GeneratorSummary): string[] {
   return out;
 }
 
-export function renderText(r: TextReportInput): string {
+export function renderText(r: RunResult): string {
   const out: string[] = [];
-  const flags = [r.interrupted ? 'INTERRUPTED' : '', r.valid ? '' : 'INVALID'].filter(Boolean).join(', ');
+  const flags = [r.partial === true ? 'PARTIAL' : '', r.interrupted ? 'INTERRUPTED' : '', r.valid ? '' : 'INVALID'].filter(Boolean).join(', ');
   out.push(`fastbench — ${r.scenario}: ${(r.durationMs / 1000).toFixed(1)} s measured${flags ? `  [${flags}]` : ''}`);
   if (r.abortedBy !== undefined) out.push(`  aborted early: the abort-on-fail threshold "${r.abortedBy}" failed; a partial result`);
+  if (r.partial === true) out.push('  partial: written while the run was still going; the final report replaces it');
   else if (r.interrupted) out.push('  interrupted: a partial result, up to the moment the run was stopped');
   if (!r.valid) out.push(`  INVALID RESULT: ${r.invalidReason ?? 'the generator was the bottleneck'}`);
   out.push('');

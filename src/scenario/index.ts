@@ -33,7 +33,7 @@ export { compileTemplate, escapeJson, renderTemplate, staticTemplate, type Templ
 export { DataFeeder } from './csv-feeder.js';
 export { parseCsv, parseCsvRecords, type CsvProblem, type CsvTable } from './csv-parser.js';
 export { applyCaptures, captureText, compileJsonPath, extractHeader, extractJsonPath, extractRegex, type CaptureResponse, type JsonPath } from './capture.js';
-export { parseThreshold, thresholdPasses, type ParsedThreshold } from './thresholds.js';
+export { parseThreshold, type ParsedThreshold } from './thresholds.js';
 export { statusAccepted, statusExpected } from './request-compiler.js';
 export { formatDuration, parseDuration } from '../core/units.js';
 export { didYouMean, editDistance } from './did-you-mean.js';

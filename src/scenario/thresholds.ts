@@ -4,6 +4,8 @@
 //   ops:     <  <=  >  >=
 //   windows: "over 10s windows" (every consecutive 10 s window must pass)
 //            "over last 30s"    (only the final 30 s of the measured run counts)
+// Parsing only: metrics/threshold-evaluation.ts measures and judges (live in the engine, and on the
+// finished result in report/).
 import { isMap, isScalar, isSeq, type Node } from 'yaml';
 import { didYouMean, suggestion } from './did-you-mean.js';
 import { parseDuration } from '../core/units.js';
@@ -130,20 +132,6 @@ export function thresholdCheck(t: { metric: string; op: ThresholdOp; unit: Thres
 export function thresholdLabel(t: Threshold): string {
   const w = t.window === undefined ? '' : t.window.kind === 'last' ? ` over last ${t.window.ms / 1000}s` : ` over ${t.window.ms / 1000}s windows`;
   return `${thresholdScope(t)}: ${thresholdCheck({ metric: t.metric, op: t.op, unit: thresholdUnit(t.kind), limit: t.value })}${w}`;
-}
-
-/** Does an observed value pass? (latency in ms, errors as a fraction, rps in req/s) */
-export function thresholdPasses(t: Pick<Threshold, 'op' | 'value'>, observed: number): boolean {
-  switch (t.op) {
-    case '<':
-      return observed < t.value;
-    case '<=':
-      return observed <= t.value;
-    case '>':
-      return observed > t.value;
-    case '>=':
-      return observed >= t.value;
-  }
 }
 
 /**

@@ -6,7 +6,6 @@ import { errorId } from '../../../src/core/errors.js';
 import { Recorder } from '../../../src/metrics/recorder.js';
 import { buildRunResult, type RunResult } from '../../../src/metrics/run-result.js';
 import { Series } from '../../../src/metrics/series.js';
-import type { ResultDocument } from '../../../src/report/result-file.js';
 import { runMergeCommand } from '../../../src/cli/merge-command.js';
 import { renderJson } from '../../../src/report/json-report.js';
 import { mergeRunResults } from '../../../src/report/merge.js';
@@ -31,8 +30,8 @@ const THRESHOLDS = [
 ];
 
 /** As the engine does: RunResult + the series of the requests a windowed threshold names. */
-function result(rec: Recorder, apiRec: Recorder, startMs = START): ResultDocument {
-  const r: ResultDocument = buildRunResult(rec.snapshot(startMs + SECONDS * 1000), {
+function result(rec: Recorder, apiRec: Recorder, startMs = START): RunResult {
+  const r: RunResult = buildRunResult(rec.snapshot(startMs + SECONDS * 1000), {
     scenario: 'sharded', environment: TEST_ENV, durationMs: SECONDS * 1000,
     phases: [{ name: 'steady', startOffsetMs: 0, durationMs: SECONDS * 1000, kind: 'constant' }],
   });
@@ -94,9 +93,12 @@ describe('mergeRunResults', () => {
     expect(merged.thresholds).toEqual(single.thresholds);
     expect(merged.thresholds.filter((t) => t.expression === 'p50 < 3ms').map((t) => t.scope)).toEqual(['api', 'overall']);
     expect(merged.thresholds.find((t) => t.expression === 'max < 1s')).toMatchObject({ scope: 'cart', metric: 'max', unit: 'ms', limit: 1000 });
-    // an outcome without a recorded scope (in memory, from before scopes) is still matched to its request
-    const legacy = parts.map((p) => ({ ...p, thresholds: p.thresholds.map(({ scope: _s, ...rest }) => rest) })) as unknown as ResultDocument[];
-    expect(mergeRunResults(legacy).result.thresholds.find((t) => t.expression === 'max < 1s')?.actual).toBe(single.thresholds.find((t) => t.expression === 'max < 1s')?.actual);
+    // files written before outcomes recorded their scope are upgraded when read: still matched to its request
+    const legacy = parts.map((p) => parseRunResult(JSON.stringify({ ...p, thresholds: p.thresholds.map(({ expression, passed, actual, window }) => ({ expression, passed, actual, window })) })));
+    const upgraded = mergeRunResults(legacy).result.thresholds;
+    const scoped = (list: RunResult['thresholds']) => list.filter((t) => t.expression === 'p50 < 3ms').map((t) => [t.scope, t.actual]);
+    expect(scoped(upgraded)).toEqual(scoped(single.thresholds));
+    expect(upgraded.find((t) => t.scope === 'api' && t.expression === 'p50 < 3ms')?.actual).toBe(single.requests.find((q) => q.name === 'api')!.latencyMs.p50);
     expect(merged.requestSeries).toEqual(single.requestSeries);
     expect(merged.thresholds.at(-1)).toMatchObject({ expression: 'p99 < 15ms over 2s windows', window: 'each 2s window' });
     // a gate the shards alone fail (each makes a third of the load) passes once merged

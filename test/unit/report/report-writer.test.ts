@@ -4,13 +4,25 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FastbenchError } from '../../../src/core/errors.js';
 import {
-  REPORT_FILE_NAMES, REPORT_FORMATS, ReportWriter, defaultOutDir, parseFormats, writeFileAtomic, writeReports, writeReportsSync,
+  REPORT_ENCODERS, REPORT_FILE_NAMES, REPORT_FORMATS, ReportWriter, defaultOutDir, parseFormats, writeFileAtomic, writeReports, writeReportsSync,
 } from '../../../src/report/report-writer.js';
 import { parseRunResult } from '../../../src/report/result-file.js';
 import { makeResult } from '../../fixtures/report/make-result.js';
 
 const root = mkdtempSync(join(tmpdir(), 'fastbench-writer-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+describe('the format table', () => {
+  it('has one row per format, each written as <file> ending in its extension, looked up by name or alias', () => {
+    expect(REPORT_ENCODERS.map((e) => e.name)).toEqual([...REPORT_FORMATS]);
+    for (const e of REPORT_ENCODERS) {
+      expect(e.file.endsWith(`.${e.extension}`)).toBe(true);
+      expect(REPORT_FILE_NAMES[e.name]).toBe(e.file);
+      for (const alias of e.aliases) expect(parseFormats(alias.toUpperCase())).toEqual([e.name]);
+    }
+    expect(new Set(REPORT_ENCODERS.map((e) => e.file)).size).toBe(REPORT_ENCODERS.length);
+  });
+});
 
 describe('parseFormats', () => {
   it('accepts the formats, aliases and any case, without duplicates', () => {
@@ -21,6 +33,9 @@ describe('parseFormats', () => {
   it('rejects unknown or missing formats as usage errors', () => {
     expect(() => parseFormats('html,pdf')).toThrow(/unknown report format "pdf"/);
     expect(() => parseFormats(' , ')).toThrow(/no report format/);
+    // a near miss gets a did-you-mean, and every error lists the table of formats with their files
+    expect(() => parseFormats('htlm')).toThrow(/unknown report format "htlm" \(did you mean "html"\?\); formats: text \(report\.txt\), json \(result\.json\), md \(report\.md\), html \(report\.html\), junit \(junit\.xml\), hlog \(latency\.hlog\)$/);
+    expect(() => parseFormats('jsno')).toThrow(/did you mean "json"/);
     try {
       parseFormats('csv');
     } catch (e) {

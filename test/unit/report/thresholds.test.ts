@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { LatencyHistogram } from '../../../src/metrics/histogram.js';
 import { encodeHistogram } from '../../../src/metrics/encoded-histogram.js';
 import { Recorder } from '../../../src/metrics/recorder.js';
-import { buildRunResult } from '../../../src/metrics/run-result.js';
-import { evaluateThresholds, type ThresholdInput } from '../../../src/report/thresholds.js';
+import { buildRunResult, type RunResult } from '../../../src/metrics/run-result.js';
+import { evaluateThresholds } from '../../../src/report/thresholds.js';
 import { parseScenario } from '../../../src/scenario/index.js';
 
 const env = { fastbenchVersion: '0', node: 'v', cpuModel: 'c', cores: 1 };
@@ -16,9 +16,9 @@ function thresholds(lines: string): ReturnType<typeof parseScenario>['thresholds
 }
 
 /** 3 s: request a answers in 1 ms except during second 1 (50 ms); b always 2 ms; a 0.4 s tail. */
-function result(): ThresholdInput {
+function result(): RunResult {
   const rec = new Recorder({ requestNames: ['a', 'b'], startMs: 0 });
-  const aSeries: ThresholdInput['requestSeries'] = { a: { series: [], intervals: [] } };
+  const aSeries: RunResult['requestSeries'] = { a: { series: [], intervals: [] } };
   for (let t = 0; t < 4; t++) {
     const ms = t === 3 ? 400 : 1000;
     const a = LatencyHistogram.create();

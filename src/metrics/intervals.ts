@@ -1,8 +1,8 @@
 // A result's measurement interval length. Runs close an interval once a second by default, or
 // every `interval:` (100ms..10s) when the scenario sets one; series rows and interval histograms
 // are indexed by interval (t = 0, 1, 2, …), so readers turn t into time with this length.
-import type { RunResult } from '../metrics/run-result.js';
-import type { IntervalHistogram, SeriesRow } from '../metrics/series.js';
+import type { RunResult } from './run-result.js';
+import type { IntervalHistogram, SeriesRow } from './series.js';
 
 /**
  * The length of a run's whole intervals, ms: from the interval histograms (the last interval is a

@@ -147,6 +147,8 @@ const ROWS: readonly Row[] = [
   ['ERR_LIMIT_MEMORY', 'usage', 2, 'the run would need more memory than this machine has', 'Use fewer connections (or less pipelining), or more --workers when one thread\'s heap is the limit.'],
   ['ERR_OUT_DIR', 'usage', 2, 'the output directory cannot hold the reports', 'Pick a writable directory on a disk (not a file, not /proc or /sys, not a read-only mount).'],
   ['ERR_OUT_LOCKED', 'usage', 2, 'another fastbench run is writing into the output directory', 'Wait for it, choose another --out, or pass --force to write there anyway.'],
+  // flags (issue 12 item 7: one flag vocabulary)
+  ['ERR_USAGE_UNKNOWN_OPTION', 'usage', 2, 'unknown option or command', 'See `fastbench <command> --help`; the message names the closest option, or the new name of a renamed one.'],
 ];
 
 export const ERROR_SPECS: readonly ErrorSpec[] = ROWS.map(([code, category, exit, message, hint], i) =>

@@ -15,6 +15,7 @@ import { registerRunCommand } from './run-command.js';
 import { registerServeCommand } from './serve-command.js';
 import { registerValidateCommand } from './validate-command.js';
 import { formatCommanderError } from './flags.js';
+import { examples } from './help.js';
 import { Refusal } from './refusal.js';
 import { ScenarioValidationError } from '../scenario/index.js';
 
@@ -43,6 +44,11 @@ export function buildProgram(): Command {
   registerReportCommand(program);
   registerCompareCommand(program);
   registerMergeCommand(program);
+  program.addHelpText('after', examples([
+    'fastbench serve --port 8080',
+    'fastbench bench http://127.0.0.1:8080/plaintext -c 50 -d 10s',
+    'fastbench run scenarios/smoke.yaml --out reports/smoke',
+  ]));
   // Commander's own errors (unknown option, missing argument) in our `error[CODE]:` format, with
   // its did-you-mean, or the new name of a retired short flag.
   program.configureOutput({ outputError: (s, write) => write(formatCommanderError(s, undefined)) });

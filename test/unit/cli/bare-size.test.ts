@@ -27,4 +27,8 @@ describe('a bare size is bytes', () => {
     const serve = serveOptions({ host: '127.0.0.1', port: '0', workers: '1', readTimeout: '1s', writeTimeout: '1s', idleTimeout: '1s', maxBodySize: '4096', grace: '1s' });
     expect(serve.maxRequestBodySize).toBe(4096);
   });
+
+  it('run -R reads a rate as `rate:` does, -d a duration as `duration:` does', () => {
+    expect(runOverrides({ env: [], rate: '6000/m', duration: '1m30s', interval: '250ms' })).toEqual({ rate: 100, duration: 90_000, interval: 250 });
+  });
 });

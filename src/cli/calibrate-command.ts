@@ -1,4 +1,4 @@
-// `fastbench calibrate [--duration 3s] [--conns 10000] [--json]`
+// `fastbench calibrate [-d 3s] [-c 10000] [--json]`
 //
 // Measures this machine's own ceiling against the bundled server, so users know what fastbench
 // can drive before they trust a result (all traffic on 127.0.0.1):
@@ -17,17 +17,20 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { HostClient } from '../client/host-client.js';
 import { Request } from '../client/request.js';
 import { Response } from '../client/response.js';
 import { EXIT_OK, FastbenchError } from '../core/errors.js';
 import { fastbenchBin } from './builtin-server.js';
-import { parseDuration } from '../scenario/index.js';
+import { parseCountFlag, parseDurationFlag } from './flags.js';
+import { examples } from './help.js';
 
 export interface CalibrateFlags {
   duration: string;
-  conns: string;
+  connections: string;
+  /** --conns: the old name of --connections. */
+  conns?: string;
   json?: boolean;
 }
 
@@ -86,27 +89,24 @@ export function registerCalibrateCommand(program: Command): void {
     .command('calibrate')
     .description("measure this machine's own ceiling against the bundled server (req/s per core, memory per 10k connections)")
     .option('-d, --duration <time>', 'how long each throughput measurement lasts', '3s')
-    .option('--conns <n>', 'keep-alive connections to open for the memory figure', '10000')
+    .option('-c, --connections <n>', 'keep-alive connections to open for the memory figure', '10000')
+    .addOption(new Option('--conns <n>', 'the old name of --connections').hideHelp())
     .option('--json', 'print the figures as JSON on stdout')
+    .addHelpText('after', examples([
+      'fastbench calibrate',
+      'fastbench calibrate -d 1s -c 2000 --json',
+    ]))
     .action(async (flags: CalibrateFlags) => {
       process.exitCode = await calibrateCommand(flags);
     });
 }
 
 export async function calibrateCommand(flags: CalibrateFlags): Promise<number> {
-  const durationMs = parseDuration(flags.duration);
-  const conns = Number(flags.conns);
-  try {
-    if (durationMs === undefined || !(durationMs > 0)) throw new FastbenchError('ERR_USAGE_BAD_DURATION', `--duration: ${JSON.stringify(flags.duration)} is not a duration (use 500ms, 3s)`);
-    if (!Number.isInteger(conns) || conns <= 0) throw new FastbenchError('ERR_USAGE_BAD_OPTION', `--conns must be a positive integer, got ${JSON.stringify(flags.conns)}`);
-    const result = await calibrate(durationMs, conns);
-    process.stdout.write(flags.json === true ? JSON.stringify(result, null, 2) + '\n' : renderCalibration(result));
-    return EXIT_OK;
-  } catch (e) {
-    if (!(e instanceof FastbenchError)) throw e;
-    process.stderr.write(e.format() + '\n');
-    return e.exitCode;
-  }
+  const durationMs = parseDurationFlag(flags.duration, '--duration');
+  const conns = flags.conns !== undefined ? parseCountFlag(flags.conns, '--conns', 1) : parseCountFlag(flags.connections, '--connections', 1);
+  const result = await calibrate(durationMs, conns);
+  process.stdout.write(flags.json === true ? JSON.stringify(result, null, 2) + '\n' : renderCalibration(result));
+  return EXIT_OK;
 }
 
 /** All three measurements, with the bundled server started (and stopped) around them. */

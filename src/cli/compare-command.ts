@@ -10,6 +10,7 @@ import { EXIT_GATE_FAILED, FastbenchError } from '../core/errors.js';
 import { compareRuns, parseMaxRegression, type CompareOptions } from '../report/compare.js';
 import { renderComparisonMarkdown, renderComparisonText } from '../report/compare-report.js';
 import { readRunResult } from '../report/result-file.js';
+import { examples } from './help.js';
 
 export interface CompareCommandOptions {
   baseline?: string[];
@@ -66,8 +67,8 @@ export function registerCompareCommand(program: Command): void {
     .command('compare')
     .description('compare results (baseline vs current): per-percentile and per-request deltas labelled regression / improvement / noise; exit 1 on a regression beyond tolerance')
     .argument('[files...]', 'baseline.json current.json')
-    .option('-b, --baseline <files...>', 'baseline result files (several runs → run-to-run noise is measured)')
-    .option('-c, --current <files...>', 'current result files')
+    .option('--baseline <files...>', 'baseline result files (several runs → run-to-run noise is measured)')
+    .option('--current <files...>', 'current result files')
     .option('--max-regression <list>', 'tolerances that gate, e.g. p99=10%,rps=5%,errors=0.5% (default p50..p99.9=10%, rps=5%, errors=1%)')
     .option('--alpha <p>', 'significance level of each test (default 0.01)')
     .option('--min-effect <fraction>', 'significant changes smaller than this are noise (default 1%)')
@@ -77,7 +78,12 @@ export function registerCompareCommand(program: Command): void {
     .option('--json', 'print the comparison as JSON')
     .addHelpText('after', '\nDefault significance level: 0.01. Method: see src/report/compare.ts (Mann-Whitney U on per-interval values, run-to-run spread).\n' +
       'Short runs: with fewer samples a side than --min-samples no noise test can decide, so the row is judged on its\n' +
-      'point estimate against the tolerance (marked "no noise test"); a regression beyond tolerance still fails.')
+      'point estimate against the tolerance (marked "no noise test"); a regression beyond tolerance still fails.\n' +
+      examples([
+        'fastbench compare reports/base/result.json reports/today/result.json',
+        'fastbench compare --baseline base-1.json base-2.json base-3.json --current new.json --max-regression p99=10%,rps=5%',
+        'fastbench compare base.json new.json --md >> "$GITHUB_STEP_SUMMARY"',
+      ]))
     .action((files: string[], opts: CompareCommandOptions) => {
       const code = runCompareCommand(files, opts);
       if (code !== 0) process.exitCode = code;

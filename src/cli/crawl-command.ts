@@ -1,21 +1,24 @@
 // `fastbench crawl`: a polite deep crawl from seed URLs, or a probe of a list of URLs / hosts
-// (--urls). Records stream to -o FILE (stdout without it) as JSONL or CSV; progress and the
+// (--urls). Records stream to -o/--out FILE (stdout without it) as JSONL or CSV; progress and the
 // summary go to stderr. --state DIR makes the crawl resumable after a crash (--resume);
 // --frontier redis://host:port/JOB shares one crawl between processes.
 import { readFileSync } from 'node:fs';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { FastbenchError } from '../core/errors.js';
-import { DEFAULT_MAX_HOST_QUEUE, DEFAULT_MAX_QUEUE, parseByteSize } from '../crawl/crawl-options.js';
+import { DEFAULT_MAX_HOST_QUEUE, DEFAULT_MAX_QUEUE } from '../crawl/crawl-options.js';
 import { openCrawl, type CrawlSessionOptions } from '../crawl/crawl-session.js';
 import { formatSummary } from '../crawl/crawl-stats.js';
 import type { Crawler } from '../crawl/crawler.js';
 import type { OutputFormat } from '../crawl/output-writer.js';
 import type { ScopeMode } from '../crawl/scope.js';
-import { parseDuration } from '../core/units.js';
+import { collect, parseCountFlag, parseDurationFlag, parseSizeFlag } from './flags.js';
+import { examples } from './help.js';
 
 export interface CrawlFlags {
   urls?: string;
+  out?: string;
+  /** --output: the old long name of --out. */
   output?: string;
   format: string;
   concurrency: string;
@@ -50,20 +53,12 @@ export interface CrawlFlags {
   progressInterval: string;
 }
 
-const collect = (v: string, acc: string[]): string[] => [...acc, v];
-
 function count(flag: string, v: string | undefined, min: number): number | undefined {
-  if (v === undefined) return undefined;
-  if (!/^\d+$/.test(v.trim()) || Number(v) < min) throw new FastbenchError('ERR_USAGE_BAD_OPTION', `${flag} must be an integer >= ${min}, got ${JSON.stringify(v)}`);
-  return Number(v);
+  return v === undefined ? undefined : parseCountFlag(v, flag, min);
 }
 
 function duration(flag: string, v: string, positive: boolean): number {
-  const ms = v.trim() === '0' ? 0 : parseDuration(v);
-  if (ms === undefined || (positive && ms <= 0)) {
-    throw new FastbenchError('ERR_USAGE_BAD_DURATION', `${flag}: invalid duration ${JSON.stringify(v)} (use a unit: 100ms, 10s, 1m)`);
-  }
-  return ms;
+  return parseDurationFlag(v, flag, { allowZero: !positive });
 }
 
 function readResolveFile(path: string): string[] {
@@ -78,8 +73,7 @@ function readResolveFile(path: string): string[] {
 
 /** Turns the command line into session options (throws usage errors, exit 2). */
 export function crawlOptionsFromFlags(seeds: string[], f: CrawlFlags): CrawlSessionOptions {
-  const maxBody = parseByteSize(f.maxBody);
-  if (maxBody === undefined) throw new FastbenchError('ERR_USAGE_BAD_OPTION', `--max-body: invalid size ${JSON.stringify(f.maxBody)} (e.g. 5mb, 512kb; a bare number is MB)`);
+  const maxBody = parseSizeFlag(f.maxBody, '--max-body', 1);
   const resolve = [...f.resolve, ...(f.resolveFile !== undefined ? readResolveFile(f.resolveFile) : [])];
   const o: CrawlSessionOptions = {
     seeds,
@@ -110,7 +104,9 @@ export function crawlOptionsFromFlags(seeds: string[], f: CrawlFlags): CrawlSess
   };
   if (f.contentType.length > 0) o.contentTypes = f.contentType;
   if (f.urls !== undefined) o.urlsFile = f.urls;
-  if (f.output !== undefined) o.output = f.output;
+  if (f.out !== undefined && f.output !== undefined) throw new FastbenchError('ERR_USAGE_BAD_OPTION', '--out and --output are one option (--output is its old name): give one');
+  const output = f.out ?? f.output;
+  if (output !== undefined) o.output = output;
   if (f.userAgent !== undefined) o.userAgent = f.userAgent;
   if (f.state !== undefined) o.stateDir = f.state;
   if (f.frontier !== undefined) o.frontier = f.frontier;
@@ -185,7 +181,8 @@ export function registerCrawlCommand(program: Command): void {
     .description('crawl sites from seed URLs, or probe a list of URLs/hosts (--urls), politely; records as JSONL or CSV')
     .argument('[seeds...]', 'seed URLs of a deep crawl')
     .option('--urls <file>', 'probe mode: one URL or bare host per line (- for stdin), streamed')
-    .option('-o, --output <file>', 'write records here (default: stdout)')
+    .option('-o, --out <file>', 'write records here (default: stdout)')
+    .addOption(new Option('--output <file>', 'the old name of --out').hideHelp())
     .option('--format <format>', 'jsonl or csv', 'jsonl')
     .option('--concurrency <n>', 'requests in flight overall', '64')
     .option('--per-host <n>', 'connections (requests in flight) per host', '2')
@@ -200,9 +197,9 @@ export function registerCrawlCommand(program: Command): void {
     .option('--user-agent <ua>', 'User-Agent header (its product token picks the robots.txt group)')
     .option('--no-robots', 'ignore robots.txt (be polite)')
     .option('--nofollow', 'skip rel=nofollow links and pages with meta robots nofollow')
-    .option('--max-body <size>', 'largest body fetched (e.g. 5mb, 512kb); robots.txt is read up to 500 KiB whatever this says', '5mb')
+    .option('--max-body <size>', 'largest body fetched (e.g. 5mb, 512kb; a bare number is bytes); robots.txt is read up to 500 KiB whatever this says', '5mb')
     .option('--content-type <type>', 'media types parsed for links (repeatable; default text/html, application/xhtml+xml)', collect, [])
-    .option('--timeout <duration>', 'response timeout: request written to response complete', '10s')
+    .option('-t, --timeout <time>', 'response timeout: request written to response complete', '10s')
     .option('--connect-timeout <duration>', 'DNS + TCP connect (+ TLS) timeout, apart from the response timeout', '5s')
     .option('--max-redirects <n>', 'redirects followed per URL in probe mode', '10')
     .option('--host-error-budget <n>', 'failures after which a host is given up', '10')
@@ -217,6 +214,11 @@ export function registerCrawlCommand(program: Command): void {
     .option('-k, --insecure', 'accept any TLS certificate')
     .option('-q, --quiet', 'no progress and no summary')
     .option('--progress-interval <duration>', 'how often to print a progress line when stderr is not a terminal', '5s')
+    .addHelpText('after', examples([
+      'fastbench crawl http://127.0.0.1:8080/site/ --max-pages 500 -o pages.jsonl',
+      'fastbench crawl --urls hosts.txt --format csv -o probe.csv --concurrency 256',
+      'fastbench crawl https://example.test/ --state crawl-state --max-depth 3   # then --resume after a crash',
+    ]))
     .action(async (seeds: string[], flags: CrawlFlags) => {
       process.exitCode = await runCrawl(seeds, flags);
     });

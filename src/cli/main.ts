@@ -14,6 +14,10 @@ import { registerRequestCommand } from './request-command.js';
 import { registerRunCommand } from './run-command.js';
 import { registerServeCommand } from './serve-command.js';
 import { registerValidateCommand } from './validate-command.js';
+import { formatCommanderError } from './flags.js';
+import { examples } from './help.js';
+import { Refusal } from './refusal.js';
+import { ScenarioValidationError } from '../scenario/index.js';
 
 const require = createRequire(import.meta.url);
 const pkg = require('../../package.json') as { version: string; description: string };
@@ -40,6 +44,15 @@ export function buildProgram(): Command {
   registerReportCommand(program);
   registerCompareCommand(program);
   registerMergeCommand(program);
+  program.addHelpText('after', examples([
+    'fastbench serve --port 8080',
+    'fastbench bench http://127.0.0.1:8080/plaintext -c 50 -d 10s',
+    'fastbench run scenarios/smoke.yaml --out reports/smoke',
+  ]));
+  // Commander's own errors (unknown option, missing argument) in our `error[CODE]:` format, with
+  // its did-you-mean, or the new name of a retired short flag.
+  program.configureOutput({ outputError: (s, write) => write(formatCommanderError(s, undefined)) });
+  for (const c of program.commands) c.configureOutput({ outputError: (s, write) => write(formatCommanderError(s, c.name())) });
   return program;
 }
 
@@ -56,6 +69,18 @@ function injectInternalError(): void {
       throw new TypeError('injected internal error (FASTBENCH_INJECT_INTERNAL_ERROR=uncaught)');
     }, 50);
   }
+}
+
+/** The one place a FastbenchError becomes lines on stderr and an exit code. */
+function reportError(err: FastbenchError): number {
+  const all = err instanceof Refusal || err instanceof ScenarioValidationError ? err.errors : [err];
+  for (const e of all) process.stderr.write(e.format() + '\n');
+  if (err instanceof Refusal) {
+    if (err.note !== undefined) process.stderr.write(err.note + '\n');
+  } else if (all.length === 1 && err.hint) {
+    process.stderr.write(`  hint: ${err.hint}\n`);
+  }
+  return err.exitCode;
 }
 
 /**
@@ -82,11 +107,7 @@ export async function main(argv: readonly string[], earlySignals?: EarlySignals)
       // --help and --version end through here with exit code 0.
       return err.exitCode === 0 ? 0 : EXIT_USAGE;
     }
-    if (err instanceof FastbenchError && err.category !== 'internal') {
-      process.stderr.write(err.format() + '\n');
-      if (err.hint) process.stderr.write(`  hint: ${err.hint}\n`);
-      return err.exitCode;
-    }
+    if (err instanceof FastbenchError && err.category !== 'internal') return reportError(err);
     // A bug (ours, or ERR_INTERNAL raised on purpose): one line, the stack in a crash report.
     return reportInternalError(err, argv);
   } finally {

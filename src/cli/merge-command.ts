@@ -10,7 +10,9 @@ import { readRunResult } from '../report/result-file.js';
 import { writeFileAtomic } from '../report/report-writer.js';
 import { renderText } from '../report/text-report.js';
 import { checkScenario } from '../scenario/index.js';
-import { parseEnvPairs } from './validate-command.js';
+import { collect, parseEnvPairs } from './flags.js';
+import { examples } from './help.js';
+import { refuseProblems } from './refusal.js';
 
 export interface MergeCommandOptions {
   out?: string;
@@ -23,12 +25,9 @@ export async function runMergeCommand(files: readonly string[], opts: MergeComma
   if (files.length === 0) throw new FastbenchError('ERR_USAGE', 'merge needs at least one result file');
   const options: MergeOptions = {};
   if (opts.scenario !== undefined) {
-    const env = parseEnvPairs(opts.env);
-    if (env instanceof FastbenchError) throw env;
-    const { scenario, errors } = checkScenario(opts.scenario, { env });
+    const { scenario, errors } = checkScenario(opts.scenario, { env: parseEnvPairs(opts.env) });
     if (scenario === undefined || errors.length > 0) {
-      for (const e of errors.slice(1)) process.stderr.write(e.format() + '\n');
-      throw errors[0] ?? new FastbenchError('ERR_SCENARIO_PARSE', `cannot load ${opts.scenario}`);
+      throw errors.length > 0 ? refuseProblems(errors) : new FastbenchError('ERR_SCENARIO_PARSE', `cannot load ${opts.scenario}`);
     }
     options.thresholds = scenario.thresholds;
   }
@@ -52,7 +51,11 @@ export function registerMergeCommand(program: Command): void {
     .argument('<files...>', 'result.json files, e.g. shard-*.json')
     .option('-o, --out <file>', 'merged result.json (default: stdout)')
     .option('-s, --scenario <file>', 'take threshold definitions from this scenario instead of re-parsing the recorded ones')
-    .option('-e, --env <NAME=value>', 'set {{env.NAME}} for --scenario (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('-e, --env <NAME=value>', 'set {{env.NAME}} for --scenario (repeatable)', collect, [] as string[])
+    .addHelpText('after', examples([
+      'fastbench merge shard-*/result.json -o merged.json',
+      'fastbench merge shard-*/result.json -s scenario.yaml -e HOST=127.0.0.1 > merged.json',
+    ]))
     .action(async (files: string[], opts: MergeCommandOptions) => {
       const code = await runMergeCommand(files, opts);
       if (code !== 0) process.exitCode = code;

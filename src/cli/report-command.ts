@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import { readRunResult } from '../report/result-file.js';
 import { defaultOutDir, parseFormats, REPORT_FORMATS, writeReports } from '../report/report-writer.js';
+import { examples } from './help.js';
 
 export interface ReportCommandOptions {
   format: string;
@@ -23,6 +24,10 @@ export function registerReportCommand(program: Command): void {
     .argument('<result>', 'a result.json written by `fastbench run` or `fastbench merge`')
     .option('-f, --format <list>', `comma-separated formats: ${REPORT_FORMATS.join(', ')}`, 'html,md')
     .option('-o, --out <dir>', 'output directory (default: reports/<scenario>-<start time>/)')
+    .addHelpText('after', examples([
+      'fastbench report reports/base/result.json',
+      'fastbench report merged.json -f html,junit -o reports/merged',
+    ]))
     .action(async (file: string, opts: ReportCommandOptions) => {
       await runReportCommand(file, opts);
     });

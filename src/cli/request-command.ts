@@ -1,18 +1,20 @@
 // `fastbench request <url>`: one request through the pooled client, printed for a person or as
 // one JSON object for a script — how users debug a scenario step.
 import { readFileSync } from 'node:fs';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { Client } from '../client/client.js';
 import { Request } from '../client/request.js';
 import { Response } from '../client/response.js';
 import { EXIT_GATE_FAILED, FastbenchError } from '../core/errors.js';
-import { parseDuration } from '../core/units.js';
 import { framingConflict } from '../http/request-serializer.js';
-import { parseSize } from './parse-units.js';
+import { collect, parseCountFlag, parseDurationFlag, parseSizeFlag, splitHeader } from './flags.js';
+import { examples } from './help.js';
 
 interface RequestFlags {
   method?: string;
   header: string[];
+  body?: string;
+  /** --data: the old long name of --body. */
   data?: string;
   timeout: string;
   insecure?: boolean;
@@ -22,14 +24,6 @@ interface RequestFlags {
   resolve: string[];
   /** --max-body: the client's maxResponseBodySize (a size: 64MiB). */
   maxBody?: string;
-}
-
-const collect = (v: string, acc: string[]): string[] => [...acc, v];
-
-function parseHeader(h: string): [string, string] {
-  const i = h.indexOf(':');
-  if (i <= 0) throw new FastbenchError('ERR_USAGE_BAD_OPTION', `invalid header ${JSON.stringify(h)}: expected 'name: value'`);
-  return [h.slice(0, i).trim(), h.slice(i + 1).trim()];
 }
 
 function readBody(data: string | undefined): Buffer | undefined {
@@ -108,19 +102,19 @@ function printHuman(res: Response, err: FastbenchError | null): void {
 }
 
 export async function runRequest(url: string, flags: RequestFlags): Promise<number> {
-  const timeoutMs = parseDuration(flags.timeout);
-  if (timeoutMs === undefined || timeoutMs <= 0) throw new FastbenchError('ERR_USAGE_BAD_DURATION', `invalid --timeout ${JSON.stringify(flags.timeout)}`);
-  const body = readBody(flags.data);
+  const timeoutMs = parseDurationFlag(flags.timeout, '--timeout');
+  if (flags.body !== undefined && flags.data !== undefined) throw new FastbenchError('ERR_USAGE_BAD_OPTION', '--body and --data are one option (--data is its old name): give one');
+  const body = readBody(flags.body ?? flags.data);
   const method = (flags.method ?? (body !== undefined ? 'POST' : 'GET')).toUpperCase();
-  const headers = flags.header.map(parseHeader);
+  const headers = flags.header.map((h) => splitHeader(h));
   // One framing rule (http/request-serializer.ts): the Content-Length is computed from the body;
   // a -H that contradicts it is refused rather than sent.
   for (const [n, v] of headers) {
     const why = framingConflict(n, v, body?.length ?? 0, method);
     if (why !== undefined) throw new FastbenchError('ERR_USAGE_BAD_OPTION', `-H ${n}: ${why}`);
   }
-  const maxBody = flags.maxBody !== undefined ? parseSize(flags.maxBody, '--max-body') : undefined;
-  if (maxBody !== undefined && maxBody < 1) throw new FastbenchError('ERR_USAGE_BAD_OPTION', '--max-body must be at least 1 byte');
+  const maxBody = flags.maxBody !== undefined ? parseSizeFlag(flags.maxBody, '--max-body', 1) : undefined;
+  const maxRedirects = parseCountFlag(flags.maxRedirects, '--max-redirects');
   const req = new Request({ method, url, headers, ...(body !== undefined ? { body } : {}) });
   if (req.hostname === '') throw new FastbenchError('ERR_USAGE_BAD_URL', `give an absolute http:// or https:// URL, got ${JSON.stringify(url)}`);
   const client = new Client({ insecure: flags.insecure === true, resolve: flags.resolve, maxConns: 1, ...(maxBody !== undefined ? { maxResponseBodySize: maxBody } : {}) });
@@ -129,9 +123,7 @@ export async function runRequest(url: string, flags: RequestFlags): Promise<numb
   const hops = { urls: [] as string[] };
   try {
     if (flags.location) {
-      const max = Number(flags.maxRedirects);
-      if (!Number.isInteger(max) || max < 0) throw new FastbenchError('ERR_USAGE_BAD_OPTION', `invalid --max-redirects ${flags.maxRedirects}`);
-      await client.doRedirects(req, res, max, hops, timeoutMs);
+      await client.doRedirects(req, res, maxRedirects, hops, timeoutMs);
     } else {
       await client.doTimeout(req, res, timeoutMs);
     }
@@ -152,16 +144,22 @@ export function registerRequestCommand(program: Command): void {
     .command('request')
     .description('send one request and print the response (status line, headers, body, timings)')
     .argument('<url>', 'absolute http:// or https:// URL')
-    .option('-X, --method <method>', 'request method (default GET, or POST with -d)')
+    .option('-X, --method <method>', 'request method (default GET, or POST with -b)')
     .option('-H, --header <header>', "request header 'name: value' (repeatable)", collect, [])
-    .option('-d, --data <body>', 'request body, or @file to send a file')
-    .option('--timeout <duration>', 'deadline for the whole exchange', '5s')
+    .option('-b, --body <text|@file>', 'request body, or @file to send a file')
+    .addOption(new Option('--data <body>', 'the old name of --body').hideHelp())
+    .option('-t, --timeout <time>', 'deadline for the whole exchange', '5s')
     .option('-k, --insecure', 'accept any TLS certificate')
     .option('-L, --location', 'follow redirects')
     .option('--max-redirects <n>', 'most redirects to follow with -L', '10')
     .option('--resolve <host:port:addr>', 'connect to addr for host:port (repeatable)', collect, [])
-    .option('--max-body <size>', 'largest response body accepted (e.g. 64MiB; default 16MiB)')
+    .option('--max-body <size>', 'largest response body accepted (e.g. 64MiB; a bare number is bytes; default 16MiB)')
     .option('--json', 'print one JSON object')
+    .addHelpText('after', examples([
+      'fastbench request http://127.0.0.1:8080/anything -X POST -b hi --json',
+      "fastbench request https://example.test/ -k -L -H 'Accept: text/html'",
+      'fastbench request http://api.test:8080/ --resolve api.test:8080:127.0.0.1 -b @payload.json',
+    ]))
     .action(async (url: string, flags: RequestFlags) => {
       process.exitCode = await runRequest(url, flags);
     });

@@ -3,9 +3,23 @@
 import type { Command } from 'commander';
 import { FastbenchError } from '../core/errors.js';
 import { startPrefork } from '../server/prefork.js';
+import { createDefaultRouter } from '../server/routes/index.js';
 import { createServer, type ServerOptions } from '../server/server.js';
 import { loadCertificate, makeSelfSignedCertificate, type TlsMaterial } from '../server/tls-cert.js';
-import { parseCount, parseDuration, parseSize } from './parse-units.js';
+import { parseCountFlag, parseDurationFlag, parseSizeFlag } from './flags.js';
+import { examples } from './help.js';
+
+const parseCount = parseCountFlag;
+const parseDuration = (text: string, flag: string): number => parseDurationFlag(text, flag, { allowZero: true });
+const parseSize = parseSizeFlag;
+
+/** The endpoints of the bundled server, read from its router (not a copy that could drift). */
+export function endpointsHelp(): string {
+  const table = createDefaultRouter({ stats: () => ({}) }).routeTable();
+  const width = Math.max(...table.map((r) => r.pattern.length));
+  const rows = table.map((r) => `  ${r.pattern.padEnd(width)}  ${r.methods === '*' ? 'any method' : r.methods.split(', ').filter((m) => m !== 'HEAD' && m !== 'OPTIONS').join(', ')}`);
+  return `\nEndpoints (any path also takes ?fail=P&fault=reset|close|garbage|stall|500 to fail a fraction P of requests):\n${rows.join('\n')}\n`;
+}
 
 interface ServeFlags {
   host: string;
@@ -127,7 +141,7 @@ export function registerServeCommand(program: Command): void {
     .description('run the bundled fast test server (prints its URL on stdout)')
     .option('--host <host>', 'interface to listen on', '127.0.0.1')
     .option('--port <port>', 'port to listen on (0: any free port)', '8080')
-    .option('--workers <n>', 'worker processes sharing the port (prefork)', '1')
+    .option('-w, --workers <n>', 'worker processes sharing the port (prefork)', '1')
     .option('--concurrency <n>', 'most connections served at once, counted from accept (TLS too); beyond: 503 and close (TLS: closed)')
     .option('--max-conns-per-ip <n>', 'most connections from one IP, counted from accept; beyond: 429 and close (TLS: closed)')
     .option('--max-requests-per-conn <n>', 'close a connection after this many requests')
@@ -147,6 +161,11 @@ export function registerServeCommand(program: Command): void {
     .option('--cert <file>', 'TLS certificate (PEM)')
     .option('--key <file>', 'TLS private key (PEM)')
     .option('--grace <duration>', 'shutdown bound: in-flight requests get this long', '5s')
-    .option('--quiet', 'no log lines on stderr')
+    .option('-q, --quiet', 'no log lines on stderr')
+    .addHelpText('after', () => endpointsHelp() + examples([
+      'fastbench serve --port 8080',
+      'fastbench serve --port 0 -w 2 --tls          # prints the https URL it bound',
+      'fastbench serve --concurrency 1000 --read-timeout 5s --max-body-size 1mb',
+    ]))
     .action((flags: ServeFlags) => serve(flags));
 }

@@ -149,6 +149,8 @@ const ROWS: readonly Row[] = [
   ['ERR_OUT_LOCKED', 'usage', 2, 'another fastbench run is writing into the output directory', 'Wait for it, choose another --out, or pass --force to write there anyway.'],
   // seam (issue 12 item 1: client protocol seam, ALPN)
   ['ERR_PROTOCOL_UNSUPPORTED', 'transport', 1, 'the connection negotiated a protocol this client does not speak', 'The server accepts none of the protocols the client offered by TLS ALPN, or chose none while HTTP/1.1 was not among them (option protocols).'],
+  // flags (issue 12 item 7: one flag vocabulary)
+  ['ERR_USAGE_UNKNOWN_OPTION', 'usage', 2, 'unknown option or command', 'See `fastbench <command> --help`; the message names the closest option, or the new name of a renamed one.'],
 ];
 
 export const ERROR_SPECS: readonly ErrorSpec[] = ROWS.map(([code, category, exit, message, hint], i) =>

@@ -219,6 +219,11 @@ export class Router implements RequestDispatcher {
     else res.send(404, NOT_FOUND_BODY, NOT_FOUND_HEADERS);
   }
 
+  /** Every registered pattern with the methods it answers (OPTIONS included), in registration order. */
+  routeTable(): { pattern: string; methods: string }[] {
+    return [...this.patterns.values()].map((r) => ({ pattern: r.pattern, methods: r.anyMethod !== undefined ? '*' : r.allow }));
+  }
+
   /** Which handler would answer `method path`, with its params. */
   match(method: string, path: string): RouteMatch {
     const route = this.statics.get(path);

@@ -123,7 +123,7 @@ describe('exactly one Content-Length on the wire', () => {
   });
 
   it('bench: -H Content-Length with a body sends one', async () => {
-    const r = await runCli(['bench', `http://127.0.0.1:${port}/b`, '-m', 'POST', '-H', 'Content-Length: 2', '-b', 'hi', '-n', '3', '-c', '1', '-q'], { timeoutMs: 30_000 });
+    const r = await runCli(['bench', `http://127.0.0.1:${port}/b`, '-X', 'POST', '-H', 'Content-Length: 2', '-b', 'hi', '-n', '3', '-c', '1', '-q'], { timeoutMs: 30_000 });
     expect(r.code).toBe(0);
     expect(requests.length).toBe(3);
     for (const q of requests) {
@@ -133,7 +133,7 @@ describe('exactly one Content-Length on the wire', () => {
   });
 
   it('request: -H Content-Length with -d sends one', async () => {
-    const r = await runCli(['request', `http://127.0.0.1:${port}/r`, '-H', 'content-length: 3', '-d', 'abc'], { timeoutMs: 30_000 });
+    const r = await runCli(['request', `http://127.0.0.1:${port}/r`, '-H', 'content-length: 3', '-b', 'abc'], { timeoutMs: 30_000 });
     expect(r.code).toBe(0);
     expect(requests.length).toBe(1);
     expect(countCl(requests[0]!.head)).toBe(1);
@@ -175,10 +175,10 @@ describe('framing headers that contradict the body are refused before sending', 
   });
 
   it('bench and request: exit 2', async () => {
-    const b = await runCli(['bench', `http://127.0.0.1:${port}/b`, '-m', 'POST', '-H', 'Content-Length: 7', '-b', 'hi', '-n', '3', '-q'], { timeoutMs: 30_000 });
+    const b = await runCli(['bench', `http://127.0.0.1:${port}/b`, '-X', 'POST', '-H', 'Content-Length: 7', '-b', 'hi', '-n', '3', '-q'], { timeoutMs: 30_000 });
     expect(b.code).toBe(2);
     expect(b.stderr).toMatch(/contradicts the body/);
-    const q = await runCli(['request', `http://127.0.0.1:${port}/r`, '-H', 'Transfer-Encoding: chunked', '-d', 'abc'], { timeoutMs: 30_000 });
+    const q = await runCli(['request', `http://127.0.0.1:${port}/r`, '-H', 'Transfer-Encoding: chunked', '-b', 'abc'], { timeoutMs: 30_000 });
     expect(q.code).toBe(2);
     expect(requests.length).toBe(0);
   });

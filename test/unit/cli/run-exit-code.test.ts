@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { exitCodeOf } from '../../../src/cli/run-command.js';
+import { exitCodeOf } from '../../../src/cli/run-report.js';
 import type { EngineResult } from '../../../src/engine/index.js';
 
 const result = (over: Partial<EngineResult>): EngineResult =>

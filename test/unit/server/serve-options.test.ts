@@ -1,7 +1,12 @@
-// The serve command's flag parsing (src/cli/serve-command.ts, src/cli/parse-units.ts).
+// The serve command's flag parsing (src/cli/serve-command.ts, src/cli/flags.ts).
 import { describe, expect, it } from 'vitest';
-import { parseCount, parseDuration, parseSize } from '../../../src/cli/parse-units.js';
+import { parseCountFlag, parseDurationFlag, parseSizeFlag } from '../../../src/cli/flags.js';
 import { serveOptions } from '../../../src/cli/serve-command.js';
+
+// serve's readings of flags.ts: a duration of 0 means "off"; sizes and counts as everywhere.
+const parseDuration = (text: string, flag = '--duration'): number => parseDurationFlag(text, flag, { allowZero: true });
+const parseSize = (text: string, flag = '--size'): number => parseSizeFlag(text, flag);
+const parseCount = (text: string, flag = '--count'): number => parseCountFlag(text, flag);
 
 describe('parse-units', () => {
   it('durations', () => {

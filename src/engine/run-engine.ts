@@ -14,9 +14,11 @@ import { detectEnvironment } from '../metrics/environment.js';
 import { mergeSnapshots } from '../metrics/merge.js';
 import { buildRunResult, type PhaseResult, type RunResult } from '../metrics/run-result.js';
 import { Series, type IntervalHistogram, type SeriesPoint, type SeriesRow } from '../metrics/series.js';
-import type { Phase, Scenario } from '../scenario/index.js';
+import { phaseConnections, type Scenario } from '../scenario/index.js';
+import type { PhaseDetails } from './arrival-schedule.js';
 import { DEFAULT_HEALTH_LIMITS, judgeGenerator, type GeneratorHealth, type HealthLimits } from './generator-health.js';
 import type { IntervalTick } from './loop-types.js';
+import { describePhase } from './schedules.js';
 import { ThresholdWatch } from './threshold-watch.js';
 import { WorkerPool } from './worker-pool.js';
 import { checkShard, NO_SHARD, planDurationMs, share, usableWorkers, type ShardSpec } from './worker-plan.js';
@@ -125,16 +127,6 @@ export function pickWorkers(cores = availableParallelism()): number {
   return Math.max(1, Math.min(8, Math.floor(cores / 2)));
 }
 
-/** The phase as this process ran it (a shard's connections are its share). */
-function describePhase(p: Phase, shard: ShardSpec): Record<string, string | number | boolean> {
-  if (p.model === 'closed') return { model: 'closed', connections: share(p.connections, shard.index, shard.count), warmup: p.warmup };
-  const segs = p.segments;
-  const first = segs[0];
-  const last = segs[segs.length - 1];
-  const rate = first === undefined ? '0' : p.shape === 'constant' ? `${first.from}` : `${first.from} -> ${last!.to}`;
-  return { model: 'open', shape: p.shape, rate, maxConnections: share(p.maxConnections, shard.index, shard.count), warmup: p.warmup };
-}
-
 function phaseResults(s: Scenario, outcomes: readonly WorkerOutcome[], runStart: number, shard: ShardSpec): PhaseResult[] {
   const out: PhaseResult[] = [];
   s.phases.forEach((p, i) => {
@@ -143,20 +135,24 @@ function phaseResults(s: Scenario, outcomes: readonly WorkerOutcome[], runStart:
     // backlogMax adds up too: the workers run one schedule in step (as in generator-health.ts).
     const sums = { iterations: 0, sent: 0, abandoned: 0, scheduled: 0, late: 0, backlogged: 0, backlogMax: 0, missed: 0 };
     let seen = false;
+    let timed = false;
     for (const o of outcomes) {
       const k = o.phases.findIndex((r) => r.index === i);
       if (k < 0) continue;
       seen = true;
       const r = o.phases[k]!;
+      timed = r.timed;
       const [a, b] = o.phaseEpochs[k]!;
       start = Math.min(start, a);
       end = Math.max(end, b);
       for (const key of Object.keys(sums) as (keyof typeof sums)[]) sums[key] += r[key];
     }
     if (!seen) return;
-    const details: Record<string, string | number | boolean> = { ...describePhase(p, shard), iterations: sums.iterations, sent: sums.sent };
+    // As this process ran it: a shard's connections are its share.
+    const connections = share(phaseConnections(p), shard.index, shard.count);
+    const details: PhaseDetails = { ...describePhase(p, connections), iterations: sums.iterations, sent: sums.sent };
     if (sums.abandoned > 0) details.abandoned = sums.abandoned;
-    if (p.model === 'open') {
+    if (timed) {
       Object.assign(details, { scheduled: sums.scheduled, late: sums.late, backlogged: sums.backlogged, backlogMax: sums.backlogMax, missed: sums.missed });
     }
     out.push({

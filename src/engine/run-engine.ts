@@ -208,47 +208,31 @@ class ProgressTracker {
   }
 }
 
-/** Runs the scenario to the end (or until `signal` aborts) and returns the result. */
-export async function runScenario(scenario: Scenario, options: RunOptions = {}): Promise<EngineResult> {
-  if (scenario.phases.length === 0) throw new FastbenchError('ERR_CONFIG', 'the scenario has no load phase');
-  const wanted = options.workers ?? (scenario.client.workers === 'auto' ? pickWorkers() : scenario.client.workers);
-  const shard = options.shard ?? NO_SHARD;
-  checkShard(scenario, shard);
-  const workerCount = usableWorkers(scenario, wanted, shard);
-  const signal = options.signal;
-  // Aborted before it started (a Ctrl-C while the CLI loaded, or while waiting for --start-at):
-  // the run still ends the usual way, with an empty result marked interrupted.
-  const startAt = options.startAtEpochMs;
-  if (startAt !== undefined) await sleepUntil(startAt - BUILD_LEAD_MS, signal);
-
-  let server: BuiltinServer | undefined;
-  let targetOrigins: readonly string[];
-  if (scenario.target.kind === 'builtin' && signal?.aborted === true) {
-    targetOrigins = ['http://127.0.0.1']; // stopped before it started: nothing will dial, no server needed
-  } else if (scenario.target.kind === 'builtin') {
-    if (options.builtin === undefined) {
-      throw new FastbenchError('ERR_CONFIG', '`target: builtin` needs a server: pass RunOptions.builtin (the CLI starts `fastbench serve`), or give the scenario a target URL');
-    }
-    server = await options.builtin();
-    targetOrigins = [new URL(server.url).origin];
-  } else {
-    targetOrigins = scenario.target.origins;
+/** The target's origins; for `target: builtin`, the server started by RunOptions.builtin. */
+async function startTarget(scenario: Scenario, options: RunOptions): Promise<{ server: BuiltinServer | undefined; targetOrigins: readonly string[] }> {
+  if (scenario.target.kind !== 'builtin') return { server: undefined, targetOrigins: scenario.target.origins };
+  // Stopped before it started: nothing will dial, no server needed.
+  if (options.signal?.aborted === true) return { server: undefined, targetOrigins: ['http://127.0.0.1'] };
+  if (options.builtin === undefined) {
+    throw new FastbenchError('ERR_CONFIG', '`target: builtin` needs a server: pass RunOptions.builtin (the CLI starts `fastbench serve`), or give the scenario a target URL');
   }
+  const server = await options.builtin();
+  return { server, targetOrigins: [new URL(server.url).origin] };
+}
 
+/**
+ * Runs the workers (this thread for one, worker_threads for more) to their end, stopping them on
+ * the abort / quit signals or a failed abort-on-fail threshold; stops the builtin server after.
+ */
+async function runWorkers(
+  scenario: Scenario,
+  inits: readonly WorkerInit[],
+  runStartEpoch: number,
+  options: RunOptions,
+  server: BuiltinServer | undefined,
+): Promise<{ outcomes: WorkerOutcome[]; abortedBy: string | undefined }> {
   const progress = new ProgressTracker(scenario, planDurationMs(scenario), options.onProgress);
-  const inits: WorkerInit[] = [];
-  for (let w = 0; w < workerCount; w++) {
-    inits.push({
-      scenario,
-      workerIndex: w,
-      workerCount,
-      ...(options.shard !== undefined ? { shard } : {}),
-      targetOrigins,
-      ...(options.tickMs !== undefined ? { tickMs: options.tickMs } : {}),
-      ...(options.slipToleranceMs !== undefined ? { slipToleranceMs: options.slipToleranceMs } : {}),
-    });
-  }
-
+  const signal = options.signal;
   let outcomes: WorkerOutcome[];
   let onAbort: (() => void) | undefined;
   let stopRun: (() => void) | undefined;
@@ -269,16 +253,14 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     abortedBy = watch.onTicks(ticks);
     if (abortedBy !== undefined) stopRun?.();
   };
-  const soon = performance.timeOrigin + performance.now() + (workerCount === 1 ? 5 : 0);
-  const runStartEpoch = startAt !== undefined ? Math.max(soon, startAt) : soon;
   try {
-    if (workerCount === 1) {
+    if (inits.length === 1) {
       const run = new WorkerRun(inits[0]!, (tick) => onTicks([tick]));
       onAbort = stopRun = () => run.stop();
       listen();
       outcomes = [await run.start(runStartEpoch)];
     } else {
-      const pool = new WorkerPool(inits, onTicks, startAt);
+      const pool = new WorkerPool(inits, onTicks, options.startAtEpochMs);
       onAbort = stopRun = () => pool.stop();
       const done = pool.run();
       listen();
@@ -291,6 +273,36 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     }
     await server?.stop();
   }
+  return { outcomes, abortedBy };
+}
+
+/** Runs the scenario to the end (or until `signal` aborts) and returns the result. */
+export async function runScenario(scenario: Scenario, options: RunOptions = {}): Promise<EngineResult> {
+  if (scenario.phases.length === 0) throw new FastbenchError('ERR_CONFIG', 'the scenario has no load phase');
+  const wanted = options.workers ?? (scenario.client.workers === 'auto' ? pickWorkers() : scenario.client.workers);
+  const shard = options.shard ?? NO_SHARD;
+  checkShard(scenario, shard);
+  const workerCount = usableWorkers(scenario, wanted, shard);
+  // Aborted before it started (a Ctrl-C while the CLI loaded, or while waiting for --start-at):
+  // the run still ends the usual way, with an empty result marked interrupted.
+  const startAt = options.startAtEpochMs;
+  if (startAt !== undefined) await sleepUntil(startAt - BUILD_LEAD_MS, options.signal);
+  const { server, targetOrigins } = await startTarget(scenario, options);
+  const inits: WorkerInit[] = [];
+  for (let w = 0; w < workerCount; w++) {
+    inits.push({
+      scenario,
+      workerIndex: w,
+      workerCount,
+      ...(options.shard !== undefined ? { shard } : {}),
+      targetOrigins,
+      ...(options.tickMs !== undefined ? { tickMs: options.tickMs } : {}),
+      ...(options.slipToleranceMs !== undefined ? { slipToleranceMs: options.slipToleranceMs } : {}),
+    });
+  }
+  const soon = performance.timeOrigin + performance.now() + (workerCount === 1 ? 5 : 0);
+  const runStartEpoch = startAt !== undefined ? Math.max(soon, startAt) : soon;
+  const { outcomes, abortedBy } = await runWorkers(scenario, inits, runStartEpoch, options, server);
 
   const health = judgeGenerator(outcomes, { ...DEFAULT_HEALTH_LIMITS, ...options.healthLimits });
   const merged = mergeSnapshots(outcomes.map((o) => o.snapshot));

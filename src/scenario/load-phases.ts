@@ -5,7 +5,7 @@
 //            { stairs: { from: 100, to: 1000, step: 100, every: 10s } }
 //   any:     warmup: true, name, iterations, requests (extra stop conditions)
 import { isScalar, isSeq } from 'yaml';
-import { cumulativeSends } from './rate-schedule.js';
+import { cumulativeSends, curveDurationMs } from './rate-schedule.js';
 import type { Fields, NodeReader, YNode } from './node-reader.js';
 import { SCENARIO_KEYS } from './scenario-keys.js';
 import type { ClosedPhase, OpenPhase, Phase, RateSegment } from './scenario.js';
@@ -203,7 +203,7 @@ export function phaseConnections(p: Phase): number {
 /** A phase's planned length in ms (Infinity when it ends on a count only). */
 export function phaseDurationMs(p: Phase): number {
   if (p.durationMs !== undefined) return p.durationMs;
-  return p.model === 'open' && p.segments.length > 0 ? p.segments[p.segments.length - 1]!.endMs : Infinity;
+  return p.model === 'open' && p.segments.length > 0 ? curveDurationMs(p.segments) : Infinity;
 }
 
 /**

@@ -19,7 +19,7 @@ import { totalmem } from 'node:os';
 import { getHeapStatistics } from 'node:v8';
 import { FastbenchError } from '../core/errors.js';
 import { NO_SHARD, pickWorkers, planWorker, share, usableWorkers, type ShardSpec } from '../engine/index.js';
-import type { Scenario } from '../scenario/index.js';
+import { phaseConnections, type Scenario } from '../scenario/index.js';
 
 /** What this machine allows; undefined where the platform does not say. */
 export interface MachineFacts {
@@ -123,7 +123,7 @@ export function runNeeds(scenario: Scenario, options: { workers?: number; shard?
     // Absurdly many (the memory check will say so): the sums without a plan per worker.
     const pipelining = Math.max(1, scenario.client.pipelining);
     const plan0 = planWorker(scenario, 0, workers, shard);
-    connections = Math.max(...scenario.phases.map((p) => share(p.model === 'closed' ? p.connections : p.maxConnections, shard.index, shard.count)));
+    connections = Math.max(...scenario.phases.map((p) => share(phaseConnections(p), shard.index, shard.count)));
     return { workers, connections, users: connections * pipelining, workerConnections: plan0.maxConnections, workerUsers: plan0.maxUsers, builtin: scenario.target.kind === 'builtin' };
   }
   for (let w = 0; w < workers; w++) {

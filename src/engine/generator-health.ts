@@ -80,7 +80,7 @@ function pct(x: number): string {
 }
 
 /**
- * Sums the measured open phases' schedule figures over every worker. backlogMax: per phase the
+ * Sums the measured timed (open) phases' schedule figures over every worker. backlogMax: per phase the
  * workers' maxima add up (they run one schedule in step, so their backlogs peak together; an upper
  * bound), and the largest phase's sum is the run's.
  */
@@ -89,7 +89,7 @@ export function scheduleHealth(phaseLists: readonly (readonly PhaseRun[])[]): Sc
   const maxByPhase = new Map<number, number>();
   for (const list of phaseLists) {
     for (const p of list) {
-      if (p.warmup || p.model !== 'open') continue;
+      if (p.warmup || !p.timed) continue;
       s.scheduled += p.scheduled;
       s.late += p.late;
       s.backlogged += p.backlogged;
@@ -116,7 +116,7 @@ export function scheduleCounterProblems(c: ScheduleHealth | PhaseRun): string[] 
   check(c.backlogMax <= c.backlogged, `backlogMax ${c.backlogMax} > backlogged ${c.backlogged}`);
   check(c.missed <= c.backlogged, `missed ${c.missed} > backlogged ${c.backlogged}`);
   check(c.late + c.backlogged <= c.scheduled, `late ${c.late} + backlogged ${c.backlogged} > scheduled ${c.scheduled}`);
-  if ('iterations' in c && c.model === 'open') {
+  if ('iterations' in c && c.timed) {
     // Every arrival that came due was either taken (one iteration each) or missed.
     check(c.iterations + c.missed === c.scheduled, `iterations ${c.iterations} + missed ${c.missed} != scheduled ${c.scheduled}`);
   }

@@ -1,19 +1,15 @@
-// The load loop: ONE loop for every load model. A worker's phases are a schedule that tells the
-// loop when each virtual user may start its next iteration:
-//
-//   closed  users 0..N-1 start an iteration as soon as their last one ended; each exchange's
-//           latency counts from its actual send.
-//   open    arrivals come due on the phase's rate curve (scenario sendTimeMs); a coarse tick hands
-//           each due arrival to a free user, and a user that frees up while arrivals are owed takes
-//           the oldest at once. Latency counts from the arrival's SCHEDULED time (wrk2's
-//           coordinated-omission correction); the service time from the actual send is kept too.
-//           Arrivals that found no free user are the backlog: counted, and sent late with their
-//           scheduled time; those still owed when the phase ends are counted as missed.
+// The load loop: ONE loop for every load model. Each phase has an arrival schedule
+// (arrival-schedule.ts) that the loop asks "what is due, and when": at every tick it hands each due
+// arrival to a free user, and a user that frees up while an arrival is owed takes it at once. The
+// schedule names each arrival's intended send time, where its latency starts (for the open model
+// its scheduled time: wrk2's coordinated-omission correction; for the closed model the send
+// itself); the service time from the actual send is kept too. A schedule that finds no user free
+// counts its backlog, and what is still owed at the phase end as missed. The loop knows no model.
 //
 // Phases follow each other on the same users and the same pooled connections (ramps and stairs
 // never reconnect). Pipelining just means more users: each in-flight slot is a user with its own
 // scheduled time. The loop object is the ResponseCallback of every exchange: no closure, promise
-// or timer per request; one interval timer (tickMs) drives the open schedule, think times, phase
+// or timer per request; one interval timer (tickMs) drives the schedules, think times, phase
 // ends and the interval close (once a second, or the scenario's `interval:`).
 import { nowMs, toEpochMs } from '../core/clock.js';
 import { errorId } from '../core/errors.js';
@@ -24,12 +20,14 @@ import type { Response } from '../client/response.js';
 import { FAILED_STATUS, type Recorder } from '../metrics/recorder.js';
 import { encodeHistogram } from '../metrics/encoded-histogram.js';
 import { Series, type SeriesPoint } from '../metrics/series.js';
-import { DataFeeder, applyCaptures, pickWeighted, scheduledBefore, sendTimeMs, statusAccepted, type Expectation, type Scenario } from '../scenario/index.js';
+import { DataFeeder, applyCaptures, pickWeighted, statusAccepted, type Expectation, type Scenario } from '../scenario/index.js';
+import type { ArrivalSchedule } from './arrival-schedule.js';
 import type { IntervalTick, LoopEnd, LoopOptions, PhaseRun } from './loop-types.js';
 import { PreparedRequest } from './prepared-request.js';
 import type { TargetClients } from './target-clients.js';
+import { scheduleFor } from './schedules.js';
 import { UserState, VirtualUser, type UserResponse } from './virtual-user.js';
-import { share, type WorkerPhase, type WorkerPlan } from './worker-plan.js';
+import type { WorkerPhase, WorkerPlan } from './worker-plan.js';
 
 const EXPECT_FAILED = errorId('ERR_EXPECT_FAILED');
 const CAPTURE_FAILED = errorId('ERR_CAPTURE_FAILED');
@@ -81,9 +79,9 @@ function foldTail(points: SeriesPoint[], intervalMs: number): void {
   points.push(Series.mergePoints([prev, tail]));
 }
 
-function newPhaseRun(p: WorkerPhase, start: number): PhaseRun {
+function newPhaseRun(p: WorkerPhase, timed: boolean, start: number): PhaseRun {
   return {
-    index: p.index, name: p.name, warmup: p.warmup, model: p.model, startMs: start, endMs: start,
+    index: p.index, name: p.name, warmup: p.warmup, model: p.model, timed, startMs: start, endMs: start,
     iterations: 0, sent: 0, scheduled: 0, late: 0, maxLagMs: 0, backlogged: 0, backlogMax: 0, missed: 0, abandoned: 0,
   };
 }
@@ -94,7 +92,7 @@ export class LoadLoop implements ResponseCallback {
   private readonly recorder: Recorder;
   private readonly clients: TargetClients;
   private readonly users: VirtualUser[] = [];
-  /** Open phase: idle users that may take an arrival. */
+  /** Idle users that may take an arrival. */
   private readonly free: VirtualUser[] = [];
   /** Users waiting out a think time (unordered). */
   private readonly waiting: VirtualUser[] = [];
@@ -108,22 +106,18 @@ export class LoadLoop implements ResponseCallback {
   private readonly tickMs: number;
   /** Length of a measurement interval (scenario `interval:`), ms. */
   private readonly intervalMs: number;
-  private readonly slipMs: number;
+  /** One schedule per phase, built once. */
+  private readonly schedules: ArrivalSchedule[];
 
   private timer: NodeJS.Timeout | undefined;
   private resolveEnd: ((end: LoopEnd) => void) | undefined;
   private readonly runs: PhaseRun[] = [];
   private phaseIndex = -1;
   private ph!: WorkerPhase;
+  private sched!: ArrivalSchedule;
   private cur!: PhaseRun;
-  private phaseStart = 0;
   private phaseEnd = 0;
   private limitReached = false;
-  // open schedule
-  private nextJ = 0;
-  private nextDueAt = Infinity;
-  /** Arrivals below this local index are known to have waited for a user (counted in backlogged). */
-  private waitedTo = 0;
   // the end
   private stopping = false;
   private interrupted = false;
@@ -158,7 +152,9 @@ export class LoadLoop implements ResponseCallback {
     this.timeoutMs = s.client.timeoutMs > 0 ? s.client.timeoutMs : Infinity;
     this.tickMs = options.tickMs ?? 1;
     this.intervalMs = options.scenario.intervalMs ?? 1000;
-    this.slipMs = options.slipToleranceMs ?? 10;
+    const makeSchedule = options.schedules ?? scheduleFor;
+    const slipMs = options.slipToleranceMs ?? 10;
+    this.schedules = this.plan.phases.map((p) => makeSchedule(p, slipMs));
     this.feeder = s.data !== undefined && s.data.rows.length > 0 ? new DataFeeder(s.data, this.plan.slot, this.plan.slots) : undefined;
     let index = 0;
     const keepalive = s.client.keepalive;
@@ -229,13 +225,15 @@ export class LoadLoop implements ResponseCallback {
 
   private beginPhase(i: number, start: number): void {
     const p = this.plan.phases[i]!;
+    const sched = this.schedules[i]!;
     this.phaseIndex = i;
     this.ph = p;
-    this.phaseStart = start;
+    this.sched = sched;
     this.phaseEnd = start + p.durationMs;
     this.limitReached = p.requests <= 0 || p.iterations <= 0;
-    this.cur = newPhaseRun(p, start);
+    this.cur = newPhaseRun(p, sched.timed, start);
     this.runs.push(this.cur);
+    sched.begin(this.cur, start);
     if (!p.warmup && this.measuredStart === undefined) {
       this.measuredStart = start;
       this.recorder.reset(toEpochMs(start));
@@ -244,59 +242,21 @@ export class LoadLoop implements ResponseCallback {
       this.nextIntervalAt = start + this.intervalMs;
       this.o.hooks.onMeasureStart?.();
     }
+    // The phase's users that are idle (pushed in reverse: user 0 is handed the first arrival).
     this.free.length = 0;
-    const now = nowMs();
-    if (p.open !== undefined) {
-      this.nextJ = 0;
-      this.waitedTo = 0;
-      this.nextDueAt = this.arrivalTime(0);
-      for (let k = p.users - 1; k >= 0; k--) {
-        const u = this.users[k]!;
-        if (u.state === UserState.Idle) this.free.push(u);
-      }
-      this.runSchedule(now);
-    } else {
-      this.nextDueAt = Infinity;
-      for (let k = 0; k < p.users && !this.limitReached; k++) {
-        const u = this.users[k]!;
-        if (u.state === UserState.Idle) this.startIteration(u, now, now);
-      }
+    for (let k = p.users - 1; k >= 0; k--) {
+      const u = this.users[k]!;
+      if (u.state === UserState.Idle) this.free.push(u);
     }
-  }
-
-  /** Local arrival j of the open phase → its due instant (Infinity: none left in the phase). */
-  private arrivalTime(j: number): number {
-    const p = this.ph;
-    if (j >= p.requests || j >= p.iterations) return Infinity;
-    const t = sendTimeMs(p.open!, p.offset + j * p.stride);
-    return t < p.durationMs ? this.phaseStart + t : Infinity;
-  }
-
-  /** This worker's arrivals due before `until` (local count). */
-  private dueBefore(until: number): number {
-    const p = this.ph;
-    const global = scheduledBefore(p.open!, Math.min(until, this.phaseEnd) - this.phaseStart);
-    return Math.min(share(global, p.offset, p.stride), p.requests, p.iterations);
+    this.dispatchDue(nowMs());
   }
 
   private closePhase(now: number): void {
-    const p = this.ph;
     const r = this.cur;
     const end = Math.min(now, this.phaseEnd);
     r.endMs = end;
-    if (p.open !== undefined) {
-      const due = this.dueBefore(end);
-      const owed = due - this.nextJ;
-      if (owed > 0) {
-        // Still owed when the phase ended: they waited (counted once) and were never sent.
-        r.missed += owed;
-        this.noteWaiting(due);
-        if (owed > r.backlogMax) r.backlogMax = owed;
-      }
-      r.scheduled = this.nextJ + (owed > 0 ? owed : 0);
-      this.nextDueAt = Infinity;
-    }
-    if (!p.warmup) this.measuredMs += end - r.startMs;
+    this.sched.close(end);
+    if (!this.ph.warmup) this.measuredMs += end - r.startMs;
   }
 
   private advancePhase(now: number): void {
@@ -368,11 +328,12 @@ export class LoadLoop implements ResponseCallback {
     }
     if (!this.stopping && this.phaseIndex >= 0) {
       // A loop: a phase may end at once (zero duration, a count already reached).
+      // Arrivals that came due before the phase end still go out (late) before it closes.
       for (let guard = 0; guard < 1000 && !this.stopping && (now >= this.phaseEnd || this.limitReached); guard++) {
-        if (this.ph.open !== undefined) this.runSchedule(Math.min(now, this.phaseEnd - 1e-6));
+        this.dispatchDue(now);
         this.advancePhase(now);
       }
-      if (!this.stopping && this.ph.open !== undefined) this.runSchedule(now);
+      if (!this.stopping) this.dispatchDue(now);
     }
     if (this.finished) return;
     if (this.waiting.length > 0) this.wakeUsers(now);
@@ -417,45 +378,17 @@ export class LoadLoop implements ResponseCallback {
     return out;
   }
 
-  /** Hands due arrivals to free users; counts the backlog when none is free. */
-  private runSchedule(now: number): void {
-    const r = this.cur;
-    while (this.nextDueAt <= now && !this.limitReached) {
+  /** Hands each due arrival to a free user; tells the schedule when none is free (its backlog). */
+  private dispatchDue(now: number): void {
+    const s = this.sched;
+    while (!this.limitReached && s.nextAt(now) <= now) {
       const u = this.free.pop();
       if (u === undefined) {
-        const due = this.dueBefore(now);
-        this.noteWaiting(due);
-        const owed = due - this.nextJ;
-        if (owed > r.backlogMax) r.backlogMax = owed;
+        s.stall(now);
         return;
       }
-      // A send behind schedule with a user free is the generator's slip — unless the arrival
-      // had waited for a user (the backlog's lag, counted there).
-      if (this.nextJ >= this.waitedTo) {
-        const lag = now - this.nextDueAt;
-        if (lag > r.maxLagMs) r.maxLagMs = lag;
-        if (lag > this.slipMs) r.late++;
-      }
-      this.takeArrival(u, this.nextDueAt, now);
+      this.startIteration(u, s.take(now, false), now);
     }
-  }
-
-  /**
-   * Arrivals below local index `upTo` have waited for a user: each is counted in backlogged once,
-   * whether it is sent later or never (so backlogMax <= backlogged and missed <= backlogged).
-   */
-  private noteWaiting(upTo: number): void {
-    const from = this.waitedTo > this.nextJ ? this.waitedTo : this.nextJ;
-    if (upTo > from) {
-      this.cur.backlogged += upTo - from;
-      this.waitedTo = upTo;
-    }
-  }
-
-  private takeArrival(u: VirtualUser, due: number, now: number): void {
-    this.nextJ++;
-    this.nextDueAt = this.arrivalTime(this.nextJ);
-    this.startIteration(u, due, now);
   }
 
   private wakeUsers(now: number): void {
@@ -602,15 +535,11 @@ export class LoadLoop implements ResponseCallback {
     if (this.stopping) return;
     const p = this.ph;
     if (u.index >= p.users) return; // a smaller phase than the one it was busy for
-    if (p.open === undefined) {
-      if (!this.limitReached && now < this.phaseEnd) this.startIteration(u, now, now);
-      return;
-    }
-    // Open: if every other user is busy and arrivals are owed, this one takes the oldest at once
-    // (the backlog); otherwise it waits for the schedule.
-    if (this.free.length === 0 && this.nextDueAt <= now && !this.limitReached && now < this.phaseEnd) {
-      this.noteWaiting(this.nextJ + 1);
-      this.takeArrival(u, this.nextDueAt, now);
+    // Every other user busy and an arrival owed: this one takes the oldest at once (with the closed
+    // model, always: its next iteration); otherwise it waits for the schedule's next tick.
+    const s = this.sched;
+    if (this.free.length === 0 && !this.limitReached && now < this.phaseEnd && s.nextAt(now) <= now) {
+      this.startIteration(u, s.take(now, true), now);
       return;
     }
     this.free.push(u);

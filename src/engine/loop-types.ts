@@ -2,7 +2,8 @@
 // what it reports per phase and at the end (these cross worker_threads as they are).
 import type { Recorder } from '../metrics/recorder.js';
 import type { SeriesPoint } from '../metrics/series.js';
-import type { Scenario } from '../scenario/index.js';
+import type { Phase, Scenario } from '../scenario/index.js';
+import type { ScheduleFactory } from './arrival-schedule.js';
 import type { TargetClients } from './target-clients.js';
 import type { WorkerPlan } from './worker-plan.js';
 
@@ -28,19 +29,21 @@ export interface LoopHooks {
   onMeasureStart?(): void;
 }
 
-/** Schedule health of one phase (open phases; zeros for closed ones). */
+/** Schedule health of one phase (timed schedules such as open; zeros for closed phases). */
 export interface PhaseRun {
   index: number;
   name: string;
   warmup: boolean;
-  model: 'closed' | 'open';
+  model: Phase['model'];
+  /** The phase's arrivals came at set instants (ArrivalSchedule.timed): the schedule counters apply. */
+  timed: boolean;
   /** nowMs() values. */
   startMs: number;
   endMs: number;
   /** Iterations started / requests sent. */
   iterations: number;
   sent: number;
-  /** Open: arrivals that came due. */
+  /** Timed: arrivals that came due (the same for every "Open:" below). */
   scheduled: number;
   /** Open: arrivals that left more than slipToleranceMs late although a user was free (the generator's fault). */
   late: number;
@@ -84,5 +87,7 @@ export interface LoopOptions {
   readonly slipToleranceMs?: number;
   /** How long an interrupted run waits for exchanges in flight. Default min(timeout, 2 s). */
   readonly interruptDrainMs?: number;
+  /** Builds each phase's arrival schedule. Default: the phase's load model (schedules.ts). */
+  readonly schedules?: ScheduleFactory;
 }
 

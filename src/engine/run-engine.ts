@@ -14,9 +14,11 @@ import { detectEnvironment } from '../metrics/environment.js';
 import { mergeSnapshots } from '../metrics/merge.js';
 import { buildRunResult, type PhaseResult, type RunResult } from '../metrics/run-result.js';
 import { Series, type SeriesPoint } from '../metrics/series.js';
-import type { Phase, Scenario } from '../scenario/index.js';
+import { phaseConnections, type Scenario } from '../scenario/index.js';
+import type { PhaseDetails } from './arrival-schedule.js';
 import { DEFAULT_HEALTH_LIMITS, judgeGenerator, type GeneratorHealth, type HealthLimits } from './generator-health.js';
 import type { IntervalTick } from './loop-types.js';
+import { describePhase } from './schedules.js';
 import { ThresholdWatch } from './threshold-watch.js';
 import { WorkerPool } from './worker-pool.js';
 import { checkShard, NO_SHARD, planDurationMs, share, usableWorkers, type ShardSpec } from './worker-plan.js';
@@ -114,16 +116,6 @@ export function pickWorkers(cores = availableParallelism()): number {
   return Math.max(1, Math.min(8, Math.floor(cores / 2)));
 }
 
-/** The phase as this process ran it (a shard's connections are its share). */
-function describePhase(p: Phase, shard: ShardSpec): Record<string, string | number | boolean> {
-  if (p.model === 'closed') return { model: 'closed', connections: share(p.connections, shard.index, shard.count), warmup: p.warmup };
-  const segs = p.segments;
-  const first = segs[0];
-  const last = segs[segs.length - 1];
-  const rate = first === undefined ? '0' : p.shape === 'constant' ? `${first.from}` : `${first.from} -> ${last!.to}`;
-  return { model: 'open', shape: p.shape, rate, maxConnections: share(p.maxConnections, shard.index, shard.count), warmup: p.warmup };
-}
-
 function phaseResults(s: Scenario, outcomes: readonly WorkerOutcome[], runStart: number, shard: ShardSpec): PhaseResult[] {
   const out: PhaseResult[] = [];
   s.phases.forEach((p, i) => {
@@ -132,20 +124,24 @@ function phaseResults(s: Scenario, outcomes: readonly WorkerOutcome[], runStart:
     // backlogMax adds up too: the workers run one schedule in step (as in generator-health.ts).
     const sums = { iterations: 0, sent: 0, abandoned: 0, scheduled: 0, late: 0, backlogged: 0, backlogMax: 0, missed: 0 };
     let seen = false;
+    let timed = false;
     for (const o of outcomes) {
       const k = o.phases.findIndex((r) => r.index === i);
       if (k < 0) continue;
       seen = true;
       const r = o.phases[k]!;
+      timed = r.timed;
       const [a, b] = o.phaseEpochs[k]!;
       start = Math.min(start, a);
       end = Math.max(end, b);
       for (const key of Object.keys(sums) as (keyof typeof sums)[]) sums[key] += r[key];
     }
     if (!seen) return;
-    const details: Record<string, string | number | boolean> = { ...describePhase(p, shard), iterations: sums.iterations, sent: sums.sent };
+    // As this process ran it: a shard's connections are its share.
+    const connections = share(phaseConnections(p), shard.index, shard.count);
+    const details: PhaseDetails = { ...describePhase(p, connections), iterations: sums.iterations, sent: sums.sent };
     if (sums.abandoned > 0) details.abandoned = sums.abandoned;
-    if (p.model === 'open') {
+    if (timed) {
       Object.assign(details, { scheduled: sums.scheduled, late: sums.late, backlogged: sums.backlogged, backlogMax: sums.backlogMax, missed: sums.missed });
     }
     out.push({
@@ -201,47 +197,31 @@ class ProgressTracker {
   }
 }
 
-/** Runs the scenario to the end (or until `signal` aborts) and returns the result. */
-export async function runScenario(scenario: Scenario, options: RunOptions = {}): Promise<EngineResult> {
-  if (scenario.phases.length === 0) throw new FastbenchError('ERR_CONFIG', 'the scenario has no load phase');
-  const wanted = options.workers ?? (scenario.client.workers === 'auto' ? pickWorkers() : scenario.client.workers);
-  const shard = options.shard ?? NO_SHARD;
-  checkShard(scenario, shard);
-  const workerCount = usableWorkers(scenario, wanted, shard);
-  const signal = options.signal;
-  // Aborted before it started (a Ctrl-C while the CLI loaded, or while waiting for --start-at):
-  // the run still ends the usual way, with an empty result marked interrupted.
-  const startAt = options.startAtEpochMs;
-  if (startAt !== undefined) await sleepUntil(startAt - BUILD_LEAD_MS, signal);
-
-  let server: BuiltinServer | undefined;
-  let targetOrigins: readonly string[];
-  if (scenario.target.kind === 'builtin' && signal?.aborted === true) {
-    targetOrigins = ['http://127.0.0.1']; // stopped before it started: nothing will dial, no server needed
-  } else if (scenario.target.kind === 'builtin') {
-    if (options.builtin === undefined) {
-      throw new FastbenchError('ERR_CONFIG', '`target: builtin` needs a server: pass RunOptions.builtin (the CLI starts `fastbench serve`), or give the scenario a target URL');
-    }
-    server = await options.builtin();
-    targetOrigins = [new URL(server.url).origin];
-  } else {
-    targetOrigins = scenario.target.origins;
+/** The target's origins; for `target: builtin`, the server started by RunOptions.builtin. */
+async function startTarget(scenario: Scenario, options: RunOptions): Promise<{ server: BuiltinServer | undefined; targetOrigins: readonly string[] }> {
+  if (scenario.target.kind !== 'builtin') return { server: undefined, targetOrigins: scenario.target.origins };
+  // Stopped before it started: nothing will dial, no server needed.
+  if (options.signal?.aborted === true) return { server: undefined, targetOrigins: ['http://127.0.0.1'] };
+  if (options.builtin === undefined) {
+    throw new FastbenchError('ERR_CONFIG', '`target: builtin` needs a server: pass RunOptions.builtin (the CLI starts `fastbench serve`), or give the scenario a target URL');
   }
+  const server = await options.builtin();
+  return { server, targetOrigins: [new URL(server.url).origin] };
+}
 
+/**
+ * Runs the workers (this thread for one, worker_threads for more) to their end, stopping them on
+ * the abort / quit signals or a failed abort-on-fail threshold; stops the builtin server after.
+ */
+async function runWorkers(
+  scenario: Scenario,
+  inits: readonly WorkerInit[],
+  runStartEpoch: number,
+  options: RunOptions,
+  server: BuiltinServer | undefined,
+): Promise<{ outcomes: WorkerOutcome[]; abortedBy: string | undefined }> {
   const progress = new ProgressTracker(scenario, planDurationMs(scenario), options.onProgress);
-  const inits: WorkerInit[] = [];
-  for (let w = 0; w < workerCount; w++) {
-    inits.push({
-      scenario,
-      workerIndex: w,
-      workerCount,
-      ...(options.shard !== undefined ? { shard } : {}),
-      targetOrigins,
-      ...(options.tickMs !== undefined ? { tickMs: options.tickMs } : {}),
-      ...(options.slipToleranceMs !== undefined ? { slipToleranceMs: options.slipToleranceMs } : {}),
-    });
-  }
-
+  const signal = options.signal;
   let outcomes: WorkerOutcome[];
   let onAbort: (() => void) | undefined;
   let stopRun: (() => void) | undefined;
@@ -266,16 +246,14 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     abortedBy = watch.onTicks(ticks);
     if (abortedBy !== undefined) stopRun?.();
   };
-  const soon = performance.timeOrigin + performance.now() + (workerCount === 1 ? 5 : 0);
-  const runStartEpoch = startAt !== undefined ? Math.max(soon, startAt) : soon;
   try {
-    if (workerCount === 1) {
+    if (inits.length === 1) {
       const run = new WorkerRun(inits[0]!, (tick) => onTicks([tick]));
       onAbort = stopRun = () => run.stop();
       listen();
       outcomes = [await run.start(runStartEpoch)];
     } else {
-      const pool = new WorkerPool(inits, onTicks, startAt);
+      const pool = new WorkerPool(inits, onTicks, options.startAtEpochMs);
       onAbort = stopRun = () => pool.stop();
       const done = pool.run();
       listen();
@@ -288,6 +266,36 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     }
     await server?.stop();
   }
+  return { outcomes, abortedBy };
+}
+
+/** Runs the scenario to the end (or until `signal` aborts) and returns the result. */
+export async function runScenario(scenario: Scenario, options: RunOptions = {}): Promise<EngineResult> {
+  if (scenario.phases.length === 0) throw new FastbenchError('ERR_CONFIG', 'the scenario has no load phase');
+  const wanted = options.workers ?? (scenario.client.workers === 'auto' ? pickWorkers() : scenario.client.workers);
+  const shard = options.shard ?? NO_SHARD;
+  checkShard(scenario, shard);
+  const workerCount = usableWorkers(scenario, wanted, shard);
+  // Aborted before it started (a Ctrl-C while the CLI loaded, or while waiting for --start-at):
+  // the run still ends the usual way, with an empty result marked interrupted.
+  const startAt = options.startAtEpochMs;
+  if (startAt !== undefined) await sleepUntil(startAt - BUILD_LEAD_MS, options.signal);
+  const { server, targetOrigins } = await startTarget(scenario, options);
+  const inits: WorkerInit[] = [];
+  for (let w = 0; w < workerCount; w++) {
+    inits.push({
+      scenario,
+      workerIndex: w,
+      workerCount,
+      ...(options.shard !== undefined ? { shard } : {}),
+      targetOrigins,
+      ...(options.tickMs !== undefined ? { tickMs: options.tickMs } : {}),
+      ...(options.slipToleranceMs !== undefined ? { slipToleranceMs: options.slipToleranceMs } : {}),
+    });
+  }
+  const soon = performance.timeOrigin + performance.now() + (workerCount === 1 ? 5 : 0);
+  const runStartEpoch = startAt !== undefined ? Math.max(soon, startAt) : soon;
+  const { outcomes, abortedBy } = await runWorkers(scenario, inits, runStartEpoch, options, server);
 
   const health = judgeGenerator(outcomes, { ...DEFAULT_HEALTH_LIMITS, ...options.healthLimits });
   const merged = mergeSnapshots(outcomes.map((o) => o.snapshot));

@@ -50,7 +50,7 @@ export class VirtualUser {
   state: UserState = UserState.Idle;
   /** nowMs() when a Waiting user resumes. */
   wakeAt = 0;
-  /** When the current exchange was due (open model: its arrival time; closed: its send). */
+  /** When the current exchange was due: its arrival's intended send time (closed model: the send). */
   scheduledAt = 0;
   sentAt = 0;
   /** The request in flight. */
@@ -64,8 +64,6 @@ export class VirtualUser {
   /** Flow mode: the flow being run and the next step (-1: between iterations). */
   flow = 0;
   step = -1;
-  /** Open model: the current iteration started from the schedule (its first send carries the arrival time). */
-  fromSchedule = false;
 
   constructor(readonly index: number) {
     this.res = new UserResponse(this);

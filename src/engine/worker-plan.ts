@@ -1,23 +1,24 @@
 // A worker's share of a run: the scenario's phases with connections, rates and stop counts split
 // exactly across `workerCount` workers. Pure functions of plain data (the plan crosses threads).
 //
-//   closed: connections N → worker w gets ⌊N/W⌋ (+1 for the first N mod W workers)
-//   open:   arrival k of the phase's schedule goes to worker k mod W, at the schedule's own time,
-//           so the workers together send exactly the planned arrivals, ramps included
-//   counts: requests / iterations split like connections
+//   connections  N (closed: users; open: the cap) → worker w gets ⌊N/W⌋ (+1 for the first N mod W)
+//   arrivals     a timed schedule's (open, replay) arrival k goes to worker k mod W, at the
+//                schedule's own time, so the workers together send exactly the planned arrivals,
+//                ramps included (timed-schedule.ts applies stride/offset)
+//   counts       requests / iterations split like connections
 //
 // Shards (`run --shard i/N`, one process or machine each) split first, workers second: shard i
 // gets share(n, i, N) of every count and connection, and its W workers split that share again.
 // Arrival k and feeder row k belong to shard k mod N; the shard's j-th one (k = i + jN) goes to its
 // worker j mod W — i.e. k mod (N·W) === i + w·N. Exact whatever W each shard picks on its machine.
 import { FastbenchError } from '../core/errors.js';
-import type { OpenPhase, Phase, Scenario } from '../scenario/index.js';
+import { phaseConnections, phaseDurationMs, type Phase, type Scenario } from '../scenario/index.js';
 
-export interface WorkerPhase {
+export interface WorkerPhase<P extends Phase = Phase> {
   readonly index: number;
   readonly name: string;
   readonly warmup: boolean;
-  readonly model: 'closed' | 'open';
+  readonly model: Phase['model'];
   /** Infinity when the phase ends on a count only. */
   readonly durationMs: number;
   /** This worker's share of the phase's `requests` stop (Infinity: none). */
@@ -28,9 +29,9 @@ export interface WorkerPhase {
   readonly connections: number;
   /** Concurrent exchanges: connections × pipelining (closed: virtual users; open: slots). */
   readonly users: number;
-  /** The open phase (its rate curve is the schedule); undefined for closed phases. */
-  readonly open: OpenPhase | undefined;
-  /** Arrival k of the phase belongs to this worker when k mod stride === offset. */
+  /** The scenario's phase as read: its load model's own settings (the schedule reads them). */
+  readonly spec: P;
+  /** Arrival k of a timed schedule belongs to this worker when k mod stride === offset. */
   readonly stride: number;
   readonly offset: number;
 }
@@ -62,10 +63,6 @@ export function share(n: number, w: number, count: number): number {
   if (n === Infinity) return Infinity;
   const base = Math.floor(n / count);
   return base + (w < n - base * count ? 1 : 0);
-}
-
-function phaseConnections(p: Phase): number {
-  return p.model === 'closed' ? p.connections : p.maxConnections;
 }
 
 /**
@@ -104,21 +101,17 @@ export function planWorker(scenario: Scenario, workerIndex: number, workerCount:
   const phases = scenario.phases.map((p): WorkerPhase => {
     const connections = Math.max(1, shardShare(phaseConnections(p), shard, workerIndex, workerCount));
     if (connections > maxConnections) maxConnections = connections;
-    let durationMs = p.durationMs ?? Infinity;
-    if (p.model === 'open' && p.durationMs === undefined && p.segments.length > 0) {
-      durationMs = p.segments[p.segments.length - 1]!.endMs;
-    }
     return {
       index: p.index,
       name: p.name,
       warmup: p.warmup,
       model: p.model,
-      durationMs,
+      durationMs: phaseDurationMs(p),
       requests: shardShare(p.requests ?? Infinity, shard, workerIndex, workerCount),
       iterations: shardShare(p.iterations ?? Infinity, shard, workerIndex, workerCount),
       connections,
       users: connections * pipelining,
-      open: p.model === 'open' ? p : undefined,
+      spec: p,
       stride: slots,
       offset: slot,
     };
@@ -138,10 +131,6 @@ export function planWorker(scenario: Scenario, workerIndex: number, workerCount:
 /** Planned length of the whole run in ms (Infinity when some phase ends on a count only). */
 export function planDurationMs(scenario: Scenario): number {
   let total = 0;
-  for (const p of scenario.phases) {
-    let d = p.durationMs;
-    if (d === undefined && p.model === 'open' && p.segments.length > 0) d = p.segments[p.segments.length - 1]!.endMs;
-    total += d ?? Infinity;
-  }
+  for (const p of scenario.phases) total += phaseDurationMs(p);
   return total;
 }

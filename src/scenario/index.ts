@@ -28,7 +28,7 @@ export { checkScenario, checkScenarioText, loadScenario, parseScenario, pickWeig
 export { ScenarioValidationError } from './validation-error.js';
 export { applyOverrides, type ScenarioOverrides } from './overrides.js';
 export { expectedSends, plannedSends, rateAt, scheduledBefore, sendTimeMs } from './rate-schedule.js';
-export { parseRamp, parseRate } from './load-phases.js';
+export { parseRamp, parseRate, phaseConnections, phaseDurationMs } from './load-phases.js';
 export { compileTemplate, escapeJson, renderTemplate, staticTemplate, type TemplateScope } from './template.js';
 export { DataFeeder } from './csv-feeder.js';
 export { parseCsv, parseCsvRecords, type CsvProblem, type CsvTable } from './csv-parser.js';

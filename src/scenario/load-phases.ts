@@ -5,10 +5,10 @@
 //            { stairs: { from: 100, to: 1000, step: 100, every: 10s } }
 //   any:     warmup: true, name, iterations, requests (extra stop conditions)
 import { isScalar, isSeq } from 'yaml';
-import { cumulativeSends } from './rate-schedule.js';
-import type { NodeReader, YNode } from './node-reader.js';
+import { cumulativeSends, curveDurationMs } from './rate-schedule.js';
+import type { Fields, NodeReader, YNode } from './node-reader.js';
 import { SCENARIO_KEYS } from './scenario-keys.js';
-import type { Phase, RateSegment } from './scenario.js';
+import type { ClosedPhase, OpenPhase, Phase, RateSegment } from './scenario.js';
 import { parseDuration } from '../core/units.js';
 
 const RAMP = /^(.+?)\s*(?:->|→)\s*(.+?)(?:\s+over\s+(.+))?$/;
@@ -59,28 +59,40 @@ export function readPhases(r: NodeReader, node: YNode, defaultConnections: numbe
   return phases;
 }
 
+/** What every phase has, whatever its load model. */
+type PhaseCommon = Pick<Phase, 'index' | 'name' | 'warmup' | 'iterations' | 'requests' | 'pos'>;
+
+/** A phase's fields as read so far, for the model readers. */
+interface PhaseInput {
+  readonly f: Fields;
+  readonly path: string;
+  readonly common: PhaseCommon;
+  readonly durationMs: number | undefined;
+  readonly connections: number | undefined;
+  /** r.errors.length before this phase was read. */
+  readonly errorsBefore: number;
+}
+
 function readPhase(r: NodeReader, node: YNode, path: string, index: number, defaultConnections: number): Phase | undefined {
   const f = r.fields(node, path, SCENARIO_KEYS.phase);
   if (f === undefined) return undefined;
   const errorsBefore = r.errors.length;
-  const pos = r.pos(f.node);
   const warmup = f.has('warmup') ? (r.boolean(f.value('warmup'), `${path}.warmup`) ?? false) : false;
   const name = f.has('name') ? r.string(f.value('name'), `${path}.name`, { numbers: true, nonEmpty: true }) : undefined;
-  let durationMs = f.has('duration') ? r.duration(f.value('duration'), `${path}.duration`) : undefined;
+  const durationMs = f.has('duration') ? r.duration(f.value('duration'), `${path}.duration`) : undefined;
   const iterations = f.has('iterations') ? r.number(f.value('iterations'), `${path}.iterations`, { integer: true, min: 1 }) : undefined;
   const requests = f.has('requests') ? r.number(f.value('requests'), `${path}.requests`, { integer: true, min: 1 }) : undefined;
   const connections = f.has('connections')
     ? r.number(f.value('connections'), `${path}.connections`, { integer: true, min: 1 })
     : defaultConnections;
-  const common = {
+  const common: PhaseCommon = {
     index,
     name: name ?? (warmup ? `warmup ${index + 1}` : `phase ${index + 1}`),
     warmup,
     iterations,
     requests,
-    pos,
+    pos: r.pos(f.node),
   };
-
   if (f.has('rampTo') && !f.has('rate')) {
     r.error('ERR_SCENARIO_VALUE', `${path}.rampTo needs a starting rate: add "rate"`, f.keyNode('rampTo'));
   }
@@ -88,83 +100,110 @@ function readPhase(r: NodeReader, node: YNode, path: string, index: number, defa
     r.error('ERR_SCENARIO_VALUE', `${path}: use either "rate" or "stairs", not both`, f.keyNode('stairs'));
     return undefined;
   }
+  const input: PhaseInput = { f, path, common, durationMs, connections, errorsBefore };
+  // The load model is chosen here, from the keys: a rate curve is open, else closed.
+  return f.has('rate') || f.has('stairs') ? readOpen(r, input) : readClosed(r, input);
+}
 
-  // Closed model.
-  if (!f.has('rate') && !f.has('stairs')) {
-    if (durationMs === undefined && iterations === undefined && requests === undefined && !f.has('duration')) {
-      r.error('ERR_SCENARIO_MISSING', `${path} needs a stop condition: duration, iterations or requests`, f.node);
-    }
-    if (r.errors.length > errorsBefore || connections === undefined) return undefined;
-    return { ...common, model: 'closed', durationMs, connections };
+/** Closed model: `connections` users until a stop condition. */
+function readClosed(r: NodeReader, input: PhaseInput): ClosedPhase | undefined {
+  const { f, path, common, durationMs, connections } = input;
+  if (durationMs === undefined && common.iterations === undefined && common.requests === undefined && !f.has('duration')) {
+    r.error('ERR_SCENARIO_MISSING', `${path} needs a stop condition: duration, iterations or requests`, f.node);
   }
+  if (r.errors.length > input.errorsBefore || connections === undefined) return undefined;
+  return { ...common, model: 'closed', durationMs, connections };
+}
 
-  // Open model.
-  let segments: RateSegment[] | undefined;
-  let shape: 'constant' | 'ramp' | 'stairs' = 'constant';
+/** Open model: a rate curve (constant, ramp or stairs), `connections` the cap. */
+function readOpen(r: NodeReader, input: PhaseInput): OpenPhase | undefined {
+  const { f, path } = input;
+  let curve: RateCurve | undefined;
   if (f.has('stairs')) {
-    shape = 'stairs';
-    segments = readStairs(r, f.value('stairs'), `${path}.stairs`, durationMs, f.value('duration'));
-    if (segments !== undefined) durationMs = segments[segments.length - 1]!.endMs;
+    const segments = readStairs(r, f.value('stairs'), `${path}.stairs`, input.durationMs, f.value('duration'));
+    if (segments !== undefined) curve = { shape: 'stairs', segments, durationMs: segments[segments.length - 1]!.endMs };
   } else {
-    const rateNode = r.deref(f.value('rate'));
-    const raw = rateNode != null && isScalar(rateNode) ? rateNode.value : undefined;
-    let from: number | undefined;
-    let to: number | undefined;
-    const ramp = typeof raw === 'string' ? parseRamp(raw) : undefined;
-    if (typeof ramp === 'string') {
-      r.error('ERR_SCENARIO_VALUE', `${path}.rate: ${ramp} (write "100 -> 5000 over 2m")`, rateNode);
-    } else if (ramp !== undefined) {
-      from = ramp.from;
-      to = ramp.to;
-      shape = 'ramp';
-      if (f.has('rampTo')) {
-        r.error('ERR_SCENARIO_VALUE', `${path}: the rate already ramps to ${ramp.to}; remove rampTo`, f.keyNode('rampTo'));
+    curve = readRate(r, input);
+  }
+  if (r.errors.length > input.errorsBefore || curve === undefined || input.connections === undefined) return undefined;
+  return {
+    ...input.common,
+    model: 'open',
+    durationMs: curve.durationMs,
+    shape: curve.shape,
+    segments: curve.segments,
+    cumulative: cumulativeSends(curve.segments),
+    maxConnections: input.connections,
+  };
+}
+
+interface RateCurve {
+  readonly shape: OpenPhase['shape'];
+  readonly segments: RateSegment[];
+  readonly durationMs: number | undefined;
+}
+
+/** `rate: 1000`, `rate: "100 -> 5000 over 2m"`, or `rate` + `rampTo`, with the phase duration. */
+function readRate(r: NodeReader, input: PhaseInput): RateCurve | undefined {
+  const { f, path } = input;
+  let durationMs = input.durationMs;
+  const rateNode = r.deref(f.value('rate'));
+  const raw = rateNode != null && isScalar(rateNode) ? rateNode.value : undefined;
+  let from: number | undefined;
+  let to: number | undefined;
+  let shape: RateCurve['shape'] = 'constant';
+  const ramp = typeof raw === 'string' ? parseRamp(raw) : undefined;
+  if (typeof ramp === 'string') {
+    r.error('ERR_SCENARIO_VALUE', `${path}.rate: ${ramp} (write "100 -> 5000 over 2m")`, rateNode);
+  } else if (ramp !== undefined) {
+    ({ from, to } = ramp);
+    shape = 'ramp';
+    if (f.has('rampTo')) r.error('ERR_SCENARIO_VALUE', `${path}: the rate already ramps to ${ramp.to}; remove rampTo`, f.keyNode('rampTo'));
+    if (ramp.overMs !== undefined) {
+      if (durationMs !== undefined && durationMs !== ramp.overMs) {
+        r.error('ERR_SCENARIO_VALUE', `${path}.duration disagrees with the ramp's "over" time; give one of them`, f.value('duration'));
       }
-      if (ramp.overMs !== undefined) {
-        if (durationMs !== undefined && durationMs !== ramp.overMs) {
-          r.error('ERR_SCENARIO_VALUE', `${path}.duration disagrees with the ramp's "over" time; give one of them`, f.value('duration'));
-        }
-        durationMs = ramp.overMs;
-      }
-    } else {
-      from = parseRate(raw);
-      if (from === undefined) {
-        r.error(
-          typeof raw === 'string' || typeof raw === 'number' ? 'ERR_SCENARIO_VALUE' : 'ERR_SCENARIO_TYPE',
-          `${path}.rate must be requests per second (1000, "1000/s", "6000/m") or a ramp ("100 -> 5000 over 2m")`,
-          rateNode,
-        );
-      }
-      if (f.has('rampTo')) {
-        const rtNode = r.deref(f.value('rampTo'));
-        to = parseRate(rtNode != null && isScalar(rtNode) ? rtNode.value : undefined);
-        if (to === undefined) r.error('ERR_SCENARIO_VALUE', `${path}.rampTo must be a rate like 5000 or "5000/s"`, rtNode);
-        shape = 'ramp';
-      } else {
-        to = from;
-      }
+      durationMs = ramp.overMs;
     }
-    if (shape === 'ramp' && durationMs === undefined && !f.has('duration')) {
-      r.error('ERR_SCENARIO_MISSING', `${path}: a ramp needs a duration ("over 2m" or duration: 2m)`, rateNode);
-    } else if (durationMs === undefined && iterations === undefined && requests === undefined && !f.has('duration')) {
-      r.error('ERR_SCENARIO_MISSING', `${path} needs a stop condition: duration, iterations or requests`, f.node);
-    } else if (from !== undefined && to !== undefined) {
-      if (from === 0 && to === 0 && durationMs === undefined) {
-        r.error('ERR_SCENARIO_VALUE', `${path}: a zero rate needs a duration`, rateNode);
-      }
-      segments = [{ startMs: 0, endMs: durationMs ?? Infinity, from, to }];
+  } else {
+    from = parseRate(raw);
+    if (from === undefined) {
+      r.error(
+        typeof raw === 'string' || typeof raw === 'number' ? 'ERR_SCENARIO_VALUE' : 'ERR_SCENARIO_TYPE',
+        `${path}.rate must be requests per second (1000, "1000/s", "6000/m") or a ramp ("100 -> 5000 over 2m")`,
+        rateNode,
+      );
+    }
+    if (f.has('rampTo')) {
+      const rtNode = r.deref(f.value('rampTo'));
+      to = parseRate(rtNode != null && isScalar(rtNode) ? rtNode.value : undefined);
+      if (to === undefined) r.error('ERR_SCENARIO_VALUE', `${path}.rampTo must be a rate like 5000 or "5000/s"`, rtNode);
+      shape = 'ramp';
+    } else {
+      to = from;
     }
   }
-  if (r.errors.length > errorsBefore || segments === undefined || connections === undefined) return undefined;
-  return {
-    ...common,
-    model: 'open',
-    durationMs,
-    shape,
-    segments,
-    cumulative: cumulativeSends(segments),
-    maxConnections: connections,
-  };
+  const { iterations, requests } = input.common;
+  if (shape === 'ramp' && durationMs === undefined && !f.has('duration')) {
+    r.error('ERR_SCENARIO_MISSING', `${path}: a ramp needs a duration ("over 2m" or duration: 2m)`, rateNode);
+  } else if (durationMs === undefined && iterations === undefined && requests === undefined && !f.has('duration')) {
+    r.error('ERR_SCENARIO_MISSING', `${path} needs a stop condition: duration, iterations or requests`, f.node);
+  } else if (from !== undefined && to !== undefined) {
+    if (from === 0 && to === 0 && durationMs === undefined) r.error('ERR_SCENARIO_VALUE', `${path}: a zero rate needs a duration`, rateNode);
+    return { shape, segments: [{ startMs: 0, endMs: durationMs ?? Infinity, from, to }], durationMs };
+  }
+  return undefined;
+}
+
+/** Connections a phase uses: a closed phase's users, an open phase's cap. */
+export function phaseConnections(p: Phase): number {
+  return p.model === 'closed' ? p.connections : p.maxConnections;
+}
+
+/** A phase's planned length in ms (Infinity when it ends on a count only). */
+export function phaseDurationMs(p: Phase): number {
+  if (p.durationMs !== undefined) return p.durationMs;
+  return p.model === 'open' && p.segments.length > 0 ? curveDurationMs(p.segments) : Infinity;
 }
 
 /**

@@ -8,6 +8,7 @@
 //   interval     the measurement interval (`interval:`), 100ms..10s
 import { FastbenchError } from '../core/errors.js';
 import { parseDuration } from '../core/units.js';
+import { phaseConnections } from './load-phases.js';
 import { cumulativeSends } from './rate-schedule.js';
 import type { OpenPhase, Phase, RateSegment, Scenario } from './scenario.js';
 
@@ -84,7 +85,7 @@ function toConstantRate(p: Phase, rate: number): OpenPhase {
     shape: 'constant',
     segments,
     cumulative: cumulativeSends(segments),
-    maxConnections: p.model === 'closed' ? p.connections : p.maxConnections,
+    maxConnections: phaseConnections(p),
   };
 }
 

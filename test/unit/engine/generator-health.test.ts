@@ -6,7 +6,7 @@ import type { MonitorSample } from '../../../src/engine/generator-monitor.js';
 
 function phase(p: Partial<PhaseRun>): PhaseRun {
   return {
-    index: 0, name: 'p', warmup: false, model: 'open', startMs: 0, endMs: 1000, iterations: 1000, sent: 1000,
+    index: 0, name: 'p', warmup: false, model: 'open', timed: true, startMs: 0, endMs: 1000, iterations: 1000, sent: 1000,
     scheduled: 1000, late: 0, maxLagMs: 1, backlogged: 0, backlogMax: 0, missed: 0, abandoned: 0, ...p,
   };
 }

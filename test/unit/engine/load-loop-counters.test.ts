@@ -1,11 +1,7 @@
 // The load loop's counters add up: driven on an injected clock (fake timers + performance.now)
 // against an in-memory backend with a fixed service time, so an open schedule beyond the
 // connections' capacity builds a backlog deterministically, with no sockets.
-import { performance } from 'node:perf_hooks';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { ResponseCallback } from '../../../src/client/doer.js';
-import type { Request } from '../../../src/client/request.js';
-import type { Response } from '../../../src/client/response.js';
 import { nowMs } from '../../../src/core/clock.js';
 import { scheduleCounterProblems, scheduleHealth } from '../../../src/engine/generator-health.js';
 import { LoadLoop } from '../../../src/engine/load-loop.js';
@@ -16,25 +12,7 @@ import { mergeSnapshots } from '../../../src/metrics/merge.js';
 import { Recorder } from '../../../src/metrics/recorder.js';
 import type { Snapshot } from '../../../src/metrics/snapshot.js';
 import { parseScenario, type Scenario } from '../../../src/scenario/index.js';
-
-/** A backend answering every exchange after `serviceMs` (fake time); those sent after `hangFrom` (nowMs()) never. */
-function memoryClients(serviceMs: number, hangFrom = Infinity): TargetClients {
-  const client = {
-    dispatch(req: Request, res: Response, cb: ResponseCallback): void {
-      if (nowMs() >= hangFrom) return; // deaf to its deadline: still in flight when the drain ends
-      res.status = 200;
-      setTimeout(() => cb.onResponse(req, res, null), serviceMs);
-    },
-  };
-  const backend = { client, hostHeader: '127.0.0.1:1' };
-  return {
-    groups: [{ origin: 'http://127.0.0.1:1', backends: [backend] }],
-    groupOf: () => 0,
-    pick: () => 0,
-    backend: () => backend,
-    close: () => Promise.resolve(),
-  } as unknown as TargetClients;
-}
+import { memoryClients, restoreClock, useFakeClock } from './memory-clients.js';
 
 function scenario(yaml: string): Scenario {
   return parseScenario(yaml, '/tmp/load-loop-counters.yaml', { processEnv: {} });
@@ -61,16 +39,8 @@ function measured(phases: readonly PhaseRun[]): PhaseRun[] {
   return phases.filter((p) => !p.warmup);
 }
 
-beforeEach(() => {
-  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
-  const t0 = Date.now();
-  vi.spyOn(performance, 'now').mockImplementation(() => 1000 + Date.now() - t0);
-});
-
-afterEach(() => {
-  vi.restoreAllMocks();
-  vi.useRealTimers();
-});
+beforeEach(useFakeClock);
+afterEach(restoreClock);
 
 describe('load loop counters', () => {
   it('a schedule beyond capacity: every arrival waited once, at most that many at once, missed among them', async () => {

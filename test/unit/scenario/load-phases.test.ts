@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { OpenPhase, Phase } from '../../../src/scenario/index.js';
-import { applyOverrides, expectedSends, parseRamp, parseRate, plannedSends, rateAt, scheduledBefore, sendTimeMs } from '../../../src/scenario/index.js';
+import { applyOverrides, expectedSends, parseRamp, parseRate, phaseConnections, phaseDurationMs, plannedSends, rateAt, scheduledBefore, sendTimeMs } from '../../../src/scenario/index.js';
 import { load, problems } from './helpers.js';
 
 const REQ = 'requests:\n  - path: /\n';
@@ -70,6 +70,15 @@ describe('load phases', () => {
     expect(down.segments.map((s) => s.from)).toEqual([300, 200, 100]);
     const hold = open('  - stairs: {from: 1, to: 2, step: 1, every: 1s}\n    duration: 5s\n');
     expect(hold.segments.map((s) => [s.startMs, s.endMs])).toEqual([[0, 1000], [1000, 5000]]);
+  });
+
+  it('answers connections and planned length for any model (what the worker plan splits)', () => {
+    const ps = phases('  - {connections: 3, duration: 2s}\n  - {rate: 50, connections: 4, requests: 10}\n  - stairs: {from: 1, to: 2, step: 1, every: 1s}\n');
+    expect(ps.map(phaseConnections)).toEqual([3, 4, 10]);
+    expect(ps.map(phaseDurationMs)).toEqual([2000, Infinity, 2000]);
+    // A hand-built open phase without a duration ends with its rate curve.
+    const o = open('  - {rate: 10 -> 20, duration: 1s}\n');
+    expect(phaseDurationMs({ ...o, durationMs: undefined })).toBe(1000);
   });
 
   it('reports bad phases with positions', () => {

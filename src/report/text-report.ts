@@ -49,9 +49,10 @@ function phaseLine(p: PhaseResult): string {
       ? `open ${String(d.rate)} req/s, ≤ ${String(d.maxConnections)} conns`
       : d.model === 'closed'
         ? `closed, ${String(d.connections)} conns`
-        : (p.kind ?? '');
+        : `${String(d.model ?? p.kind ?? '')}${d.connections !== undefined ? `, ${String(d.connections)} conns` : ''}`;
   let line = `  ${p.name}${p.kind === 'warmup' && !/warm/i.test(p.name) ? ' (warmup)' : ''}: ${what}, ${(p.durationMs / 1000).toFixed(1)} s, ${String(d.sent ?? '?')} sent`;
-  if (d.model === 'open') {
+  // Any timed schedule (open today, replays later) reports its arrival counters.
+  if (d.scheduled !== undefined) {
     const extra: string[] = [];
     if (Number(d.backlogged) > 0) extra.push(`${String(d.backlogged)} waited for a connection (max ${String(d.backlogMax)})`);
     if (Number(d.missed) > 0) extra.push(`${String(d.missed)} never sent`);

@@ -148,7 +148,7 @@ export class LatencyHistogram {
     const v = clamp(us);
     const h = this.raw;
     if (FAST) {
-      this.counts[indexOf(v)]++;
+      this.counts[indexOf(v)]!++;
       h._totalCount++;
       if (v > h.maxValue) h.maxValue = v;
       if (v < h.minNonZeroValue) h.minNonZeroValue = v;
@@ -171,7 +171,7 @@ export class LatencyHistogram {
     for (let i = 0; i < targets.length; i++) {
       const t = targets[i] as LatencyHistogram;
       const h = t.raw;
-      t.counts[idx]++;
+      t.counts[idx]!++;
       h._totalCount++;
       if (v > h.maxValue) h.maxValue = v;
       if (v < h.minNonZeroValue) h.minNonZeroValue = v;

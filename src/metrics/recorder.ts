@@ -149,18 +149,18 @@ export class Recorder {
     LatencyHistogram.recordEach(s.correctedTargets, correctedUs);
     LatencyHistogram.recordEach(s.serviceTargets, serviceUs);
     const st = status >= 100 && status < STATUS_LIMIT ? status : 0;
-    s.statusCounts[st]++;
-    o.statusCounts[st]++;
+    s.statusCounts[st]!++;
+    o.statusCounts[st]!++;
     let kind = F_RESPONSES;
     if (failure !== 0) {
       kind = F_ERRORS;
       if (failure === FAILED_STATUS) {
-        s.failedStatusCounts[st]++;
-        o.failedStatusCounts[st]++;
+        s.failedStatusCounts[st]!++;
+        o.failedStatusCounts[st]!++;
       } else {
         const id = failure >= 1 && failure < ERROR_ID_LIMIT ? failure : 1;
-        s.errorCounts[id]++;
-        o.errorCounts[id]++;
+        s.errorCounts[id]!++;
+        o.errorCounts[id]!++;
       }
     }
     bump(s.totals, bytesIn, bytesOut, kind);
@@ -180,8 +180,8 @@ export class Recorder {
     if (s === undefined) throw new RangeError(`request index ${reqIndex} out of range`);
     const o = this.overall;
     const id = errorId >= 1 && errorId < ERROR_ID_LIMIT ? errorId : 1;
-    s.errorCounts[id]++;
-    o.errorCounts[id]++;
+    s.errorCounts[id]!++;
+    o.errorCounts[id]!++;
     bump(s.totals, bytesIn, bytesOut, F_ERRORS);
     bump(s.interval, bytesIn, bytesOut, F_ERRORS);
     bump(o.totals, bytesIn, bytesOut, F_ERRORS);
@@ -197,9 +197,9 @@ export class Recorder {
   recordConnectionError(errorId: number, bytesIn = 0): void {
     const o = this.overall;
     const id = errorId >= 1 && errorId < ERROR_ID_LIMIT ? errorId : 1;
-    o.errorCounts[id]++;
-    o.totals[F_BYTES_IN] += bytesIn;
-    o.interval[F_BYTES_IN] += bytesIn;
+    o.errorCounts[id]!++;
+    o.totals[F_BYTES_IN]! += bytesIn;
+    o.interval[F_BYTES_IN]! += bytesIn;
   }
 
   /**
@@ -253,8 +253,8 @@ export class Recorder {
 }
 
 function bump(f: Float64Array, bytesIn: number, bytesOut: number, kind: number): void {
-  f[F_REQUESTS]++;
-  f[kind]++;
-  f[F_BYTES_IN] += bytesIn;
-  f[F_BYTES_OUT] += bytesOut;
+  f[F_REQUESTS]!++;
+  f[kind]!++;
+  f[F_BYTES_IN]! += bytesIn;
+  f[F_BYTES_OUT]! += bytesOut;
 }

@@ -60,11 +60,11 @@ export function writeHpackInt(w: ByteWriter, prefixBits: number, first: number, 
   w.len = p;
 }
 
-/** Writes a string literal (5.2), Huffman-coded when that is shorter and allowed. */
+/** Writes a string literal (5.2), Huffman-coded when allowed and no longer than the raw form. */
 export function writeHpackString(w: ByteWriter, s: string, huffman: boolean): void {
   if (huffman && s.length > 0) {
     const n = huffmanEncodedLength(s);
-    if (n < s.length) {
+    if (n <= s.length) {
       writeHpackInt(w, 7, 0x80, n);
       w.ensure(n);
       w.len = huffmanEncode(s, w.buf, w.len);

@@ -12,7 +12,9 @@
 //
 // Errors: a connection error is thrown (an H2Error with scope 'connection'); the reader is then
 // dead and rethrows it on any later push. A stream error goes to handler.onStreamError and reading
-// goes on. Views handed to the handler are valid only during the call.
+// goes on. Views handed to the handler are valid only during the call. A handler must deal with
+// stream-level trouble itself (RST_STREAM and carry on): anything it throws ends the reader like
+// a connection error, because the rest of the chunk is abandoned.
 import { CONNECTION_PREFACE, FRAME_HEADER_SIZE, Flag, FrameType, H2Code, MIN_MAX_FRAME_SIZE, SettingId } from './constants.js';
 import { H2Error } from './h2-error.js';
 import { SettingsList, checkSetting } from './settings.js';

@@ -14,3 +14,4 @@ export { STATIC_TABLE } from './hpack-static-table.js';
 export { huffmanDecode, huffmanEncode, huffmanEncodedLength, HUFFMAN_ERR_EOS, HUFFMAN_ERR_PADDING } from './huffman.js';
 export { SettingsList, PeerSettings, checkSetting } from './settings.js';
 export { ReceiveWindow, addToWindow, applyWindowDelta } from './flow-control.js';
+export { checkRequestFields, checkResponseFields } from './field-rules.js';

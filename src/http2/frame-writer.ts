@@ -1,7 +1,8 @@
 // The HTTP/2 frame writer: each function appends one frame (or a HEADERS + CONTINUATION run) to a
 // caller's ByteWriter, so a batch of frames goes out in one socket write and nothing is allocated
 // per frame. PrebuiltHeaders holds a static request's HEADERS frames encoded once; sending it
-// copies the bytes and patches the stream id in place.
+// copies the bytes and patches the stream id in place. While the connection's HpackEncoder owes a
+// table size update (`encoder.pendingUpdate`), encode the next request with that encoder instead.
 import { ByteWriter } from '../core/byte-writer.js';
 import { CONNECTION_PREFACE, FRAME_HEADER_SIZE, Flag, FrameType, MIN_MAX_FRAME_SIZE } from './constants.js';
 import { encodeStatelessBlock } from './hpack-encoder.js';

@@ -136,6 +136,15 @@ export class HpackEncoder {
     return this.limit;
   }
 
+  /**
+   * True while the encoder owes the peer a table size update: the next block on the connection
+   * must come from beginBlock() (a prebuilt stateless block would lack the update the peer's
+   * decoder requires — send that request through the encoder once).
+   */
+  get pendingUpdate(): boolean {
+    return this.pendingFinal >= 0;
+  }
+
   /** The peer's SETTINGS_HEADER_TABLE_SIZE arrived: use min(it, our cap) from the next block on. */
   setPeerMaxTableSize(n: number): void {
     const next = Math.min(n, this.cap);

@@ -272,6 +272,35 @@ describe('HPACK encoder policy', () => {
     e.encode(w, [['x-a', 'b']]);
     expect(w.view().toString('hex')).toBe('be');
   });
+  it('owes a size update after the peer lowers its table, and pays it at the next block', () => {
+    const e = new HpackEncoder();
+    const d = new HpackDecoder();
+    const w = new ByteWriter();
+    e.encode(w, [['x-a', 'b']]);
+    d.decode(w.buf, 0, w.len, new HeaderFields());
+    expect(e.pendingUpdate).toBe(false);
+    // The peer (decoder) lowers SETTINGS_HEADER_TABLE_SIZE to 0, then raises it to 100.
+    d.setMaxTableSize(0);
+    e.setPeerMaxTableSize(0);
+    d.setMaxTableSize(100);
+    e.setPeerMaxTableSize(100);
+    expect(e.pendingUpdate).toBe(true);
+    // A stateless (prebuilt) block now would be rejected by the peer.
+    const s = new ByteWriter();
+    encodeStatelessBlock(s, [[':method', 'GET']]);
+    expect(() => d.decode(s.buf, 0, s.len, new HeaderFields())).toThrow(H2Error);
+    const d2 = new HpackDecoder();
+    d2.setMaxTableSize(0);
+    d2.setMaxTableSize(100);
+    w.reset();
+    e.encode(w, [[':method', 'GET']]);
+    // Smallest size first, then the final one: 0x20 (0), 0x3f 0x45 (100), then 0x82.
+    expect(w.view().toString('hex')).toBe('203f4582');
+    expect(e.pendingUpdate).toBe(false);
+    const f = new HeaderFields();
+    d2.decode(w.buf, 0, w.len, f);
+    expect(f.toPairs()).toEqual([[':method', 'GET']]);
+  });
   it('lower-cases names', () => {
     const w = new ByteWriter();
     new HpackEncoder().encode(w, [['X-Upper', 'v']]);

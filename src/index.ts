@@ -12,3 +12,4 @@ export { Recorder } from './metrics/recorder.js';
 export { mergeSnapshots } from './metrics/merge.js';
 export { buildRunResult, type RunResult } from './metrics/run-result.js';
 export { openCrawl } from './crawl/crawl-session.js';
+export * as http2 from './http2/index.js';

@@ -151,6 +151,20 @@ const ROWS: readonly Row[] = [
   ['ERR_PROTOCOL_UNSUPPORTED', 'transport', 1, 'the connection negotiated a protocol this client does not speak', 'The server accepts none of the protocols the client offered by TLS ALPN, or chose none while HTTP/1.1 was not among them (option protocols).'],
   // flags (issue 12 item 7: one flag vocabulary)
   ['ERR_USAGE_UNKNOWN_OPTION', 'usage', 2, 'unknown option or command', 'See `fastbench <command> --help`; the message names the closest option, or the new name of a renamed one.'],
+  // h2codec (issue 13 item 1: HTTP/2 codec; one code per RFC 9113 error kind, src/http2/h2-error.ts maps them)
+  ['ERR_H2_PROTOCOL', 'codec', 1, 'HTTP/2 protocol error (PROTOCOL_ERROR)', 'The peer broke an RFC 9113 rule; the message names the frame and the rule.'],
+  ['ERR_H2_INTERNAL', 'codec', 1, 'HTTP/2 internal error (INTERNAL_ERROR), or an unknown error code from the peer', 'The peer hit an internal fault; unknown RFC error codes are counted here too.'],
+  ['ERR_H2_FLOW_CONTROL', 'codec', 1, 'HTTP/2 flow-control violation (FLOW_CONTROL_ERROR)', 'A window went past 2^31-1, or the peer sent more DATA than the window allowed.'],
+  ['ERR_H2_SETTINGS_TIMEOUT', 'timeout', 1, 'HTTP/2 SETTINGS not acknowledged in time (SETTINGS_TIMEOUT)', 'The peer never ACKed our SETTINGS frame.'],
+  ['ERR_H2_STREAM_CLOSED', 'codec', 1, 'HTTP/2 frame on a half-closed or closed stream (STREAM_CLOSED)', 'The peer sent frames on a stream after ending it.'],
+  ['ERR_H2_FRAME_SIZE', 'codec', 1, 'HTTP/2 frame with an invalid size (FRAME_SIZE_ERROR)', 'A frame exceeded SETTINGS_MAX_FRAME_SIZE or had the wrong fixed length for its type.'],
+  ['ERR_H2_REFUSED_STREAM', 'transport', 1, 'HTTP/2 stream refused before any processing (REFUSED_STREAM)', 'The peer refused the stream (too many concurrent streams?); the request is safe to retry.'],
+  ['ERR_H2_CANCEL', 'transport', 1, 'HTTP/2 stream cancelled (CANCEL)', 'The stream was cancelled, e.g. after its deadline.'],
+  ['ERR_H2_COMPRESSION', 'codec', 1, 'HPACK decoding failed (COMPRESSION_ERROR)', 'The header block is not valid RFC 7541; the connection\'s header compression state is lost.'],
+  ['ERR_H2_CONNECT', 'transport', 1, 'HTTP/2 CONNECT tunnel failed (CONNECT_ERROR)', 'The connection behind a CONNECT request was reset or closed.'],
+  ['ERR_H2_ENHANCE_YOUR_CALM', 'codec', 1, 'HTTP/2 peer is generating excessive load (ENHANCE_YOUR_CALM)', 'A limit was hit (header block or string too large, frame flood); see the message.'],
+  ['ERR_H2_INADEQUATE_SECURITY', 'transport', 1, 'HTTP/2 TLS parameters inadequate (INADEQUATE_SECURITY)', 'Use TLS 1.2+ with an RFC 9113 Appendix A-permitted cipher suite.'],
+  ['ERR_H2_HTTP_1_1_REQUIRED', 'transport', 1, 'the peer requires HTTP/1.1 for this request (HTTP_1_1_REQUIRED)', 'Retry the request over HTTP/1.1 (--http1.1).'],
 ];
 
 export const ERROR_SPECS: readonly ErrorSpec[] = ROWS.map(([code, category, exit, message, hint], i) =>

@@ -46,10 +46,11 @@
 // A lock file (DIR/lock, holding the pid) keeps two crawls off one state directory; a lock left by
 // a dead process is taken over.
 
-import { closeSync, existsSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, renameSync, unlinkSync, writeFileSync, writeSync, fsyncSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, ftruncateSync, openSync, readFileSync, readSync, renameSync, unlinkSync, writeFileSync, writeSync, fsyncSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { FastbenchError } from '../core/errors.js';
+import { makeDirSync } from '../core/make-dir.js';
 import { SeenSet } from './seen-set.js';
 
 export const JOURNAL_FILE = 'frontier.journal';
@@ -360,7 +361,7 @@ export class Journal {
   /** Starts a new journal in DIR (created if needed). Fails when one is already there. */
   static create(dir: string, opts?: JournalOptions): Journal {
     try {
-      mkdirSync(dir, { recursive: true });
+      makeDirSync(dir); // never Node's recursive mkdir: it spins forever on /proc/x
     } catch (e) {
       throw stateError(`cannot create ${dir}: ${(e as Error).message}`, e);
     }

@@ -188,7 +188,6 @@ export class Crawler implements ResponseCallback {
     if (this.waiting.size > 0 && !this.stopping) this.serveWaiting(now);
     const free = this.free;
     // Each host waiting for its robots.txt will need a slot: do not pop past the free ones.
-    // (Hosts whose robots.txt fetch has yet to start: popping slows down meanwhile.)
     while (free.length > this.robots.wanted && !this.awaitingPop && this.canTake() && !this.sink.backedUp) {
       const r = this.queue.pop(now);
       if (r === undefined) break;

@@ -7,12 +7,6 @@ export function nowMs(): number {
   return performance.now();
 }
 
-/** Microseconds since `startMs` (a nowMs() value), rounded to an integer >= 0. */
-export function elapsedUs(startMs: number): number {
-  const us = Math.round((performance.now() - startMs) * 1000);
-  return us > 0 ? us : 0;
-}
-
 /** Wall-clock epoch milliseconds corresponding to a nowMs() value. */
 export function toEpochMs(monoMs: number): number {
   return performance.timeOrigin + monoMs;

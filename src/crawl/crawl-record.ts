@@ -5,7 +5,7 @@
 // OutputWriter (byte offsets for the resume journal, flushed before each journal sync); stdout
 // gets the same lines through its stream, with an offset counted but never used for resuming.
 import type { Response } from '../client/response.js';
-import { OutputWriter, csvField, type OutputFormat } from './output-writer.js';
+import { OutputWriter, outputEncoder, type OutputFormat, type RecordEncoder } from './output-writer.js';
 
 export interface CrawlTiming {
   connWait: number;
@@ -102,6 +102,11 @@ export function csvRow(r: CrawlRecord): Record<string, unknown> {
   };
 }
 
+/** A record as an encoder takes it: flattened to CSV_COLUMNS for columnar formats, else as is. */
+function asRow(r: CrawlRecord, columnar: boolean): Readonly<Record<string, unknown>> {
+  return columnar ? csvRow(r) : (r as unknown as Record<string, unknown>);
+}
+
 /** Where records go. write() returns the byte offset after the record. */
 export interface RecordSink {
   write(r: CrawlRecord): number;
@@ -119,18 +124,18 @@ export interface RecordSink {
 /** A file sink on OutputWriter; `offset` > 0 resumes (truncates there and appends). */
 export class FileSink implements RecordSink {
   readonly writer: OutputWriter;
-  private readonly csv: boolean;
+  private readonly columnar: boolean;
   readonly backedUp = false;
   onDrain: (() => void) | undefined;
   onError: ((err: Error) => void) | undefined;
 
   constructor(path: string, format: OutputFormat, offset = 0, fsync = true) {
-    this.csv = format === 'csv';
-    this.writer = OutputWriter.open(path, { format, offset, fsync, ...(this.csv ? { columns: CSV_COLUMNS } : {}) });
+    this.columnar = outputEncoder(format).columnar;
+    this.writer = OutputWriter.open(path, { format, offset, fsync, ...(this.columnar ? { columns: CSV_COLUMNS } : {}) });
   }
 
   write(r: CrawlRecord): number {
-    return this.writer.write(this.csv ? csvRow(r) : (r as unknown as Record<string, unknown>));
+    return this.writer.write(asRow(r, this.columnar));
   }
 
   flush(): void {
@@ -146,7 +151,7 @@ export class FileSink implements RecordSink {
 /** A sink on a writable stream (stdout). Lines are written as they come; backpressure is reported. */
 export class StreamSink implements RecordSink {
   private readonly stream: NodeJS.WritableStream & { writableNeedDrain?: boolean };
-  private readonly csv: boolean;
+  private readonly encoder: RecordEncoder;
   private offset = 0;
   private waiting = false;
   private broken = false;
@@ -155,7 +160,7 @@ export class StreamSink implements RecordSink {
 
   constructor(stream: NodeJS.WritableStream, format: OutputFormat) {
     this.stream = stream;
-    this.csv = format === 'csv';
+    this.encoder = outputEncoder(format);
     // EPIPE (`fastbench crawl ... | head`) and the like: stop writing, tell the crawler.
     stream.on('error', (err: Error) => {
       if (this.broken) return;
@@ -163,7 +168,8 @@ export class StreamSink implements RecordSink {
       this.waiting = false;
       this.onError?.(err);
     });
-    if (this.csv) this.line(CSV_COLUMNS.map(csvField).join(',') + '\n');
+    const header = this.encoder.header(CSV_COLUMNS);
+    if (header !== '') this.line(header);
   }
 
   get backedUp(): boolean {
@@ -171,17 +177,7 @@ export class StreamSink implements RecordSink {
   }
 
   write(r: CrawlRecord): number {
-    if (this.csv) {
-      const row = csvRow(r);
-      let line = '';
-      for (let i = 0; i < CSV_COLUMNS.length; i++) {
-        if (i > 0) line += ',';
-        line += csvField(row[CSV_COLUMNS[i]!]);
-      }
-      this.line(line + '\n');
-    } else {
-      this.line(JSON.stringify(r) + '\n');
-    }
+    this.line(this.encoder.encode(asRow(r, this.encoder.columnar), CSV_COLUMNS));
     return this.offset;
   }
 

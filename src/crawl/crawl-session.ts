@@ -9,7 +9,7 @@ import { LocalQueue, type CrawlQueue, type QueueBounds } from './crawl-queue.js'
 import { FileSink, StreamSink, type RecordSink } from './crawl-record.js';
 import { readCrawlManifest, writeCrawlManifest } from './crawl-manifest.js';
 import { Crawler } from './crawler.js';
-import type { OutputFormat } from './output-writer.js';
+import { outputEncoder, type OutputFormat } from './output-writer.js';
 import { Scope } from './scope.js';
 import { normalizeUrl } from './url-normalizer.js';
 import { UrlSource } from './url-source.js';
@@ -51,7 +51,7 @@ export async function openCrawl(o: CrawlSessionOptions): Promise<Crawler> {
   }
   const opts = resolveCrawlOptions(o);
   const format: OutputFormat = o.format ?? 'jsonl';
-  if (format !== 'jsonl' && format !== 'csv') throw new FastbenchError('ERR_USAGE_BAD_OPTION', `--format must be jsonl or csv, got ${JSON.stringify(format)}`);
+  outputEncoder(format); // a known format, or ERR_USAGE_BAD_OPTION naming them
   if (o.stateDir !== undefined && o.frontier === undefined && o.output === undefined) throw new FastbenchError('ERR_USAGE_BAD_OPTION', '--state needs -o FILE: resuming continues the output file where the journal says');
   const fsync = o.fsync ?? true;
   // Check seeds and patterns before anything is created on disk or in Redis.

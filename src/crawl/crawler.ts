@@ -8,11 +8,8 @@
 //   - robots.txt is fetched once per host, before anything else there: the first URL popped for
 //     a host is parked (the host held) until robots.txt is in, then goes out one delay later.
 //     URLs it disallows are recorded with ERR_CRAWL_ROBOTS_DISALLOWED; links it disallows on hosts
-//     already known are not even queued (counted in the summary).
-//     With a shared (Redis) frontier the loop first asks it for the robots.txt another worker of
-//     the job fetched, so a job fetches each host's robots.txt once, whichever worker leases it.
-//     robots.txt has its own body cap (ROBOTS_FETCH_MAX_BYTES, whatever --max-body says) and its
-//     first 500 KiB are parsed; a bigger one is asked for again with a Range request.
+//     already known are not even queued (counted in the summary). How it is fetched, capped,
+//     shared between workers and retried is robots-fetcher.ts's policy.
 //   - The frontier is bounded (crawl-queue.ts): links --max-pages can no longer take, or past
 //     --max-host-queue / --max-queue, are counted (or spilled to the journal), not stored.
 //   - Failures that are the host's (transport, timeouts, broken responses, 5xx) back the host off
@@ -39,12 +36,13 @@ import type { CrawlRecord, RecordSink } from './crawl-record.js';
 import { CrawlStats, type CrawlProgress, type CrawlSummary } from './crawl-stats.js';
 import { FetchSlot, SlotKind, type SlotRequest } from './fetch-slot.js';
 import type { FrontierEntry } from './frontier.js';
+import { HostGate } from './host-gate.js';
 import { HostTable, RobotsState, WaitHeap, type HostState } from './host-state.js';
 import { isHostFailure, isRedirectStatus, newRecord, readFailure, readResponse, retryAfterMs, type PageReaderOptions } from './page-reader.js';
-import { ROBOTS_MAX_BYTES, Robots } from './robots.js';
+import { ROBOTS_MAX_REDIRECTS, RobotsFetcher, schemeOf } from './robots-fetcher.js';
 import { Scope } from './scope.js';
 import type { UrlSource } from './url-source.js';
-import { hostOf, normalizeUrl, tryNormalizeUrl, type NormalizeOptions } from './url-normalizer.js';
+import { normalizeUrl, tryNormalizeUrl, type NormalizeOptions } from './url-normalizer.js';
 
 export interface CrawlerDeps {
   queue: CrawlQueue;
@@ -57,21 +55,10 @@ export interface CrawlerDeps {
   resumedDone?: number;
 }
 
-const ROBOTS_MAX_REDIRECTS = 5;
-/**
- * Largest robots.txt body downloaded whole, whatever --max-body says (RFC 9309 2.5: parse at least
- * 500 KiB; Robots.parse reads the first 500 KiB of it). A bigger one is asked for again with
- * `Range: bytes=0-512000`; a server that ignores the range leaves the host disallowed.
- */
-export const ROBOTS_FETCH_MAX_BYTES = 1024 * 1024;
 const RETRY_AFTER_CAP_MS = 120_000;
 
 function isPromise<T>(v: unknown): v is Promise<T> {
   return v instanceof Promise;
-}
-
-function schemeOf(url: string): 'http' | 'https' {
-  return url.charCodeAt(4) === 0x73 ? 'https' : 'http'; // "https" vs "http:"
 }
 
 export class Crawler implements ResponseCallback {
@@ -81,11 +68,13 @@ export class Crawler implements ResponseCallback {
   private readonly sink: RecordSink;
   private readonly source: UrlSource | undefined;
   private readonly client: Client;
-  /** robots.txt goes through its own client when --max-body is below ROBOTS_FETCH_MAX_BYTES. */
-  private readonly robotsClient: Client;
+  /** robots.txt: where, through which client, and what its answer means for the host. */
+  private readonly robots: RobotsFetcher;
   private readonly ownsClient: boolean;
   private readonly scope: Scope;
   private readonly hosts: HostTable;
+  /** Holds, releases, backs off and kills hosts in the frontier's rotation. */
+  private readonly gate: HostGate;
   private readonly reader: PageReaderOptions;
   private readonly normalize: NormalizeOptions;
   private readonly free: FetchSlot[] = [];
@@ -94,8 +83,6 @@ export class Crawler implements ResponseCallback {
   private readonly waiting = new WaitHeap();
   /** The heap's top is due but no slot is free: serve it when one frees up. */
   private waitingBlocked = false;
-  /** Waiting hosts whose robots.txt fetch has yet to start: popping slows down meanwhile. */
-  private robotsWanted = 0;
   private taken: number;
   private pumping = false;
   private pumpAgain = false;
@@ -125,10 +112,11 @@ export class Crawler implements ResponseCallback {
     this.opts = Object.freeze({ ...o, seeds });
     this.scope = new Scope({ mode: o.probe ? 'any' : o.scope, seeds, include: o.include, exclude: o.exclude });
     this.hosts = new HostTable(o.delayMs);
+    this.gate = new HostGate(this.queue, o);
     this.reader = { contentTypes: o.contentTypes, nofollow: o.nofollow, maxLinks: o.maxLinksPerPage, includeLinks: o.includeLinks, normalize: this.normalize, flagContentType: !o.probe };
     this.ownsClient = deps.client === undefined;
     this.client = deps.client ?? createCrawlClient(o);
-    this.robotsClient = deps.client !== undefined || o.maxBodyBytes >= ROBOTS_FETCH_MAX_BYTES || !o.robots ? this.client : createCrawlClient(o, ROBOTS_FETCH_MAX_BYTES);
+    this.robots = new RobotsFetcher(this.opts, this.client, deps.client !== undefined, this.queue, this.stats);
     for (let i = 0; i < o.concurrency; i++) this.free.push(new FetchSlot(o.userAgent));
     this.taken = deps.resumedDone ?? 0;
     this.stats.resumedDone = this.taken;
@@ -200,7 +188,7 @@ export class Crawler implements ResponseCallback {
     if (this.waiting.size > 0 && !this.stopping) this.serveWaiting(now);
     const free = this.free;
     // Each host waiting for its robots.txt will need a slot: do not pop past the free ones.
-    while (free.length > this.robotsWanted && !this.awaitingPop && this.canTake() && !this.sink.backedUp) {
+    while (free.length > this.robots.wanted && !this.awaitingPop && this.canTake() && !this.sink.backedUp) {
       const r = this.queue.pop(now);
       if (r === undefined) break;
       if (isPromise<FrontierEntry | undefined>(r)) {
@@ -268,33 +256,40 @@ export class Crawler implements ResponseCallback {
     }, this.onAsyncError);
   }
 
+  /**
+   * The one done-check's first half: nothing in flight or on its way that could still produce
+   * work (no fetch, no answer from a shared frontier, no pop, no read from the URL source, and,
+   * unless stopping, no host waiting to be served).
+   */
+  private settled(): boolean {
+    return this.busy === 0 && this.pendingAsync === 0 && !this.awaitingPop && !this.reading && (this.stopping || this.waiting.size === 0);
+  }
+
+  /**
+   * Finishes the crawl when it is settled and nothing is left to take: stopping, --max-pages
+   * reached, or the URL source and the frontier both drained. A shared frontier answers
+   * "drained?" later; the crawl then finishes only if still settled (else the pump goes on).
+   */
   private checkDone(): void {
-    if (this.finished || this.busy > 0 || this.pendingAsync > 0 || this.awaitingPop || this.reading || this.checkingDrain) return;
-    if (!this.stopping) {
-      if (this.waiting.size > 0) return;
-      if (this.taken < this.opts.maxPages) {
-        if (this.source !== undefined && !this.source.done) return;
-        const d = this.queue.drained();
-        if (isPromise<boolean>(d)) {
-          this.checkingDrain = true;
-          d.then((drained) => {
-            this.checkingDrain = false;
-            if (drained) this.checkDone2();
-            else this.pump();
-          }, this.onAsyncError);
-          return;
-        }
-        if (!d) return;
+    if (this.finished || this.checkingDrain || !this.settled()) return;
+    if (!this.stopping && this.taken < this.opts.maxPages) {
+      if (this.source !== undefined && !this.source.done) return;
+      const d = this.queue.drained();
+      if (isPromise<boolean>(d)) {
+        this.checkingDrain = true;
+        d.then(this.onDrainAnswer, this.onAsyncError);
+        return;
       }
+      if (!d) return;
     }
     this.finish();
   }
 
-  /** Re-checks after an asynchronous "drained" answer: still idle? */
-  private checkDone2(): void {
-    if (this.busy > 0 || this.pendingAsync > 0 || this.awaitingPop || this.reading || (this.waiting.size > 0 && !this.stopping)) this.pump();
-    else this.finish();
-  }
+  private readonly onDrainAnswer = (drained: boolean): void => {
+    this.checkingDrain = false;
+    if (drained && this.settled()) this.finish();
+    else this.pump();
+  };
 
   // ---------------------------------------------------------------- taking URLs
 
@@ -304,11 +299,11 @@ export class Crawler implements ResponseCallback {
     if (h.dead !== null) return this.skip(e, h.dead);
     if (this.opts.robots && h.robotsState !== RobotsState.Ready) {
       h.parked = e;
-      this.hold(h);
+      this.gate.hold(h);
       if (h.robotsState === RobotsState.Unknown && !h.waiting) {
         h.scheme = schemeOf(e.url);
         h.wakeAt = now;
-        this.wantRobots(h, true);
+        this.robots.want(h, true);
         this.addWaiting(h);
       }
       return;
@@ -327,17 +322,17 @@ export class Crawler implements ResponseCallback {
     }
     this.busy++;
     h.inFlight++;
-    if (h.inFlight >= this.opts.perHost) this.hold(h);
+    this.gate.holdIfFull(h);
     this.client.dispatch(slot.req, slot.res, this, Infinity);
   }
 
   private startRobots(h: HostState, now: number): void {
     const slot = this.free.pop()!;
     try {
-      slot.begin(SlotKind.Robots, null, h, `${h.scheme}://${h.key}/robots.txt`, now);
+      slot.begin(SlotKind.Robots, null, h, this.robots.url(h), now);
     } catch (err) {
       this.free.push(slot);
-      this.markDead(h, err instanceof FastbenchError ? err.code : 'ERR_USAGE_BAD_URL');
+      this.gate.markDead(h, err instanceof FastbenchError ? err.code : 'ERR_USAGE_BAD_URL');
       h.wakeAt = now;
       this.addWaiting(h); // records its parked URL with that code
       return;
@@ -345,38 +340,17 @@ export class Crawler implements ResponseCallback {
     this.busy++;
     h.inFlight++;
     h.robotsState = RobotsState.Fetching;
-    this.robotsClient.dispatch(slot.req, slot.res, this, Infinity);
+    this.robots.client.dispatch(slot.req, slot.res, this, Infinity);
   }
 
   /** Asks a shared queue whether another worker fetched the host's robots.txt; fetches it if not. */
   private askSharedRobots(h: HostState): void {
-    h.robotsAsked = true;
-    h.robotsState = RobotsState.Fetching; // keeps the host held, as a fetch would
     this.pendingAsync++;
-    this.queue.sharedRobots!(h.key).then((got) => {
+    this.robots.askShared(h).then(() => {
       this.pendingAsync--;
-      const now = nowMs();
-      if (got === null) {
-        h.robotsState = RobotsState.Unknown;
-        this.wantRobots(h, true);
-        h.wakeAt = now;
-      } else {
-        this.stats.robotsShared++;
-        this.robotsReady(h, Robots.fromResponse(got.status, got.body, this.opts.userAgent), now);
-      }
       this.addWaiting(h);
       this.pump();
     }, this.onAsyncError);
-  }
-
-  /** The host's robots.txt is known: its rules and Crawl-delay apply from here on. */
-  private robotsReady(h: HostState, robots: Robots, startedAt: number): void {
-    h.robots = robots;
-    h.robotsState = RobotsState.Ready;
-    const cd = robots.crawlDelayMs ?? 0;
-    h.delayMs = Math.max(this.opts.delayMs, Math.min(cd, this.opts.maxCrawlDelayMs));
-    this.queue.setHostDelay(h.key, h.delayMs);
-    h.wakeAt = startedAt + h.delayMs;
   }
 
   /** Records a URL that is not fetched (robots, dead host, unusable URL). */
@@ -393,12 +367,6 @@ export class Crawler implements ResponseCallback {
     }
     h.waiting = true;
     this.waiting.push(h);
-  }
-
-  private wantRobots(h: HostState, v: boolean): void {
-    if (h.wantsRobots === v) return;
-    h.wantsRobots = v;
-    this.robotsWanted += v ? 1 : -1;
   }
 
   /** Serves the waiting hosts that are due, while slots are free. */
@@ -422,17 +390,17 @@ export class Crawler implements ResponseCallback {
   /** A waiting host's time has come (and a slot is free unless the host is dead). */
   private serveHost(h: HostState, now: number): void {
     if (h.dead !== null) {
-      this.wantRobots(h, false);
+      this.robots.want(h, false);
       const e = h.parked;
       h.parked = null;
       if (e !== null) this.skip(e, h.dead);
-      this.unhold(h);
+      this.gate.unhold(h);
       return;
     }
     if (h.robotsState === RobotsState.Unknown) {
-      this.wantRobots(h, false);
-      if (h.parked === null) this.unhold(h);
-      else if (!h.robotsAsked && this.queue.sharedRobots !== undefined) this.askSharedRobots(h);
+      this.robots.want(h, false);
+      if (h.parked === null) this.gate.unhold(h);
+      else if (this.robots.shouldAskShared(h)) this.askSharedRobots(h);
       else this.startRobots(h, now);
       return;
     }
@@ -443,30 +411,7 @@ export class Crawler implements ResponseCallback {
       this.queue.deferHost(h.key, now + h.delayMs);
       this.startOrSkip(e, h, now);
     }
-    this.unhold(h);
-  }
-
-  private hold(h: HostState): void {
-    if (h.held) return;
-    h.held = true;
-    this.queue.hold(h.key);
-  }
-
-  /** Puts the host back into rotation when nothing keeps it out. */
-  private unhold(h: HostState): void {
-    if (!h.held || h.parked !== null || h.robotsState === RobotsState.Fetching) return;
-    if (h.dead === null) {
-      if (h.inFlight >= this.opts.perHost) return;
-      if (this.opts.robots && h.robotsState !== RobotsState.Ready) return;
-    }
-    h.held = false;
-    this.queue.release(h.key);
-  }
-
-  private markDead(h: HostState, code: string): void {
-    if (h.dead !== null) return;
-    h.dead = code;
-    this.queue.setHostDelay(h.key, 0); // drain its remaining URLs (as records) without waiting
+    this.gate.unhold(h);
   }
 
   // ---------------------------------------------------------------- responses
@@ -495,7 +440,7 @@ export class Crawler implements ResponseCallback {
     } catch {
       return false;
     }
-    (slot.kind === SlotKind.Robots ? this.robotsClient : this.client).dispatch(slot.req, slot.res, this, Infinity);
+    (slot.kind === SlotKind.Robots ? this.robots.client : this.client).dispatch(slot.req, slot.res, this, Infinity);
     return true;
   }
 
@@ -507,11 +452,8 @@ export class Crawler implements ResponseCallback {
 
   private onRobots(slot: FetchSlot, res: Response, err: FastbenchError | null): void {
     if (err === null && isRedirectStatus(res.status) && slot.chain.length < ROBOTS_MAX_REDIRECTS && this.followRedirect(slot, res)) return;
-    if (err !== null && err.code === 'ERR_HTTP_BODY_TOO_LARGE' && slot.rangeEnd < 0) {
-      // Too big to take whole: ask for the part RFC 9309 says to parse (one byte more, so the
-      // parser knows the last line was cut).
-      slot.retryRanged(ROBOTS_MAX_BYTES);
-      this.robotsClient.dispatch(slot.req, slot.res, this, Infinity);
+    if (this.robots.retryRanged(slot, err)) {
+      this.robots.client.dispatch(slot.req, slot.res, this, Infinity);
       return;
     }
     const h = slot.host!;
@@ -519,32 +461,8 @@ export class Crawler implements ResponseCallback {
     const now = nowMs();
     h.inFlight--;
     this.releaseSlot(slot);
-    if (err !== null && err.code !== 'ERR_HTTP_BODY_TOO_LARGE') {
-      // Unreachable. Retry once after a back-off, unless the name does not even resolve; then
-      // every URL of the host is recorded with the error (more useful than "disallowed").
-      h.robotsState = RobotsState.Unknown;
-      if (err.code === 'ERR_DNS_NOT_FOUND' || h.robotsFailures >= 1) {
-        this.markDead(h, err.code);
-      } else {
-        h.robotsFailures++;
-        this.wantRobots(h, true);
-        h.wakeAt = now + this.opts.backoffBaseMs;
-      }
-    } else {
-      this.stats.robotsFetched++;
-      if (err !== null) {
-        // Too large even when asked for its first 500 KiB (the server ignored the Range): its
-        // rules cannot be read, so nothing of the host is fetched rather than everything.
-        this.stats.robotsTooLarge++;
-        this.robotsReady(h, Robots.disallowAll(), startedAt);
-      } else {
-        this.robotsReady(h, Robots.fromResponse(res.status, res.body, this.opts.userAgent), startedAt);
-        // Lasting answers only: a 5xx or 429 (disallow all for now) is each worker's to retry.
-        if (this.queue.shareRobots !== undefined && res.status < 500 && res.status !== 429) {
-          this.queue.shareRobots(h.key, { status: res.status, body: Buffer.from(res.body) });
-        }
-      }
-    }
+    const dead = this.robots.settle(h, res, err, startedAt, now);
+    if (dead !== null) this.gate.markDead(h, dead);
     this.addWaiting(h);
   }
 
@@ -563,7 +481,7 @@ export class Crawler implements ResponseCallback {
     if (err !== null) {
       readFailure(rec, res, err.code);
       failed = isHostFailure(err.code);
-      if (err.code === 'ERR_DNS_NOT_FOUND') this.markDead(h, err.code);
+      if (err.code === 'ERR_DNS_NOT_FOUND') this.gate.markDead(h, err.code);
     } else {
       const links = readResponse(rec, res, slot.hopUrl, this.reader);
       const status = res.status;
@@ -580,27 +498,20 @@ export class Crawler implements ResponseCallback {
       if (status === 429 || status === 503) {
         const ra = retryAfterMs(res, RETRY_AFTER_CAP_MS);
         if (ra > 0) this.queue.deferHost(h.key, now + ra);
-        if (status === 429) this.backOff(h, now);
+        if (status === 429) this.gate.backOff(h, now);
       }
     }
     this.releaseSlot(slot);
     if (failed) {
       h.errors++;
-      this.backOff(h, now);
-      if (h.errors >= o.hostErrorBudget) this.markDead(h, 'ERR_CRAWL_HOST_BUDGET');
+      this.gate.backOff(h, now);
+      if (h.errors >= o.hostErrorBudget) this.gate.markDead(h, 'ERR_CRAWL_HOST_BUDGET');
     } else if (err === null) {
       h.consecutive = 0;
     }
-    this.unhold(h);
+    this.gate.unhold(h);
     this.hosts.maybeIdle(h);
     this.finishPage(e.url, rec, follow, depth);
-  }
-
-  private backOff(h: HostState, now: number): void {
-    h.consecutive++;
-    const o = this.opts;
-    const wait = Math.min(o.backoffMaxMs, o.backoffBaseMs * 2 ** Math.min(h.consecutive - 1, 30));
-    this.queue.deferHost(h.key, now + wait);
   }
 
   /** Links worth queueing: in scope, and not disallowed by a robots.txt already known. */
@@ -609,14 +520,7 @@ export class Crawler implements ResponseCallback {
     for (let i = 0; i < links.length; i++) {
       const u = links[i]!;
       if (!this.scope.allows(u)) continue;
-      if (this.opts.robots) {
-        const key = hostOf(u);
-        const hs = key === page.key ? page : this.hosts.peek(key);
-        if (hs?.robots != null && !hs.robots.isAllowed(u)) {
-          this.stats.robotsSkippedLinks++;
-          continue;
-        }
-      }
+      if (this.opts.robots && this.robots.knownDisallowed(u, page, this.hosts)) continue;
       out.push(u);
     }
     return out;
@@ -677,7 +581,7 @@ export class Crawler implements ResponseCallback {
     try {
       this.source?.close();
       if (this.ownsClient) await this.client.close();
-      if (this.robotsClient !== this.client) await this.robotsClient.close();
+      await this.robots.close();
       this.sink.flush();
       await this.queue.close();
       await this.sink.close();

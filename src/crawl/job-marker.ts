@@ -5,10 +5,11 @@
 //
 // Where: `--state DIR` → DIR/redis-job.json; otherwise one file per job under
 // $XDG_STATE_HOME/fastbench/jobs (default ~/.local/state/fastbench/jobs). Written atomically.
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { FastbenchError } from '../core/errors.js';
+import { makeDirSync } from '../core/make-dir.js';
 
 export interface JobMarker {
   /** redis://host:port/db of the Redis holding the job. */
@@ -51,7 +52,7 @@ export function readJobMarker(path: string): JobMarker | undefined {
 export function writeJobMarker(path: string, m: JobMarker): void {
   const tmp = `${path}.${process.pid}.tmp`;
   try {
-    mkdirSync(join(path, '..'), { recursive: true });
+    makeDirSync(join(path, '..'));
     writeFileSync(tmp, JSON.stringify(m, null, 2) + '\n');
     renameSync(tmp, path);
   } catch (e) {

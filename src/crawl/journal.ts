@@ -45,28 +45,23 @@
 // bytes each on disk instead of ~30 + twice the URL.
 // A lock file (DIR/lock, holding the pid) keeps two crawls off one state directory; a lock left by
 // a dead process is taken over.
+// The file format itself (framing, the record scan, resume's passes, compaction) is
+// journal-file.ts; this file is the Journal that appends, batches, syncs and compacts in place.
 
-import { closeSync, existsSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, renameSync, unlinkSync, writeFileSync, writeSync, fsyncSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, ftruncateSync, openSync, readFileSync, readSync, unlinkSync, writeFileSync, writeSync, fsyncSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { FastbenchError } from '../core/errors.js';
+import { makeDirSync } from '../core/make-dir.js';
 import { SeenSet } from './seen-set.js';
+import {
+  DONE, ENQUEUE, FRAME_HEAD, JOURNAL_FILE, MAGIC, MAGIC_V1, MAX_PAYLOAD, SPILL, compact, compactedBytes,
+  readRecords, scan, splitPending, stateError, type PendingEntry,
+} from './journal-file.js';
 
-export const JOURNAL_FILE = 'frontier.journal';
+export { JOURNAL_FILE, type PendingEntry };
+
 const LOCK_FILE = 'lock';
-const MAGIC = Buffer.from('FBJRNL2\n', 'latin1');
-const MAGIC_V1 = Buffer.from('FBJRNL1\n', 'latin1');
-const FRAME_HEAD = 8;
-const ENQUEUE = 1;
-const DONE = 2;
-const SEEN = 3;
-const BASE = 4;
-const SPILL = 5;
-/** Hashes per SEEN record (512 KiB payloads). */
-const SEEN_PER_RECORD = 65536;
-const COMPACT_SUFFIX = '.compact';
-/** Frames longer than this are taken as garbage (a torn length field). */
-const MAX_PAYLOAD = 1 << 20;
 
 export interface JournalOptions {
   /** Write + fsync a batch after this many records. Default 1000. */
@@ -88,11 +83,6 @@ export interface ResumeOptions extends JournalOptions {
   maxPending?: number;
 }
 
-export interface PendingEntry {
-  url: string;
-  depth: number;
-}
-
 export interface ResumeState {
   /** Pending URLs, in enqueue order (the first `maxPending` of them). */
   pending: PendingEntry[];
@@ -109,10 +99,6 @@ export interface ResumeState {
   /** Journal size before and after a compaction at resume (equal when none was done). */
   bytesBefore: number;
   bytesAfter: number;
-}
-
-function stateError(msg: string, cause?: unknown): FastbenchError {
-  return new FastbenchError('ERR_CRAWL_STATE', msg, cause === undefined ? undefined : { cause });
 }
 
 function acquireLock(dir: string): string {
@@ -140,155 +126,6 @@ function isAlive(pid: number): boolean {
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
-}
-
-/**
- * Called per valid record: its type and payload (a view into the read buffer: copy to keep).
- * Returning false stops the scan after this record.
- */
-type RecordVisitor = (type: number, payload: Buffer) => void | boolean;
-
-/**
- * Reads whole valid records from `start` (default: after the magic) up to `limit` bytes; returns
- * the offset after the last good one (after the one the visitor stopped at).
- */
-function scan(fd: number, limit: number, visit: RecordVisitor, start = MAGIC.length): number {
-  const chunk = Buffer.allocUnsafe(1 << 20);
-  let carry = Buffer.alloc(0);
-  let filePos = start;
-  let good = start;
-  for (;;) {
-    const n = filePos < limit ? readSync(fd, chunk, 0, Math.min(chunk.length, limit - filePos), filePos) : 0;
-    if (n === 0) return good;
-    filePos += n;
-    const buf = carry.length === 0 ? chunk.subarray(0, n) : Buffer.concat([carry, chunk.subarray(0, n)]);
-    let p = 0;
-    for (;;) {
-      if (buf.length - p < FRAME_HEAD) break;
-      const len = buf.readUInt32LE(p);
-      if (len < 5 || len > MAX_PAYLOAD) return good;
-      if (buf.length - p < FRAME_HEAD + len) break;
-      const payload = buf.subarray(p + FRAME_HEAD, p + FRAME_HEAD + len);
-      if (crc32(payload) !== buf.readUInt32LE(p + 4)) return good;
-      const type = payload[0]!;
-      const ok =
-        type === ENQUEUE ||
-        type === SPILL ||
-        (type === DONE && len >= 9) ||
-        (type === SEEN && (len - 1) % 8 === 0) ||
-        (type === BASE && len === 17);
-      if (!ok) return good;
-      const more = visit(type, payload);
-      p += FRAME_HEAD + len;
-      good += FRAME_HEAD + len;
-      if (more === false) return good;
-    }
-    carry = Buffer.from(buf.subarray(p));
-    if (carry.length > MAX_PAYLOAD + FRAME_HEAD) return good;
-  }
-}
-
-/** Bytes a compacted journal would take. */
-function compactedBytes(seen: SeenSet, pending: readonly PendingEntry[]): number {
-  let n = MAGIC.length + (FRAME_HEAD + 17) + Math.ceil(seen.size / SEEN_PER_RECORD) * (FRAME_HEAD + 1) + seen.size * 8;
-  for (const p of pending) n += FRAME_HEAD + 5 + Buffer.byteLength(p.url);
-  return n;
-}
-
-/** Spill records of the old journal, from `from` to `to`, to carry into a compacted one. */
-interface SpillCopy {
-  fd: number;
-  from: number;
-  to: number;
-}
-
-/**
- * Writes the compacted journal beside the old one, fsyncs it, renames it over the old one and
- * fsyncs the directory; returns the new file, open for appending, and where the copied spill
- * records start in it.
- */
-function compact(dir: string, seen: SeenSet, pending: readonly PendingEntry[], outputOffset: number, done: number, doSync: boolean, spill?: SpillCopy): { fd: number; spillAt: number } {
-  const path = join(dir, JOURNAL_FILE);
-  const tmp = path + COMPACT_SUFFIX;
-  const fd = openSync(tmp, 'w');
-  let pos = 0;
-  let buf = Buffer.allocUnsafe(1 << 20);
-  let len = 0;
-  let spillAt = 0;
-  const drain = (): void => {
-    let n = 0;
-    while (n < len) n += writeSync(fd, buf, n, len - n, pos + n);
-    pos += len;
-    len = 0;
-  };
-  /** Room for a frame of `payload` bytes; returns the payload's offset in buf. */
-  const frame = (payload: number): number => {
-    if (len + FRAME_HEAD + payload > buf.length) drain();
-    if (FRAME_HEAD + payload > buf.length) buf = Buffer.allocUnsafe(FRAME_HEAD + payload);
-    buf.writeUInt32LE(payload, len);
-    return len + FRAME_HEAD;
-  };
-  const seal = (body: number, payload: number): void => {
-    buf.writeUInt32LE(crc32(buf.subarray(body, body + payload)), body - 4);
-    len = body + payload;
-  };
-  try {
-    MAGIC.copy(buf, 0);
-    len = MAGIC.length;
-    let body = frame(17);
-    buf[body] = BASE;
-    buf.writeDoubleLE(outputOffset, body + 1);
-    buf.writeDoubleLE(done, body + 9);
-    seal(body, 17);
-    let left = seen.size;
-    let k = 0;
-    let at = 0;
-    seen.forEachHash((lo, hi) => {
-      if (k === 0) {
-        const count = Math.min(left, SEEN_PER_RECORD);
-        body = frame(1 + count * 8);
-        buf[body] = SEEN;
-        at = body + 1;
-        k = count;
-        left -= count;
-      }
-      buf.writeUInt32LE(lo, at);
-      buf.writeUInt32LE(hi, at + 4);
-      at += 8;
-      if (--k === 0) seal(body, at - body);
-    });
-    for (const p of pending) {
-      const urlBytes = Buffer.byteLength(p.url);
-      body = frame(5 + urlBytes);
-      buf[body] = ENQUEUE;
-      buf.writeUInt32LE(p.depth, body + 1);
-      buf.write(p.url, body + 5, 'utf8');
-      seal(body, 5 + urlBytes);
-    }
-    spillAt = pos + len;
-    if (spill !== undefined) {
-      scan(spill.fd, spill.to, (type, p) => {
-        if (type !== SPILL) return;
-        body = frame(p.length);
-        p.copy(buf, body);
-        seal(body, p.length);
-      }, spill.from);
-    }
-    drain();
-    if (doSync) fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
-  if (doSync) {
-    const d = openSync(dir, 'r');
-    try {
-      fsyncSync(d);
-    } finally {
-      closeSync(d);
-    }
-  }
-  return { fd: openSync(path, 'r+'), spillAt };
 }
 
 export class Journal {
@@ -360,7 +197,7 @@ export class Journal {
   /** Starts a new journal in DIR (created if needed). Fails when one is already there. */
   static create(dir: string, opts?: JournalOptions): Journal {
     try {
-      mkdirSync(dir, { recursive: true });
+      makeDirSync(dir); // never Node's recursive mkdir: it spins forever on /proc/x
     } catch (e) {
       throw stateError(`cannot create ${dir}: ${(e as Error).message}`, e);
     }
@@ -391,78 +228,8 @@ export class Journal {
       if (readSync(fd, head, 0, head.length, 0) < MAGIC.length || !(head.equals(MAGIC) || head.equals(MAGIC_V1))) {
         throw stateError(`${path} is not a fastbench crawl journal`);
       }
-      const outputSize = opts?.outputSize ?? Infinity;
-      const seen = new SeenSet();
-      const doneSet = new SeenSet();
-      let outputOffset = 0;
-      let enqueued = 0;
-      let done = 0;
-      let outputShort = false;
-      const good = scan(fd, size, (type, p) => {
-        if (type === ENQUEUE || type === SPILL) {
-          seen.add(p.toString('utf8', 5));
-          enqueued++;
-        } else if (type === SEEN) {
-          for (let i = 1; i < p.length; i += 8) seen.addHash(p.readUInt32LE(i), p.readUInt32LE(i + 4));
-          enqueued += (p.length - 1) / 8;
-        } else if (type === BASE) {
-          // Written once, first, by a compaction that had checked these bytes were in the output.
-          outputOffset = p.readDoubleLE(1);
-          done = p.readDoubleLE(9);
-          if (outputOffset > outputSize) {
-            throw stateError(`the output file is shorter (${outputSize} bytes) than the ${outputOffset} bytes the journal in ${dir} says were written: it cannot be resumed exactly`);
-          }
-        } else if (!outputShort) {
-          const at = p.readDoubleLE(1);
-          if (at > outputSize) {
-            outputShort = true;
-            return;
-          }
-          doneSet.add(p.toString('utf8', 9));
-          outputOffset = at;
-          done++;
-        }
-      });
-      const pending: PendingEntry[] = [];
-      // Pending URLs past maxPending are not held: they are appended as spill records after the
-      // good part (read back by the crawl as its memory queue drains). The scan reads below
-      // `good` only, so appending there is safe; a crash meanwhile leaves duplicates of pending
-      // enqueues (dropped by the next resume) or a torn tail.
-      const maxPending = opts?.maxPending ?? Infinity;
-      let spillBuf = Buffer.alloc(0);
-      let spillLen = 0;
-      let spillEnd = good;
-      let spillCount = 0;
-      let spillUrlBytes = 0;
-      const drainSpill = (): void => {
-        let n = 0;
-        while (n < spillLen) n += writeSync(fd, spillBuf, n, spillLen - n, spillEnd + n);
-        spillEnd += spillLen;
-        spillLen = 0;
-      };
-      scan(fd, good, (type, p) => {
-        // Adding to doneSet once emitted also drops duplicate enqueues of one URL.
-        if (type !== ENQUEUE && type !== SPILL) return;
-        const url = p.toString('utf8', 5);
-        if (!doneSet.add(url)) return;
-        if (pending.length < maxPending) {
-          pending.push({ url, depth: p.readUInt32LE(1) });
-          return;
-        }
-        const need = FRAME_HEAD + p.length;
-        if (spillLen + need > spillBuf.length) {
-          drainSpill();
-          if (need > spillBuf.length) spillBuf = Buffer.allocUnsafe(Math.max(need, 1 << 20));
-        }
-        spillBuf.writeUInt32LE(p.length, spillLen);
-        p.copy(spillBuf, spillLen + FRAME_HEAD);
-        spillBuf[spillLen + FRAME_HEAD] = SPILL;
-        spillBuf.writeUInt32LE(crc32(spillBuf.subarray(spillLen + FRAME_HEAD, spillLen + need)), spillLen + 4);
-        spillLen += need;
-        spillCount++;
-        spillUrlBytes += p.length - 5;
-      });
-      drainSpill();
+      const { good, seen, doneSet, outputOffset, enqueued, done } = readRecords(fd, size, dir, opts?.outputSize ?? Infinity);
+      const { pending, spillEnd, spillCount, spillUrlBytes } = splitPending(fd, good, doneSet, opts?.maxPending ?? Infinity);
       const tornBytes = size - good;
       const doSync = opts?.fsync ?? true;
       let pos = spillEnd;

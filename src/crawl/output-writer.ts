@@ -8,6 +8,8 @@
 // - Records are buffered (highWaterMark bytes) and written with positioned writeSync calls;
 //   flush() writes what is buffered and fsyncs. The journal calls flush() BEFORE it writes and
 //   syncs its own batch, so a durable done mark never points past durable output.
+// - Formats are one table of encoders (OUTPUT_FORMATS): a name, a file extension, an optional
+//   header line and encode(record) → one line. Adding a format is one entry.
 // - CSV columns come from `columns`, else from the header row of the file being resumed, else
 //   from the keys of the first record. Values: null/undefined → empty, objects → JSON text.
 
@@ -15,6 +17,55 @@ import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, wri
 import { FastbenchError } from '../core/errors.js';
 
 export type OutputFormat = 'jsonl' | 'csv';
+
+/** One output format: how a record (and, for columnar ones, the header) becomes a line. */
+export interface RecordEncoder {
+  /** The --format value. */
+  readonly name: OutputFormat;
+  /** The usual file extension, without the dot. */
+  readonly extension: string;
+  /** Records are rows under a header of columns (their order is the header's). */
+  readonly columnar: boolean;
+  /** The file's first line for these columns, '\n' included ('' when the format has none). */
+  header(columns: readonly string[]): string;
+  /** One record as one line, '\n' included; `columns` is the header's (columnar formats). */
+  encode(record: Readonly<Record<string, unknown>>, columns: readonly string[]): string;
+}
+
+/** The output formats, by name. */
+export const OUTPUT_FORMATS: readonly RecordEncoder[] = [
+  {
+    name: 'jsonl',
+    extension: 'jsonl',
+    columnar: false,
+    header: () => '',
+    encode: (record) => JSON.stringify(record) + '\n',
+  },
+  {
+    name: 'csv',
+    extension: 'csv',
+    columnar: true,
+    header: (columns) => columns.map(csvField).join(',') + '\n',
+    encode(record, columns) {
+      let line = '';
+      for (let i = 0; i < columns.length; i++) {
+        if (i > 0) line += ',';
+        line += csvField(record[columns[i]!]);
+      }
+      return line + '\n';
+    },
+  },
+];
+
+/** The encoder named `name`; ERR_USAGE_BAD_OPTION (naming the formats) when there is none. */
+export function outputEncoder(name: string): RecordEncoder {
+  const e = OUTPUT_FORMATS.find((f) => f.name === name);
+  if (e === undefined) {
+    const names = OUTPUT_FORMATS.map((f) => f.name).join(' or ');
+    throw new FastbenchError('ERR_USAGE_BAD_OPTION', `--format must be ${names}, got ${JSON.stringify(name)}`);
+  }
+  return e;
+}
 
 export interface OutputWriterOptions {
   format: OutputFormat;
@@ -76,6 +127,8 @@ export function parseCsvLine(line: string): string[] {
   }
 }
 
+const NO_COLUMNS: readonly string[] = [];
+
 function fail(code: 'ERR_CRAWL_OUTPUT' | 'ERR_CRAWL_STATE', msg: string, cause?: unknown): never {
   throw new FastbenchError(code, msg, cause === undefined ? undefined : { cause });
 }
@@ -83,6 +136,7 @@ function fail(code: 'ERR_CRAWL_OUTPUT' | 'ERR_CRAWL_STATE', msg: string, cause?:
 export class OutputWriter {
   readonly path: string;
   readonly format: OutputFormat;
+  private readonly encoder: RecordEncoder;
   private fd: number;
   private columns: readonly string[] | undefined;
   private chunks: string[] = [];
@@ -96,6 +150,7 @@ export class OutputWriter {
     this.path = path;
     this.fd = fd;
     this.format = format;
+    this.encoder = outputEncoder(format);
     this.written = offset;
     this.columns = opts.columns;
     this.doSync = opts.fsync ?? true;
@@ -120,9 +175,9 @@ export class OutputWriter {
         ftruncateSync(fd, offset);
       }
       w = new OutputWriter(path, fd, opts.format, offset, opts);
-      if (opts.format === 'csv') {
+      if (w.encoder.columnar) {
         if (offset > 0 && w.columns === undefined) w.columns = readHeader(fd);
-        if (offset === 0 && w.columns !== undefined) w.append(w.columns.map(csvField).join(',') + '\n');
+        if (offset === 0 && w.columns !== undefined) w.append(w.encoder.header(w.columns));
       }
     } catch (e) {
       closeSync(fd);
@@ -139,21 +194,12 @@ export class OutputWriter {
   /** Appends one record; returns the byte offset just after it. */
   write(record: Readonly<Record<string, unknown>>): number {
     if (this.fd < 0) fail('ERR_CRAWL_OUTPUT', `${this.path} is closed`);
-    if (this.format === 'jsonl') {
-      this.append(JSON.stringify(record) + '\n');
-    } else {
-      if (this.columns === undefined) {
-        this.columns = Object.keys(record);
-        if (this.offset === 0) this.append(this.columns.map(csvField).join(',') + '\n');
-      }
-      let line = '';
-      const cols = this.columns;
-      for (let i = 0; i < cols.length; i++) {
-        if (i > 0) line += ',';
-        line += csvField(record[cols[i]!]);
-      }
-      this.append(line + '\n');
+    const enc = this.encoder;
+    if (enc.columnar && this.columns === undefined) {
+      this.columns = Object.keys(record);
+      if (this.offset === 0) this.append(enc.header(this.columns));
     }
+    this.append(enc.encode(record, this.columns ?? NO_COLUMNS));
     if (this.buffered >= this.hwm) this.writeOut();
     return this.offset;
   }

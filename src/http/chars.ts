@@ -23,9 +23,6 @@ export const FIELD_VALUE = table((c) => c === 0x09 || (c >= 0x20 && c !== 0x7f))
 /** Visible ASCII without SP: a request-target. */
 export const TARGET = table((c) => c > 0x20 && c < 0x7f);
 
-/** reason-phrase: HTAB / SP / VCHAR / obs-text. */
-export const REASON = FIELD_VALUE;
-
 /** Hex digit value + 1 (0 = not a hex digit). */
 export const HEX = (() => {
   const t = new Uint8Array(256);
@@ -42,11 +39,6 @@ export const LF = 0x0a;
 export const SP = 0x20;
 export const HTAB = 0x09;
 export const COLON = 0x3a;
-
-/** Lower-cases an ASCII letter byte; leaves others alone. */
-export function lowerByte(c: number): number {
-  return c >= 0x41 && c <= 0x5a ? c | 0x20 : c;
-}
 
 /**
  * Compares buf[start, end) with a lower-case ASCII name, case-insensitively, without allocating.

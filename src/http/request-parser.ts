@@ -107,9 +107,9 @@ export class RequestParser extends MessageParser<RequestHead> {
     this.decideKeepAlive();
     let kind = BodyKind.None;
     if (head.hasTransferEncoding) {
-      if (head.contentLength >= 0 || this.clSeen) throw this.secError('ERR_HTTP_CL_TE_CONFLICT', where);
+      if (head.contentLength >= 0 || this.framing.clSeen) throw this.secError('ERR_HTTP_CL_TE_CONFLICT', where);
       if (head.versionMinor === 0) throw this.secError('ERR_HTTP_BAD_TRANSFER_ENCODING', where, 'Transfer-Encoding in an HTTP/1.0 request');
-      if (!head.chunked || this.teChunkedNotLast) {
+      if (!head.chunked || this.framing.teChunkedNotLast) {
         throw this.secError('ERR_HTTP_BAD_TRANSFER_ENCODING', where, 'the final transfer coding of a request must be chunked, applied once');
       }
       kind = BodyKind.Chunked;

@@ -95,13 +95,13 @@ export class ResponseParser extends MessageParser<ResponseHead> {
     }
     let kind: BodyKind;
     if (head.hasTransferEncoding) {
-      if (this.clSeen) {
+      if (this.framing.clSeen) {
         if (!this.lenient.clTeConflict) throw this.secError('ERR_HTTP_CL_TE_CONFLICT', this.secStart);
         this.countLenient(Leniency.ClTeConflict);
         head.contentLength = -1;
       }
       // RFC 9112 6.3: chunked last → chunked; otherwise the body runs to the close.
-      kind = head.chunked && !this.teChunkedNotLast ? BodyKind.Chunked : BodyKind.Eof;
+      kind = head.chunked && !this.framing.teChunkedNotLast ? BodyKind.Chunked : BodyKind.Eof;
       if (head.versionMinor === 0) head.keepAlive = false;
     } else if (head.contentLength >= 0) {
       kind = BodyKind.Length;

@@ -1,10 +1,7 @@
 // The output directory of a run: checked before any traffic, locked for the run, created without
 // ever spinning.
 //
-//   makeDirSync / makeDir   mkdir -p that walks up once and creates each missing level once.
-//                           Node's own recursive mkdir loops forever on /proc/x (mkdir says ENOENT,
-//                           the parent exists, so it tries again — 89% CPU, deaf to SIGTERM in
-//                           the sync variant); this one fails with the error it got.
+//   makeDirSync / makeDir   mkdir -p that never spins on /proc/x: core/make-dir.ts (re-exported).
 //   prepareOutDir           --out must be a directory (or creatable as one) on a real, writable
 //                           file system: not a file, not /proc or /sys or another pseudo-file
 //                           system, not read-only. It is created and a probe file is written and
@@ -16,6 +13,9 @@ import * as fs from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
 import { FastbenchError } from '../core/errors.js';
+import { errnoCode as errno, existingAncestor, makeDir, makeDirSync } from '../core/make-dir.js';
+
+export { makeDir, makeDirSync };
 
 /** The file-system calls used here (tests inject failures a test machine cannot produce). */
 export interface DirFs {
@@ -73,85 +73,11 @@ const CAUSES: Readonly<Record<string, string>> = {
   EIO: 'I/O error',
 };
 
-function errno(e: unknown): string {
-  return (e as NodeJS.ErrnoException)?.code ?? 'EUNKNOWN';
-}
-
 /** "EROFS (read-only file system)". */
 export function describeErrno(e: unknown): string {
   const code = errno(e);
   const cause = CAUSES[code];
   return cause !== undefined ? `${code} (${cause})` : code === 'EUNKNOWN' ? String((e as Error)?.message ?? e) : code;
-}
-
-function notADir(path: string): NodeJS.ErrnoException {
-  const e = new Error(`ENOTDIR: not a directory, ${path}`) as NodeJS.ErrnoException;
-  e.code = 'ENOTDIR';
-  e.path = path;
-  return e;
-}
-
-/**
- * The nearest existing ancestor of `abs` (itself when it exists) and the missing levels below it,
- * outermost first. Throws the stat error (ENOTDIR when an ancestor is a file, EACCES…).
- */
-function existingAncestor(abs: string, f: DirFs): { existing: string; missing: string[] } {
-  const missing: string[] = [];
-  let cur = abs;
-  for (;;) {
-    try {
-      const st = f.statSync(cur);
-      if (!st.isDirectory()) throw notADir(cur);
-      return { existing: cur, missing: missing.reverse() };
-    } catch (e) {
-      if (errno(e) !== 'ENOENT') throw e;
-      const parent = dirname(cur);
-      if (parent === cur) throw e;
-      missing.push(cur);
-      cur = parent;
-    }
-  }
-}
-
-/** mkdir -p without Node's retry loop: each missing level is created once; errors are thrown as they come. */
-export function makeDirSync(path: string, f: DirFs = NODE_FS): void {
-  const { missing } = existingAncestor(resolve(path), f);
-  for (const dir of missing) {
-    try {
-      f.mkdirSync(dir);
-    } catch (e) {
-      if (errno(e) !== 'EEXIST') throw e;
-      if (!f.statSync(dir).isDirectory()) throw notADir(dir); // lost a race to a file
-    }
-  }
-}
-
-/** The same, for async callers (one level at a time, no retry loop). */
-export async function makeDir(path: string): Promise<void> {
-  const abs = resolve(path);
-  const missing: string[] = [];
-  let cur = abs;
-  for (;;) {
-    try {
-      const st = await fs.promises.stat(cur);
-      if (!st.isDirectory()) throw notADir(cur);
-      break;
-    } catch (e) {
-      if (errno(e) !== 'ENOENT') throw e;
-      const parent = dirname(cur);
-      if (parent === cur) throw e;
-      missing.push(cur);
-      cur = parent;
-    }
-  }
-  for (const dir of missing.reverse()) {
-    try {
-      await fs.promises.mkdir(dir);
-    } catch (e) {
-      if (errno(e) !== 'EEXIST') throw e;
-      if (!(await fs.promises.stat(dir)).isDirectory()) throw notADir(dir);
-    }
-  }
 }
 
 function outError(option: string, path: string, why: string): FastbenchError {

@@ -236,8 +236,3 @@ export function describe(n: YNode): string {
   }
   return 'an unsupported value';
 }
-
-/** The string value of a scalar node, or undefined. */
-export function scalarString(n: YNode): string | undefined {
-  return n != null && isScalar(n) && typeof n.value === 'string' ? n.value : undefined;
-}

@@ -74,26 +74,8 @@ export function compileRequestFields(
   const before = r.errors.length;
   const pos: SourcePos = r.pos(f.node);
 
-  let method = 'GET';
-  if (f.has('method')) {
-    const m = r.string(f.value('method'), `${path}.method`);
-    if (m !== undefined && !TOKEN.test(m)) r.error('ERR_SCENARIO_VALUE', `${path}.method: "${m}" is not an HTTP method`, f.value('method'));
-    else if (m !== undefined) method = m.toUpperCase();
-  }
-
-  // Where: path (relative to the target) or url (absolute).
-  let origin: string | undefined;
-  let target: Template | undefined;
-  if (f.has('path') && f.has('url')) {
-    r.error('ERR_SCENARIO_VALUE', `${path}: give either "path" or "url", not both`, f.keyNode('url'));
-  } else if (f.has('path')) {
-    target = compilePath(env, f.value('path')!, `${path}.path`);
-  } else if (f.has('url')) {
-    const u = compileUrl(env, f.value('url')!, `${path}.url`);
-    if (u !== undefined) ({ origin, path: target } = u);
-  } else {
-    r.error('ERR_SCENARIO_MISSING', `${path} needs "path" (relative to the target) or "url"`, f.node);
-  }
+  const method = compileMethod(env, f, path);
+  const { origin, target } = compileTarget(env, f, path);
 
   // Headers: client headers first, then the request's own (replacing same-named ones).
   const headers = new Map<string, [string, Template]>();
@@ -102,29 +84,7 @@ export function compileRequestFields(
     for (const [name, t] of compileHeaders(env, f.value('headers'), `${path}.headers`)) headers.set(name.toLowerCase(), [name, t]);
   }
 
-  // Body.
-  let body: RequestBody = { kind: 'none' };
-  if (f.has('body') && f.has('bodyFile')) {
-    r.error('ERR_SCENARIO_VALUE', `${path}: give either "body" or "bodyFile", not both`, f.keyNode('bodyFile'));
-  } else if (f.has('body')) {
-    const n = f.value('body')!;
-    if (isMap(n) || isSeq(n)) {
-      const t = compileJsonBody(r, n, `${path}.body`, env.scope);
-      if (t !== undefined) body = { kind: 'template', template: t };
-      if (!headers.has('content-type')) headers.set('content-type', ['content-type', staticTemplate('application/json')]);
-    } else {
-      const text = r.string(n, `${path}.body`, { numbers: true });
-      if (text !== undefined) body = { kind: 'template', template: compileChecked(env, text, n) };
-    }
-  } else if (f.has('bodyFile')) {
-    const n = f.value('bodyFile')!;
-    const file = r.string(n, `${path}.bodyFile`, { nonEmpty: true });
-    if (file !== undefined) {
-      const bytes = readRelative(env, file, n);
-      if (bytes !== undefined) body = { kind: 'bytes', bytes, file };
-    }
-  }
-
+  const body = compileBody(env, f, path, headers);
   checkFraming(env, f, path, method, headers, body);
 
   const expect = f.has('expect') ? readExpect(r, f.value('expect'), `${path}.expect`) : undefined;
@@ -149,6 +109,58 @@ export function compileRequestFields(
     static: isStatic,
     pos,
   };
+}
+
+function compileMethod(env: RequestEnv, f: Fields, path: string): string {
+  const { r } = env;
+  if (!f.has('method')) return 'GET';
+  const m = r.string(f.value('method'), `${path}.method`);
+  if (m !== undefined && !TOKEN.test(m)) r.error('ERR_SCENARIO_VALUE', `${path}.method: "${m}" is not an HTTP method`, f.value('method'));
+  else if (m !== undefined) return m.toUpperCase();
+  return 'GET';
+}
+
+/** Where: path (relative to the target) or url (absolute, with its origin). */
+function compileTarget(env: RequestEnv, f: Fields, path: string): { origin: string | undefined; target: Template | undefined } {
+  const { r } = env;
+  if (f.has('path') && f.has('url')) {
+    r.error('ERR_SCENARIO_VALUE', `${path}: give either "path" or "url", not both`, f.keyNode('url'));
+  } else if (f.has('path')) {
+    return { origin: undefined, target: compilePath(env, f.value('path')!, `${path}.path`) };
+  } else if (f.has('url')) {
+    const u = compileUrl(env, f.value('url')!, `${path}.url`);
+    if (u !== undefined) return { origin: u.origin, target: u.path };
+  } else {
+    r.error('ERR_SCENARIO_MISSING', `${path} needs "path" (relative to the target) or "url"`, f.node);
+  }
+  return { origin: undefined, target: undefined };
+}
+
+/** The body (inline text or JSON, or a file); a JSON body sets a default Content-Type. */
+function compileBody(env: RequestEnv, f: Fields, path: string, headers: Map<string, [string, Template]>): RequestBody {
+  const { r } = env;
+  let body: RequestBody = { kind: 'none' };
+  if (f.has('body') && f.has('bodyFile')) {
+    r.error('ERR_SCENARIO_VALUE', `${path}: give either "body" or "bodyFile", not both`, f.keyNode('bodyFile'));
+  } else if (f.has('body')) {
+    const n = f.value('body')!;
+    if (isMap(n) || isSeq(n)) {
+      const t = compileJsonBody(r, n, `${path}.body`, env.scope);
+      if (t !== undefined) body = { kind: 'template', template: t };
+      if (!headers.has('content-type')) headers.set('content-type', ['content-type', staticTemplate('application/json')]);
+    } else {
+      const text = r.string(n, `${path}.body`, { numbers: true });
+      if (text !== undefined) body = { kind: 'template', template: compileChecked(env, text, n) };
+    }
+  } else if (f.has('bodyFile')) {
+    const n = f.value('bodyFile')!;
+    const file = r.string(n, `${path}.bodyFile`, { nonEmpty: true });
+    if (file !== undefined) {
+      const bytes = readRelative(env, file, n);
+      if (bytes !== undefined) body = { kind: 'bytes', bytes, file };
+    }
+  }
+  return body;
 }
 
 /**

@@ -14,5 +14,3 @@ export const SCENARIO_KEYS = {
   data: ['file', 'order'],
   threshold: ['check', 'request', 'abortOnFail'],
 } as const satisfies Record<string, readonly string[]>;
-
-export type ScenarioKeyGroup = keyof typeof SCENARIO_KEYS;

@@ -46,89 +46,117 @@ interface ListeningMessage extends ListenInfo {
 /** Forks the workers and resolves once every one of them is listening. */
 export function startPrefork(options: PreforkOptions): Promise<PreforkHandle> {
   if (!cluster.isPrimary) throw new FastbenchError('ERR_SERVER_START', 'prefork must be started from the primary process');
-  const count = Math.max(1, Math.floor(options.workers));
-  const log = options.log ?? ((line: string) => process.stderr.write(line + '\n'));
-  const maxRestarts = options.maxRestartsPerMinute ?? 10;
   const exec = options.exec ?? fileURLToPath(new URL('./prefork-worker.js', import.meta.url));
   cluster.setupPrimary({ exec, args: [] });
-  const env = { [ENV_KEY]: JSON.stringify(options.server) };
+  return new PreforkPrimary(options).start();
+}
 
-  const live = new Set<Worker>();
-  let stopping = false;
-  let restarts: number[] = [];
-  let info: ListenInfo | undefined;
-  let resolveDone!: () => void;
-  const done = new Promise<void>((r) => (resolveDone = r));
+/** The primary's side: forks, restarts crashed workers (within a budget), stops them all. */
+class PreforkPrimary {
+  readonly live = new Set<Worker>();
+  /** The first worker's listening address (all share it). */
+  info: ListenInfo | undefined;
+  readonly done: Promise<void>;
+  private resolveDone!: () => void;
+  private readonly count: number;
+  private readonly env: Record<string, string>;
+  private readonly log: (line: string) => void;
+  private readonly maxRestarts: number;
+  private stopping = false;
+  private restarts: number[] = [];
+  private listening = 0;
+  private started: { resolve: (h: PreforkHandle) => void; reject: (e: unknown) => void } | undefined;
 
-  return new Promise<PreforkHandle>((resolve, reject) => {
-    let listening = 0;
-    const fork = (): void => {
-      const w = cluster.fork(env);
-      live.add(w);
-      w.on('message', (msg: ListeningMessage) => {
-        if (msg?.type !== MSG_LISTENING) return;
-        info ??= { url: msg.url, port: msg.port, host: msg.host };
-        if (++listening === count) resolve(handle);
-      });
-      w.on('exit', (code, signal) => {
-        live.delete(w);
-        if (stopping) {
-          if (live.size === 0) resolveDone();
-          return;
-        }
-        if (info === undefined) {
-          stopping = true;
-          for (const other of live) other.process.kill('SIGKILL');
-          reject(new FastbenchError('ERR_SERVER_START', `a prefork worker exited before listening (${signal ?? `code ${code}`})`));
-          resolveDone();
-          return;
-        }
-        const now = Date.now();
-        restarts = restarts.filter((t) => now - t < 60_000);
-        if (restarts.length >= maxRestarts) {
-          log(`fastbench serve: worker ${w.process.pid} exited (${signal ?? `code ${code}`}); too many restarts, not restarting`);
-          if (live.size === 0) resolveDone();
-          return;
-        }
-        restarts.push(now);
-        log(`fastbench serve: worker ${w.process.pid} exited (${signal ?? `code ${code}`}); starting another`);
-        fork();
-      });
-    };
+  constructor(options: PreforkOptions) {
+    this.count = Math.max(1, Math.floor(options.workers));
+    this.log = options.log ?? ((line: string) => process.stderr.write(line + '\n'));
+    this.maxRestarts = options.maxRestartsPerMinute ?? 10;
+    this.env = { [ENV_KEY]: JSON.stringify(options.server) };
+    this.done = new Promise<void>((r) => (this.resolveDone = r));
+  }
 
-    const handle: PreforkHandle = {
+  start(): Promise<PreforkHandle> {
+    return new Promise<PreforkHandle>((resolve, reject) => {
+      this.started = { resolve, reject };
+      for (let i = 0; i < this.count; i++) this.fork();
+    });
+  }
+
+  private fork(): void {
+    const w = cluster.fork(this.env);
+    this.live.add(w);
+    w.on('message', (msg: ListeningMessage) => this.onMessage(msg));
+    w.on('exit', (code, signal) => this.onExit(w, code, signal));
+  }
+
+  private onMessage(msg: ListeningMessage): void {
+    if (msg?.type !== MSG_LISTENING) return;
+    this.info ??= { url: msg.url, port: msg.port, host: msg.host };
+    if (++this.listening === this.count) this.started!.resolve(this.handle());
+  }
+
+  private onExit(w: Worker, code: number | null, signal: string | null): void {
+    const live = this.live;
+    live.delete(w);
+    if (this.stopping) {
+      if (live.size === 0) this.resolveDone();
+      return;
+    }
+    const why = signal ?? `code ${code}`;
+    if (this.info === undefined) {
+      this.stopping = true;
+      for (const other of live) other.process.kill('SIGKILL');
+      this.started!.reject(new FastbenchError('ERR_SERVER_START', `a prefork worker exited before listening (${why})`));
+      this.resolveDone();
+      return;
+    }
+    const now = Date.now();
+    this.restarts = this.restarts.filter((t) => now - t < 60_000);
+    if (this.restarts.length >= this.maxRestarts) {
+      this.log(`fastbench serve: worker ${w.process.pid} exited (${why}); too many restarts, not restarting`);
+      if (live.size === 0) this.resolveDone();
+      return;
+    }
+    this.restarts.push(now);
+    this.log(`fastbench serve: worker ${w.process.pid} exited (${why}); starting another`);
+    this.fork();
+  }
+
+  close(graceMs: number): Promise<void> {
+    if (!this.stopping) {
+      this.stopping = true;
+      if (this.live.size === 0) this.resolveDone();
+      for (const w of this.live) {
+        if (w.isConnected()) w.send({ type: MSG_SHUTDOWN, graceMs });
+        else w.process.kill('SIGTERM');
+      }
+      const killer = setTimeout(() => {
+        for (const w of this.live) w.process.kill('SIGKILL');
+      }, graceMs + 2_000);
+      void this.done.then(() => clearTimeout(killer));
+    }
+    return this.done;
+  }
+
+  private handle(): PreforkHandle {
+    const primary = this;
+    return {
       get url() {
-        return info!.url;
+        return primary.info!.url;
       },
       get port() {
-        return info!.port;
+        return primary.info!.port;
       },
       get host() {
-        return info!.host;
+        return primary.info!.host;
       },
       get pids() {
-        return [...live].map((w) => w.process.pid!).filter((p) => p !== undefined);
+        return [...primary.live].map((w) => w.process.pid!).filter((p) => p !== undefined);
       },
-      done,
-      close(graceMs = 5_000): Promise<void> {
-        if (!stopping) {
-          stopping = true;
-          if (live.size === 0) resolveDone();
-          for (const w of live) {
-            if (w.isConnected()) w.send({ type: MSG_SHUTDOWN, graceMs });
-            else w.process.kill('SIGTERM');
-          }
-          const killer = setTimeout(() => {
-            for (const w of live) w.process.kill('SIGKILL');
-          }, graceMs + 2_000);
-          void done.then(() => clearTimeout(killer));
-        }
-        return done;
-      },
+      done: this.done,
+      close: (graceMs = 5_000) => this.close(graceMs),
     };
-
-    for (let i = 0; i < count; i++) fork();
-  });
+  }
 }
 
 /** The worker side: builds and runs one server from the primary's options. */

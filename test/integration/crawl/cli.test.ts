@@ -35,6 +35,15 @@ describe('fastbench crawl (CLI)', () => {
     expect(r.stdout).toBe('');
   });
 
+  it('--state on a pseudo-file system (/proc/x) fails with error[ERR_CRAWL_STATE], exit 2, instead of spinning', async () => {
+    // Node's recursive mkdir loops forever on /proc/x; the child is SIGKILLed after 10 s if it does.
+    const r = await runCli(['crawl', 'http://127.0.0.1:9/', '--state', '/proc/fastbench-no-such-dir/state', '-o', join(tmp.dir, 'proc.jsonl')], { timeoutMs: 10_000 });
+    expect(r.signal, r.stderr).toBeNull();
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/^error\[ERR_CRAWL_STATE\]: cannot create \/proc\/fastbench-no-such-dir/m);
+    expect(r.stdout).toBe('');
+  });
+
   it('streams JSONL to stdout and a summary to stderr', async () => {
     const r = await cli([`${srv.url}/site/`, '--max-depth', '1']);
     expect(r.code, r.stderr).toBe(0);

@@ -15,6 +15,16 @@ const fresh = (): string => join(root, `s${n++}`);
 const fast = { fsync: false, syncIntervalMs: 0 };
 
 describe('Journal', () => {
+  it('creates missing levels of DIR; fails with ERR_CRAWL_STATE where mkdir cannot', () => {
+    const dir = join(fresh(), 'deep', 'er');
+    Journal.create(dir, fast).close();
+    expect(statSync(join(dir, JOURNAL_FILE)).isFile()).toBe(true);
+    // A file where a directory should be: the mkdir error, as ERR_CRAWL_STATE. (The /proc/x case,
+    // where Node's recursive mkdir spins forever, runs in a child process: test/integration/crawl/cli.test.ts.)
+    writeFileSync(join(root, 'a-file'), 'x');
+    expect(() => Journal.create(join(root, 'a-file', 'state'), fast)).toThrow(expect.objectContaining({ code: 'ERR_CRAWL_STATE' }));
+  });
+
   it('rebuilds pending (enqueued minus done), seen and the output offset', () => {
     const dir = fresh();
     const j = Journal.create(dir, fast);

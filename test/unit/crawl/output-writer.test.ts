@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { csvField, OutputWriter, parseCsvLine } from '../../../src/crawl/output-writer.js';
+import { csvField, OUTPUT_FORMATS, outputEncoder, OutputWriter, parseCsvLine } from '../../../src/crawl/output-writer.js';
 import { FastbenchError } from '../../../src/core/errors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fb-out-'));
@@ -73,6 +73,21 @@ describe('OutputWriter CSV', () => {
     w2.write({ d: 3, 'u,rl': 'c' });
     w2.close();
     expect(readFileSync(p, 'utf8')).toBe('"u,rl",d\na,1\nc,3\n');
+  });
+
+  it('formats are one table of encoders: name, extension, header, encode', () => {
+    expect(OUTPUT_FORMATS.map((f) => [f.name, f.extension, f.columnar])).toEqual([
+      ['jsonl', 'jsonl', false],
+      ['csv', 'csv', true],
+    ]);
+    const rec = { url: 'http://a.test/?x=1,2', status: 200, meta: { k: 'v' }, none: null };
+    const jsonl = outputEncoder('jsonl');
+    expect(jsonl.header(['url'])).toBe('');
+    expect(JSON.parse(jsonl.encode(rec, []))).toEqual(rec);
+    const csv = outputEncoder('csv');
+    expect(csv.header(['url', 'status'])).toBe('url,status\n');
+    expect(csv.encode(rec, ['status', 'url', 'meta', 'none', 'missing'])).toBe('200,"http://a.test/?x=1,2","{""k"":""v""}",,\n');
+    expect(() => outputEncoder('xml')).toThrow(expect.objectContaining({ code: 'ERR_USAGE_BAD_OPTION', message: '--format must be jsonl or csv, got "xml"' }));
   });
 
   it('csvField / parseCsvLine round-trip', () => {

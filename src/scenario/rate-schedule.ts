@@ -98,3 +98,8 @@ export function sendTimeMs(phase: OpenPhase, k: number): number {
   }
   return Infinity;
 }
+
+/** Phase length in ms implied by the rate curve (Infinity when unbounded). */
+export function curveDurationMs(segments: readonly RateSegment[]): number {
+  return segments.length === 0 ? 0 : segments[segments.length - 1]!.endMs;
+}

@@ -3,7 +3,7 @@
 // Node reports failures as system errors with a string `code` (ECONNREFUSED, ENOTFOUND, ...) or
 // OpenSSL verification codes (DEPTH_ZERO_SELF_SIGNED_CERT, ...). Everything the client hands to a
 // caller is a FastbenchError; the original error rides along as `cause`.
-import { FastbenchError } from '../core/errors.js';
+import { type ErrorCode, FastbenchError } from '../core/errors.js';
 
 /** Where an exchange was when something failed or timed out (also the `phase` detail of errors). */
 export const enum Phase {
@@ -76,7 +76,7 @@ export function toClientError(err: unknown, phase: Phase, where: string): Fastbe
   const sys = err as NodeJS.ErrnoException | undefined;
   const sysCode = typeof sys?.code === 'string' ? sys.code : '';
   const detail = sysCode !== '' ? `${where} (${sysCode})` : `${where}: ${String((sys as Error | undefined)?.message ?? err)}`;
-  let code: string;
+  let code: ErrorCode;
   switch (sysCode) {
     case 'ECONNREFUSED':
       code = 'ERR_CONN_REFUSED';

@@ -6,6 +6,7 @@
 // Connections are ClientConnections (client-connection.ts): a dial (DialAttempt) opens a socket,
 // and the factory for the protocol it speaks — the TLS ALPN answer, or the first of `protocols`
 // in cleartext — makes the connection. Nothing here knows HTTP/1 from any other protocol.
+import { bug } from '../core/invariant.js';
 import { nowMs } from '../core/clock.js';
 import { FastbenchError } from '../core/errors.js';
 import { type Sweepable, Sweeper } from '../core/sweeper.js';
@@ -94,7 +95,7 @@ export abstract class ConnPool extends DoerBase implements ConnectionOwner, Dial
 
 
   dispatch(req: Request, res: Response, ctx: ResponseCallback, deadlineMs = Infinity): void {
-    if (res._state !== ExchangeState.Idle) throw new Error('dispatch: this Response is already in flight; use one Response per exchange in flight');
+    if (res._state !== ExchangeState.Idle) bug('dispatch: this Response is already in flight; use one Response per exchange in flight');
     const at = this.deliveringAt;
     const now = at !== 0 ? at : nowMs();
     res._begin(req, ctx, deadlineMs, now);

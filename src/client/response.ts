@@ -3,6 +3,7 @@
 // body accumulates into a growable buffer kept across exchanges, or is only counted
 // (`discardBody`, for load generation). While an exchange is in flight the Response also carries
 // that exchange's state (the `_`-prefixed fields), so dispatching allocates nothing.
+import { bug } from '../core/invariant.js';
 import type { FastbenchError } from '../core/errors.js';
 import { HeaderList } from '../http/header-list.js';
 import type { ResponseHead } from '../http/message-head.js';
@@ -99,7 +100,7 @@ export class Response {
 
   /** Resets the response and returns it to the pool. Do not touch it afterwards. */
   static release(res: Response): void {
-    if (res._state !== ExchangeState.Idle) throw new Error('Response.release: the response is still in flight');
+    if (res._state !== ExchangeState.Idle) bug('Response.release: the response is still in flight');
     res.reset();
     res.discardBody = false;
     if (POOL.length < POOL_MAX) POOL.push(res);

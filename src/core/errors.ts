@@ -3,6 +3,8 @@
 // Codes are never reused once retired: retire an entry by marking it `retired: true`.
 // docs/ERRORS.md is kept in step with this table by test/unit/core/errors.test.ts.
 
+import { bug } from './invariant.js';
+
 export type ErrorCategory =
   | 'usage'
   | 'codec'
@@ -21,7 +23,7 @@ export const EXIT_GENERATOR_BOTTLENECK = 3;
 export const EXIT_INTERNAL = 70;
 
 export interface ErrorSpec {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly id: number;
   readonly category: ErrorCategory;
   /** Exit code when this error ends the process (counted errors end nothing: 1 by convention). */
@@ -34,7 +36,7 @@ export interface ErrorSpec {
 type Row = [code: string, category: ErrorCategory, exit: number, message: string, hint: string];
 
 // Order matters: the numeric id is the row's position + 1. Append only; never reorder or delete.
-const ROWS: readonly Row[] = [
+const ROWS = [
   ['ERR_INTERNAL', 'internal', 70, 'internal error (a bug in fastbench)', 'Re-run with --debug and report the stack trace.'],
   ['ERR_USAGE', 'usage', 2, 'invalid command-line usage', 'See `fastbench <command> --help`.'],
   ['ERR_USAGE_BAD_URL', 'usage', 2, 'invalid URL', 'Give an absolute http:// or https:// URL.'],
@@ -165,7 +167,10 @@ const ROWS: readonly Row[] = [
   ['ERR_H2_ENHANCE_YOUR_CALM', 'codec', 1, 'HTTP/2 peer is generating excessive load (ENHANCE_YOUR_CALM)', 'A limit was hit (header block or string too large, frame flood); see the message.'],
   ['ERR_H2_INADEQUATE_SECURITY', 'transport', 1, 'HTTP/2 TLS parameters inadequate (INADEQUATE_SECURITY)', 'Use TLS 1.2+ with an RFC 9113 Appendix A-permitted cipher suite.'],
   ['ERR_H2_HTTP_1_1_REQUIRED', 'transport', 1, 'the peer requires HTTP/1.1 for this request (HTTP_1_1_REQUIRED)', 'Retry the request over HTTP/1.1 (--http1.1).'],
-];
+] as const satisfies readonly Row[];
+
+/** Every registered code: a misspelt code is a compile error, not a runtime throw. */
+export type ErrorCode = (typeof ROWS)[number][0];
 
 export const ERROR_SPECS: readonly ErrorSpec[] = ROWS.map(([code, category, exit, message, hint], i) =>
   Object.freeze({ code, id: i + 1, category, exit, message, hint }),
@@ -176,18 +181,26 @@ const BY_CODE = new Map<string, ErrorSpec>(ERROR_SPECS.map((s) => [s.code, s]));
 /** Number of ids: size typed-array counters with this. Id 0 is never used. */
 export const ERROR_ID_LIMIT = ERROR_SPECS.length + 1;
 
-export function errorSpec(code: string): ErrorSpec {
-  const spec = BY_CODE.get(code);
-  if (spec === undefined) throw new Error(`unregistered error code ${code}`);
-  return spec;
+export function errorSpec(code: ErrorCode): ErrorSpec {
+  // ErrorCode is checked at compile time; this guards JavaScript callers and casts.
+  return BY_CODE.get(code) ?? bug(`unregistered error code ${code}`);
 }
 
 /** Numeric id of a code, for counting in typed arrays. */
-export function errorId(code: string): number {
+/** The spec of a code read from outside (a result file, a peer): undefined when it is not ours. */
+export function findErrorSpec(code: string): ErrorSpec | undefined {
+  return BY_CODE.get(code);
+}
+
+export function isErrorCode(code: string): code is ErrorCode {
+  return BY_CODE.has(code);
+}
+
+export function errorId(code: ErrorCode): number {
   return errorSpec(code).id;
 }
 
-export function errorCodeOfId(id: number): string {
+export function errorCodeOfId(id: number): ErrorCode {
   const spec = ERROR_SPECS[id - 1];
   return spec === undefined ? 'ERR_INTERNAL' : spec.code;
 }
@@ -205,7 +218,7 @@ export interface ErrorDetails {
 
 /** Base of every error fastbench raises on purpose. */
 export class FastbenchError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly id: number;
   readonly offset: number | undefined;
   readonly file: string | undefined;
@@ -213,7 +226,7 @@ export class FastbenchError extends Error {
   readonly column: number | undefined;
   readonly phase: string | undefined;
 
-  constructor(code: string, message?: string, details?: ErrorDetails) {
+  constructor(code: ErrorCode, message?: string, details?: ErrorDetails) {
     const spec = errorSpec(code);
     super(message ?? spec.message, details?.cause !== undefined ? { cause: details.cause } : undefined);
     this.name = 'FastbenchError';

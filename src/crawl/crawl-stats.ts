@@ -1,7 +1,7 @@
 // What a crawl counts as it goes (read by the progress display) and the summary at the end.
 // Counters are plain numbers and typed arrays bumped in place; latency goes into the project's
 // HDR histogram (microseconds).
-import { ERROR_ID_LIMIT, errorCodeOfId, errorId } from '../core/errors.js';
+import { ERROR_ID_LIMIT, errorCodeOfId, findErrorSpec } from '../core/errors.js';
 import { LatencyHistogram } from '../metrics/histogram.js';
 import type { FrontierBounds } from './crawl-queue.js';
 
@@ -75,7 +75,7 @@ export class CrawlStats {
     if (status > 0 && status < 600) this.status[status]!++;
     if (error !== null) {
       this.errors++;
-      this.errorCounts[errorId(error)]!++;
+      this.errorCounts[findErrorSpec(error)?.id ?? 1]!++; // a code from an older journal counts as ERR_INTERNAL
     } else if (totalMs > 0) {
       this.latency.record(Math.round(totalMs * 1000));
     }

@@ -2,7 +2,7 @@
 // only, through LinkExtractor), the redirect target, and the rules for what counts against a
 // host (failures that say "this host is in trouble", as opposed to "this page is odd").
 import type { Response } from '../client/response.js';
-import { errorSpec } from '../core/errors.js';
+import { findErrorSpec } from '../core/errors.js';
 import { mediaTypeMatches, mediaTypeOf } from './crawl-options.js';
 import { timingOf, type CrawlRecord } from './crawl-record.js';
 import { LinkExtractor } from './link-extractor.js';
@@ -91,7 +91,9 @@ export function readFailure(rec: CrawlRecord, res: Response, code: string): void
  */
 export function isHostFailure(code: string): boolean {
   if (code === 'ERR_HTTP_BODY_TOO_LARGE' || code === 'ERR_CLIENT_CLOSED' || code === 'ERR_USAGE_BAD_URL') return false;
-  const cat = errorSpec(code).category;
+  const spec = findErrorSpec(code);
+  if (spec === undefined) return true;
+  const cat = spec.category;
   return cat === 'transport' || cat === 'timeout' || cat === 'codec';
 }
 

@@ -5,6 +5,7 @@
 // A backend is picked by the engine rather than by an LBClient because static requests are
 // serialized once per backend (each has its own Host header): the engine must know the backend
 // before it chooses the prepared bytes.
+import { bug } from '../core/invariant.js';
 import type { FastbenchError } from '../core/errors.js';
 import { Sweeper } from '../core/sweeper.js';
 import { HostClient } from '../client/host-client.js';
@@ -57,7 +58,7 @@ export class TargetClients {
   groupOf(origin: string | undefined): number {
     if (origin === undefined) return 0;
     const g = this.byOrigin.get(origin);
-    if (g === undefined) throw new Error(`no client for origin ${origin}`);
+    if (g === undefined) bug(`no client for origin ${origin}`);
     return g;
   }
 

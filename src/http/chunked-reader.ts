@@ -9,6 +9,7 @@
 //   chunked-body = *chunk last-chunk trailer-section CRLF
 //   chunk        = chunk-size [ chunk-ext ] CRLF chunk-data CRLF
 //   last-chunk   = 1*("0") [ chunk-ext ] CRLF
+import type { ErrorCode } from '../core/errors.js';
 import { CR, HEX, HTAB, LF, SP, TOKEN } from './chars.js';
 import { HttpCodecError } from './codec-error.js';
 import { type HttpLeniency, type HttpLimits, Leniency } from './limits.js';
@@ -256,7 +257,7 @@ export class ChunkedReader {
     this.extState = EXT_BEFORE_NAME;
   }
 
-  private error(code: string, pos: number, message?: string): HttpCodecError {
+  private error(code: ErrorCode, pos: number, message?: string): HttpCodecError {
     return new HttpCodecError(code, this.base + pos, message);
   }
 }

@@ -1,8 +1,8 @@
 // Errors raised by the wire codec: a stable code plus the byte offset in the stream.
-import { FastbenchError } from '../core/errors.js';
+import { type ErrorCode, FastbenchError } from '../core/errors.js';
 
 export class HttpCodecError extends FastbenchError {
-  constructor(code: string, offset: number, message?: string) {
+  constructor(code: ErrorCode, offset: number, message?: string) {
     super(code, message, { offset });
     this.name = 'HttpCodecError';
   }

@@ -4,6 +4,7 @@
 //
 // A section parsed in place may stop short of its end: a scan that reaches `limit` throws
 // INCOMPLETE (never escapes the parser; the bytes are then collected and parsed again whole).
+import type { ErrorCode } from '../core/errors.js';
 import { COLON, CR, FIELD_VALUE, HTAB, LF, SP, TOKEN } from './chars.js';
 import { HttpCodecError } from './codec-error.js';
 import { type HttpLeniency, type HttpLimits, Leniency, type ParserOptions, resolveLimits } from './limits.js';
@@ -36,7 +37,7 @@ export abstract class FieldLineParser<H extends MessageHead> {
   }
 
   /** An error at index k of the current section buffer. */
-  protected secError(code: string, k: number, message?: string): HttpCodecError {
+  protected secError(code: ErrorCode, k: number, message?: string): HttpCodecError {
     return new HttpCodecError(code, this.secStreamStart + (k - this.secStart), message);
   }
 

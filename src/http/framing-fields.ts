@@ -4,6 +4,7 @@
 // errors) is the request or response parser's call, from the flags gathered here.
 //
 // One instance lives in each parser and is rewound per message with begin().
+import type { ErrorCode } from '../core/errors.js';
 import { HTAB, SP, TOKEN, ascii, equalsLower } from './chars.js';
 import { HttpCodecError } from './codec-error.js';
 import type { MessageHead } from './message-head.js';
@@ -150,7 +151,7 @@ export class FramingFields {
     }
   }
 
-  private error(code: string, k: number, message?: string): HttpCodecError {
+  private error(code: ErrorCode, k: number, message?: string): HttpCodecError {
     return new HttpCodecError(code, this.delta + k, message);
   }
 }

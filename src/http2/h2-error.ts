@@ -2,13 +2,13 @@
 // for its RFC 9113 error kind, the scope the RFC prescribes (connection → GOAWAY, stream →
 // RST_STREAM), the numeric RFC code to put on the wire, and where it happened (frame type,
 // stream id, byte offset into the connection's inbound stream).
-import { FastbenchError } from '../core/errors.js';
+import { type ErrorCode, FastbenchError } from '../core/errors.js';
 import { H2_CODE_NAMES, frameTypeName } from './constants.js';
 
 export type H2Scope = 'connection' | 'stream';
 
 /** Registry code for each RFC error code (index = numeric code). NO_ERROR has none. */
-const REGISTRY_CODES: readonly string[] = [
+const REGISTRY_CODES: readonly (ErrorCode | '')[] = [
   '',
   'ERR_H2_PROTOCOL',
   'ERR_H2_INTERNAL',
@@ -30,14 +30,14 @@ const REGISTRY_CODES: readonly string[] = [
  * "Unknown or unsupported error codes ... MAY be treated as equivalent to INTERNAL_ERROR");
  * NO_ERROR has no registry code and yields undefined.
  */
-export function registryCodeOf(h2Code: number): string | undefined {
+export function registryCodeOf(h2Code: number): ErrorCode | undefined {
   if (h2Code === 0) return undefined;
-  return REGISTRY_CODES[h2Code] ?? 'ERR_H2_INTERNAL';
+  return REGISTRY_CODES[h2Code] || 'ERR_H2_INTERNAL';
 }
 
 /** RFC 9113 numeric code of a registry code (ERR_H2_PROTOCOL → 0x1); -1 when not an h2 code. */
 export function h2CodeOf(registryCode: string): number {
-  const i = REGISTRY_CODES.indexOf(registryCode);
+  const i = (REGISTRY_CODES as readonly string[]).indexOf(registryCode);
   return i <= 0 ? -1 : i;
 }
 

@@ -6,6 +6,7 @@
 // fails loudly in the tests instead of being silently skipped.
 // Why not a dependency: the subset is ~150 lines, the result schema is ours and closed, and the
 // CLI validates every result file it reads (report, compare, merge) without extra install weight.
+import { bug } from '../core/invariant.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type Schema = boolean | { [k: string]: unknown };
@@ -70,9 +71,9 @@ export class JsonSchemaValidator {
     if (typeof s === 'boolean') return;
     for (const [k, v] of Object.entries(s)) {
       if (ANNOTATIONS.has(k)) continue;
-      if (!KEYWORDS.has(k)) throw new Error(`unsupported JSON Schema keyword "${k}" at ${where}`);
+      if (!KEYWORDS.has(k)) bug(`unsupported JSON Schema keyword "${k}" at ${where}`);
       if (k === '$ref') this.resolve(v as string);
-      if (k === 'format' && !FORMATS.has(v as string)) throw new Error(`unsupported format "${String(v)}" at ${where}`);
+      if (k === 'format' && !FORMATS.has(v as string)) bug(`unsupported format "${String(v)}" at ${where}`);
       if (k === 'pattern') this.regex(v as string);
     }
     const defs = s.$defs as Record<string, Schema> | undefined;
@@ -95,12 +96,12 @@ export class JsonSchemaValidator {
   }
 
   private resolve(ref: string): Schema {
-    if (!ref.startsWith('#/')) throw new Error(`only local $refs are supported: ${ref}`);
+    if (!ref.startsWith('#/')) bug(`only local $refs are supported: ${ref}`);
     let node: unknown = this.root;
     for (const raw of ref.slice(2).split('/')) {
       const key = raw.replace(/~1/g, '/').replace(/~0/g, '~');
       node = node !== null && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined;
-      if (node === undefined) throw new Error(`unresolvable $ref ${ref}`);
+      if (node === undefined) bug(`unresolvable $ref ${ref}`);
     }
     return node as Schema;
   }

@@ -21,7 +21,7 @@
 // The engine's additions: requestSeries (per-request series for windowed thresholds) merge like
 // the run's series; abortedBy is kept; generator (one machine's self-health) is left out — a part
 // whose generator was the bottleneck is already invalid, and so is the merged result.
-import { errorId, errorSpec } from '../core/errors.js';
+import { errorId, findErrorSpec } from '../core/errors.js';
 import type { EncodedHistogram } from '../metrics/encoded-histogram.js';
 import { mergeSnapshots } from '../metrics/merge.js';
 import { buildRunResult, type RequestSeriesData, type RequestStats, type RunResult, type ThresholdOutcome } from '../metrics/run-result.js';
@@ -51,10 +51,8 @@ function statusPairs(rec: Record<string, number>): Array<[number, number]> {
 function errorPairs(rec: Record<string, number>, warnings: string[]): Array<[number, number]> {
   const sum = new Map<number, number>();
   for (const [code, c] of Object.entries(rec)) {
-    let id: number;
-    try {
-      id = errorSpec(code).id;
-    } catch {
+    let id = findErrorSpec(code)?.id;
+    if (id === undefined) {
       warnings.push(`unknown error code ${code} (from a newer fastbench?) counted as ERR_INTERNAL`);
       id = errorId('ERR_INTERNAL');
     }

@@ -2,7 +2,7 @@
 // stopping at the first. Each read returns undefined after recording an error, so callers
 // continue validating the rest of the file.
 import { isAlias, isMap, isScalar, isSeq, Scalar, type Document, type LineCounter, type Node, type Pair, type YAMLMap } from 'yaml';
-import { FastbenchError } from '../core/errors.js';
+import { type ErrorCode, FastbenchError } from '../core/errors.js';
 import { suggestion } from './did-you-mean.js';
 import { parseDuration } from '../core/units.js';
 import type { SourcePos } from './scenario.js';
@@ -63,12 +63,12 @@ export class NodeReader {
     return this.posAtOffset(this.scalarOffset(node!, index));
   }
 
-  error(code: string, message: string, node: YNode, index = 0): void {
+  error(code: ErrorCode, message: string, node: YNode, index = 0): void {
     const p = this.pos(node, index);
     this.errors.push(new FastbenchError(code, message, { file: p.file, line: p.line, column: p.column }));
   }
 
-  errorAt(code: string, message: string, p: SourcePos): void {
+  errorAt(code: ErrorCode, message: string, p: SourcePos): void {
     this.errors.push(new FastbenchError(code, message, { file: p.file, line: p.line, column: p.column }));
   }
 

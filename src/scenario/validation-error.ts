@@ -1,4 +1,5 @@
 // All the problems found in one validation pass, thrown as one error.
+import { bug } from '../core/invariant.js';
 import { FastbenchError } from '../core/errors.js';
 
 /**
@@ -11,7 +12,7 @@ export class ScenarioValidationError extends FastbenchError {
 
   constructor(errors: readonly FastbenchError[]) {
     const first = errors[0];
-    if (first === undefined) throw new Error('ScenarioValidationError needs at least one error');
+    if (first === undefined) bug('ScenarioValidationError needs at least one error');
     super(first.code, first.message, {
       ...(first.file !== undefined ? { file: first.file } : {}),
       ...(first.line !== undefined ? { line: first.line } : {}),

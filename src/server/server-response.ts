@@ -1,6 +1,7 @@
 // The response object handed to handlers: it frames what the handler sends and writes it either
 // straight into the connection's batch buffer (when it is the oldest unanswered request) or into
 // its own buffer until the responses before it are done, so pipelined answers leave in order.
+import { bug } from '../core/invariant.js';
 import { statusHasNoBody, statusLine } from '../http/response-serializer.js';
 import { dateCache } from './date-cache.js';
 import { headPrefix } from './head-cache.js';
@@ -124,7 +125,7 @@ export class OutgoingResponse implements ServerResponse {
   }
 
   private misuse(op: string): never {
-    throw new Error(`ServerResponse.${op}() is not allowed now (response state ${this.state}): a handler bug`);
+    bug(`ServerResponse.${op}() is not allowed now (response state ${this.state}): a handler bug`);
   }
 
   send(status: number, body?: Buffer | string, headers?: readonly string[]): void {

@@ -1,6 +1,6 @@
 // The server's counters: plain numbers and typed arrays bumped on the hot path, turned into a
 // plain object only when someone asks (the /__stats route, tests, the shutdown log).
-import { ERROR_ID_LIMIT, errorCodeOfId, errorId } from '../core/errors.js';
+import { ERROR_ID_LIMIT, type ErrorCode, errorCodeOfId, errorId } from '../core/errors.js';
 import { nowMs } from '../core/clock.js';
 
 export interface ServerStats {
@@ -56,11 +56,11 @@ export class ServerCounters {
   private readonly startedAt = nowMs();
 
   /** Counts a rejection or failure by its registered error code. */
-  reject(code: string): void {
+  reject(code: ErrorCode): void {
     this.byError[errorId(code)]!++;
   }
 
-  rejections(code: string): number {
+  rejections(code: ErrorCode): number {
     return this.byError[errorId(code)]!;
   }
 

@@ -12,7 +12,7 @@ import net, { type AddressInfo, type Socket } from 'node:net';
 import tls from 'node:tls';
 import { ByteWriter } from '../core/byte-writer.js';
 import { nowMs } from '../core/clock.js';
-import { FastbenchError } from '../core/errors.js';
+import { type ErrorCode, FastbenchError } from '../core/errors.js';
 import { Sweeper, type Sweepable } from '../core/sweeper.js';
 import { DEFAULT_LIMITS } from '../http/limits.js';
 import { writeResponseHead } from '../http/response-serializer.js';
@@ -386,7 +386,7 @@ export class FastbenchServer implements ConnectionHost, Sweepable {
   }
 
   /** A canned answer, then FIN; the socket is read and dropped until the peer closes or lingerTimeout. TLS: just closed (nothing can be said before a handshake). */
-  private refuse(socket: Socket, bytes: Buffer, code: string): void {
+  private refuse(socket: Socket, bytes: Buffer, code: ErrorCode): void {
     const c = this.counters;
     c.rejected++;
     c.reject(code);

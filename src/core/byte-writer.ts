@@ -40,6 +40,27 @@ export class ByteWriter {
   }
 
   /** Writes a string as UTF-8. */
+  /**
+   * Writes s as UTF-8 with an ASCII fast path (a JS loop while the chars are ASCII, the native
+   * encoder from the first other one): for strings a user wrote, such as request header values.
+   */
+  text(s: string): void {
+    const n = s.length;
+    this.ensure(n);
+    const b = this.buf;
+    let p = this.len;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) {
+        this.len = p;
+        this.utf8(i === 0 ? s : s.slice(i));
+        return;
+      }
+      b[p++] = c;
+    }
+    this.len = p;
+  }
+
   utf8(s: string): void {
     this.ensure(Buffer.byteLength(s));
     this.len += this.buf.write(s, this.len, 'utf8');

@@ -1,12 +1,12 @@
 // A scenario request made ready to send. A static request (no template part anywhere) is
 // serialized once per backend into a Buffer that every virtual user sends as is (Request.setRaw);
 // a dynamic one is rendered per send into the virtual user's own ByteWriter: request line and
-// headers written straight as bytes, the static parts as compiled literals. Both take their
+// headers written as bytes by the codec's writers, the static parts as compiled literals. Both take their
 // framing from the codec's serializer (http/request-serializer.ts): a user's Content-Length or
 // Transfer-Encoding is replaced by the Content-Length the body needs, in one place for both.
 import type { ByteWriter } from '../core/byte-writer.js';
 import { FastbenchError } from '../core/errors.js';
-import { RequestSerializer, alwaysFramed, withoutFraming, writeFramedBody } from '../http/request-serializer.js';
+import { RequestSerializer, alwaysFramed, withoutFraming, writeFramedBody, writeRequestField, writeRequestLine } from '../http/request-serializer.js';
 import { Request } from '../client/request.js';
 import {
   renderTemplate,
@@ -18,8 +18,6 @@ import {
   type Template,
 } from '../scenario/index.js';
 import type { TargetClients } from './target-clients.js';
-
-const HTTP11 = ' HTTP/1.1\r\n';
 
 /** Chars allowed as they are in a request target (visible ASCII). */
 function targetSafe(s: string): boolean {
@@ -139,26 +137,15 @@ export class PreparedRequest {
   render(w: ByteWriter, ctx: RenderContext, hostHeader: string): void {
     const spec = this.spec;
     w.reset();
-    w.latin1(this.method);
-    w.byte(0x20);
-    w.latin1(renderTarget(spec.path, ctx));
-    w.latin1(HTTP11);
-    if (!this.hasHost) {
-      w.latin1('Host: ');
-      w.latin1(hostHeader);
-      w.crlf();
-    }
+    writeRequestLine(w, this.method, renderTarget(spec.path, ctx));
+    if (!this.hasHost) writeRequestField(w, 'Host', hostHeader);
     if (this.staticHeaderLines.length > 0) w.utf8(this.staticHeaderLines);
     const dyn = this.dynamicHeaders;
     for (let i = 0; i < dyn.length; i++) {
       const [name, t] = dyn[i]!;
       const v = renderTemplate(t, ctx);
       checkRenderedValue(name, v);
-      w.latin1(name);
-      w.byte(0x3a);
-      w.byte(0x20);
-      w.utf8(v);
-      w.crlf();
+      writeRequestField(w, name, v);
     }
     let body: Buffer | string | undefined = this.staticBody;
     if (body === undefined && spec.body.kind === 'template') body = renderTemplate(spec.body.template, ctx);

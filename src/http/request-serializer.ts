@@ -82,6 +82,26 @@ export function writeFramedBody(w: ByteWriter, alwaysLength: boolean, body: Uint
   }
 }
 
+/** `METHOD target HTTP/1.x\r\n`: THE request line (method and target checked by the caller). */
+export function writeRequestLine(w: ByteWriter, method: string, target: string, version?: '1.0' | '1.1'): void {
+  w.latin1(method);
+  w.byte(0x20);
+  w.latin1(target);
+  w.latin1(version === '1.0' ? ' HTTP/1.0\r\n' : ' HTTP/1.1\r\n');
+}
+
+/**
+ * One request header line. THE rule for values: a JS string is sent as UTF-8 (what the user
+ * typed in a scenario or an -H flag), whether the request is prepared once or rendered per send.
+ */
+export function writeRequestField(w: ByteWriter, name: string, value: string): void {
+  w.latin1(name);
+  w.byte(0x3a);
+  w.byte(0x20);
+  w.text(value);
+  w.crlf();
+}
+
 export class RequestSerializer {
   readonly method: string;
   readonly target: string;
@@ -103,23 +123,16 @@ export class RequestSerializer {
     }
     const pairs = withoutFraming(toFieldPairs(spec.headers));
     const w = new ByteWriter(256);
-    w.latin1(method);
-    w.byte(0x20);
-    w.latin1(target);
-    w.latin1(spec.version === '1.0' ? ' HTTP/1.0\r\n' : ' HTTP/1.1\r\n');
+    writeRequestLine(w, method, target, spec.version);
     if (!hasField(pairs, 'host')) {
       if (spec.host !== undefined) {
         checkFieldValue('Host', spec.host);
-        w.latin1('Host: ');
-        w.latin1(spec.host);
-        w.crlf();
+        writeRequestField(w, 'Host', spec.host);
       } else if (spec.version !== '1.0') {
         throw new HttpCodecError('ERR_HTTP_INVALID_HEADER', 0, 'an HTTP/1.1 request needs a Host');
       }
     }
-    for (const [n, v] of pairs) {
-      w.field(n, v);
-    }
+    for (const [n, v] of pairs) writeRequestField(w, n, v);
     this.method = method;
     this.target = target;
     this.prefix = w.toBuffer();
@@ -149,7 +162,7 @@ export class RequestSerializer {
         checkFieldName(n);
         checkFieldValue(n, v);
         if (isFramingField(n)) continue;
-        w.field(n, v);
+        writeRequestField(w, n, v);
       }
     }
     writeFramedBody(w, this.alwaysLength, body);

@@ -113,4 +113,29 @@ load: [{ connections: 1, duration: 1s }]
     expect(w.view().toString()).toContain('x-t: ok\r\n');
     await clients.close();
   });
+
+  it('sends a header value as the same UTF-8 bytes whether the request is prepared once or rendered per send', async () => {
+    const { s, clients } = setup(`
+target: http://127.0.0.1:9001
+load: [{ connections: 1, duration: 1s }]
+requests:
+  - name: fixed
+    path: /a
+    headers: { x-city: "Zürich" }
+  - name: templated
+    path: /a
+    headers: { x-city: "Zürich", x-n: "{{seq}}" }
+`);
+    const fixed = new PreparedRequest(s.requests[0]!, 0, clients, true);
+    const templated = new PreparedRequest(s.requests[1]!, 1, clients, true);
+    expect(fixed.static).toBe(true);
+    expect(templated.static).toBe(false);
+    const once = fixed.raw[0]!.prepare();
+    const w = new ByteWriter(16);
+    templated.render(w, ctx(1), '127.0.0.1:9001');
+    const want = Buffer.from('x-city: Zürich\r\n', 'utf8');
+    expect(once.includes(want)).toBe(true);
+    expect(Buffer.from(w.view()).includes(want)).toBe(true);
+    await clients.close();
+  });
 });

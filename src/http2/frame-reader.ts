@@ -208,88 +208,24 @@ export class FrameReader {
     const len = e - s;
     const h = this.handler;
     switch (type) {
-      case FrameType.DATA: {
-        if (sid === 0) throw this.conn(H2Code.PROTOCOL_ERROR, 'DATA on stream 0');
-        let end = e;
-        let ds = s;
-        if ((flags & Flag.PADDED) !== 0) {
-          if (len < 1) throw this.conn(H2Code.FRAME_SIZE_ERROR, 'padded DATA without a pad length');
-          const pad = b[s]!;
-          if (pad >= len) throw this.conn(H2Code.PROTOCOL_ERROR, `DATA padding ${pad} is not shorter than the payload ${len}`);
-          ds = s + 1;
-          end = e - pad;
-        }
-        h.onData(sid, (flags & Flag.END_STREAM) !== 0, b, ds, end, len);
+      case FrameType.DATA:
+        this.readData(flags, sid, b, s, e);
         return;
-      }
-      case FrameType.HEADERS: {
-        if (sid === 0) throw this.conn(H2Code.PROTOCOL_ERROR, 'HEADERS on stream 0');
-        let fs = s;
-        let fe = e;
-        if ((flags & Flag.PADDED) !== 0) {
-          if (len < 1) throw this.conn(H2Code.FRAME_SIZE_ERROR, 'padded HEADERS without a pad length');
-          const pad = b[s]!;
-          fs++;
-          if (pad > fe - fs - ((flags & Flag.PRIORITY) !== 0 ? 5 : 0)) throw this.conn(H2Code.PROTOCOL_ERROR, `HEADERS padding ${pad} is longer than the rest of the payload`);
-          fe -= pad;
-        }
-        let selfDep = false;
-        if ((flags & Flag.PRIORITY) !== 0) {
-          if (fe - fs < 5) throw this.conn(H2Code.FRAME_SIZE_ERROR, 'HEADERS with PRIORITY shorter than 5 bytes');
-          const dep = ((b[fs]! & 0x7f) * 0x1000000) + ((b[fs + 1]! << 16) | (b[fs + 2]! << 8) | b[fs + 3]!);
-          selfDep = dep === sid;
-          fs += 5;
-        }
-        const endStream = (flags & Flag.END_STREAM) !== 0;
-        if (selfDep) h.onStreamError(this.streamErr(H2Code.PROTOCOL_ERROR, 'stream depends on itself'));
-        if ((flags & Flag.END_HEADERS) !== 0) {
-          h.onHeaders(sid, endStream, b, fs, fe);
-          return;
-        }
-        this.blockStream = sid;
-        this.blockEndStream = endStream;
-        this.blockLen = 0;
-        this.blockFrames = 0;
-        this.appendBlock(b, fs, fe);
+      case FrameType.HEADERS:
+        this.readHeaders(flags, sid, b, s, e);
         return;
-      }
-      case FrameType.PRIORITY: {
-        if (sid === 0) throw this.conn(H2Code.PROTOCOL_ERROR, 'PRIORITY on stream 0');
-        if (len !== 5) {
-          h.onStreamError(this.streamErr(H2Code.FRAME_SIZE_ERROR, `PRIORITY of ${len} bytes (must be 5)`));
-          return;
-        }
-        const dep = ((b[s]! & 0x7f) * 0x1000000) + ((b[s + 1]! << 16) | (b[s + 2]! << 8) | b[s + 3]!);
-        if (dep === sid) h.onStreamError(this.streamErr(H2Code.PROTOCOL_ERROR, 'stream depends on itself'));
-        // Otherwise read and ignored (RFC 9113 5.3.2).
+      case FrameType.PRIORITY:
+        this.readPriority(flags, sid, b, s, e);
         return;
-      }
       case FrameType.RST_STREAM: {
         if (sid === 0) throw this.conn(H2Code.PROTOCOL_ERROR, 'RST_STREAM on stream 0');
         if (len !== 4) throw this.conn(H2Code.FRAME_SIZE_ERROR, `RST_STREAM of ${len} bytes (must be 4)`);
         h.onRstStream(sid, b.readUInt32BE(s));
         return;
       }
-      case FrameType.SETTINGS: {
-        if (sid !== 0) throw this.conn(H2Code.PROTOCOL_ERROR, 'SETTINGS on a stream other than 0');
-        if ((flags & Flag.ACK) !== 0) {
-          if (len !== 0) throw this.conn(H2Code.FRAME_SIZE_ERROR, 'SETTINGS ACK with a payload');
-          h.onSettingsAck();
-          return;
-        }
-        if (len % 6 !== 0) throw this.conn(H2Code.FRAME_SIZE_ERROR, `SETTINGS of ${len} bytes (not a multiple of 6)`);
-        const list = this.settings;
-        list.reset();
-        for (let p = s; p < e; p += 6) {
-          const id = (b[p]! << 8) | b[p + 1]!;
-          const v = b.readUInt32BE(p + 2);
-          const bad = checkSetting(id, v);
-          if (bad !== 0) throw this.conn(bad, `invalid value ${v} for setting 0x${id.toString(16)}`);
-          if (id >= SettingId.HEADER_TABLE_SIZE && id <= SettingId.NO_RFC7540_PRIORITIES) list.add(id, v);
-        }
-        h.onSettings(list);
+      case FrameType.SETTINGS:
+        this.readSettings(flags, sid, b, s, e);
         return;
-      }
       case FrameType.PING: {
         if (sid !== 0) throw this.conn(H2Code.PROTOCOL_ERROR, 'PING on a stream other than 0');
         if (len !== 8) throw this.conn(H2Code.FRAME_SIZE_ERROR, `PING of ${len} bytes (must be 8)`);
@@ -302,33 +238,132 @@ export class FrameReader {
         h.onGoAway(b.readUInt32BE(s) & 0x7fffffff, b.readUInt32BE(s + 4), b, s + 8, e);
         return;
       }
-      case FrameType.WINDOW_UPDATE: {
-        if (len !== 4) throw this.conn(H2Code.FRAME_SIZE_ERROR, `WINDOW_UPDATE of ${len} bytes (must be 4)`);
-        const inc = b.readUInt32BE(s) & 0x7fffffff;
-        if (inc === 0) {
-          if (sid === 0) throw this.conn(H2Code.PROTOCOL_ERROR, 'WINDOW_UPDATE with increment 0 on the connection');
-          h.onStreamError(this.streamErr(H2Code.PROTOCOL_ERROR, 'WINDOW_UPDATE with increment 0'));
-          return;
-        }
-        h.onWindowUpdate(sid, inc);
+      case FrameType.WINDOW_UPDATE:
+        this.readWindowUpdate(flags, sid, b, s, e);
         return;
-      }
-      case FrameType.CONTINUATION: {
-        if (this.blockStream === 0) throw this.conn(H2Code.PROTOCOL_ERROR, 'CONTINUATION without a preceding HEADERS');
-        if (sid !== this.blockStream) throw this.conn(H2Code.PROTOCOL_ERROR, `CONTINUATION on stream ${sid} inside the header block of stream ${this.blockStream}`);
-        if (++this.blockFrames > this.maxContinuationFrames) throw this.conn(H2Code.ENHANCE_YOUR_CALM, `more than ${this.maxContinuationFrames} CONTINUATION frames in one header block`);
-        this.appendBlock(b, s, e);
-        if ((flags & Flag.END_HEADERS) !== 0) {
-          const stream = this.blockStream;
-          this.blockStream = 0;
-          h.onHeaders(stream, this.blockEndStream, this.block, 0, this.blockLen);
-        }
+      case FrameType.CONTINUATION:
+        this.readContinuation(flags, sid, b, s, e);
         return;
-      }
       default:
         // Unknown frame types are ignored (RFC 9113 4.1, 5.5).
         return;
     }
+  }
+
+  private readData(flags: number, sid: number, b: Buffer, s: number, e: number): void {
+    const len = e - s;
+    const h = this.handler;
+    if (sid === 0) throw this.conn(H2Code.PROTOCOL_ERROR, 'DATA on stream 0');
+    let end = e;
+    let ds = s;
+    if ((flags & Flag.PADDED) !== 0) {
+      if (len < 1) throw this.conn(H2Code.FRAME_SIZE_ERROR, 'padded DATA without a pad length');
+      const pad = b[s]!;
+      if (pad >= len) throw this.conn(H2Code.PROTOCOL_ERROR, `DATA padding ${pad} is not shorter than the payload ${len}`);
+      ds = s + 1;
+      end = e - pad;
+    }
+    h.onData(sid, (flags & Flag.END_STREAM) !== 0, b, ds, end, len);
+    return;
+  }
+
+  private readHeaders(flags: number, sid: number, b: Buffer, s: number, e: number): void {
+    const len = e - s;
+    const h = this.handler;
+    if (sid === 0) throw this.conn(H2Code.PROTOCOL_ERROR, 'HEADERS on stream 0');
+    let fs = s;
+    let fe = e;
+    if ((flags & Flag.PADDED) !== 0) {
+      if (len < 1) throw this.conn(H2Code.FRAME_SIZE_ERROR, 'padded HEADERS without a pad length');
+      const pad = b[s]!;
+      fs++;
+      if (pad > fe - fs - ((flags & Flag.PRIORITY) !== 0 ? 5 : 0)) throw this.conn(H2Code.PROTOCOL_ERROR, `HEADERS padding ${pad} is longer than the rest of the payload`);
+      fe -= pad;
+    }
+    let selfDep = false;
+    if ((flags & Flag.PRIORITY) !== 0) {
+      if (fe - fs < 5) throw this.conn(H2Code.FRAME_SIZE_ERROR, 'HEADERS with PRIORITY shorter than 5 bytes');
+      const dep = ((b[fs]! & 0x7f) * 0x1000000) + ((b[fs + 1]! << 16) | (b[fs + 2]! << 8) | b[fs + 3]!);
+      selfDep = dep === sid;
+      fs += 5;
+    }
+    const endStream = (flags & Flag.END_STREAM) !== 0;
+    if (selfDep) h.onStreamError(this.streamErr(H2Code.PROTOCOL_ERROR, 'stream depends on itself'));
+    if ((flags & Flag.END_HEADERS) !== 0) {
+      h.onHeaders(sid, endStream, b, fs, fe);
+      return;
+    }
+    this.blockStream = sid;
+    this.blockEndStream = endStream;
+    this.blockLen = 0;
+    this.blockFrames = 0;
+    this.appendBlock(b, fs, fe);
+    return;
+  }
+
+  private readPriority(_flags: number, sid: number, b: Buffer, s: number, e: number): void {
+    const len = e - s;
+    const h = this.handler;
+    if (sid === 0) throw this.conn(H2Code.PROTOCOL_ERROR, 'PRIORITY on stream 0');
+    if (len !== 5) {
+      h.onStreamError(this.streamErr(H2Code.FRAME_SIZE_ERROR, `PRIORITY of ${len} bytes (must be 5)`));
+      return;
+    }
+    const dep = ((b[s]! & 0x7f) * 0x1000000) + ((b[s + 1]! << 16) | (b[s + 2]! << 8) | b[s + 3]!);
+    if (dep === sid) h.onStreamError(this.streamErr(H2Code.PROTOCOL_ERROR, 'stream depends on itself'));
+    // Otherwise read and ignored (RFC 9113 5.3.2).
+    return;
+  }
+
+  private readSettings(flags: number, sid: number, b: Buffer, s: number, e: number): void {
+    const len = e - s;
+    const h = this.handler;
+    if (sid !== 0) throw this.conn(H2Code.PROTOCOL_ERROR, 'SETTINGS on a stream other than 0');
+    if ((flags & Flag.ACK) !== 0) {
+      if (len !== 0) throw this.conn(H2Code.FRAME_SIZE_ERROR, 'SETTINGS ACK with a payload');
+      h.onSettingsAck();
+      return;
+    }
+    if (len % 6 !== 0) throw this.conn(H2Code.FRAME_SIZE_ERROR, `SETTINGS of ${len} bytes (not a multiple of 6)`);
+    const list = this.settings;
+    list.reset();
+    for (let p = s; p < e; p += 6) {
+      const id = (b[p]! << 8) | b[p + 1]!;
+      const v = b.readUInt32BE(p + 2);
+      const bad = checkSetting(id, v);
+      if (bad !== 0) throw this.conn(bad, `invalid value ${v} for setting 0x${id.toString(16)}`);
+      if (id >= SettingId.HEADER_TABLE_SIZE && id <= SettingId.NO_RFC7540_PRIORITIES) list.add(id, v);
+    }
+    h.onSettings(list);
+    return;
+  }
+
+  private readWindowUpdate(_flags: number, sid: number, b: Buffer, s: number, e: number): void {
+    const len = e - s;
+    const h = this.handler;
+    if (len !== 4) throw this.conn(H2Code.FRAME_SIZE_ERROR, `WINDOW_UPDATE of ${len} bytes (must be 4)`);
+    const inc = b.readUInt32BE(s) & 0x7fffffff;
+    if (inc === 0) {
+      if (sid === 0) throw this.conn(H2Code.PROTOCOL_ERROR, 'WINDOW_UPDATE with increment 0 on the connection');
+      h.onStreamError(this.streamErr(H2Code.PROTOCOL_ERROR, 'WINDOW_UPDATE with increment 0'));
+      return;
+    }
+    h.onWindowUpdate(sid, inc);
+    return;
+  }
+
+  private readContinuation(flags: number, sid: number, b: Buffer, s: number, e: number): void {
+    const h = this.handler;
+    if (this.blockStream === 0) throw this.conn(H2Code.PROTOCOL_ERROR, 'CONTINUATION without a preceding HEADERS');
+    if (sid !== this.blockStream) throw this.conn(H2Code.PROTOCOL_ERROR, `CONTINUATION on stream ${sid} inside the header block of stream ${this.blockStream}`);
+    if (++this.blockFrames > this.maxContinuationFrames) throw this.conn(H2Code.ENHANCE_YOUR_CALM, `more than ${this.maxContinuationFrames} CONTINUATION frames in one header block`);
+    this.appendBlock(b, s, e);
+    if ((flags & Flag.END_HEADERS) !== 0) {
+      const stream = this.blockStream;
+      this.blockStream = 0;
+      h.onHeaders(stream, this.blockEndStream, this.block, 0, this.blockLen);
+    }
+    return;
   }
 
   private appendBlock(b: Buffer, s: number, e: number): void {

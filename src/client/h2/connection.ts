@@ -195,6 +195,7 @@ export class H2Connection implements ClientConnection, FrameHandler {
   private readonly fields = new HeaderFields();
   private readonly scheme: string;
   private readonly hostHeader: string;
+  private readonly maxBody: number;
 
   // ---- per read
   private chunkAt = 0;
@@ -217,6 +218,7 @@ export class H2Connection implements ClientConnection, FrameHandler {
     this.openedAt = now;
     this.scheme = o.tls ? 'https' : 'http';
     this.hostHeader = o.hostHeader;
+    this.maxBody = o.limits.maxBodySize;
     const maxHeaders = Math.max(o.limits.maxHeaderBytes, 16384);
     this.decoder = new HpackDecoder({ maxHeaderListSize: maxHeaders, maxStringLength: maxHeaders });
     this.reader = new FrameReader(this, { maxHeaderBlockSize: maxHeaders + 16384 });
@@ -570,6 +572,9 @@ export class H2Connection implements ClientConnection, FrameHandler {
     if (end > start) {
       if (st.isHead || res.status === 204 || res.status === 304) {
         return this.resetStream(st, H2Code.PROTOCOL_ERROR, new H2Error(H2Code.PROTOCOL_ERROR, 'stream', `response content on stream ${sid} where none is allowed (HEAD, 204, 304)`, { streamId: sid }));
+      }
+      if (res.bodyLength + (end - start) > this.maxBody) {
+        return this.resetStream(st, H2Code.CANCEL, new FastbenchError('ERR_HTTP_BODY_TOO_LARGE', `response body on stream ${sid} exceeds the limit of ${this.maxBody} bytes`, { phase: 'body' }));
       }
       res._appendBody(buf, start, end);
     }

@@ -4,6 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { benchDocument, type BenchFlags } from '../../../src/cli/bench-command.js';
 import { protocolFlag } from '../../../src/cli/flags.js';
+import { runOverrides } from '../../../src/cli/run-command.js';
+import { applyOverrides } from '../../../src/scenario/overrides.js';
 import { FastbenchError } from '../../../src/core/errors.js';
 import { HostClient } from '../../../src/client/host-client.js';
 import { PipelineClient } from '../../../src/client/pipeline-client.js';
@@ -61,6 +63,14 @@ describe('--http2 / --http1.1', () => {
     expect(benchDocument('http://127.0.0.1:1/', { ...defaults, http2: true }).document.client).toMatchObject({ protocol: 'h2' });
     expect(benchDocument('http://127.0.0.1:1/', { ...defaults, 'http1.1': true }).document.client).toMatchObject({ protocol: 'http1' });
     expect(benchDocument('http://127.0.0.1:1/', defaults).document.client).not.toHaveProperty('protocol');
+  });
+
+  it('run: --http2 / --http1.1 override client.protocol of the scenario', () => {
+    expect(runOverrides({ env: [], http2: true })).toEqual({ protocol: 'h2' });
+    expect(runOverrides({ env: [] })).toEqual({});
+    const s = load(`client: { protocol: h2 }\n${MIN}`);
+    expect(applyOverrides(s, runOverrides({ env: [], 'http1.1': true })).client.protocol).toBe('http1');
+    expect(applyOverrides(s, {}).client.protocol).toBe('h2');
   });
 
   it('both at once is a usage error', () => {

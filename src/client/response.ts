@@ -46,6 +46,23 @@ export interface FieldSection {
   readonly count: number;
 }
 
+const CONTENT_LENGTH = Buffer.from('content-length', 'latin1');
+/** HTTP/2 names are lower case: a byte compare, no string. */
+function isContentLength(b: Buffer, at: number): boolean {
+  for (let k = 0; k < 14; k++) if (b[at + k] !== CONTENT_LENGTH[k]) return false;
+  return true;
+}
+function decimalOrNaN(b: Buffer, s: number, e: number): number {
+  if (e === s || e - s > 15) return NaN;
+  let n = 0;
+  for (let k = s; k < e; k++) {
+    const c = b[k]! - 0x30;
+    if (c < 0 || c > 9) return NaN;
+    n = n * 10 + c;
+  }
+  return n;
+}
+
 const POOL: Response[] = [];
 const POOL_MAX = 1024;
 const EMPTY = Buffer.alloc(0);
@@ -270,7 +287,7 @@ export class Response {
       o[k + 1] = ne;
       o[k + 2] = sp[i * 4 + 2]!;
       o[k + 3] = sp[i * 4 + 3]!;
-      if (!trailers && ne - ns === 14 && src.data.toString('latin1', ns, ne) === 'content-length') contentLength = Number(src.data.toString('latin1', sp[i * 4 + 2]!, sp[i * 4 + 3]!));
+      if (!trailers && ne - ns === 14 && isContentLength(src.data, ns)) contentLength = decimalOrNaN(src.data, sp[i * 4 + 2]!, sp[i * 4 + 3]!);
       k += 4;
     }
     list.count = k >> 2;

@@ -269,9 +269,9 @@ export class H2Connection implements ClientConnection, FrameHandler {
     return this.isOpen && !this.closing && this.active.length < this.capacity;
   }
 
+  /** Takes no new streams; those in flight finish (the pool closes it when empty). */
   retire(): void {
     this.closing = true;
-    if (this.active.length === 0 && this.isOpen) this.close();
   }
 
   // ---------------------------------------------------------------- sending

@@ -285,6 +285,52 @@ describe('HTTP/2 client connection: flow control', () => {
   });
 });
 
+describe('HTTP/2 client connection: misbehaving peers', () => {
+  it('a peer that shrinks the stream window to 0: the body waits, its deadline ends it in the write phase with RST_STREAM CANCEL', async () => {
+    const { c, peers } = pipeline();
+    const t = track(c.doDeadline(new Request({ url: '/up', method: 'POST', body: Buffer.alloc(1000, 1) }), new Response(), nowMs() + 60_000));
+    await until(() => peers[0]?.of('headers').length === 1 && peers[0]!.of('data').length === 1);
+    const p = peers[0]!;
+    // The first 1000 bytes went under the default window; now a second request meets window 0.
+    p.settings([[SettingId.INITIAL_WINDOW_SIZE, 0]]).ackSettings().respond(1, 'ok').send();
+    expect((await t.settled).body).toBe('ok');
+    const stuck = track(c.doDeadline(new Request({ url: '/up2', method: 'POST', body: Buffer.alloc(10, 1) }), new Response(), nowMs() + 60_000));
+    await until(() => p.of('headers').length === 2);
+    await turns(10);
+    expect(p.of('data').length).toBe(1); // nothing for the second stream
+    c.sweep(nowMs() + 61_000);
+    expect(await stuck.settled).toEqual({ code: 'ERR_TIMEOUT_WRITE' });
+    await until(() => p.of('rst').length === 1);
+    expect(p.of('rst')[0]).toEqual({ kind: 'rst', sid: 3, code: H2Code.CANCEL });
+  });
+
+  it('HEADERS on a stream the client never opened is a connection error (GOAWAY PROTOCOL_ERROR)', async () => {
+    const { c, peers } = pipeline();
+    const t = track(c.do(new Request({ url: '/a' }), new Response()));
+    await until(() => peers[0]?.of('headers').length === 1);
+    const p = peers[0]!;
+    p.settings().respond(9, 'stray').send();
+    expect(await t.settled).toEqual({ code: 'ERR_H2_PROTOCOL' });
+    await until(() => p.of('goaway').length === 1 || p.closed);
+    expect(p.of('goaway')[0]).toMatchObject({ code: H2Code.PROTOCOL_ERROR });
+  });
+
+  it('a response body past maxResponseBodySize fails that stream (ERR_HTTP_BODY_TOO_LARGE, RST_STREAM CANCEL); the connection goes on', async () => {
+    const { connect, peers } = h2Peers();
+    const c = new PipelineClient({ addr: 'h2.test:80', connect, protocols: [http2], maxConns: 1, maxPendingRequests: 4, maxResponseBodySize: 100 });
+    cleanup.push(() => c.close());
+    const big = track(c.do(new Request({ url: '/big' }), new Response()));
+    const small = track(c.do(new Request({ url: '/small' }), new Response()));
+    await until(() => peers[0]?.of('headers').length === 2);
+    const p = peers[0]!;
+    p.settings().headers(1, [[':status', '200']], false).data(1, Buffer.alloc(150, 0x61), true).respond(3, 'fits').send();
+    expect(await big.settled).toEqual({ code: 'ERR_HTTP_BODY_TOO_LARGE' });
+    expect((await small.settled).body).toBe('fits');
+    await until(() => p.of('rst').length === 1);
+    expect(p.of('rst')[0]).toEqual({ kind: 'rst', sid: 1, code: H2Code.CANCEL });
+  });
+});
+
 describe('HTTP/2 client connection: header blocks', () => {
   it('reuses the prebuilt block for an unchanged request; emits the owed table size update first', async () => {
     const { c, peers } = pipeline();

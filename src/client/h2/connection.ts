@@ -400,17 +400,17 @@ export class H2Connection implements ClientConnection, FrameHandler {
     } catch (e) {
       err = e instanceof FastbenchError ? e : new FastbenchError('ERR_INTERNAL', String(e), { cause: e });
     }
+    // After GOAWAY with nothing left in flight: close first, so that an exchange retried from a
+    // delivery below (a refused stream) finds this connection gone and gets a new one.
+    const goneAway = err === null && this.closing && this.active.length === 0 && this.goAwayCode >= 0;
+    if (goneAway) this.close();
     if (this.doneLen > 0) this.deliver();
     this.inData = false;
     if (err !== null) {
       this.connectionError(err);
       return;
     }
-    if (this.closing && this.active.length === 0 && this.goAwayCode >= 0) {
-      this.close();
-      return;
-    }
-    if (this.out.len > 0) this.flush(this.chunkAt);
+    if (!goneAway && this.out.len > 0) this.flush(this.chunkAt);
   }
 
   private deliver(): void {

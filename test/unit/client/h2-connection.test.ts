@@ -359,6 +359,24 @@ describe('HTTP/2 client connection: header blocks', () => {
 });
 
 describe('HTTP/2 client connection: HostClient', () => {
+  it('an idempotent request left above GOAWAY\'s last-stream-id is retried once on a new connection (a POST is not)', async () => {
+    const { connect, peers } = h2Peers();
+    const c = new HostClient({ addr: 'h2.test:80', connect, protocols: [http2], maxConns: 1 });
+    cleanup.push(() => c.close());
+    const get = track(c.do(new Request({ url: '/g' }), new Response()));
+    await until(() => peers[0]?.of('headers').length === 1);
+    peers[0]!.settings().goAway(0, H2Code.NO_ERROR).send();
+    await until(() => peers.length === 2 && peers[1]!.of('headers').length === 1);
+    expect(peers[1]!.of('headers')[0]!.fields[3]).toEqual([':path', '/g']);
+    peers[1]!.settings().respond(1, 'retried').send();
+    expect((await get.settled).body).toBe('retried');
+    const post = track(c.do(new Request({ url: '/p', method: 'POST', body: 'x' }), new Response()));
+    await until(() => peers[1]!.of('headers').length === 2);
+    peers[1]!.goAway(1, H2Code.NO_ERROR).send();
+    expect(await post.settled).toEqual({ code: 'ERR_H2_REFUSED_STREAM' });
+    expect(peers.length).toBe(2);
+  });
+
   it('works one stream per connection under HostClient (the pool never knows the protocol)', async () => {
     const { connect, peers } = h2Peers();
     const c = new HostClient({ addr: 'h2.test:80', connect, protocols: [http2], maxConns: 1 });

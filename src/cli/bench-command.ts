@@ -14,7 +14,7 @@ import { FastbenchError } from '../core/errors.js';
 import { REPORT_FORMATS } from '../report/report-writer.js';
 import type { Scenario } from '../scenario/index.js';
 import { compileFlagDocument, literal, type FlagSpot } from './flag-document.js';
-import { collect, parseCountFlag, parseDurationFlag, parseRateFlag, parseSizeFlag, splitHeader } from './flags.js';
+import { collect, parseCountFlag, parseDurationFlag, parseRateFlag, parseSizeFlag, protocolFlag, splitHeader } from './flags.js';
 import { examples } from './help.js';
 import { reportFormats, runAndReport } from './run-report.js';
 
@@ -38,6 +38,9 @@ export interface BenchFlags {
   warmup?: string;
   interval?: string;
   insecure?: boolean;
+  /** --http2 / --http1.1: client.protocol. */
+  http2?: boolean;
+  'http1.1'?: boolean;
   json?: boolean;
   quiet?: boolean;
   force?: boolean;
@@ -122,6 +125,8 @@ export function benchDocument(url: string, f: BenchFlags): BenchDocument {
     workers: f.workers !== undefined ? parseCountFlag(f.workers, '--workers', 1) : 1,
   };
   if (f.insecure === true) client.insecure = true;
+  const protocol = protocolFlag(f);
+  if (protocol !== undefined) client.protocol = protocol;
   if (f.maxBody !== undefined) client.maxResponseBodySize = parseSizeFlag(f.maxBody, '--max-body', 1);
   const load = benchLoad(f, spots);
   const request = benchRequest(path, f, spots);
@@ -157,7 +162,7 @@ export function registerBenchCommand(program: Command): void {
     .option('-c, --connections <n>', 'connections (open model: the most it may use)', '10')
     .option('-d, --duration <time>', 'how long to measure (default 10s; with -n: no time limit)')
     .option('-n, --requests <n>', 'stop after this many requests (with -d: whichever comes first)')
-    .option('-p, --pipelining <n>', 'requests in flight per connection', '1')
+    .option('-p, --pipelining <n>', 'requests in flight per connection (HTTP/2: concurrent streams per connection)', '1')
     .option('-R, --rate <rate>', 'open model: requests per second on a fixed schedule, e.g. 1000, 1000/s, 6000/m (latency from the schedule)')
     .option('-X, --method <method>', 'HTTP method', 'GET')
     .option('-H, --header <name: value>', 'request header (repeatable)', collect, [] as string[])
@@ -167,6 +172,8 @@ export function registerBenchCommand(program: Command): void {
     .option('--warmup <time>', 'a warmup before measuring (same load, left out of the results)')
     .option('--interval <time>', 'measurement interval (per-interval histograms, series; compare\'s samples): 100ms..10s, default 1s')
     .option('-k, --insecure', 'accept any TLS certificate')
+    .option('--http2', 'speak HTTP/2 (ALPN h2 over TLS, prior knowledge h2c over http://); -p is then streams per connection')
+    .option('--http1.1', 'speak HTTP/1.1 only')
     .option('--threshold <expr>', "a pass/fail gate like 'p99<10ms' or 'errors<1%' (repeatable; exit 1 when one fails)", collect, [] as string[])
     .option('--max-body <size>', 'largest response body accepted (e.g. 64MiB; a bare number is bytes; default 16MiB)')
     .option('-o, --out <dir>', 'write report files into this directory (default formats: all)')

@@ -190,5 +190,11 @@ export function splitHeader(h: string, flag = '--header'): [string, string] {
   return [h.slice(0, i).replace(/^[ \t]+|[ \t]+$/g, ''), h.slice(i + 1).replace(/^[ \t]+|[ \t]+$/g, '')];
 }
 
+/** --http2 / --http1.1 (as curl): the client's `protocol` choice, undefined when neither is given. */
+export function protocolFlag(f: { http2?: boolean; 'http1.1'?: boolean }): 'h2' | 'http1' | undefined {
+  if (f.http2 === true && f['http1.1'] === true) throw new FastbenchError('ERR_USAGE_BAD_OPTION', '--http2 and --http1.1 contradict each other: give one');
+  return f.http2 === true ? 'h2' : f['http1.1'] === true ? 'http1' : undefined;
+}
+
 /** Commander's accumulator for repeatable options. */
 export const collect = (v: string, acc: string[]): string[] => [...acc, v];

@@ -7,7 +7,7 @@ import { Request } from '../client/request.js';
 import { Response } from '../client/response.js';
 import { EXIT_GATE_FAILED, FastbenchError } from '../core/errors.js';
 import { framingConflict } from '../http/request-serializer.js';
-import { collect, parseCountFlag, parseDurationFlag, parseSizeFlag, splitHeader } from './flags.js';
+import { collect, parseCountFlag, parseDurationFlag, parseSizeFlag, protocolFlag, splitHeader } from './flags.js';
 import { examples } from './help.js';
 
 interface RequestFlags {
@@ -24,6 +24,9 @@ interface RequestFlags {
   resolve: string[];
   /** --max-body: the client's maxResponseBodySize (a size: 64MiB). */
   maxBody?: string;
+  /** --http2 / --http1.1: the client's protocol choice. */
+  http2?: boolean;
+  'http1.1'?: boolean;
 }
 
 function readBody(data: string | undefined): Buffer | undefined {
@@ -86,7 +89,7 @@ function printHuman(res: Response, err: FastbenchError | null): void {
     process.stdout.write('\n');
   }
   if (res.status !== 0) {
-    process.stdout.write(`HTTP/${res.httpVersion} ${res.status} ${res.reason}\n`);
+    process.stdout.write(`HTTP/${res.httpVersion} ${res.status}${res.reason !== '' ? ` ${res.reason}` : ''}\n`);
     for (const [n, v] of res.headers.toArray()) process.stdout.write(`${n}: ${v}\n`);
     process.stdout.write('\n');
     process.stdout.write(res.body);
@@ -117,7 +120,8 @@ export async function runRequest(url: string, flags: RequestFlags): Promise<numb
   const maxRedirects = parseCountFlag(flags.maxRedirects, '--max-redirects');
   const req = new Request({ method, url, headers, ...(body !== undefined ? { body } : {}) });
   if (req.hostname === '') throw new FastbenchError('ERR_USAGE_BAD_URL', `give an absolute http:// or https:// URL, got ${JSON.stringify(url)}`);
-  const client = new Client({ insecure: flags.insecure === true, resolve: flags.resolve, maxConns: 1, ...(maxBody !== undefined ? { maxResponseBodySize: maxBody } : {}) });
+  const protocol = protocolFlag(flags);
+  const client = new Client({ insecure: flags.insecure === true, resolve: flags.resolve, maxConns: 1, ...(maxBody !== undefined ? { maxResponseBodySize: maxBody } : {}), ...(protocol !== undefined ? { protocol } : {}) });
   const res = new Response();
   let err: FastbenchError | null = null;
   const hops = { urls: [] as string[] };
@@ -154,11 +158,14 @@ export function registerRequestCommand(program: Command): void {
     .option('--max-redirects <n>', 'most redirects to follow with -L', '10')
     .option('--resolve <host:port:addr>', 'connect to addr for host:port (repeatable)', collect, [])
     .option('--max-body <size>', 'largest response body accepted (e.g. 64MiB; a bare number is bytes; default 16MiB)')
+    .option('--http2', 'speak HTTP/2: ALPN h2 over TLS, prior knowledge (h2c) over http://')
+    .option('--http1.1', 'speak HTTP/1.1 only (the default over http://; over https:// the default offers http/1.1 only too)')
     .option('--json', 'print one JSON object')
     .addHelpText('after', examples([
       'fastbench request http://127.0.0.1:8080/anything -X POST -b hi --json',
       "fastbench request https://example.test/ -k -L -H 'Accept: text/html'",
       'fastbench request http://api.test:8080/ --resolve api.test:8080:127.0.0.1 -b @payload.json',
+      'fastbench request --http2 https://127.0.0.1:8443/ -k --json',
     ]))
     .action(async (url: string, flags: RequestFlags) => {
       process.exitCode = await runRequest(url, flags);

@@ -13,7 +13,7 @@ import type { Command } from 'commander';
 import { checkShard, type ShardSpec } from '../engine/index.js';
 import { REPORT_FORMATS } from '../report/report-writer.js';
 import { checkScenario, type ScenarioOverrides } from '../scenario/index.js';
-import { collect, parseCountFlag, parseDurationFlag, parseEnvPairs, parseRateFlag, parseShard, parseSizeFlag, parseStartAt } from './flags.js';
+import { collect, parseCountFlag, parseDurationFlag, parseEnvPairs, parseRateFlag, parseShard, parseSizeFlag, parseStartAt, protocolFlag } from './flags.js';
 import { examples } from './help.js';
 import { refuseProblems } from './refusal.js';
 import { reportFormats, runAndReport, type ReportOptions } from './run-report.js';
@@ -35,6 +35,9 @@ export interface RunFlags {
   /** --max-body: client.maxResponseBodySize (a size: 64MiB). */
   maxBody?: string;
   force?: boolean;
+  /** --http2 / --http1.1: client.protocol. */
+  http2?: boolean;
+  'http1.1'?: boolean;
 }
 
 /** The scenario overrides the flags describe (each value parsed by flags.ts). */
@@ -46,6 +49,7 @@ export function runOverrides(flags: RunFlags): ScenarioOverrides {
     ...(flags.workers !== undefined ? { workers: parseCountFlag(flags.workers, '--workers', 1) } : {}),
     ...(flags.maxBody !== undefined ? { maxResponseBodySize: parseSizeFlag(flags.maxBody, '--max-body', 1) } : {}),
     ...(flags.interval !== undefined ? { interval: parseDurationFlag(flags.interval, '--interval') } : {}),
+    ...(protocolFlag(flags) !== undefined ? { protocol: protocolFlag(flags) } : {}),
   };
 }
 
@@ -67,6 +71,8 @@ export function registerRunCommand(program: Command): void {
     .option('--start-at <time>', 'wait until this ISO 8601 wall-clock time before starting the load (lines shards up)')
     .option('--allow-invalid', 'report a generator-bound (invalid) result but do not exit 3 for it')
     .option('--max-body <size>', 'largest response body accepted (e.g. 64MiB; a bare number is bytes; default: client.maxResponseBodySize, else 16MiB)')
+    .option('--http2', 'speak HTTP/2 (client.protocol h2: ALPN h2 over TLS, h2c over http://); pipelining is then streams per connection')
+    .option('--http1.1', 'speak HTTP/1.1 only (client.protocol http1)')
     .option('--force', 'write into --out even while another run holds its lock')
     .option('-q, --quiet', 'no progress on stderr')
     .addHelpText('after', examples([

@@ -14,6 +14,17 @@ import type { Response } from './response.js';
 export type RetryIf = (req: Request, res: Response, err: FastbenchError, retries: number) => boolean;
 
 /** What every pooled client takes: the origin, dialing, timeouts and parser settings. */
+/** The HTTP version choice of a client (see OriginOptions.protocol). */
+export type ProtocolChoice = 'auto' | 'http1' | 'h2';
+export const PROTOCOL_CHOICES: readonly ProtocolChoice[] = ['auto', 'http1', 'h2'];
+
+/** Checks a `protocol` option (undefined means 'auto'). */
+export function checkProtocolChoice(v: unknown): ProtocolChoice {
+  if (v === undefined) return 'auto';
+  if (typeof v === 'string' && (PROTOCOL_CHOICES as readonly string[]).includes(v)) return v as ProtocolChoice;
+  throw bad('protocol', '"auto", "http1" or "h2"', v);
+}
+
 export interface OriginOptions {
   /** "host:port" (fasthttp's Addr); or give host and port. */
   addr?: string;
@@ -75,6 +86,12 @@ export interface OriginOptions {
    * ALPN; in cleartext the first is spoken. Default [http1] (HTTP/1.1).
    */
   protocols?: readonly ConnectionFactory[];
+  /**
+   * Which HTTP version to speak when `protocols` is not given (curl's --http1.1 / --http2):
+   * 'auto' (default): ALPN h2 then http/1.1 over TLS, HTTP/1.1 in cleartext; 'http1': HTTP/1.1
+   * only; 'h2': ALPN h2 only over TLS, prior knowledge (h2c) in cleartext.
+   */
+  protocol?: ProtocolChoice;
   /**
    * Opens the socket instead of node:net / node:tls — an in-memory transport for tests and
    * micro-benchmarks (fasthttputil's InmemoryListener), or a custom connector. It returns a

@@ -16,6 +16,7 @@ import { type ClientConnection, type ConnectionFactory, type ConnectionOwner, ty
 import { Dialer, type ReadInto, onReadInto } from './dial.js';
 import { DialAttempt, type DialOwner } from './dial-attempt.js';
 import { http1 } from './h1/connection.js';
+import { protocolsFor } from './protocol-choice.js';
 import { DoerBase, type ResponseCallback } from './doer.js';
 import type { Request } from './request.js';
 import { ExchangeState, type Response } from './response.js';
@@ -74,7 +75,7 @@ export abstract class ConnPool extends DoerBase implements ConnectionOwner, Dial
   constructor(options: OriginOptions) {
     super();
     this.origin = resolveOrigin(options);
-    this.protocols = options.protocols === undefined ? DEFAULT_PROTOCOLS : checkProtocols(options.protocols);
+    this.protocols = options.protocols !== undefined ? checkProtocols(options.protocols) : options.protocol !== undefined ? protocolsFor(options.protocol, this.origin.tls) : DEFAULT_PROTOCOLS;
     this.dialer = new Dialer(
       this.origin,
       this.protocols.map((f) => f.protocol),

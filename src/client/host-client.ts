@@ -34,7 +34,8 @@
 // (exponential, jittered, capped: dialBackoffBase..dialBackoffMax); while it lasts exchanges
 // wait instead of dialing, and when no connection is left at all the waiting ones fail with the
 // dial error. A dead reused connection (closed or reset before any byte of the response) is
-// retried once for idempotent requests — see retryIf.
+// retried once for idempotent requests, and so is an HTTP/2 stream refused (REFUSED_STREAM, or
+// above a GOAWAY's last-stream-id: not processed) — see retryIf.
 import { nowMs } from '../core/clock.js';
 import { FastbenchError } from '../core/errors.js';
 import { type OriginOptions, type RetryIf, countOpt, durationOpt } from './client-options.js';
@@ -59,9 +60,9 @@ export interface HostClientOptions extends OriginOptions {
 export const retryStaleConn: RetryIf = (req: Request, res: Response, err: FastbenchError, retries: number): boolean =>
   retries === 0 &&
   req.idempotent &&
-  res.reusedConnection &&
   res._firstByteAt === 0 &&
-  (err.code === 'ERR_CONN_CLOSED_EARLY' || err.code === 'ERR_CONN_RESET');
+  // HTTP/2: a stream the server refused or left above GOAWAY's last-stream-id was not processed.
+  ((res.reusedConnection && (err.code === 'ERR_CONN_CLOSED_EARLY' || err.code === 'ERR_CONN_RESET')) || err.code === 'ERR_H2_REFUSED_STREAM');
 
 export class HostClient extends ConnPool {
   /** One exchange per connection at a time; writes go out as they are made. */

@@ -12,3 +12,6 @@ export { LBClient, type Backend, type LBClientOptions } from './lb-client.js';
 export { DnsCache, parseResolveOverride, type DnsCacheOptions, type ResolveOverride } from './dns-cache.js';
 export { type ClientConnection, type ConnectionFactory, type ConnectionOwner, type ConnectionSettings } from './client-connection.js';
 export { http1 } from './h1/connection.js';
+export { http2, H2Connection } from './h2/connection.js';
+export { protocolsFor } from './protocol-choice.js';
+export { type ProtocolChoice } from './client-options.js';

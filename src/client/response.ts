@@ -39,6 +39,31 @@ function copyBytes(src: Buffer, from: number, dst: Buffer, to: number, n: number
   }
 }
 
+/** A decoded HTTP/2 field section (structurally src/http2's HeaderFields). */
+export interface FieldSection {
+  readonly data: Buffer;
+  readonly len: number;
+  readonly pos: Int32Array;
+  readonly count: number;
+}
+
+const CONTENT_LENGTH = Buffer.from('content-length', 'latin1');
+/** HTTP/2 names are lower case: a byte compare, no string. */
+function isContentLength(b: Buffer, at: number): boolean {
+  for (let k = 0; k < 14; k++) if (b[at + k] !== CONTENT_LENGTH[k]) return false;
+  return true;
+}
+function decimalOrNaN(b: Buffer, s: number, e: number): number {
+  if (e === s || e - s > 15) return NaN;
+  let n = 0;
+  for (let k = s; k < e; k++) {
+    const c = b[k]! - 0x30;
+    if (c < 0 || c > 9) return NaN;
+    n = n * 10 + c;
+  }
+  return n;
+}
+
 const POOL: Response[] = [];
 const POOL_MAX = 1024;
 const EMPTY = Buffer.alloc(0);
@@ -46,7 +71,9 @@ const EMPTY = Buffer.alloc(0);
 export class Response {
   /** Status code of the final response (0 until one arrived). */
   status = 0;
-  /** 1 for HTTP/1.1, 0 for HTTP/1.0. */
+  /** 1 for HTTP/1.x, 2 for HTTP/2. */
+  versionMajor = 1;
+  /** 1 for HTTP/1.1, 0 for HTTP/1.0 (and HTTP/2). */
   versionMinor = 1;
   /** Header fields in wire order and case, as offsets into this Response's own bytes. */
   readonly headers = new HeaderList(16);
@@ -109,6 +136,7 @@ export class Response {
   /** Forgets the last exchange; keeps the buffers it grew (and `discardBody`). */
   reset(): void {
     this.status = 0;
+    this.versionMajor = 1;
     this.versionMinor = 1;
     this.headers.count = 0;
     this.trailers.count = 0;
@@ -121,8 +149,8 @@ export class Response {
     this.reasonStart = this.reasonEnd = 0;
   }
 
-  get httpVersion(): '1.1' | '1.0' {
-    return this.versionMinor === 1 ? '1.1' : '1.0';
+  get httpVersion(): '1.1' | '1.0' | '2' {
+    return this.versionMajor === 2 ? '2' : this.versionMinor === 1 ? '1.1' : '1.0';
   }
 
   /** The reason phrase as sent. */
@@ -231,6 +259,47 @@ export class Response {
     for (let i = 0, e = count * 4; i < e; i++) o[i] = so[i]! - start;
     t.count = count;
     t.buf = dst;
+  }
+
+  /**
+   * @internal HTTP/2: copies a decoded field section (byte store + 4 offsets per field, as
+   * src/http2 HeaderFields) into the headers (or trailers), leaving out pseudo-header fields.
+   */
+  _setFields(src: FieldSection, status: number, trailers: boolean): void {
+    const n = src.len;
+    let dst = trailers ? this.trailerBuf : this.headBuf;
+    if (dst.length < n) {
+      dst = Buffer.allocUnsafe(n < 512 ? 512 : n);
+      if (trailers) this.trailerBuf = dst;
+      else this.headBuf = dst;
+    }
+    copyBytes(src.data, 0, dst, 0, n);
+    const list = trailers ? this.trailers : this.headers;
+    let o = list.offsets;
+    if (o.length < src.count * 4) list.offsets = o = new Int32Array(src.count * 8);
+    const sp = src.pos;
+    let k = 0;
+    let contentLength = -1;
+    for (let i = 0; i < src.count; i++) {
+      const ns = sp[i * 4]!;
+      if (src.data[ns] === 0x3a) continue; // ':' pseudo-header
+      const ne = sp[i * 4 + 1]!;
+      o[k] = ns;
+      o[k + 1] = ne;
+      o[k + 2] = sp[i * 4 + 2]!;
+      o[k + 3] = sp[i * 4 + 3]!;
+      if (!trailers && ne - ns === 14 && isContentLength(src.data, ns)) contentLength = decimalOrNaN(src.data, sp[i * 4 + 2]!, sp[i * 4 + 3]!);
+      k += 4;
+    }
+    list.count = k >> 2;
+    list.buf = dst;
+    if (trailers) return;
+    this.status = status;
+    this.versionMajor = 2;
+    this.versionMinor = 0;
+    this.reasonStart = this.reasonEnd = 0;
+    this.contentLength = Number.isSafeInteger(contentLength) && contentLength >= 0 ? contentLength : -1;
+    this.keepAlive = true;
   }
 
   /** @internal Records a 1xx response (rare: allocating is fine). */

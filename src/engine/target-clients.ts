@@ -129,6 +129,7 @@ export class TargetClients {
       sweeper: this.sweeper,
       onUnsolicited: this.unsolicited,
       ...(s.maxResponseBodySize !== undefined ? { maxResponseBodySize: s.maxResponseBodySize } : {}),
+      ...(s.protocol !== undefined ? { protocol: s.protocol } : {}),
       ...(address !== undefined ? { address } : {}),
     };
     const client =

@@ -56,6 +56,13 @@ export function readClient(
       maxBody = undefined;
     }
   }
+  let protocol: 'auto' | 'http1' | 'h2' | undefined;
+  if (f.has('protocol')) {
+    const n = f.value('protocol');
+    const raw = n != null && isScalar(n) ? n.value : undefined;
+    if (raw === 'auto' || raw === 'http1' || raw === 'h2') protocol = raw;
+    else r.error('ERR_SCENARIO_VALUE', `client.protocol must be one of auto, http1, h2, got ${JSON.stringify(raw ?? null)}`, n);
+  }
   const headers = f.has('headers') ? compileHeaders({ r, scope }, f.value('headers'), 'client.headers') : [];
   const client: ClientSettings = {
     connections: int('connections', 1) ?? d.connections,
@@ -66,6 +73,7 @@ export function readClient(
     resolve,
     workers: workers ?? d.workers,
     ...(maxBody !== undefined ? { maxResponseBodySize: maxBody } : {}),
+    ...(protocol !== undefined ? { protocol } : {}),
   };
   return { client, headers };
 }

@@ -6,6 +6,7 @@
 //   workers      client.workers
 //   maxResponseBodySize  client.maxResponseBodySize (--max-body), bytes
 //   interval     the measurement interval (`interval:`), 100ms..10s
+//   protocol     client.protocol (--http2 / --http1.1)
 import { FastbenchError } from '../core/errors.js';
 import { parseDuration } from '../core/units.js';
 import { phaseConnections } from './load-phases.js';
@@ -23,6 +24,8 @@ export interface ScenarioOverrides {
   readonly maxResponseBodySize?: number | undefined;
   /** Measurement interval: a duration string ("250ms") or ms. */
   readonly interval?: string | number | undefined;
+  /** client.protocol. */
+  readonly protocol?: 'auto' | 'http1' | 'h2' | undefined;
 }
 
 export const MIN_INTERVAL_MS = 100;
@@ -59,6 +62,7 @@ export function applyOverrides(s: Scenario, o: ScenarioOverrides): Scenario {
     ...(connections !== undefined ? { connections } : {}),
     ...(workers !== undefined ? { workers } : {}),
     ...(o.maxResponseBodySize !== undefined ? { maxResponseBodySize: checkInt('max-body', o.maxResponseBodySize) } : {}),
+    ...(o.protocol !== undefined ? { protocol: o.protocol } : {}),
   };
   return { ...s, client, phases, ...(intervalMs !== undefined ? { intervalMs } : {}) };
 }

@@ -3,7 +3,7 @@
 
 export const SCENARIO_KEYS = {
   top: ['$schema', 'name', 'description', 'target', 'targets', 'client', 'load', 'requests', 'flows', 'data', 'thresholds', 'interval'],
-  client: ['connections', 'pipelining', 'timeout', 'keepalive', 'insecure', 'resolve', 'headers', 'workers', 'maxResponseBodySize'],
+  client: ['connections', 'pipelining', 'timeout', 'keepalive', 'insecure', 'resolve', 'headers', 'workers', 'maxResponseBodySize', 'protocol'],
   phase: ['name', 'duration', 'connections', 'rate', 'rampTo', 'stairs', 'warmup', 'iterations', 'requests'],
   stairs: ['from', 'to', 'step', 'every'],
   request: ['name', 'weight', 'method', 'path', 'url', 'headers', 'body', 'bodyFile', 'expect'],

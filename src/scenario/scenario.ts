@@ -193,6 +193,8 @@ export interface ClientSettings {
   readonly workers: number | 'auto';
   /** Largest response body accepted, bytes (undefined: the client's default, 16 MiB). */
   readonly maxResponseBodySize?: number;
+  /** HTTP version: auto (ALPN h2 then http/1.1 over TLS), http1, h2 (h2c over http). Undefined: HTTP/1.1. */
+  readonly protocol?: 'auto' | 'http1' | 'h2';
 }
 
 export interface DataSet {

@@ -1,0 +1,28 @@
+// `protocol: auto | http1 | h2` → the pool's list of connection factories (most preferred first,
+// offered in this order by TLS ALPN; in cleartext the first one is spoken).
+//
+//   | choice | https (ALPN offer)  | http                      |
+//   |--------|---------------------|---------------------------|
+//   | auto   | h2, http/1.1        | HTTP/1.1                  |
+//   | http1  | http/1.1            | HTTP/1.1                  |
+//   | h2     | h2                  | HTTP/2 prior knowledge (h2c) |
+import type { ConnectionFactory } from './client-connection.js';
+import { type ProtocolChoice, checkProtocolChoice } from './client-options.js';
+import { http1 } from './h1/connection.js';
+import { http2 } from './h2/connection.js';
+
+const H1_ONLY: readonly ConnectionFactory[] = Object.freeze([http1]);
+const H2_ONLY: readonly ConnectionFactory[] = Object.freeze([http2]);
+const H2_THEN_H1: readonly ConnectionFactory[] = Object.freeze([http2, http1]);
+
+/** The factories for a protocol choice on a TLS or cleartext origin. */
+export function protocolsFor(choice: ProtocolChoice | undefined, tls: boolean): readonly ConnectionFactory[] {
+  switch (checkProtocolChoice(choice)) {
+    case 'http1':
+      return H1_ONLY;
+    case 'h2':
+      return H2_ONLY;
+    default:
+      return tls ? H2_THEN_H1 : H1_ONLY;
+  }
+}

@@ -26,6 +26,7 @@ import { OutBuffer } from './out-buffer.js';
 import { EMPTY_BODY, EMPTY_HEADERS } from './server-request.js';
 import { OutgoingResponse, ResState, type ResponseOwner } from './server-response.js';
 import { userBufferReads } from './user-buffer-reads.js';
+import { FULL_READ, READ_TURN_BYTES, type ReadTurns } from './read-turns.js';
 import type { ServerCounters } from './server-stats.js';
 import type { RequestDispatcher, ServerRequest } from './types.js';
 
@@ -58,6 +59,8 @@ export interface ConnectionHost {
   readonly draining: boolean;
   /** One buffer every plain-TCP connection reads into (see user-buffer-reads.ts), or null. */
   readonly readBuffer: Buffer | null;
+  /** Fair reading: a connection that read a lot in one go yields its turn (read-turns.ts). */
+  readonly readTurns: ReadTurns;
   connectionClosed(conn: Connection): void;
   /** A handler (req given) or our own request handling (no req) threw. */
   handlerError(err: unknown, req: ServerRequest | undefined): void;
@@ -71,6 +74,8 @@ const PAUSE_BACKPRESSURE = 1;
 const PAUSE_PIPELINE = 2;
 /** Parsing suspended: too much output is waiting to be sent. */
 const PAUSE_OUTPUT = 4;
+/** Yielding its turn to the other connections (read-turns.ts). */
+const PAUSE_TURN = 8;
 /** A body buffer of unknown final size starts this big, then doubles. */
 const BODY_START = 16 * 1024;
 /** A declared Content-Length up to this is allocated at once; larger ones grow as bytes come. */
@@ -124,6 +129,8 @@ export class Connection implements ParserHandler<RequestHead>, ResponseOwner {
   private ended = false;
   private destroyed = false;
   private paused = 0;
+  /** Bytes read in full reads since this connection last yielded (read-turns.ts). */
+  private turnBytes = 0;
   // body of the current request: one buffer, grown by doubling
   private bodyBuf: Buffer | null = null;
   private bodyLen = 0;
@@ -201,6 +208,18 @@ export class Connection implements ParserHandler<RequestHead>, ResponseOwner {
       return;
     }
     this.parse(chunk, this.sharedChunks);
+    if (chunk.length < FULL_READ) this.turnBytes = 0;
+    else if ((this.turnBytes += chunk.length) >= READ_TURN_BYTES && !this.stopReading && !this.ended) {
+      this.turnBytes = 0;
+      this.pause(PAUSE_TURN);
+      this.host.counters.readYields++;
+      this.host.readTurns.later(this);
+    }
+  }
+
+  /** The other connections had their turn: read again. */
+  resumeTurn(): void {
+    if (!this.socket.destroyed) this.resume(PAUSE_TURN);
   }
 
   /** Parses a chunk (`shared`: a view the next read overwrites), then writes what it produced. */
@@ -636,7 +655,7 @@ export class Connection implements ParserHandler<RequestHead>, ResponseOwner {
     this.readDeadline = 0;
     this.idleDeadline = 0;
     this.socket.end();
-    this.resume(PAUSE_BACKPRESSURE | PAUSE_PIPELINE | PAUSE_OUTPUT); // keep reading (and dropping) until the peer closes
+    this.resume(PAUSE_BACKPRESSURE | PAUSE_PIPELINE | PAUSE_OUTPUT | PAUSE_TURN); // keep reading (and dropping) until the peer closes
     const lt = this.host.settings.lingerTimeout;
     this.lingerDeadline = this.host.now + (lt > 0 ? lt : 1);
   }

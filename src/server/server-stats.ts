@@ -31,6 +31,8 @@ export interface ServerStats {
     outputPauses: number;
     /** Times a streaming response waited for its connection's output to drain. */
     drainWaits: number;
+    /** Times a connection that had read 256 KiB in one go yielded its turn to the others. */
+    readYields: number;
   };
   /** This process's memory in bytes: now (process.memoryUsage()) and its peak RSS since start. */
   memory: { rss: number; peakRss: number; heapUsed: number; external: number; arrayBuffers: number };
@@ -51,6 +53,8 @@ export class ServerCounters {
   bytesOut = 0;
   outputPauses = 0;
   drainWaits = 0;
+  /** A connection read a lot in one go and yielded its turn to the others (read-turns.ts). */
+  readYields = 0;
   readonly byStatus = new Uint32Array(1000);
   readonly byError = new Uint32Array(ERROR_ID_LIMIT);
   private readonly startedAt = nowMs();
@@ -76,7 +80,7 @@ export class ServerCounters {
       bytesOut: this.bytesOut,
       responses,
       rejections,
-      backpressure: { outputPauses: this.outputPauses, drainWaits: this.drainWaits },
+      backpressure: { outputPauses: this.outputPauses, drainWaits: this.drainWaits, readYields: this.readYields },
       memory: memory(),
       uptimeMs: Math.round(nowMs() - this.startedAt),
       pid: process.pid,

@@ -22,6 +22,7 @@ import { fdThreshold, socketFd, softFdLimit } from './fd-guard.js';
 import { ServerCounters, type ServerStats } from './server-stats.js';
 import type { RequestDispatcher, ServerRequest } from './types.js';
 import { userBufferReads } from './user-buffer-reads.js';
+import { FULL_READ, ReadTurns } from './read-turns.js';
 
 export interface ListenInfo {
   /** "http://127.0.0.1:8080" (https with TLS; IPv6 hosts in brackets). */
@@ -140,6 +141,7 @@ export class FastbenchServer implements ConnectionHost, Sweepable {
   readonly counters = new ServerCounters();
   dispatcher: RequestDispatcher;
   readonly readBuffer: Buffer | null;
+  readonly readTurns = new ReadTurns();
   now = nowMs();
   epochNow = Date.now();
   draining = false;
@@ -210,7 +212,7 @@ export class FastbenchServer implements ConnectionHost, Sweepable {
     this.sweeper = new Sweeper(Math.max(10, Math.min(250, Math.floor(shortest / 4))));
     this.dispatcher = options.dispatcher ?? UNSET_DISPATCHER;
     this.readBuffer =
-      options.tls === undefined && options.userBufferReads !== false && userBufferReads.supported ? Buffer.allocUnsafeSlow(64 * 1024) : null;
+      options.tls === undefined && options.userBufferReads !== false && userBufferReads.supported ? Buffer.allocUnsafeSlow(FULL_READ) : null;
     this.log = options.quiet ? () => {} : (options.log ?? ((line) => process.stderr.write(line + '\n')));
     this.secureContext = options.tls !== undefined ? tls.createSecureContext({ cert: options.tls.cert, key: options.tls.key }) : null;
     this.listener = net.createServer({ allowHalfOpen: true, noDelay: true, pauseOnConnect: this.readBuffer !== null }, (socket) =>

@@ -23,8 +23,9 @@ describe('ServerCounters', () => {
     const c = new ServerCounters();
     c.outputPauses += 2;
     c.drainWaits += 5;
+    c.readYields += 3;
     const s = c.snapshot();
-    expect(s.backpressure).toEqual({ outputPauses: 2, drainWaits: 5 });
+    expect(s.backpressure).toEqual({ outputPauses: 2, drainWaits: 5, readYields: 3 });
     expect(s.memory.rss).toBeGreaterThan(0);
     expect(s.memory.heapUsed).toBeGreaterThan(0);
     expect(s.memory.peakRss).toBeGreaterThanOrEqual(s.memory.rss * 0.9);

@@ -8,8 +8,8 @@
 
 /** Reads of this size mean the socket had more waiting (the read buffer was filled). */
 export const FULL_READ = 64 * 1024;
-/** What one connection may read in one go before it yields to the others. */
-export const READ_TURN_BYTES = 256 * 1024;
+/** What one connection may read in one go before it yields to the others: one full read. */
+export const READ_TURN_BYTES = FULL_READ;
 
 export interface TurnTaker {
   /** Called on the next turn of the event loop: read again. */

@@ -31,7 +31,7 @@ export interface ServerStats {
     outputPauses: number;
     /** Times a streaming response waited for its connection's output to drain. */
     drainWaits: number;
-    /** Times a connection that had read 256 KiB in one go yielded its turn to the others. */
+    /** Times a connection that had filled a whole read yielded its turn to the others. */
     readYields: number;
   };
   /** This process's memory in bytes: now (process.memoryUsage()) and its peak RSS since start. */

@@ -1,5 +1,5 @@
 // Fair reading: a connection that sends faster than the server parses (an endless-looking body
-// of 1-byte chunks) yields its turn every 256 KiB read in one go, so another connection's request
+// of 1-byte chunks) yields its turn after each full read read in one go, so another connection's request
 // is read and answered in between; the flood's own body still arrives whole.
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -52,7 +52,7 @@ function firstResponse(s: net.Socket): Promise<string> {
 }
 
 describe('fair reading between connections', () => {
-  it('a 1-byte-chunk flood yields its turn every 256 KiB; the other connection is answered; the flood body arrives whole', async () => {
+  it('a 1-byte-chunk flood yields its turn after each full read; the other connection is answered; the flood body arrives whole', async () => {
     server = createServer({ port: 0, quiet: true, dispatcher: app, maxBodySize: 16 * 1024 * 1024 });
     const { port } = await server.listen();
     const flood = await connect(port);

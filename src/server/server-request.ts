@@ -9,7 +9,7 @@ export const EMPTY_BODY = Buffer.alloc(0);
 export class IncomingRequest implements ServerRequest {
   method = 'GET';
   target = '/';
-  httpVersion: '1.0' | '1.1' = '1.1';
+  httpVersion: '1.0' | '1.1' | '2' = '1.1';
   headers: HeaderList = EMPTY_HEADERS;
   trailers: HeaderList = EMPTY_HEADERS;
   body: Buffer = EMPTY_BODY;

@@ -96,8 +96,12 @@ export class H2Connection implements FrameHandler, StreamOwner {
     const maxList = limits?.maxHeaderBytes ?? 16 * 1024;
     this.maxBodySize = limits?.maxBodySize ?? Infinity;
     this.maxRequests = host.settings.maxRequestsPerConn;
-    this.decoder = new HpackDecoder({ maxHeaderListSize: maxList, maxStringLength: Math.max(maxList, 8192) });
-    this.reader = new FrameReader(this, { expectPreface: true, maxHeaderBlockSize: Math.max(65536, maxList * 2) });
+    // A header block is bounded by the reader (maxHeaderBlockSize), so a string in it decodes to at
+    // most 8/5 of that: no separate string limit is needed, and an oversized field is a 431 (list
+    // budget), not a connection error.
+    const maxBlock = Math.max(65536, maxList * 2);
+    this.decoder = new HpackDecoder({ maxHeaderListSize: maxList, maxStringLength: maxBlock * 2 });
+    this.reader = new FrameReader(this, { expectPreface: true, maxHeaderBlockSize: maxBlock });
     this.readDeadline = readDeadline;
     host.counters.h2Connections++;
     const s = new SettingsList(4);

@@ -60,6 +60,8 @@ export class H2Connection implements FrameHandler, StreamOwner {
   /** Streams with body bytes or an end waiting for window, in arrival order. */
   private readonly blocked: H2Stream[] = [];
   private readonly closedIds = new Int32Array(CLOSED_RING);
+  /** Per closedIds entry: 1 when we closed it with RST_STREAM (late frames on it are ignored, RFC 9113 5.1). */
+  private readonly closedByReset = new Uint8Array(CLOSED_RING);
   private closedAt = 0;
   private readonly guard = new FloodGuard();
   private readonly maxBodySize: number;
@@ -249,7 +251,8 @@ export class H2Connection implements FrameHandler, StreamOwner {
     const s = this.streams.get(streamId);
     if (s === undefined) {
       if (this.isIdle(streamId)) throw this.connErr(H2Code.PROTOCOL_ERROR, `DATA on idle stream ${streamId}`, FrameType.DATA, streamId);
-      this.rst(streamId, H2Code.STREAM_CLOSED);
+      // After our RST_STREAM: late frames are ignored; on a stream closed otherwise: STREAM_CLOSED.
+      if (!this.resetByUs(streamId)) this.rst(streamId, H2Code.STREAM_CLOSED);
       return;
     }
     if (s.recvDone) {
@@ -298,6 +301,7 @@ export class H2Connection implements FrameHandler, StreamOwner {
     if (existing !== undefined) return this.trailersOf(existing, endStream);
     if ((streamId & 1) === 0) throw this.connErr(H2Code.PROTOCOL_ERROR, `HEADERS on even stream id ${streamId} from a client`, FrameType.HEADERS, streamId);
     if (streamId <= this.lastStreamId) {
+      if (this.resetByUs(streamId)) return; // late HEADERS (trailers) of a stream we reset: ignored
       if (this.wasClosed(streamId)) throw this.connErr(H2Code.STREAM_CLOSED, `HEADERS on closed stream ${streamId}`, FrameType.HEADERS, streamId);
       throw this.connErr(H2Code.PROTOCOL_ERROR, `stream id ${streamId} not above ${this.lastStreamId}`, FrameType.HEADERS, streamId);
     }
@@ -565,7 +569,7 @@ export class H2Connection implements FrameHandler, StreamOwner {
       const reg = registryCodeOf(code);
       if (reg !== undefined) this.host.counters.reject(reg);
     }
-    this.remember(streamId);
+    this.remember(streamId, 1);
   }
 
   private closeStream(s: H2Stream): void {
@@ -744,10 +748,24 @@ export class H2Connection implements FrameHandler, StreamOwner {
     return streamId > this.lastStreamId && !this.wasClosed(streamId);
   }
 
-  private remember(streamId: number): void {
+  private remember(streamId: number, byReset = 0): void {
+    const ids = this.closedIds;
+    for (let i = 0; i < CLOSED_RING; i++) {
+      if (ids[i] === streamId) {
+        this.closedByReset[i] = this.closedByReset[i]! | byReset;
+        return;
+      }
+    }
+    this.closedByReset[this.closedAt] = byReset;
     this.closedIds[this.closedAt] = streamId;
     this.closedAt = (this.closedAt + 1) % CLOSED_RING;
     if (streamId > this.lastStreamId && streamId <= MAX_STREAM_ID && (streamId & 1) === 1) this.lastStreamId = streamId;
+  }
+
+  private resetByUs(streamId: number): boolean {
+    const ids = this.closedIds;
+    for (let i = 0; i < CLOSED_RING; i++) if (ids[i] === streamId) return this.closedByReset[i] === 1;
+    return false;
   }
 
   private wasClosed(streamId: number): boolean {

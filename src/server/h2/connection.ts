@@ -70,7 +70,7 @@ export class H2Connection implements FrameHandler, StreamOwner {
   private lastStreamId = 0;
   private streamsSeen = 0;
   private goAwaySent = false;
-  private peerGoneAway = false;
+  private peerEnded = false;
   private ended = false;
   private destroyed = false;
   private inBatch = false;
@@ -145,7 +145,9 @@ export class H2Connection implements FrameHandler, StreamOwner {
   }
 
   onEnd(): void {
-    // The peer half-closed: finish nothing more (no further frames can come).
+    // The peer half-closed: no further frames can come; requests cut short are dropped, answers
+    // owed still go out, then we close.
+    this.peerEnded = true;
     for (const s of this.streams.values()) if (!s.recvDone) this.closeStream(s);
     if (this.streams.size === 0) this.endSocket();
   }
@@ -203,10 +205,11 @@ export class H2Connection implements FrameHandler, StreamOwner {
     writePing(this.out.w, true, buf, start);
   }
 
-  onGoAway(): void {
-    this.peerGoneAway = true;
-    if (this.streams.size === 0) this.endSocket();
-  }
+  /**
+   * The client's GOAWAY is about streams we would initiate (none: no push); the connection stays
+   * usable until the client closes it or it idles out.
+   */
+  onGoAway(): void {}
 
   onWindowUpdate(streamId: number, increment: number): void {
     if (streamId === 0) {
@@ -579,7 +582,7 @@ export class H2Connection implements FrameHandler, StreamOwner {
     this.remember(s.id);
     const i = this.blocked.indexOf(s);
     if (i >= 0) this.blocked.splice(i, 1);
-    if (this.streams.size === 0 && (this.goAwaySent || this.peerGoneAway)) this.endSocket();
+    if (this.streams.size === 0 && (this.goAwaySent || this.peerEnded)) this.endSocket();
   }
 
   get outputFull(): boolean {

@@ -198,6 +198,82 @@ describe('HTTP/2 server: RFC 9113 errors', () => {
     expect(c.statuses.get(1)).toBe(200);
   });
 
+  it('SETTINGS_INITIAL_WINDOW_SIZE 1: one byte of DATA, the rest only as WINDOW_UPDATEs open the window', async () => {
+    const c = await client([[SettingId.INITIAL_WINDOW_SIZE, 1]]);
+    const b = c.block(GET('/plaintext'));
+    writeHeaders(c.w, 1, b, 0, b.length, true);
+    c.flush();
+    expect(await c.until(() => c.dataBytes.get(1) === 1)).toBe(true);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(c.dataBytes.get(1)).toBe(1);
+    writeWindowUpdate(c.w, 1, 5);
+    c.flush();
+    expect(await c.until(() => c.dataBytes.get(1) === 6)).toBe(true);
+    // a SETTINGS change moves open streams' windows too (RFC 9113 6.9.2)
+    c.w.reset();
+    const { writeSettings } = await import('../../../src/http2/frame-writer.js');
+    const { SettingsList } = await import('../../../src/http2/settings.js');
+    writeSettings(c.w, SettingsList.of([[SettingId.INITIAL_WINDOW_SIZE, 100]]));
+    c.flush();
+    expect(await c.until(() => c.ended.has(1))).toBe(true);
+    expect(c.dataBytes.get(1)).toBe(13);
+  });
+
+  it('a second HEADERS without END_STREAM on an open stream: RST_STREAM PROTOCOL_ERROR', async () => {
+    const c = await client();
+    const b = c.block([[':method', 'POST'], [':scheme', 'http'], [':authority', 'x'], [':path', '/anything']]);
+    writeHeaders(c.w, 1, b, 0, b.length, false);
+    writeData(c.w, 1, Buffer.from('x'), 0, 1, false);
+    const t = c.block([['x-t', '1']]);
+    writeHeaders(c.w, 1, t, 0, t.length, false);
+    c.flush();
+    expect(await c.until(() => c.resets.has(1))).toBe(true);
+    expect(c.resets.get(1)).toBe(H2Code.PROTOCOL_ERROR);
+  });
+
+  it('WINDOW_UPDATE past 2^31-1 on a stream: RST_STREAM FLOW_CONTROL_ERROR', async () => {
+    const c = await client();
+    const b = c.block([[':method', 'POST'], [':scheme', 'http'], [':authority', 'x'], [':path', '/anything']]);
+    writeHeaders(c.w, 1, b, 0, b.length, false);
+    writeWindowUpdate(c.w, 1, 0x7fffffff);
+    writeWindowUpdate(c.w, 1, 0x7fffffff);
+    c.flush();
+    expect(await c.until(() => c.resets.has(1))).toBe(true);
+    expect(c.resets.get(1)).toBe(H2Code.FLOW_CONTROL_ERROR);
+    expect(c.goAway).toBeUndefined();
+  });
+
+  it('a HEADERS depending on itself: RST_STREAM PROTOCOL_ERROR', async () => {
+    const c = await client();
+    const b = c.block(GET('/plaintext'));
+    writeHeaders(c.w, 1, b, 0, b.length, true, 16384, 0, { dependency: 1, exclusive: false, weight: 16 });
+    const ok = c.block(GET('/plaintext'));
+    writeHeaders(c.w, 3, ok, 0, ok.length, true);
+    c.flush();
+    expect(await c.until(() => c.ended.has(3))).toBe(true);
+    expect(c.resets.get(1)).toBe(H2Code.PROTOCOL_ERROR);
+    expect(c.statuses.has(1)).toBe(false);
+  });
+
+  it('an HPACK index past the tables: GOAWAY COMPRESSION_ERROR', async () => {
+    const c = await client();
+    const b = Buffer.from([0x82, 0x86, 0x84, 0x80 | 70]);
+    writeHeaders(c.w, 1, b, 0, b.length, true);
+    c.flush();
+    expect(await c.until(() => c.goAway !== undefined)).toBe(true);
+    expect(c.goAway!.code).toBe(H2Code.COMPRESSION_ERROR);
+  });
+
+  it("the client's GOAWAY does not end the connection: PING is still answered", async () => {
+    const c = await client();
+    const { writeGoAway } = await import('../../../src/http2/frame-writer.js');
+    writeGoAway(c.w, 0, H2Code.NO_ERROR);
+    writePing(c.w, false, Buffer.from('abcdefgh'));
+    c.flush();
+    expect(await c.until(() => c.pingAcks > 0)).toBe(true);
+    expect(c.closed).toBe(false);
+  });
+
   it('graceful shutdown: GOAWAY NO_ERROR naming the last stream, in-flight streams finish', async () => {
     const s2 = createServer({ port: 0, quiet: true });
     const { port: p2 } = await s2.listen();

@@ -65,6 +65,9 @@ export class H2Connection implements FrameHandler, StreamOwner {
   private closedAt = 0;
   private readonly guard = new FloodGuard();
   private readonly maxBodySize: number;
+  /** Request body bytes buffered on this connection, all streams (bounded by bodyBudget). */
+  private bodyBuffered = 0;
+  private readonly bodyBudget: number;
   private readonly maxRequests: number;
   /** Highest client stream id seen (processed or refused). */
   private lastStreamId = 0;
@@ -98,6 +101,10 @@ export class H2Connection implements FrameHandler, StreamOwner {
     const maxList = limits?.maxHeaderBytes ?? 16 * 1024;
     this.maxBodySize = limits?.maxBodySize ?? Infinity;
     this.maxRequests = host.settings.maxRequestsPerConn;
+    // Bodies are buffered whole (routes get req.body): all streams of a connection together may
+    // hold twice the per-request limit; a stream that would pass it is refused (REFUSED_STREAM:
+    // not processed, safe to retry), so one connection cannot pin 100 × maxRequestBodySize.
+    this.bodyBudget = Number.isFinite(this.maxBodySize) ? Math.max(2 * this.maxBodySize, 1024 * 1024) : Infinity;
     // A header block is bounded by the reader (maxHeaderBlockSize), so a string in it decodes to at
     // most 8/5 of that: no separate string limit is needed, and an oversized field is a 431 (list
     // budget), not a connection error.
@@ -268,14 +275,22 @@ export class H2Connection implements FrameHandler, StreamOwner {
       if (err instanceof H2Error) return this.reset(s, err.h2Code);
       throw err;
     }
+    s.lastRecvAt = this.host.now;
     if (!s.discarding && end > start) {
       if (s.bodyLen + (end - start) > this.maxBodySize) {
         this.host.counters.reject('ERR_HTTP_BODY_TOO_LARGE');
         s.discarding = true;
+        this.bodyBuffered -= s.bodyLen;
         s.body = null;
+        s.bodyLen = 0;
         s.sendError(413, `Payload Too Large: request body over ${this.maxBodySize} bytes (ERR_HTTP_BODY_TOO_LARGE)\n`);
+      } else if (this.bodyBuffered + (end - start) > this.bodyBudget) {
+        this.host.counters.h2Refused++;
+        this.reset(s, H2Code.REFUSED_STREAM);
+        return;
       } else {
         s.appendBody(buf, start, end);
+        this.bodyBuffered += end - start;
       }
     }
     if (!endStream) {
@@ -331,6 +346,7 @@ export class H2Connection implements FrameHandler, StreamOwner {
     const s = new H2Stream(streamId, this, this.peer.initialWindowSize, STREAM_WINDOW);
     this.streams.set(streamId, s);
     s.recvDone = endStream;
+    s.lastRecvAt = this.host.now;
     if (!this.readRequest(s, endStream)) return;
     if (this.maxRequests > 0 && this.streamsSeen >= this.maxRequests) this.sendGoAway(H2Code.NO_ERROR, 'max requests per connection');
     if (fields.tooLarge) {
@@ -433,6 +449,7 @@ export class H2Connection implements FrameHandler, StreamOwner {
     const req = s.req;
     req.headers = s.fields;
     req.trailers = trailers;
+    this.bodyBuffered -= s.bodyLen;
     req.body = s.takeBody();
     this.host.counters.requests++;
     s.state = StreamState.Dispatched;
@@ -577,6 +594,7 @@ export class H2Connection implements FrameHandler, StreamOwner {
 
   private closeStream(s: H2Stream): void {
     if (s.dead) return;
+    if (s.body !== null) this.bodyBuffered -= s.bodyLen;
     s.kill();
     this.streams.delete(s.id);
     this.remember(s.id);
@@ -731,6 +749,16 @@ export class H2Connection implements FrameHandler, StreamOwner {
         c.reject('ERR_SERVER_WRITE_TIMEOUT');
         this.socket.destroy();
         return;
+      }
+    }
+    const rt = this.host.settings.readTimeout;
+    if (rt > 0 && this.streams.size > 0) {
+      // A request whose body stopped arriving: the stream is cancelled, the connection lives.
+      for (const s of this.streams.values()) {
+        if (!s.recvDone && now - s.lastRecvAt >= rt) {
+          c.reject('ERR_SERVER_READ_TIMEOUT');
+          this.reset(s, H2Code.CANCEL);
+        }
       }
     }
     if (this.idleDeadline !== 0 && now >= this.idleDeadline) {

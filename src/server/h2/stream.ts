@@ -54,6 +54,8 @@ export class H2Stream implements ServerResponse {
   isHead = false;
   /** A final answer (413, 431) was given before the body ended: further DATA is dropped. */
   discarding = false;
+  /** Coarse time of the last frame of this request (read timeout while the body arrives). */
+  lastRecvAt = 0;
   /** The Content-Length the request declared (-1: none). */
   declaredLength = -1;
   sendWindow: number;

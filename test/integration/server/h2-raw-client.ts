@@ -24,6 +24,8 @@ export class RawH2 implements FrameHandler {
   settingsAcks = 0;
   closed = false;
   bytesIn = 0;
+  /** Why our reader stopped (a server frame it could not accept), if it did. */
+  readError: Error | undefined;
   private waiters: (() => void)[] = [];
 
   constructor(readonly socket: net.Socket) {
@@ -31,8 +33,9 @@ export class RawH2 implements FrameHandler {
       this.bytesIn += d.length;
       try {
         this.reader.push(d);
-      } catch {
+      } catch (e) {
         /* a broken server stream: the test sees what was recorded */
+        this.readError = e as Error;
       }
       this.notify();
     });

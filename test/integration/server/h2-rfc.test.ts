@@ -174,6 +174,44 @@ describe('HTTP/2 server: RFC 9113 errors', () => {
     expect(c.goAway).toBeUndefined();
   });
 
+  it('bodies buffered on one connection are bounded: a stream past twice the body limit is refused (REFUSED_STREAM)', async () => {
+    // maxRequestBodySize 100 000 → the connection holds at most 1 MiB (the floor) of unfinished bodies
+    const c = await client();
+    const chunk = Buffer.alloc(16000, 0x61);
+    const post = c.block([[':method', 'POST'], [':scheme', 'http'], [':authority', 'x'], [':path', '/anything']]);
+    for (let i = 0; i < 12; i++) {
+      writeHeaders(c.w, 1 + 2 * i, post, 0, post.length, false);
+      for (let k = 0; k < 6; k++) writeData(c.w, 1 + 2 * i, chunk, 0, chunk.length, false); // 96 000 each
+    }
+    c.flush();
+    expect(await c.until(() => c.resets.size > 0)).toBe(true);
+    expect([...c.resets.values()]).toContain(H2Code.REFUSED_STREAM);
+    // finishing the others still works (the echo's body then waits for window: this client grants none)
+    writeData(c.w, 1, chunk, 0, 10, true);
+    c.flush();
+    expect(await c.until(() => c.statuses.has(1))).toBe(true);
+    expect(c.statuses.get(1)).toBe(200);
+  });
+
+  it('a request body that stops arriving: the stream is cancelled after the read timeout, the connection lives', async () => {
+    const s2 = createServer({ port: 0, quiet: true, readTimeout: 300 });
+    const { port: p2 } = await s2.listen();
+    const c = await RawH2.connect(p2);
+    open.push(c);
+    const post = c.block([[':method', 'POST'], [':scheme', 'http'], [':authority', 'x'], [':path', '/anything']]);
+    writeHeaders(c.w, 1, post, 0, post.length, false);
+    c.flush();
+    expect(await c.until(() => c.resets.has(1))).toBe(true);
+    expect(c.resets.get(1)).toBe(H2Code.CANCEL);
+    const ok = c.block(GET('/plaintext'));
+    writeHeaders(c.w, 3, ok, 0, ok.length, true);
+    c.flush();
+    expect(await c.until(() => c.ended.has(3))).toBe(true);
+    expect(s2.stats().rejections.ERR_SERVER_READ_TIMEOUT).toBe(1);
+    c.destroy();
+    await s2.close(200);
+  });
+
   it('DATA on a stream closed normally: RST_STREAM STREAM_CLOSED', async () => {
     const c = await client();
     const ok = c.block(GET('/plaintext'));

@@ -14,7 +14,7 @@
 // wait in their stream's queue for window (see stream.ts), never copied.
 import type { Socket } from 'node:net';
 import { HeaderList } from '../../http/header-list.js';
-import { FRAME_HEADER_SIZE, FrameType, H2Code, MAX_STREAM_ID, SettingId } from '../../http2/constants.js';
+import { FRAME_HEADER_SIZE, FrameType, H2Code, SettingId } from '../../http2/constants.js';
 import { addToWindow, applyWindowDelta, ReceiveWindow } from '../../http2/flow-control.js';
 import { checkRequestFields } from '../../http2/field-rules.js';
 import { FrameReader, type FrameHandler } from '../../http2/frame-reader.js';
@@ -326,8 +326,9 @@ export class H2Connection implements FrameHandler, StreamOwner {
     const c = this.host.counters;
     c.h2Streams++;
     if (this.goAwaySent) {
-      // After GOAWAY: streams above its last id are ignored (the client retries them elsewhere).
-      this.remember(streamId);
+      // After GOAWAY: streams above its last id are ignored, and so are their later frames (the
+      // client retries them elsewhere).
+      this.remember(streamId, 1);
       return;
     }
     this.lastStreamId = streamId;
@@ -338,7 +339,8 @@ export class H2Connection implements FrameHandler, StreamOwner {
       this.rst(streamId, H2Code.REFUSED_STREAM);
       return;
     }
-    const bad = checkRequestFields(fields, streamId);
+    // A list cut at the budget may have lost pseudo-headers: that is a 431, not a malformed request.
+    const bad = fields.tooLarge ? undefined : checkRequestFields(fields, streamId);
     if (bad !== undefined) {
       this.rst(streamId, H2Code.PROTOCOL_ERROR);
       return;
@@ -790,7 +792,6 @@ export class H2Connection implements FrameHandler, StreamOwner {
     this.closedByReset[this.closedAt] = byReset;
     this.closedIds[this.closedAt] = streamId;
     this.closedAt = (this.closedAt + 1) % CLOSED_RING;
-    if (streamId > this.lastStreamId && streamId <= MAX_STREAM_ID && (streamId & 1) === 1) this.lastStreamId = streamId;
   }
 
   private resetByUs(streamId: number): boolean {

@@ -72,6 +72,8 @@ export class H2Connection implements FrameHandler, StreamOwner {
   /** Highest client stream id seen (processed or refused). */
   private lastStreamId = 0;
   private streamsSeen = 0;
+  /** A stream reset by a stream error on its own opening HEADERS (see onStreamError). */
+  private resetOnOpen = 0;
   private goAwaySent = false;
   private peerEnded = false;
   private ended = false;
@@ -248,6 +250,9 @@ export class H2Connection implements FrameHandler, StreamOwner {
   }
 
   onStreamError(error: H2Error): void {
+    // A HEADERS that depends on itself is reported before its block is handed over: the stream
+    // it would open is reset already (the block is still decoded, then ignored).
+    if (error.frameType === FrameType.HEADERS) this.resetOnOpen = error.streamId;
     const s = this.streams.get(error.streamId);
     if (s !== undefined) this.reset(s, error.h2Code);
     else this.rst(error.streamId, error.h2Code);
@@ -317,6 +322,11 @@ export class H2Connection implements FrameHandler, StreamOwner {
     this.decoder.decode(block, start, end, fields, streamId);
     const existing = this.streams.get(streamId);
     if (existing !== undefined) return this.trailersOf(existing, endStream);
+    if (this.resetOnOpen === streamId) {
+      this.resetOnOpen = 0;
+      if (streamId > this.lastStreamId) this.lastStreamId = streamId;
+      return;
+    }
     if ((streamId & 1) === 0) throw this.connErr(H2Code.PROTOCOL_ERROR, `HEADERS on even stream id ${streamId} from a client`, FrameType.HEADERS, streamId);
     if (streamId <= this.lastStreamId) {
       if (this.resetByUs(streamId)) return; // late HEADERS (trailers) of a stream we reset: ignored

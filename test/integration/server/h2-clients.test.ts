@@ -263,6 +263,53 @@ describe('curl, nghttp and h2load (h2c)', () => {
   });
 });
 
+describe('the ServerResponse contract over HTTP/2 (a custom dispatcher)', () => {
+  it('streamed bodies with trailers, HEAD, a handler that throws (500), sendRaw re-framed', async () => {
+    const raw = Buffer.from('HTTP/1.1 203 Non-Authoritative Information\r\nContent-Type: text/plain\r\nX-Raw: 1\r\nContent-Length: 3\r\n\r\nraw', 'latin1');
+    const app = createServer({
+      port: 0,
+      quiet: true,
+      dispatcher: {
+        dispatch(req, res) {
+          if (req.path === '/trailers') {
+            res.begin(200, ['Content-Type', 'text/plain', 'Trailer', 'x-sum', 'Connection', 'keep-alive']);
+            res.write('part1,');
+            res.write(Buffer.from('part2'));
+            res.end([['x-sum', '42']]);
+          } else if (req.path === '/throw') {
+            throw new Error('boom');
+          } else if (req.path === '/raw') {
+            res.sendRaw(raw);
+          } else {
+            res.send(200, `${req.method} ${req.httpVersion}`, ['Content-Type', 'text/plain']);
+          }
+        },
+      },
+    });
+    const { url: u } = await app.listen();
+    const s = http2.connect(u);
+    try {
+      const t = await request(s, { ':path': '/trailers' });
+      expect(t.status).toBe(200);
+      expect(t.body.toString()).toBe('part1,part2');
+      expect(t.trailers['x-sum']).toBe('42');
+      expect(t.headers.connection).toBeUndefined(); // connection-specific fields are dropped
+      const h = await request(s, { ':path': '/x', ':method': 'HEAD' });
+      expect(h.status).toBe(200);
+      expect(h.body.length).toBe(0);
+      expect(h.headers['content-length']).toBe('6'); // the length of the body it would have ("HEAD 2")
+      const e = await request(s, { ':path': '/throw' });
+      expect(e.status).toBe(500);
+      const r = await request(s, { ':path': '/raw' });
+      expect([r.status, r.headers['x-raw'], r.body.toString()]).toEqual([203, '1', 'raw']);
+      expect(app.stats().rejections.ERR_SERVER_HANDLER).toBe(1);
+    } finally {
+      s.close();
+      await app.close(200);
+    }
+  });
+});
+
 describe('--http2 off', () => {
   it('a plain connection opening with the preface is HTTP/1.1 (and rejected as such)', async () => {
     const off = createServer({ port: 0, quiet: true, http2: false });

@@ -54,6 +54,42 @@ describe('HTTP/2 server: connection basics', () => {
   });
 });
 
+describe('HTTP/2 server: protocol detection on a shared port', () => {
+  it('a preface split across reads is still h2c; bytes that stop matching it are HTTP/1.1', async () => {
+    const net = await import('node:net');
+    const { ByteWriter } = await import('../../../src/core/byte-writer.js');
+    const { writeSettings } = await import('../../../src/http2/frame-writer.js');
+    const { SettingsList } = await import('../../../src/http2/settings.js');
+    const socket = await new Promise<import('node:net').Socket>((resolve) => {
+      const so = net.connect(port, '127.0.0.1', () => resolve(so));
+    });
+    const c = new RawH2(socket);
+    open.push(c);
+    socket.write(CONNECTION_PREFACE.subarray(0, 7));
+    await new Promise((r) => setTimeout(r, 50));
+    const w = new ByteWriter(256);
+    w.bytes(CONNECTION_PREFACE.subarray(7));
+    writeSettings(w, SettingsList.of([]));
+    const b = c.block(GET('/plaintext'));
+    writeHeaders(w, 1, b, 0, b.length, true);
+    socket.write(w.toBuffer());
+    expect(await c.until(() => c.ended.has(1))).toBe(true);
+    expect(c.statuses.get(1)).toBe(200);
+
+    const h1 = await new Promise<string>((resolve) => {
+      const so = net.connect(port, '127.0.0.1', () => {
+        so.write('PRI');
+        setTimeout(() => so.write('NT /plaintext HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'), 50);
+      });
+      let got = '';
+      so.on('data', (d) => (got += d.toString('latin1')));
+      so.on('close', () => resolve(got));
+    });
+    // "PRINT" is a well-formed (unknown) method: the router answers it over HTTP/1.1
+    expect(h1).toMatch(/^HTTP\/1\.1 (404|405) /);
+  });
+});
+
 describe('HTTP/2 server: RFC 9113 errors', () => {
   it('HEADERS on an even stream id: GOAWAY PROTOCOL_ERROR', async () => {
     const c = await client();

@@ -71,6 +71,8 @@ export interface ConnectionHost {
 const STOP: unknown = Object.freeze({ stop: true });
 const CONTINUE_100 = Buffer.from('HTTP/1.1 100 Continue\r\n\r\n', 'latin1');
 const FREE_SLOTS = 8;
+/** Length of "PRI * HTTP/2.0", the start of the HTTP/2 client preface. */
+const H2_REQUEST_LINE = 14;
 /** What a connection speaks: HTTP/1.1, decided by its first bytes (h2c preface or not), or HTTP/2 (ALPN h2). */
 export const enum ConnMode {
   Http1 = 0,
@@ -231,7 +233,9 @@ export class Connection implements ParserHandler<RequestHead>, ResponseOwner {
       }
       this.sniffing = false;
       this.sniffed = null;
-      if (m === 1) {
+      // "PRI * HTTP/2.0" and then not the rest of the preface is a broken HTTP/2 client, not an
+      // HTTP/1.1 request: served as HTTP/2, whose reader answers GOAWAY PROTOCOL_ERROR.
+      if (m === 1 || (got.length >= H2_REQUEST_LINE && matchPreface(got, 0, H2_REQUEST_LINE) === 0)) {
         this.startH2();
         return this.h2!.onBytes(got);
       }

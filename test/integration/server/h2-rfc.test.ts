@@ -42,6 +42,19 @@ describe('HTTP/2 server: connection basics', () => {
     expect(c.dataBytes.get(1)).toBe(13);
   });
 
+  it('a preface wrong only in its last byte is HTTP/2 still: GOAWAY PROTOCOL_ERROR', async () => {
+    const net = await import('node:net');
+    const socket = await new Promise<import('node:net').Socket>((resolve) => {
+      const so = net.connect(port, '127.0.0.1', () => resolve(so));
+    });
+    const c = new RawH2(socket);
+    open.push(c);
+    socket.write('PRI * HTTP/2.0\r\n\r\nSM\r\n\rQ');
+    expect(await c.until(() => c.goAway !== undefined)).toBe(true);
+    expect(c.goAway!.code).toBe(H2Code.PROTOCOL_ERROR);
+    expect(await c.until(() => c.closed)).toBe(true);
+  });
+
   it('an invalid preface is a connection error PROTOCOL_ERROR (GOAWAY)', async () => {
     const c = await client();
     c.destroy();

@@ -15,6 +15,8 @@ export class IncomingRequest implements ServerRequest {
   body: Buffer = EMPTY_BODY;
   remoteAddress = '';
   seq = 0;
+  /** HTTP/2 only (see ServerRequest.pseudoHeaders). */
+  pseudoHeaders: HeaderList | undefined = undefined;
 
   /** The target that `pathCache`/`queryCache` were cut from (targets are often the same string). */
   private cutOf = '';
@@ -44,5 +46,6 @@ export class IncomingRequest implements ServerRequest {
     this.headers = EMPTY_HEADERS;
     this.trailers = EMPTY_HEADERS;
     this.body = EMPTY_BODY;
+    this.pseudoHeaders = undefined;
   }
 }

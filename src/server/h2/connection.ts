@@ -53,6 +53,9 @@ export class H2Connection implements FrameHandler, StreamOwner {
   private readonly encoder = new HpackEncoder();
   private readonly fields = new HeaderFields(4096, 32);
   private readonly block = new ByteWriter(1024);
+  /** Request heads dispatched as they arrive use these (no lists per stream). */
+  private readonly sharedPseudo = new HeaderList(8);
+  private readonly sharedFields = new HeaderList(32);
   private readonly peer = new PeerSettings();
   private readonly recv = new ReceiveWindow(65535, 0);
   private sendWindow = 65535;
@@ -378,10 +381,11 @@ export class H2Connection implements FrameHandler, StreamOwner {
       this.dispatch(s, EMPTY_HEADERS);
       return;
     }
-    // The body follows: the head must outlive this header block (the next one reuses the store).
+    // The body follows: the head must outlive this header block (the next one reuses the store
+    // and the shared lists).
     const own = Buffer.from(fields.data.subarray(0, fields.len));
-    s.pseudo.buf = own;
-    s.fields.buf = own;
+    s.pseudo = copyList(s.pseudo, own);
+    s.fields = copyList(s.fields, own);
     const expect = s.fields.indexOf('expect');
     if (expect >= 0 && s.fields.value(expect).toLowerCase() === '100-continue') this.sendHead(s, 100, undefined, -1, false);
   }
@@ -390,10 +394,12 @@ export class H2Connection implements FrameHandler, StreamOwner {
   private readRequest(s: H2Stream, endStream: boolean): boolean {
     const f = this.fields;
     const req = s.req;
-    const pseudo = s.pseudo;
-    const list = s.fields;
+    const pseudo = this.sharedPseudo;
+    const list = this.sharedFields;
     pseudo.reset();
     list.reset();
+    s.pseudo = pseudo;
+    s.fields = list;
     let hasHost = false;
     let authority = -1;
     let path = -1;
@@ -460,6 +466,7 @@ export class H2Connection implements FrameHandler, StreamOwner {
   private dispatch(s: H2Stream, trailers: HeaderList): void {
     const req = s.req;
     req.headers = s.fields;
+    req.pseudoHeaders = s.pseudo;
     req.trailers = trailers;
     this.bodyBuffered -= s.bodyLen;
     req.body = s.takeBody();
@@ -475,7 +482,8 @@ export class H2Connection implements FrameHandler, StreamOwner {
         else this.reset(s, H2Code.INTERNAL_ERROR);
       }
     }
-    req.headers = req.trailers = EMPTY_HEADERS;
+    req.headers = req.trailers = s.fields = s.pseudo = EMPTY_HEADERS;
+    req.pseudoHeaders = undefined;
     req.body = EMPTY_BODY;
   }
 
@@ -824,6 +832,15 @@ export class H2Connection implements FrameHandler, StreamOwner {
     }
     return this.dateStr;
   }
+}
+
+/** The same offsets over `buf` (a stream's own copy of its head). */
+function copyList(from: HeaderList, buf: Buffer): HeaderList {
+  const to = new HeaderList(Math.max(1, from.count));
+  const o = from.offsets;
+  for (let i = 0; i < from.count; i++) to.push(o[i * 4]!, o[i * 4 + 1]!, o[i * 4 + 2]!, o[i * 4 + 3]!);
+  to.buf = buf;
+  return to;
 }
 
 const FLOOD_NAMES = ['RST_STREAM', 'PING', 'SETTINGS', 'empty DATA', 'WINDOW_UPDATE', 'CONTINUATION'];

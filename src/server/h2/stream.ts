@@ -5,10 +5,10 @@
 // the stream's and the connection's send windows allow (the connection pumps the queue). A
 // streaming route sees `needsDrain` once STREAM_HIGH bytes wait here or the connection's own
 // output is full, so a peer that never opens its window holds at most that much per stream.
-import { HeaderList } from '../../http/header-list.js';
+import type { HeaderList } from '../../http/header-list.js';
 import { statusHasNoBody } from '../../http/response-serializer.js';
 import { ReceiveWindow } from '../../http2/flow-control.js';
-import { EMPTY_BODY, IncomingRequest } from '../server-request.js';
+import { EMPTY_BODY, EMPTY_HEADERS, IncomingRequest } from '../server-request.js';
 import type { ServerResponse } from '../types.js';
 
 /** Queued body bytes above which a streaming route should wait (needsDrain). */
@@ -42,8 +42,10 @@ export const enum StreamState {
 
 export class H2Stream implements ServerResponse {
   readonly req = new IncomingRequest();
-  readonly pseudo = new HeaderList(4);
-  readonly fields = new HeaderList(16);
+  /** The request's pseudo-fields and fields: the connection's shared lists while the head is being
+   * dispatched at once; the stream's own copies when a body follows (see H2Connection.onHeaders). */
+  pseudo: HeaderList = EMPTY_HEADERS;
+  fields: HeaderList = EMPTY_HEADERS;
   state = StreamState.Receiving;
   /** END_STREAM received from the peer. */
   recvDone = false;
@@ -84,7 +86,6 @@ export class H2Stream implements ServerResponse {
     this.sendWindow = sendWindow;
     this.recvWindow = new ReceiveWindow(recvWindow, id);
     this.req.httpVersion = '2';
-    (this.req as { pseudoHeaders?: HeaderList }).pseudoHeaders = this.pseudo;
   }
 
   get closed(): boolean {

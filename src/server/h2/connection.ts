@@ -28,6 +28,8 @@ import { ByteWriter } from '../../core/byte-writer.js';
 import type { ConnectionHost } from '../connection.js';
 import { OutBuffer } from '../out-buffer.js';
 import { EMPTY_BODY, EMPTY_HEADERS } from '../server-request.js';
+import { ClosedStreams } from './closed-streams.js';
+import { copyList, readRequestHead } from './request-head.js';
 import { FloodGuard, FloodKind } from './flood-guard.js';
 import { H2Stream, STREAM_HIGH, StreamState, type StreamOwner } from './stream.js';
 
@@ -37,14 +39,8 @@ export const MAX_CONCURRENT_STREAMS = 100;
 export const STREAM_WINDOW = 256 * 1024;
 /** The connection's receive window (all request bodies in flight). */
 export const CONNECTION_WINDOW = 1024 * 1024;
-/** Recently closed stream ids remembered (tells a closed stream from one never opened). */
-const CLOSED_RING = 64;
 
 const CONNECTION_SPECIFIC = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'content-length', 'date']);
-const HOST_NAME = Buffer.from('host', 'latin1');
-
-/** Names of the methods we intern (no string per request for these). */
-const METHODS = ['GET', 'POST', 'PUT', 'HEAD', 'DELETE', 'PATCH', 'OPTIONS'];
 
 export class H2Connection implements FrameHandler, StreamOwner {
   readonly reader: FrameReader;
@@ -62,10 +58,7 @@ export class H2Connection implements FrameHandler, StreamOwner {
   private readonly streams = new Map<number, H2Stream>();
   /** Streams with body bytes or an end waiting for window, in arrival order. */
   private readonly blocked: H2Stream[] = [];
-  private readonly closedIds = new Int32Array(CLOSED_RING);
-  /** Per closedIds entry: 1 when we closed it with RST_STREAM (late frames on it are ignored, RFC 9113 5.1). */
-  private readonly closedByReset = new Uint8Array(CLOSED_RING);
-  private closedAt = 0;
+  private readonly closed = new ClosedStreams();
   private readonly guard = new FloodGuard();
   private readonly maxBodySize: number;
   /** Request body bytes buffered on this connection, all streams (bounded by bodyBudget). */
@@ -392,56 +385,12 @@ export class H2Connection implements FrameHandler, StreamOwner {
 
   /** Fills the stream's request from the decoded fields; false when it was reset as malformed. */
   private readRequest(s: H2Stream, endStream: boolean): boolean {
-    const f = this.fields;
-    const req = s.req;
-    const pseudo = this.sharedPseudo;
-    const list = this.sharedFields;
-    pseudo.reset();
-    list.reset();
-    s.pseudo = pseudo;
-    s.fields = list;
-    let hasHost = false;
-    let authority = -1;
-    let path = -1;
-    let method = -1;
-    for (let i = 0; i < f.count; i++) {
-      const p = i * 4;
-      const ns = f.pos[p]!;
-      const ne = f.pos[p + 1]!;
-      if (f.data[ns] === 0x3a) {
-        pseudo.push(ns, ne, f.pos[p + 2]!, f.pos[p + 3]!);
-        if (f.nameIs(i, ':authority')) authority = i;
-        else if (f.nameIs(i, ':path')) path = i;
-        else if (f.nameIs(i, ':method')) method = i;
-        continue;
-      }
-      if (ne - ns === 4 && f.nameIs(i, 'host')) hasHost = true;
-      if (ne - ns === 14 && f.nameIs(i, 'content-length')) {
-        const n = f.valueInt(i);
-        if (n < 0 || (s.declaredLength >= 0 && n !== s.declaredLength) || (endStream && n > 0)) {
-          this.reset(s, H2Code.PROTOCOL_ERROR);
-          return false;
-        }
-        s.declaredLength = n;
-      }
-      list.push(ns, ne, f.pos[p + 2]!, f.pos[p + 3]!);
+    if (!readRequestHead(this.fields, s, this.sharedPseudo, this.sharedFields, endStream)) {
+      this.reset(s, H2Code.PROTOCOL_ERROR); // a content-length that cannot be right (RFC 9113 8.1.1)
+      return false;
     }
-    if (!hasHost && authority >= 0) {
-      // Routes read Host: over HTTP/2 it is :authority (RFC 9113 8.3.1).
-      f.ensureBytes(4);
-      const at = f.len;
-      HOST_NAME.copy(f.data, at);
-      f.len += 4;
-      list.push(at, at + 4, f.pos[authority * 4 + 2]!, f.pos[authority * 4 + 3]!);
-    }
-    pseudo.buf = f.data;
-    list.buf = f.data;
-    const m = method >= 0 ? f.value(method) : 'GET';
-    req.method = METHODS.find((x) => x === m) ?? m;
-    req.target = path >= 0 ? f.value(path) : authority >= 0 ? f.value(authority) : '/';
-    req.remoteAddress = this.remoteAddress;
-    req.seq = this.streamsSeen - 1;
-    s.isHead = req.method === 'HEAD';
+    s.req.remoteAddress = this.remoteAddress;
+    s.req.seq = this.streamsSeen - 1;
     return true;
   }
 
@@ -800,28 +749,15 @@ export class H2Connection implements FrameHandler, StreamOwner {
   }
 
   private remember(streamId: number, byReset = 0): void {
-    const ids = this.closedIds;
-    for (let i = 0; i < CLOSED_RING; i++) {
-      if (ids[i] === streamId) {
-        this.closedByReset[i] = this.closedByReset[i]! | byReset;
-        return;
-      }
-    }
-    this.closedByReset[this.closedAt] = byReset;
-    this.closedIds[this.closedAt] = streamId;
-    this.closedAt = (this.closedAt + 1) % CLOSED_RING;
+    this.closed.add(streamId, byReset === 1);
   }
 
   private resetByUs(streamId: number): boolean {
-    const ids = this.closedIds;
-    for (let i = 0; i < CLOSED_RING; i++) if (ids[i] === streamId) return this.closedByReset[i] === 1;
-    return false;
+    return this.closed.resetByUs(streamId);
   }
 
   private wasClosed(streamId: number): boolean {
-    const ids = this.closedIds;
-    for (let i = 0; i < CLOSED_RING; i++) if (ids[i] === streamId) return true;
-    return false;
+    return this.closed.has(streamId);
   }
 
   private date(): string {
@@ -832,15 +768,6 @@ export class H2Connection implements FrameHandler, StreamOwner {
     }
     return this.dateStr;
   }
-}
-
-/** The same offsets over `buf` (a stream's own copy of its head). */
-function copyList(from: HeaderList, buf: Buffer): HeaderList {
-  const to = new HeaderList(Math.max(1, from.count));
-  const o = from.offsets;
-  for (let i = 0; i < from.count; i++) to.push(o[i * 4]!, o[i * 4 + 1]!, o[i * 4 + 2]!, o[i * 4 + 3]!);
-  to.buf = buf;
-  return to;
 }
 
 const FLOOD_NAMES = ['RST_STREAM', 'PING', 'SETTINGS', 'empty DATA', 'WINDOW_UPDATE', 'CONTINUATION'];

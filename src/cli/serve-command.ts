@@ -39,6 +39,7 @@ interface ServeFlags {
   outputHighWater?: string;
   sitePages?: string;
   siteSeed?: string;
+  http2?: string;
   echoAll?: boolean;
   tls?: boolean;
   cert?: string;
@@ -61,6 +62,7 @@ export function serveOptions(f: ServeFlags): ServerOptions {
     quiet: f.quiet === true,
     echoAll: f.echoAll === true,
   };
+  if (f.http2 !== undefined) o.http2 = parseOnOff(f.http2, '--http2');
   if (f.handshakeTimeout !== undefined) o.handshakeTimeout = parseDuration(f.handshakeTimeout, '--handshake-timeout');
   if (f.concurrency !== undefined) o.concurrency = parseCount(f.concurrency, '--concurrency');
   if (f.maxConnsPerIp !== undefined) o.maxConnsPerIP = parseCount(f.maxConnsPerIp, '--max-conns-per-ip');
@@ -72,6 +74,12 @@ export function serveOptions(f: ServeFlags): ServerOptions {
   if (f.sitePages !== undefined) o.sitePages = parseCount(f.sitePages, '--site-pages');
   if (f.siteSeed !== undefined) o.siteSeed = parseCount(f.siteSeed, '--site-seed');
   return o;
+}
+
+function parseOnOff(text: string, flag: string): boolean {
+  if (text === 'on') return true;
+  if (text === 'off') return false;
+  throw new FastbenchError('ERR_USAGE_BAD_OPTION', `${flag} must be on or off, got ${JSON.stringify(text)}`);
 }
 
 function tlsMaterial(f: ServeFlags): TlsMaterial | undefined {
@@ -157,6 +165,7 @@ export function registerServeCommand(program: Command): void {
     .option('--site-pages <n>', 'pages of the synthetic /site')
     .option('--site-seed <n>', 'seed of the synthetic /site')
     .option('--echo-all', 'answer every path with the echo of the request')
+    .option('--http2 <on|off>', 'HTTP/2 on the same port: h2c by prior knowledge, h2 by ALPN over TLS (default: on)')
     .option('--tls', 'serve https (self-signed certificate unless --cert/--key)')
     .option('--cert <file>', 'TLS certificate (PEM)')
     .option('--key <file>', 'TLS private key (PEM)')

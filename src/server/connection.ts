@@ -22,6 +22,8 @@ import { BodyKind, type RequestHead } from '../http/message-head.js';
 import type { ParserHandler } from '../http/message-parser.js';
 import { RequestParser } from '../http/request-parser.js';
 import { STATUS_TEXT } from '../http/response-serializer.js';
+import { matchPreface } from '../http2/frame-reader.js';
+import { H2Connection } from './h2/connection.js';
 import { OutBuffer } from './out-buffer.js';
 import { EMPTY_BODY, EMPTY_HEADERS } from './server-request.js';
 import { OutgoingResponse, ResState, type ResponseOwner } from './server-response.js';
@@ -61,6 +63,8 @@ export interface ConnectionHost {
   readonly readBuffer: Buffer | null;
   /** Fair reading: a connection that read a lot in one go yields its turn (read-turns.ts). */
   readonly readTurns: ReadTurns;
+  /** HTTP/2 is on: plain connections opening with the client preface are served as h2c. */
+  readonly http2: boolean;
   connectionClosed(conn: Connection): void;
   /** A handler (req given) or our own request handling (no req) threw. */
   handlerError(err: unknown, req: ServerRequest | undefined): void;
@@ -70,6 +74,14 @@ export interface ConnectionHost {
 const STOP: unknown = Object.freeze({ stop: true });
 const CONTINUE_100 = Buffer.from('HTTP/1.1 100 Continue\r\n\r\n', 'latin1');
 const FREE_SLOTS = 8;
+/** Length of "PRI * HTTP/2.0", the start of the HTTP/2 client preface. */
+const H2_REQUEST_LINE = 14;
+/** What a connection speaks: HTTP/1.1, decided by its first bytes (h2c preface or not), or HTTP/2 (ALPN h2). */
+export const enum ConnMode {
+  Http1 = 0,
+  Sniff = 1,
+  Http2 = 2,
+}
 const PAUSE_BACKPRESSURE = 1;
 const PAUSE_PIPELINE = 2;
 /** Parsing suspended: too much output is waiting to be sent. */
@@ -150,6 +162,11 @@ export class Connection implements ParserHandler<RequestHead>, ResponseOwner {
   private lastTarget = '';
   /** Chunks are views into a buffer the next read overwrites: copy what must outlive a chunk. */
   private readonly sharedChunks: boolean;
+  /** Set once the connection speaks HTTP/2: every socket event goes to it. */
+  h2: H2Connection | null = null;
+  /** The first bytes have not decided the protocol yet (h2c sniffing). */
+  private sniffing: boolean;
+  private sniffed: Buffer | null = null;
 
   private readonly onFlushTick = (): void => this.flush();
   private readonly onResumeTick = (): void => this.resumeParse();
@@ -158,11 +175,15 @@ export class Connection implements ParserHandler<RequestHead>, ResponseOwner {
   constructor(
     private readonly host: ConnectionHost,
     readonly socket: Socket,
+    mode: ConnMode = ConnMode.Http1,
+    acceptedAt = host.now,
   ) {
     this.parser = new RequestParser(this, host.settings.parser);
     this.remoteAddress = socket.remoteAddress ?? '';
     const rt = host.settings.readTimeout;
-    if (rt > 0) this.readDeadline = host.now + rt;
+    if (rt > 0) this.readDeadline = acceptedAt + rt;
+    this.sniffing = mode === ConnMode.Sniff;
+    if (mode === ConnMode.Http2) this.startH2();
     const rb = host.readBuffer;
     this.sharedChunks = rb !== null && userBufferReads.attach(socket, rb, (n, buf) => this.onData(buf.subarray(0, n)));
     if (!this.sharedChunks) {
@@ -171,6 +192,7 @@ export class Connection implements ParserHandler<RequestHead>, ResponseOwner {
     }
     socket.on('end', () => this.onEnd());
     socket.on('drain', () => {
+      if (this.h2 !== null) return this.h2.onDrain();
       this.resume(PAUSE_BACKPRESSURE);
       this.afterOutput();
     });
@@ -194,13 +216,38 @@ export class Connection implements ParserHandler<RequestHead>, ResponseOwner {
 
   /** True when nothing is in flight: no request being received, no response owed. */
   get idle(): boolean {
+    if (this.h2 !== null) return this.h2.idle;
     return this.qHead === this.qTail && this.parser.idle;
+  }
+
+  private startH2(): void {
+    this.h2 = new H2Connection(this.host, this.socket, this.remoteAddress, this.readDeadline);
+    this.readDeadline = 0;
   }
 
   // ---------------------------------------------------------------- socket events
 
   private onData(chunk: Buffer): void {
     this.host.counters.bytesIn += chunk.length;
+    if (this.h2 !== null) return this.h2.onBytes(chunk);
+    if (this.sniffing) {
+      // h2c prior knowledge is decided on the first bytes: the whole preface, or not HTTP/2.
+      const got = this.sniffed === null ? chunk : Buffer.concat([this.sniffed, chunk]);
+      const m = matchPreface(got);
+      if (m === 0) {
+        this.sniffed = this.sniffed === null ? Buffer.from(chunk) : got;
+        return;
+      }
+      this.sniffing = false;
+      this.sniffed = null;
+      // "PRI * HTTP/2.0" and then not the rest of the preface is a broken HTTP/2 client, not an
+      // HTTP/1.1 request: served as HTTP/2, whose reader answers GOAWAY PROTOCOL_ERROR.
+      if (m === 1 || (got.length >= H2_REQUEST_LINE && matchPreface(got, 0, H2_REQUEST_LINE) === 0)) {
+        this.startH2();
+        return this.h2!.onBytes(got);
+      }
+      if (got !== chunk) return this.parse(got, false);
+    }
     if (this.stopReading) return; // closing: read and drop (lingering close)
     if (this.paused & PAUSE_OUTPUT) {
       // Read before the pause took effect: keep it behind what is held.
@@ -269,6 +316,14 @@ export class Connection implements ParserHandler<RequestHead>, ResponseOwner {
   }
 
   private onEnd(): void {
+    if (this.h2 !== null) return this.h2.onEnd();
+    if (this.sniffing && this.sniffed !== null) {
+      // A prefix of the preface, then EOF: it was not HTTP/2 after all.
+      const got = this.sniffed;
+      this.sniffing = false;
+      this.sniffed = null;
+      this.parse(got, false);
+    }
     if (this.held !== null && !this.stopReading) {
       this.eofPending = true; // after what is held has been parsed
       return;
@@ -291,6 +346,7 @@ export class Connection implements ParserHandler<RequestHead>, ResponseOwner {
 
   private onClose(): void {
     this.destroyed = true;
+    this.h2?.onClose();
     this.killAll();
     this.host.connectionClosed(this);
   }
@@ -690,6 +746,7 @@ export class Connection implements ParserHandler<RequestHead>, ResponseOwner {
 
   /** Finish what is owed, then FIN: used for shutdown (immediately when idle). */
   drain(): void {
+    if (this.h2 !== null) return this.h2.shutdown();
     if (this.closed) return;
     if (this.idle) {
       this.endNow();
@@ -717,6 +774,7 @@ export class Connection implements ParserHandler<RequestHead>, ResponseOwner {
   /** Enforces this connection's deadlines. */
   sweep(now: number): void {
     if (this.destroyed) return;
+    if (this.h2 !== null) return this.h2.sweep(now);
     const counters = this.host.counters;
     // While reading is paused on our side (backpressure, a full pipeline) the client is not late.
     if (this.readDeadline !== 0 && this.paused === 0 && now >= this.readDeadline) {

@@ -9,12 +9,14 @@ export const EMPTY_BODY = Buffer.alloc(0);
 export class IncomingRequest implements ServerRequest {
   method = 'GET';
   target = '/';
-  httpVersion: '1.0' | '1.1' = '1.1';
+  httpVersion: '1.0' | '1.1' | '2' = '1.1';
   headers: HeaderList = EMPTY_HEADERS;
   trailers: HeaderList = EMPTY_HEADERS;
   body: Buffer = EMPTY_BODY;
   remoteAddress = '';
   seq = 0;
+  /** HTTP/2 only (see ServerRequest.pseudoHeaders). */
+  pseudoHeaders: HeaderList | undefined = undefined;
 
   /** The target that `pathCache`/`queryCache` were cut from (targets are often the same string). */
   private cutOf = '';
@@ -44,5 +46,6 @@ export class IncomingRequest implements ServerRequest {
     this.headers = EMPTY_HEADERS;
     this.trailers = EMPTY_HEADERS;
     this.body = EMPTY_BODY;
+    this.pseudoHeaders = undefined;
   }
 }

@@ -2,6 +2,7 @@
 // plain object only when someone asks (the /__stats route, tests, the shutdown log).
 import { ERROR_ID_LIMIT, type ErrorCode, errorCodeOfId, errorId } from '../core/errors.js';
 import { nowMs } from '../core/clock.js';
+import { H2_CODE_NAMES } from '../http2/constants.js';
 
 export interface ServerStats {
   connections: {
@@ -34,6 +35,23 @@ export interface ServerStats {
     /** Times a connection that had filled a whole read yielded its turn to the others. */
     readYields: number;
   };
+  /** HTTP/2 (h2 and h2c): connections and streams served, and the error codes we sent. */
+  http2: {
+    /** Connections that spoke HTTP/2 (prior-knowledge h2c or ALPN h2). */
+    connections: number;
+    /** Streams opened by clients (refused ones included). */
+    streams: number;
+    /** Streams refused past SETTINGS_MAX_CONCURRENT_STREAMS or after GOAWAY (RST_STREAM REFUSED_STREAM). */
+    refusedStreams: number;
+    /** GOAWAY frames we sent, by RFC 9113 error code name (NO_ERROR for graceful shutdown). */
+    goaways: Record<string, number>;
+    /** RST_STREAM frames we sent, by error code name. */
+    resets: Record<string, number>;
+    /** Requests answered 431 because their header list passed SETTINGS_MAX_HEADER_LIST_SIZE. */
+    headerListTooLarge: number;
+    /** Connections closed for a flood, by kind (each ends with GOAWAY ENHANCE_YOUR_CALM). */
+    floods: { rapidReset: number; ping: number; settings: number; emptyData: number; windowUpdate: number; continuation: number };
+  };
   /** This process's memory in bytes: now (process.memoryUsage()) and its peak RSS since start. */
   memory: { rss: number; peakRss: number; heapUsed: number; external: number; arrayBuffers: number };
   uptimeMs: number;
@@ -55,6 +73,15 @@ export class ServerCounters {
   drainWaits = 0;
   /** A connection read a lot in one go and yielded its turn to the others (read-turns.ts). */
   readYields = 0;
+  h2Connections = 0;
+  h2Streams = 0;
+  h2Refused = 0;
+  h2HeaderListTooLarge = 0;
+  /** Indexed by RFC 9113 error code (0..13; larger codes count at 14). */
+  readonly h2GoAways = new Uint32Array(15);
+  readonly h2Resets = new Uint32Array(15);
+  /** Indexed by FloodKind (h2/flood-guard.ts). */
+  readonly h2Floods = new Uint32Array(6);
   readonly byStatus = new Uint32Array(1000);
   readonly byError = new Uint32Array(ERROR_ID_LIMIT);
   private readonly startedAt = nowMs();
@@ -81,11 +108,34 @@ export class ServerCounters {
       responses,
       rejections,
       backpressure: { outputPauses: this.outputPauses, drainWaits: this.drainWaits, readYields: this.readYields },
+      http2: {
+        connections: this.h2Connections,
+        streams: this.h2Streams,
+        refusedStreams: this.h2Refused,
+        goaways: byCode(this.h2GoAways),
+        resets: byCode(this.h2Resets),
+        headerListTooLarge: this.h2HeaderListTooLarge,
+        floods: {
+          rapidReset: this.h2Floods[0]!,
+          ping: this.h2Floods[1]!,
+          settings: this.h2Floods[2]!,
+          emptyData: this.h2Floods[3]!,
+          windowUpdate: this.h2Floods[4]!,
+          continuation: this.h2Floods[5]!,
+        },
+      },
       memory: memory(),
       uptimeMs: Math.round(nowMs() - this.startedAt),
       pid: process.pid,
     };
   }
+}
+
+
+function byCode(a: Uint32Array): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (let i = 0; i < a.length; i++) if (a[i]! > 0) out[H2_CODE_NAMES[i] ?? 'OTHER'] = a[i]!;
+  return out;
 }
 
 function memory(): ServerStats['memory'] {

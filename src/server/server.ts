@@ -16,7 +16,7 @@ import { type ErrorCode, FastbenchError } from '../core/errors.js';
 import { Sweeper, type Sweepable } from '../core/sweeper.js';
 import { DEFAULT_LIMITS } from '../http/limits.js';
 import { writeResponseHead } from '../http/response-serializer.js';
-import { Connection, type ConnectionHost, type ConnectionSettings } from './connection.js';
+import { ConnMode, Connection, type ConnectionHost, type ConnectionSettings } from './connection.js';
 import { dateCache } from './date-cache.js';
 import { fdThreshold, socketFd, softFdLimit } from './fd-guard.js';
 import { ServerCounters, type ServerStats } from './server-stats.js';
@@ -72,6 +72,11 @@ export interface ServerOptions {
   sitePages?: number;
   siteSeed?: number;
   echoAll?: boolean;
+  /**
+   * HTTP/2: h2c by prior knowledge on plain connections (the first bytes decide) and h2 by ALPN
+   * over TLS (offered before http/1.1). Default true.
+   */
+  http2?: boolean;
   /** Serve https with this certificate and key (PEM). */
   tls?: { cert: string | Buffer; key: string | Buffer };
   onListen?: (info: ListenInfo) => void;
@@ -145,6 +150,7 @@ export class FastbenchServer implements ConnectionHost, Sweepable {
   now = nowMs();
   epochNow = Date.now();
   draining = false;
+  readonly http2: boolean;
 
   private readonly options: ServerOptions;
   private readonly host: string;
@@ -179,6 +185,7 @@ export class FastbenchServer implements ConnectionHost, Sweepable {
     this.options = options;
     this.host = options.host ?? '127.0.0.1';
     this.port = ms(options, 'port', 8080);
+    this.http2 = options.http2 !== false;
     if (this.port > 65535) throw new FastbenchError('ERR_CONFIG', `server option port must be 0-65535, got ${this.port}`);
     this.concurrency = ms(options, 'concurrency', DEFAULT_CONCURRENCY) || DEFAULT_CONCURRENCY;
     this.maxConnsPerIP = ms(options, 'maxConnsPerIP', 0);
@@ -342,7 +349,7 @@ export class FastbenchServer implements ConnectionHost, Sweepable {
     }
     c.open++;
     if (this.secureContext !== null) this.startHandshake(socket);
-    else this.conns.add(new Connection(this, socket));
+    else this.conns.add(new Connection(this, socket, this.http2 ? ConnMode.Sniff : ConnMode.Http1));
     this.sweeper.add(this);
   }
 
@@ -351,7 +358,11 @@ export class FastbenchServer implements ConnectionHost, Sweepable {
     this.counters.handshaking++;
     const ht = this.handshakeTimeout;
     const hs = new Handshake(raw.remoteAddress ?? '', this.now, ht > 0 ? this.now + ht : 0);
-    const socket = new tls.TLSSocket(raw, { isServer: true, secureContext: this.secureContext! });
+    const socket = new tls.TLSSocket(raw, {
+      isServer: true,
+      secureContext: this.secureContext!,
+      ALPNProtocols: this.http2 ? ['h2', 'http/1.1'] : ['http/1.1'],
+    });
     hs.socket = socket;
     this.handshakes.add(hs);
     socket.on('error', noop); // a failed handshake: the client sees it; 'close' follows
@@ -370,11 +381,9 @@ export class FastbenchServer implements ConnectionHost, Sweepable {
     this.handshakes.delete(hs);
     this.counters.handshaking--;
     socket.setNoDelay(true);
-    const conn = new Connection(this, socket);
     // The first request's read deadline runs from accept, not from the end of the handshake.
-    const rt = this.settings.readTimeout;
-    if (rt > 0) conn.readDeadline = hs.acceptedAt + rt;
-    this.conns.add(conn);
+    const mode = this.http2 && socket.alpnProtocol === 'h2' ? ConnMode.Http2 : ConnMode.Http1;
+    this.conns.add(new Connection(this, socket, mode, hs.acceptedAt));
   }
 
   private handshakeGone(hs: Handshake): void {

@@ -15,7 +15,8 @@ export interface ServerRequest {
   readonly path: string;
   /** target after '?', '' when there is none. */
   readonly query: string;
-  readonly httpVersion: '1.0' | '1.1';
+  /** '2' over HTTP/2 (h2 or h2c). */
+  readonly httpVersion: '1.0' | '1.1' | '2';
   /** Valid only during the synchronous part of the handler. */
   readonly headers: HeaderList;
   /** Valid only during the synchronous part of the handler. */
@@ -25,6 +26,8 @@ export interface ServerRequest {
   readonly remoteAddress: string;
   /** 0-based index of this request on its connection. */
   readonly seq: number;
+  /** HTTP/2 only: the request's pseudo-header fields (:method, :scheme, :authority, :path); valid like `headers`. */
+  readonly pseudoHeaders?: HeaderList;
 }
 
 export interface ServerResponse {

@@ -18,6 +18,10 @@ export interface EchoDocument {
   /** The request-target exactly as sent. */
   url: string;
   httpVersion: string;
+  /** "HTTP/1.1", "HTTP/1.0" or "HTTP/2". */
+  protocol: string;
+  /** HTTP/2: the pseudo-header fields as received (absent over HTTP/1). */
+  pseudoHeaders?: [string, string][];
   path: string;
   query: Query;
   headers: [string, string][];
@@ -57,6 +61,8 @@ export function echoRequest(req: ServerRequest): EchoDocument {
     method: req.method,
     url: req.target,
     httpVersion: req.httpVersion,
+    protocol: `HTTP/${req.httpVersion}`,
+    ...(req.pseudoHeaders !== undefined ? { pseudoHeaders: headerPairs(req.pseudoHeaders) } : {}),
     path: req.path,
     query: parseQuery(req.query),
     headers: headerPairs(req.headers),
@@ -85,7 +91,7 @@ export function echoJson(doc: object): string {
   const parts: string[] = [];
   for (const [key, value] of Object.entries(doc)) {
     if (value === undefined) continue;
-    const pairs = (key === 'headers' || key === 'trailers') && Array.isArray(value) && value.length > 0;
+    const pairs = (key === 'headers' || key === 'trailers' || key === 'pseudoHeaders') && Array.isArray(value) && value.length > 0;
     const text = pairs
       ? `[\n    ${(value as unknown[]).map((p) => JSON.stringify(p)).join(',\n    ')}\n  ]`
       : JSON.stringify(value, null, 2).replace(/\n/g, '\n  ');

@@ -64,6 +64,13 @@ describe('serveOptions', () => {
     expect(() => serveOptions({ ...defaults, handshakeTimeout: 'soon' })).toThrow(expect.objectContaining({ code: 'ERR_USAGE_BAD_DURATION' }));
   });
 
+  it('maps --http2 on|off (unset: the server default, on)', () => {
+    expect(serveOptions(defaults).http2).toBeUndefined();
+    expect(serveOptions({ ...defaults, http2: 'off' }).http2).toBe(false);
+    expect(serveOptions({ ...defaults, http2: 'on' }).http2).toBe(true);
+    expect(() => serveOptions({ ...defaults, http2: 'yes' })).toThrow(expect.objectContaining({ code: 'ERR_USAGE_BAD_OPTION' }));
+  });
+
   it('rejects a port out of range', () => {
     expect(() => serveOptions({ ...defaults, port: '70000' })).toThrow(expect.objectContaining({ code: 'ERR_USAGE_BAD_OPTION' }));
   });

@@ -22,6 +22,7 @@ describe('echo routes', () => {
       method: 'POST',
       url: '/anything/x/y?a=1&b=two%20words&a=3&flag',
       httpVersion: '1.1',
+      protocol: 'HTTP/1.1',
       path: '/anything/x/y',
       query: { a: ['1', '3'], b: 'two words', flag: '' },
       headers: [['Host', 'example.test'], ['X-Mixed-Case', 'v1'], ['x-mixed-case', 'v2'], ['Content-Type', 'application/json']],

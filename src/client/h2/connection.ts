@@ -23,8 +23,8 @@
 // RST_STREAM and fails that exchange only. RST_STREAM from the peer fails its exchange with the
 // peer's code (REFUSED_STREAM: retryable). GOAWAY from the peer: streams above its last-stream-id
 // fail with ERR_H2_REFUSED_STREAM (not processed: safe to retry elsewhere), the rest finish, no
-// new stream starts here, and the connection closes once empty. Deadlines: the pool's sweep;
-// abandon() cancels one stream (RST_STREAM CANCEL) and the connection lives on.
+// new stream starts here, and the connection closes once empty. Deadlines: the pool's sweep
+// (stream-deadlines.ts); abandon() cancels one stream (RST_STREAM CANCEL), the connection lives on.
 import type net from 'node:net';
 import { ByteWriter } from '../../core/byte-writer.js';
 import { nowMs } from '../../core/clock.js';
@@ -38,7 +38,7 @@ import { HeaderFields } from '../../http2/header-fields.js';
 import { HpackDecoder } from '../../http2/hpack-decoder.js';
 import { HpackEncoder } from '../../http2/hpack-encoder.js';
 import { PeerSettings, SettingsList } from '../../http2/settings.js';
-import { Phase, closedError, timeoutError } from '../client-errors.js';
+import { closedError } from '../client-errors.js';
 import type { ClientConnection, ConnectionFactory, ConnectionOwner, ConnectionSettings } from '../client-connection.js';
 import type { Request } from '../request.js';
 import { ExchangeState, type Response } from '../response.js';
@@ -46,10 +46,10 @@ import { BodySender } from './body-sender.js';
 import { writeRequestHeaders } from './request-headers.js';
 import { applyData, applyHeaderBlock, completionError, resetCodeOf } from './response-frames.js';
 import { attachSocket } from './socket-events.js';
+import { streamExpiry } from './stream-deadlines.js';
 import { H2_STREAM_WINDOW, type H2Stream, StreamTable } from './stream-table.js';
 
 export { H2_STREAM_WINDOW } from './stream-table.js';
-export { requestFields } from './request-headers.js';
 
 /** The connection window we open right away. */
 export const H2_CONNECTION_WINDOW = 1 << 24;
@@ -449,31 +449,13 @@ export class H2Connection implements ClientConnection, FrameHandler {
     if (this.active.length === 0) return;
     if (this.writePending && this.socket.writableLength === 0) this.markWritten(now);
     const a = this.active;
+    const o = this.owner.origin;
     for (let i = a.length - 1; i >= 0 && this.isOpen; i--) {
       const st = a[i];
       if (st === undefined || st.res === null) continue;
-      const err = this.expiry(st, now);
+      const err = streamExpiry(st, o, this.writePending, now);
       if (err !== null) this.owner.exchangeExpired(this, st.res, err, now);
     }
-  }
-
-  private phaseOf(st: H2Stream): Phase {
-    const res = st.res!;
-    if (res._writtenAt === 0 && (this.writePending || st.body !== null)) return Phase.Write;
-    return st.gotHead ? Phase.Body : Phase.Headers;
-  }
-
-  private expiry(st: H2Stream, now: number): FastbenchError | null {
-    const o = this.owner.origin;
-    const res = st.res!;
-    const phase = this.phaseOf(st);
-    if (now >= res._deadline) return timeoutError(phase, 'request deadline');
-    if (phase === Phase.Write) {
-      if (o.writeTimeout > 0 && now - res._sentAt >= o.writeTimeout) return timeoutError(phase, `writeTimeout of ${o.writeTimeout} ms`);
-    } else if (o.readTimeout > 0 && res._writtenAt !== 0 && now - res._writtenAt >= o.readTimeout) {
-      return timeoutError(phase, `readTimeout of ${o.readTimeout} ms`);
-    }
-    return null;
   }
 
   /** Cancels one stream (RST_STREAM CANCEL); the connection lives on. */

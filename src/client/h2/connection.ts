@@ -1,6 +1,6 @@
 // The HTTP/2 connection behind the ClientConnection seam (RFC 9113), over src/http2's codec. The
 // connection object is its FrameReader's handler (no closures per request); each exchange rides
-// one stream, held in a reused H2Stream slot (taken from a free list, found by id in a Map).
+// one stream, held in a reused H2Stream slot (stream-table.ts).
 //
 // Capacity: streams in flight up to min(peer SETTINGS_MAX_CONCURRENT_STREAMS, our cap =
 // settings.maxInFlight); until the peer's SETTINGS arrive we assume min(100, cap) (the RFC's
@@ -10,15 +10,11 @@
 //
 // Writing: every frame of a tick (HEADERS, DATA, WINDOW_UPDATE, SETTINGS/PING ACKs, RST_STREAM)
 // is appended to one ByteWriter and written in one socket write on the next tick, or at the end
-// of the read that produced it. HEADERS come from a PrebuiltHeaders per Request wire buffer (the
-// HTTP/1 bytes a Request caches double as its "unchanged" token): static-table HPACK, valid on
-// any connection, so a static request's header block is encoded once per process. When the
-// encoder owes the peer a table size update, the block is rebuilt with that update in front.
-// Request bodies go out as DATA within the connection and stream send windows and the peer's
-// max frame size; a stream whose window is spent waits on the `blocked` list for WINDOW_UPDATE.
+// of the read that produced it. HEADERS: request-headers.ts (prebuilt static-table blocks);
+// bodies: body-sender.ts (DATA within the send windows, parked streams resumed on WINDOW_UPDATE).
 //
 // Reading: FrameReader hands out frames by offsets; HPACK blocks decode into one reused
-// HeaderFields and are copied into the Response (Response._setFields). Receive windows are the
+// HeaderFields, which response-frames.ts copies into the Response. Receive windows are the
 // codec's ReceiveWindow (credit returned in batches once half a window is consumed). Completed
 // exchanges are collected during the read and handed to the owner after it, as in HTTP/1.
 //
@@ -27,30 +23,35 @@
 // RST_STREAM and fails that exchange only. RST_STREAM from the peer fails its exchange with the
 // peer's code (REFUSED_STREAM: retryable). GOAWAY from the peer: streams above its last-stream-id
 // fail with ERR_H2_REFUSED_STREAM (not processed: safe to retry elsewhere), the rest finish, no
-// new stream starts here, and the connection closes once empty. Deadlines: the pool's sweep;
-// abandon() cancels one stream (RST_STREAM CANCEL) and the connection lives on.
+// new stream starts here, and the connection closes once empty. Deadlines: the pool's sweep
+// (stream-deadlines.ts); abandon() cancels one stream (RST_STREAM CANCEL), the connection lives on.
 import type net from 'node:net';
 import { ByteWriter } from '../../core/byte-writer.js';
 import { nowMs } from '../../core/clock.js';
 import { FastbenchError } from '../../core/errors.js';
 import { H2Code, MAX_STREAM_ID, SettingId } from '../../http2/constants.js';
-import { checkResponseFields } from '../../http2/field-rules.js';
 import { ReceiveWindow, addToWindow, applyWindowDelta } from '../../http2/flow-control.js';
 import { FrameReader, type FrameHandler } from '../../http2/frame-reader.js';
-import { PrebuiltHeaders, writeGoAway, writeHeaders, writePing, writePreface, writeRstStream, writeSettings, writeSettingsAck, writeWindowUpdate, writeData } from '../../http2/frame-writer.js';
+import { writeGoAway, writePing, writePreface, writeRstStream, writeSettings, writeSettingsAck, writeWindowUpdate } from '../../http2/frame-writer.js';
 import { H2Error } from '../../http2/h2-error.js';
 import { HeaderFields } from '../../http2/header-fields.js';
 import { HpackDecoder } from '../../http2/hpack-decoder.js';
-import { HpackEncoder, encodeStatelessBlock } from '../../http2/hpack-encoder.js';
+import { HpackEncoder } from '../../http2/hpack-encoder.js';
 import { PeerSettings, SettingsList } from '../../http2/settings.js';
-import { Phase, closedError, timeoutError, toClientError } from '../client-errors.js';
+import { closedError } from '../client-errors.js';
 import type { ClientConnection, ConnectionFactory, ConnectionOwner, ConnectionSettings } from '../client-connection.js';
-import { setSink } from '../dial.js';
 import type { Request } from '../request.js';
 import { ExchangeState, type Response } from '../response.js';
+import { BodySender } from './body-sender.js';
+import { writeRequestHeaders } from './request-headers.js';
+import { applyData, applyHeaderBlock, completionError, resetCodeOf } from './response-frames.js';
+import { attachSocket } from './socket-events.js';
+import { streamExpiry } from './stream-deadlines.js';
+import { H2_STREAM_WINDOW, type H2Stream, StreamTable } from './stream-table.js';
 
-/** Our SETTINGS_INITIAL_WINDOW_SIZE (per stream) and the connection window we open right away. */
-export const H2_STREAM_WINDOW = 1 << 20;
+export { H2_STREAM_WINDOW } from './stream-table.js';
+
+/** The connection window we open right away. */
 export const H2_CONNECTION_WINDOW = 1 << 24;
 /** Streams assumed allowed before the peer's SETTINGS say otherwise. */
 const ASSUMED_MAX_STREAMS = 100;
@@ -59,72 +60,8 @@ export const H2_SETTINGS_TIMEOUT_MS = 10_000;
 /** Batches up to this size are copied into a fresh Buffer for the socket; larger ones are handed over. */
 const COPY_WRITE_MAX = 16384;
 
-const kConn = Symbol('fastbench.h2');
-type Tagged = net.Socket & { [kConn]: H2Connection };
-
-function onSocketData(this: Tagged, chunk: Buffer): void {
-  this[kConn].onChunk(chunk);
-}
-/** Routes shared-buffer reads (dial.ts setSink) to the connection (its onData is the DATA frame handler). */
-class ChunkSink {
-  constructor(private readonly conn: H2Connection) {}
-  onData(chunk: Buffer): void {
-    this.conn.onChunk(chunk);
-  }
-}
-function onSocketError(this: Tagged, err: Error): void {
-  const c = this[kConn];
-  c.teardown(toClientError(err, Phase.Headers, c.owner.origin.where));
-}
-function onSocketEnd(this: Tagged): void {
-  const c = this[kConn];
-  c.teardown(null);
-}
-function onSocketClose(this: Tagged): void {
-  this[kConn].teardown(null);
-}
 function flushConn(c: H2Connection): void {
   c.flush();
-}
-
-/** Header fields that are HTTP/1 connection-specific and must not travel in HTTP/2 (RFC 9113 8.2.2). */
-const DROPPED_FIELDS = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'host']);
-
-interface Prebuilt {
-  readonly scheme: string;
-  readonly frames: PrebuiltHeaders;
-  readonly fields: [string, string][];
-}
-/** Header blocks by the Request's cached HTTP/1 wire bytes (same Buffer = request unchanged). */
-const PREBUILT = new WeakMap<Buffer, Prebuilt>();
-
-/** The HTTP/2 field list of a request (pseudo-headers first, names lower-cased, HTTP/1-only fields dropped). */
-export function requestFields(req: Request, scheme: string, defaultHost: string): [string, string][] {
-  const authority = req.host !== '' ? req.host : defaultHost;
-  const out: [string, string][] = [[':method', req.method], [':scheme', scheme], [':authority', authority], [':path', req.path]];
-  const h = req.headers;
-  let hasLength = false;
-  for (let i = 0; i < h.length; i += 2) {
-    const name = h[i]!.toLowerCase();
-    const value = h[i + 1]!;
-    if (DROPPED_FIELDS.has(name)) continue;
-    if (name === 'te' && value.trim().toLowerCase() !== 'trailers') continue;
-    if (name === 'content-length') hasLength = true;
-    out.push([name, value]);
-  }
-  const body = req.body;
-  if (!hasLength && body !== null && (body.length > 0 || !(req.method === 'GET' || req.method === 'HEAD'))) out.push(['content-length', String(body.length)]);
-  return out;
-}
-
-function prebuiltFor(req: Request, wire: Buffer, scheme: string, defaultHost: string): Prebuilt {
-  let p = PREBUILT.get(wire);
-  if (p === undefined || p.scheme !== scheme) {
-    const fields = requestFields(req, scheme, defaultHost);
-    p = { scheme, frames: PrebuiltHeaders.fromFields(fields), fields };
-    PREBUILT.set(wire, p);
-  }
-  return p;
 }
 
 /** Makes HTTP/2 connections (ALPN "h2"; over cleartext, prior knowledge "h2c"). */
@@ -134,24 +71,6 @@ export const http2: ConnectionFactory = Object.freeze({
     return new H2Connection(owner, socket, settings, createdAt, now);
   },
 });
-
-/** One stream's state; slots are reused from exchange to exchange. */
-class H2Stream {
-  id = 0;
-  res: Response | null = null;
-  /** What we may still send on this stream (may go negative after a SETTINGS shrink). */
-  sendWindow = 0;
-  readonly recv = new ReceiveWindow(H2_STREAM_WINDOW, 0);
-  body: Buffer | null = null;
-  bodyOff = 0;
-  /** The final (non-1xx) response head arrived. */
-  gotHead = false;
-  isHead = false;
-  /** On the blocked list (body waiting for window). */
-  blocked = false;
-  /** Index in the connection's active list. */
-  index = -1;
-}
 
 export class H2Connection implements ClientConnection, FrameHandler {
   readonly owner: ConnectionOwner;
@@ -180,13 +99,10 @@ export class H2Connection implements ClientConnection, FrameHandler {
 
   // ---- streams
   private readonly cap: number;
-  private nextId = 1;
-  private readonly streams = new Map<number, H2Stream>();
-  private readonly active: H2Stream[] = [];
-  private readonly free: H2Stream[] = [];
-  private readonly blocked: H2Stream[] = [];
-  /** Send windows. */
-  connSendWindow = 65535;
+  private readonly table = new StreamTable();
+  /** The table's in-flight slots (the same array). */
+  private readonly active: H2Stream[] = this.table.active;
+  private readonly sender = new BodySender();
   private readonly connRecv = new ReceiveWindow(65535, 0);
 
   // ---- codec
@@ -222,14 +138,8 @@ export class H2Connection implements ClientConnection, FrameHandler {
     const maxHeaders = Math.max(o.limits.maxHeaderBytes, 16384);
     this.decoder = new HpackDecoder({ maxHeaderListSize: maxHeaders, maxStringLength: maxHeaders });
     this.reader = new FrameReader(this, { maxHeaderBlockSize: maxHeaders + 16384 });
-    const s = socket as Tagged;
-    s[kConn] = this;
-    this.socket = s;
-    if (o.tls || owner.readInto === undefined) s.on('data', onSocketData);
-    else setSink(s, new ChunkSink(this));
-    s.on('error', onSocketError);
-    s.on('end', onSocketEnd);
-    s.on('close', onSocketClose);
+    this.socket = socket;
+    attachSocket(socket, this, !o.tls && owner.readInto !== undefined);
     // Preface, our SETTINGS, and the connection window opened wide: one write with the first HEADERS.
     const w = this.out;
     writePreface(w);
@@ -278,18 +188,9 @@ export class H2Connection implements ClientConnection, FrameHandler {
 
   send(res: Response, now: number): void {
     const req = res._req!;
-    const id = this.nextId;
-    this.nextId += 2;
-    if (this.nextId > MAX_STREAM_ID) this.closing = true;
-    const st = this.free.pop() ?? new H2Stream();
-    st.id = id;
-    st.res = res;
-    st.sendWindow = this.peer.initialWindowSize;
-    st.gotHead = false;
-    st.isHead = req.isHead;
-    st.index = this.active.length;
-    this.active.push(st);
-    this.streams.set(id, st);
+    const table = this.table;
+    const st = table.open(res, this.peer.initialWindowSize, req.isHead);
+    if (table.nextId > MAX_STREAM_ID) this.closing = true;
     res._state = ExchangeState.InFlight;
     res._sentAt = now;
     res._reused = this.requests > 0;
@@ -298,57 +199,15 @@ export class H2Connection implements ClientConnection, FrameHandler {
     const hasBody = body !== null && body.length > 0;
     st.body = hasBody ? body : null;
     st.bodyOff = 0;
-    const wire = req.prepare(this.hostHeader);
-    const p = prebuiltFor(req, wire, this.scheme, this.hostHeader);
     const w = this.out;
-    if (!this.encoder.pendingUpdate) {
-      p.frames.writeTo(w, id, !hasBody);
-    } else {
-      const bw = new ByteWriter(p.frames.blockLength + 16);
-      this.encoder.beginBlock(bw);
-      encodeStatelessBlock(bw, p.fields);
-      writeHeaders(w, id, bw.buf, 0, bw.len, !hasBody, this.peer.maxFrameSize);
-    }
-    if (hasBody && !this.sendBody(st)) {
-      st.blocked = true;
-      this.blocked.push(st);
-    }
+    writeRequestHeaders(w, this.encoder, req, st.id, !hasBody, this.scheme, this.hostHeader, this.peer.maxFrameSize);
+    if (hasBody && !this.sender.send(st, w, this.peer.maxFrameSize)) this.sender.park(st);
     this.scheduleFlush();
-  }
-
-  /** Sends as much of a stream's body as the windows allow; false when they are spent first. */
-  private sendBody(st: H2Stream): boolean {
-    const body = st.body!;
-    const w = this.out;
-    const maxFrame = this.peer.maxFrameSize;
-    while (st.bodyOff < body.length) {
-      let n = body.length - st.bodyOff;
-      if (n > this.connSendWindow) n = this.connSendWindow;
-      if (n > st.sendWindow) n = st.sendWindow;
-      if (n > maxFrame) n = maxFrame;
-      if (n <= 0) return false;
-      const end = st.bodyOff + n;
-      writeData(w, st.id, body, st.bodyOff, end, end === body.length);
-      st.bodyOff = end;
-      st.sendWindow -= n;
-      this.connSendWindow -= n;
-    }
-    st.body = null;
-    return true;
   }
 
   /** Windows grew: resume the parked bodies, oldest first; those still short of window stay parked. */
   private resumeBlocked(): void {
-    const list = this.blocked;
-    if (list.length === 0) return;
-    let k = 0;
-    for (let i = 0; i < list.length; i++) {
-      const st = list[i]!;
-      if (st.res !== null && st.body !== null && !this.sendBody(st)) list[k++] = st;
-      else st.blocked = false;
-    }
-    list.length = k;
-    this.scheduleFlush();
+    if (this.sender.resume(this.out, this.peer.maxFrameSize)) this.scheduleFlush();
   }
 
   private scheduleFlush(): void {
@@ -428,52 +287,19 @@ export class H2Connection implements ClientConnection, FrameHandler {
     this.doneLen = 0;
   }
 
-  /** The stream an inbound frame names, or null for one we closed (its frames are dropped). */
-  private streamFor(id: number, what: string): H2Stream | null {
-    const st = this.streams.get(id);
-    if (st !== undefined) return st;
-    if ((id & 1) === 0 || id >= this.nextId) {
-      // Even ids would be server-initiated (push is off); odd ones we never opened are idle.
-      throw new H2Error(H2Code.PROTOCOL_ERROR, 'connection', `${what} on stream ${id}, which was never opened`, { streamId: id });
-    }
-    return null;
-  }
-
   onHeaders(sid: number, endStream: boolean, block: Buffer, start: number, end: number): void {
     const f = this.fields;
     // Decoded even for streams we dropped: the HPACK table must stay in step.
     this.decoder.decode(block, start, end, f, sid);
-    const st = this.streamFor(sid, 'HEADERS');
+    const st = this.table.lookup(sid, 'HEADERS');
     if (st === null) return;
-    const res = st.res!;
-    if (f.tooLarge) {
-      this.resetStream(st, H2Code.CANCEL, new FastbenchError('ERR_HTTP_HEADERS_TOO_LARGE', `response header list on stream ${sid} exceeds ${this.decoder.maxHeaderListSize} bytes`, { phase: 'headers' }));
-      return;
-    }
-    if (res._firstByteAt === 0) res._firstByteAt = this.chunkAt;
-    if (!st.gotHead) {
-      const bad = checkResponseFields(f, sid);
-      if (bad !== undefined) return this.resetStream(st, bad.h2Code, bad);
-      const status = f.valueInt(f.indexOf(':status'));
-      if (status < 200) {
-        if (endStream) return this.resetStream(st, H2Code.PROTOCOL_ERROR, new H2Error(H2Code.PROTOCOL_ERROR, 'stream', `informational response ${status} ends the stream`, { streamId: sid }));
-        if (status !== 101) res.interim.push({ status, reason: '', headers: f.toPairs().filter((p) => !p[0].startsWith(':')) });
-        return;
-      }
-      st.gotHead = true;
-      res._headAt = this.chunkAt;
-      res._setFields(f, status, false);
-    } else {
-      if (!endStream) return this.resetStream(st, H2Code.PROTOCOL_ERROR, new H2Error(H2Code.PROTOCOL_ERROR, 'stream', 'a second header block that does not end the stream (trailers must)', { streamId: sid }));
-      const bad = checkResponseFields(f, sid, true);
-      if (bad !== undefined) return this.resetStream(st, bad.h2Code, bad);
-      res._setFields(f, 0, true);
-    }
+    const err = applyHeaderBlock(st, f, endStream, this.chunkAt, this.decoder.maxHeaderListSize);
+    if (err !== null) return this.resetStream(st, resetCodeOf(err), err);
     if (endStream) this.complete(st);
   }
 
   onRstStream(sid: number, errorCode: number): void {
-    const st = this.streamFor(sid, 'RST_STREAM');
+    const st = this.table.lookup(sid, 'RST_STREAM');
     if (st === null) return;
     const res = st.res!;
     if (errorCode === H2Code.NO_ERROR && st.gotHead) {
@@ -528,11 +354,11 @@ export class H2Connection implements ClientConnection, FrameHandler {
 
   onWindowUpdate(sid: number, increment: number): void {
     if (sid === 0) {
-      this.connSendWindow = addToWindow(this.connSendWindow, increment, 0);
+      this.sender.connWindow = addToWindow(this.sender.connWindow, increment, 0);
       this.resumeBlocked();
       return;
     }
-    const st = this.streamFor(sid, 'WINDOW_UPDATE');
+    const st = this.table.lookup(sid, 'WINDOW_UPDATE');
     if (st === null) return;
     const next = st.sendWindow + increment;
     if (next > 0x7fffffff) {
@@ -544,7 +370,7 @@ export class H2Connection implements ClientConnection, FrameHandler {
   }
 
   onStreamError(error: H2Error): void {
-    const st = this.streams.get(error.streamId);
+    const st = this.table.get(error.streamId);
     if (st === undefined) {
       writeRstStream(this.out, error.streamId, error.h2Code);
       this.scheduleFlush();
@@ -561,23 +387,10 @@ export class H2Connection implements ClientConnection, FrameHandler {
     this.connRecv.receive(flowLength);
     const inc = this.connRecv.consume(flowLength);
     if (inc > 0) writeWindowUpdate(this.out, 0, inc);
-    const st = this.streamFor(sid, 'DATA');
+    const st = this.table.lookup(sid, 'DATA');
     if (st === null) return;
-    const res = st.res!;
-    if (!st.gotHead) return this.resetStream(st, H2Code.PROTOCOL_ERROR, new H2Error(H2Code.PROTOCOL_ERROR, 'stream', `DATA before the response head on stream ${sid}`, { streamId: sid }));
-    if (flowLength > st.recv.available) {
-      return this.resetStream(st, H2Code.FLOW_CONTROL_ERROR, new H2Error(H2Code.FLOW_CONTROL_ERROR, 'stream', `peer sent ${flowLength} bytes on stream ${sid} with only ${st.recv.available} left in its window`, { streamId: sid }));
-    }
-    st.recv.receive(flowLength);
-    if (end > start) {
-      if (st.isHead || res.status === 204 || res.status === 304) {
-        return this.resetStream(st, H2Code.PROTOCOL_ERROR, new H2Error(H2Code.PROTOCOL_ERROR, 'stream', `response content on stream ${sid} where none is allowed (HEAD, 204, 304)`, { streamId: sid }));
-      }
-      if (res.bodyLength + (end - start) > this.maxBody) {
-        return this.resetStream(st, H2Code.CANCEL, new FastbenchError('ERR_HTTP_BODY_TOO_LARGE', `response body on stream ${sid} exceeds the limit of ${this.maxBody} bytes`, { phase: 'body' }));
-      }
-      res._appendBody(buf, start, end);
-    }
+    const err = applyData(st, buf, start, end, flowLength, this.maxBody);
+    if (err !== null) return this.resetStream(st, resetCodeOf(err), err);
     if (endStream) {
       this.complete(st);
       return;
@@ -588,12 +401,12 @@ export class H2Connection implements ClientConnection, FrameHandler {
 
   /** The response ended (END_STREAM): check it and queue it for delivery. */
   private complete(st: H2Stream): void {
-    const res = st.res!;
-    const cl = res.contentLength;
-    if (cl >= 0 && !st.isHead && res.status !== 204 && res.status !== 304 && cl !== res.bodyLength) {
-      this.resetStream(st, H2Code.PROTOCOL_ERROR, new H2Error(H2Code.PROTOCOL_ERROR, 'stream', `content-length ${cl} but ${res.bodyLength} bytes of content on stream ${st.id}`, { streamId: st.id }));
+    const err = completionError(st);
+    if (err !== null) {
+      this.resetStream(st, H2Code.PROTOCOL_ERROR, err);
       return;
     }
+    const res = st.res!;
     // Still uploading (the server answered early): stop the upload.
     if (st.body !== null) writeRstStream(this.out, st.id, H2Code.NO_ERROR);
     res._endAt = this.chunkAt;
@@ -621,26 +434,8 @@ export class H2Connection implements ClientConnection, FrameHandler {
 
   /** Frees the stream's slot (the stream is closed for us). */
   private endStream(st: H2Stream): void {
-    this.streams.delete(st.id);
-    const a = this.active;
-    const i = st.index;
-    const last = a.pop()!;
-    if (last !== st) {
-      a[i] = last;
-      last.index = i;
-    }
-    st.index = -1;
-    st.res = null;
-    st.body = null;
-    if (st.blocked) {
-      st.blocked = false;
-      const k = this.blocked.indexOf(st);
-      if (k >= 0) this.blocked.splice(k, 1);
-    }
-    // Credit withheld for this stream no longer matters; the window starts over for the next one.
-    st.recv.flush();
-    st.recv.size = st.recv.available = H2_STREAM_WINDOW;
-    this.free.push(st);
+    if (st.blocked) this.sender.unpark(st);
+    this.table.release(st);
   }
 
   // ---------------------------------------------------------------- deadlines
@@ -654,36 +449,18 @@ export class H2Connection implements ClientConnection, FrameHandler {
     if (this.active.length === 0) return;
     if (this.writePending && this.socket.writableLength === 0) this.markWritten(now);
     const a = this.active;
+    const o = this.owner.origin;
     for (let i = a.length - 1; i >= 0 && this.isOpen; i--) {
       const st = a[i];
       if (st === undefined || st.res === null) continue;
-      const err = this.expiry(st, now);
+      const err = streamExpiry(st, o, this.writePending, now);
       if (err !== null) this.owner.exchangeExpired(this, st.res, err, now);
     }
   }
 
-  private phaseOf(st: H2Stream): Phase {
-    const res = st.res!;
-    if (res._writtenAt === 0 && (this.writePending || st.body !== null)) return Phase.Write;
-    return st.gotHead ? Phase.Body : Phase.Headers;
-  }
-
-  private expiry(st: H2Stream, now: number): FastbenchError | null {
-    const o = this.owner.origin;
-    const res = st.res!;
-    const phase = this.phaseOf(st);
-    if (now >= res._deadline) return timeoutError(phase, 'request deadline');
-    if (phase === Phase.Write) {
-      if (o.writeTimeout > 0 && now - res._sentAt >= o.writeTimeout) return timeoutError(phase, `writeTimeout of ${o.writeTimeout} ms`);
-    } else if (o.readTimeout > 0 && res._writtenAt !== 0 && now - res._writtenAt >= o.readTimeout) {
-      return timeoutError(phase, `readTimeout of ${o.readTimeout} ms`);
-    }
-    return null;
-  }
-
   /** Cancels one stream (RST_STREAM CANCEL); the connection lives on. */
   abandon(res: Response, _graceMs: number, _now: number): boolean {
-    const st = this.find(res);
+    const st = this.table.find(res);
     if (st === null) return false;
     writeRstStream(this.out, st.id, H2Code.CANCEL);
     this.endStream(st);
@@ -694,12 +471,6 @@ export class H2Connection implements ClientConnection, FrameHandler {
   /** Takes an exchange off the connection (cancelling its stream) so closing will not fail it. */
   detach(res: Response): void {
     this.abandon(res, 0, 0);
-  }
-
-  private find(res: Response): H2Stream | null {
-    const a = this.active;
-    for (let i = 0; i < a.length; i++) if (a[i]!.res === res) return a[i]!;
-    return null;
   }
 
   // ---------------------------------------------------------------- closing
@@ -754,13 +525,10 @@ export class H2Connection implements ClientConnection, FrameHandler {
       res.bytesRead = res.bodyLength;
       victims.push(res);
       errors.push(err);
-      this.streams.delete(st.id);
-      st.res = null;
-      st.body = null;
-      st.index = -1;
+      this.table.drop(st);
     }
     a.length = 0;
-    this.blocked.length = 0;
+    this.sender.blocked.length = 0;
     owner.connClosed(this);
     for (let k = 0; k < victims.length; k++) owner.exchangeDone(this, victims[k]!, errors[k]!);
   }

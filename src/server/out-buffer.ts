@@ -1,6 +1,7 @@
 // Bytes waiting to go out, in order: small writes are copied into one reused ByteWriter; large
 // Buffers are kept by reference between them (no copy), so a batch can still leave in one
 // corked write.
+import type { Socket } from 'node:net';
 import { ByteWriter } from '../core/byte-writer.js';
 
 /** Buffers at least this long are queued by reference instead of copied. */
@@ -61,5 +62,34 @@ export class OutBuffer {
     this.w.reset();
     this.parts = null;
     this.partBytes = 0;
+  }
+
+  /**
+   * Writes everything to `sock` (one write, or one corked batch when buffers are queued by
+   * reference) and empties this buffer; false when the socket asks the writer to wait for 'drain'.
+   * `zeroCopy`: hand the writer's own buffer to the socket when nothing is queued there (plain
+   * TCP: the kernel usually takes it whole); if it was not taken, write on a fresh buffer.
+   */
+  writeTo(sock: Socket, zeroCopy: boolean): boolean {
+    const w = this.w;
+    let ok: boolean;
+    if (this.parts === null) {
+      if (zeroCopy && sock.writableLength === 0) {
+        ok = sock.write(w.buf.subarray(0, w.len));
+        if (sock.writableLength !== 0) w.buf = Buffer.allocUnsafe(w.buf.length);
+      } else {
+        ok = sock.write(w.toBuffer());
+      }
+      w.reset();
+      return ok;
+    }
+    sock.cork();
+    const parts = this.parts;
+    ok = true;
+    for (let i = 0; i < parts.length; i++) ok = sock.write(parts[i]!);
+    if (w.len > 0) ok = sock.write(w.toBuffer());
+    sock.uncork();
+    this.reset();
+    return ok;
   }
 }

@@ -12,26 +12,27 @@
 // GOAWAY ENHANCE_YOUR_CALM). Memory: inbound reading pauses while our unsent output is above the
 // high-water mark (a peer that floods PINGs without reading gets no more reads); response bodies
 // wait in their stream's queue for window (see stream.ts), never copied.
+//
+// This file is the receiving half: socket events, the FrameReader's handler, request heads and
+// bodies, dispatch. The sending half (stream table, DATA scheduling, GOAWAY/RST_STREAM, output,
+// deadlines) is the base class in connection-core.ts.
 import type { Socket } from 'node:net';
 import { HeaderList } from '../../http/header-list.js';
-import { FRAME_HEADER_SIZE, FrameType, H2Code, SettingId } from '../../http2/constants.js';
+import { FrameType, H2Code, SettingId } from '../../http2/constants.js';
 import { addToWindow, applyWindowDelta, ReceiveWindow } from '../../http2/flow-control.js';
 import { checkRequestFields } from '../../http2/field-rules.js';
 import { FrameReader, type FrameHandler } from '../../http2/frame-reader.js';
-import { writeData, writeGoAway, writeHeaders, writePing, writeRstStream, writeSettings, writeSettingsAck, writeWindowUpdate } from '../../http2/frame-writer.js';
-import { H2Error, registryCodeOf } from '../../http2/h2-error.js';
+import { writePing, writeSettings, writeSettingsAck, writeWindowUpdate } from '../../http2/frame-writer.js';
+import { H2Error } from '../../http2/h2-error.js';
 import { HeaderFields } from '../../http2/header-fields.js';
 import { HpackDecoder } from '../../http2/hpack-decoder.js';
-import { HpackEncoder } from '../../http2/hpack-encoder.js';
-import { PeerSettings, SettingsList } from '../../http2/settings.js';
-import { ByteWriter } from '../../core/byte-writer.js';
-import type { ConnectionHost } from '../connection.js';
-import { OutBuffer } from '../out-buffer.js';
+import { SettingsList } from '../../http2/settings.js';
+import type { ConnectionHost } from '../connection-types.js';
 import { EMPTY_BODY, EMPTY_HEADERS } from '../server-request.js';
-import { ClosedStreams } from './closed-streams.js';
+import { H2ConnectionCore } from './connection-core.js';
 import { copyList, readRequestHead } from './request-head.js';
-import { FloodGuard, FloodKind } from './flood-guard.js';
-import { H2Stream, STREAM_HIGH, StreamState, type StreamOwner } from './stream.js';
+import { FloodKind } from './flood-guard.js';
+import { H2Stream, StreamState } from './stream.js';
 
 /** Our SETTINGS_MAX_CONCURRENT_STREAMS. */
 export const MAX_CONCURRENT_STREAMS = 100;
@@ -40,61 +41,29 @@ export const STREAM_WINDOW = 256 * 1024;
 /** The connection's receive window (all request bodies in flight). */
 export const CONNECTION_WINDOW = 1024 * 1024;
 
-const CONNECTION_SPECIFIC = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'content-length', 'date']);
-
-export class H2Connection implements FrameHandler, StreamOwner {
+export class H2Connection extends H2ConnectionCore implements FrameHandler {
   readonly reader: FrameReader;
-  readonly out = new OutBuffer(16 * 1024);
   private readonly decoder: HpackDecoder;
-  private readonly encoder = new HpackEncoder();
   private readonly fields = new HeaderFields(4096, 32);
-  private readonly block = new ByteWriter(1024);
   /** Request heads dispatched as they arrive use these (no lists per stream). */
   private readonly sharedPseudo = new HeaderList(8);
   private readonly sharedFields = new HeaderList(32);
-  private readonly peer = new PeerSettings();
   private readonly recv = new ReceiveWindow(65535, 0);
-  private sendWindow = 65535;
-  private readonly streams = new Map<number, H2Stream>();
-  /** Streams with body bytes or an end waiting for window, in arrival order. */
-  private readonly blocked: H2Stream[] = [];
-  private readonly closed = new ClosedStreams();
-  private readonly guard = new FloodGuard();
   private readonly maxBodySize: number;
-  /** Request body bytes buffered on this connection, all streams (bounded by bodyBudget). */
-  private bodyBuffered = 0;
   private readonly bodyBudget: number;
   private readonly maxRequests: number;
-  /** Highest client stream id seen (processed or refused). */
-  private lastStreamId = 0;
   private streamsSeen = 0;
   /** A stream reset by a stream error on its own opening HEADERS (see onStreamError). */
   private resetOnOpen = 0;
-  private goAwaySent = false;
-  private peerEnded = false;
-  private ended = false;
-  private destroyed = false;
-  private inBatch = false;
-  private flushQueued = false;
-  private readPaused = false;
-  private wakeQueued = false;
-  private dateAt = 0;
-  private dateStr = '';
-  /** Deadlines (coarse ms, 0 = none), checked by sweep(). */
-  private readDeadline = 0;
-  private idleDeadline = 0;
-  private writeDeadline = 0;
-  private lingerDeadline = 0;
-  private readonly onFlushTick = (): void => this.flush();
-  private readonly onWakeTick = (): void => this.wake();
 
   constructor(
-    private readonly host: ConnectionHost,
-    readonly socket: Socket,
+    host: ConnectionHost,
+    socket: Socket,
     readonly remoteAddress: string,
     /** Deadline for the preface and SETTINGS (from accept); 0 = none. */
     readDeadline: number,
   ) {
+    super(host, socket);
     const limits = host.settings.parser.limits;
     const maxList = limits?.maxHeaderBytes ?? 16 * 1024;
     this.maxBodySize = limits?.maxBodySize ?? Infinity;
@@ -109,7 +78,7 @@ export class H2Connection implements FrameHandler, StreamOwner {
     const maxBlock = Math.max(65536, maxList * 2);
     this.decoder = new HpackDecoder({ maxHeaderListSize: maxList, maxStringLength: maxBlock * 2 });
     this.reader = new FrameReader(this, { expectPreface: true, maxHeaderBlockSize: maxBlock });
-    this.readDeadline = readDeadline;
+    this.deadlines.read = readDeadline;
     host.counters.h2Connections++;
     const s = new SettingsList(4);
     s.add(SettingId.MAX_CONCURRENT_STREAMS, MAX_CONCURRENT_STREAMS);
@@ -121,20 +90,16 @@ export class H2Connection implements FrameHandler, StreamOwner {
     this.scheduleFlush();
   }
 
-  get idle(): boolean {
-    return this.streams.size === 0;
-  }
-
   // ---------------------------------------------------------------- socket side
 
   /** Bytes from the socket. */
   onBytes(chunk: Buffer): void {
     if (this.ended || this.destroyed) return; // closing: read and drop
-    this.idleDeadline = 0;
+    this.deadlines.idle = 0;
     this.inBatch = true;
     try {
       this.reader.push(chunk);
-      if (this.readDeadline !== 0 && this.reader.frames > 0 && !this.reader.inHeaderBlock) this.readDeadline = 0;
+      if (this.deadlines.read !== 0 && this.reader.frames > 0 && !this.reader.inHeaderBlock) this.deadlines.read = 0;
     } catch (err) {
       this.onReaderError(err);
     }
@@ -436,353 +401,4 @@ export class H2Connection implements FrameHandler, StreamOwner {
     req.body = EMPTY_BODY;
   }
 
-  // ---------------------------------------------------------------- StreamOwner (responses)
-
-  answered(_s: H2Stream, status: number): void {
-    if (status > 0) this.host.counters.byStatus[status]!++;
-  }
-
-  sendHead(s: H2Stream, status: number, headers: readonly string[] | undefined, contentLength: number, endStream: boolean): void {
-    if (s.dead || this.destroyed) return;
-    const w = this.block;
-    const enc = this.encoder;
-    w.reset();
-    enc.beginBlock(w);
-    enc.field(w, ':status', String(status));
-    if (status >= 200) {
-      enc.field(w, 'date', this.date());
-      if (headers !== undefined) {
-        for (let i = 0; i + 1 < headers.length; i += 2) {
-          const name = headers[i]!;
-          const lower = name.toLowerCase();
-          if (CONNECTION_SPECIFIC.has(lower)) continue;
-          enc.field(w, lower, headers[i + 1]!);
-        }
-      }
-      if (contentLength >= 0) enc.field(w, 'content-length', String(contentLength));
-    }
-    writeHeaders(this.out.w, s.id, w.buf, 0, w.len, endStream, this.peer.maxFrameSize);
-    if (endStream) this.streamSent(s);
-    else this.wrote();
-  }
-
-  pump(s: H2Stream): void {
-    if (s.dead || s.sendDone || this.destroyed) return;
-    const w = this.out;
-    const max = this.peer.maxFrameSize;
-    let sentEnd = false;
-    while (s.queued > 0) {
-      const room = Math.min(s.sendWindow, this.sendWindow);
-      if (room <= 0 || this.outputFull) break;
-      const part = s.queue[0]!;
-      const left = part.length - s.partAt;
-      const n = Math.min(left, room, max);
-      const last = n === left && s.queue.length === 1 && s.endQueued && s.trailers === undefined && s.resetAfter < 0;
-      writeFrameHead(w, n, last, s.id);
-      w.append(part.subarray(s.partAt, s.partAt + n));
-      s.sendWindow -= n;
-      this.sendWindow -= n;
-      s.queued -= n;
-      if (n === left) {
-        s.queue.shift();
-        s.partAt = 0;
-      } else {
-        s.partAt += n;
-      }
-      if (last) sentEnd = true;
-    }
-    if (s.queued === 0 && s.endQueued && !sentEnd) {
-      if (s.resetAfter >= 0) {
-        this.wrote();
-        this.reset(s, s.resetAfter);
-        return;
-      }
-      if (s.trailers !== undefined) {
-        const b = this.block;
-        b.reset();
-        this.encoder.beginBlock(b);
-        for (const [n, v] of s.trailers) this.encoder.field(b, n.toLowerCase(), v);
-        writeHeaders(w.w, s.id, b.buf, 0, b.len, true, max);
-      } else {
-        writeData(w.w, s.id, EMPTY_BODY, 0, 0, true);
-      }
-      sentEnd = true;
-    }
-    if (sentEnd) {
-      this.streamSent(s);
-      return;
-    }
-    if ((s.queued > 0 || s.endQueued) && this.blocked.indexOf(s) < 0) this.blocked.push(s);
-    this.wrote();
-    if (s.drainWaiter !== null) this.queueWake();
-  }
-
-  /** Pumps every blocked stream (windows opened or output drained), oldest first. */
-  private pumpBlocked(): void {
-    const b = this.blocked;
-    if (b.length === 0) return;
-    const list = b.splice(0, b.length);
-    for (let i = 0; i < list.length; i++) {
-      const s = list[i]!;
-      if (this.outputFull || this.sendWindow <= 0) {
-        for (let k = i; k < list.length; k++) if (!list[k]!.dead && !list[k]!.sendDone && b.indexOf(list[k]!) < 0) b.push(list[k]!);
-        break;
-      }
-      this.pump(s);
-    }
-    this.queueWake();
-  }
-
-  /** END_STREAM is out: close the stream, or ask the client to stop sending a body we will not read. */
-  private streamSent(s: H2Stream): void {
-    s.sendDone = true;
-    s.drainWaiter = null;
-    if (!s.recvDone) {
-      this.rst(s.id, H2Code.NO_ERROR);
-    }
-    this.closeStream(s);
-    this.wrote();
-  }
-
-  reset(s: H2Stream, code: number): void {
-    if (!s.dead) this.rst(s.id, code);
-    this.closeStream(s);
-    this.wrote();
-  }
-
-  private rst(streamId: number, code: number): void {
-    if (this.destroyed || this.ended) return;
-    writeRstStream(this.out.w, streamId, code);
-    this.host.counters.h2Resets[Math.min(code, 14)]!++;
-    if (code !== H2Code.NO_ERROR) {
-      const reg = registryCodeOf(code);
-      if (reg !== undefined) this.host.counters.reject(reg);
-    }
-    this.remember(streamId, 1);
-  }
-
-  private closeStream(s: H2Stream): void {
-    if (s.dead) return;
-    if (s.body !== null) this.bodyBuffered -= s.bodyLen;
-    s.kill();
-    this.streams.delete(s.id);
-    this.remember(s.id);
-    const i = this.blocked.indexOf(s);
-    if (i >= 0) this.blocked.splice(i, 1);
-    if (this.streams.size === 0 && (this.goAwaySent || this.peerEnded)) this.endSocket();
-  }
-
-  get outputFull(): boolean {
-    return this.socket.writableLength + this.out.byteLength > this.host.settings.outputHighWater;
-  }
-
-  waitingForDrain(s: H2Stream): void {
-    this.host.counters.drainWaits++;
-    if (s.queued < STREAM_HIGH && !this.outputFull) this.queueWake();
-  }
-
-  private queueWake(): void {
-    if (this.wakeQueued) return;
-    this.wakeQueued = true;
-    setImmediate(this.onWakeTick);
-  }
-
-  /** Calls the drain waiters of streams whose queue emptied below half the mark while output has room. */
-  private wake(): void {
-    this.wakeQueued = false;
-    if (this.destroyed || this.ended) return;
-    if (this.socket.writableLength + this.out.byteLength > this.host.settings.outputHighWater >> 1) return; // 'drain' comes
-    for (const s of this.streams.values()) {
-      const fn = s.drainWaiter;
-      if (fn === null || s.queued >= STREAM_HIGH >> 1) continue;
-      s.drainWaiter = null;
-      fn();
-    }
-    this.flush();
-  }
-
-  writeRaw(bytes: Buffer): void {
-    this.out.append(bytes);
-    this.flush();
-    this.endSocket();
-  }
-
-  // ---------------------------------------------------------------- output
-
-  private wrote(): void {
-    if (!this.inBatch) this.scheduleFlush();
-  }
-
-  private scheduleFlush(): void {
-    if (this.flushQueued) return;
-    this.flushQueued = true;
-    process.nextTick(this.onFlushTick);
-  }
-
-  flush(): void {
-    this.flushQueued = false;
-    const out = this.out;
-    if (this.destroyed || this.socket.destroyed) {
-      out.reset();
-      return;
-    }
-    if (out.empty || this.ended) return;
-    const sock = this.socket;
-    const host = this.host;
-    host.counters.bytesOut += out.byteLength;
-    if (out.parts === null) {
-      sock.write(out.w.toBuffer());
-      out.w.reset();
-    } else {
-      sock.cork();
-      for (const p of out.parts) sock.write(p);
-      if (out.w.len > 0) sock.write(out.w.toBuffer());
-      sock.uncork();
-      out.reset();
-    }
-    if (this.writeDeadline === 0 && host.settings.writeTimeout > 0 && sock.writableLength > 0) {
-      this.writeDeadline = host.now + host.settings.writeTimeout;
-    }
-  }
-
-  // ---------------------------------------------------------------- errors, GOAWAY, closing
-
-  private connErr(code: number, message: string, frameType: number, streamId: number): H2Error {
-    return new H2Error(code, 'connection', message, { frameType, streamId });
-  }
-
-  /** Counts a flood event; past the budget: GOAWAY ENHANCE_YOUR_CALM (true: stop handling the frame). */
-  private flood(kind: number): boolean {
-    if (!this.guard.hit(kind, this.host.now)) return false;
-    if (this.goAwaySent) return true;
-    this.host.counters.h2Floods[kind]!++;
-    throw this.connErr(H2Code.ENHANCE_YOUR_CALM, `flood: too many ${FLOOD_NAMES[kind]} frames per second`, -1, 0);
-  }
-
-  private sendGoAway(code: number, message: string): void {
-    if (this.goAwaySent || this.destroyed) return;
-    this.goAwaySent = true;
-    writeGoAway(this.out.w, this.lastStreamId, code, Buffer.from(message.slice(0, 200), 'latin1'));
-    const c = this.host.counters;
-    c.h2GoAways[Math.min(code, 14)]!++;
-    const reg = registryCodeOf(code);
-    if (reg !== undefined) c.reject(reg);
-  }
-
-  /** A connection error: GOAWAY(last stream id, code), then close (RFC 9113 5.4.1). */
-  goAway(code: number, message: string): void {
-    this.sendGoAway(code, message);
-    for (const s of this.streams.values()) s.kill();
-    this.streams.clear();
-    this.blocked.length = 0;
-    this.endSocket();
-  }
-
-  /** Graceful shutdown: GOAWAY with the last stream processed; streams finish, then close. */
-  shutdown(): void {
-    if (this.destroyed || this.ended) return;
-    this.sendGoAway(H2Code.NO_ERROR, 'server shutting down');
-    if (this.streams.size === 0) this.endSocket();
-    else this.scheduleFlush();
-  }
-
-  private endSocket(): void {
-    if (this.ended || this.destroyed) return;
-    this.flush();
-    this.ended = true;
-    this.readDeadline = 0;
-    this.idleDeadline = 0;
-    this.socket.end();
-    if (this.readPaused) this.socket.resume(); // read and drop until the peer closes
-    const lt = this.host.settings.lingerTimeout;
-    this.lingerDeadline = this.host.now + (lt > 0 ? lt : 1);
-  }
-
-  private maybeIdle(): void {
-    const it = this.host.settings.idleTimeout;
-    if (it > 0 && !this.ended && this.streams.size === 0) this.idleDeadline = this.host.now + it;
-  }
-
-  /** Enforces the deadlines; true when the connection was ended or destroyed. */
-  sweep(now: number): void {
-    if (this.destroyed) return;
-    const c = this.host.counters;
-    if (this.readDeadline !== 0 && now >= this.readDeadline) {
-      c.reject('ERR_SERVER_READ_TIMEOUT');
-      this.socket.destroy();
-      return;
-    }
-    if (this.writeDeadline !== 0) {
-      if (this.socket.writableLength === 0) this.writeDeadline = 0;
-      else if (now >= this.writeDeadline) {
-        c.reject('ERR_SERVER_WRITE_TIMEOUT');
-        this.socket.destroy();
-        return;
-      }
-    }
-    const rt = this.host.settings.readTimeout;
-    if (rt > 0 && this.streams.size > 0) {
-      // A request whose body stopped arriving: the stream is cancelled, the connection lives.
-      for (const s of this.streams.values()) {
-        if (!s.recvDone && now - s.lastRecvAt >= rt) {
-          c.reject('ERR_SERVER_READ_TIMEOUT');
-          this.reset(s, H2Code.CANCEL);
-        }
-      }
-    }
-    if (this.idleDeadline !== 0 && now >= this.idleDeadline) {
-      this.idleDeadline = 0;
-      if (this.streams.size === 0) {
-        c.idleClosed++;
-        this.sendGoAway(H2Code.NO_ERROR, 'idle');
-        this.endSocket();
-      }
-    }
-    if (this.lingerDeadline !== 0 && now >= this.lingerDeadline) this.socket.destroy();
-  }
-
-  // ---------------------------------------------------------------- stream id bookkeeping
-
-  /** A stream id the client has not opened yet (RFC 9113 5.1: idle). */
-  private isIdle(streamId: number): boolean {
-    return streamId > this.lastStreamId && !this.wasClosed(streamId);
-  }
-
-  private remember(streamId: number, byReset = 0): void {
-    this.closed.add(streamId, byReset === 1);
-  }
-
-  private resetByUs(streamId: number): boolean {
-    return this.closed.resetByUs(streamId);
-  }
-
-  private wasClosed(streamId: number): boolean {
-    return this.closed.has(streamId);
-  }
-
-  private date(): string {
-    const now = this.host.epochNow;
-    if (now - this.dateAt >= 1000 || now < this.dateAt) {
-      this.dateAt = now - (now % 1000);
-      this.dateStr = new Date(now).toUTCString();
-    }
-    return this.dateStr;
-  }
-}
-
-const FLOOD_NAMES = ['RST_STREAM', 'PING', 'SETTINGS', 'empty DATA', 'WINDOW_UPDATE', 'CONTINUATION'];
-
-/** A DATA frame header whose payload the caller appends by reference. */
-function writeFrameHead(out: OutBuffer, length: number, endStream: boolean, streamId: number): void {
-  const w = out.w;
-  w.ensure(FRAME_HEADER_SIZE);
-  const b = w.buf;
-  const p = w.len;
-  b[p] = (length >>> 16) & 0xff;
-  b[p + 1] = (length >>> 8) & 0xff;
-  b[p + 2] = length & 0xff;
-  b[p + 3] = FrameType.DATA;
-  b[p + 4] = endStream ? 1 : 0;
-  b.writeUInt32BE(streamId, p + 5);
-  w.len = p + FRAME_HEADER_SIZE;
 }

@@ -5,6 +5,7 @@
 // the stream's and the connection's send windows allow (the connection pumps the queue). A
 // streaming route sees `needsDrain` once STREAM_HIGH bytes wait here or the connection's own
 // output is full, so a peer that never opens its window holds at most that much per stream.
+import { bug } from '../../core/invariant.js';
 import type { HeaderList } from '../../http/header-list.js';
 import { statusHasNoBody } from '../../http/response-serializer.js';
 import { ReceiveWindow } from '../../http2/flow-control.js';
@@ -125,7 +126,7 @@ export class H2Stream implements ServerResponse {
   }
 
   private misuse(op: string): never {
-    throw new Error(`ServerResponse.${op}() is not allowed now (h2 stream state ${this.state}): a handler bug`);
+    bug(`ServerResponse.${op}() is not allowed now (h2 stream state ${this.state}): a handler bug`);
   }
 
   send(status: number, body?: Buffer | string, headers?: readonly string[]): void {

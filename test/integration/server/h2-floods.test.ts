@@ -133,7 +133,11 @@ describe.runIf(existsSync(new URL('../../../dist/cli/main.js', import.meta.url))
       });
     });
     expect(c.goAway?.code).toBe(H2Code.ENHANCE_YOUR_CALM);
-    expect(sent).toBeLessThan(40_000);
+    // The server ends the offender's connection. (How much of the flood the attacker had written
+    // by then depends on scheduling — the whole flood fits in the socket buffers — so it is not
+    // asserted.)
+    expect(await c.until(() => c.closed, 10_000)).toBe(true);
+    expect(sent).toBeGreaterThan(0);
     expect(answered).toBeGreaterThan(0);
     expect((await stats()).http2.floods.rapidReset).toBeGreaterThanOrEqual(1);
   });

@@ -51,6 +51,12 @@ export class Connection implements ParserHandler<RequestHead>, ResponseOwner {
   private dispatching: OutgoingResponse | null = null;
   private seq = 0;
   private inBatch = false;
+  /**
+   * socket.writableLength as of the start of this batch (or its last flush): the socket is written
+   * only by flush(), so within a batch this is exact, and reading a stream getter per pipelined
+   * request costs more than the check it serves.
+   */
+  private batchSocketQueued = 0;
   private flushQueued = false;
   /** No more requests are read (close decided, codec error, peer EOF). */
   private stopReading = false;
@@ -181,6 +187,7 @@ export class Connection implements ParserHandler<RequestHead>, ResponseOwner {
     dl.idle = 0;
     if (dl.read === 0 && host.settings.readTimeout > 0) dl.read = host.now + host.settings.readTimeout;
     this.inBatch = true;
+    this.batchSocketQueued = this.socket.writableLength;
     let n = chunk.length;
     try {
       n = this.parser.execute(chunk);
@@ -315,7 +322,7 @@ export class Connection implements ParserHandler<RequestHead>, ResponseOwner {
       res.ownCounted = res.own.byteLength;
       this.ownPending += res.ownCounted;
     }
-    if (this.pendingOutput > host.settings.outputHighWater) {
+    if (this.batchSocketQueued + this.out.byteLength + this.ownPending > host.settings.outputHighWater) {
       this.outputSuspended = true;
       this.parser.suspend();
     }
@@ -480,6 +487,7 @@ export class Connection implements ParserHandler<RequestHead>, ResponseOwner {
       const host = this.host;
       host.counters.bytesOut += out.byteLength;
       if (!out.writeTo(sock, host.settings.zeroCopy)) this.gate.pause(Pause.Backpressure);
+      this.batchSocketQueued = sock.writableLength;
       this.deadlines.armWrite(host, sock);
     }
     if (this.endAfterFlush && !this.ended) this.finishEnd();

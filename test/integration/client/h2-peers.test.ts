@@ -16,7 +16,7 @@ import { HostClient } from '../../../src/client/host-client.js';
 import type { ProtocolChoice } from '../../../src/client/client-options.js';
 import { Request } from '../../../src/client/request.js';
 import { Response } from '../../../src/client/response.js';
-import { nginxPath } from '../../fixtures/nginx.js';
+import { nginxPath, startNginxServers } from '../../fixtures/nginx.js';
 import { selfSignedCert } from '../../fixtures/client/servers.js';
 import { spawnCli } from '../cli/spawn-cli.js';
 
@@ -104,27 +104,8 @@ beforeAll(async () => {
   stops.push(() => new Promise<void>((r) => s3.close(() => r())));
 
   if (nginx !== undefined) {
-    const dir = mkdtempSync(join(tmpdir(), 'fastbench-nginx-h2-'));
-    writeFileSync(join(dir, 'key.pem'), cert.key);
-    writeFileSync(join(dir, 'cert.pem'), cert.cert);
-    writeFileSync(join(dir, 'index.html'), 'nginx says hi\n');
-    const [tlsPort, h2cPort] = [await freePort(), await freePort()];
     // nginx 1.22: `listen ... http2` (the `http2 on` directive came in 1.25.1).
-    writeFileSync(join(dir, 'nginx.conf'), `
-worker_processes 1;
-daemon off;
-master_process off;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log warn;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  client_body_temp_path ${dir}/body;
-  proxy_temp_path ${dir}/proxy;
-  fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi;
-  scgi_temp_path ${dir}/scgi;
-  keepalive_requests 100000;
+    const n = await startNginxServers((dir, [tlsPort, h2cPort]) => `
   server {
     listen 127.0.0.1:${tlsPort} ssl http2;
     ssl_certificate ${dir}/cert.pem;
@@ -134,15 +115,12 @@ http {
   server {
     listen 127.0.0.1:${h2cPort} http2;
     root ${dir};
-  }
-}
-`);
-    const child = spawn(nginx, ['-p', dir, '-c', join(dir, 'nginx.conf')], { stdio: 'ignore' });
-    await waitForPort(tlsPort, child);
-    await waitForPort(h2cPort, child);
-    nginxTls = `https://127.0.0.1:${tlsPort}`;
-    nginxH2c = `http://127.0.0.1:${h2cPort}`;
-    stops.push(stopChild(child, dir));
+  }`, { ports: 2, files: { 'key.pem': cert.key, 'cert.pem': cert.cert, 'index.html': 'nginx says hi\n' } });
+    if (n !== undefined) {
+      nginxTls = `https://127.0.0.1:${n.ports[0]!}`;
+      nginxH2c = `http://127.0.0.1:${n.ports[1]!}`;
+      stops.push(() => n.stop());
+    }
   }
   if (hasNghttpd) {
     for (const tls of [false, true]) {

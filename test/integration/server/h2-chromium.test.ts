@@ -26,10 +26,10 @@ interface Served {
   exit: Promise<void>;
 }
 
-/** `fastbench serve --tls --port 0` from the built CLI; resolves with the URL it prints. */
-function serve(): Promise<Served> {
+/** `fastbench serve --tls --port 0 [extra]` from the built CLI; resolves with the URL it prints. */
+function serve(...extra: string[]): Promise<Served> {
   if (!existsSync(join(root, 'dist/cli/main.js'))) throw new Error('dist/ is missing: run `npm run build` first (this test starts the built CLI)');
-  const child = spawn(process.execPath, [cli, 'serve', '--tls', '--port', '0', '--quiet'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [cli, 'serve', '--tls', '--port', '0', '--quiet', ...extra], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stderr!.on('data', (d) => (err += d));
@@ -157,17 +157,24 @@ const IN_PAGE = `(async () => {
   });
 })()`;
 
-describe.skipIf(!existsSync(CHROMIUM))('headless Chromium over TLS + ALPN h2', () => {
-  let served: Served;
+async function stop(served: Served | undefined): Promise<void> {
+  // SIGTERM: a graceful stop also removes the self-signed certificate's temp directory
+  if (served === undefined || served.child.exitCode !== null) return;
+  served.child.kill('SIGTERM');
+  await within(served.exit, 10_000, 'fastbench serve exit').catch(() => served.child.kill('SIGKILL'));
+}
+
+describe.skipIf(!existsSync(CHROMIUM))('headless Chromium over TLS + ALPN', () => {
+  let h2: Served | undefined;
+  let h1only: Served | undefined;
   let browser: ChildProcess;
   let cdp: Cdp;
-  let profile: string;
+  let profile: string | undefined;
   let browserExit: Promise<void>;
 
   beforeAll(async () => {
-    served = await serve();
+    [h2, h1only] = await Promise.all([serve(), serve('--http2', 'off')]);
     profile = mkdtempSync(join(tmpdir(), 'fastbench-chromium-h2-'));
-    const host = new URL(served.url).host;
     browser = spawn(
       CHROMIUM,
       [
@@ -183,7 +190,7 @@ describe.skipIf(!existsSync(CHROMIUM))('headless Chromium over TLS + ALPN h2', (
         '--disable-extensions',
         '--disable-quic',
         '--no-proxy-server',
-        // every name resolves nowhere: the page only talks to the loopback address in its URL
+        // every name resolves nowhere: the pages only talk to the loopback address in their URL
         '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
         '--ignore-certificate-errors',
         `--user-data-dir=${profile}`,
@@ -197,7 +204,6 @@ describe.skipIf(!existsSync(CHROMIUM))('headless Chromium over TLS + ALPN h2', (
     browserExit = new Promise((resolve) => browser.once('exit', () => resolve()));
     cdp = new Cdp(browser.stdio[3] as Writable, browser.stdio[4] as Readable);
     void browserExit.then(() => cdp.failAll(new Error(`chromium exited; stderr tail: ${stderr}`)));
-    expect(host).toMatch(/^127\.0\.0\.1:\d+$/);
   }, 40_000);
 
   afterAll(async () => {
@@ -207,41 +213,49 @@ describe.skipIf(!existsSync(CHROMIUM))('headless Chromium over TLS + ALPN h2', (
       await within(browserExit, 5000, 'chromium exit after SIGKILL').catch(() => {});
     }
     if (profile) rmSync(profile, { recursive: true, force: true });
-    // SIGTERM: a graceful stop also removes the self-signed certificate's temp directory
-    if (served && served.child.exitCode === null) {
-      served.child.kill('SIGTERM');
-      await within(served.exit, 10_000, 'fastbench serve exit').catch(() => served.child.kill('SIGKILL'));
-    }
+    await Promise.all([stop(h2), stop(h1only)]);
   }, 30_000);
 
+  /** Opens `${base}/site/` in a new tab, runs IN_PAGE there, closes the tab. */
+  async function visit(base: string): Promise<{ got: any; page: any }> {
+    const { targetId } = await within(cdp.send('Target.createTarget', { url: 'about:blank' }), 20_000, 'Target.createTarget');
+    try {
+      const { sessionId } = await within(cdp.send('Target.attachToTarget', { targetId, flatten: true }), 10_000, 'Target.attachToTarget');
+      await within(cdp.send('Network.enable', {}, sessionId), 10_000, 'Network.enable');
+      await within(cdp.send('Page.enable', {}, sessionId), 10_000, 'Page.enable');
+      const loaded = cdp.waitFor((e) => e.sessionId === sessionId && e.method === 'Page.loadEventFired');
+      const nav = await within(cdp.send('Page.navigate', { url: `${base}/site/` }, sessionId), 20_000, 'Page.navigate');
+      expect(nav.errorText).toBeUndefined();
+      await within(loaded, 20_000, 'load event of /site/');
+      const evaluated = await within(
+        cdp.send('Runtime.evaluate', { expression: IN_PAGE, awaitPromise: true, returnByValue: true }, sessionId),
+        20_000,
+        'in-page fetch of /anything',
+      );
+      expect(evaluated.exceptionDetails).toBeUndefined();
+      const page = cdp.events
+        .filter((e) => e.sessionId === sessionId && e.method === 'Network.responseReceived')
+        .map((e) => e.params.response)
+        .find((r) => r.url === `${base}/site/`);
+      return { got: JSON.parse(evaluated.result.value as string), page };
+    } finally {
+      await within(cdp.send('Target.closeTarget', { targetId }), 10_000, 'Target.closeTarget').catch(() => {});
+    }
+  }
+
   it('loads /site/ over h2; its fetch of /anything echoes HTTP/2; /__stats counts the h2 streams', async () => {
-    const before = await getJson(`${served.url}/__stats`);
+    const base = h2!.url;
+    expect(base).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+    const before = await getJson(`${base}/__stats`);
     expect(before.alpn).not.toBe('h2');
     expect(before.body.http2.streams).toBe(0);
 
-    const { targetId } = await within(cdp.send('Target.createTarget', { url: 'about:blank' }), 20_000, 'Target.createTarget');
-    const { sessionId } = await within(cdp.send('Target.attachToTarget', { targetId, flatten: true }), 10_000, 'Target.attachToTarget');
-    await within(cdp.send('Network.enable', {}, sessionId), 10_000, 'Network.enable');
-    await within(cdp.send('Page.enable', {}, sessionId), 10_000, 'Page.enable');
-    const loaded = cdp.waitFor((e) => e.sessionId === sessionId && e.method === 'Page.loadEventFired');
-    const nav = await within(cdp.send('Page.navigate', { url: `${served.url}/site/` }, sessionId), 20_000, 'Page.navigate');
-    expect(nav.errorText).toBeUndefined();
-    await within(loaded, 20_000, 'load event of /site/');
-
-    const evaluated = await within(
-      cdp.send('Runtime.evaluate', { expression: IN_PAGE, awaitPromise: true, returnByValue: true }, sessionId),
-      20_000,
-      'in-page fetch of /anything',
-    );
-    expect(evaluated.exceptionDetails).toBeUndefined();
-    const got = JSON.parse(evaluated.result.value as string);
+    const { got, page } = await visit(base);
 
     // the browser's own view: the page and the fetch both went over h2
     expect(got.navProtocol).toBe('h2');
     expect(got.fetchProtocol).toBe('h2');
     expect(got.links).toBeGreaterThan(0); // a real /site/ page, not an error page
-    const responses = cdp.events.filter((e) => e.sessionId === sessionId && e.method === 'Network.responseReceived').map((e) => e.params.response);
-    const page = responses.find((r) => r.url === `${served.url}/site/`);
     expect(page?.status).toBe(200);
     expect(page?.protocol).toBe('h2');
     expect(page?.mimeType).toBe('text/html');
@@ -256,17 +270,32 @@ describe.skipIf(!existsSync(CHROMIUM))('headless Chromium over TLS + ALPN h2', (
     const pseudo = Object.fromEntries(echo.pseudoHeaders as [string, string][]);
     expect(pseudo[':method']).toBe('GET');
     expect(pseudo[':scheme']).toBe('https');
-    expect(pseudo[':authority']).toBe(new URL(served.url).host);
+    expect(pseudo[':authority']).toBe(new URL(base).host);
     expect(pseudo[':path']).toBe('/anything/from-chromium?q=h2');
     const headers = Object.fromEntries((echo.headers as [string, string][]).map(([k, v]) => [k.toLowerCase(), v]));
     expect(headers['x-from']).toBe('chromium');
     expect(headers['user-agent']).toContain('Chrome');
 
     // and the counters: one h2 connection at least, the page and the fetch as streams
-    const after = await getJson(`${served.url}/__stats`);
+    const after = await getJson(`${base}/__stats`);
     expect(after.status).toBe(200);
     expect(after.body.http2.connections).toBeGreaterThanOrEqual(1);
     expect(after.body.http2.streams).toBeGreaterThanOrEqual(2);
     expect(after.body.http2.goaways).toEqual({});
+  }, 90_000);
+
+  it('the control: with --http2 off the same browser gets http/1.1 and the echo says HTTP/1.1', async () => {
+    const base = h1only!.url;
+    const { got, page } = await visit(base);
+    expect(got.navProtocol).toBe('http/1.1');
+    expect(got.fetchProtocol).toBe('http/1.1');
+    expect(page?.protocol).toBe('http/1.1');
+    expect(got.status).toBe(200);
+    expect(got.echo.protocol).toBe('HTTP/1.1');
+    expect(got.echo.pseudoHeaders).toBeUndefined();
+    const stats = await getJson(`${base}/__stats`);
+    expect(stats.body.http2.connections).toBe(0);
+    expect(stats.body.http2.streams).toBe(0);
+    expect(stats.body.requests).toBeGreaterThanOrEqual(2);
   }, 90_000);
 });

@@ -57,10 +57,6 @@ function renderTarget(t: Template, ctx: RenderContext): string {
 }
 
 export class PreparedRequest {
-  /** The request target for one send (the path with its templates rendered). Render it once per send. */
-  targetFor(ctx: RenderContext): string {
-    return renderTarget(this.spec.path, ctx);
-  }
 
   /** Index into the recorder's request names. */
   readonly index: number;
@@ -143,9 +139,16 @@ export class PreparedRequest {
     this.rawLength = rawLength;
   }
 
+  /** The request target for one send (the path with its templates rendered). Render it once per send. */
+  targetFor(ctx: RenderContext): string {
+    return renderTarget(this.spec.path, ctx);
+  }
+
   /**
    * Writes the whole request for one send into w (reset first). Throws a FastbenchError when a
    * rendered value cannot be sent (a control character from a data row or a capture).
+   * `target`: the path already rendered for this send (targetFor), when the caller needed it;
+   * `cookie`: the virtual user's Cookie value for it (issue 15), sent when not empty.
    */
   render(w: ByteWriter, ctx: RenderContext, hostHeader: string, target?: string, cookie?: string): void {
     const spec = this.spec;

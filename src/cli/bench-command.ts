@@ -14,7 +14,7 @@ import { FastbenchError } from '../core/errors.js';
 import { REPORT_FORMATS } from '../report/report-writer.js';
 import type { Scenario } from '../scenario/index.js';
 import { compileFlagDocument, literal, type FlagSpot } from './flag-document.js';
-import { collect, parseCountFlag, parseDurationFlag, parseRateFlag, parseSizeFlag, protocolFlag, splitHeader } from './flags.js';
+import { collect, parseCookieFlags, parseCountFlag, parseDurationFlag, parseRateFlag, parseSizeFlag, parseUserFlag, protocolFlag, splitHeader } from './flags.js';
 import { examples } from './help.js';
 import { reportFormats, runAndReport } from './run-report.js';
 
@@ -44,6 +44,13 @@ export interface BenchFlags {
   json?: boolean;
   quiet?: boolean;
   force?: boolean;
+  // issue 15 (sess-web)
+  /** --compressed: client.compressed. */
+  compressed?: boolean;
+  /** --cookie name=value: cookies.values (turns the users' jars on). */
+  cookie?: string[];
+  /** -u user:password: client.auth. */
+  user?: string;
 }
 
 /** A scenario document and where each flag's value landed in it. */
@@ -128,6 +135,14 @@ export function benchDocument(url: string, f: BenchFlags): BenchDocument {
   const protocol = protocolFlag(f);
   if (protocol !== undefined) client.protocol = protocol;
   if (f.maxBody !== undefined) client.maxResponseBodySize = parseSizeFlag(f.maxBody, '--max-body', 1);
+  // issue 15: --compressed, -u, --cookie
+  if (f.compressed === true) client.compressed = true;
+  if (f.user !== undefined) {
+    const { user, password } = parseUserFlag(f.user);
+    client.auth = { user: literal(user), password: literal(password) };
+    spots.push({ path: ['client', 'auth'], flag: show('--user', f.user) });
+  }
+  const cookies = parseCookieFlags(f.cookie ?? []);
   const load = benchLoad(f, spots);
   const request = benchRequest(path, f, spots);
   const thresholds = f.threshold ?? [];
@@ -144,6 +159,7 @@ export function benchDocument(url: string, f: BenchFlags): BenchDocument {
     requests: [request],
     ...(thresholds.length > 0 ? { thresholds: [...thresholds] } : {}),
     ...(f.interval !== undefined ? { interval: f.interval.trim() } : {}),
+    ...(cookies.length > 0 ? { cookies: { values: Object.fromEntries(cookies.map(([n, v]) => [n, literal(v)])) } } : {}),
   };
   return { document, spots };
 }
@@ -174,6 +190,9 @@ export function registerBenchCommand(program: Command): void {
     .option('-k, --insecure', 'accept any TLS certificate')
     .option('--http2', 'speak HTTP/2 (ALPN h2 over TLS, prior knowledge h2c over http://); -p is then streams per connection')
     .option('--http1.1', 'speak HTTP/1.1 only')
+    .option('--compressed', 'ask for compressed responses (Accept-Encoding); bodies are decoded only when something reads them')
+    .option('--cookie <name=value>', 'start every connection\'s cookie jar with this cookie (repeatable; Set-Cookie answers are then kept too)', collect, [] as string[])
+    .option('-u, --user <user:password>', 'Basic authentication')
     .option('--threshold <expr>', "a pass/fail gate like 'p99<10ms' or 'errors<1%' (repeatable; exit 1 when one fails)", collect, [] as string[])
     .option('--max-body <size>', 'largest response body accepted (e.g. 64MiB; a bare number is bytes; default 16MiB)')
     .option('-o, --out <dir>', 'write report files into this directory (default formats: all)')

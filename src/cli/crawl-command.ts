@@ -21,6 +21,9 @@ export interface CrawlFlags {
   /** --output: the old long name of --out. */
   output?: string;
   format: string;
+  /** --compressed, --cookies (issue 15). */
+  compressed?: boolean;
+  cookies?: boolean;
   concurrency: string;
   perHost: string;
   delay: string;
@@ -98,6 +101,8 @@ export function crawlOptionsFromFlags(seeds: string[], f: CrawlFlags): CrawlSess
     includeLinks: f.links === true,
     sortQuery: f.sortQuery === true,
     insecure: f.insecure === true,
+    compressed: f.compressed === true,
+    cookies: f.cookies === true,
     resolve,
     resume: f.resume === true,
     restart: f.restart === true,
@@ -212,6 +217,8 @@ export function registerCrawlCommand(program: Command): void {
     .option('--links', 'include each page\'s links in its record')
     .option('--sort-query', 'sort query parameters when normalising URLs')
     .option('-k, --insecure', 'accept any TLS certificate')
+    .option('--compressed', 'ask for compressed pages (Accept-Encoding) and decode them before extracting links')
+    .option('--cookies', 'keep a cookie jar per host: cookies a host sets are sent back to it')
     .option('-q, --quiet', 'no progress and no summary')
     .option('--progress-interval <duration>', 'how often to print a progress line when stderr is not a terminal', '5s')
     .addHelpText('after', examples([

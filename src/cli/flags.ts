@@ -11,7 +11,7 @@
 import { FastbenchError } from '../core/errors.js';
 import { parseByteSize, parseDuration as parseDurationMs } from '../core/units.js';
 import type { ShardSpec } from '../engine/index.js';
-import { parseRate as parseScenarioRate } from '../scenario/index.js';
+import { parseCookiePairs, parseRate as parseScenarioRate } from '../scenario/index.js';
 
 // ---- the short flags: one meaning each, in every command that has it ----------------------------
 
@@ -36,6 +36,7 @@ export const SHORT_FLAGS = {
   '-R': '--rate',
   '-s': '--scenario',
   '-t': '--timeout',
+  '-u': '--user',
   '-V': '--version',
   '-w': '--workers',
   '-X': '--method',
@@ -194,6 +195,28 @@ export function splitHeader(h: string, flag = '--header'): [string, string] {
 export function protocolFlag(f: { http2?: boolean; 'http1.1'?: boolean }): 'h2' | 'http1' | undefined {
   if (f.http2 === true && f['http1.1'] === true) throw new FastbenchError('ERR_USAGE_BAD_OPTION', '--http2 and --http1.1 contradict each other: give one');
   return f.http2 === true ? 'h2' : f['http1.1'] === true ? 'http1' : undefined;
+}
+
+// ---- issue 15 (sess-web): -u user:password, --cookie name=value ---------------------------------
+
+/** -u/--user "user:password" (curl's form; no colon: an empty password). */
+export function parseUserFlag(text: string): { user: string; password: string } {
+  const i = text.indexOf(':');
+  const user = i < 0 ? text : text.slice(0, i);
+  if (user === '') throw bad('ERR_USAGE_BAD_OPTION', '--user', text, 'expected user:password');
+  if (/[\x00-\x1f\x7f]/.test(text)) throw bad('ERR_USAGE_BAD_OPTION', '--user', text, 'contains a control character');
+  return { user, password: i < 0 ? '' : text.slice(i + 1) };
+}
+
+/** --cookie "name=value" (repeatable; "a=1; b=2" as curl's -b) → pairs. */
+export function parseCookieFlags(values: readonly string[]): [string, string][] {
+  const out: [string, string][] = [];
+  for (const v of values) {
+    const pairs = parseCookiePairs(v);
+    if (typeof pairs === 'string') throw bad('ERR_USAGE_BAD_OPTION', '--cookie', v, pairs);
+    out.push(...pairs);
+  }
+  return out;
 }
 
 /** Commander's accumulator for repeatable options. */

@@ -7,7 +7,9 @@ import { Request } from '../client/request.js';
 import { Response } from '../client/response.js';
 import { EXIT_GATE_FAILED, FastbenchError } from '../core/errors.js';
 import { framingConflict } from '../http/request-serializer.js';
-import { collect, parseCountFlag, parseDurationFlag, parseSizeFlag, protocolFlag, splitHeader } from './flags.js';
+import { ACCEPT_ENCODING, decodeBody } from '../http/content-coding.js';
+import { basicAuthValue } from '../scenario/index.js';
+import { collect, parseCookieFlags, parseCountFlag, parseDurationFlag, parseSizeFlag, parseUserFlag, protocolFlag, splitHeader } from './flags.js';
 import { examples } from './help.js';
 
 interface RequestFlags {
@@ -27,7 +29,46 @@ interface RequestFlags {
   /** --http2 / --http1.1: the client's protocol choice. */
   http2?: boolean;
   'http1.1'?: boolean;
+  // issue 15 (sess-web)
+  /** --compressed: offer gzip, deflate, br (zstd) and print the body decoded. */
+  compressed?: boolean;
+  /** --cookie name=value (repeatable). */
+  cookie?: string[];
+  /** -u user:password: Basic auth. */
+  user?: string;
 }
+
+/** What --compressed decoded (printed on stderr, or as `decoded` in --json). */
+interface Decoded {
+  contentEncoding: string;
+  wireBytes: number;
+  decodedBytes: number;
+  decodeMs: number;
+}
+
+/** issue 15: -u, --cookie and --compressed as request headers (a -H of the same name wins). */
+function helperHeaders(flags: RequestFlags, headers: [string, string][]): void {
+  const has = (n: string): boolean => headers.some(([h]) => h.toLowerCase() === n);
+  if (flags.user !== undefined && !has('authorization')) {
+    const { user, password } = parseUserFlag(flags.user);
+    headers.push(['Authorization', basicAuthValue(user, password)]);
+  }
+  const cookies = parseCookieFlags(flags.cookie ?? []);
+  if (cookies.length > 0 && !has('cookie')) headers.push(['Cookie', cookies.map(([n, v]) => `${n}=${v}`).join('; ')]);
+  if (flags.compressed === true && !has('accept-encoding')) headers.push(['Accept-Encoding', ACCEPT_ENCODING]);
+}
+
+/** The body decoded per Content-Encoding (--compressed); undefined when it was not encoded. */
+function decodeResponse(res: Response, maxBody: number): { body: Buffer; info: Decoded } | undefined {
+  const ce = res.header('content-encoding');
+  if (res.status === 0 || ce === undefined) return undefined;
+  const d = decodeBody(res.body, ce, maxBody);
+  if (d.coding === '') return undefined;
+  return { body: d.body, info: { contentEncoding: d.coding, wireBytes: res.bodyLength, decodedBytes: d.body.length, decodeMs: round(d.ms) } };
+}
+
+/** The client's default response body limit; a decoded body may not exceed it either. */
+const DEFAULT_MAX_DECODED = 16 * 1024 * 1024;
 
 function readBody(data: string | undefined): Buffer | undefined {
   if (data === undefined) return undefined;
@@ -52,7 +93,7 @@ function round(ms: number): number {
   return Math.round(ms * 1000) / 1000;
 }
 
-export function responseJson(res: Response, err: FastbenchError | null, redirects?: string[]): Record<string, unknown> {
+export function responseJson(res: Response, err: FastbenchError | null, redirects?: string[], decoded?: { body: Buffer; info: Decoded }): Record<string, unknown> {
   const t = res.timing;
   const out: Record<string, unknown> = {};
   if (res.status !== 0) {
@@ -60,9 +101,11 @@ export function responseJson(res: Response, err: FastbenchError | null, redirect
     out.reason = res.reason;
     out.httpVersion = res.httpVersion;
     out.headers = res.headers.toArray();
-    const text = utf8OrUndefined(res.body);
+    const body = decoded?.body ?? res.body;
+    const text = utf8OrUndefined(body);
     if (text !== undefined) out.body = text;
-    else out.bodyBase64 = res.body.toString('base64');
+    else out.bodyBase64 = body.toString('base64');
+    if (decoded !== undefined) out.decoded = decoded.info;
     out.trailers = res.trailers.toArray();
     out.interim = res.interim.map((i) => ({ status: i.status, reason: i.reason, headers: i.headers }));
   }
@@ -82,7 +125,7 @@ export function responseJson(res: Response, err: FastbenchError | null, redirect
   return out;
 }
 
-function printHuman(res: Response, err: FastbenchError | null): void {
+function printHuman(res: Response, err: FastbenchError | null, decoded?: { body: Buffer; info: Decoded }): void {
   for (const i of res.interim) {
     process.stdout.write(`HTTP/1.1 ${i.status} ${i.reason}\n`);
     for (const [n, v] of i.headers) process.stdout.write(`${n}: ${v}\n`);
@@ -92,8 +135,9 @@ function printHuman(res: Response, err: FastbenchError | null): void {
     process.stdout.write(`HTTP/${res.httpVersion} ${res.status}${res.reason !== '' ? ` ${res.reason}` : ''}\n`);
     for (const [n, v] of res.headers.toArray()) process.stdout.write(`${n}: ${v}\n`);
     process.stdout.write('\n');
-    process.stdout.write(res.body);
-    if (res.body.length > 0 && res.body[res.body.length - 1] !== 0x0a) process.stdout.write('\n');
+    const body = decoded?.body ?? res.body;
+    process.stdout.write(body);
+    if (body.length > 0 && body[body.length - 1] !== 0x0a) process.stdout.write('\n');
     for (const [n, v] of res.trailers.toArray()) process.stdout.write(`${n}: ${v}\n`);
   }
   const t = res.timing;
@@ -101,6 +145,10 @@ function printHuman(res: Response, err: FastbenchError | null): void {
     `timing: wait ${t.connWait.toFixed(2)}ms, dns ${t.dns.toFixed(2)}ms, connect ${t.connect.toFixed(2)}ms, tls ${t.tls.toFixed(2)}ms, ` +
       `ttfb ${t.firstByte.toFixed(2)}ms, body ${t.body.toFixed(2)}ms, total ${t.total.toFixed(2)}ms\n`,
   );
+  if (decoded !== undefined) {
+    const d = decoded.info;
+    process.stderr.write(`decoded: ${d.contentEncoding}, ${d.wireBytes} bytes on the wire → ${d.decodedBytes} bytes, ${d.decodeMs.toFixed(2)}ms (not in total)\n`);
+  }
   if (err !== null) process.stderr.write(err.format() + (err.phase ? ` (phase: ${err.phase})` : '') + '\n');
 }
 
@@ -110,6 +158,7 @@ export async function runRequest(url: string, flags: RequestFlags): Promise<numb
   const body = readBody(flags.body ?? flags.data);
   const method = (flags.method ?? (body !== undefined ? 'POST' : 'GET')).toUpperCase();
   const headers = flags.header.map((h) => splitHeader(h));
+  helperHeaders(flags, headers);
   // One framing rule (http/request-serializer.ts): the Content-Length is computed from the body;
   // a -H that contradicts it is refused rather than sent.
   for (const [n, v] of headers) {
@@ -138,8 +187,18 @@ export async function runRequest(url: string, flags: RequestFlags): Promise<numb
   } finally {
     await client.close();
   }
-  if (flags.json) process.stdout.write(JSON.stringify(responseJson(res, err, hops.urls)) + '\n');
-  else printHuman(res, err);
+  // --compressed: the body is decoded for printing (its time is reported apart from the exchange's).
+  let decoded: { body: Buffer; info: Decoded } | undefined;
+  if (flags.compressed === true && err === null) {
+    try {
+      decoded = decodeResponse(res, maxBody ?? DEFAULT_MAX_DECODED);
+    } catch (e) {
+      if (!(e instanceof FastbenchError)) throw e;
+      err = e;
+    }
+  }
+  if (flags.json) process.stdout.write(JSON.stringify(responseJson(res, err, hops.urls, decoded)) + '\n');
+  else printHuman(res, err, decoded);
   return err === null ? 0 : EXIT_GATE_FAILED;
 }
 
@@ -160,6 +219,9 @@ export function registerRequestCommand(program: Command): void {
     .option('--max-body <size>', 'largest response body accepted (e.g. 64MiB; a bare number is bytes; default 16MiB)')
     .option('--http2', 'speak HTTP/2: ALPN h2 over TLS, prior knowledge (h2c) over http://')
     .option('--http1.1', 'speak HTTP/1.1 only (the default over http://; over https:// the default offers http/1.1 only too)')
+    .option('--compressed', `ask for a compressed response (Accept-Encoding: ${ACCEPT_ENCODING}) and print it decoded`)
+    .option('--cookie <name=value>', 'send a cookie (repeatable, or "a=1; b=2")', collect, [])
+    .option('-u, --user <user:password>', 'Basic authentication')
     .option('--json', 'print one JSON object')
     .addHelpText('after', examples([
       'fastbench request http://127.0.0.1:8080/anything -X POST -b hi --json',

@@ -10,10 +10,12 @@
 // there); --out is checked, created and locked before any traffic (--force writes into a
 // directory another run holds).
 import type { Command } from 'commander';
+import { FastbenchError } from '../core/errors.js';
+import { checkFieldName, checkFieldValue } from '../http/field-check.js';
 import { checkShard, type ShardSpec } from '../engine/index.js';
 import { REPORT_FORMATS } from '../report/report-writer.js';
-import { checkScenario, type ScenarioOverrides } from '../scenario/index.js';
-import { collect, parseCountFlag, parseDurationFlag, parseEnvPairs, parseRateFlag, parseShard, parseSizeFlag, parseStartAt, protocolFlag } from './flags.js';
+import { checkScenario, type RequestOverrides, type ScenarioOverrides } from '../scenario/index.js';
+import { collect, parseCookieFlags, parseCountFlag, parseDurationFlag, parseEnvPairs, parseRateFlag, parseShard, parseSizeFlag, parseStartAt, parseUserFlag, protocolFlag, splitHeader } from './flags.js';
 import { examples } from './help.js';
 import { refuseProblems } from './refusal.js';
 import { reportFormats, runAndReport, type ReportOptions } from './run-report.js';
@@ -38,6 +40,36 @@ export interface RunFlags {
   /** --http2 / --http1.1: client.protocol. */
   http2?: boolean;
   'http1.1'?: boolean;
+  // issue 15 (sess-web): as on bench
+  /** -H 'name: value': replaces that header on every request. */
+  header?: string[];
+  /** -k: client.insecure. */
+  insecure?: boolean;
+  /** -u user:password: Basic auth on every request. */
+  user?: string;
+  /** --cookie name=value: cookies.values. */
+  cookie?: string[];
+  /** --compressed: compression on every request. */
+  compressed?: boolean;
+}
+
+/** issue 15: the flags that act as each request compiles (-H, -u, --compressed). */
+export function runRequestOverrides(flags: RunFlags): RequestOverrides | undefined {
+  const headers = (flags.header ?? []).map((h) => splitHeader(h));
+  for (const [n, v] of headers) {
+    try {
+      checkFieldName(n);
+      checkFieldValue(n, v);
+    } catch {
+      throw new FastbenchError('ERR_USAGE_BAD_OPTION', `--header ${JSON.stringify(`${n}: ${v}`)}: not a valid header (a token name, a value without control characters)`);
+    }
+  }
+  const o: RequestOverrides = {
+    ...(headers.length > 0 ? { headers } : {}),
+    ...(flags.user !== undefined ? { auth: parseUserFlag(flags.user) } : {}),
+    ...(flags.compressed === true ? { compressed: true } : {}),
+  };
+  return Object.keys(o).length > 0 ? o : undefined;
 }
 
 /** The scenario overrides the flags describe (each value parsed by flags.ts). */
@@ -50,6 +82,7 @@ export function runOverrides(flags: RunFlags): ScenarioOverrides {
     ...(flags.maxBody !== undefined ? { maxResponseBodySize: parseSizeFlag(flags.maxBody, '--max-body', 1) } : {}),
     ...(flags.interval !== undefined ? { interval: parseDurationFlag(flags.interval, '--interval') } : {}),
     ...(protocolFlag(flags) !== undefined ? { protocol: protocolFlag(flags) } : {}),
+    ...(flags.insecure === true ? { insecure: true } : {}),
   };
 }
 
@@ -73,6 +106,11 @@ export function registerRunCommand(program: Command): void {
     .option('--max-body <size>', 'largest response body accepted (e.g. 64MiB; a bare number is bytes; default: client.maxResponseBodySize, else 16MiB)')
     .option('--http2', 'speak HTTP/2 (client.protocol h2: ALPN h2 over TLS, h2c over http://); pipelining is then streams per connection')
     .option('--http1.1', 'speak HTTP/1.1 only (client.protocol http1)')
+    .option('-H, --header <name: value>', 'set this header on every request, replacing the scenario\'s (repeatable)', collect, [] as string[])
+    .option('-k, --insecure', 'accept any TLS certificate (client.insecure)')
+    .option('-u, --user <user:password>', 'Basic authentication on every request (replaces auth:)')
+    .option('--cookie <name=value>', 'start every virtual user\'s cookie jar with this cookie (repeatable; adds to cookies.values)', collect, [] as string[])
+    .option('--compressed', 'ask for compressed responses on every request (compressed: true)')
     .option('--force', 'write into --out even while another run holds its lock')
     .option('-q, --quiet', 'no progress on stderr')
     .addHelpText('after', examples([
@@ -93,7 +131,14 @@ export async function runCommand(file: string, flags: RunFlags): Promise<number>
   const shard: ShardSpec | undefined = flags.shard !== undefined ? parseShard(flags.shard) : undefined;
   const startAtEpochMs = flags.startAt !== undefined ? parseStartAt(flags.startAt) : undefined;
   const overrides = runOverrides(flags);
-  const { scenario, errors } = checkScenario(file, { env, overrides });
+  const requestOverrides = runRequestOverrides(flags);
+  const cookies = parseCookieFlags(flags.cookie ?? []);
+  const { scenario, errors } = checkScenario(file, {
+    env,
+    overrides,
+    ...(requestOverrides !== undefined ? { requestOverrides } : {}),
+    ...(cookies.length > 0 ? { cookies } : {}),
+  });
   if (scenario === undefined || errors.length > 0) throw refuseProblems(errors);
   if (shard !== undefined) checkShard(scenario, shard);
   const options: ReportOptions = {

@@ -73,6 +73,11 @@ export interface CrawlOptions {
   resolve?: readonly string[];
   /** Accept any TLS certificate. */
   insecure?: boolean;
+  // issue 15 (sess-web)
+  /** Ask for compressed pages (Accept-Encoding) and decode them before link extraction. Default false. */
+  compressed?: boolean;
+  /** Keep one cookie jar per host: Set-Cookie answers are sent back on that host's later requests. Default false. */
+  cookies?: boolean;
 }
 
 export interface ResolvedCrawlOptions {
@@ -106,6 +111,8 @@ export interface ResolvedCrawlOptions {
   readonly maxLinksPerPage: number;
   readonly resolve: readonly string[];
   readonly insecure: boolean;
+  readonly compressed: boolean;
+  readonly cookies: boolean;
 }
 
 function bad(flag: string, want: string, got: unknown): FastbenchError {
@@ -171,6 +178,8 @@ export function resolveCrawlOptions(o: CrawlOptions): ResolvedCrawlOptions {
     maxLinksPerPage: int(o.maxLinksPerPage, 'maxLinksPerPage', 5000, 1),
     resolve: o.resolve ?? [],
     insecure: o.insecure ?? false,
+    compressed: o.compressed ?? false,
+    cookies: o.cookies ?? false,
   });
 }
 

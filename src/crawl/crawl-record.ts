@@ -31,6 +31,8 @@ export interface CrawlRecord {
   contentType: string | null;
   /** Body bytes received. */
   bytes: number;
+  /** crawl --compressed: the body's size decoded, when it came compressed (JSONL only). */
+  decodedBytes?: number;
   title: string | null;
   /** Links found on the page (after normalisation, before scope and de-duplication). */
   links: number;

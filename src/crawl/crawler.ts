@@ -29,6 +29,7 @@ import type { Request } from '../client/request.js';
 import type { Response } from '../client/response.js';
 import { nowMs } from '../core/clock.js';
 import { FastbenchError } from '../core/errors.js';
+import { CookieJar } from 'tough-cookie';
 import { createCrawlClient } from './crawl-client.js';
 import type { CrawlQueue } from './crawl-queue.js';
 import { resolveCrawlOptions, type CrawlOptions, type ResolvedCrawlOptions } from './crawl-options.js';
@@ -59,6 +60,18 @@ const RETRY_AFTER_CAP_MS = 120_000;
 
 function isPromise<T>(v: unknown): v is Promise<T> {
   return v instanceof Promise;
+}
+
+const SET_COOKIE = Buffer.from('set-cookie', 'latin1');
+
+/** crawl --cookies: the response's Set-Cookie fields into the host's jar (made at the first one). */
+function storeCookies(h: HostState, res: Response, url: string): void {
+  const hs = res.headers;
+  for (let i = 0; i < hs.count; i++) {
+    if (!hs.nameIs(i, SET_COOKIE)) continue;
+    h.jar ??= new CookieJar();
+    h.jar.setCookieSync(hs.value(i), url, { ignoreError: true });
+  }
 }
 
 export class Crawler implements ResponseCallback {
@@ -113,11 +126,11 @@ export class Crawler implements ResponseCallback {
     this.scope = new Scope({ mode: o.probe ? 'any' : o.scope, seeds, include: o.include, exclude: o.exclude });
     this.hosts = new HostTable(o.delayMs);
     this.gate = new HostGate(this.queue, o);
-    this.reader = { contentTypes: o.contentTypes, nofollow: o.nofollow, maxLinks: o.maxLinksPerPage, includeLinks: o.includeLinks, normalize: this.normalize, flagContentType: !o.probe };
+    this.reader = { contentTypes: o.contentTypes, nofollow: o.nofollow, maxLinks: o.maxLinksPerPage, includeLinks: o.includeLinks, normalize: this.normalize, flagContentType: !o.probe, ...(o.compressed ? { decodeMax: o.maxBodyBytes } : {}) };
     this.ownsClient = deps.client === undefined;
     this.client = deps.client ?? createCrawlClient(o);
     this.robots = new RobotsFetcher(this.opts, this.client, deps.client !== undefined, this.queue, this.stats);
-    for (let i = 0; i < o.concurrency; i++) this.free.push(new FetchSlot(o.userAgent));
+    for (let i = 0; i < o.concurrency; i++) this.free.push(new FetchSlot(o.userAgent, o.compressed));
     this.taken = deps.resumedDone ?? 0;
     this.stats.resumedDone = this.taken;
     this.sink.onDrain = () => this.pump();
@@ -473,6 +486,7 @@ export class Crawler implements ResponseCallback {
     const e = slot.entry!;
     const now = nowMs();
     h.inFlight--;
+    if (o.cookies && res.status !== 0) storeCookies(h, res, slot.hopUrl);
     const rec = newRecord(e.url, slot.hopUrl, e.depth, slot.time);
     if (slot.chain.length > 0) rec.redirects = slot.chain.slice();
     let follow: string[] | null = null;

@@ -4,6 +4,7 @@
 // Request subclass carries its slot, so the loop's single ResponseCallback finds it without a
 // closure or a map lookup per request.
 import { Request } from '../client/request.js';
+import { ACCEPT_ENCODING } from '../http/content-coding.js';
 import { Response } from '../client/response.js';
 import type { FrontierEntry } from './frontier.js';
 import type { HostState } from './host-state.js';
@@ -38,10 +39,11 @@ export class FetchSlot {
   /** The header lines after Host, serialized once. */
   private readonly fixedHeaders: string;
 
-  constructor(userAgent: string) {
+  constructor(userAgent: string, compressed = false) {
     this.req = new SlotRequest();
     this.req.slot = this;
-    this.fixedHeaders = `User-Agent: ${userAgent}\r\nAccept: ${ACCEPT_HTML}\r\n\r\n`;
+    const ae = compressed ? `Accept-Encoding: ${ACCEPT_ENCODING}\r\n` : '';
+    this.fixedHeaders = `User-Agent: ${userAgent}\r\nAccept: ${ACCEPT_HTML}\r\n${ae}\r\n`;
   }
 
   /**
@@ -52,7 +54,11 @@ export class FetchSlot {
     const req = this.req;
     req.setURL(url);
     const range = this.rangeEnd < 0 ? '' : `Range: bytes=0-${this.rangeEnd}\r\n`;
-    req.setRaw(Buffer.from(`GET ${req.path} HTTP/1.1\r\nHost: ${req.host}\r\n${range}${this.fixedHeaders}`, 'latin1'), 'GET');
+    // crawl --cookies: what the host's jar holds for this URL (a jar's cookie-octets are ASCII).
+    const jar = this.host?.jar;
+    const cookie = jar != null ? jar.getCookieStringSync(url) : '';
+    const cookieLine = cookie !== '' ? `Cookie: ${cookie}\r\n` : '';
+    req.setRaw(Buffer.from(`GET ${req.path} HTTP/1.1\r\nHost: ${req.host}\r\n${range}${cookieLine}${this.fixedHeaders}`, 'latin1'), 'GET');
   }
 
   /** Asks for the first `end + 1` bytes only (Range), from the current hop on; -1: the whole body. */

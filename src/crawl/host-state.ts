@@ -7,6 +7,7 @@
 // robots.txt fetched again.
 import type { FrontierEntry } from './frontier.js';
 import type { Robots } from './robots.js';
+import type { CookieJar } from 'tough-cookie';
 
 export const enum RobotsState {
   /** Not fetched yet (or to be fetched again after a failure, at wakeAt). */
@@ -46,6 +47,8 @@ export class HostState {
   dead: string | null = null;
   /** In the idle list. */
   idle = false;
+  /** The host's cookie jar (crawl --cookies; made at its first Set-Cookie; forgotten with the host). */
+  jar: CookieJar | null = null;
 
   constructor(key: string, delayMs: number) {
     this.key = key;

@@ -3,6 +3,7 @@
 // host (failures that say "this host is in trouble", as opposed to "this page is odd").
 import type { Response } from '../client/response.js';
 import { findErrorSpec } from '../core/errors.js';
+import { decodeBody } from '../http/content-coding.js';
 import { mediaTypeMatches, mediaTypeOf } from './crawl-options.js';
 import { timingOf, type CrawlRecord } from './crawl-record.js';
 import { LinkExtractor } from './link-extractor.js';
@@ -16,6 +17,8 @@ export interface PageReaderOptions {
   normalize: NormalizeOptions;
   /** Mark 2xx bodies of other types with ERR_CRAWL_CONTENT_TYPE (deep crawls; probes just record). */
   flagContentType: boolean;
+  /** crawl --compressed: decode bodies (up to this many bytes) before reading them; undefined: never. */
+  decodeMax?: number;
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
@@ -64,12 +67,25 @@ export function readResponse(rec: CrawlRecord, res: Response, pageUrl: string, o
   const ok = status >= 200 && status < 300;
   if (res.bodyLength === 0) return ok ? [] : null;
   const mt = mediaTypeOf(ct);
-  const html = mt === '' ? looksLikeHtml(res.body) : mediaTypeMatches(mt, o.contentTypes);
+  let body = res.body;
+  if (o.decodeMax !== undefined && (mt === '' || mediaTypeMatches(mt, o.contentTypes))) {
+    const ce = res.header('content-encoding');
+    if (ce !== undefined) {
+      try {
+        body = decodeBody(body, ce, o.decodeMax).body;
+        rec.decodedBytes = body.length;
+      } catch {
+        rec.error = 'ERR_CONTENT_DECODE';
+        return null;
+      }
+    }
+  }
+  const html = mt === '' ? looksLikeHtml(body) : mediaTypeMatches(mt, o.contentTypes);
   if (!html) {
     if (ok && o.flagContentType) rec.error = 'ERR_CRAWL_CONTENT_TYPE';
     return null;
   }
-  const page = LinkExtractor.extract(res.body, { pageUrl, honorNofollow: o.nofollow, maxLinks: o.maxLinks, normalize: o.normalize });
+  const page = LinkExtractor.extract(body, { pageUrl, honorNofollow: o.nofollow, maxLinks: o.maxLinks, normalize: o.normalize });
   rec.title = page.title ?? null;
   rec.links = page.links.length;
   if (o.includeLinks) rec.linkUrls = page.links;

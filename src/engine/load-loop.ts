@@ -22,7 +22,9 @@ import { encodeHistogram } from '../metrics/encoded-histogram.js';
 import { Series, type SeriesPoint } from '../metrics/series.js';
 import { DataFeeder, applyCaptures, pickWeighted, statusAccepted, type Expectation, type Scenario } from '../scenario/index.js';
 import type { ArrivalSchedule } from './arrival-schedule.js';
-import type { IntervalTick, LoopEnd, LoopOptions, PhaseRun } from './loop-types.js';
+import { decodeBody } from '../http/content-coding.js';
+import { UserCookies, cookieJarsEnabled } from './cookie-jar.js';
+import type { DecodeCounts, IntervalTick, LoopEnd, LoopOptions, PhaseRun } from './loop-types.js';
 import { PreparedRequest } from './prepared-request.js';
 import type { TargetClients } from './target-clients.js';
 import { scheduleFor } from './schedules.js';
@@ -32,6 +34,9 @@ import type { WorkerPhase, WorkerPlan } from './worker-plan.js';
 const EXPECT_FAILED = errorId('ERR_EXPECT_FAILED');
 const CAPTURE_FAILED = errorId('ERR_CAPTURE_FAILED');
 const INVALID_HEADER = errorId('ERR_HTTP_INVALID_HEADER');
+const CONTENT_DECODE = errorId('ERR_CONTENT_DECODE');
+/** The client's default response body limit, which also caps a decoded body. */
+const DEFAULT_MAX_DECODED = 16 * 1024 * 1024;
 
 /**
  * Request names that need their own per-second series: those of thresholds over windows (judged
@@ -44,14 +49,14 @@ export function seriesRequests(s: Scenario): string[] {
 }
 
 /** The expectation's header and body checks (the status is judged apart: statusAccepted). */
-function meetsExpectation(e: Expectation, bodyNeedles: readonly Buffer[], res: Response): boolean {
+function meetsExpectation(e: Expectation, bodyNeedles: readonly Buffer[], res: Response, decoded: Buffer | undefined): boolean {
   const hs = e.headers;
   for (let i = 0; i < hs.length; i++) {
     const v = res.header(hs[i]![0]);
     if (v === undefined || !v.includes(hs[i]![1])) return false;
   }
   if (bodyNeedles.length > 0) {
-    const body = res.body;
+    const body = decoded ?? res.body;
     for (let i = 0; i < bodyNeedles.length; i++) if (body.indexOf(bodyNeedles[i]!) < 0) return false;
   }
   return true;
@@ -140,6 +145,12 @@ export class LoadLoop implements ResponseCallback {
   /** Recorder slots whose interval figures are kept per second, and their points. */
   private readonly seriesSlots: number[] = [];
   private readonly requestSeries: Record<string, SeriesPoint[]> = {};
+  // issue 15 (sess-web): cookies and decoding
+  /** "scheme://host[:port]" per group and backend: the base of the URL a jar is asked about. */
+  private readonly cookieBase: string[][] = [];
+  /** Measured responses decoded, their body bytes on the wire and decoded, and the decode time. */
+  private readonly decode: DecodeCounts = { responses: 0, wireBytes: 0, decodedBytes: 0, ms: 0 };
+  private readonly maxDecoded: number;
 
   constructor(options: LoopOptions) {
     this.o = options;
@@ -172,10 +183,20 @@ export class LoadLoop implements ResponseCallback {
       this.requestSeries[name] = [];
     }
     const maxVars = Math.max(0, ...s.flows.map((f) => f.vars.length));
+    this.maxDecoded = s.client.maxResponseBodySize ?? DEFAULT_MAX_DECODED;
+    const jars = cookieJarsEnabled(s);
+    if (jars) {
+      for (const g of options.clients.groups) {
+        const scheme = g.origin.startsWith('https:') ? 'https://' : 'http://';
+        this.cookieBase.push(g.backends.map((b) => scheme + b.hostHeader));
+      }
+    }
+    const cookieOrigins = [...new Set(this.cookieBase.flat())];
     for (let i = 0; i < this.plan.maxUsers; i++) {
       const u = new VirtualUser(i);
       u.vars = new Array<string>(maxVars).fill('');
       if (this.flows) u.ctx.vars = u.vars;
+      if (jars) u.cookies = new UserCookies(s.cookies, cookieOrigins);
       this.users.push(u);
     }
   }
@@ -313,6 +334,7 @@ export class LoadLoop implements ResponseCallback {
       measuredMs: this.measuredMs,
       interrupted: this.interrupted,
       abandoned: this.abandoned,
+      ...(this.decode.responses > 0 ? { decode: { ...this.decode } } : {}),
     };
   }
 
@@ -410,6 +432,7 @@ export class LoadLoop implements ResponseCallback {
     const r = this.cur;
     r.iterations++;
     if (r.iterations >= this.ph.iterations) this.limitReached = true;
+    if (u.cookies !== undefined) u.cookies.beginIteration();
     if (this.flows) {
       u.flow = this.weights.length > 1 ? pickWeighted(this.weights, Math.random()) : 0;
       u.step = 0;
@@ -440,12 +463,21 @@ export class LoadLoop implements ResponseCallback {
     const b = clients.pick(pr.group);
     const backend = clients.backend(pr.group, b);
     let req: Request;
-    if (pr.static) {
+    // With a jar: the Cookie header the jar has for this URL (a request with cookies to send is
+    // rendered, even a static one). Without one: nothing of this runs.
+    let target: string | undefined;
+    let cookie: string | undefined;
+    if (u.cookies !== undefined) {
+      target = pr.targetFor(u.ctx);
+      u.cookieUrl = this.cookieBase[pr.group]![b]! + target;
+      if (!pr.ownCookie) cookie = u.cookies.header(u.cookieUrl);
+    }
+    if (pr.static && (cookie === undefined || cookie.length === 0)) {
       req = pr.raw[b]!;
       u.bytesOut = pr.rawLength[b]!;
     } else {
       try {
-        pr.render(u.writer, u.ctx, backend.hostHeader);
+        pr.render(u.writer, u.ctx, backend.hostHeader, target, cookie);
       } catch {
         // A rendered value that cannot go on the wire: counted, the iteration ends, the user
         // resumes at the next tick (never synchronously, so a bad row cannot spin the loop).
@@ -480,11 +512,21 @@ export class LoadLoop implements ResponseCallback {
     // Verdict: transport error, a status not accepted (>= 400 unless expect.status names it),
     // unmet header/body expectation, failed capture, or a good response. Failed responses are
     // still responses: their status, bytes and latency are recorded with the failure.
+    if (u.cookies !== undefined && err === null) u.cookies.store(res, u.cookieUrl);
+    // A compressed body that something reads is decoded first (after `now`: not in the latency).
+    let decoded: Buffer | undefined | null;
+    if (pr.decode && err === null) decoded = this.decodeBody(res, u.measured);
+    const decodeFailed = decoded === null;
     let failure = 0;
     if (err !== null) failure = err.id;
     else if (!statusAccepted(pr.expect, res.status)) failure = FAILED_STATUS;
-    else if (pr.expect !== undefined && !meetsExpectation(pr.expect, pr.bodyNeedles, res)) failure = EXPECT_FAILED;
-    else if (pr.captures.length > 0 && applyCaptures(pr.captures, u.capture, u.vars) > 0) failure = CAPTURE_FAILED;
+    else if (decodeFailed) failure = CONTENT_DECODE;
+    else if (pr.expect !== undefined && !meetsExpectation(pr.expect, pr.bodyNeedles, res, decoded ?? undefined)) failure = EXPECT_FAILED;
+    else if (pr.captures.length > 0) {
+      u.capture.decoded = decoded ?? undefined;
+      if (applyCaptures(pr.captures, u.capture, u.vars) > 0) failure = CAPTURE_FAILED;
+      u.capture.decoded = undefined;
+    }
     this.liveCompleted++;
     if (failure !== 0) this.liveErrors++;
     if (u.measured) {
@@ -522,6 +564,28 @@ export class LoadLoop implements ResponseCallback {
       return;
     }
     this.iterationDone(u, now);
+  }
+
+  /**
+   * The response body decoded per its Content-Encoding: undefined for identity (read it as is),
+   * null when it cannot be decoded. Measured responses count in LoopEnd.decode.
+   */
+  private decodeBody(res: Response, measured: boolean): Buffer | undefined | null {
+    const coding = res.header('content-encoding');
+    if (coding === undefined) return undefined;
+    try {
+      const d = decodeBody(res.body, coding, this.maxDecoded);
+      if (measured && d.coding !== '') {
+        const c = this.decode;
+        c.responses++;
+        c.wireBytes += res.bodyLength;
+        c.decodedBytes += d.body.length;
+        c.ms += d.ms;
+      }
+      return d.coding === '' ? undefined : d.body;
+    } catch {
+      return null;
+    }
   }
 
   /** Bytes on a connection with no request in flight: a connection error, counted (measured phases). */

@@ -73,6 +73,20 @@ export interface LoopEnd {
   interrupted: boolean;
   /** Exchanges in flight when the run ended without waiting for them (drain deadline or a stop during the drain). */
   abandoned: number;
+  /** Compressed responses decoded in measured phases (issue 15); absent when none were. */
+  decode?: DecodeCounts;
+}
+
+/** Decoding of compressed bodies (issue 15): kept apart from latency. */
+export interface DecodeCounts {
+  /** Responses decoded. */
+  responses: number;
+  /** Their body bytes as received (compressed). */
+  wireBytes: number;
+  /** Their body bytes decoded. */
+  decodedBytes: number;
+  /** Time spent decoding them, ms (CPU on the load thread; not part of any latency). */
+  ms: number;
 }
 
 export interface LoopOptions {

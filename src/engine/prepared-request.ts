@@ -9,6 +9,7 @@ import { FastbenchError } from '../core/errors.js';
 import { RequestSerializer, alwaysFramed, withoutFraming, writeFramedBody, writeRequestField, writeRequestLine } from '../http/request-serializer.js';
 import { Request } from '../client/request.js';
 import {
+  basicAuthValue,
   renderTemplate,
   type Capture,
   type CompiledRequest,
@@ -56,6 +57,7 @@ function renderTarget(t: Template, ctx: RenderContext): string {
 }
 
 export class PreparedRequest {
+
   /** Index into the recorder's request names. */
   readonly index: number;
   readonly name: string;
@@ -81,6 +83,11 @@ export class PreparedRequest {
   /** Pre-rendered "Name: value\r\n" lines of the static headers. */
   private readonly staticHeaderLines: string;
   private readonly dynamicHeaders: readonly (readonly [string, Template])[];
+  // issue 15 (sess-web)
+  /** Decode the body before expectations and captures read it (compressed and the body is read). */
+  readonly decode: boolean;
+  /** The request sets its own Cookie header: the user's jar adds none. */
+  readonly ownCookie: boolean;
 
   constructor(spec: CompiledRequest | FlowStep, index: number, clients: TargetClients, keepalive: boolean) {
     this.spec = spec;
@@ -94,6 +101,8 @@ export class PreparedRequest {
     this.bodyNeedles = (spec.expect?.bodyContains ?? []).map((t) => Buffer.from(t, 'utf8'));
     this.needsBody =
       (spec.expect !== undefined && spec.expect.bodyContains.length > 0) || this.captures.some((c) => c.source !== 'header');
+    this.decode = spec.compressed === true && this.needsBody;
+    this.ownCookie = spec.headers.some(([n]) => n.toLowerCase() === 'cookie');
     this.closeConn = !keepalive;
     const specHeaders = withoutFraming(spec.headers);
     this.hasHost = specHeaders.some(([n]) => n.toLowerCase() === 'host');
@@ -130,14 +139,21 @@ export class PreparedRequest {
     this.rawLength = rawLength;
   }
 
+  /** The request target for one send (the path with its templates rendered). Render it once per send. */
+  targetFor(ctx: RenderContext): string {
+    return renderTarget(this.spec.path, ctx);
+  }
+
   /**
    * Writes the whole request for one send into w (reset first). Throws a FastbenchError when a
    * rendered value cannot be sent (a control character from a data row or a capture).
+   * `target`: the path already rendered for this send (targetFor), when the caller needed it;
+   * `cookie`: the virtual user's Cookie value for it (issue 15), sent when not empty.
    */
-  render(w: ByteWriter, ctx: RenderContext, hostHeader: string): void {
+  render(w: ByteWriter, ctx: RenderContext, hostHeader: string, target?: string, cookie?: string): void {
     const spec = this.spec;
     w.reset();
-    writeRequestLine(w, this.method, renderTarget(spec.path, ctx));
+    writeRequestLine(w, this.method, target ?? renderTarget(spec.path, ctx));
     if (!this.hasHost) writeRequestField(w, 'Host', hostHeader);
     if (this.staticHeaderLines.length > 0) w.utf8(this.staticHeaderLines);
     const dyn = this.dynamicHeaders;
@@ -147,6 +163,10 @@ export class PreparedRequest {
       checkRenderedValue(name, v);
       writeRequestField(w, name, v);
     }
+    // issue 15: templated Basic auth; the user's cookies (a value the jar made: no control characters)
+    const auth = spec.basicAuth;
+    if (auth !== undefined) writeRequestField(w, 'Authorization', basicAuthValue(renderTemplate(auth.user, ctx), renderTemplate(auth.password, ctx)));
+    if (cookie !== undefined && cookie.length > 0) writeRequestField(w, 'Cookie', cookie);
     let body: Buffer | string | undefined = this.staticBody;
     if (body === undefined && spec.body.kind === 'template') body = renderTemplate(spec.body.template, ctx);
     writeFramedBody(w, this.alwaysLength, body);

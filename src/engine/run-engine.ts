@@ -12,7 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { FastbenchError } from '../core/errors.js';
 import { detectEnvironment } from '../metrics/environment.js';
 import { mergeSnapshots } from '../metrics/merge.js';
-import { buildRunResult, type PhaseResult, type RunResult } from '../metrics/run-result.js';
+import { buildRunResult, type DecodeSummary, type PhaseResult, type RunResult } from '../metrics/run-result.js';
 import { Series, type SeriesPoint } from '../metrics/series.js';
 import { phaseConnections, type Scenario } from '../scenario/index.js';
 import type { PhaseDetails } from './arrival-schedule.js';
@@ -269,6 +269,19 @@ async function runWorkers(
   return { outcomes, abortedBy };
 }
 
+/** issue 15: decode counts of workers (or shards) added up; time rounded to µs. */
+export function sumDecode(parts: readonly DecodeSummary[]): DecodeSummary {
+  const d: DecodeSummary = { responses: 0, wireBytes: 0, decodedBytes: 0, cpuMs: 0 };
+  for (const p of parts) {
+    d.responses += p.responses;
+    d.wireBytes += p.wireBytes;
+    d.decodedBytes += p.decodedBytes;
+    d.cpuMs += p.cpuMs;
+  }
+  d.cpuMs = Math.round(d.cpuMs * 1000) / 1000;
+  return d;
+}
+
 /** Runs the scenario to the end (or until `signal` aborts) and returns the result. */
 export async function runScenario(scenario: Scenario, options: RunOptions = {}): Promise<EngineResult> {
   if (scenario.phases.length === 0) throw new FastbenchError('ERR_CONFIG', 'the scenario has no load phase');
@@ -321,6 +334,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   const out: EngineResult = { ...result, generator: health };
   if (abortedBy !== undefined) out.abortedBy = abortedBy;
   if (options.shard !== undefined) out.shard = { index: shard.index, count: shard.count };
+  const decoded = outcomes.flatMap((o) => (o.decode !== undefined ? [o.decode] : []));
+  if (decoded.length > 0) out.decode = sumDecode(decoded.map((d) => ({ responses: d.responses, wireBytes: d.wireBytes, decodedBytes: d.decodedBytes, cpuMs: d.ms })));
   const names = Object.keys(outcomes[0]!.requestSeries);
   if (names.length > 0) {
     out.requestSeries = {};

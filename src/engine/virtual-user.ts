@@ -6,6 +6,7 @@ import { ByteWriter } from '../core/byte-writer.js';
 import { Request } from '../client/request.js';
 import { Response } from '../client/response.js';
 import type { CaptureResponse, RenderContext } from '../scenario/index.js';
+import type { UserCookies } from './cookie-jar.js';
 import type { PhaseRun } from './loop-types.js';
 import type { PreparedRequest } from './prepared-request.js';
 
@@ -17,10 +18,13 @@ export class UserResponse extends Response {
 
 /** What captures read: a view of the user's last response, no copy until asked. */
 class CaptureView implements CaptureResponse {
+  /** The decoded body of a compressed response, while its captures run (issue 15). */
+  decoded: Buffer | undefined = undefined;
+
   constructor(private readonly res: Response) {}
 
   get body(): string {
-    return this.res.bodyText();
+    return this.decoded !== undefined ? this.decoded.toString('utf8') : this.res.bodyText();
   }
 
   header(lowerName: string): string | undefined {
@@ -64,6 +68,11 @@ export class VirtualUser {
   /** Flow mode: the flow being run and the next step (-1: between iterations). */
   flow = 0;
   step = -1;
+  // issue 15 (sess-web)
+  /** The user's cookie jar; undefined when the scenario has none (engine/cookie-jar.ts). */
+  cookies: UserCookies | undefined = undefined;
+  /** URL of the exchange in flight, for its Set-Cookie fields (only with a jar). */
+  cookieUrl = '';
 
   constructor(readonly index: number) {
     this.res = new UserResponse(this);

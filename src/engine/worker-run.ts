@@ -9,7 +9,7 @@ import type { Snapshot } from '../metrics/snapshot.js';
 import type { Scenario } from '../scenario/index.js';
 import { GeneratorMonitor, type MonitorSample } from './generator-monitor.js';
 import { LoadLoop } from './load-loop.js';
-import type { IntervalTick, PhaseRun } from './loop-types.js';
+import type { DecodeCounts, IntervalTick, PhaseRun } from './loop-types.js';
 import { TargetClients } from './target-clients.js';
 import { planWorker, type ShardSpec } from './worker-plan.js';
 
@@ -38,6 +38,8 @@ export interface WorkerOutcome {
   /** Exchanges in flight when the run ended without them (see LoopEnd.abandoned). */
   readonly abandoned: number;
   readonly monitor: MonitorSample;
+  /** Compressed bodies decoded (issue 15); absent when none were. */
+  readonly decode?: DecodeCounts;
 }
 
 /** Origins of `url:` requests, other than the scenario's target. */
@@ -109,6 +111,7 @@ export class WorkerRun {
       interrupted: end.interrupted,
       abandoned: end.abandoned,
       monitor: sample,
+      ...(end.decode !== undefined ? { decode: end.decode } : {}),
     };
   }
 }

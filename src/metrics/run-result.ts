@@ -173,6 +173,20 @@ export interface RunResult {
   shard?: RunShard;
   /** Set on a report written while the run is still going (ReportWriter.update); absent at the end. */
   partial?: boolean;
+  /** Compressed response bodies decoded (issue 15), kept apart from latency; absent when none were. */
+  decode?: DecodeSummary;
+}
+
+/** Decoding of compressed bodies that something read (expect, capture): what it cost, apart from latency. */
+export interface DecodeSummary {
+  /** Responses decoded. */
+  responses: number;
+  /** Their body bytes on the wire (compressed). */
+  wireBytes: number;
+  /** Their body bytes decoded. */
+  decodedBytes: number;
+  /** Load-thread time spent decoding, ms (summed over workers; in no latency figure). */
+  cpuMs: number;
 }
 
 /** What the engine knows that the recorders do not. */

@@ -74,6 +74,7 @@ export const RESULT_KEY_ORDER: KeyShape = obj({
   abortedBy: leaf,
   requestSeries: map(obj({ series: arr(SERIES_ROW), intervals: arr(INTERVAL) })),
   shard: leaves('index', 'count'),
+  decode: leaves('responses', 'wireBytes', 'decodedBytes', 'cpuMs'),
 });
 
 const NUMERIC = /^(0|[1-9]\d*)$/;

@@ -204,6 +204,13 @@ export function mergeRunResults(parts: readonly RunResult[], options: MergeOptio
   });
   const aborted = parts.find((p) => p.abortedBy !== undefined)?.abortedBy;
   if (aborted !== undefined) result.abortedBy = aborted;
+  const decoded = parts.flatMap((p) => (p.decode !== undefined ? [p.decode] : []));
+  if (decoded.length > 0) {
+    const d = { responses: 0, wireBytes: 0, decodedBytes: 0, cpuMs: 0 };
+    for (const p of decoded) for (const k of Object.keys(d) as (keyof typeof d)[]) d[k] += p[k];
+    d.cpuMs = Math.round(d.cpuMs * 1000) / 1000;
+    result.decode = d;
+  }
   const requestSeries = mergeRequestSeries(parts, offsets, warnings);
   if (requestSeries !== undefined) result.requestSeries = requestSeries;
   const defs = options.thresholds ?? thresholdsFromOutcomes(parts, warnings);

@@ -1,5 +1,5 @@
 // The aligned text table printed at the end of a run: a pure render(result) → string.
-import type { GeneratorSummary, LatencyStatsMs, PhaseResult, RequestStats, RunResult } from '../metrics/run-result.js';
+import type { DecodeSummary, GeneratorSummary, LatencyStatsMs, PhaseResult, RequestStats, RunResult } from '../metrics/run-result.js';
 import { thresholdLine } from './format.js';
 
 const COLS = ['p50', 'p75', 'p90', 'p99', 'p99.9', 'p99.99', 'max', 'mean', 'stdev'] as const;
@@ -80,6 +80,13 @@ function generatorLines(g: GeneratorSummary): string[] {
   return out;
 }
 
+/** issue 15: compressed bodies decoded — bytes on the wire vs decoded, and the time (not in latency). */
+function decodeLine(d: DecodeSummary): string {
+  const ratio = d.wireBytes > 0 ? ` (×${(d.decodedBytes / d.wireBytes).toFixed(1)})` : '';
+  return `decoded: ${d.responses} compressed response${d.responses === 1 ? '' : 's'}, ${bytes(d.wireBytes)} on the wire → ${bytes(d.decodedBytes)}${ratio}, ` +
+    `${d.cpuMs.toFixed(1)} ms decoding (not in latency)`;
+}
+
 export function renderText(r: RunResult): string {
   const out: string[] = [];
   const flags = [r.partial === true ? 'PARTIAL' : '', r.interrupted ? 'INTERRUPTED' : '', r.valid ? '' : 'INVALID'].filter(Boolean).join(', ');
@@ -108,6 +115,7 @@ export function renderText(r: RunResult): string {
   const byStatus = r.errorsByStatus ?? {};
   if (Object.keys(byStatus).length > 0) out.push(`errors by status: ${counts(byStatus)}`);
   out.push(`errors${Object.keys(byStatus).length > 0 ? ' by code' : ''}: ${counts(r.errorsByCode)}`);
+  if (r.decode !== undefined) out.push(decodeLine(r.decode));
   if (r.phases.length > 0) {
     out.push('');
     out.push('phases:');

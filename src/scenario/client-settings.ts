@@ -5,7 +5,8 @@ import { parseByteSize } from '../core/units.js';
 import type { Fields, NodeReader, YNode } from './node-reader.js';
 import { compileChecked, compileHeaders } from './request-compiler.js';
 import { SCENARIO_KEYS } from './scenario-keys.js';
-import type { ClientSettings, ResolveOverride, ScenarioTarget, Template } from './scenario.js';
+import { readAuth } from './request-helpers.js';
+import type { BasicAuth, ClientSettings, ResolveOverride, ScenarioTarget, Template } from './scenario.js';
 import type { TemplateScope } from './template.js';
 
 export const CLIENT_DEFAULTS: ClientSettings = {
@@ -22,9 +23,12 @@ export function readClient(
   r: NodeReader,
   node: YNode,
   scope: TemplateScope,
-): { client: ClientSettings; headers: [string, Template][] } {
+): { client: ClientSettings; headers: [string, Template][]; compressed?: boolean; auth?: BasicAuth } {
   const f = node === undefined ? undefined : r.fields(node, 'client', SCENARIO_KEYS.client);
   if (f === undefined) return { client: CLIENT_DEFAULTS, headers: [] };
+  // issue 15 (sess-web): request defaults, applied as each request compiles
+  const compressed = f.has('compressed') ? r.boolean(f.value('compressed'), 'client.compressed') : undefined;
+  const auth = f.has('auth') ? readAuth(r, f.value('auth'), 'client.auth', scope) : undefined;
   const d = CLIENT_DEFAULTS;
   const int = (key: string, min: number): number | undefined =>
     f.has(key) ? r.number(f.value(key), `client.${key}`, { integer: true, min }) : undefined;
@@ -75,7 +79,7 @@ export function readClient(
     ...(maxBody !== undefined ? { maxResponseBodySize: maxBody } : {}),
     ...(protocol !== undefined ? { protocol } : {}),
   };
-  return { client, headers };
+  return { client, headers, ...(compressed !== undefined ? { compressed } : {}), ...(auth !== undefined ? { auth } : {}) };
 }
 
 /** "host:port:address[,address...]" as curl's --resolve; IPv6 addresses may be bracketed. */

@@ -38,3 +38,7 @@ export { statusAccepted, statusExpected } from './request-compiler.js';
 export { formatDuration, parseDuration } from '../core/units.js';
 export { didYouMean, editDistance } from './did-you-mean.js';
 export { SCENARIO_KEYS } from './scenario-keys.js';
+// issue 15 (sess-web)
+export type { BasicAuth, CookieSettings } from './scenario.js';
+export type { RequestOverrides } from './request-compiler.js';
+export { basicAuthValue, cookieProblem, parseCookiePairs } from './request-helpers.js';

@@ -26,6 +26,8 @@ export interface ScenarioOverrides {
   readonly interval?: string | number | undefined;
   /** client.protocol. */
   readonly protocol?: 'auto' | 'http1' | 'h2' | undefined;
+  /** client.insecure (`run -k`, issue 15). */
+  readonly insecure?: boolean | undefined;
 }
 
 export const MIN_INTERVAL_MS = 100;
@@ -63,6 +65,7 @@ export function applyOverrides(s: Scenario, o: ScenarioOverrides): Scenario {
     ...(workers !== undefined ? { workers } : {}),
     ...(o.maxResponseBodySize !== undefined ? { maxResponseBodySize: checkInt('max-body', o.maxResponseBodySize) } : {}),
     ...(o.protocol !== undefined ? { protocol: o.protocol } : {}),
+    ...(o.insecure === true ? { insecure: true } : {}),
   };
   return { ...s, client, phases, ...(intervalMs !== undefined ? { intervalMs } : {}) };
 }

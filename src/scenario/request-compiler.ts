@@ -9,7 +9,9 @@ import { compileJsonBody } from './json-body.js';
 import type { Fields, NodeReader, YNode } from './node-reader.js';
 import { describe } from './node-reader.js';
 import { SCENARIO_KEYS } from './scenario-keys.js';
-import type { CompiledRequest, Expectation, RequestBody, SourcePos, Template } from './scenario.js';
+import { ACCEPT_ENCODING } from '../http/content-coding.js';
+import { basicAuthValue, compileForm, compileMultipart, readAuth } from './request-helpers.js';
+import type { BasicAuth, CompiledRequest, Expectation, RequestBody, SourcePos, Template } from './scenario.js';
 import { compileTemplate, staticTemplate, type TemplateScope } from './template.js';
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -28,6 +30,23 @@ export interface RequestEnv {
   readonly clientHeaders: readonly (readonly [string, Template])[];
   /** Names given so far; generated names avoid them. */
   readonly names: NameBook;
+  // issue 15 (sess-web): defaults from `client:` and overrides from the command line
+  /** client.compressed. */
+  readonly clientCompressed?: boolean;
+  /** client.auth. */
+  readonly clientAuth?: BasicAuth;
+  /** run's -H / -u / --compressed: they win over the scenario's own values. */
+  readonly forced?: RequestOverrides;
+}
+
+/** Command-line values applied to every request as it is compiled (`run -H`, `-u`, `--compressed`). */
+export interface RequestOverrides {
+  /** Headers that replace same-named ones everywhere (client and request headers). */
+  readonly headers?: readonly (readonly [string, string])[];
+  /** Basic auth for every request. */
+  readonly auth?: { readonly user: string; readonly password: string };
+  /** Offer compression on every request. */
+  readonly compressed?: boolean;
 }
 
 /**
@@ -85,6 +104,10 @@ export function compileRequestFields(
   }
 
   const body = compileBody(env, f, path, headers);
+  // issue 15 (sess-web): Basic auth, Accept-Encoding, command-line headers (all before framing checks)
+  const basicAuth = applyAuth(env, f, path, headers);
+  const compressed = applyCompression(env, f, path, headers);
+  for (const [name, value] of env.forced?.headers ?? []) headers.set(name.toLowerCase(), [name, staticTemplate(value)]);
   checkFraming(env, f, path, method, headers, body);
 
   const expect = f.has('expect') ? readExpect(r, f.value('expect'), `${path}.expect`) : undefined;
@@ -95,8 +118,10 @@ export function compileRequestFields(
 
   const headerList = [...headers.values()];
   const isStatic =
-    target.static && headerList.every(([, t]) => t.static) && (body.kind !== 'template' || body.template.static);
+    target.static && headerList.every(([, t]) => t.static) && (body.kind !== 'template' || body.template.static) && basicAuth === undefined;
   return {
+    ...(compressed ? { compressed } : {}),
+    ...(basicAuth !== undefined ? { basicAuth } : {}),
     name: name ?? env.names.generate(`${method} ${origin ?? ''}${target.source}`),
     index,
     weight,
@@ -136,12 +161,22 @@ function compileTarget(env: RequestEnv, f: Fields, path: string): { origin: stri
   return { origin: undefined, target: undefined };
 }
 
-/** The body (inline text or JSON, or a file); a JSON body sets a default Content-Type. */
+/** The body (inline text or JSON, a file, a form or multipart); JSON, form and multipart set a default Content-Type. */
 function compileBody(env: RequestEnv, f: Fields, path: string, headers: Map<string, [string, Template]>): RequestBody {
   const { r } = env;
   let body: RequestBody = { kind: 'none' };
-  if (f.has('body') && f.has('bodyFile')) {
-    r.error('ERR_SCENARIO_VALUE', `${path}: give either "body" or "bodyFile", not both`, f.keyNode('bodyFile'));
+  const given = BODY_KEYS.filter((k) => f.has(k));
+  if (given.length > 1) {
+    r.error('ERR_SCENARIO_VALUE', `${path}: give one of ${given.map((k) => `"${k}"`).join(', ')}, not ${given.length === 2 ? 'both' : 'several'}`, f.keyNode(given[1]!));
+  } else if (f.has('form')) {
+    const t = compileForm(env, f.value('form'), `${path}.form`);
+    if (t !== undefined) body = { kind: 'template', template: t };
+    if (!headers.has('content-type')) headers.set('content-type', ['content-type', staticTemplate('application/x-www-form-urlencoded')]);
+  } else if (f.has('multipart')) {
+    const m = compileMultipart(env, f.value('multipart'), `${path}.multipart`);
+    if (m !== undefined) body = { kind: 'bytes', bytes: m.bytes, file: `${path}.multipart` };
+    // The boundary is ours: a Content-Type given for the request is replaced by the one that names it.
+    if (m !== undefined) headers.set('content-type', [headers.get('content-type')?.[0] ?? 'content-type', staticTemplate(m.contentType)]);
   } else if (f.has('body')) {
     const n = f.value('body')!;
     if (isMap(n) || isSeq(n)) {
@@ -161,6 +196,37 @@ function compileBody(env: RequestEnv, f: Fields, path: string, headers: Map<stri
     }
   }
   return body;
+}
+
+const BODY_KEYS = ['body', 'bodyFile', 'form', 'multipart'] as const;
+
+/**
+ * issue 15: `auth:` (request's, else client's; `-u` wins) → an Authorization header when static,
+ * else the templates, rendered per send (returned). Replaces any Authorization header.
+ */
+function applyAuth(env: RequestEnv, f: Fields, path: string, headers: Map<string, [string, Template]>): BasicAuth | undefined {
+  const forced = env.forced?.auth;
+  let auth: BasicAuth | undefined;
+  if (forced !== undefined) auth = { user: staticTemplate(forced.user), password: staticTemplate(forced.password) };
+  else if (f.has('auth')) auth = readAuth(env.r, f.value('auth'), `${path}.auth`, env.scope);
+  else auth = env.clientAuth;
+  if (auth === undefined) return undefined;
+  const name = headers.get('authorization')?.[0] ?? 'Authorization';
+  if (auth.user.static && auth.password.static) {
+    headers.set('authorization', [name, staticTemplate(basicAuthValue(auth.user.literals[0]!, auth.password.literals[0]!))]);
+    return undefined;
+  }
+  headers.delete('authorization');
+  return auth;
+}
+
+/** issue 15: `compressed:` (request's, else client's; `--compressed` wins) → Accept-Encoding, unless one is given. */
+function applyCompression(env: RequestEnv, f: Fields, path: string, headers: Map<string, [string, Template]>): boolean {
+  let on = env.clientCompressed === true;
+  if (f.has('compressed')) on = env.r.boolean(f.value('compressed'), `${path}.compressed`) ?? on;
+  if (env.forced?.compressed === true) on = true;
+  if (on && !headers.has('accept-encoding')) headers.set('accept-encoding', ['Accept-Encoding', staticTemplate(ACCEPT_ENCODING)]);
+  return on;
 }
 
 /**

@@ -2,15 +2,27 @@
 // that schema/scenario.schema.json declares exactly the same keys (both ways).
 
 export const SCENARIO_KEYS = {
-  top: ['$schema', 'name', 'description', 'target', 'targets', 'client', 'load', 'requests', 'flows', 'data', 'thresholds', 'interval'],
-  client: ['connections', 'pipelining', 'timeout', 'keepalive', 'insecure', 'resolve', 'headers', 'workers', 'maxResponseBodySize', 'protocol'],
+  top: ['$schema', 'name', 'description', 'target', 'targets', 'client', 'load', 'requests', 'flows', 'data', 'thresholds', 'interval',
+    // issue 15 (sess-web)
+    'cookies'],
+  client: ['connections', 'pipelining', 'timeout', 'keepalive', 'insecure', 'resolve', 'headers', 'workers', 'maxResponseBodySize', 'protocol',
+    // issue 15 (sess-web)
+    'compressed', 'auth'],
   phase: ['name', 'duration', 'connections', 'rate', 'rampTo', 'stairs', 'warmup', 'iterations', 'requests'],
   stairs: ['from', 'to', 'step', 'every'],
-  request: ['name', 'weight', 'method', 'path', 'url', 'headers', 'body', 'bodyFile', 'expect'],
+  request: ['name', 'weight', 'method', 'path', 'url', 'headers', 'body', 'bodyFile', 'expect',
+    // issue 15 (sess-web)
+    'compressed', 'auth', 'form', 'multipart'],
   expect: ['status', 'headers', 'bodyContains'],
   flow: ['name', 'weight', 'steps'],
-  step: ['name', 'method', 'path', 'url', 'headers', 'body', 'bodyFile', 'expect', 'capture', 'think'],
+  step: ['name', 'method', 'path', 'url', 'headers', 'body', 'bodyFile', 'expect', 'capture', 'think',
+    // issue 15 (sess-web)
+    'compressed', 'auth', 'form', 'multipart'],
   capture: ['json', 'header', 'regex'],
   data: ['file', 'order'],
   threshold: ['check', 'request', 'abortOnFail'],
+  // issue 15 (sess-web)
+  cookies: ['keep', 'values'],
+  auth: ['user', 'password'],
+  multipartFile: ['file', 'type', 'filename'],
 } as const satisfies Record<string, readonly string[]>;

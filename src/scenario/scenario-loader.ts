@@ -11,9 +11,10 @@ import { readFlows } from './flow-compiler.js';
 import { readPhases } from './load-phases.js';
 import { NodeReader, type Fields, type YNode } from './node-reader.js';
 import { applyOverrides, intervalProblem, type ScenarioOverrides } from './overrides.js';
-import { NameBook, compileRequestFields, readRelative, type RequestEnv } from './request-compiler.js';
+import { NameBook, compileRequestFields, readRelative, type RequestEnv, type RequestOverrides } from './request-compiler.js';
+import { readCookies } from './request-helpers.js';
 import { SCENARIO_KEYS } from './scenario-keys.js';
-import type { CompiledRequest, DataSet, Flow, Scenario } from './scenario.js';
+import type { CompiledRequest, CookieSettings, DataSet, Flow, Scenario } from './scenario.js';
 import type { TemplateScope } from './template.js';
 import { readThresholds } from './thresholds.js';
 import { ScenarioValidationError } from './validation-error.js';
@@ -25,6 +26,11 @@ export interface LoadOptions {
   readonly processEnv?: Readonly<Record<string, string | undefined>>;
   /** Command-line overrides, applied after validation. */
   readonly overrides?: ScenarioOverrides;
+  // issue 15 (sess-web)
+  /** Command-line values applied as each request compiles (`run -H`, `-u`, `--compressed`). */
+  readonly requestOverrides?: RequestOverrides;
+  /** `--cookie name=value` seeds, added to `cookies.values` (and so turning the jars on). */
+  readonly cookies?: readonly (readonly [string, string])[];
 }
 
 export interface ScenarioCheck {
@@ -93,7 +99,8 @@ function compile(r: NodeReader, top: Fields, file: string, options: LoadOptions)
 
   const data = top.has('data') ? readData(r, top.value('data'), dir, file) : undefined;
   const baseScope: TemplateScope = { env, columns: data?.columns, dataFile: data?.file, vars: undefined };
-  const { client, headers: clientHeaders } = readClient(r, top.value('client'), baseScope);
+  const { client, headers: clientHeaders, compressed: clientCompressed, auth: clientAuth } = readClient(r, top.value('client'), baseScope);
+  const cookies = cookieSettings(top.has('cookies') ? readCookies(r, top.value('cookies'), baseScope) : undefined, options.cookies);
   const target = readTarget(r, top, baseScope);
 
   let phases = undefined;
@@ -107,6 +114,9 @@ function compile(r: NodeReader, top: Fields, file: string, options: LoadOptions)
     basePath: target?.kind === 'url' ? target.basePath : '',
     clientHeaders,
     names: new NameBook(),
+    ...(clientCompressed !== undefined ? { clientCompressed } : {}),
+    ...(clientAuth !== undefined ? { clientAuth } : {}),
+    ...(options.requestOverrides !== undefined ? { forced: options.requestOverrides } : {}),
   };
   let requests: CompiledRequest[] = [];
   const flows: Flow[] = [];
@@ -142,7 +152,16 @@ function compile(r: NodeReader, top: Fields, file: string, options: LoadOptions)
     data,
     thresholds,
     ...(intervalMs !== undefined ? { intervalMs } : {}),
+    ...(cookies !== undefined ? { cookies } : {}),
   };
+}
+
+/** `cookies:` with the command line's --cookie seeds added (a seed turns a jar on, unless `off`). */
+function cookieSettings(fromFile: CookieSettings | undefined, seeds: readonly (readonly [string, string])[] | undefined): CookieSettings | undefined {
+  if (seeds === undefined || seeds.length === 0) return fromFile;
+  const base = fromFile ?? { mode: 'iteration' as const, values: [] };
+  const values = base.values.filter(([n]) => !seeds.some(([s]) => s === n));
+  return { mode: base.mode === 'off' ? 'iteration' : base.mode, values: [...values, ...seeds] };
 }
 
 /** `interval:` a duration from MIN_INTERVAL_MS to MAX_INTERVAL_MS. */

@@ -34,6 +34,8 @@ export interface TemplatePart {
   readonly name: string;
   /** Escape the value as JSON string content (parts inside a JSON string of an object body). */
   readonly json: boolean;
+  /** Encode the value as application/x-www-form-urlencoded (parts of a `form:` body). */
+  readonly form?: boolean;
 }
 
 /**
@@ -108,6 +110,25 @@ export interface CompiledRequest {
   /** No dynamic part anywhere: the engine may serialize it once and reuse the bytes. */
   readonly static: boolean;
   readonly pos: SourcePos;
+  // issue 15 (sess-web): compression and templated Basic auth
+  /** Accept-Encoding is offered (a static header already in `headers`): decode bodies that are read. */
+  readonly compressed?: boolean;
+  /** Basic auth whose user or password is templated ({{data}}, {{vars}}): rendered per send. Static auth is a plain header. */
+  readonly basicAuth?: BasicAuth;
+}
+
+/** `auth: { user, password }` (issue 15). */
+export interface BasicAuth {
+  readonly user: Template;
+  readonly password: Template;
+}
+
+/** `cookies:` (issue 15): the virtual users' cookie jars. */
+export interface CookieSettings {
+  /** iteration: a fresh jar per iteration; keep: one jar for the user's whole run; off: no jar. */
+  readonly mode: 'iteration' | 'keep' | 'off';
+  /** Cookies each jar starts with (for every origin the scenario talks to). */
+  readonly values: readonly (readonly [string, string])[];
 }
 
 export interface FlowStep extends CompiledRequest {
@@ -252,4 +273,6 @@ export interface Scenario {
   readonly thresholds: readonly Threshold[];
   /** Length of the measurement intervals, ms (`interval:`, `run --interval`); undefined = 1000. */
   readonly intervalMs?: number;
+  /** `cookies:` as written (issue 15); undefined: the default rule (engine/cookie-jar.ts). */
+  readonly cookies?: CookieSettings;
 }

@@ -207,11 +207,11 @@ function partValue(p: TemplatePart, ctx: RenderContext): string {
       return randomUUID();
     case TemplateOp.Data: {
       const v = ctx.row !== undefined ? (ctx.row[p.slot] ?? '') : '';
-      return p.json ? escapeJson(v) : v;
+      return p.json ? escapeJson(v) : p.form === true ? formEncode(v) : v;
     }
     case TemplateOp.Var: {
       const v = ctx.vars !== undefined ? (ctx.vars[p.slot] ?? '') : '';
-      return p.json ? escapeJson(v) : v;
+      return p.json ? escapeJson(v) : p.form === true ? formEncode(v) : v;
     }
     default:
       return '';
@@ -225,6 +225,19 @@ export function escapeJson(s: string): string {
     if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) {
       return JSON.stringify(s).slice(1, -1);
     }
+  }
+  return s;
+}
+
+/**
+ * application/x-www-form-urlencoded encoding of one name or value (WHATWG URL): A-Z a-z 0-9 * - . _
+ * stay, space becomes "+", every other UTF-8 byte "%XX". Unchanged (no copy) when nothing needs it.
+ */
+export function formEncode(s: string): string {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    const safe = (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x2a || c === 0x2d || c === 0x2e || c === 0x5f;
+    if (!safe) return encodeURIComponent(s).replace(/[!'()~]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`).replace(/%20/g, '+');
   }
   return s;
 }

@@ -4,6 +4,7 @@ import { Router } from '../router.js';
 import type { RequestDispatcher, ServerRequest, ServerResponse } from '../types.js';
 import { registerBench } from './bench.js';
 import { registerBytes } from './bytes.js';
+import { registerCompressed } from './compressed.js';
 import { echo, registerEcho } from './echo.js';
 import { FaultInjector, registerFaults } from './faults.js';
 import { registerSite } from './site.js';
@@ -47,6 +48,7 @@ export function createDefaultRouter(options: DefaultAppOptions): Router {
   registerStatus(router, scheme);
   registerTiming(router);
   registerBytes(router);
+  registerCompressed(router);
   registerFaults(router);
   registerSite(router, { pages: options.sitePages, seed: options.siteSeed, crawlDelay: options.siteCrawlDelay, scheme });
   registerStats(router, options.stats);

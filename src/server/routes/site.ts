@@ -2,6 +2,7 @@
 // absolute links are built from the Host the request carried (`localhost` when there is none).
 import type { Router } from '../router.js';
 import type { Handler } from '../types.js';
+import { SiteCompression } from './compressed.js';
 import { HTML_HEADERS, TEXT_HEADERS, hostOf } from './reply.js';
 import { SITE_NOT_FOUND_HTML, renderSitePage } from './site-html.js';
 import { DEFAULT_HOST, SITE_DEFAULT_PAGES, SITE_DEFAULT_SEED, type SiteOptions, siteResolve } from './site-model.js';
@@ -15,16 +16,29 @@ const CT = HTML_HEADERS[0]!;
 const HTML = HTML_HEADERS[1]!;
 
 /** The handler for every /site path and /robots.txt. */
-export function siteHandler(options: SiteRouteOptions = {}): Handler {
+export function siteHandler(options: SiteRouteOptions = {}, compression = new SiteCompression()): Handler {
   const pages = options.pages ?? SITE_DEFAULT_PAGES;
   const seed = options.seed ?? SITE_DEFAULT_SEED;
   return (req, res) => {
-    const answer = siteResolve(seed, pages, req.path, hostOf(req) ?? DEFAULT_HOST, options);
+    const host = hostOf(req) ?? DEFAULT_HOST;
+    const answer = siteResolve(seed, pages, req.path, host, options);
     switch (answer.status) {
-      case 200:
-        if (answer.kind === 'robots') res.send(200, answer.text, TEXT_HEADERS);
-        else res.send(200, renderSitePage(answer.page), HTML_HEADERS);
+      case 200: {
+        if (answer.kind === 'robots') {
+          res.send(200, answer.text, TEXT_HEADERS);
+          return;
+        }
+        // Accept-Encoding honoured (issue 15): each page compressed once, then served from the cache.
+        const coding = compression.codingFor(req);
+        if (coding === undefined) {
+          res.send(200, renderSitePage(answer.page), HTML_HEADERS);
+        } else {
+          const page = answer.page;
+          const c = compression.page(coding, host, req.path, () => renderSitePage(page));
+          res.send(200, c.body, c.headers);
+        }
         return;
+      }
       case 301:
       case 302:
         res.send(answer.status, `<a href="${answer.location}">Moved</a>\n`, ['Location', answer.location, CT, HTML]);

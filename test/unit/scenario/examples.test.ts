@@ -11,7 +11,7 @@ const files = readdirSync(DIR).filter((f) => f.endsWith('.yaml') || f.endsWith('
 
 describe('example scenarios', () => {
   it('are all present', () => {
-    expect(files.sort()).toEqual(['csv-feeder.yaml', 'flow-capture.yaml', 'max-throughput.yaml', 'open-ramp.yaml', 'smoke.yaml']);
+    expect(files.sort()).toEqual(['csv-feeder.yaml', 'flow-capture.yaml', 'max-throughput.yaml', 'open-ramp.yaml', 'smoke.yaml', 'web-session.yaml']);
   });
 
   it.each(files)('%s loads, validates and stays short (≤ 6 s)', (file) => {
@@ -35,6 +35,16 @@ describe('example scenarios', () => {
     expect([ramp!.shape, stairs!.shape]).toEqual(['ramp', 'stairs']);
     expect(plannedSends(ramp!)).toBe(2200);
     expect(plannedSends(stairs!)).toBe(4500);
+  });
+
+  it('web-session: cookie jars seeded, compression, a form and Basic auth (issue 15)', () => {
+    const s = loadScenario(`${DIR}web-session.yaml`);
+    expect(s.cookies).toEqual({ mode: 'iteration', values: [['lang', 'en']] });
+    const steps = s.flows[0]!.steps;
+    expect(steps.every((st) => st.compressed === true)).toBe(true);
+    expect(steps.find((st) => st.name === 'checkout')!.body.kind).toBe('template');
+    // Fixed credentials and Accept-Encoding are fixed headers: the steps stay serialize-once.
+    expect(steps.every((st) => st.static)).toBe(true);
   });
 
   it('flow-capture: captures feed later steps', () => {

@@ -25,6 +25,10 @@ const WHERE: Record<keyof typeof SCENARIO_KEYS, SchemaNode> = {
   capture: schema.$defs!.capture!,
   data: schema.$defs!.data!,
   threshold: schema.$defs!.threshold!,
+  // issue 15 (sess-web)
+  cookies: schema.$defs!.cookies!,
+  auth: schema.$defs!.auth!,
+  multipartFile: schema.$defs!.multipartFile!,
 };
 
 describe('schema/scenario.schema.json', () => {

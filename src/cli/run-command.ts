@@ -38,6 +38,8 @@ export interface RunFlags {
   /** --http2 / --http1.1: client.protocol. */
   http2?: boolean;
   'http1.1'?: boolean;
+  /** --seed: think times, flow picks and random data rows repeat run to run. */
+  seed?: string;
 }
 
 /** The scenario overrides the flags describe (each value parsed by flags.ts). */
@@ -50,6 +52,7 @@ export function runOverrides(flags: RunFlags): ScenarioOverrides {
     ...(flags.maxBody !== undefined ? { maxResponseBodySize: parseSizeFlag(flags.maxBody, '--max-body', 1) } : {}),
     ...(flags.interval !== undefined ? { interval: parseDurationFlag(flags.interval, '--interval') } : {}),
     ...(protocolFlag(flags) !== undefined ? { protocol: protocolFlag(flags) } : {}),
+    ...(flags.seed !== undefined ? { seed: parseCountFlag(flags.seed, '--seed', 0) } : {}),
   };
 }
 
@@ -73,6 +76,7 @@ export function registerRunCommand(program: Command): void {
     .option('--max-body <size>', 'largest response body accepted (e.g. 64MiB; a bare number is bytes; default: client.maxResponseBodySize, else 16MiB)')
     .option('--http2', 'speak HTTP/2 (client.protocol h2: ALPN h2 over TLS, h2c over http://); pipelining is then streams per connection')
     .option('--http1.1', 'speak HTTP/1.1 only (client.protocol http1)')
+    .option('--seed <n>', 'seed think times, flow picks and random data rows (the same seed repeats them; default: the scenario\'s seed, else random)')
     .option('--force', 'write into --out even while another run holds its lock')
     .option('-q, --quiet', 'no progress on stderr')
     .addHelpText('after', examples([

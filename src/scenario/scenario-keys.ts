@@ -2,15 +2,20 @@
 // that schema/scenario.schema.json declares exactly the same keys (both ways).
 
 export const SCENARIO_KEYS = {
-  top: ['$schema', 'name', 'description', 'target', 'targets', 'client', 'load', 'requests', 'flows', 'data', 'thresholds', 'interval'],
+  top: ['$schema', 'name', 'description', 'target', 'targets', 'client', 'load', 'requests', 'flows', 'data', 'thresholds', 'interval',
+    // issue 15 flows/feeders (sess-flow)
+    'setup', 'teardown', 'seed'],
   client: ['connections', 'pipelining', 'timeout', 'keepalive', 'insecure', 'resolve', 'headers', 'workers', 'maxResponseBodySize', 'protocol'],
   phase: ['name', 'duration', 'connections', 'rate', 'rampTo', 'stairs', 'warmup', 'iterations', 'requests'],
   stairs: ['from', 'to', 'step', 'every'],
   request: ['name', 'weight', 'method', 'path', 'url', 'headers', 'body', 'bodyFile', 'expect'],
   expect: ['status', 'headers', 'bodyContains'],
-  flow: ['name', 'weight', 'steps'],
+  flow: ['name', 'weight', 'steps', 'think', 'pace'],
   step: ['name', 'method', 'path', 'url', 'headers', 'body', 'bodyFile', 'expect', 'capture', 'think'],
   capture: ['json', 'header', 'regex'],
-  data: ['file', 'order'],
+  data: ['file', 'order', 'format', 'onExhausted'],
   threshold: ['check', 'request', 'abortOnFail'],
+  // issue 15 flows/feeders (sess-flow)
+  think: ['mean', 'dist', 'sd'],
+  session: ['steps', 'think'],
 } as const satisfies Record<string, readonly string[]>;

@@ -25,6 +25,8 @@ const WHERE: Record<keyof typeof SCENARIO_KEYS, SchemaNode> = {
   capture: schema.$defs!.capture!,
   data: schema.$defs!.data!,
   threshold: schema.$defs!.threshold!,
+  think: schema.$defs!.think!,
+  session: schema.$defs!.session!,
 };
 
 describe('schema/scenario.schema.json', () => {

@@ -1,5 +1,8 @@
 // setup / teardown flows: names, shared variables, validation.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { parseScenario } from '../../../src/scenario/index.js';
 import { load, messages } from './helpers.js';
 
 const BASE = `load:
@@ -57,5 +60,25 @@ describe('setup and teardown flows', () => {
   it('refuses duplicate names inside setup', () => {
     const text = BASE.replace('    capture: { token: $.token }\n', '    capture: { token: $.token }\n  - name: login\n    path: /again\n');
     expect(messages(text)).toEqual([expect.stringMatching(/ERR_SCENARIO_VALUE .*duplicate request name "login"/)]);
+  });
+});
+
+describe('docs/SCENARIOS.md examples', () => {
+  const doc = readFileSync(new URL('../../../docs/SCENARIOS.md', import.meta.url), 'utf8');
+  const block = (heading: string): string => /```yaml\n([\s\S]*?)```/.exec(doc.slice(doc.indexOf(heading)))![1]!;
+  // As if the snippet were a file in scenarios/ (its data path is relative to that).
+  const file = fileURLToPath(new URL('../../../scenarios/doc-snippet.yaml', import.meta.url));
+
+  it('the think time and pacing example validates', () => {
+    const s = parseScenario(`load:\n  - duration: 1s\n${block('### Think time and pacing')}`, file, { processEnv: {} });
+    expect(s.flows[0]!.paceMs).toBe(2000);
+    expect(s.flows[0]!.steps.map((st) => st.think?.dist ?? st.thinkMs)).toEqual([1000, 'exponential', 'normal']);
+  });
+
+  it('the sessions example validates', () => {
+    const s = parseScenario(`load:\n  - duration: 1s\n${block('### Sessions: setup and teardown')}`, file, { processEnv: {} });
+    expect(s.setup!.steps[0]!.name).toBe('setup/login');
+    expect(s.teardown!.steps[0]!.name).toBe('teardown/logout');
+    expect(s.data!.order).toBe('unique');
   });
 });

@@ -289,6 +289,11 @@ export class LoadLoop implements ResponseCallback {
       if (this.setupFlow >= 0 && !u.ready) this.startSetup(u, now);
       else this.free.push(u);
     }
+    // Every user of the phase left without a data row (unique rows): nothing can ever run here.
+    if (this.feeder !== undefined && this.setupFlow >= 0 && this.allOutOfRows(p.users)) {
+      this.outOfData(now);
+      return;
+    }
     this.dispatchDue(now);
   }
 
@@ -509,7 +514,8 @@ export class LoadLoop implements ResponseCallback {
 
   /** The setup flow, before the user's first iteration: it takes no arrival and counts no iteration. */
   private startSetup(u: VirtualUser, now: number): void {
-    if (this.feeder !== undefined) {
+    // A retried setup keeps the row the user drew.
+    if (this.feeder !== undefined && u.ctx.row === undefined) {
       const row = this.feeder.next();
       if (row === undefined) {
         // No row left for this user: it never logs in and never runs (unique rows, onExhausted: stop).
@@ -524,6 +530,11 @@ export class LoadLoop implements ResponseCallback {
     u.started = true;
     u.vars.fill('');
     this.sendStep(u, now, now);
+  }
+
+  private allOutOfRows(users: number): boolean {
+    for (let k = 0; k < users; k++) if (!this.users[k]!.done) return false;
+    return true;
   }
 
   private retrySetup(u: VirtualUser, now: number): void {

@@ -230,6 +230,25 @@ flows:
   });
 });
 
+describe('unique rows with setup across workers', () => {
+  it('a worker none of whose users has a row ends at once instead of waiting for a count it cannot reach', async () => {
+    const file = join(dir, 'one.json');
+    writeFileSync(file, JSON.stringify([{ user: 'solo' }]));
+    const s = scenario(
+      SESSION('  - { connections: 2, iterations: 10 }')
+        .replace('URL', url)
+        .replace('body: { user: someone }', 'body: { user: "{{data.user}}" }')
+        .replace('load:', `data: { file: ${file}, order: unique }\nload:`),
+    );
+    const r = await runScenario(s, { workers: 2 });
+    expect(seen.logins).toEqual(['solo']);
+    // Worker 0 (row 0) runs its 5 iterations; worker 1 has no row and stops.
+    expect(seen.pages).toBe(5);
+    expect(seen.logouts).toHaveLength(1);
+    expect(r.phases[0]!.details!.dataExhausted).toBe(1);
+  }, 20_000);
+});
+
 describe('--seed', () => {
   it('repeats the flow picks of a run; another seed picks differently', async () => {
     const picks = async (seed: number): Promise<string> => {

@@ -15,8 +15,9 @@ interface Result {
 
 describe('scenarios/shop-session.yaml', () => {
   it('runs against fastbench serve: one login and one logout per virtual user, flows in between', async () => {
-    const run = await runCli(['run', FILE, '-d', '1500ms', '-c', '3', '--seed', '7', '--json', '-q'], { timeoutMs: 60_000 });
-    // 0, or 1 when a latency threshold fails on a crowded machine; never a usage or invalid-run exit.
+    const run = await runCli(['run', FILE, '-d', '1500ms', '-c', '3', '--seed', '7', '--json', '-q', '--allow-invalid'], { timeoutMs: 60_000 });
+    // 0, or 1 when a latency threshold fails on a crowded machine (--allow-invalid: a busy shared
+    // machine may stall the generator; that verdict is not what this test is about).
     expect([0, 1], run.stderr).toContain(run.code);
     const r = JSON.parse(run.stdout) as Result;
     const count = (name: string): number => r.requests.find((q) => q.name === name)?.requests ?? 0;

@@ -588,6 +588,7 @@ export class LoadLoop implements ResponseCallback {
       if (this.feeder !== undefined) {
         const row = this.feeder.next();
         if (row === undefined) {
+          this.cur.iterations--; // counted by startIteration, never sent
           this.outOfData(now); // u stays idle: the drain has begun
           return;
         }

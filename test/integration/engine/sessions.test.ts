@@ -271,3 +271,22 @@ flows:
     expect(await picks(12)).not.toBe(first);
   });
 });
+
+describe('unique rows in requests mode', () => {
+  it('each row once; iterations count only what was sent', async () => {
+    const file = join(dir, 'rows.csv');
+    writeFileSync(file, 'user\n' + Array.from({ length: 9 }, (_, i) => `r${i}`).join('\n') + '\n');
+    const s = scenario(`
+target: ${url}
+data: { file: ${file}, order: unique }
+load:
+  - { connections: 2, duration: 20s }
+requests:
+  - path: /row/{{data.user}}
+`);
+    const r = await runScenario(s);
+    expect(seen.rows.sort()).toEqual(Array.from({ length: 9 }, (_, i) => `r${i}`));
+    expect(r.phases[0]!.details!.iterations).toBe(9);
+    expect(r.phases[0]!.details!.sent).toBe(9);
+  }, 20_000);
+});

@@ -40,6 +40,8 @@ export interface RunFlags {
   /** --http2 / --http1.1: client.protocol. */
   http2?: boolean;
   'http1.1'?: boolean;
+  /** --seed: think times, flow picks and random data rows repeat run to run. */
+  seed?: string;
   // issue 15 (sess-web): as on bench
   /** -H 'name: value': replaces that header on every request. */
   header?: string[];
@@ -83,6 +85,7 @@ export function runOverrides(flags: RunFlags): ScenarioOverrides {
     ...(flags.interval !== undefined ? { interval: parseDurationFlag(flags.interval, '--interval') } : {}),
     ...(protocolFlag(flags) !== undefined ? { protocol: protocolFlag(flags) } : {}),
     ...(flags.insecure === true ? { insecure: true } : {}),
+    ...(flags.seed !== undefined ? { seed: parseCountFlag(flags.seed, '--seed', 0) } : {}),
   };
 }
 
@@ -111,6 +114,7 @@ export function registerRunCommand(program: Command): void {
     .option('-u, --user <user:password>', 'Basic authentication on every request (replaces auth:)')
     .option('--cookie <name=value>', 'start every virtual user\'s cookie jar with this cookie (repeatable; adds to cookies.values)', collect, [] as string[])
     .option('--compressed', 'ask for compressed responses on every request (compressed: true)')
+    .option('--seed <n>', 'seed think times, flow picks and random data rows (the same seed repeats them; default: the scenario\'s seed, else random)')
     .option('--force', 'write into --out even while another run holds its lock')
     .option('-q, --quiet', 'no progress on stderr')
     .addHelpText('after', examples([

@@ -38,7 +38,8 @@ export function registerValidateCommand(program: Command): void {
       if (scenario === undefined || errors.length > 0) return printProblems(errors);
       const limits = capacityProblems(scenario);
       if (limits.length > 0) return printProblems(limits);
-      const requests = scenario.mode === 'flows' ? scenario.flows.reduce((n, f) => n + f.steps.length, 0) : scenario.requests.length;
+      const requests =
+        scenario.mode === 'flows' ? [...scenario.flows, scenario.setup, scenario.teardown].reduce((n, f) => n + (f?.steps.length ?? 0), 0) : scenario.requests.length;
       // The wording is fixed (scripts match it): "phases" and "requests" even for one.
       process.stdout.write(`ok: ${scenario.name} (${scenario.phases.length} phases, ${requests} requests)\n`);
     });

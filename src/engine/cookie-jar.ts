@@ -11,7 +11,9 @@
 // scan and no Cookie rendering unless asked. With jars, a jar is fresh at each iteration (a flow
 // run; in `requests:` mode one request) unless `cookies: keep`; `cookies.values` / `--cookie`
 // seed every fresh jar, for every origin the scenario talks to. A request's own Cookie header
-// replaces the jar's for that request.
+// replaces the jar's for that request. A `setup:` flow (log in once) also turns jars on, and what
+// the jar holds when the setup succeeds is the user's baseline: each iteration's fresh jar starts
+// from it, so the login's session cookie survives the per-iteration reset.
 import { CookieJar } from 'tough-cookie';
 import type { Response } from '../client/response.js';
 import type { CookieSettings, Scenario } from '../scenario/index.js';
@@ -19,7 +21,7 @@ import type { CookieSettings, Scenario } from '../scenario/index.js';
 /** Whether the scenario's virtual users get cookie jars (see the rule above). */
 export function cookieJarsEnabled(s: Scenario): boolean {
   if (s.cookies !== undefined) return s.cookies.mode !== 'off';
-  return s.flows.some((f) => f.steps.length > 1);
+  return s.setup !== undefined || s.flows.some((f) => f.steps.length > 1);
 }
 
 const SET_COOKIE = Buffer.from('set-cookie', 'latin1');
@@ -30,6 +32,8 @@ export class UserCookies {
   /** A Set-Cookie was stored since the jar was (re)made: an iteration reset must make a new one. */
   private dirty = false;
   private readonly keep: boolean;
+  /** The jar as the user's setup flow left it (serialized), the start of every fresh jar. */
+  private baseline: ReturnType<CookieJar['serializeSync']> = undefined;
 
   /** `origins` ("http://host:port") are where seed values apply. */
   constructor(private readonly settings: CookieSettings | undefined, private readonly origins: readonly string[]) {
@@ -41,6 +45,12 @@ export class UserCookies {
   beginIteration(): void {
     if (this.keep || !this.dirty) return;
     this.jar = this.fresh();
+    this.dirty = false;
+  }
+
+  /** The setup flow succeeded: what the jar holds now starts every later fresh jar. */
+  markBaseline(): void {
+    this.baseline = this.jar.serializeSync();
     this.dirty = false;
   }
 
@@ -65,6 +75,7 @@ export class UserCookies {
   }
 
   private fresh(): CookieJar {
+    if (this.baseline !== undefined) return CookieJar.deserializeSync(this.baseline);
     const jar = new CookieJar();
     const values = this.settings?.values ?? [];
     for (const origin of this.origins) {

@@ -9,8 +9,16 @@
 // Phases follow each other on the same users and the same pooled connections (ramps and stairs
 // never reconnect). Pipelining just means more users: each in-flight slot is a user with its own
 // scheduled time. The loop object is the ResponseCallback of every exchange: no closure, promise
-// or timer per request; one interval timer (tickMs) drives the schedules, think times, phase
-// ends and the interval close (once a second, or the scenario's `interval:`).
+// or timer per request; one interval timer (tickMs) drives the schedules, think times, pace waits,
+// phase ends and the interval close (once a second, or the scenario's `interval:`).
+//
+// Sessions (flows mode): a user runs the `setup` flow when a phase first needs it (before taking
+// any arrival; a failed setup is retried after SETUP_RETRY_MS), keeps its captures and data row for
+// every iteration, and runs `teardown` once when the run ends (within the drain's grace). Think
+// times are drawn from the user's seeded Prng; `pace` holds a closed-model user until its
+// iteration's start + pace (an iteration that took longer is a pace overrun, counted per phase).
+// A `unique` feeder that runs out stops the user (with setup: that user never logs in) or, without
+// setup, this worker's run: iterations in progress finish, teardowns run, then the drain.
 import { nowMs, toEpochMs } from '../core/clock.js';
 import { errorId } from '../core/errors.js';
 import type { FastbenchError } from '../core/errors.js';
@@ -20,7 +28,8 @@ import type { Response } from '../client/response.js';
 import { FAILED_STATUS, type Recorder } from '../metrics/recorder.js';
 import { encodeHistogram } from '../metrics/encoded-histogram.js';
 import { Series, type SeriesPoint } from '../metrics/series.js';
-import { DataFeeder, applyCaptures, pickWeighted, statusAccepted, type Expectation, type Scenario } from '../scenario/index.js';
+import { Prng, mix32 } from '../core/prng.js';
+import { DataFeeder, applyCaptures, pickWeighted, sampleThink, statusAccepted, type Expectation, type Scenario } from '../scenario/index.js';
 import type { ArrivalSchedule } from './arrival-schedule.js';
 import { decodeBody } from '../http/content-coding.js';
 import { UserCookies, cookieJarsEnabled } from './cookie-jar.js';
@@ -28,7 +37,7 @@ import type { DecodeCounts, IntervalTick, LoopEnd, LoopOptions, PhaseRun } from 
 import { PreparedRequest } from './prepared-request.js';
 import type { TargetClients } from './target-clients.js';
 import { scheduleFor } from './schedules.js';
-import { UserState, VirtualUser, type UserResponse } from './virtual-user.js';
+import { UserState, VirtualUser, Wake, type UserResponse } from './virtual-user.js';
 import type { WorkerPhase, WorkerPlan } from './worker-plan.js';
 
 const EXPECT_FAILED = errorId('ERR_EXPECT_FAILED');
@@ -37,6 +46,8 @@ const INVALID_HEADER = errorId('ERR_HTTP_INVALID_HEADER');
 const CONTENT_DECODE = errorId('ERR_CONTENT_DECODE');
 /** The client's default response body limit, which also caps a decoded body. */
 const DEFAULT_MAX_DECODED = 16 * 1024 * 1024;
+/** A user whose setup flow failed tries it again this much later. */
+export const SETUP_RETRY_MS = 1000;
 
 /**
  * Request names that need their own per-second series: those of thresholds over windows (judged
@@ -88,6 +99,7 @@ function newPhaseRun(p: WorkerPhase, timed: boolean, start: number): PhaseRun {
   return {
     index: p.index, name: p.name, warmup: p.warmup, model: p.model, timed, startMs: start, endMs: start,
     iterations: 0, sent: 0, scheduled: 0, late: 0, maxLagMs: 0, backlogged: 0, backlogMax: 0, missed: 0, abandoned: 0,
+    paceOverruns: 0, dataExhausted: 0,
   };
 }
 
@@ -102,8 +114,15 @@ export class LoadLoop implements ResponseCallback {
   /** Users waiting out a think time (unordered). */
   private readonly waiting: VirtualUser[] = [];
   private readonly requests: PreparedRequest[] = [];
-  /** flows mode: prepared steps per flow. */
+  /** flows mode: prepared steps per flow, then setup's and teardown's. */
   private readonly flowSteps: PreparedRequest[][] = [];
+  /** Each flow's `pace`, ms (0: none). */
+  private readonly paceMs: number[] = [];
+  /** Indexes into flowSteps of the setup and teardown flows (-1: none). */
+  private readonly setupFlow: number = -1;
+  private readonly teardownFlow: number = -1;
+  /** Vars slots setup captured, kept across iterations. */
+  private readonly sharedVars: number;
   private readonly flows: boolean;
   private readonly weights: readonly number[];
   private readonly feeder: DataFeeder | undefined;
@@ -166,11 +185,28 @@ export class LoadLoop implements ResponseCallback {
     const makeSchedule = options.schedules ?? scheduleFor;
     const slipMs = options.slipToleranceMs ?? 10;
     this.schedules = this.plan.phases.map((p) => makeSchedule(p, slipMs));
-    this.feeder = s.data !== undefined && s.data.rows.length > 0 ? new DataFeeder(s.data, this.plan.slot, this.plan.slots) : undefined;
+    // One seed per run (--seed, or a random one), mixed with the worker's fleet slot and the user index.
+    const seed = s.seed !== undefined ? s.seed >>> 0 : Math.floor(Math.random() * 0x1_0000_0000);
+    const workerSeed = mix32(seed, this.plan.slot);
+    if (s.data !== undefined && s.data.rows.length > 0) {
+      const rng = new Prng(mix32(workerSeed, 0x0da7a));
+      this.feeder = new DataFeeder(s.data, this.plan.slot, this.plan.slots, () => rng.float());
+    }
     let index = 0;
     const keepalive = s.client.keepalive;
+    this.sharedVars = s.sharedVars ?? 0;
     if (this.flows) {
-      for (const f of s.flows) this.flowSteps.push(f.steps.map((st) => new PreparedRequest(st, index++, options.clients, keepalive)));
+      for (const f of s.flows) {
+        this.flowSteps.push(f.steps.map((st) => new PreparedRequest(st, index++, options.clients, keepalive)));
+        this.paceMs.push(f.paceMs ?? 0);
+      }
+      for (const f of [s.setup, s.teardown]) {
+        if (f === undefined) continue;
+        if (f === s.setup) this.setupFlow = this.flowSteps.length;
+        else this.teardownFlow = this.flowSteps.length;
+        this.flowSteps.push(f.steps.map((st) => new PreparedRequest(st, index++, options.clients, keepalive)));
+        this.paceMs.push(0);
+      }
     } else {
       for (const r of s.requests) this.requests.push(new PreparedRequest(r, index++, options.clients, keepalive));
     }
@@ -182,7 +218,7 @@ export class LoadLoop implements ResponseCallback {
       this.seriesSlots.push(i);
       this.requestSeries[name] = [];
     }
-    const maxVars = Math.max(0, ...s.flows.map((f) => f.vars.length));
+    const maxVars = Math.max(0, ...[...s.flows, s.setup, s.teardown].map((f) => f?.vars.length ?? 0));
     this.maxDecoded = s.client.maxResponseBodySize ?? DEFAULT_MAX_DECODED;
     const jars = cookieJarsEnabled(s);
     if (jars) {
@@ -193,7 +229,7 @@ export class LoadLoop implements ResponseCallback {
     }
     const cookieOrigins = [...new Set(this.cookieBase.flat())];
     for (let i = 0; i < this.plan.maxUsers; i++) {
-      const u = new VirtualUser(i);
+      const u = new VirtualUser(i, mix32(workerSeed, i));
       u.vars = new Array<string>(maxVars).fill('');
       if (this.flows) u.ctx.vars = u.vars;
       if (jars) u.cookies = new UserCookies(s.cookies, cookieOrigins);
@@ -203,7 +239,8 @@ export class LoadLoop implements ResponseCallback {
 
   /** Request names in recorder order. */
   static requestNames(s: Scenario): string[] {
-    return s.mode === 'flows' ? s.flows.flatMap((f) => f.steps.map((st) => st.name)) : s.requests.map((r) => r.name);
+    if (s.mode !== 'flows') return s.requests.map((r) => r.name);
+    return [...s.flows, s.setup, s.teardown].flatMap((f) => f?.steps.map((st) => st.name) ?? []);
   }
 
   /** Runs the phases from `startAt` (a nowMs() instant, possibly in the future) to the end. */
@@ -263,13 +300,22 @@ export class LoadLoop implements ResponseCallback {
       this.nextIntervalAt = start + this.intervalMs;
       this.o.hooks.onMeasureStart?.();
     }
-    // The phase's users that are idle (pushed in reverse: user 0 is handed the first arrival).
+    // The phase's users that are idle (pushed in reverse: user 0 is handed the first arrival);
+    // those that have not run the setup flow yet run it first, taking no arrival.
     this.free.length = 0;
+    const now = nowMs();
     for (let k = p.users - 1; k >= 0; k--) {
       const u = this.users[k]!;
-      if (u.state === UserState.Idle) this.free.push(u);
+      if (u.state !== UserState.Idle || u.done) continue;
+      if (this.setupFlow >= 0 && !u.ready) this.startSetup(u, now);
+      else this.free.push(u);
     }
-    this.dispatchDue(nowMs());
+    // Every user of the phase left without a data row (unique rows): nothing can ever run here.
+    if (this.feeder !== undefined && this.setupFlow >= 0 && this.allOutOfRows(p.users)) {
+      this.outOfData(now);
+      return;
+    }
+    this.dispatchDue(now);
   }
 
   private closePhase(now: number): void {
@@ -298,14 +344,46 @@ export class LoadLoop implements ResponseCallback {
     this.phaseIndex = this.plan.phases.length;
     this.drainUntil = now + graceMs;
     this.free.length = 0;
-    if (!this.completeIterations) {
-      for (const u of this.waiting) {
+    // Users waiting between iterations (pace, a setup retry) stop now; mid-iteration think times
+    // are waited out only when iterations run to their end.
+    const w = this.waiting;
+    let kept = 0;
+    for (let i = 0; i < w.length; i++) {
+      const u = w[i]!;
+      if (this.completeIterations && u.step >= 0) w[kept++] = u;
+      else {
         u.state = UserState.Idle;
         u.step = -1;
       }
-      this.waiting.length = 0;
     }
-    if (this.inFlight === 0 && this.waiting.length === 0) this.finish(now);
+    w.length = kept;
+    // Idle users (and those just released) run their teardown.
+    if (this.teardownFlow >= 0) for (const u of this.users) if (u.state === UserState.Idle) this.userStops(u, now);
+    this.maybeFinish(now);
+  }
+
+  private maybeFinish(now: number): void {
+    if (this.stopping && this.inFlight === 0 && this.waiting.length === 0) this.finish(now);
+  }
+
+  /** A user that will send no more iterations: its teardown flow, once, if it ran anything. */
+  private userStops(u: VirtualUser, now: number): void {
+    if (this.teardownFlow < 0 || u.done || !u.started || (this.setupFlow >= 0 && !u.ready) || this.finished) return;
+    u.done = true;
+    u.flow = this.teardownFlow;
+    u.step = 0;
+    u.vars.fill('', this.sharedVars);
+    this.sendStep(u, now, now);
+  }
+
+  /** A unique feeder ran out while no setup holds rows per user: this worker starts no more iterations. */
+  private outOfData(now: number): void {
+    this.limitReached = true;
+    if (this.stopping) return;
+    this.cur.dataExhausted = 1;
+    this.closePhase(now);
+    this.completeIterations = true;
+    this.beginDrain(now, this.timeoutMs === Infinity ? 30_000 : this.timeoutMs + 100);
   }
 
   private finish(now: number): void {
@@ -422,6 +500,8 @@ export class LoadLoop implements ResponseCallback {
       w.pop();
       u.state = UserState.Idle;
       if (u.step >= 0) this.sendStep(u, u.wakeAt, now);
+      else if (u.wake === Wake.EndIteration) this.endIteration(u, now);
+      else if (u.wake === Wake.Setup) this.retrySetup(u, now);
       else this.iterationDone(u, now);
     }
   }
@@ -429,17 +509,98 @@ export class LoadLoop implements ResponseCallback {
   // ------------------------------------------------------------------ iterations and sends
 
   private startIteration(u: VirtualUser, scheduledAt: number, now: number): void {
+    if (this.flows) {
+      // With a setup flow the user keeps the row it logged in with; otherwise a row per iteration.
+      if (this.feeder !== undefined && this.setupFlow < 0) {
+        const row = this.feeder.next();
+        if (row === undefined) {
+          this.outOfData(now);
+          return;
+        }
+        u.ctx.row = row;
+      }
+      const f = this.weights.length > 1 ? pickWeighted(this.weights, u.rng.float()) : 0;
+      u.flow = f;
+      u.step = 0;
+      u.started = true;
+      u.vars.fill('', this.sharedVars);
+      const pace = this.paceMs[f]!;
+      u.paceMs = pace;
+      if (pace > 0) u.iterStart = now;
+    }
+    if (u.cookies !== undefined) u.cookies.beginIteration();
     const r = this.cur;
     r.iterations++;
     if (r.iterations >= this.ph.iterations) this.limitReached = true;
-    if (u.cookies !== undefined) u.cookies.beginIteration();
-    if (this.flows) {
-      u.flow = this.weights.length > 1 ? pickWeighted(this.weights, Math.random()) : 0;
-      u.step = 0;
-      u.vars.fill('');
-      if (this.feeder !== undefined) u.ctx.row = this.feeder.next();
-    }
     this.sendStep(u, scheduledAt, now);
+  }
+
+  /** The setup flow, before the user's first iteration: it takes no arrival and counts no iteration. */
+  private startSetup(u: VirtualUser, now: number): void {
+    // A retried setup keeps the row the user drew.
+    if (this.feeder !== undefined && u.ctx.row === undefined) {
+      const row = this.feeder.next();
+      if (row === undefined) {
+        // No row left for this user: it never logs in and never runs (unique rows, onExhausted: stop).
+        u.done = true;
+        this.cur.dataExhausted = 1;
+        return;
+      }
+      u.ctx.row = row;
+    }
+    u.flow = this.setupFlow;
+    u.step = 0;
+    u.started = true;
+    u.vars.fill('');
+    this.sendStep(u, now, now);
+  }
+
+  private allOutOfRows(users: number): boolean {
+    for (let k = 0; k < users; k++) if (!this.users[k]!.done) return false;
+    return true;
+  }
+
+  private retrySetup(u: VirtualUser, now: number): void {
+    if (this.stopping || u.index >= this.ph.users) return; // a later phase that needs it sets it up
+    this.startSetup(u, now);
+  }
+
+  /** The setup flow ended: the user joins the phase, or tries again later. */
+  private setupDone(u: VirtualUser, ok: boolean, now: number): void {
+    if (ok) {
+      u.ready = true;
+      if (u.cookies !== undefined) u.cookies.markBaseline();
+      this.iterationDone(u, now);
+      return;
+    }
+    if (this.stopping) return;
+    this.wait(u, now + SETUP_RETRY_MS, Wake.Setup);
+  }
+
+  private wait(u: VirtualUser, until: number, wake: Wake): void {
+    u.state = UserState.Waiting;
+    u.wakeAt = until;
+    u.wake = wake;
+    this.waiting.push(u);
+  }
+
+  /** An iteration's end (after its last think time): a closed-model user with a pace waits for it. */
+  private endIteration(u: VirtualUser, now: number): void {
+    const pace = u.paceMs;
+    if (pace > 0 && !this.stopping && !this.sched.timed) {
+      const due = u.iterStart + pace;
+      if (due > now) {
+        this.wait(u, due, Wake.Next);
+        return;
+      }
+      if (now > due) this.cur.paceOverruns++;
+    }
+    this.iterationDone(u, now);
+  }
+
+  /** The pause after a flow step: fixed, or drawn from the user's generator. */
+  private static thinkAfter(pr: PreparedRequest, u: VirtualUser): number {
+    return pr.think === undefined ? pr.thinkMs : sampleThink(pr.think, u.rng);
   }
 
   private sendStep(u: VirtualUser, scheduledAt: number, now: number): void {
@@ -447,8 +608,16 @@ export class LoadLoop implements ResponseCallback {
     if (this.flows) {
       pr = this.flowSteps[u.flow]![u.step]!;
     } else {
-      pr = this.requests[this.weights.length > 1 ? pickWeighted(this.weights, Math.random()) : 0]!;
-      if (this.feeder !== undefined) u.ctx.row = this.feeder.next();
+      pr = this.requests[this.weights.length > 1 ? pickWeighted(this.weights, u.rng.float()) : 0]!;
+      if (this.feeder !== undefined) {
+        const row = this.feeder.next();
+        if (row === undefined) {
+          this.cur.iterations--; // counted by startIteration, never sent
+          this.outOfData(now); // u stays idle: the drain has begun
+          return;
+        }
+        u.ctx.row = row;
+      }
     }
     const r = this.cur;
     r.sent++;
@@ -483,10 +652,13 @@ export class LoadLoop implements ResponseCallback {
         // resumes at the next tick (never synchronously, so a bad row cannot spin the loop).
         if (u.measured) this.recorder.recordError(pr.index, INVALID_HEADER);
         this.liveErrors++;
+        if (u.flow === this.setupFlow && this.flows) {
+          u.step = -1;
+          this.wait(u, now + SETUP_RETRY_MS, Wake.Setup);
+          return;
+        }
         u.step = -1;
-        u.state = UserState.Waiting;
-        u.wakeAt = now;
-        this.waiting.push(u);
+        this.wait(u, now, Wake.Next);
         return;
       }
       const bytes = u.writer.view();
@@ -534,36 +706,46 @@ export class LoadLoop implements ResponseCallback {
       if (err !== null) this.recorder.recordError(pr.index, failure, correctedUs, failedBytesIn(res), u.bytesOut);
       else this.recorder.record(pr.index, correctedUs, Math.round((now - u.sentAt) * 1000), res.status, bytesIn(res), u.bytesOut, failure);
     }
-    if (this.stopping && !this.completeIterations) {
+    this.afterResponse(u, pr, failure, now);
+    if (this.stopping) this.maybeFinish(now);
+  }
+
+  /** Where the user goes after an exchange: the flow's next step, a think time, its iteration's end. */
+  private afterResponse(u: VirtualUser, pr: PreparedRequest, failure: number, now: number): void {
+    const session = this.flows && (u.flow === this.setupFlow || u.flow === this.teardownFlow);
+    if (this.stopping && !this.completeIterations && !(session && u.flow === this.teardownFlow)) {
+      // A setup that just completed still owes its teardown.
+      if (session && failure === 0 && u.step + 1 === this.flowSteps[u.flow]!.length) u.ready = true;
       u.step = -1;
-      if (this.inFlight === 0 && this.waiting.length === 0) this.finish(now);
+      this.userStops(u, now);
       return;
     }
     // Flows: the next step (a failed step ends the iteration: later steps would lack its data).
     if (this.flows && failure === 0 && u.step + 1 < this.flowSteps[u.flow]!.length) {
       u.step++;
-      if (pr.thinkMs > 0) {
-        u.state = UserState.Waiting;
-        u.wakeAt = now + pr.thinkMs;
-        this.waiting.push(u);
-      } else {
-        this.sendStep(u, now, now);
-      }
+      const pause = LoadLoop.thinkAfter(pr, u);
+      if (pause > 0) this.wait(u, now + pause, Wake.Next);
+      else this.sendStep(u, now, now);
       return;
     }
     u.step = -1;
+    if (session) {
+      if (u.flow === this.setupFlow) this.setupDone(u, failure === 0, now);
+      return;
+    }
     if (this.stopping) {
-      if (this.inFlight === 0 && this.waiting.length === 0) this.finish(now);
+      this.userStops(u, now);
       return;
     }
-    if (this.flows && pr.thinkMs > 0 && failure === 0) {
+    if (this.flows && failure === 0) {
       // Think after the last step too, before the next iteration.
-      u.state = UserState.Waiting;
-      u.wakeAt = now + pr.thinkMs;
-      this.waiting.push(u);
-      return;
+      const pause = LoadLoop.thinkAfter(pr, u);
+      if (pause > 0) {
+        this.wait(u, now + pause, Wake.EndIteration);
+        return;
+      }
     }
-    this.iterationDone(u, now);
+    this.endIteration(u, now);
   }
 
   /**
@@ -596,7 +778,10 @@ export class LoadLoop implements ResponseCallback {
 
   /** A user between iterations: what the current phase wants of it. */
   private iterationDone(u: VirtualUser, now: number): void {
-    if (this.stopping) return;
+    if (this.stopping) {
+      this.userStops(u, now);
+      return;
+    }
     const p = this.ph;
     if (u.index >= p.users) return; // a smaller phase than the one it was busy for
     // Every other user busy and an arrival owed: this one takes the oldest at once (with the closed

@@ -60,6 +60,10 @@ export interface PhaseRun {
   missed: number;
   /** Requests sent in this (measured) phase still in flight when the run ended: never recorded. */
   abandoned: number;
+  /** Closed phases, flows with `pace`: iterations that took longer than their pace (the next started at once). */
+  paceOverruns: number;
+  /** 1 when a `unique` data feeder ran out of rows in this phase (summed over workers in the result). */
+  dataExhausted: number;
 }
 
 export interface LoopEnd {

@@ -16,6 +16,7 @@ import {
   type Expectation,
   type FlowStep,
   type RenderContext,
+  type ThinkTime,
   type Template,
 } from '../scenario/index.js';
 import type { TargetClients } from './target-clients.js';
@@ -68,6 +69,8 @@ export class PreparedRequest {
   readonly expect: Expectation | undefined;
   readonly captures: readonly Capture[];
   readonly thinkMs: number;
+  /** A random think time (drawn per user), or undefined: thinkMs. */
+  readonly think: ThinkTime | undefined;
   /** expect.bodyContains as bytes (searched in the body without making a string). */
   readonly bodyNeedles: readonly Buffer[];
   /** The response body must be kept (bodyContains, json or regex captures). */
@@ -98,6 +101,7 @@ export class PreparedRequest {
     this.expect = spec.expect;
     this.captures = 'captures' in spec ? spec.captures : [];
     this.thinkMs = 'thinkMs' in spec ? spec.thinkMs : 0;
+    this.think = 'think' in spec ? spec.think : undefined;
     this.bodyNeedles = (spec.expect?.bodyContains ?? []).map((t) => Buffer.from(t, 'utf8'));
     this.needsBody =
       (spec.expect !== undefined && spec.expect.bodyContains.length > 0) || this.captures.some((c) => c.source !== 'header');

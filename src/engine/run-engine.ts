@@ -122,7 +122,7 @@ function phaseResults(s: Scenario, outcomes: readonly WorkerOutcome[], runStart:
     let start = Infinity;
     let end = -Infinity;
     // backlogMax adds up too: the workers run one schedule in step (as in generator-health.ts).
-    const sums = { iterations: 0, sent: 0, abandoned: 0, scheduled: 0, late: 0, backlogged: 0, backlogMax: 0, missed: 0 };
+    const sums = { iterations: 0, sent: 0, abandoned: 0, scheduled: 0, late: 0, backlogged: 0, backlogMax: 0, missed: 0, paceOverruns: 0, dataExhausted: 0 };
     let seen = false;
     let timed = false;
     for (const o of outcomes) {
@@ -141,6 +141,8 @@ function phaseResults(s: Scenario, outcomes: readonly WorkerOutcome[], runStart:
     const connections = share(phaseConnections(p), shard.index, shard.count);
     const details: PhaseDetails = { ...describePhase(p, connections), iterations: sums.iterations, sent: sums.sent };
     if (sums.abandoned > 0) details.abandoned = sums.abandoned;
+    if (s.flows.some((f) => (f.paceMs ?? 0) > 0)) details.paceOverruns = sums.paceOverruns;
+    if (sums.dataExhausted > 0) details.dataExhausted = sums.dataExhausted;
     if (timed) {
       Object.assign(details, { scheduled: sums.scheduled, late: sums.late, backlogged: sums.backlogged, backlogMax: sums.backlogMax, missed: sums.missed });
     }

@@ -3,6 +3,7 @@
 // ResponseCallback finds the user without a map), a Request and ByteWriter for dynamic requests,
 // the render context (seq, data row, captured vars) and its place in its flow.
 import { ByteWriter } from '../core/byte-writer.js';
+import { Prng } from '../core/prng.js';
 import { Request } from '../client/request.js';
 import { Response } from '../client/response.js';
 import type { CaptureResponse, RenderContext } from '../scenario/index.js';
@@ -37,8 +38,18 @@ export const enum UserState {
   Idle = 0,
   /** An exchange is in flight. */
   Busy = 1,
-  /** Waiting out a think time (or a retry after a request that could not be built). */
+  /** Waiting out a think time or pace (or a retry after a request that could not be built). */
   Waiting = 2,
+}
+
+/** What a Waiting user does when it wakes with no step to send (step -1). */
+export const enum Wake {
+  /** Between iterations: take the next one (after a pace wait, or a request that could not be built). */
+  Next = 0,
+  /** After the think time of a flow's last step: the iteration ends (then pace). */
+  EndIteration = 1,
+  /** Retry a failed setup flow. */
+  Setup = 2,
 }
 
 export class VirtualUser {
@@ -73,8 +84,22 @@ export class VirtualUser {
   cookies: UserCookies | undefined = undefined;
   /** URL of the exchange in flight, for its Set-Cookie fields (only with a jar). */
   cookieUrl = '';
+  /** With step -1: what waking up means. */
+  wake: Wake = Wake.Next;
+  /** Think times and flow picks (seeded per user: seed, worker slot, user index). */
+  rng: Prng;
+  /** The current iteration's flow `pace` (0: none) and when the iteration started. */
+  paceMs = 0;
+  iterStart = 0;
+  /** The setup flow succeeded (its captures are in vars[0, sharedVars)). */
+  ready = false;
+  /** Ran a setup or an iteration: owes a teardown when it stops. */
+  started = false;
+  /** Its teardown was started (once per user), or it may never run again (out of data rows). */
+  done = false;
 
-  constructor(readonly index: number) {
+  constructor(readonly index: number, seed = 0) {
+    this.rng = new Prng(seed);
     this.res = new UserResponse(this);
     this.capture = new CaptureView(this.res);
     this.ctx = { seq: 0, row: undefined, vars: undefined };

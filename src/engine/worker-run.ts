@@ -44,7 +44,7 @@ export interface WorkerOutcome {
 
 /** Origins of `url:` requests, other than the scenario's target. */
 export function extraOrigins(s: Scenario): string[] {
-  const all = s.mode === 'flows' ? s.flows.flatMap((f) => f.steps) : s.requests;
+  const all = s.mode === 'flows' ? [...s.flows, s.setup, s.teardown].flatMap((f) => f?.steps ?? []) : s.requests;
   const set = new Set<string>();
   for (const r of all) if (r.origin !== undefined) set.add(r.origin);
   return [...set];

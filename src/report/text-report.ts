@@ -59,6 +59,9 @@ function phaseLine(p: PhaseResult): string {
     if (Number(d.late) > 0) extra.push(`${String(d.late)} left late`);
     if (extra.length > 0) line += ` — ${extra.join(', ')}`;
   }
+  // Flows with `pace` (issue 15): iterations longer than their pace; `unique` data rows used up.
+  if (Number(d.paceOverruns) > 0) line += `, ${String(d.paceOverruns)} over their pace`;
+  if (Number(d.dataExhausted) > 0) line += `, data rows used up (${String(d.dataExhausted)} worker${Number(d.dataExhausted) === 1 ? '' : 's'})`;
   return line;
 }
 

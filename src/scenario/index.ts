@@ -31,6 +31,8 @@ export { expectedSends, plannedSends, rateAt, scheduledBefore, sendTimeMs } from
 export { parseRamp, parseRate, phaseConnections, phaseDurationMs } from './load-phases.js';
 export { compileTemplate, escapeJson, renderTemplate, staticTemplate, type TemplateScope } from './template.js';
 export { DataFeeder } from './csv-feeder.js';
+export { parseJsonRows } from './json-feeder.js';
+export { readThink, sampleThink, thinkMean, type ThinkTime } from './think-time.js';
 export { parseCsv, parseCsvRecords, type CsvProblem, type CsvTable } from './csv-parser.js';
 export { applyCaptures, captureText, compileJsonPath, extractHeader, extractJsonPath, extractRegex, type CaptureResponse, type JsonPath } from './capture.js';
 export { parseThreshold, type ParsedThreshold } from './thresholds.js';

@@ -7,6 +7,7 @@
 //   maxResponseBodySize  client.maxResponseBodySize (--max-body), bytes
 //   interval     the measurement interval (`interval:`), 100ms..10s
 //   protocol     client.protocol (--http2 / --http1.1)
+//   seed         `seed:` (--seed)
 import { FastbenchError } from '../core/errors.js';
 import { parseDuration } from '../core/units.js';
 import { phaseConnections } from './load-phases.js';
@@ -28,6 +29,8 @@ export interface ScenarioOverrides {
   readonly protocol?: 'auto' | 'http1' | 'h2' | undefined;
   /** client.insecure (`run -k`, issue 15). */
   readonly insecure?: boolean | undefined;
+  /** `seed:` (run --seed): think times, flow picks and random data rows repeat. */
+  readonly seed?: number | undefined;
 }
 
 export const MIN_INTERVAL_MS = 100;
@@ -67,7 +70,10 @@ export function applyOverrides(s: Scenario, o: ScenarioOverrides): Scenario {
     ...(o.protocol !== undefined ? { protocol: o.protocol } : {}),
     ...(o.insecure === true ? { insecure: true } : {}),
   };
-  return { ...s, client, phases, ...(intervalMs !== undefined ? { intervalMs } : {}) };
+  if (o.seed !== undefined && !(Number.isSafeInteger(o.seed) && o.seed >= 0)) {
+    throw new FastbenchError('ERR_USAGE_BAD_OPTION', `--seed must be a whole number >= 0, got ${o.seed}`);
+  }
+  return { ...s, client, phases, ...(intervalMs !== undefined ? { intervalMs } : {}), ...(o.seed !== undefined ? { seed: o.seed } : {}) };
 }
 
 function checkInterval(d: string | number): number {

@@ -4,7 +4,9 @@
 export const SCENARIO_KEYS = {
   top: ['$schema', 'name', 'description', 'target', 'targets', 'client', 'load', 'requests', 'flows', 'data', 'thresholds', 'interval',
     // issue 15 (sess-web)
-    'cookies'],
+    'cookies',
+    // issue 15 flows/feeders (sess-flow)
+    'setup', 'teardown', 'seed'],
   client: ['connections', 'pipelining', 'timeout', 'keepalive', 'insecure', 'resolve', 'headers', 'workers', 'maxResponseBodySize', 'protocol',
     // issue 15 (sess-web)
     'compressed', 'auth'],
@@ -14,15 +16,18 @@ export const SCENARIO_KEYS = {
     // issue 15 (sess-web)
     'compressed', 'auth', 'form', 'multipart'],
   expect: ['status', 'headers', 'bodyContains'],
-  flow: ['name', 'weight', 'steps'],
+  flow: ['name', 'weight', 'steps', 'think', 'pace'],
   step: ['name', 'method', 'path', 'url', 'headers', 'body', 'bodyFile', 'expect', 'capture', 'think',
     // issue 15 (sess-web)
     'compressed', 'auth', 'form', 'multipart'],
   capture: ['json', 'header', 'regex'],
-  data: ['file', 'order'],
+  data: ['file', 'order', 'format', 'onExhausted'],
   threshold: ['check', 'request', 'abortOnFail'],
   // issue 15 (sess-web)
   cookies: ['keep', 'values'],
   auth: ['user', 'password'],
   multipartFile: ['file', 'type', 'filename'],
+  // issue 15 flows/feeders (sess-flow)
+  think: ['mean', 'dist', 'sd'],
+  session: ['steps', 'think'],
 } as const satisfies Record<string, readonly string[]>;

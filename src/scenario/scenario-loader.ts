@@ -2,19 +2,19 @@
 // into a Scenario. Validation collects every problem it can in one pass; loadScenario throws them
 // as one ScenarioValidationError (the first problem, with all of them in `.errors`).
 import { readFileSync } from 'node:fs';
-import { basename, dirname, extname, isAbsolute, join } from 'node:path';
+import { basename, dirname, extname } from 'node:path';
 import { LineCounter, isMap, parseDocument } from 'yaml';
 import { FastbenchError } from '../core/errors.js';
 import { readClient, readTarget } from './client-settings.js';
-import { isCsvProblem, parseCsv } from './csv-parser.js';
-import { readFlows } from './flow-compiler.js';
+import { readData } from './data-file.js';
+import { readFlows, readSessionFlow } from './flow-compiler.js';
 import { readPhases } from './load-phases.js';
 import { NodeReader, type Fields, type YNode } from './node-reader.js';
 import { applyOverrides, intervalProblem, type ScenarioOverrides } from './overrides.js';
-import { NameBook, compileRequestFields, readRelative, type RequestEnv, type RequestOverrides } from './request-compiler.js';
+import { NameBook, compileRequestFields, type RequestEnv, type RequestOverrides } from './request-compiler.js';
 import { readCookies } from './request-helpers.js';
 import { SCENARIO_KEYS } from './scenario-keys.js';
-import type { CompiledRequest, CookieSettings, DataSet, Flow, Scenario } from './scenario.js';
+import type { CompiledRequest, CookieSettings, Flow, Scenario } from './scenario.js';
 import type { TemplateScope } from './template.js';
 import { readThresholds } from './thresholds.js';
 import { ScenarioValidationError } from './validation-error.js';
@@ -120,16 +120,28 @@ function compile(r: NodeReader, top: Fields, file: string, options: LoadOptions)
   };
   let requests: CompiledRequest[] = [];
   const flows: Flow[] = [];
+  let setup: Flow | undefined;
+  let teardown: Flow | undefined;
   const before = r.errors.length;
   if (top.has('requests') && top.has('flows')) {
     r.error('ERR_SCENARIO_VALUE', 'give either "requests" or "flows", not both', top.keyNode('flows'));
   } else if (top.has('requests')) {
     requests = readRequests(reqEnv, top.value('requests'));
   } else if (top.has('flows')) {
-    flows.push(...readFlows(reqEnv, top.value('flows'), (n, p) => readWeight(r, n, p)));
+    // setup first: its captures take the first variable slots, which every flow (and teardown) sees.
+    const stepIndex = { next: 0 };
+    setup = top.has('setup') ? readSessionFlow(reqEnv, top.value('setup'), 'setup', stepIndex, new Map()) : undefined;
+    const shared = new Map((setup?.vars ?? []).map((v, i) => [v, i] as const));
+    flows.push(...readFlows(reqEnv, top.value('flows'), (n, p) => readWeight(r, n, p), { shared }, stepIndex.next));
+    stepIndex.next += flows.reduce((n, f) => n + f.steps.length, 0);
+    teardown = top.has('teardown') ? readSessionFlow(reqEnv, top.value('teardown'), 'teardown', stepIndex, shared) : undefined;
   } else {
     r.error('ERR_SCENARIO_MISSING', 'the scenario needs "requests" (or "flows")', top.node);
   }
+  for (const key of ['setup', 'teardown'] as const) {
+    if (top.has(key) && !top.has('flows')) r.error('ERR_SCENARIO_VALUE', `"${key}" needs "flows" (its captures are flow variables)`, top.keyNode(key));
+  }
+  const seed = top.has('seed') ? r.number(top.value('seed'), 'seed', { integer: true, min: 0 }) : undefined;
   const all = flows.length > 0 ? flows.flatMap((f) => f.steps) : requests;
   // After request errors, generated names may be missing from the book: check explicit ones only.
   const names = { known: reqEnv.names.used, partial: r.errors.length > before };
@@ -148,6 +160,9 @@ function compile(r: NodeReader, top: Fields, file: string, options: LoadOptions)
     mode: flows.length > 0 ? 'flows' : 'requests',
     requests: flows.length > 0 ? [] : all,
     flows,
+    ...(setup !== undefined ? { setup, sharedVars: setup.vars.length } : {}),
+    ...(teardown !== undefined ? { teardown } : {}),
+    ...(seed !== undefined ? { seed } : {}),
     cumulativeWeights: cumulative(weighted.map((w) => w.weight)),
     data,
     thresholds,
@@ -196,37 +211,6 @@ function readRequests(env: RequestEnv, node: YNode): CompiledRequest[] {
 
 function readWeight(r: NodeReader, node: YNode, path: string): number | undefined {
   return r.number(node, path, { min: 0, minExclusive: true });
-}
-
-function readData(r: NodeReader, node: YNode, dir: string, scenarioFile: string): DataSet | undefined {
-  let fileNode: YNode = node;
-  let order: DataSet['order'] = 'sequential';
-  const n = r.deref(node);
-  if (n != null && 'items' in n) {
-    const f = r.fields(n, 'data', SCENARIO_KEYS.data);
-    if (f === undefined) return undefined;
-    fileNode = f.value('file');
-    if (fileNode === undefined) {
-      r.error('ERR_SCENARIO_MISSING', 'data needs "file" (a CSV file)', n);
-      return undefined;
-    }
-    if (f.has('order')) {
-      const o = r.string(f.value('order'), 'data.order');
-      if (o === 'sequential' || o === 'random') order = o;
-      else if (o !== undefined) r.error('ERR_SCENARIO_VALUE', `data.order must be "sequential" or "random", got "${o}"`, f.value('order'));
-    }
-  }
-  const file = r.string(fileNode, 'data', { nonEmpty: true });
-  if (file === undefined) return undefined;
-  const bytes = readRelative({ r, dir }, file, fileNode!);
-  if (bytes === undefined) return undefined;
-  const shown = isAbsolute(file) ? file : join(dirname(scenarioFile), file);
-  const table = parseCsv(bytes.toString('utf8'));
-  if (isCsvProblem(table)) {
-    r.errorAt('ERR_SCENARIO_DATA', table.message, { file: shown, line: table.line, column: table.column });
-    return undefined;
-  }
-  return { file: shown, columns: table.columns, rows: table.rows, order };
 }
 
 function cumulative(weights: readonly number[]): number[] {

@@ -10,6 +10,8 @@ export interface SourcePos {
   readonly column: number;
 }
 
+import type { ThinkTime } from './think-time.js';
+
 // ---------------------------------------------------------------------------------------------
 // Templates
 
@@ -133,8 +135,10 @@ export interface CookieSettings {
 
 export interface FlowStep extends CompiledRequest {
   readonly captures: readonly Capture[];
-  /** Pause after the step, before the next one, in ms (0 = none). */
+  /** Fixed pause after the step, before the next one, in ms (0 = none, or a random `think`). */
   readonly thinkMs: number;
+  /** A random pause after the step (uniform, exponential, normal), drawn per user; undefined = thinkMs. */
+  readonly think?: ThinkTime;
 }
 
 export interface Flow {
@@ -144,6 +148,11 @@ export interface Flow {
   readonly steps: readonly FlowStep[];
   /** Variable names by slot; a RenderContext.vars array for this flow has this length. */
   readonly vars: readonly string[];
+  /**
+   * `pace:` an iteration of this flow starts at most every paceMs after the last one started
+   * (closed phases; 0 = none). A longer iteration is followed at once, counted as a pace overrun.
+   */
+  readonly paceMs?: number;
   readonly pos: SourcePos;
 }
 
@@ -223,7 +232,15 @@ export interface DataSet {
   readonly file: string;
   readonly columns: readonly string[];
   readonly rows: readonly (readonly string[])[];
-  readonly order: 'sequential' | 'random';
+  /**
+   * sequential (`cycle`): file order, wrapping around; random: any row each time; unique: each
+   * row at most once across workers and shards (then `onExhausted`).
+   */
+  readonly order: 'sequential' | 'random' | 'unique';
+  /** unique order: what a worker does when its rows run out (undefined = stop). */
+  readonly onExhausted?: 'stop' | 'cycle';
+  /** The file's format (undefined = csv). */
+  readonly format?: 'csv' | 'json' | 'jsonl';
 }
 
 export type ThresholdOp = '<' | '<=' | '>' | '>=';
@@ -267,6 +284,17 @@ export interface Scenario {
   readonly mode: 'requests' | 'flows';
   readonly requests: readonly CompiledRequest[];
   readonly flows: readonly Flow[];
+  /**
+   * flows mode: run once per virtual user before its first iteration (its captures, in vars slots
+   * [0, sharedVars), stay for every iteration), and once when it stops. Their steps are named
+   * "setup/<name>", "teardown/<name>" in the results and take no arrival of the schedule.
+   */
+  readonly setup?: Flow;
+  readonly teardown?: Flow;
+  /** Vars slots captured by `setup` (kept across iterations); 0 without setup. */
+  readonly sharedVars?: number;
+  /** `seed:` / `run --seed`: think times, flow picks and random feeder rows repeat run to run. */
+  readonly seed?: number;
   /** Cumulative weights of `requests` (or `flows`) normalised to end at 1; see pickWeighted. */
   readonly cumulativeWeights: readonly number[];
   readonly data: DataSet | undefined;

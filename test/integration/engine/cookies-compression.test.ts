@@ -53,6 +53,30 @@ requests: [{ path: /cookies, expect: { bodyContains: ['"lang": "en"'] } }]
     expect(r.overall.errors).toBe(0);
   });
 
+  it('the cookies of a setup flow (the login) survive every per-iteration reset; those of an iteration do not', async () => {
+    // setup logs in (session=s1); each iteration reads, then is told tmp=1: the next iteration
+    // must again see the session but not tmp.
+    const seen: string[] = [];
+    const node = await startNodeServer((req, res) => {
+      if (req.url === '/login') res.setHeader('Set-Cookie', 'session=s1; Path=/');
+      else if (req.url === '/tmp') res.setHeader('Set-Cookie', 'tmp=1; Path=/');
+      else seen.push(req.headers.cookie ?? '-');
+      res.end('ok');
+    });
+    try {
+      const r = await runScenario(scenario(`
+target: ${node.url}
+load: [{ connections: 1, iterations: 3 }]
+setup: [{ path: /login }]
+flows: [{ steps: [{ path: /check }, { path: /tmp }] }]
+`));
+      expect(r.overall.errors).toBe(0);
+      expect(seen).toEqual(['session=s1', 'session=s1', 'session=s1']);
+    } finally {
+      await node.close();
+    }
+  });
+
   it('starts each iteration with a fresh jar, unless cookies: keep', async () => {
     // The server hands out n=1, n=2, ... and records the Cookie header each /check arrived with.
     let n = 0;

@@ -60,4 +60,13 @@ describe('text report', () => {
     expect(thresholdLine({ ...r.thresholds[1]!, actual: 1, passed: false })).toBe('FAIL  overall  errors < 5%  (actual 100 %)');
     expect(thresholdLine({ ...r.thresholds[1]!, actual: 0.00123, passed: true })).toBe('PASS  overall  errors < 5%  (actual 0.123 %)');
   });
+
+  it('names pace overruns and used-up unique data rows on the phase line', () => {
+    const rec = new Recorder({ requestNames: ['a'], startMs: 0 });
+    const phase = { name: 'phase 1', startOffsetMs: 0, durationMs: 2000, kind: 'closed', details: { model: 'closed', connections: 2, sent: 9, paceOverruns: 3, dataExhausted: 2 } };
+    const text = renderText(buildRunResult(rec.snapshot(500), { scenario: 's', environment: env, phases: [phase] }));
+    expect(text).toContain('phase 1: closed, 2 conns, 2.0 s, 9 sent, 3 over their pace, data rows used up (2 workers)');
+    const quiet = renderText(buildRunResult(rec.snapshot(500), { scenario: 's', environment: env, phases: [{ ...phase, details: { ...phase.details, paceOverruns: 0, dataExhausted: 0 } }] }));
+    expect(quiet).toContain('phase 1: closed, 2 conns, 2.0 s, 9 sent\n');
+  });
 });

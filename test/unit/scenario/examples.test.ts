@@ -11,7 +11,7 @@ const files = readdirSync(DIR).filter((f) => f.endsWith('.yaml') || f.endsWith('
 
 describe('example scenarios', () => {
   it('are all present', () => {
-    expect(files.sort()).toEqual(['csv-feeder.yaml', 'flow-capture.yaml', 'max-throughput.yaml', 'open-ramp.yaml', 'smoke.yaml', 'web-session.yaml']);
+    expect(files.sort()).toEqual(['csv-feeder.yaml', 'flow-capture.yaml', 'max-throughput.yaml', 'open-ramp.yaml', 'shop-session.yaml', 'smoke.yaml', 'web-session.yaml']);
   });
 
   it.each(files)('%s loads, validates and stays short (≤ 6 s)', (file) => {
@@ -45,6 +45,16 @@ describe('example scenarios', () => {
     expect(steps.find((st) => st.name === 'checkout')!.body.kind).toBe('template');
     // Fixed credentials and Accept-Encoding are fixed headers: the steps stay serialize-once.
     expect(steps.every((st) => st.static)).toBe(true);
+  });
+
+  it('shop-session: login once in setup, unique shoppers, random think, pace, logout in teardown', () => {
+    const s = loadScenario(`${DIR}shop-session.yaml`);
+    expect(s.setup!.steps.map((st) => st.name)).toEqual(['setup/login']);
+    expect(s.teardown!.steps.map((st) => st.name)).toEqual(['teardown/logout']);
+    expect(s.data).toMatchObject({ order: 'unique', onExhausted: 'stop', format: 'jsonl' });
+    expect(s.flows.map((f) => f.paceMs)).toEqual([1000, 2000]);
+    expect(s.flows.flatMap((f) => f.steps.map((st) => st.think?.dist))).toEqual(['uniform', 'exponential', 'normal', 'normal']);
+    expect(s.seed).toBe(15);
   });
 
   it('flow-capture: captures feed later steps', () => {

@@ -29,6 +29,8 @@ const WHERE: Record<keyof typeof SCENARIO_KEYS, SchemaNode> = {
   cookies: schema.$defs!.cookies!,
   auth: schema.$defs!.auth!,
   multipartFile: schema.$defs!.multipartFile!,
+  think: schema.$defs!.think!,
+  session: schema.$defs!.session!,
 };
 
 describe('schema/scenario.schema.json', () => {

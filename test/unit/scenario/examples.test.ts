@@ -49,11 +49,11 @@ describe('example scenarios', () => {
 
   it('shop-session: login once in setup, unique shoppers, random think, pace, logout in teardown', () => {
     const s = loadScenario(`${DIR}shop-session.yaml`);
-    expect(s.setup!.steps.map((st) => st.name)).toEqual(['setup/login']);
+    expect(s.setup!.steps.map((st) => st.name)).toEqual(['setup/login', 'setup/session cookie']);
     expect(s.teardown!.steps.map((st) => st.name)).toEqual(['teardown/logout']);
     expect(s.data).toMatchObject({ order: 'unique', onExhausted: 'stop', format: 'jsonl' });
     expect(s.flows.map((f) => f.paceMs)).toEqual([1000, 2000]);
-    expect(s.flows.flatMap((f) => f.steps.map((st) => st.think?.dist))).toEqual(['uniform', 'exponential', 'normal', 'normal']);
+    expect(s.flows.flatMap((f) => f.steps.map((st) => st.think?.dist))).toEqual(['uniform', 'uniform', 'uniform', 'exponential', 'normal', 'normal']);
     expect(s.seed).toBe(15);
   });
 

@@ -7,6 +7,7 @@ import { compileChecked, compileHeaders } from './request-compiler.js';
 import { SCENARIO_KEYS } from './scenario-keys.js';
 import type { ClientSettings, ResolveOverride, ScenarioTarget, Template } from './scenario.js';
 import type { TemplateScope } from './template.js';
+import { type ProxyConfig, type TargetNet, type TlsSettings, mergeTls, readNoProxy, readProxyUrl, readTargetEntry, readTls } from './net-settings.js';
 
 export const CLIENT_DEFAULTS: ClientSettings = {
   connections: 10,
@@ -22,6 +23,7 @@ export function readClient(
   r: NodeReader,
   node: YNode,
   scope: TemplateScope,
+  dir = '.',
 ): { client: ClientSettings; headers: [string, Template][] } {
   const f = node === undefined ? undefined : r.fields(node, 'client', SCENARIO_KEYS.client);
   if (f === undefined) return { client: CLIENT_DEFAULTS, headers: [] };
@@ -74,8 +76,18 @@ export function readClient(
     workers: workers ?? d.workers,
     ...(maxBody !== undefined ? { maxResponseBodySize: maxBody } : {}),
     ...(protocol !== undefined ? { protocol } : {}),
+    ...readClientNet(r, f, dir),
   };
   return { client, headers };
+}
+
+/** client.tls, client.proxy, client.noProxy (net-settings.ts). */
+function readClientNet(r: NodeReader, f: Fields, dir: string): { tls?: TlsSettings; proxy?: ProxyConfig } {
+  const tls = f.has('tls') ? readTls(r, f.value('tls'), 'client.tls', dir) : undefined;
+  const url = f.has('proxy') ? readProxyUrl(r, f.value('proxy'), 'client.proxy') : undefined;
+  const noProxy = f.has('noProxy') ? readNoProxy(r, f.value('noProxy'), 'client.noProxy') : undefined;
+  const proxy: ProxyConfig | undefined = url !== undefined || noProxy !== undefined ? { ...(url !== undefined ? { url } : {}), ...(noProxy !== undefined ? { noProxy } : {}) } : undefined;
+  return { ...(tls !== undefined ? { tls } : {}), ...(proxy !== undefined ? { proxy } : {}) };
 }
 
 /** "host:port:address[,address...]" as curl's --resolve; IPv6 addresses may be bracketed. */
@@ -99,7 +111,7 @@ export function parseResolve(text: string): ResolveOverride | string {
  * target: URL | builtin (or absent) → the bundled server; targets: [URL, ...] → several origins
  * sharing one base path. Only {{env.NAME}} templates are allowed in targets.
  */
-export function readTarget(r: NodeReader, top: Fields, scope: TemplateScope): ScenarioTarget | undefined {
+export function readTarget(r: NodeReader, top: Fields, scope: TemplateScope, dir = '.', clientTls?: TlsSettings): ScenarioTarget | undefined {
   const envScope: TemplateScope = { ...scope, envOnly: true };
   if (top.has('target') && top.has('targets')) {
     r.error('ERR_SCENARIO_VALUE', 'give either "target" or "targets", not both', top.keyNode('targets'));
@@ -117,9 +129,18 @@ export function readTarget(r: NodeReader, top: Fields, scope: TemplateScope): Sc
     return { kind: 'builtin' };
   }
   const origins: string[] = [];
+  const net: TargetNet[] = [];
   let basePath: string | undefined;
   let ok = true;
-  for (const { node, path } of nodes) {
+  for (const entry of nodes) {
+    const path = entry.path;
+    // `{ url, tls, proxy }` (issue 15): the URL, plus this origin's own TLS identity / proxy.
+    const own = readTargetEntry(r, entry.node, path, dir);
+    const node = own.urlNode;
+    if (node === undefined) {
+      ok = false;
+      continue;
+    }
     const raw = r.string(node, path, { nonEmpty: true });
     if (raw === undefined) {
       ok = false;
@@ -152,10 +173,14 @@ export function readTarget(r: NodeReader, top: Fields, scope: TemplateScope): Sc
     }
     basePath = parsed.basePath;
     origins.push(parsed.origin);
+    if (own.tls !== undefined || own.proxy !== undefined) {
+      const tls = mergeTls(clientTls, own.tls);
+      net.push({ origin: parsed.origin, ...(tls !== undefined ? { tls } : {}), ...(own.proxy !== undefined ? { proxy: own.proxy } : {}) });
+    }
   }
   if (!ok) return undefined;
   if (origins.length === 0) return { kind: 'builtin' };
-  return { kind: 'url', origins, basePath: basePath ?? '' };
+  return { kind: 'url', origins, basePath: basePath ?? '', ...(net.length > 0 ? { net } : {}) };
 }
 
 function parseTargetUrl(text: string): { origin: string; basePath: string } | string {

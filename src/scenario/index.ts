@@ -38,3 +38,4 @@ export { statusAccepted, statusExpected } from './request-compiler.js';
 export { formatDuration, parseDuration } from '../core/units.js';
 export { didYouMean, editDistance } from './did-you-mean.js';
 export { SCENARIO_KEYS } from './scenario-keys.js';
+export { proxyUrlProblem, tlsVersion, type ProxyConfig, type TargetNet, type TlsSettings, type TlsVersion } from './net-settings.js';

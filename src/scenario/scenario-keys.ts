@@ -3,7 +3,7 @@
 
 export const SCENARIO_KEYS = {
   top: ['$schema', 'name', 'description', 'target', 'targets', 'client', 'load', 'requests', 'flows', 'data', 'thresholds', 'interval'],
-  client: ['connections', 'pipelining', 'timeout', 'keepalive', 'insecure', 'resolve', 'headers', 'workers', 'maxResponseBodySize', 'protocol'],
+  client: ['connections', 'pipelining', 'timeout', 'keepalive', 'insecure', 'resolve', 'headers', 'workers', 'maxResponseBodySize', 'protocol', 'tls', 'proxy', 'noProxy'],
   phase: ['name', 'duration', 'connections', 'rate', 'rampTo', 'stairs', 'warmup', 'iterations', 'requests'],
   stairs: ['from', 'to', 'step', 'every'],
   request: ['name', 'weight', 'method', 'path', 'url', 'headers', 'body', 'bodyFile', 'expect'],
@@ -13,4 +13,7 @@ export const SCENARIO_KEYS = {
   capture: ['json', 'header', 'regex'],
   data: ['file', 'order'],
   threshold: ['check', 'request', 'abortOnFail'],
+  // issue 15 (sess-net): TLS identity and proxies, in client: and per target
+  tls: ['ca', 'cert', 'key', 'pfx', 'passphrase', 'servername', 'minVersion', 'maxVersion', 'ciphers', 'alpn'],
+  target: ['url', 'tls', 'proxy'],
 } as const satisfies Record<string, readonly string[]>;

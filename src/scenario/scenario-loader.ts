@@ -93,8 +93,8 @@ function compile(r: NodeReader, top: Fields, file: string, options: LoadOptions)
 
   const data = top.has('data') ? readData(r, top.value('data'), dir, file) : undefined;
   const baseScope: TemplateScope = { env, columns: data?.columns, dataFile: data?.file, vars: undefined };
-  const { client, headers: clientHeaders } = readClient(r, top.value('client'), baseScope);
-  const target = readTarget(r, top, baseScope);
+  const { client, headers: clientHeaders } = readClient(r, top.value('client'), baseScope, dir);
+  const target = readTarget(r, top, baseScope, dir, client.tls);
 
   let phases = undefined;
   if (!top.has('load')) r.error('ERR_SCENARIO_MISSING', 'the scenario needs "load" (a list of phases)', top.node);

@@ -5,7 +5,7 @@
 //     Basic when the proxy URL has user:pass); a 2xx answer opens the tunnel. Plain http://
 //     targets are tunnelled too (curl sends absolute-form requests instead): our requests are
 //     serialized once in origin-form, and a tunnel keeps them byte-identical and the connection
-//     reusable. 407 → ERR_PROXY_AUTH, any other status → ERR_PROXY_CONNECT with it.
+//     reusable. 407 (or 401) → ERR_PROXY_AUTH, any other status → ERR_PROXY_CONNECT with it.
 //   SOCKS5 (RFC 1928, user/password RFC 1929): greeting offering "no auth" (and user/password
 //     when given), CONNECT by domain name (socks5h://: the proxy resolves it) or by address
 //     (socks5://: resolved here first). A reply code ≠ 0 → ERR_SOCKS_CONNECT with it.
@@ -114,7 +114,8 @@ export class ProxyTunnel {
     const m = /^HTTP\/1\.[01] (\d{3})(?: ([^\r\n]*))?/.exec(head);
     if (m === null) throw this.broken(`the answer to CONNECT is not HTTP: ${JSON.stringify(head.slice(0, 60))}`);
     const status = Number(m[1]);
-    if (status === 407) throw new FastbenchError('ERR_PROXY_AUTH', `proxy ${this.where()} answered 407 ${m[2] ?? ''}`.trimEnd() + (this.proxy.user === undefined ? ' (no credentials were given)' : ' (the credentials were refused)'), { phase: 'connect' });
+    // 407 is the standard answer; some proxies (tinyproxy) answer wrong credentials with 401.
+    if (status === 407 || status === 401) throw new FastbenchError('ERR_PROXY_AUTH', `proxy ${this.where()} answered ${status} ${m[2] ?? ''}`.trimEnd() + (this.proxy.user === undefined ? ' (no credentials were given)' : ' (the credentials were refused)'), { phase: 'connect' });
     if (status < 200 || status > 299) throw new FastbenchError('ERR_PROXY_CONNECT', `proxy ${this.where()} answered CONNECT with ${status} ${m[2] ?? ''}`.trimEnd(), { phase: 'connect' });
     this.buf = this.buf.subarray(end + 4);
     this.step = Step.Done;

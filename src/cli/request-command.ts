@@ -9,8 +9,9 @@ import { EXIT_GATE_FAILED, FastbenchError } from '../core/errors.js';
 import { framingConflict } from '../http/request-serializer.js';
 import { collect, parseCountFlag, parseDurationFlag, parseSizeFlag, protocolFlag, splitHeader } from './flags.js';
 import { examples } from './help.js';
+import { type NetFlags, addNetOptions, proxySettings, tlsClientOptions } from './net-flags.js';
 
-interface RequestFlags {
+interface RequestFlags extends NetFlags {
   method?: string;
   header: string[];
   body?: string;
@@ -121,7 +122,15 @@ export async function runRequest(url: string, flags: RequestFlags): Promise<numb
   const req = new Request({ method, url, headers, ...(body !== undefined ? { body } : {}) });
   if (req.hostname === '') throw new FastbenchError('ERR_USAGE_BAD_URL', `give an absolute http:// or https:// URL, got ${JSON.stringify(url)}`);
   const protocol = protocolFlag(flags);
-  const client = new Client({ insecure: flags.insecure === true, resolve: flags.resolve, maxConns: 1, ...(maxBody !== undefined ? { maxResponseBodySize: maxBody } : {}), ...(protocol !== undefined ? { protocol } : {}) });
+  const client = new Client({
+    insecure: flags.insecure === true,
+    resolve: flags.resolve,
+    maxConns: 1,
+    ...(maxBody !== undefined ? { maxResponseBodySize: maxBody } : {}),
+    ...(protocol !== undefined ? { protocol } : {}),
+    ...tlsClientOptions(flags),
+    proxy: proxySettings(flags),
+  });
   const res = new Response();
   let err: FastbenchError | null = null;
   const hops = { urls: [] as string[] };
@@ -160,12 +169,15 @@ export function registerRequestCommand(program: Command): void {
     .option('--max-body <size>', 'largest response body accepted (e.g. 64MiB; a bare number is bytes; default 16MiB)')
     .option('--http2', 'speak HTTP/2: ALPN h2 over TLS, prior knowledge (h2c) over http://')
     .option('--http1.1', 'speak HTTP/1.1 only (the default over http://; over https:// the default offers http/1.1 only too)')
-    .option('--json', 'print one JSON object')
+    .option('--json', 'print one JSON object');
+  addNetOptions(program.commands.at(-1)!)
     .addHelpText('after', examples([
       'fastbench request http://127.0.0.1:8080/anything -X POST -b hi --json',
       "fastbench request https://example.test/ -k -L -H 'Accept: text/html'",
       'fastbench request http://api.test:8080/ --resolve api.test:8080:127.0.0.1 -b @payload.json',
       'fastbench request --http2 https://127.0.0.1:8443/ -k --json',
+      'fastbench request https://api.test/ --cacert ca.pem --cert client.pem --key client.key',
+      'fastbench request http://127.0.0.1:8080/anything -x socks5h://127.0.0.1:1080',
     ]))
     .action(async (url: string, flags: RequestFlags) => {
       process.exitCode = await runRequest(url, flags);

@@ -17,8 +17,9 @@ import { collect, parseCountFlag, parseDurationFlag, parseEnvPairs, parseRateFla
 import { examples } from './help.js';
 import { refuseProblems } from './refusal.js';
 import { reportFormats, runAndReport, type ReportOptions } from './run-report.js';
+import { type NetFlags, addNetOptions, prepareNet } from './net-flags.js';
 
-export interface RunFlags {
+export interface RunFlags extends NetFlags {
   allowInvalid?: boolean;
   duration?: string;
   connections?: string;
@@ -74,7 +75,8 @@ export function registerRunCommand(program: Command): void {
     .option('--http2', 'speak HTTP/2 (client.protocol h2: ALPN h2 over TLS, h2c over http://); pipelining is then streams per connection')
     .option('--http1.1', 'speak HTTP/1.1 only (client.protocol http1)')
     .option('--force', 'write into --out even while another run holds its lock')
-    .option('-q, --quiet', 'no progress on stderr')
+    .option('-q, --quiet', 'no progress on stderr');
+  addNetOptions(program.commands.at(-1)!)
     .addHelpText('after', examples([
       'fastbench run scenarios/smoke.yaml',
       'fastbench run scenario.yaml -d 30s -c 50 -R 2000/s --out reports/today',
@@ -93,8 +95,9 @@ export async function runCommand(file: string, flags: RunFlags): Promise<number>
   const shard: ShardSpec | undefined = flags.shard !== undefined ? parseShard(flags.shard) : undefined;
   const startAtEpochMs = flags.startAt !== undefined ? parseStartAt(flags.startAt) : undefined;
   const overrides = runOverrides(flags);
-  const { scenario, errors } = checkScenario(file, { env, overrides });
-  if (scenario === undefined || errors.length > 0) throw refuseProblems(errors);
+  const { scenario: checked, errors } = checkScenario(file, { env, overrides });
+  if (checked === undefined || errors.length > 0) throw refuseProblems(errors);
+  const scenario = prepareNet(checked, flags);
   if (shard !== undefined) checkShard(scenario, shard);
   const options: ReportOptions = {
     ...(flags.json !== undefined ? { json: flags.json } : {}),

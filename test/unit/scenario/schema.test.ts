@@ -25,6 +25,8 @@ const WHERE: Record<keyof typeof SCENARIO_KEYS, SchemaNode> = {
   capture: schema.$defs!.capture!,
   data: schema.$defs!.data!,
   threshold: schema.$defs!.threshold!,
+  tls: schema.$defs!.tls!,
+  target: schema.$defs!.target!,
 };
 
 describe('schema/scenario.schema.json', () => {

@@ -76,15 +76,15 @@ export function readClient(
     workers: workers ?? d.workers,
     ...(maxBody !== undefined ? { maxResponseBodySize: maxBody } : {}),
     ...(protocol !== undefined ? { protocol } : {}),
-    ...readClientNet(r, f, dir),
+    ...readClientNet(r, f, dir, scope),
   };
   return { client, headers };
 }
 
 /** client.tls, client.proxy, client.noProxy (net-settings.ts). */
-function readClientNet(r: NodeReader, f: Fields, dir: string): { tls?: TlsSettings; proxy?: ProxyConfig } {
-  const tls = f.has('tls') ? readTls(r, f.value('tls'), 'client.tls', dir) : undefined;
-  const url = f.has('proxy') ? readProxyUrl(r, f.value('proxy'), 'client.proxy') : undefined;
+function readClientNet(r: NodeReader, f: Fields, dir: string, scope: TemplateScope): { tls?: TlsSettings; proxy?: ProxyConfig } {
+  const tls = f.has('tls') ? readTls(r, f.value('tls'), 'client.tls', dir, scope) : undefined;
+  const url = f.has('proxy') ? readProxyUrl(r, f.value('proxy'), 'client.proxy', scope) : undefined;
   const noProxy = f.has('noProxy') ? readNoProxy(r, f.value('noProxy'), 'client.noProxy') : undefined;
   const proxy: ProxyConfig | undefined = url !== undefined || noProxy !== undefined ? { ...(url !== undefined ? { url } : {}), ...(noProxy !== undefined ? { noProxy } : {}) } : undefined;
   return { ...(tls !== undefined ? { tls } : {}), ...(proxy !== undefined ? { proxy } : {}) };
@@ -135,7 +135,7 @@ export function readTarget(r: NodeReader, top: Fields, scope: TemplateScope, dir
   for (const entry of nodes) {
     const path = entry.path;
     // `{ url, tls, proxy }` (issue 15): the URL, plus this origin's own TLS identity / proxy.
-    const own = readTargetEntry(r, entry.node, path, dir);
+    const own = readTargetEntry(r, entry.node, path, dir, scope);
     const node = own.urlNode;
     if (node === undefined) {
       ok = false;

@@ -7,7 +7,8 @@
 // (ERR_TLS_CONFIG, also before any traffic: engine checkTargetTls).
 import { isMap, isScalar, type Node } from 'yaml';
 import type { NodeReader, YNode } from './node-reader.js';
-import { readRelative } from './request-compiler.js';
+import { compileChecked, readRelative } from './request-compiler.js';
+import type { TemplateScope } from './template.js';
 import { SCENARIO_KEYS } from './scenario-keys.js';
 
 export type TlsVersion = 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
@@ -73,8 +74,17 @@ export function tlsVersion(v: unknown): TlsVersion | undefined {
 
 const ALPN = ['h2', 'http/1.1'];
 
+/** A string where only {{env.NAME}} may appear, expanded now (secrets stay out of the file). */
+function envString(r: NodeReader, node: YNode, path: string, scope: TemplateScope | undefined, nonEmpty: boolean): string | undefined {
+  const raw = r.string(node, path, { numbers: true, nonEmpty });
+  if (raw === undefined || scope === undefined) return raw;
+  const before = r.errors.length;
+  const t = compileChecked({ r, scope: { ...scope, envOnly: true } }, raw, node as Node);
+  return r.errors.length > before ? undefined : t.literals.join('');
+}
+
 /** Reads a `tls:` mapping; `dir` is the scenario's directory (files are relative to it). */
-export function readTls(r: NodeReader, node: YNode, path: string, dir: string): TlsSettings | undefined {
+export function readTls(r: NodeReader, node: YNode, path: string, dir: string, scope?: TemplateScope): TlsSettings | undefined {
   const f = r.fields(node, path, SCENARIO_KEYS.tls);
   if (f === undefined) return undefined;
   const out: { -readonly [K in keyof TlsSettings]: TlsSettings[K] } = {};
@@ -90,7 +100,7 @@ export function readTls(r: NodeReader, node: YNode, path: string, dir: string): 
   if (f.has('key') && !f.has('cert')) r.error('ERR_SCENARIO_MISSING', `${path}: "key" needs "cert" (the client certificate it belongs to)`, f.keyNode('key'));
   for (const key of ['passphrase', 'servername', 'ciphers'] as const) {
     if (f.has(key)) {
-      const s = r.string(f.value(key), `${path}.${key}`, { numbers: true, nonEmpty: key !== 'passphrase' });
+      const s = envString(r, f.value(key), `${path}.${key}`, scope, key !== 'passphrase');
       if (s !== undefined) out[key] = s;
     }
   }
@@ -134,8 +144,8 @@ export function proxyUrlProblem(text: string): string | undefined {
 }
 
 /** A proxy URL value; undefined after reporting a problem. */
-export function readProxyUrl(r: NodeReader, node: YNode, path: string): string | undefined {
-  const s = r.string(node, path, { nonEmpty: true });
+export function readProxyUrl(r: NodeReader, node: YNode, path: string, scope?: TemplateScope): string | undefined {
+  const s = envString(r, node, path, scope, true);
   if (s === undefined) return undefined;
   const why = proxyUrlProblem(s);
   if (why !== undefined) {
@@ -174,12 +184,13 @@ export function readTargetEntry(
   node: YNode,
   path: string,
   dir: string,
+  scope?: TemplateScope,
 ): { urlNode: YNode; tls?: TlsSettings; proxy?: string } {
   if (!isMap(node)) return { urlNode: node };
   const f = r.fields(node, path, SCENARIO_KEYS.target);
   if (f === undefined) return { urlNode: undefined };
   if (!f.has('url')) r.error('ERR_SCENARIO_MISSING', `${path} needs "url"`, node as Node);
-  const tls = f.has('tls') ? readTls(r, f.value('tls'), `${path}.tls`, dir) : undefined;
-  const proxy = f.has('proxy') ? readProxyUrl(r, f.value('proxy'), `${path}.proxy`) : undefined;
+  const tls = f.has('tls') ? readTls(r, f.value('tls'), `${path}.tls`, dir, scope) : undefined;
+  const proxy = f.has('proxy') ? readProxyUrl(r, f.value('proxy'), `${path}.proxy`, scope) : undefined;
   return { urlNode: f.value('url'), ...(tls !== undefined ? { tls } : {}), ...(proxy !== undefined ? { proxy } : {}) };
 }

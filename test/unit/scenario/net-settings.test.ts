@@ -68,6 +68,16 @@ describe('client.proxy and client.noProxy', () => {
   });
 });
 
+describe('{{env.NAME}} in secrets', () => {
+  it('expands env templates in passphrase and proxy URLs (only env: other templates are refused)', () => {
+    const r = checkScenarioText(`client:\n  tls: { passphrase: "{{env.PASS}}" }\n  proxy: "http://u:{{env.PPW}}@127.0.0.1:3128"\n` + TAIL, FILE, { processEnv: { PASS: 'p@ss', PPW: 'pw' } });
+    expect(r.errors).toEqual([]);
+    expect(r.scenario!.client.tls!.passphrase).toBe('p@ss');
+    expect(r.scenario!.client.proxy!.url).toBe('http://u:pw@127.0.0.1:3128');
+    expect(errs('client:\n  proxy: "http://{{seq}}:1"\n')[0]).toMatch(/^ERR_SCENARIO_TEMPLATE 2:/);
+  });
+});
+
 describe('targets as { url, tls, proxy }', () => {
   it('keeps each origin\'s own settings, its tls merged over the client\'s', () => {
     const s = ok(`client:

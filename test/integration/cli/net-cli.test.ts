@@ -199,6 +199,13 @@ describe.skipIf(noPki !== '')('mutual TLS from the command line', () => {
     const bad = await fastbench(['bench', `https://localhost:${securePort}/`, '-n', '1', '--cert', pki.clientP12, '--pass', 'nope']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('error[ERR_TLS_CONFIG]');
+    const file = join(dir, 'bad-tls.yaml');
+    writeFileSync(file, `target: https://localhost:${securePort}\nclient:\n  tls:\n    pfx: ${pki.clientP12}\n    passphrase: nope\nload:\n  - requests: 1\nrequests:\n  - path: /\n`);
+    for (const cmd of ['validate', 'run']) {
+      const v = await fastbench([cmd, file]);
+      expect(v.code).toBe(2);
+      expect(v.stderr).toContain('error[ERR_TLS_CONFIG]');
+    }
     const wrongCa = await fastbench(['request', `https://localhost:${securePort}/plaintext`, '--cacert', pki.otherCaCert, '--json']);
     expect(JSON.parse(wrongCa.stdout).error.code).toBe('ERR_TLS_CERT');
     const insecure = await fastbench(['request', `https://localhost:${securePort}/plaintext`, '--cacert', pki.otherCaCert, '-k', '--json']);

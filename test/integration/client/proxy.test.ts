@@ -163,6 +163,9 @@ describe.skipIf(noSocks !== '')('through microsocks (SOCKS5)', () => {
     const remote = new HostClient({ host: 'only-we-know.test', port: plain.port, proxy: ms.url.replace('socks5:', 'socks5h:'), lookup, connectTimeout: 5000 });
     clients.push(remote);
     expect((await get(remote, '/')).err?.code).toBe('ERR_SOCKS_CONNECT');
+    // Client's own DNS cache does the local lookup too.
+    const cached = await get(client({ proxy: ms.url }), `http://localhost:${plain.port}/cache`);
+    expect(cached.res.bodyText()).toBe('plain /cache');
     await ms.stop();
     const after = await get(client({ proxy: ms.url }), `http://127.0.0.1:${plain.port}/`);
     expect(after.err?.code).toBe('ERR_CONN_REFUSED');

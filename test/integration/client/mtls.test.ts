@@ -48,7 +48,7 @@ beforeAll(async () => {
       { ports: 2 },
     );
   }
-  strict = https.createServer({ key: pki.read(pki.serverKey), cert: pki.read(pki.serverCert), ca: pki.read(pki.caCert), requestCert: true, rejectUnauthorized: true }, (req, res) => res.end('strict ok'));
+  strict = https.createServer({ key: pki.read(pki.serverKey), cert: pki.read(pki.serverCert), ca: pki.read(pki.caCert), requestCert: true, rejectUnauthorized: true }, (_req, res) => res.end('strict ok'));
   await new Promise<void>((r) => strict!.listen(0, '127.0.0.1', () => r()));
   strictPort = (strict.address() as net.AddressInfo).port;
 });

@@ -173,11 +173,9 @@ export function registerRequestCommand(program: Command): void {
   addNetOptions(program.commands.at(-1)!)
     .addHelpText('after', examples([
       'fastbench request http://127.0.0.1:8080/anything -X POST -b hi --json',
-      "fastbench request https://example.test/ -k -L -H 'Accept: text/html'",
+      "fastbench request https://example.test/ -L -H 'Accept: text/html' --cacert ca.pem --cert client.p12 --pass secret -x socks5h://127.0.0.1:1080",
       'fastbench request http://api.test:8080/ --resolve api.test:8080:127.0.0.1 -b @payload.json',
       'fastbench request --http2 https://127.0.0.1:8443/ -k --json',
-      'fastbench request https://api.test/ --cacert ca.pem --cert client.pem --key client.key',
-      'fastbench request http://127.0.0.1:8080/anything -x socks5h://127.0.0.1:1080',
     ]))
     .action(async (url: string, flags: RequestFlags) => {
       process.exitCode = await runRequest(url, flags);

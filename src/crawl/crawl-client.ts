@@ -17,7 +17,7 @@ export function createCrawlClient(o: ResolvedCrawlOptions, maxBodyBytes = o.maxB
     ...(o.tlsOptions !== undefined ? { tlsOptions: o.tlsOptions } : {}),
     ...(o.servername !== undefined ? { servername: o.servername } : {}),
     ...(o.alpn !== undefined ? { alpn: o.alpn } : {}),
-    proxy: { ...(url !== undefined ? { url } : {}), ...(o.noProxy !== undefined ? { noProxy: o.noProxy } : {}), ...(o.proxies.length === 0 ? { env: o.proxyEnv } : {}) },
+    proxy: { ...(url !== undefined ? { url } : {}), ...(o.noProxy !== undefined ? { noProxy: o.noProxy } : {}), ...(o.proxyEnv !== undefined ? { env: o.proxyEnv } : {}) },
     maxConns: o.perHost,
     // The loop never has more than perHost requests in flight to a host, so nothing waits long.
     maxConnWaitTimeout: o.timeoutMs + o.connectTimeoutMs,

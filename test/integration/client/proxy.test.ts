@@ -12,7 +12,7 @@ import { Response } from '../../../src/client/response.js';
 import type { FastbenchError } from '../../../src/core/errors.js';
 import { makePki, type Pki } from '../../fixtures/client/pki.js';
 import { type RunningProxy, MICROSOCKS, TINYPROXY, startMicrosocks, startTinyproxy } from '../../fixtures/client/proxies.js';
-import { type TestServer, startHttp } from '../../fixtures/client/servers.js';
+import { type TestServer, startHttp, startRaw } from '../../fixtures/client/servers.js';
 import { existsSync } from 'node:fs';
 
 const noTiny = existsSync(TINYPROXY) ? '' : `${TINYPROXY} is not installed`;
@@ -180,5 +180,30 @@ describe.skipIf(noSocks !== '')('through microsocks (SOCKS5)', () => {
     const ok = await get(client({ proxy: ms.url }), `http://127.0.0.1:${plain.port}/ok`);
     expect(ok.err).toBeUndefined();
     expect(ok.res.bodyText()).toBe('plain /ok');
+  });
+});
+
+describe('misbehaving proxies (raw sockets)', () => {
+  it('a proxy that never answers CONNECT: the handshake is under connectTimeout → ERR_TIMEOUT_CONNECT', async () => {
+    const silent = await startRaw(() => {});
+    try {
+      const { err } = await get(client({ proxy: `http://127.0.0.1:${silent.port}`, connectTimeout: 200 }), `http://127.0.0.1:${plain.port}/`);
+      expect(err?.code).toBe('ERR_TIMEOUT_CONNECT');
+      expect(err?.phase).toBe('connect');
+    } finally {
+      await silent.close();
+    }
+  });
+
+  it('bytes past the end of the CONNECT answer → ERR_PROXY_PROTOCOL; a proxy closing mid-handshake → ERR_CONN_CLOSED_EARLY', async () => {
+    const chatty = await startRaw((socket) => socket.write('HTTP/1.1 200 OK\r\n\r\nsurprise'));
+    const closer = await startRaw((socket) => socket.end());
+    try {
+      expect((await get(client({ proxy: `http://127.0.0.1:${chatty.port}` }), `http://127.0.0.1:${plain.port}/`)).err?.code).toBe('ERR_PROXY_PROTOCOL');
+      expect((await get(client({ proxy: `http://127.0.0.1:${closer.port}` }), `http://127.0.0.1:${plain.port}/`)).err?.code).toBe('ERR_CONN_CLOSED_EARLY');
+    } finally {
+      await chatty.close();
+      await closer.close();
+    }
   });
 });

@@ -17,8 +17,9 @@ import { compileFlagDocument, literal, type FlagSpot } from './flag-document.js'
 import { collect, parseCookieFlags, parseCountFlag, parseDurationFlag, parseRateFlag, parseSizeFlag, parseUserFlag, protocolFlag, splitHeader } from './flags.js';
 import { examples } from './help.js';
 import { reportFormats, runAndReport } from './run-report.js';
+import { type NetFlags, addNetOptions, prepareNet } from './net-flags.js';
 
-export interface BenchFlags {
+export interface BenchFlags extends NetFlags {
   allowInvalid?: boolean;
   connections: string;
   /** Default 10s, unless -n is given. */
@@ -200,11 +201,13 @@ export function registerBenchCommand(program: Command): void {
     .option('--force', 'write into --out even while another run holds its lock')
     .option('--json', 'print the result object as JSON on stdout')
     .option('--allow-invalid', 'report a generator-bound (invalid) result but do not exit 3 for it')
-    .option('-q, --quiet', 'no progress on stderr')
+    .option('-q, --quiet', 'no progress on stderr');
+  addNetOptions(program.commands.at(-1)!)
     .addHelpText('after', examples([
       'fastbench bench http://127.0.0.1:8080/plaintext -c 50 -d 30s -p 10',
       "fastbench bench http://127.0.0.1:8080/anything -X POST -H 'Content-Type: application/json' -b @body.json -n 10000",
       "fastbench bench http://127.0.0.1:8080/json -R 6000/m -d 1m --threshold 'p99<10ms' -o reports/json",
+      'fastbench bench https://api.test/ --cacert ca.pem --cert client.p12 --pass secret -x http://127.0.0.1:3128 -d 10s',
     ]))
     .action(async (url: string, flags: BenchFlags) => {
       process.exitCode = await benchCommand(url, flags);
@@ -213,7 +216,7 @@ export function registerBenchCommand(program: Command): void {
 
 /** The `bench` command's work, minus commander: returns the exit code; usage problems are thrown. */
 export async function benchCommand(url: string, flags: BenchFlags): Promise<number> {
-  const scenario = benchScenario(url, flags);
+  const scenario = prepareNet(benchScenario(url, flags), flags);
   const formats = reportFormats(flags.format, flags.out);
   return runAndReport(scenario, {
     ...(flags.json !== undefined ? { json: flags.json } : {}),

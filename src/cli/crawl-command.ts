@@ -14,8 +14,12 @@ import type { OutputFormat } from '../crawl/output-writer.js';
 import type { ScopeMode } from '../crawl/scope.js';
 import { collect, parseCountFlag, parseDurationFlag, parseSizeFlag } from './flags.js';
 import { examples } from './help.js';
+import { type NetFlags, addNetOptions, proxyEnv, proxyFlagList, tlsClientOptions } from './net-flags.js';
 
-export interface CrawlFlags {
+export interface CrawlFlags extends NetFlags {
+  proxyRotate?: string;
+  proxyStrikes?: string;
+  proxyCooldown?: string;
   urls?: string;
   out?: string;
   /** --output: the old long name of --out. */
@@ -115,7 +119,23 @@ export function crawlOptionsFromFlags(seeds: string[], f: CrawlFlags): CrawlSess
   if (f.userAgent !== undefined) o.userAgent = f.userAgent;
   if (f.state !== undefined) o.stateDir = f.state;
   if (f.frontier !== undefined) o.frontier = f.frontier;
+  Object.assign(o, crawlNetOptions(f));
   return o;
+}
+
+/** The TLS identity and proxy flags (-x repeatable: several proxies are rotated). */
+function crawlNetOptions(f: CrawlFlags): Partial<CrawlSessionOptions> {
+  const proxies = proxyFlagList(f);
+  if (f.proxyRotate !== undefined && f.proxyRotate !== 'request' && f.proxyRotate !== 'host') throw new FastbenchError('ERR_USAGE_BAD_OPTION', `--proxy-rotate ${JSON.stringify(f.proxyRotate)}: request or host`);
+  return {
+    ...tlsClientOptions(f),
+    proxies,
+    ...(f.noproxy !== undefined ? { noProxy: f.noproxy } : {}),
+    proxyEnv: proxyEnv(),
+    ...(f.proxyRotate !== undefined ? { proxyRotate: f.proxyRotate } : {}),
+    ...(f.proxyStrikes !== undefined ? { proxyStrikes: parseCountFlag(f.proxyStrikes, '--proxy-strikes', 1) } : {}),
+    ...(f.proxyCooldown !== undefined ? { proxyCooldownMs: parseDurationFlag(f.proxyCooldown, '--proxy-cooldown', { allowZero: true }) } : {}),
+  };
 }
 
 /** Progress on stderr: a bar on a TTY, a plain line per interval otherwise. Returns a stopper. */
@@ -221,10 +241,15 @@ export function registerCrawlCommand(program: Command): void {
     .option('--cookies', 'keep a cookie jar per host: cookies a host sets are sent back to it')
     .option('-q, --quiet', 'no progress and no summary')
     .option('--progress-interval <duration>', 'how often to print a progress line when stderr is not a terminal', '5s')
+    .option('--proxy-rotate <mode>', 'with several -x: a proxy per request (request) or per host (host)', 'request')
+    .option('--proxy-strikes <n>', 'with several -x: failures or 403/429 answers in a row that bench a proxy', '3')
+    .option('--proxy-cooldown <duration>', 'with several -x: how long a benched proxy stays out of the rotation', '30s');
+  addNetOptions(program.commands.at(-1)!, { proxyList: true })
     .addHelpText('after', examples([
       'fastbench crawl http://127.0.0.1:8080/site/ --max-pages 500 -o pages.jsonl',
       'fastbench crawl --urls hosts.txt --format csv -o probe.csv --concurrency 256',
       'fastbench crawl https://example.test/ --state crawl-state --max-depth 3   # then --resume after a crash',
+      'fastbench crawl https://example.test/ -x http://p1:3128 -x socks5h://p2:1080 --proxy-rotate host',
     ]))
     .action(async (seeds: string[], flags: CrawlFlags) => {
       process.exitCode = await runCrawl(seeds, flags);

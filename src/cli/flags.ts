@@ -40,6 +40,7 @@ export const SHORT_FLAGS = {
   '-V': '--version',
   '-w': '--workers',
   '-X': '--method',
+  '-x': '--proxy',
 } as const satisfies Record<string, string>;
 
 /**

@@ -11,8 +11,9 @@ import { ACCEPT_ENCODING, decodeBody } from '../http/content-coding.js';
 import { basicAuthValue } from '../scenario/index.js';
 import { collect, parseCookieFlags, parseCountFlag, parseDurationFlag, parseSizeFlag, parseUserFlag, protocolFlag, splitHeader } from './flags.js';
 import { examples } from './help.js';
+import { type NetFlags, addNetOptions, proxySettings, tlsClientOptions } from './net-flags.js';
 
-interface RequestFlags {
+interface RequestFlags extends NetFlags {
   method?: string;
   header: string[];
   body?: string;
@@ -170,7 +171,15 @@ export async function runRequest(url: string, flags: RequestFlags): Promise<numb
   const req = new Request({ method, url, headers, ...(body !== undefined ? { body } : {}) });
   if (req.hostname === '') throw new FastbenchError('ERR_USAGE_BAD_URL', `give an absolute http:// or https:// URL, got ${JSON.stringify(url)}`);
   const protocol = protocolFlag(flags);
-  const client = new Client({ insecure: flags.insecure === true, resolve: flags.resolve, maxConns: 1, ...(maxBody !== undefined ? { maxResponseBodySize: maxBody } : {}), ...(protocol !== undefined ? { protocol } : {}) });
+  const client = new Client({
+    insecure: flags.insecure === true,
+    resolve: flags.resolve,
+    maxConns: 1,
+    ...(maxBody !== undefined ? { maxResponseBodySize: maxBody } : {}),
+    ...(protocol !== undefined ? { protocol } : {}),
+    ...tlsClientOptions(flags),
+    proxy: proxySettings(flags),
+  });
   const res = new Response();
   let err: FastbenchError | null = null;
   const hops = { urls: [] as string[] };
@@ -222,10 +231,11 @@ export function registerRequestCommand(program: Command): void {
     .option('--compressed', `ask for a compressed response (Accept-Encoding: ${ACCEPT_ENCODING}) and print it decoded`)
     .option('--cookie <name=value>', 'send a cookie (repeatable, or "a=1; b=2")', collect, [])
     .option('-u, --user <user:password>', 'Basic authentication')
-    .option('--json', 'print one JSON object')
+    .option('--json', 'print one JSON object');
+  addNetOptions(program.commands.at(-1)!)
     .addHelpText('after', examples([
       'fastbench request http://127.0.0.1:8080/anything -X POST -b hi --json',
-      "fastbench request https://example.test/ -k -L -H 'Accept: text/html'",
+      "fastbench request https://example.test/ -L -H 'Accept: text/html' --cacert ca.pem --cert client.p12 --pass secret -x socks5h://127.0.0.1:1080",
       'fastbench request http://api.test:8080/ --resolve api.test:8080:127.0.0.1 -b @payload.json',
       'fastbench request --http2 https://127.0.0.1:8443/ -k --json',
     ]))

@@ -19,8 +19,9 @@ import { collect, parseCookieFlags, parseCountFlag, parseDurationFlag, parseEnvP
 import { examples } from './help.js';
 import { refuseProblems } from './refusal.js';
 import { reportFormats, runAndReport, type ReportOptions } from './run-report.js';
+import { type NetFlags, addNetOptions, prepareNet } from './net-flags.js';
 
-export interface RunFlags {
+export interface RunFlags extends NetFlags {
   allowInvalid?: boolean;
   duration?: string;
   connections?: string;
@@ -116,7 +117,8 @@ export function registerRunCommand(program: Command): void {
     .option('--compressed', 'ask for compressed responses on every request (compressed: true)')
     .option('--seed <n>', 'seed think times, flow picks and random data rows (the same seed repeats them; default: the scenario\'s seed, else random)')
     .option('--force', 'write into --out even while another run holds its lock')
-    .option('-q, --quiet', 'no progress on stderr')
+    .option('-q, --quiet', 'no progress on stderr');
+  addNetOptions(program.commands.at(-1)!)
     .addHelpText('after', examples([
       'fastbench run scenarios/smoke.yaml',
       'fastbench run scenario.yaml -d 30s -c 50 -R 2000/s --out reports/today',
@@ -137,13 +139,14 @@ export async function runCommand(file: string, flags: RunFlags): Promise<number>
   const overrides = runOverrides(flags);
   const requestOverrides = runRequestOverrides(flags);
   const cookies = parseCookieFlags(flags.cookie ?? []);
-  const { scenario, errors } = checkScenario(file, {
+  const { scenario: checked, errors } = checkScenario(file, {
     env,
     overrides,
     ...(requestOverrides !== undefined ? { requestOverrides } : {}),
     ...(cookies.length > 0 ? { cookies } : {}),
   });
-  if (scenario === undefined || errors.length > 0) throw refuseProblems(errors);
+  if (checked === undefined || errors.length > 0) throw refuseProblems(errors);
+  const scenario = prepareNet(checked, flags);
   if (shard !== undefined) checkShard(scenario, shard);
   const options: ReportOptions = {
     ...(flags.json !== undefined ? { json: flags.json } : {}),

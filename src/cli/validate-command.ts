@@ -7,6 +7,7 @@
 import type { Command } from 'commander';
 import { EXIT_USAGE, FastbenchError } from '../core/errors.js';
 import { checkScenario } from '../scenario/index.js';
+import { checkTargetTls } from '../engine/index.js';
 import { capacityProblems } from './capacity-check.js';
 import { collect, parseEnvPairs } from './flags.js';
 import { examples } from './help.js';
@@ -38,6 +39,12 @@ export function registerValidateCommand(program: Command): void {
       if (scenario === undefined || errors.length > 0) return printProblems(errors);
       const limits = capacityProblems(scenario);
       if (limits.length > 0) return printProblems(limits);
+      try {
+        checkTargetTls(scenario); // certificates, keys, passphrases, ciphers load (ERR_TLS_CONFIG)
+      } catch (e) {
+        if (!(e instanceof FastbenchError)) throw e;
+        return printProblems([e]);
+      }
       const requests =
         scenario.mode === 'flows' ? [...scenario.flows, scenario.setup, scenario.teardown].reduce((n, f) => n + (f?.steps.length ?? 0), 0) : scenario.requests.length;
       // The wording is fixed (scripts match it): "phases" and "requests" even for one.

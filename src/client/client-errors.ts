@@ -64,6 +64,18 @@ const CERT_CODES = new Set([
   'ERR_TLS_CERT_ALTNAME_INVALID',
 ]);
 
+/** TLS alerts a server sends when it does not accept our client certificate (or its absence). */
+const CLIENT_CERT_ALERTS = new Set([
+  'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED',
+  'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE',
+  'ERR_SSL_SSLV3_ALERT_UNSUPPORTED_CERTIFICATE',
+  'ERR_SSL_SSLV3_ALERT_CERTIFICATE_REVOKED',
+  'ERR_SSL_SSLV3_ALERT_CERTIFICATE_EXPIRED',
+  'ERR_SSL_SSLV3_ALERT_CERTIFICATE_UNKNOWN',
+  'ERR_SSL_TLSV1_ALERT_UNKNOWN_CA',
+  'ERR_SSL_TLSV1_ALERT_ACCESS_DENIED',
+]);
+
 const DNS_FAILED_CODES = new Set(['EAI_AGAIN', 'EAI_FAIL', 'ENODATA', 'ESERVFAIL', 'EREFUSED', 'ECONNREFUSED_DNS', 'EBADRESP', 'ETIMEOUT', 'EAI_NODATA', 'EAI_NONAME']);
 
 /**
@@ -98,6 +110,7 @@ export function toClientError(err: unknown, phase: Phase, where: string): Fastbe
       break;
     default:
       if (CERT_CODES.has(sysCode)) code = 'ERR_TLS_CERT';
+      else if (CLIENT_CERT_ALERTS.has(sysCode)) code = 'ERR_TLS_CLIENT_CERT';
       else if (DNS_FAILED_CODES.has(sysCode) || (phase === Phase.Dns && sysCode.startsWith('E'))) code = 'ERR_DNS_FAILED';
       else if (phase === Phase.Tls || sysCode.startsWith('ERR_SSL_') || sysCode === 'EPROTO' || sysCode.startsWith('ERR_TLS_')) code = 'ERR_TLS_HANDSHAKE';
       else code = 'ERR_CONN_OTHER';

@@ -2,11 +2,12 @@
 // Durations are milliseconds; 0 turns a timeout off.
 import type net from 'node:net';
 import type { LookupFunction } from 'node:net';
-import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
+import tlsModule, { type ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { FastbenchError } from '../core/errors.js';
 import type { Sweeper } from '../core/sweeper.js';
 import { DEFAULT_LIMITS, type HttpLeniency, type HttpLimits } from '../http/limits.js';
 import type { ConnectionFactory } from './client-connection.js';
+import { type ProxySpec, parseProxyUrl } from './proxy.js';
 import type { Request } from './request.js';
 import type { Response } from './response.js';
 
@@ -43,8 +44,23 @@ export interface OriginOptions {
   servername?: string;
   /** Accept any certificate (self-signed, expired, wrong name). */
   insecure?: boolean;
-  /** Extra node:tls options (ca, cert, key, ciphers, minVersion...). */
+  /**
+   * Extra node:tls options (ca, cert, key, pfx, passphrase, ciphers, minVersion, maxVersion...).
+   * The identity and cipher/version settings are loaded once per pool into a SecureContext (a
+   * bad file, key or passphrase fails construction with ERR_TLS_CONFIG, not the first dial).
+   */
   tlsOptions?: TlsConnectionOptions;
+  /**
+   * ALPN protocol ids to offer, most preferred first ("h2", "http/1.1"): chooses the pool's
+   * protocols when `protocols` is not given (wins over `protocol`).
+   */
+  alpn?: readonly string[];
+  /**
+   * Connect through this proxy (http://[user:pass@]host:port, socks5://, socks5h://, or a
+   * parsed ProxySpec): HTTP CONNECT or SOCKS5 is spoken on the socket before TLS or the first
+   * request (proxy-tunnel.ts). Undefined: direct.
+   */
+  proxy?: string | ProxySpec;
   /** Most connections open at once. Default 512. */
   maxConns?: number;
   /** Close connections idle for longer than this. Default 10000. */
@@ -113,6 +129,8 @@ export interface ResolvedOrigin {
   readonly servername: string | undefined;
   readonly insecure: boolean;
   readonly tlsOptions: TlsConnectionOptions | undefined;
+  /** The proxy connections go through (undefined: direct). */
+  readonly proxy: ProxySpec | undefined;
   readonly maxConns: number;
   readonly maxIdleConnDuration: number;
   readonly maxConnDuration: number;
@@ -193,6 +211,7 @@ export function resolveOrigin(options: OriginOptions): ResolvedOrigin {
   if (options.onUnsolicited !== undefined && typeof options.onUnsolicited !== 'function') throw bad('onUnsolicited', 'a function', options.onUnsolicited);
   if (sweepInterval === 0) throw bad('sweepInterval', 'a positive duration', 0);
   if (options.connect !== undefined && typeof options.connect !== 'function') throw bad('connect', 'a function', options.connect);
+  const proxy = options.proxy === undefined ? undefined : typeof options.proxy === 'string' ? parseProxyUrl(options.proxy) : options.proxy;
   return Object.freeze({
     host,
     port,
@@ -203,7 +222,8 @@ export function resolveOrigin(options: OriginOptions): ResolvedOrigin {
     lookup: options.lookup,
     servername: options.servername,
     insecure: options.insecure === true,
-    tlsOptions: options.tlsOptions,
+    tlsOptions: tls ? loadTlsOptions(options.tlsOptions) : options.tlsOptions,
+    proxy,
     maxConns: countOpt(o, 'maxConns', 512),
     maxIdleConnDuration: durationOpt(o, 'maxIdleConnDuration', 10_000),
     maxConnDuration: durationOpt(o, 'maxConnDuration', 0),
@@ -220,4 +240,24 @@ export function resolveOrigin(options: OriginOptions): ResolvedOrigin {
     onUnsolicited: options.onUnsolicited,
     connect: options.connect,
   });
+}
+
+/** Options that go into a SecureContext (loaded once, not per dial). */
+const CONTEXT_KEYS = ['ca', 'cert', 'key', 'pfx', 'passphrase', 'ciphers', 'minVersion', 'maxVersion', 'crl', 'ecdhCurve', 'sigalgs'] as const;
+
+/**
+ * Loads the CA bundle, client identity, ciphers and versions of `o` into one SecureContext
+ * (what node:tls would otherwise rebuild on every connect); a bad file, a key that does not
+ * match its certificate, a wrong passphrase or an unknown cipher fail here with ERR_TLS_CONFIG.
+ */
+export function loadTlsOptions(o: TlsConnectionOptions | undefined): TlsConnectionOptions | undefined {
+  if (o === undefined || o.secureContext !== undefined) return o;
+  if (!CONTEXT_KEYS.some((k) => o[k] !== undefined)) return o;
+  try {
+    return { ...o, secureContext: tlsModule.createSecureContext(o) };
+  } catch (e) {
+    const why = (e as Error).message;
+    const hint = /mac verify|bad decrypt|maybe wrong password/i.test(why) ? ' (wrong passphrase?)' : /key values mismatch/i.test(why) ? ' (the key does not belong to the certificate)' : '';
+    throw new FastbenchError('ERR_TLS_CONFIG', `TLS settings cannot be loaded: ${why}${hint}`, { cause: e });
+  }
 }

@@ -9,12 +9,23 @@ import { DoerBase, type ResponseCallback, dispatchPromise, timeoutToDeadline } f
 import { HostClient, type HostClientOptions } from './host-client.js';
 import { PipelineClient, type PipelineClientOptions } from './pipeline-client.js';
 import { headersForHop, isRedirect, redirectMethod, redirectTarget } from './redirects.js';
+import { loadTlsOptions } from './client-options.js';
+import { type ProxyRule, type ProxySettings, proxyRule } from './proxy.js';
 import { Request } from './request.js';
 import type { Response } from './response.js';
 
-type PerHostOptions = Omit<HostClientOptions & PipelineClientOptions, 'addr' | 'host' | 'port' | 'tls' | 'address' | 'lookup' | 'hostHeader' | 'servername' | 'sweeper'>;
+type PerHostOptions = Omit<HostClientOptions & PipelineClientOptions, 'addr' | 'host' | 'port' | 'tls' | 'address' | 'lookup' | 'hostHeader' | 'servername' | 'sweeper' | 'proxy'>;
 
 export interface ClientOptions extends PerHostOptions {
+  /**
+   * Proxies: a proxy URL for every origin, or ProxySettings (an explicit URL and/or the
+   * environment's http_proxy/https_proxy/all_proxy, and a no-proxy list), read as curl does
+   * (proxy.ts). Each origin's pool goes through the proxy chosen for it: pools are per
+   * (proxy, origin). Undefined: direct.
+   */
+  proxy?: string | ProxySettings;
+  /** TLS server name (SNI) for every https origin (default: the URL's host). */
+  servername?: string;
   /** curl-style overrides: "host:port:address" (or parsed objects). */
   resolve?: readonly (string | ResolveOverride)[];
   /** DNS answers are reused this long. Default 60000. */
@@ -55,11 +66,18 @@ export class Client extends DoerBase implements Sweepable {
   private readonly pipeline: number;
   private readonly maxIdleHostDuration: number;
   private readonly sweeper: Sweeper;
+  /** Which proxy each origin goes through (undefined: every origin is direct). */
+  readonly proxyRule: ProxyRule | undefined;
+  private readonly servername: string | undefined;
   private _closed = false;
 
   constructor(options: ClientOptions = {}) {
     super();
-    const { resolve, dnsTtl, dnsNegativeTtl, dnsConcurrency, dnsCache, maxIdleHostDuration, pipeline, ...perHost } = options;
+    const { resolve, dnsTtl, dnsNegativeTtl, dnsConcurrency, dnsCache, maxIdleHostDuration, pipeline, proxy, servername, ...perHost } = options;
+    this.proxyRule = proxyRule(typeof proxy === 'string' ? { url: proxy } : proxy);
+    this.servername = servername;
+    // One SecureContext (CA bundle, client identity) for every per-host pool, loaded now.
+    if (perHost.tlsOptions !== undefined) perHost.tlsOptions = loadTlsOptions(perHost.tlsOptions);
     for (const r of resolve ?? []) {
       const o = typeof r === 'string' ? parseResolveOverride(r) : r;
       this.overrides.set(`${o.host.toLowerCase()}:${o.port}`, o.address);
@@ -104,11 +122,14 @@ export class Client extends DoerBase implements Sweepable {
 
   private makePool(scheme: 'http' | 'https', hostname: string, port: number, share: boolean): HostClient | PipelineClient {
     const address = this.overrides.get(`${hostname.toLowerCase()}:${port}`);
+    const proxy = this.proxyRule?.forOrigin(scheme, hostname, port);
     const base = {
       ...this.perHost,
       host: hostname,
       port,
       tls: scheme === 'https',
+      ...(proxy !== undefined ? { proxy } : {}),
+      ...(this.servername !== undefined ? { servername: this.servername } : {}),
       ...(address !== undefined ? { address } : { lookup: this.dns.lookup }),
       ...(share ? { sweeper: this.sweeper } : {}),
     };

@@ -16,7 +16,7 @@ import { type ClientConnection, type ConnectionFactory, type ConnectionOwner, ty
 import { Dialer, type ReadInto, onReadInto } from './dial.js';
 import { DialAttempt, type DialOwner } from './dial-attempt.js';
 import { http1 } from './h1/connection.js';
-import { protocolsFor } from './protocol-choice.js';
+import { protocolsFor, protocolsForAlpn } from './protocol-choice.js';
 import { DoerBase, type ResponseCallback } from './doer.js';
 import type { Request } from './request.js';
 import { ExchangeState, type Response } from './response.js';
@@ -75,7 +75,14 @@ export abstract class ConnPool extends DoerBase implements ConnectionOwner, Dial
   constructor(options: OriginOptions) {
     super();
     this.origin = resolveOrigin(options);
-    this.protocols = options.protocols !== undefined ? checkProtocols(options.protocols) : options.protocol !== undefined ? protocolsFor(options.protocol, this.origin.tls) : DEFAULT_PROTOCOLS;
+    this.protocols =
+      options.protocols !== undefined
+        ? checkProtocols(options.protocols)
+        : options.alpn !== undefined
+          ? protocolsForAlpn(options.alpn)
+          : options.protocol !== undefined
+            ? protocolsFor(options.protocol, this.origin.tls)
+            : DEFAULT_PROTOCOLS;
     this.dialer = new Dialer(
       this.origin,
       this.protocols.map((f) => f.protocol),
@@ -84,8 +91,8 @@ export abstract class ConnPool extends DoerBase implements ConnectionOwner, Dial
     this.sweeper = options.sweeper ?? new Sweeper(this.origin.sweepInterval);
     // One read buffer for all plain connections of this client: reads are handled one at a
     // time and the parser/Response copy whatever must outlive a read.
-    // (TLS sockets and custom transports deliver 'data' events instead.)
-    this.readInto = this.origin.tls || this.origin.connect !== undefined ? undefined : { buffer: Buffer.allocUnsafe(this.origin.readBufferSize), callback: onReadInto };
+    // (TLS sockets, proxied sockets and custom transports deliver 'data' events instead.)
+    this.readInto = this.origin.tls || this.origin.connect !== undefined || this.origin.proxy !== undefined ? undefined : { buffer: Buffer.allocUnsafe(this.origin.readBufferSize), callback: onReadInto };
   }
 
   // ---------------------------------------------------------------- public verbs (Doer)

@@ -5,14 +5,20 @@
 // speaks (dialer.protocolOf) and the pool hands the socket to that protocol's factory; from then
 // on the attempt is done and its listeners are gone.
 //
-// Lifecycle: Dialing → (Tls) → Done. fail() is the one way to Done without a connection.
-import type net from 'node:net';
+// Through a proxy, the socket first connects to the proxy and the attempt speaks the proxy's
+// handshake on it (Tunnel: HTTP CONNECT or SOCKS5, proxy-tunnel.ts) — still the connect phase,
+// under connectTimeout — then, for https, TLS to the origin runs over the tunnel.
+//
+// Lifecycle: Dialing → (Tunnel) → (Tls) → Done. fail() is the one way to Done without a connection.
+import { lookup as dnsLookup } from 'node:dns';
+import net from 'node:net';
 import type tls from 'node:tls';
 import { nowMs } from '../core/clock.js';
 import { FastbenchError } from '../core/errors.js';
 import { Phase, timeoutError, toClientError } from './client-errors.js';
 import type { ResolvedOrigin } from './client-options.js';
 import type { Dialer, ReadInto } from './dial.js';
+import { ProxyTunnel } from './proxy-tunnel.js';
 import type { Response } from './response.js';
 
 /** What a dial reports to: the pool that started it. */
@@ -32,6 +38,8 @@ const enum DialState {
   Dialing = 0,
   Tls = 1,
   Done = 2,
+  /** Connected to the proxy, speaking its handshake. */
+  Tunnel = 3,
 }
 
 const kDial = Symbol('fastbench.dial');
@@ -55,10 +63,19 @@ function onDialError(this: Tagged, err: Error): void {
 function onDialClose(this: Tagged): void {
   this[kDial]?.fail(null);
 }
+function onTunnelData(this: Tagged, chunk: Buffer): void {
+  this[kDial]?.onTunnelData(chunk);
+}
+/** The raw socket under a TLS tunnel: its failures surface on the TLS socket. */
+function ignoreError(): void {}
 
 export class DialAttempt {
   readonly owner: DialOwner;
-  readonly socket: net.Socket;
+  /** The socket the connection will use (through a proxy with TLS: the TLS socket over `raw`). */
+  socket: net.Socket;
+  /** The socket to the proxy, when there is one. */
+  private raw: net.Socket | undefined;
+  private tunnel: ProxyTunnel | undefined;
   /** nowMs() when the dial started. */
   readonly start: number;
   private state = DialState.Dialing;
@@ -83,7 +100,7 @@ export class DialAttempt {
     this.socket = s;
     s.on('lookup', onLookup);
     s.on('connect', onConnect);
-    if (o.tls) s.on('secureConnect', onSecureConnect);
+    if (o.tls && owner.dialer.proxy === undefined) s.on('secureConnect', onSecureConnect);
     s.on('error', onDialError);
     s.on('close', onDialClose);
   }
@@ -91,14 +108,72 @@ export class DialAttempt {
   /** The phase a failure now would be blamed on. */
   phase(): Phase {
     if (this.state === DialState.Tls) return Phase.Tls;
+    if (this.state === DialState.Tunnel) return Phase.Connect;
     return this.dnsAt === 0 && !this.owner.dialer.skipsDns ? Phase.Dns : Phase.Connect;
   }
 
   onConnect(): void {
     if (this.state !== DialState.Dialing) return;
+    if (this.owner.dialer.proxy !== undefined && this.owner.origin.connect === undefined) return this.startTunnel();
     this.connectAt = nowMs();
     if (this.owner.origin.tls) this.state = DialState.Tls;
     else this.opened(this.connectAt);
+  }
+
+  /** Connected to the proxy: resolve the target first for socks5:// (local DNS), then say hello. */
+  private startTunnel(): void {
+    this.state = DialState.Tunnel;
+    const o = this.owner.origin;
+    const proxy = this.owner.dialer.proxy!;
+    const target = o.address ?? o.host;
+    if (proxy.kind === 'socks5' && net.isIP(target) === 0) {
+      const lookup = o.lookup ?? (dnsLookup as unknown as net.LookupFunction);
+      lookup(target, {}, (err, address) => {
+        if (this.state !== DialState.Tunnel) return;
+        if (err !== null) return this.fail(toClientError(err, Phase.Dns, o.where));
+        const a = Array.isArray(address) ? (address[0] as { address: string } | undefined)?.address : address;
+        if (a === undefined) return this.fail(new FastbenchError('ERR_DNS_NOT_FOUND', `no address for ${target}`, { phase: 'dns' }));
+        this.sayHello(new ProxyTunnel(proxy, a, o.port));
+      });
+      return;
+    }
+    this.sayHello(new ProxyTunnel(proxy, target, o.port));
+  }
+
+  private sayHello(t: ProxyTunnel): void {
+    this.tunnel = t;
+    this.socket.on('data', onTunnelData);
+    this.socket.write(t.hello());
+  }
+
+  onTunnelData(chunk: Buffer): void {
+    const t = this.tunnel;
+    if (this.state !== DialState.Tunnel || t === undefined) return;
+    let reply: Buffer | null;
+    try {
+      reply = t.feed(chunk);
+    } catch (e) {
+      return this.fail(e as FastbenchError);
+    }
+    if (reply !== null) this.socket.write(reply);
+    if (!t.done) return;
+    const raw = this.socket;
+    raw.removeListener('data', onTunnelData);
+    if (t.rest.length > 0) return this.fail(new FastbenchError('ERR_PROXY_PROTOCOL', `proxy ${t.proxy.label} sent ${t.rest.length} bytes past the end of its handshake`, { phase: 'connect' }));
+    const now = nowMs();
+    this.connectAt = now;
+    if (!this.owner.origin.tls) return this.opened(now);
+    // TLS to the origin through the tunnel: the TLS socket becomes the attempt's socket.
+    this.state = DialState.Tls;
+    this.raw = raw;
+    raw.removeListener('error', onDialError);
+    raw.on('error', ignoreError);
+    const s = this.owner.dialer.wrapTls(raw) as unknown as Tagged;
+    s[kDial] = this;
+    this.socket = s;
+    s.on('secureConnect', onSecureConnect);
+    s.on('error', onDialError);
+    s.on('close', onDialClose);
   }
 
   onSecure(): void {
@@ -125,6 +200,13 @@ export class DialAttempt {
     s.removeListener('secureConnect', onSecureConnect);
     s.removeListener('error', onDialError);
     s.removeListener('close', onDialClose);
+    const raw = this.raw as Tagged | undefined;
+    if (raw !== undefined) {
+      raw[kDial] = undefined;
+      raw.removeListener('lookup', onLookup);
+      raw.removeListener('connect', onConnect);
+      raw.removeListener('close', onDialClose);
+    }
   }
 
   /** Puts the dial phases on the exchange it was dialed for (ms; 0 for phases not gone through). */
@@ -142,6 +224,10 @@ export class DialAttempt {
     this.state = DialState.Done;
     (this.socket as Tagged)[kDial] = undefined;
     this.socket.destroy();
+    if (this.raw !== undefined) {
+      (this.raw as Tagged)[kDial] = undefined;
+      this.raw.destroy();
+    }
     const where = this.owner.origin.where;
     this.owner.dialFailed(this, reason ?? new FastbenchError('ERR_CONN_CLOSED_EARLY', `connection to ${where} closed while connecting`, { phase: 'connect' }));
   }
@@ -155,7 +241,7 @@ export class DialAttempt {
       this.owner.dialExpired(this, b, timeoutError(this.phase(), 'request deadline'), now);
     }
     const o = this.owner.origin;
-    if (this.state === DialState.Dialing) {
+    if (this.state === DialState.Dialing || this.state === DialState.Tunnel) {
       if (o.connectTimeout > 0 && now - this.start >= o.connectTimeout) this.fail(timeoutError(this.phase(), `connectTimeout of ${o.connectTimeout} ms`));
     } else if (this.state === DialState.Tls) {
       if (o.tlsHandshakeTimeout > 0 && now - this.connectAt >= o.tlsHandshakeTimeout) this.fail(timeoutError(Phase.Tls, `tlsHandshakeTimeout of ${o.tlsHandshakeTimeout} ms`));

@@ -4,9 +4,12 @@
 // ('lookup' → DNS done, 'connect' → TCP done, 'secureConnect' → TLS done) and maps failures with
 // toClientError(); this module decides how to open the socket, reports which protocol it speaks
 // (protocolOf), and routes caller-owned-buffer reads to whichever connection owns the socket.
+// Through a proxy it opens the plain socket to the proxy; the DialAttempt speaks the proxy's
+// handshake (proxy-tunnel.ts) and then asks for TLS over the tunnel (wrapTls).
 import net from 'node:net';
 import tls from 'node:tls';
 import type { ResolvedOrigin } from './client-options.js';
+import type { ProxySpec } from './proxy.js';
 
 /** Reads into a caller-owned buffer: the callback gets (bytesRead, buffer) — see net.connect onread. */
 export interface ReadInto {
@@ -60,9 +63,12 @@ export class Dialer {
   dials = 0;
   resumed = 0;
   private readonly connectHost: string;
+  private readonly connectPort: number;
   private readonly servername: string | undefined;
   /** True when connecting needs no name resolution (an IP literal or an address override). */
   readonly skipsDns: boolean;
+  /** The proxy connections go through (undefined: direct). */
+  readonly proxy: ProxySpec | undefined;
 
   /**
    * @param protocols ALPN ids offered in TLS handshakes, most preferred first; the first one
@@ -72,7 +78,10 @@ export class Dialer {
     private readonly origin: ResolvedOrigin,
     readonly protocols: readonly string[] = ['http/1.1'],
   ) {
-    this.connectHost = origin.address ?? origin.host;
+    this.proxy = origin.proxy;
+    // Through a proxy the socket goes to the proxy; the origin's name travels in the handshake.
+    this.connectHost = this.proxy !== undefined ? this.proxy.host : (origin.address ?? origin.host);
+    this.connectPort = this.proxy !== undefined ? this.proxy.port : origin.port;
     this.skipsDns = net.isIP(this.connectHost) !== 0 || origin.connect !== undefined;
     const sni = origin.servername ?? origin.host;
     // SNI may not carry an IP literal (RFC 6066 3); Node warns when asked to.
@@ -81,14 +90,16 @@ export class Dialer {
 
   /**
    * Starts a connection. Plain TCP reads into `readInto` (no Buffer allocated per read); TLS
-   * sockets deliver 'data' events instead (node:tls has no caller-owned read buffer).
+   * sockets deliver 'data' events instead (node:tls has no caller-owned read buffer). Through a
+   * proxy this is the plain socket to the proxy: the DialAttempt speaks the proxy handshake on
+   * it, then (https) calls wrapTls().
    */
   dial(readInto: ReadInto | undefined): net.Socket {
     const o = this.origin;
     this.dials++;
     if (o.connect !== undefined) return o.connect(o);
-    if (!o.tls) {
-      const opts: net.NetConnectOpts = { host: this.connectHost, port: o.port, noDelay: true };
+    if (!o.tls || this.proxy !== undefined) {
+      const opts: net.NetConnectOpts = { host: this.connectHost, port: this.connectPort, noDelay: true };
       if (o.lookup !== undefined) opts.lookup = o.lookup;
       if (readInto !== undefined) opts.onread = readInto;
       const s = net.connect(opts);
@@ -96,15 +107,24 @@ export class Dialer {
       s.setNoDelay(true);
       return s;
     }
+    return this.startTls({ host: this.connectHost, port: o.port });
+  }
+
+  /** TLS to the origin over an open tunnel through the proxy. */
+  wrapTls(raw: net.Socket): tls.TLSSocket {
+    return this.startTls({ socket: raw });
+  }
+
+  private startTls(where: tls.ConnectionOptions): tls.TLSSocket {
+    const o = this.origin;
     const opts: tls.ConnectionOptions = {
       ...(o.tlsOptions ?? {}),
-      host: this.connectHost,
-      port: o.port,
+      ...where,
       rejectUnauthorized: !o.insecure,
       ALPNProtocols: this.protocols as string[],
     };
     if (this.servername !== undefined) opts.servername = this.servername;
-    if (o.lookup !== undefined) opts.lookup = o.lookup;
+    if (o.lookup !== undefined && where.socket === undefined) opts.lookup = o.lookup;
     if (this.session !== undefined) opts.session = this.session;
     const s = tls.connect(opts) as TaggedSocket;
     s[kDialer] = this;

@@ -169,6 +169,13 @@ const ROWS = [
   ['ERR_H2_HTTP_1_1_REQUIRED', 'transport', 1, 'the peer requires HTTP/1.1 for this request (HTTP_1_1_REQUIRED)', 'Retry the request over HTTP/1.1 (--http1.1).'],
   // issue 15 cookies/compression (sess-web)
   ['ERR_CONTENT_DECODE', 'codec', 1, 'a compressed response body could not be decoded', 'The body is corrupt, uses a Content-Encoding this Node cannot decode, or decodes past the response body size limit (--max-body).'],
+  // issue 15 TLS/proxies (sess-net)
+  ['ERR_TLS_CONFIG', 'usage', 2, 'the TLS settings cannot be loaded (CA bundle, client certificate, key, PKCS#12, cipher list or versions)', 'Check the files are PEM (or PKCS#12 for a pfx), the key belongs to the certificate, and the passphrase (--pass) is right.'],
+  ['ERR_TLS_CLIENT_CERT', 'transport', 1, 'the server refused the client certificate (or its absence)', 'Give a client certificate the server trusts: --cert/--key, or a PKCS#12 with --cert-type P12 (scenario: tls.cert/tls.key or tls.pfx).'],
+  ['ERR_PROXY_CONNECT', 'transport', 1, 'the HTTP proxy refused to open the tunnel (CONNECT answered with a non-2xx status)', 'The message has the proxy\'s status; check the proxy allows CONNECT to this host and port.'],
+  ['ERR_PROXY_AUTH', 'transport', 1, 'the proxy wants credentials or refused the ones given (407, or SOCKS5 authentication failed)', 'Put user:password in the proxy URL (http://user:pass@proxy:3128, socks5://user:pass@proxy:1080).'],
+  ['ERR_PROXY_PROTOCOL', 'transport', 1, 'the proxy answered something that is not HTTP or SOCKS5', 'Check the proxy URL\'s scheme (http:// for an HTTP proxy, socks5:// or socks5h:// for SOCKS5) and port.'],
+  ['ERR_SOCKS_CONNECT', 'transport', 1, 'the SOCKS5 proxy could not connect to the target', 'The message has the SOCKS5 reply code (1 general failure, 2 not allowed, 3 network unreachable, 4 host unreachable, 5 refused, 6 TTL expired, 7 command unsupported, 8 address type unsupported).'],
 ] as const satisfies readonly Row[];
 
 /** Every registered code: a misspelt code is a compile error, not a runtime throw. */

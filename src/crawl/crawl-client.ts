@@ -1,13 +1,23 @@
 // The pooled Client a crawl fetches with, configured from the crawl options: one keep-alive pool
 // per host capped at --per-host connections, the two timeouts kept apart (DNS + connect +
 // TLS under --connect-timeout; request written → response complete under --timeout), the body
-// cap, resolve overrides, and the response leniencies real-world servers need.
+// cap, resolve overrides, and the response leniencies real-world servers need; the TLS identity
+// and the proxy (one; several are rotated by proxy-rotation.ts, one client each).
 import { Client } from '../client/client.js';
 import type { ResolvedCrawlOptions } from './crawl-options.js';
 
-/** `maxBodyBytes` overrides the body cap (robots.txt has its own, whatever --max-body says). */
-export function createCrawlClient(o: ResolvedCrawlOptions, maxBodyBytes = o.maxBodyBytes): Client {
+/**
+ * `maxBodyBytes` overrides the body cap (robots.txt has its own, whatever --max-body says).
+ * `proxy`: this client's proxy when several are rotated; otherwise the one --proxy (or the
+ * environment's http_proxy & co.) applies, with --noproxy / NO_PROXY.
+ */
+export function createCrawlClient(o: ResolvedCrawlOptions, maxBodyBytes = o.maxBodyBytes, proxy?: string): Client {
+  const url = proxy ?? (o.proxies.length === 1 ? o.proxies[0] : undefined);
   return new Client({
+    ...(o.tlsOptions !== undefined ? { tlsOptions: o.tlsOptions } : {}),
+    ...(o.servername !== undefined ? { servername: o.servername } : {}),
+    ...(o.alpn !== undefined ? { alpn: o.alpn } : {}),
+    proxy: { ...(url !== undefined ? { url } : {}), ...(o.noProxy !== undefined ? { noProxy: o.noProxy } : {}), ...(o.proxyEnv !== undefined ? { env: o.proxyEnv } : {}) },
     maxConns: o.perHost,
     // The loop never has more than perHost requests in flight to a host, so nothing waits long.
     maxConnWaitTimeout: o.timeoutMs + o.connectTimeoutMs,

@@ -7,6 +7,7 @@
 import { parseByteSize as parseSize } from '../core/units.js';
 import { FastbenchError } from '../core/errors.js';
 import type { ScopeMode } from './scope.js';
+import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 
 export const DEFAULT_USER_AGENT = 'fastbench/0.1 (crawler)';
 /** --max-queue: ~1 GB of frontier at the ~180 B of RSS a queued URL costs (docs/PERFORMANCE.md). */
@@ -78,6 +79,25 @@ export interface CrawlOptions {
   compressed?: boolean;
   /** Keep one cookie jar per host: Set-Cookie answers are sent back on that host's later requests. Default false. */
   cookies?: boolean;
+  // issue 15 (sess-net): TLS identity and proxies
+  /** node:tls options (ca, cert, key, pfx, passphrase, ciphers, min/maxVersion) for every https host. */
+  tlsOptions?: TlsConnectionOptions;
+  /** TLS server name (SNI) for every https host. */
+  servername?: string;
+  /** ALPN ids to offer, most preferred first. */
+  alpn?: readonly string[];
+  /** Proxy URLs: one carries every request; several are rotated (proxy-rotation.ts). */
+  proxies?: readonly string[];
+  /** Hosts reached directly (curl's --noproxy; default the environment's no_proxy / NO_PROXY). */
+  noProxy?: string;
+  /** The proxy variables of the environment (http_proxy, https_proxy, ...; used without `proxies`). */
+  proxyEnv?: Readonly<Record<string, string>>;
+  /** Several proxies: a new one per request (default), or one per host until it is benched. */
+  proxyRotate?: 'request' | 'host';
+  /** Failures or 403/429 answers in a row after which a proxy is benched. Default 3. */
+  proxyStrikes?: number;
+  /** How long a benched proxy stays out of the rotation. Default 30 s. */
+  proxyCooldownMs?: number;
 }
 
 export interface ResolvedCrawlOptions {
@@ -113,6 +133,15 @@ export interface ResolvedCrawlOptions {
   readonly insecure: boolean;
   readonly compressed: boolean;
   readonly cookies: boolean;
+  readonly tlsOptions: TlsConnectionOptions | undefined;
+  readonly servername: string | undefined;
+  readonly alpn: readonly string[] | undefined;
+  readonly proxies: readonly string[];
+  readonly noProxy: string | undefined;
+  readonly proxyEnv: Readonly<Record<string, string>> | undefined;
+  readonly proxyRotate: 'request' | 'host';
+  readonly proxyStrikes: number;
+  readonly proxyCooldownMs: number;
 }
 
 function bad(flag: string, want: string, got: unknown): FastbenchError {
@@ -131,6 +160,11 @@ function ms(v: number | undefined, flag: string, def: number, positive = false):
   if (v === undefined) return def;
   if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || (positive && v === 0)) throw bad(flag, positive ? 'a positive duration' : 'a duration >= 0', v);
   return v;
+}
+
+function rotateMode(v: string | undefined): 'request' | 'host' {
+  if (v === undefined || v === 'request' || v === 'host') return v ?? 'request';
+  throw bad('--proxy-rotate', 'request or host', v);
 }
 
 const MEDIA_TYPE = /^[a-z0-9!#$&^_.+-]+\/(\*|[a-z0-9!#$&^_.+-]+)$/;
@@ -180,6 +214,15 @@ export function resolveCrawlOptions(o: CrawlOptions): ResolvedCrawlOptions {
     insecure: o.insecure ?? false,
     compressed: o.compressed ?? false,
     cookies: o.cookies ?? false,
+    tlsOptions: o.tlsOptions,
+    servername: o.servername,
+    alpn: o.alpn,
+    proxies: o.proxies ?? [],
+    noProxy: o.noProxy,
+    proxyEnv: o.proxyEnv,
+    proxyRotate: rotateMode(o.proxyRotate),
+    proxyStrikes: int(o.proxyStrikes, '--proxy-strikes', 3, 1),
+    proxyCooldownMs: ms(o.proxyCooldownMs, '--proxy-cooldown', 30_000),
   });
 }
 

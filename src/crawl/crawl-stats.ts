@@ -4,6 +4,7 @@
 import { ERROR_ID_LIMIT, errorCodeOfId, findErrorSpec } from '../core/errors.js';
 import { LatencyHistogram } from '../metrics/histogram.js';
 import type { FrontierBounds } from './crawl-queue.js';
+import type { ProxyHealth } from './proxy-rotation.js';
 
 export interface CrawlProgress {
   /** Records written (pages fetched or given up on). */
@@ -50,6 +51,8 @@ export interface CrawlSummary {
   /** Pages that were already done in an earlier run of a resumed crawl. */
   resumedDone: number;
   stopped: boolean;
+  /** Per proxy, when several were rotated: requests, failures, 403/429 answers, times benched. */
+  proxies?: ProxyHealth[];
 }
 
 export class CrawlStats {
@@ -163,6 +166,9 @@ export function formatSummary(s: CrawlSummary): string {
     if (f.spilled > 0) line += `, spilled to the journal ${f.spilled}`;
     line += `, links dropped: ${drops.length > 0 ? drops.join(', ') : 'none'}`;
     lines.push(line);
+  }
+  for (const p of s.proxies ?? []) {
+    lines.push(`  proxy    ${p.proxy}: ${p.requests} requests, ${p.failures} failed, ${p.blocked} blocked (403/429), benched ${p.benched}x`);
   }
   return lines.join('\n') + '\n';
 }

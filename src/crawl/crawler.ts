@@ -23,6 +23,8 @@
 // then marks the URL done (see journal.ts).
 // Hot path: the Crawler itself is the client's ResponseCallback; requests and responses live in
 // reused FetchSlots; with an in-memory frontier nothing returns a Promise.
+// Proxies: with two or more (-x P1 -x P2), a ProxyRotation picks one per fetch (or per host) and
+// benches those that fail or get blocked (proxy-rotation.ts); its health goes into the summary.
 import type { Client } from '../client/client.js';
 import type { ResponseCallback } from '../client/doer.js';
 import type { Request } from '../client/request.js';
@@ -40,7 +42,8 @@ import type { FrontierEntry } from './frontier.js';
 import { HostGate } from './host-gate.js';
 import { HostTable, RobotsState, WaitHeap, type HostState } from './host-state.js';
 import { isHostFailure, isRedirectStatus, newRecord, readFailure, readResponse, retryAfterMs, type PageReaderOptions } from './page-reader.js';
-import { ROBOTS_MAX_REDIRECTS, RobotsFetcher, schemeOf } from './robots-fetcher.js';
+import { ROBOTS_FETCH_MAX_BYTES, ROBOTS_MAX_REDIRECTS, RobotsFetcher, schemeOf } from './robots-fetcher.js';
+import { ProxyRotation } from './proxy-rotation.js';
 import { Scope } from './scope.js';
 import type { UrlSource } from './url-source.js';
 import { normalizeUrl, tryNormalizeUrl, type NormalizeOptions } from './url-normalizer.js';
@@ -84,6 +87,8 @@ export class Crawler implements ResponseCallback {
   /** robots.txt: where, through which client, and what its answer means for the host. */
   private readonly robots: RobotsFetcher;
   private readonly ownsClient: boolean;
+  /** Two or more proxies: which one each fetch goes through (undefined: the one client). */
+  private readonly rotation: ProxyRotation | undefined;
   private readonly scope: Scope;
   private readonly hosts: HostTable;
   /** Holds, releases, backs off and kills hosts in the frontier's rotation. */
@@ -130,6 +135,10 @@ export class Crawler implements ResponseCallback {
     this.ownsClient = deps.client === undefined;
     this.client = deps.client ?? createCrawlClient(o);
     this.robots = new RobotsFetcher(this.opts, this.client, deps.client !== undefined, this.queue, this.stats);
+    this.rotation =
+      deps.client === undefined && o.proxies.length > 1
+        ? new ProxyRotation(o, (proxy, robots) => createCrawlClient(o, robots ? ROBOTS_FETCH_MAX_BYTES : o.maxBodyBytes, proxy))
+        : undefined;
     for (let i = 0; i < o.concurrency; i++) this.free.push(new FetchSlot(o.userAgent, o.compressed));
     this.taken = deps.resumedDone ?? 0;
     this.stats.resumedDone = this.taken;
@@ -336,7 +345,21 @@ export class Crawler implements ResponseCallback {
     this.busy++;
     h.inFlight++;
     this.gate.holdIfFull(h);
-    this.client.dispatch(slot.req, slot.res, this, Infinity);
+    this.send(slot, h, now);
+  }
+
+  /** Hands a fetch to its client: the one client, or the proxy the rotation picks for it. */
+  private send(slot: FetchSlot, h: HostState, now: number): void {
+    const r = this.rotation;
+    if (r !== undefined) slot.proxy = r.pick(h.key, now);
+    this.resend(slot);
+  }
+
+  /** Dispatches a slot's request again (a redirect hop, a ranged retry) through the same client. */
+  private resend(slot: FetchSlot): void {
+    const r = this.rotation;
+    const c = r !== undefined ? r.client(slot.proxy, slot.kind === SlotKind.Robots) : slot.kind === SlotKind.Robots ? this.robots.client : this.client;
+    c.dispatch(slot.req, slot.res, this, Infinity);
   }
 
   private startRobots(h: HostState, now: number): void {
@@ -353,7 +376,7 @@ export class Crawler implements ResponseCallback {
     this.busy++;
     h.inFlight++;
     h.robotsState = RobotsState.Fetching;
-    this.robots.client.dispatch(slot.req, slot.res, this, Infinity);
+    this.send(slot, h, now);
   }
 
   /** Asks a shared queue whether another worker fetched the host's robots.txt; fetches it if not. */
@@ -432,6 +455,7 @@ export class Crawler implements ResponseCallback {
   onResponse(req: Request, res: Response, err: FastbenchError | null): void {
     const slot = (req as SlotRequest).slot;
     this.stats.requests++;
+    if (this.rotation !== undefined && this.throughAnotherProxy(slot, res, err)) return;
     try {
       if (slot.kind === SlotKind.Robots) this.onRobots(slot, res, err);
       else this.onPage(slot, res, err);
@@ -440,6 +464,17 @@ export class Crawler implements ResponseCallback {
       return;
     }
     this.pump();
+  }
+
+  /** A transport failure through a rotated proxy: tries another proxy (true) while any is left untried. */
+  private throughAnotherProxy(slot: FetchSlot, res: Response, err: FastbenchError | null): boolean {
+    const r = this.rotation!;
+    const now = nowMs();
+    if (!r.note(slot.proxy, res.status, err, now) || slot.proxyRetries >= r.size - 1) return false;
+    slot.proxyRetries++;
+    slot.proxy = r.pick(slot.host!.key, now, slot.proxy);
+    this.resend(slot);
+    return true;
   }
 
   /** Follows a redirect in place; false when the Location is unusable. */
@@ -453,7 +488,7 @@ export class Crawler implements ResponseCallback {
     } catch {
       return false;
     }
-    (slot.kind === SlotKind.Robots ? this.robots.client : this.client).dispatch(slot.req, slot.res, this, Infinity);
+    this.resend(slot);
     return true;
   }
 
@@ -466,7 +501,7 @@ export class Crawler implements ResponseCallback {
   private onRobots(slot: FetchSlot, res: Response, err: FastbenchError | null): void {
     if (err === null && isRedirectStatus(res.status) && slot.chain.length < ROBOTS_MAX_REDIRECTS && this.followRedirect(slot, res)) return;
     if (this.robots.retryRanged(slot, err)) {
-      this.robots.client.dispatch(slot.req, slot.res, this, Infinity);
+      this.resend(slot);
       return;
     }
     const h = slot.host!;
@@ -592,9 +627,11 @@ export class Crawler implements ResponseCallback {
   private async close(): Promise<void> {
     let err = this.failure;
     const summary = this.stats.summary(this.queue.size, this.hosts.size, this.stopping && this.failure === undefined, this.queue.bounds?.());
+    if (this.rotation !== undefined) summary.proxies = this.rotation.health();
     try {
       this.source?.close();
       if (this.ownsClient) await this.client.close();
+      await this.rotation?.close();
       await this.robots.close();
       this.sink.flush();
       await this.queue.close();

@@ -35,6 +35,9 @@ export class FetchSlot {
   startedAt = 0;
   /** Wall-clock epoch ms (fractional) at the first dispatch. */
   time = 0;
+  /** Which rotated proxy carries this fetch (-1: no rotation), and how many others were tried. */
+  proxy = -1;
+  proxyRetries = 0;
 
   /** The header lines after Host, serialized once. */
   private readonly fixedHeaders: string;
@@ -79,6 +82,7 @@ export class FetchSlot {
     this.chain.length = 0;
     this.rangeEnd = -1;
     this.startedAt = now;
+    this.proxyRetries = 0;
     this.time = Math.round((performance.timeOrigin + now) * 1000) / 1000;
     this.target(url);
   }

@@ -9,3 +9,4 @@ export { WorkerRun, type WorkerInit, type WorkerOutcome } from './worker-run.js'
 export type { ArrivalSchedule, PhaseDetails, ScheduleClass, ScheduleFactory } from './arrival-schedule.js';
 export { TimedSchedule } from './timed-schedule.js';
 export { scheduleFor } from './schedules.js';
+export { checkTargetTls } from './target-clients.js';

@@ -10,7 +10,10 @@ import type { FastbenchError } from '../core/errors.js';
 import { Sweeper } from '../core/sweeper.js';
 import { HostClient } from '../client/host-client.js';
 import { PipelineClient } from '../client/pipeline-client.js';
-import type { ClientSettings } from '../scenario/index.js';
+import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
+import { loadTlsOptions } from '../client/client-options.js';
+import { type ProxyRule, type ProxySpec, proxyRule } from '../client/proxy.js';
+import type { ClientSettings, Scenario, TargetNet, TlsSettings } from '../scenario/index.js';
 
 export interface Backend {
   readonly client: HostClient | PipelineClient;
@@ -31,6 +34,38 @@ export interface TargetClientOptions {
   readonly pipelining: number;
   /** Exchanges that may wait for a slot (the number of virtual users). */
   readonly maxQueued: number;
+  /** Target origins with their own `tls` / `proxy` (scenario `target: { url, tls, proxy }`). */
+  readonly net?: readonly TargetNet[] | undefined;
+  /** The target is the bundled server this run started: environment proxies skip it. */
+  readonly builtin?: boolean | undefined;
+}
+
+/** node:tls options for a scenario `tls:` block (its SecureContext is loaded by the caller). */
+export function tlsOptionsOf(t: TlsSettings): TlsConnectionOptions {
+  const o: TlsConnectionOptions = {};
+  if (t.ca !== undefined) o.ca = Buffer.from(t.ca);
+  if (t.cert !== undefined) o.cert = Buffer.from(t.cert);
+  if (t.key !== undefined) o.key = Buffer.from(t.key);
+  if (t.pfx !== undefined) o.pfx = Buffer.from(t.pfx);
+  if (t.passphrase !== undefined) o.passphrase = t.passphrase;
+  if (t.ciphers !== undefined) o.ciphers = t.ciphers;
+  if (t.minVersion !== undefined) o.minVersion = t.minVersion;
+  if (t.maxVersion !== undefined) o.maxVersion = t.maxVersion;
+  return o;
+}
+
+/**
+ * Loads every `tls:` block of a scenario (client's and targets') as the clients will, so a bad
+ * certificate, key, passphrase or cipher list is an ERR_TLS_CONFIG (exit 2) before any traffic.
+ */
+export function checkTargetTls(s: Scenario): void {
+  const all = [s.client.tls, ...(s.target.kind === 'url' ? (s.target.net ?? []).map((n) => n.tls) : [])];
+  for (const t of all) if (t !== undefined) loadTlsOptions(tlsOptionsOf(t));
+}
+
+interface BackendNet {
+  readonly tls: TlsSettings | undefined;
+  readonly proxy: string | ProxySpec | undefined;
 }
 
 export class TargetClients {
@@ -38,6 +73,11 @@ export class TargetClients {
   private readonly byOrigin = new Map<string, number>();
   private readonly sweeper = new Sweeper(10);
   private rotate = 0;
+  /** Proxy decisions: with the environment's variables, and without them (for the bundled server). */
+  private readonly proxies: ProxyRule | undefined;
+  private readonly explicitProxies: ProxyRule | undefined;
+  /** Loaded SecureContexts by `tls:` block (one per block per worker, not per backend). */
+  private readonly tlsLoaded = new Map<TlsSettings, TlsConnectionOptions | undefined>();
   /**
    * Told when a connection of any backend receives bytes with no request in flight
    * (ERR_HTTP_UNSOLICITED_RESPONSE; the load loop counts it).
@@ -50,8 +90,11 @@ export class TargetClients {
     extraOrigins: readonly string[],
     private readonly options: TargetClientOptions,
   ) {
-    this.addGroup(targetOrigins);
-    for (const o of extraOrigins) if (!this.byOrigin.has(o)) this.addGroup([o]);
+    const p = options.settings.proxy;
+    this.proxies = p === undefined ? undefined : proxyRule(p);
+    this.explicitProxies = p === undefined || p.env === undefined ? this.proxies : proxyRule({ ...p, env: undefined });
+    this.addGroup(targetOrigins, options.builtin === true);
+    for (const o of extraOrigins) if (!this.byOrigin.has(o)) this.addGroup([o], false);
   }
 
   /** Group index of an origin (undefined origin: the scenario target). */
@@ -99,7 +142,7 @@ export class TargetClients {
     this.sweeper.stop();
   }
 
-  private addGroup(origins: readonly string[]): void {
+  private addGroup(origins: readonly string[], builtin: boolean): void {
     const backends: Backend[] = [];
     for (const origin of origins) {
       const u = new URL(origin);
@@ -108,14 +151,38 @@ export class TargetClients {
       const port = u.port === '' ? (tls ? 443 : 80) : Number(u.port);
       const override = this.options.settings.resolve.find((r) => r.host === host.toLowerCase() && r.port === port);
       const addresses: (string | undefined)[] = override !== undefined ? [...override.addresses] : [undefined];
-      for (const address of addresses) backends.push(this.makeBackend(host, port, tls, address));
+      const net = this.netOf(origin, tls ? 'https' : 'http', host, port, builtin);
+      for (const address of addresses) backends.push(this.makeBackend(host, port, tls, address, net));
     }
     const index = this.groups.length;
     this.groups.push({ origin: origins[0] ?? '', backends });
     for (const o of origins) if (!this.byOrigin.has(o)) this.byOrigin.set(o, index);
   }
 
-  private makeBackend(host: string, port: number, tls: boolean, address: string | undefined): Backend {
+  /** The TLS settings and proxy of one origin: its own `{ url, tls, proxy }`, else the client's. */
+  private netOf(origin: string, scheme: 'http' | 'https', host: string, port: number, builtin: boolean): BackendNet {
+    const own = this.options.net?.find((n) => n.origin === origin);
+    const tls = scheme === 'https' ? (own?.tls ?? this.options.settings.tls) : undefined;
+    const proxy = own?.proxy ?? (builtin ? this.explicitProxies : this.proxies)?.forOrigin(scheme, host, port);
+    return { tls, proxy };
+  }
+
+  private tlsFields(t: TlsSettings): { tlsOptions?: TlsConnectionOptions; servername?: string; alpn?: readonly string[] } {
+    const tlsOptions = this.loadTls(t);
+    return {
+      ...(tlsOptions !== undefined && Object.keys(tlsOptions).length > 0 ? { tlsOptions } : {}),
+      ...(t.servername !== undefined ? { servername: t.servername } : {}),
+      ...(t.alpn !== undefined ? { alpn: t.alpn } : {}),
+    };
+  }
+
+  private loadTls(t: TlsSettings | undefined): TlsConnectionOptions | undefined {
+    if (t === undefined) return undefined;
+    if (!this.tlsLoaded.has(t)) this.tlsLoaded.set(t, loadTlsOptions(tlsOptionsOf(t)));
+    return this.tlsLoaded.get(t);
+  }
+
+  private makeBackend(host: string, port: number, tls: boolean, address: string | undefined, net: BackendNet): Backend {
     const o = this.options;
     const s = o.settings;
     const common = {
@@ -131,6 +198,8 @@ export class TargetClients {
       ...(s.maxResponseBodySize !== undefined ? { maxResponseBodySize: s.maxResponseBodySize } : {}),
       ...(s.protocol !== undefined ? { protocol: s.protocol } : {}),
       ...(address !== undefined ? { address } : {}),
+      ...(net.tls !== undefined ? this.tlsFields(net.tls) : {}),
+      ...(net.proxy !== undefined ? { proxy: net.proxy } : {}),
     };
     const client =
       o.pipelining > 1

@@ -65,6 +65,8 @@ export class WorkerRun {
       maxConns: plan.maxConnections,
       pipelining: plan.pipelining,
       maxQueued: plan.maxUsers,
+      net: s.target.kind === 'url' ? s.target.net : undefined,
+      builtin: s.target.kind === 'builtin',
     });
     this.recorder = new Recorder({ requestNames: LoadLoop.requestNames(s) });
     this.loop = new LoadLoop({

@@ -8,6 +8,7 @@ import { SCENARIO_KEYS } from './scenario-keys.js';
 import { readAuth } from './request-helpers.js';
 import type { BasicAuth, ClientSettings, ResolveOverride, ScenarioTarget, Template } from './scenario.js';
 import type { TemplateScope } from './template.js';
+import { type ProxyConfig, type TargetNet, type TlsSettings, mergeTls, readNoProxy, readProxyUrl, readTargetEntry, readTls } from './net-settings.js';
 
 export const CLIENT_DEFAULTS: ClientSettings = {
   connections: 10,
@@ -23,6 +24,7 @@ export function readClient(
   r: NodeReader,
   node: YNode,
   scope: TemplateScope,
+  dir = '.',
 ): { client: ClientSettings; headers: [string, Template][]; compressed?: boolean; auth?: BasicAuth } {
   const f = node === undefined ? undefined : r.fields(node, 'client', SCENARIO_KEYS.client);
   if (f === undefined) return { client: CLIENT_DEFAULTS, headers: [] };
@@ -78,8 +80,18 @@ export function readClient(
     workers: workers ?? d.workers,
     ...(maxBody !== undefined ? { maxResponseBodySize: maxBody } : {}),
     ...(protocol !== undefined ? { protocol } : {}),
+    ...readClientNet(r, f, dir, scope),
   };
   return { client, headers, ...(compressed !== undefined ? { compressed } : {}), ...(auth !== undefined ? { auth } : {}) };
+}
+
+/** client.tls, client.proxy, client.noProxy (net-settings.ts). */
+function readClientNet(r: NodeReader, f: Fields, dir: string, scope: TemplateScope): { tls?: TlsSettings; proxy?: ProxyConfig } {
+  const tls = f.has('tls') ? readTls(r, f.value('tls'), 'client.tls', dir, scope) : undefined;
+  const url = f.has('proxy') ? readProxyUrl(r, f.value('proxy'), 'client.proxy', scope) : undefined;
+  const noProxy = f.has('noProxy') ? readNoProxy(r, f.value('noProxy'), 'client.noProxy') : undefined;
+  const proxy: ProxyConfig | undefined = url !== undefined || noProxy !== undefined ? { ...(url !== undefined ? { url } : {}), ...(noProxy !== undefined ? { noProxy } : {}) } : undefined;
+  return { ...(tls !== undefined ? { tls } : {}), ...(proxy !== undefined ? { proxy } : {}) };
 }
 
 /** "host:port:address[,address...]" as curl's --resolve; IPv6 addresses may be bracketed. */
@@ -103,7 +115,7 @@ export function parseResolve(text: string): ResolveOverride | string {
  * target: URL | builtin (or absent) → the bundled server; targets: [URL, ...] → several origins
  * sharing one base path. Only {{env.NAME}} templates are allowed in targets.
  */
-export function readTarget(r: NodeReader, top: Fields, scope: TemplateScope): ScenarioTarget | undefined {
+export function readTarget(r: NodeReader, top: Fields, scope: TemplateScope, dir = '.', clientTls?: TlsSettings): ScenarioTarget | undefined {
   const envScope: TemplateScope = { ...scope, envOnly: true };
   if (top.has('target') && top.has('targets')) {
     r.error('ERR_SCENARIO_VALUE', 'give either "target" or "targets", not both', top.keyNode('targets'));
@@ -121,9 +133,18 @@ export function readTarget(r: NodeReader, top: Fields, scope: TemplateScope): Sc
     return { kind: 'builtin' };
   }
   const origins: string[] = [];
+  const net: TargetNet[] = [];
   let basePath: string | undefined;
   let ok = true;
-  for (const { node, path } of nodes) {
+  for (const entry of nodes) {
+    const path = entry.path;
+    // `{ url, tls, proxy }` (issue 15): the URL, plus this origin's own TLS identity / proxy.
+    const own = readTargetEntry(r, entry.node, path, dir, scope);
+    const node = own.urlNode;
+    if (node === undefined) {
+      ok = false;
+      continue;
+    }
     const raw = r.string(node, path, { nonEmpty: true });
     if (raw === undefined) {
       ok = false;
@@ -156,10 +177,14 @@ export function readTarget(r: NodeReader, top: Fields, scope: TemplateScope): Sc
     }
     basePath = parsed.basePath;
     origins.push(parsed.origin);
+    if (own.tls !== undefined || own.proxy !== undefined) {
+      const tls = mergeTls(clientTls, own.tls);
+      net.push({ origin: parsed.origin, ...(tls !== undefined ? { tls } : {}), ...(own.proxy !== undefined ? { proxy: own.proxy } : {}) });
+    }
   }
   if (!ok) return undefined;
   if (origins.length === 0) return { kind: 'builtin' };
-  return { kind: 'url', origins, basePath: basePath ?? '' };
+  return { kind: 'url', origins, basePath: basePath ?? '', ...(net.length > 0 ? { net } : {}) };
 }
 
 function parseTargetUrl(text: string): { origin: string; basePath: string } | string {

@@ -44,3 +44,4 @@ export { SCENARIO_KEYS } from './scenario-keys.js';
 export type { BasicAuth, CookieSettings } from './scenario.js';
 export type { RequestOverrides } from './request-compiler.js';
 export { basicAuthValue, cookieProblem, parseCookiePairs } from './request-helpers.js';
+export { proxyUrlProblem, tlsVersion, type ProxyConfig, type TargetNet, type TlsSettings, type TlsVersion } from './net-settings.js';

@@ -8,11 +8,14 @@
 //   interval     the measurement interval (`interval:`), 100ms..10s
 //   protocol     client.protocol (--http2 / --http1.1)
 //   seed         `seed:` (--seed)
+//   tls          merged over client.tls (--cacert, --cert, --key, ...: net-flags.ts)
+//   proxy, noProxy, proxyEnv   client.proxy's url, noProxy and environment (-x, --noproxy, http_proxy...)
 import { FastbenchError } from '../core/errors.js';
 import { parseDuration } from '../core/units.js';
 import { phaseConnections } from './load-phases.js';
 import { cumulativeSends } from './rate-schedule.js';
 import type { OpenPhase, Phase, RateSegment, Scenario } from './scenario.js';
+import { type ProxyConfig, type TlsSettings, mergeTls } from './net-settings.js';
 
 export interface ScenarioOverrides {
   /** A duration string ("30s") or ms. */
@@ -31,6 +34,14 @@ export interface ScenarioOverrides {
   readonly insecure?: boolean | undefined;
   /** `seed:` (run --seed): think times, flow picks and random data rows repeat. */
   readonly seed?: number | undefined;
+  /** Merged over client.tls (key by key). */
+  readonly tls?: TlsSettings | undefined;
+  /** client.proxy.url (-x). */
+  readonly proxy?: string | undefined;
+  /** client.proxy.noProxy (--noproxy). */
+  readonly noProxy?: string | undefined;
+  /** client.proxy.env: the proxy variables of the environment. */
+  readonly proxyEnv?: Readonly<Record<string, string>> | undefined;
 }
 
 export const MIN_INTERVAL_MS = 100;
@@ -69,11 +80,28 @@ export function applyOverrides(s: Scenario, o: ScenarioOverrides): Scenario {
     ...(o.maxResponseBodySize !== undefined ? { maxResponseBodySize: checkInt('max-body', o.maxResponseBodySize) } : {}),
     ...(o.protocol !== undefined ? { protocol: o.protocol } : {}),
     ...(o.insecure === true ? { insecure: true } : {}),
+    ...netOverrides(s, o),
   };
   if (o.seed !== undefined && !(Number.isSafeInteger(o.seed) && o.seed >= 0)) {
     throw new FastbenchError('ERR_USAGE_BAD_OPTION', `--seed must be a whole number >= 0, got ${o.seed}`);
   }
   return { ...s, client, phases, ...(intervalMs !== undefined ? { intervalMs } : {}), ...(o.seed !== undefined ? { seed: o.seed } : {}) };
+}
+
+/** client.tls and client.proxy after the overrides (only the keys that change). */
+function netOverrides(s: Scenario, o: ScenarioOverrides): { tls?: TlsSettings; proxy?: ProxyConfig } {
+  const tls = o.tls !== undefined ? mergeTls(s.client.tls, o.tls) : undefined;
+  const changes = o.proxy !== undefined || o.noProxy !== undefined || (o.proxyEnv !== undefined && Object.keys(o.proxyEnv).length > 0);
+  const p = s.client.proxy;
+  const proxy: ProxyConfig | undefined = changes
+    ? {
+        ...(p ?? {}),
+        ...(o.proxy !== undefined ? { url: o.proxy } : {}),
+        ...(o.noProxy !== undefined ? { noProxy: o.noProxy } : {}),
+        ...(o.proxyEnv !== undefined && Object.keys(o.proxyEnv).length > 0 ? { env: o.proxyEnv } : {}),
+      }
+    : undefined;
+  return { ...(tls !== undefined ? { tls } : {}), ...(proxy !== undefined ? { proxy } : {}) };
 }
 
 function checkInterval(d: string | number): number {

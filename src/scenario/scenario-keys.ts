@@ -9,7 +9,9 @@ export const SCENARIO_KEYS = {
     'setup', 'teardown', 'seed'],
   client: ['connections', 'pipelining', 'timeout', 'keepalive', 'insecure', 'resolve', 'headers', 'workers', 'maxResponseBodySize', 'protocol',
     // issue 15 (sess-web)
-    'compressed', 'auth'],
+    'compressed', 'auth',
+    // issue 15 (sess-net)
+    'tls', 'proxy', 'noProxy'],
   phase: ['name', 'duration', 'connections', 'rate', 'rampTo', 'stairs', 'warmup', 'iterations', 'requests'],
   stairs: ['from', 'to', 'step', 'every'],
   request: ['name', 'weight', 'method', 'path', 'url', 'headers', 'body', 'bodyFile', 'expect',
@@ -30,4 +32,7 @@ export const SCENARIO_KEYS = {
   // issue 15 flows/feeders (sess-flow)
   think: ['mean', 'dist', 'sd'],
   session: ['steps', 'think'],
+  // issue 15 (sess-net): TLS identity and proxies, in client: and per target
+  tls: ['ca', 'cert', 'key', 'pfx', 'passphrase', 'servername', 'minVersion', 'maxVersion', 'ciphers', 'alpn'],
+  target: ['url', 'tls', 'proxy'],
 } as const satisfies Record<string, readonly string[]>;

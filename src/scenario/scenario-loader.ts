@@ -99,9 +99,9 @@ function compile(r: NodeReader, top: Fields, file: string, options: LoadOptions)
 
   const data = top.has('data') ? readData(r, top.value('data'), dir, file) : undefined;
   const baseScope: TemplateScope = { env, columns: data?.columns, dataFile: data?.file, vars: undefined };
-  const { client, headers: clientHeaders, compressed: clientCompressed, auth: clientAuth } = readClient(r, top.value('client'), baseScope);
+  const { client, headers: clientHeaders, compressed: clientCompressed, auth: clientAuth } = readClient(r, top.value('client'), baseScope, dir);
   const cookies = cookieSettings(top.has('cookies') ? readCookies(r, top.value('cookies'), baseScope) : undefined, options.cookies);
-  const target = readTarget(r, top, baseScope);
+  const target = readTarget(r, top, baseScope, dir, client.tls);
 
   let phases = undefined;
   if (!top.has('load')) r.error('ERR_SCENARIO_MISSING', 'the scenario needs "load" (a list of phases)', top.node);

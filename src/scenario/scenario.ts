@@ -3,6 +3,8 @@
 // structured cloning into worker_threads unchanged. Behaviour lives in pure functions
 // (renderTemplate, rateAt, scheduledBefore, sendTimeMs, applyCaptures, ...) that take this data.
 
+import type { ProxyConfig, TargetNet, TlsSettings } from './net-settings.js';
+
 /** A position in a source file; line and column are 1-based. */
 export interface SourcePos {
   readonly file: string;
@@ -204,7 +206,13 @@ export type Phase = ClosedPhase | OpenPhase;
 
 export type ScenarioTarget =
   | { readonly kind: 'builtin' }
-  | { readonly kind: 'url'; readonly origins: readonly string[]; readonly basePath: string };
+  | {
+      readonly kind: 'url';
+      readonly origins: readonly string[];
+      readonly basePath: string;
+      /** Origins given as `{ url, tls, proxy }` (their own TLS identity or proxy); absent: none. */
+      readonly net?: readonly TargetNet[];
+    };
 
 export interface ResolveOverride {
   readonly host: string;
@@ -225,6 +233,10 @@ export interface ClientSettings {
   readonly maxResponseBodySize?: number;
   /** HTTP version: auto (ALPN h2 then http/1.1 over TLS), http1, h2 (h2c over http). Undefined: HTTP/1.1. */
   readonly protocol?: 'auto' | 'http1' | 'h2';
+  /** TLS identity, versions, ciphers, ALPN for every https target (client.tls). */
+  readonly tls?: TlsSettings;
+  /** Proxy settings (client.proxy, client.noProxy, --proxy, the environment). */
+  readonly proxy?: ProxyConfig;
 }
 
 export interface DataSet {

@@ -31,6 +31,8 @@ const WHERE: Record<keyof typeof SCENARIO_KEYS, SchemaNode> = {
   multipartFile: schema.$defs!.multipartFile!,
   think: schema.$defs!.think!,
   session: schema.$defs!.session!,
+  tls: schema.$defs!.tls!,
+  target: schema.$defs!.target!,
 };
 
 describe('schema/scenario.schema.json', () => {

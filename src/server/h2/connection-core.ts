@@ -212,7 +212,7 @@ export abstract class H2ConnectionCore implements StreamOwner {
     if (s.queued < STREAM_HIGH && !this.outputFull) this.queueWake();
   }
 
-  private queueWake(): void {
+  protected queueWake(): void {
     if (this.wakeQueued) return;
     this.wakeQueued = true;
     setImmediate(this.onWakeTick);

@@ -143,6 +143,9 @@ export class H2Connection extends H2ConnectionCore implements FrameHandler {
       this.socket.resume();
     }
     this.pumpBlocked();
+    // Routes waiting because the output was full (their streams' queues may be empty, so they are
+    // not among the blocked ones) go on now.
+    this.queueWake();
     this.flush();
   }
 

@@ -35,7 +35,8 @@ function methodOf(f: HeaderFields, i: number): string {
  *     pseudo-header here (RFC 8441 4, RFC 9113 8.3);
  *   - :authority with userinfo (8.3.1: MUST NOT for http/https), or a Host that names another
  *     authority than :authority (8.3.1: SHOULD treat as malformed);
- *   - an http/https :path that is not an absolute path, other than `*` for OPTIONS (8.3.1).
+ *   - an http/https :path that is not an absolute path, other than `*` for OPTIONS (8.3.1);
+ *   - an empty :method or :scheme.
  */
 export function readRequestHead(f: HeaderFields, s: H2Stream, pseudo: HeaderList, list: HeaderList, endStream: boolean): boolean {
   pseudo.reset();
@@ -70,6 +71,8 @@ export function readRequestHead(f: HeaderFields, s: H2Stream, pseudo: HeaderList
     }
     list.push(ns, ne, pos[p + 2]!, pos[p + 3]!);
   }
+  // an empty :method or :scheme is no method or scheme at all
+  if ((method >= 0 && pos[method * 4 + 3] === pos[method * 4 + 2]) || (scheme >= 0 && pos[scheme * 4 + 3] === pos[scheme * 4 + 2])) return false;
   if (authority >= 0) {
     const as = pos[authority * 4 + 2]!;
     const ae = pos[authority * 4 + 3]!;

@@ -95,6 +95,8 @@ describe('RFC 9113 8.3: pseudo-header fields', () => {
     ['CONNECT with :path', [[':method', 'CONNECT'], [':authority', 'x:443'], [':path', '/']]],
     ['CONNECT with :scheme', [[':method', 'CONNECT'], [':authority', 'x:443'], [':scheme', 'https']]],
     ['CONNECT without :authority', [[':method', 'CONNECT']]],
+    ['an empty :method', [[':method', ''], [':scheme', 'http'], [':authority', 'x'], [':path', '/']]],
+    ['an empty :scheme', [[':method', 'GET'], [':scheme', ''], [':authority', 'x'], [':path', '/']]],
   ];
   for (const [what, fields] of cases) {
     it(`${what}: stream error PROTOCOL_ERROR`, async () => {

@@ -409,6 +409,15 @@ export class H2Connection extends H2ConnectionCore implements FrameHandler {
       return;
     }
     if (s.declaredLength >= 0 && s.declaredLength !== s.bodyLen) return this.reset(s, H2Code.PROTOCOL_ERROR);
+    if (this.fields.tooLarge) {
+      // Trailers past SETTINGS_MAX_HEADER_LIST_SIZE: the same 431 as for a head (fields were dropped).
+      const c = this.host.counters;
+      c.h2HeaderListTooLarge++;
+      c.reject('ERR_HTTP_HEADERS_TOO_LARGE');
+      s.discarding = true;
+      s.sendError(431, 'Request Header Fields Too Large: trailer list over SETTINGS_MAX_HEADER_LIST_SIZE (ERR_HTTP_HEADERS_TOO_LARGE)\n');
+      return;
+    }
     const t = new HeaderList(this.fields.count);
     const f = this.fields;
     for (let i = 0; i < f.count; i++) t.push(f.pos[i * 4]!, f.pos[i * 4 + 1]!, f.pos[i * 4 + 2]!, f.pos[i * 4 + 3]!);

@@ -138,6 +138,19 @@ describe('RFC 9113 8.1: message framing', () => {
     });
   });
 
+  it('trailers past SETTINGS_MAX_HEADER_LIST_SIZE: 431 on the stream (as for a head), the connection lives', async () => {
+    const c = await t.client();
+    headers(c, 1, POST('/anything'), false);
+    writeData(c.w, 1, Buffer.from('x'), 0, 1, false);
+    const big: Fields = [];
+    for (let i = 0; i < 8; i++) big.push([`x-t${i}`, 'v'.repeat(4000)]);
+    headers(c, 1, big, true);
+    c.flush();
+    expect(await c.until(() => c.ended.has(1) || c.resets.has(1))).toBe(true);
+    expect(c.statuses.get(1)).toBe(431);
+    await expectAlive(c);
+  });
+
   it('trailers right after the head (no DATA) end the request', async () => {
     const c = await t.client();
     headers(c, 1, POST('/anything'), false);
@@ -233,6 +246,13 @@ describe('RFC 7541: HPACK decoding errors are connection errors COMPRESSION_ERRO
 
   it('integer cut off at the end of the block (5.1)', async () => {
     await compressionError(hpack(BASE, [0xff, 0x80]));
+  });
+
+  it('a block that ends where a literal\'s name or value should start (5.1, 5.2)', async () => {
+    await compressionError(hpack([0x40])); // new name expected, block over (the h2spec "invalid header block fragment")
+    await compressionError(hpack(BASE, [0x00])); // the same without indexing, after valid fields
+    await compressionError(hpack(BASE, [0x44])); // indexed name :path, value missing
+    await compressionError(hpack(BASE, [0x00, 0x01, 0x61])); // name "a", value missing
   });
 
   it('string length past the end of the block (5.2)', async () => {

@@ -9,7 +9,12 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { H2Code, SettingId } from '../../../src/http2/constants.js';
+import tls from 'node:tls';
+import { CONNECTION_PREFACE, FrameType, H2Code, SettingId } from '../../../src/http2/constants.js';
+import { writeFrameHeader, writeSettings } from '../../../src/http2/frame-writer.js';
+import { SettingsList } from '../../../src/http2/settings.js';
+import { makeSelfSignedCertificate } from '../../../src/server/tls-cert.js';
+import { RawH2 as RawClient } from './h2-raw-client.js';
 import { writeData, writeWindowUpdate } from '../../../src/http2/frame-writer.js';
 import { STREAM_WINDOW } from '../../../src/server/h2/connection.js';
 import type { RawH2 } from './h2-raw-client.js';
@@ -227,6 +232,42 @@ describe('responses the client never lets out', () => {
       expect(c.resets.size).toBe(0);
     } finally {
       await s.close();
+    }
+  });
+});
+
+describe('over TLS with ALPN h2: the same connection, the same answers', () => {
+  it('a request is answered; a bad preface and an oversized frame get their GOAWAYs', async () => {
+    const cert = makeSelfSignedCertificate();
+    const s = await startServer({ tls: { cert: cert.cert, key: cert.key } });
+    const open = async (): Promise<RawClient> => {
+      const socket = await new Promise<tls.TLSSocket>((resolve, reject) => {
+        const so = tls.connect({ port: s.port, host: '127.0.0.1', servername: 'localhost', ALPNProtocols: ['h2'], ca: cert.cert }, () => resolve(so));
+        so.once('error', reject);
+      });
+      expect(socket.alpnProtocol).toBe('h2');
+      return new RawClient(socket);
+    };
+    try {
+      const ok = await open();
+      ok.w.bytes(CONNECTION_PREFACE);
+      writeSettings(ok.w, SettingsList.of([]));
+      expect(await roundTrip(ok, 1)).toBe(200);
+      ok.destroy();
+
+      const badPreface = await open();
+      badPreface.w.bytes(Buffer.from('PRI * HTTP/1.1\r\n\r\nSM\r\n\r\n'));
+      await expectConnectionError(badPreface, H2Code.PROTOCOL_ERROR, 0);
+
+      const big = await open();
+      big.w.bytes(CONNECTION_PREFACE);
+      writeSettings(big.w, SettingsList.of([]));
+      writeFrameHeader(big.w, 16385, FrameType.PING, 0, 0);
+      big.w.bytes(Buffer.alloc(16385));
+      await expectConnectionError(big, H2Code.FRAME_SIZE_ERROR, 0);
+    } finally {
+      await s.close();
+      cert.cleanup();
     }
   });
 });

@@ -44,7 +44,7 @@ function get(session: http2.ClientHttp2Session, path: string): Promise<{ status:
   });
 }
 
-async function stats(): Promise<{ rejections: Record<string, number>; http2: { floods: Record<string, number>; goaways: Record<string, number>; resets: Record<string, number>; headerListTooLarge: number } }> {
+async function stats(): Promise<{ rejections: Record<string, number>; backpressure: { drainWaits: number; outputPauses: number }; http2: { floods: Record<string, number>; goaways: Record<string, number>; resets: Record<string, number>; headerListTooLarge: number } }> {
   return JSON.parse((await get(probe, '/__stats')).body.toString());
 }
 
@@ -222,6 +222,7 @@ describe.runIf(existsSync(new URL('../../../dist/cli/main.js', import.meta.url))
   });
 
   it('zero-window and non-reading clients of 100 × /bytes/100MB each: memory bounded, others answered', async () => {
+    const waitsBefore = (await stats()).backpressure.drainWaits;
     const answered = await underAttack(async () => {
       // 4 clients that never open a window, 4 that open every window and then never read
       for (let k = 0; k < 8; k++) {
@@ -236,6 +237,8 @@ describe.runIf(existsSync(new URL('../../../dist/cli/main.js', import.meta.url))
       await new Promise((r) => setTimeout(r, 1500));
     });
     expect(answered).toBeGreaterThan(0);
+    // the routes were held back (waiting for drain) instead of queuing the bodies
+    expect((await stats()).backpressure.drainWaits).toBeGreaterThan(waitsBefore);
     if (linux) {
       const grew = peakRss(child.pid!) - baselinePeak;
       process.stdout.write(`h2 floods: server peak RSS grew ${(grew / MB).toFixed(1)} MiB over the baseline (bound ${RSS_BOUND / MB} MiB)\n`);

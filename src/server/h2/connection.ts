@@ -56,8 +56,10 @@ export class H2Connection extends H2ConnectionCore implements FrameHandler {
   private readonly bodyBudget: number;
   private readonly maxRequests: number;
   private streamsSeen = 0;
-  /** A WINDOW_UPDATE or SETTINGS of the chunk being read opened a window: pump at its end. */
+  /** A connection WINDOW_UPDATE or a SETTINGS of the chunk being read opened windows: pump every blocked stream at its end. */
   private pumpDue = false;
+  /** Streams whose own window a WINDOW_UPDATE of the chunk being read opened: pumped at its end. */
+  private readonly pumpNext: H2Stream[] = [];
   /** A stream reset by a stream error on its own opening HEADERS (see onStreamError). */
   private resetOnOpen = 0;
 
@@ -107,12 +109,17 @@ export class H2Connection extends H2ConnectionCore implements FrameHandler {
     this.inBatch = true;
     try {
       this.reader.push(chunk);
+      // Windows opened by this chunk's WINDOW_UPDATE / SETTINGS are used once all of it is read,
+      // so a later frame of the same chunk that breaks a rule (a second WINDOW_UPDATE past
+      // 2^31-1) still finds its stream open.
       if (this.pumpDue) {
-        // Windows opened by this chunk's WINDOW_UPDATE / SETTINGS are used once all of it is read,
-        // so a later frame of the same chunk that breaks a rule (a second WINDOW_UPDATE past
-        // 2^31-1) still finds its stream open.
         this.pumpDue = false;
+        this.pumpNext.length = 0;
         this.pumpBlocked();
+      } else if (this.pumpNext.length > 0) {
+        const list = this.pumpNext;
+        for (let i = 0; i < list.length; i++) this.pump(list[i]!);
+        list.length = 0;
       }
       if (this.deadlines.read !== 0 && this.reader.frames > 0 && !this.reader.inHeaderBlock) this.deadlines.read = 0;
     } catch (err) {
@@ -220,10 +227,7 @@ export class H2Connection extends H2ConnectionCore implements FrameHandler {
       if (err instanceof H2Error) return this.reset(s, err.h2Code);
       throw err;
     }
-    if (s.queued > 0 || s.endQueued) {
-      if (this.blocked.indexOf(s) < 0) this.blocked.push(s);
-      this.pumpDue = true;
-    }
+    if ((s.queued > 0 || s.endQueued) && this.pumpNext.indexOf(s) < 0) this.pumpNext.push(s);
   }
 
   onRstStream(streamId: number): void {

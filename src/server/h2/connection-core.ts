@@ -37,6 +37,7 @@ export abstract class H2ConnectionCore implements StreamOwner {
   /** Highest client stream id seen (processed or refused). */
   protected lastStreamId = 0;
   protected goAwaySent = false;
+  private goAwayCode = -1;
   /** Our SETTINGS must be ACKed by then (coarse ms; 0 = ACKed). */
   protected settingsAckDue = 0;
   protected peerEnded = false;
@@ -278,8 +279,12 @@ export abstract class H2ConnectionCore implements StreamOwner {
   }
 
   protected sendGoAway(code: number, message: string): void {
-    if (this.goAwaySent || this.destroyed) return;
+    if (this.destroyed || this.ended) return;
+    // One GOAWAY, except that an error may follow a graceful one (same last stream id: it never
+    // grows once sent, RFC 9113 6.8).
+    if (this.goAwaySent && (code === H2Code.NO_ERROR || this.goAwayCode !== H2Code.NO_ERROR)) return;
     this.goAwaySent = true;
+    this.goAwayCode = code;
     writeGoAway(this.out.w, this.lastStreamId, code, Buffer.from(message.slice(0, 200), 'latin1'));
     const c = this.host.counters;
     c.h2GoAways[Math.min(code, 14)]!++;

@@ -195,6 +195,26 @@ describe('graceful shutdown', () => {
   });
 });
 
+describe('graceful shutdown, then a protocol error', () => {
+  it('a second GOAWAY carries the error code with the same last stream id, then the socket closes', async () => {
+    const s = await startServer();
+    const c = await s.client();
+    headers(c, 1, GET('/delay/2000'));
+    c.flush();
+    await sleep(100);
+    const closing = s.server.close(5_000);
+    expect(await c.until(() => c.goAway !== undefined)).toBe(true);
+    expect(c.goAway).toMatchObject({ code: H2Code.NO_ERROR, lastStreamId: 1 });
+    writeFrameHeader(c.w, 7, FrameType.PING, 0, 0);
+    c.w.bytes(Buffer.alloc(7));
+    c.flush();
+    expect(await c.until(() => c.log.filter((l) => l.startsWith('GOAWAY')).length === 2)).toBe(true);
+    await expectConnectionError(c, H2Code.FRAME_SIZE_ERROR, 1);
+    expect(c.log.filter((l) => l.startsWith('GOAWAY'))).toEqual(['GOAWAY 1 0', 'GOAWAY 1 6']);
+    await closing;
+  });
+});
+
 describe('responses the client never lets out', () => {
   it('zero-window reader of 10 × /bytes/10MB: each stream holds at most 128 KiB, is cancelled (RST_STREAM CANCEL) after the write timeout, then GOAWAY and close; others are served meanwhile', async () => {
     const s = await startServer({ writeTimeout: 400 });
@@ -217,14 +237,15 @@ describe('responses the client never lets out', () => {
   });
 
   it('a stream still making progress is not cancelled, however long it takes in total', async () => {
-    const s = await startServer({ writeTimeout: 300 });
+    // 14 window openings 100 ms apart: ≥ 1.4 s in total, more than twice the 600 ms write timeout
+    const s = await startServer({ writeTimeout: 600 });
     try {
       const c = await s.client([[SettingId.INITIAL_WINDOW_SIZE, 1000]]);
       headers(c, 1, GET('/bytes/8000'));
       c.flush();
-      for (let i = 0; i < 7; i++) {
-        await sleep(150);
-        writeWindowUpdate(c.w, 1, 1000);
+      for (let i = 0; i < 14; i++) {
+        await sleep(100);
+        writeWindowUpdate(c.w, 1, 500);
         c.flush();
       }
       expect(await c.until(() => c.ended.has(1))).toBe(true);

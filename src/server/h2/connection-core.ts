@@ -328,10 +328,13 @@ export abstract class H2ConnectionCore implements StreamOwner {
     if (this.destroyed) return;
     const dl = this.deadlines;
     if (dl.timedOut(this.host, this.socket, now, false)) return void this.socket.destroy();
-    if (this.settingsAckDue !== 0 && now >= this.settingsAckDue && !this.goAwaySent) {
-      // RFC 9113 6.5.3: our SETTINGS were never acknowledged.
-      this.goAway(H2Code.SETTINGS_TIMEOUT, 'SETTINGS not acknowledged in time');
-      return;
+    if (this.settingsAckDue !== 0 && now >= this.settingsAckDue) {
+      this.settingsAckDue = 0;
+      if (!this.goAwaySent && !this.ended) {
+        // RFC 9113 6.5.3: our SETTINGS were never acknowledged.
+        this.goAway(H2Code.SETTINGS_TIMEOUT, 'SETTINGS not acknowledged in time');
+        return;
+      }
     }
     const wt = this.host.settings.writeTimeout;
     if (wt > 0 && this.blocked.length > 0) this.sweepStalled(now, wt);

@@ -15,11 +15,15 @@ export const ClosedHow = {
   RESET_BY_PEER: 2,
   /** Not in the ring: closed long ago, or never opened below the highest id. */
   UNKNOWN: -1,
+  /** ENDED during the inbound chunk being read (see H2ConnectionCore.howClosed): not stored. */
+  HALF_CLOSED: 3,
 } as const;
 
 export class ClosedStreams {
   private readonly ids = new Int32Array(RING);
   private readonly how = new Int8Array(RING);
+  /** The connection's read batch (inbound chunk) during which each closed. */
+  private readonly batch = new Int32Array(RING);
   private at = 0;
 
   /**
@@ -27,7 +31,7 @@ export class ClosedStreams {
    * stream closed); our own RST_STREAM always wins, so after we answered a frame on a stream the
    * peer reset, its later frames are ignored rather than answered one by one.
    */
-  add(streamId: number, how: number): void {
+  add(streamId: number, how: number, batch = 0): void {
     const ids = this.ids;
     for (let i = 0; i < RING; i++) {
       if (ids[i] === streamId) {
@@ -37,7 +41,14 @@ export class ClosedStreams {
     }
     this.ids[this.at] = streamId;
     this.how[this.at] = how;
+    this.batch[this.at] = batch;
     this.at = (this.at + 1) % RING;
+  }
+
+  /** The read batch during which `streamId` closed (-1 when not in the ring). */
+  closedIn(streamId: number): number {
+    const i = this.ids.indexOf(streamId);
+    return i < 0 ? -1 : this.batch[i]!;
   }
 
   has(streamId: number): boolean {

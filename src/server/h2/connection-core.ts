@@ -36,6 +36,8 @@ export abstract class H2ConnectionCore implements StreamOwner {
   protected bodyBuffered = 0;
   /** Highest client stream id seen (processed or refused). */
   protected lastStreamId = 0;
+  /** Inbound chunks read so far (the current one while reading). */
+  protected batch = 0;
   protected goAwaySent = false;
   private goAwayCode = -1;
   /** Our SETTINGS must be ACKed by then (coarse ms; 0 = ACKed). */
@@ -386,12 +388,18 @@ export abstract class H2ConnectionCore implements StreamOwner {
   }
 
   protected remember(streamId: number, how: number): void {
-    this.closed.add(streamId, how);
+    this.closed.add(streamId, how, this.batch);
   }
 
-  /** How a stream that is not open closed (ClosedHow; UNKNOWN when not remembered). */
+  /**
+   * How a stream that is not open closed (ClosedHow; UNKNOWN when not remembered). A stream we
+   * finished answering while the inbound chunk that carries this frame was being read counts as
+   * half-closed (remote) still (HALF_CLOSED): the peer sent the frame before it could see our
+   * END_STREAM, as a server that answers only after reading the whole chunk would see it.
+   */
   protected howClosed(streamId: number): number {
-    return this.closed.howClosed(streamId);
+    const how = this.closed.howClosed(streamId);
+    return how === ClosedHow.ENDED && this.closed.closedIn(streamId) === this.batch ? ClosedHow.HALF_CLOSED : how;
   }
 
   protected resetByUs(streamId: number): boolean {

@@ -107,6 +107,7 @@ export class H2Connection extends H2ConnectionCore implements FrameHandler {
     if (this.ended || this.destroyed) return; // closing: read and drop
     this.deadlines.idle = 0;
     this.inBatch = true;
+    this.batch++;
     try {
       this.reader.push(chunk);
       // Windows opened by this chunk's WINDOW_UPDATE / SETTINGS are used once all of it is read,
@@ -267,7 +268,7 @@ export class H2Connection extends H2ConnectionCore implements FrameHandler {
       const how = this.howClosed(streamId);
       if (how === ClosedHow.RESET_BY_US) return;
       if (how === ClosedHow.ENDED) throw this.connErr(H2Code.STREAM_CLOSED, `DATA on closed stream ${streamId}`, FrameType.DATA, streamId);
-      this.rst(streamId, H2Code.STREAM_CLOSED);
+      this.rst(streamId, H2Code.STREAM_CLOSED); // half-closed (remote) as the peer sees it, reset by the peer, or unknown
       return;
     }
     if (s.recvDone) {
@@ -334,6 +335,7 @@ export class H2Connection extends H2ConnectionCore implements FrameHandler {
     if ((streamId & 1) === 0) throw this.connErr(H2Code.PROTOCOL_ERROR, `HEADERS on even stream id ${streamId} from a client`, FrameType.HEADERS, streamId);
     if (streamId <= this.lastStreamId) {
       if (this.resetByUs(streamId)) return; // late HEADERS (trailers) of a stream we reset: ignored
+      if (this.howClosed(streamId) === ClosedHow.HALF_CLOSED) return this.rst(streamId, H2Code.STREAM_CLOSED); // (the block was decoded)
       if (this.wasClosed(streamId)) throw this.connErr(H2Code.STREAM_CLOSED, `HEADERS on closed stream ${streamId}`, FrameType.HEADERS, streamId);
       throw this.connErr(H2Code.PROTOCOL_ERROR, `stream id ${streamId} not above ${this.lastStreamId}`, FrameType.HEADERS, streamId);
     }

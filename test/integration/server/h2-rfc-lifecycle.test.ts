@@ -216,7 +216,7 @@ describe('graceful shutdown, then a protocol error', () => {
 });
 
 describe('responses the client never lets out', () => {
-  it('zero-window reader of 10 × /bytes/10MB: each stream holds at most 128 KiB, is cancelled (RST_STREAM CANCEL) after the write timeout, then GOAWAY and close; others are served meanwhile', async () => {
+  it('zero-window reader of 10 × /bytes/10MB: no DATA leaves, the routes wait for drain, each stream is cancelled (RST_STREAM CANCEL) after the write timeout, then GOAWAY and close; others are served meanwhile', async () => {
     const s = await startServer({ writeTimeout: 400 });
     try {
       const slow = await s.client([[SettingId.INITIAL_WINDOW_SIZE, 0]]);
@@ -230,6 +230,7 @@ describe('responses the client never lets out', () => {
       expect(slow.dataBytes.size).toBe(0);
       await expectConnectionError(slow, H2Code.NO_ERROR, 19);
       expect(s.server.stats().rejections.ERR_SERVER_WRITE_TIMEOUT).toBe(10);
+      expect(s.server.stats().backpressure.drainWaits).toBeGreaterThanOrEqual(10);
       expect(await roundTrip(other, 3)).toBe(200);
     } finally {
       await s.close();

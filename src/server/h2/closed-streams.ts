@@ -25,6 +25,8 @@ export class ClosedStreams {
   /** The connection's read batch (inbound chunk) during which each closed. */
   private readonly batch = new Int32Array(RING);
   private at = 0;
+  /** Highest id added: a higher one cannot be in the ring yet (no scan for the common case). */
+  private maxId = 0;
 
   /**
    * Records `streamId` as closed `how`. A reset recorded before is kept over ENDED (it is how the
@@ -32,12 +34,16 @@ export class ClosedStreams {
    * peer reset, its later frames are ignored rather than answered one by one.
    */
   add(streamId: number, how: number, batch = 0): void {
-    const ids = this.ids;
-    for (let i = 0; i < RING; i++) {
-      if (ids[i] === streamId) {
-        if (how === ClosedHow.RESET_BY_US || this.how[i] === ClosedHow.ENDED) this.how[i] = how;
-        return;
+    if (streamId <= this.maxId) {
+      const ids = this.ids;
+      for (let i = 0; i < RING; i++) {
+        if (ids[i] === streamId) {
+          if (how === ClosedHow.RESET_BY_US || this.how[i] === ClosedHow.ENDED) this.how[i] = how;
+          return;
+        }
       }
+    } else {
+      this.maxId = streamId;
     }
     this.ids[this.at] = streamId;
     this.how[this.at] = how;

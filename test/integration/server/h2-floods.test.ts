@@ -153,6 +153,9 @@ describe.runIf(existsSync(new URL('../../../dist/cli/main.js', import.meta.url))
       await flood(c, 100_000, () => writeContinuation(c.w, 1, filler, 0, filler.length, false));
     });
     expect(c.goAway?.code).toBe(H2Code.ENHANCE_YOUR_CALM);
+    // stream 1's block was never complete: it was not processed
+    expect(c.goAway?.lastStreamId).toBe(0);
+    expect(await c.until(() => c.closed, 10_000)).toBe(true);
     expect(answered).toBeGreaterThan(0);
     expect((await stats()).http2.floods.continuation).toBeGreaterThanOrEqual(1);
   });

@@ -361,6 +361,14 @@ describe('RFC 9113 6.5: SETTINGS', () => {
     expect(await roundTrip(c, 1)).toBe(200);
   });
 
+  it('SETTINGS_HEADER_TABLE_SIZE 0: the server signals the table size update and its answers decode with no dynamic table (RFC 7541 4.2)', async () => {
+    const c = await t.client([[SettingId.HEADER_TABLE_SIZE, 0]]);
+    c.decoder.setMaxTableSize(0); // the server ACKed it: its encoder must now follow
+    for (const sid of [1, 3, 5]) expect(await roundTrip(c, sid, '/json')).toBe(200);
+    expect(c.readError).toBeUndefined();
+    expect(c.decoder.dynamicCount).toBe(0);
+  });
+
   it('unknown settings are ignored (and acknowledged)', async () => {
     const c = await t.client();
     frame(c, FrameType.SETTINGS, 0, 0, [0x00, 0x07, 0xff, 0xff, 0xff, 0xff, 0xfe, 0xdc, 0, 0, 0, 9]);

@@ -15,7 +15,7 @@ import type { ConnectionHost } from '../connection-types.js';
 import { Deadlines } from '../deadlines.js';
 import { OutBuffer } from '../out-buffer.js';
 import { EMPTY_BODY } from '../server-request.js';
-import { ClosedStreams } from './closed-streams.js';
+import { ClosedHow, ClosedStreams } from './closed-streams.js';
 import { FloodGuard } from './flood-guard.js';
 import { type H2Stream, STREAM_HIGH, type StreamOwner } from './stream.js';
 
@@ -36,7 +36,12 @@ export abstract class H2ConnectionCore implements StreamOwner {
   protected bodyBuffered = 0;
   /** Highest client stream id seen (processed or refused). */
   protected lastStreamId = 0;
+  /** Inbound chunks read so far (the current one while reading). */
+  protected batch = 0;
   protected goAwaySent = false;
+  private goAwayCode = -1;
+  /** Our SETTINGS must be ACKed by then (coarse ms; 0 = ACKed). */
+  protected settingsAckDue = 0;
   protected peerEnded = false;
   protected ended = false;
   protected destroyed = false;
@@ -94,6 +99,7 @@ export abstract class H2ConnectionCore implements StreamOwner {
     if (s.dead || s.sendDone || this.destroyed) return;
     const w = this.out;
     const max = this.peer.maxFrameSize;
+    const before = s.queued;
     let sentEnd = false;
     while (s.queued > 0) {
       const room = Math.min(s.sendWindow, this.sendWindow);
@@ -136,7 +142,11 @@ export abstract class H2ConnectionCore implements StreamOwner {
       this.streamSent(s);
       return;
     }
-    if ((s.queued > 0 || s.endQueued) && this.blocked.indexOf(s) < 0) this.blocked.push(s);
+    if (s.queued > 0 || s.endQueued) {
+      if (this.blocked.indexOf(s) < 0) this.blocked.push(s);
+      // Waiting for window or for the socket: the stall clock restarts whenever bytes go out.
+      if (s.queued !== before || s.stalledAt === 0) s.stalledAt = this.host.now;
+    }
     this.wrote();
     if (s.drainWaiter !== null) this.queueWake();
   }
@@ -182,7 +192,7 @@ export abstract class H2ConnectionCore implements StreamOwner {
       const reg = registryCodeOf(code);
       if (reg !== undefined) this.host.counters.reject(reg);
     }
-    this.remember(streamId, 1);
+    this.remember(streamId, ClosedHow.RESET_BY_US);
   }
 
   protected closeStream(s: H2Stream): void {
@@ -190,7 +200,7 @@ export abstract class H2ConnectionCore implements StreamOwner {
     if (s.body !== null) this.bodyBuffered -= s.bodyLen;
     s.kill();
     this.streams.delete(s.id);
-    this.remember(s.id);
+    this.remember(s.id, ClosedHow.ENDED);
     const i = this.blocked.indexOf(s);
     if (i >= 0) this.blocked.splice(i, 1);
     if (this.streams.size === 0 && (this.goAwaySent || this.peerEnded)) this.endSocket();
@@ -205,7 +215,7 @@ export abstract class H2ConnectionCore implements StreamOwner {
     if (s.queued < STREAM_HIGH && !this.outputFull) this.queueWake();
   }
 
-  private queueWake(): void {
+  protected queueWake(): void {
     if (this.wakeQueued) return;
     this.wakeQueued = true;
     setImmediate(this.onWakeTick);
@@ -271,8 +281,12 @@ export abstract class H2ConnectionCore implements StreamOwner {
   }
 
   protected sendGoAway(code: number, message: string): void {
-    if (this.goAwaySent || this.destroyed) return;
+    if (this.destroyed || this.ended) return;
+    // One GOAWAY, except that an error may follow a graceful one (same last stream id: it never
+    // grows once sent, RFC 9113 6.8).
+    if (this.goAwaySent && (code === H2Code.NO_ERROR || this.goAwayCode !== H2Code.NO_ERROR)) return;
     this.goAwaySent = true;
+    this.goAwayCode = code;
     writeGoAway(this.out.w, this.lastStreamId, code, Buffer.from(message.slice(0, 200), 'latin1'));
     const c = this.host.counters;
     c.h2GoAways[Math.min(code, 14)]!++;
@@ -316,6 +330,16 @@ export abstract class H2ConnectionCore implements StreamOwner {
     if (this.destroyed) return;
     const dl = this.deadlines;
     if (dl.timedOut(this.host, this.socket, now, false)) return void this.socket.destroy();
+    if (this.settingsAckDue !== 0 && now >= this.settingsAckDue) {
+      this.settingsAckDue = 0;
+      if (!this.goAwaySent && !this.ended) {
+        // RFC 9113 6.5.3: our SETTINGS were never acknowledged.
+        this.goAway(H2Code.SETTINGS_TIMEOUT, 'SETTINGS not acknowledged in time');
+        return;
+      }
+    }
+    const wt = this.host.settings.writeTimeout;
+    if (wt > 0 && this.blocked.length > 0) this.sweepStalled(now, wt);
     const rt = this.host.settings.readTimeout;
     if (rt > 0 && this.streams.size > 0) {
       // A request whose body stopped arriving: the stream is cancelled, the connection lives.
@@ -334,6 +358,28 @@ export abstract class H2ConnectionCore implements StreamOwner {
     if (dl.lingerDue(now)) this.socket.destroy();
   }
 
+  /**
+   * Responses the peer leaves unsent for the write timeout — its flow-control window stays shut (a
+   * zero-window reader) or its socket does not drain — are cancelled (RST_STREAM CANCEL, counted as
+   * ERR_SERVER_WRITE_TIMEOUT): what they held (at most STREAM_HIGH plus one route write each) is
+   * freed. A connection left with no stream then goes (GOAWAY NO_ERROR, close).
+   */
+  private sweepStalled(now: number, wt: number): void {
+    const b = this.blocked;
+    let cut = 0;
+    for (let i = b.length - 1; i >= 0; i--) {
+      const s = b[i]!;
+      if (s.stalledAt === 0 || now - s.stalledAt < wt) continue;
+      this.host.counters.reject('ERR_SERVER_WRITE_TIMEOUT');
+      this.reset(s, H2Code.CANCEL);
+      cut++;
+    }
+    if (cut > 0 && this.streams.size === 0 && !this.ended) {
+      this.sendGoAway(H2Code.NO_ERROR, 'write timeout: response windows left shut');
+      this.endSocket();
+    }
+  }
+
   // ---------------------------------------------------------------- stream id bookkeeping
 
   /** A stream id the client has not opened yet (RFC 9113 5.1: idle). */
@@ -341,8 +387,19 @@ export abstract class H2ConnectionCore implements StreamOwner {
     return streamId > this.lastStreamId && !this.wasClosed(streamId);
   }
 
-  protected remember(streamId: number, byReset = 0): void {
-    this.closed.add(streamId, byReset === 1);
+  protected remember(streamId: number, how: number): void {
+    this.closed.add(streamId, how, this.batch);
+  }
+
+  /**
+   * How a stream that is not open closed (ClosedHow; UNKNOWN when not remembered). A stream we
+   * finished answering while the inbound chunk that carries this frame was being read counts as
+   * half-closed (remote) still (HALF_CLOSED): the peer sent the frame before it could see our
+   * END_STREAM, as a server that answers only after reading the whole chunk would see it.
+   */
+  protected howClosed(streamId: number): number {
+    const how = this.closed.howClosed(streamId);
+    return how === ClosedHow.ENDED && this.closed.closedIn(streamId) === this.batch ? ClosedHow.HALF_CLOSED : how;
   }
 
   protected resetByUs(streamId: number): boolean {

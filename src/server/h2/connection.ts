@@ -29,6 +29,7 @@ import { HpackDecoder } from '../../http2/hpack-decoder.js';
 import { SettingsList } from '../../http2/settings.js';
 import type { ConnectionHost } from '../connection-types.js';
 import { EMPTY_BODY, EMPTY_HEADERS } from '../server-request.js';
+import { ClosedHow } from './closed-streams.js';
 import { H2ConnectionCore } from './connection-core.js';
 import { copyList, readRequestHead } from './request-head.js';
 import { FloodKind } from './flood-guard.js';
@@ -40,6 +41,8 @@ export const MAX_CONCURRENT_STREAMS = 100;
 export const STREAM_WINDOW = 256 * 1024;
 /** The connection's receive window (all request bodies in flight). */
 export const CONNECTION_WINDOW = 1024 * 1024;
+/** Most time for the peer to ACK our SETTINGS when the server has no read timeout (ms). */
+export const SETTINGS_ACK_TIMEOUT = 10_000;
 
 export class H2Connection extends H2ConnectionCore implements FrameHandler {
   readonly reader: FrameReader;
@@ -53,6 +56,10 @@ export class H2Connection extends H2ConnectionCore implements FrameHandler {
   private readonly bodyBudget: number;
   private readonly maxRequests: number;
   private streamsSeen = 0;
+  /** A connection WINDOW_UPDATE or a SETTINGS of the chunk being read opened windows: pump every blocked stream at its end. */
+  private pumpDue = false;
+  /** Streams whose own window a WINDOW_UPDATE of the chunk being read opened: pumped at its end. */
+  private readonly pumpNext: H2Stream[] = [];
   /** A stream reset by a stream error on its own opening HEADERS (see onStreamError). */
   private resetOnOpen = 0;
 
@@ -85,6 +92,9 @@ export class H2Connection extends H2ConnectionCore implements FrameHandler {
     s.add(SettingId.INITIAL_WINDOW_SIZE, STREAM_WINDOW);
     s.add(SettingId.MAX_HEADER_LIST_SIZE, maxList);
     writeSettings(this.out.w, s);
+    // RFC 9113 6.5.3: a peer that never ACKs gets GOAWAY SETTINGS_TIMEOUT (after the read timeout).
+    const rt = host.settings.readTimeout;
+    this.settingsAckDue = host.now + (rt > 0 ? rt : SETTINGS_ACK_TIMEOUT);
     const inc = this.recv.expandTo(CONNECTION_WINDOW);
     if (inc > 0) writeWindowUpdate(this.out.w, 0, inc);
     this.scheduleFlush();
@@ -97,8 +107,21 @@ export class H2Connection extends H2ConnectionCore implements FrameHandler {
     if (this.ended || this.destroyed) return; // closing: read and drop
     this.deadlines.idle = 0;
     this.inBatch = true;
+    this.batch++;
     try {
       this.reader.push(chunk);
+      // Windows opened by this chunk's WINDOW_UPDATE / SETTINGS are used once all of it is read,
+      // so a later frame of the same chunk that breaks a rule (a second WINDOW_UPDATE past
+      // 2^31-1) still finds its stream open.
+      if (this.pumpDue) {
+        this.pumpDue = false;
+        this.pumpNext.length = 0;
+        this.pumpBlocked();
+      } else if (this.pumpNext.length > 0) {
+        const list = this.pumpNext;
+        for (let i = 0; i < list.length; i++) this.pump(list[i]!);
+        list.length = 0;
+      }
       if (this.deadlines.read !== 0 && this.reader.frames > 0 && !this.reader.inHeaderBlock) this.deadlines.read = 0;
     } catch (err) {
       this.onReaderError(err);
@@ -128,6 +151,9 @@ export class H2Connection extends H2ConnectionCore implements FrameHandler {
       this.socket.resume();
     }
     this.pumpBlocked();
+    // Routes waiting because the output was full (their streams' queues may be empty, so they are
+    // not among the blocked ones) go on now.
+    this.queueWake();
     this.flush();
   }
 
@@ -164,10 +190,12 @@ export class H2Connection extends H2ConnectionCore implements FrameHandler {
     }
     if (this.peer.headerTableSize !== tableBefore || list.get(SettingId.HEADER_TABLE_SIZE) !== undefined) this.encoder.setPeerMaxTableSize(this.peer.headerTableSize);
     writeSettingsAck(this.out.w);
-    if (delta > 0 || before !== this.peer.initialWindowSize) this.pumpBlocked();
+    if (delta > 0 || before !== this.peer.initialWindowSize) this.pumpDue = true;
   }
 
-  onSettingsAck(): void {}
+  onSettingsAck(): void {
+    this.settingsAckDue = 0;
+  }
 
   onPing(ack: boolean, buf: Buffer, start: number): void {
     if (ack) return;
@@ -185,7 +213,7 @@ export class H2Connection extends H2ConnectionCore implements FrameHandler {
     if (streamId === 0) {
       if (this.blocked.length === 0 && this.flood(FloodKind.WINDOW_UPDATE)) return;
       this.sendWindow = addToWindow(this.sendWindow, increment, 0);
-      this.pumpBlocked();
+      this.pumpDue = true;
       return;
     }
     const s = this.streams.get(streamId);
@@ -200,17 +228,24 @@ export class H2Connection extends H2ConnectionCore implements FrameHandler {
       if (err instanceof H2Error) return this.reset(s, err.h2Code);
       throw err;
     }
-    if (s.queued > 0 || s.endQueued) this.pump(s);
+    if ((s.queued > 0 || s.endQueued) && this.pumpNext.indexOf(s) < 0) this.pumpNext.push(s);
   }
 
   onRstStream(streamId: number): void {
     if (this.isIdle(streamId)) throw this.connErr(H2Code.PROTOCOL_ERROR, `RST_STREAM on idle stream ${streamId}`, FrameType.RST_STREAM, streamId);
     if (this.flood(FloodKind.RAPID_RESET)) return;
     const s = this.streams.get(streamId);
-    if (s !== undefined) this.closeStream(s);
+    if (s !== undefined) {
+      this.remember(streamId, ClosedHow.RESET_BY_PEER);
+      this.closeStream(s);
+    }
   }
 
   onStreamError(error: H2Error): void {
+    // WINDOW_UPDATE on an idle stream is a connection error whatever its increment (RFC 9113 5.1).
+    if (error.frameType === FrameType.WINDOW_UPDATE && this.isIdle(error.streamId)) {
+      throw this.connErr(H2Code.PROTOCOL_ERROR, `WINDOW_UPDATE on idle stream ${error.streamId}`, FrameType.WINDOW_UPDATE, error.streamId);
+    }
     // A HEADERS that depends on itself is reported before its block is handed over: the stream
     // it would open is reset already (the block is still decoded, then ignored).
     if (error.frameType === FrameType.HEADERS) this.resetOnOpen = error.streamId;
@@ -227,8 +262,13 @@ export class H2Connection extends H2ConnectionCore implements FrameHandler {
     const s = this.streams.get(streamId);
     if (s === undefined) {
       if (this.isIdle(streamId)) throw this.connErr(H2Code.PROTOCOL_ERROR, `DATA on idle stream ${streamId}`, FrameType.DATA, streamId);
-      // After our RST_STREAM: late frames are ignored; on a stream closed otherwise: STREAM_CLOSED.
-      if (!this.resetByUs(streamId)) this.rst(streamId, H2Code.STREAM_CLOSED);
+      // Closed (RFC 9113 5.1, 6.1): after our RST_STREAM late frames are ignored; after END_STREAM
+      // both ways the peer broke the protocol (connection error STREAM_CLOSED); after the peer's
+      // RST_STREAM, or on a stream closed too long ago to remember how, a stream error.
+      const how = this.howClosed(streamId);
+      if (how === ClosedHow.RESET_BY_US) return;
+      if (how === ClosedHow.ENDED) throw this.connErr(H2Code.STREAM_CLOSED, `DATA on closed stream ${streamId}`, FrameType.DATA, streamId);
+      this.rst(streamId, H2Code.STREAM_CLOSED); // half-closed (remote) as the peer sees it, reset by the peer, or unknown
       return;
     }
     if (s.recvDone) {
@@ -243,6 +283,10 @@ export class H2Connection extends H2ConnectionCore implements FrameHandler {
     }
     s.lastRecvAt = this.host.now;
     if (!s.discarding && end > start) {
+      if (s.declaredLength >= 0 && s.bodyLen + (end - start) > s.declaredLength) {
+        this.reset(s, H2Code.PROTOCOL_ERROR); // more DATA than content-length: malformed (RFC 9113 8.1.1)
+        return;
+      }
       if (s.bodyLen + (end - start) > this.maxBodySize) {
         this.host.counters.reject('ERR_HTTP_BODY_TOO_LARGE');
         s.discarding = true;
@@ -291,6 +335,7 @@ export class H2Connection extends H2ConnectionCore implements FrameHandler {
     if ((streamId & 1) === 0) throw this.connErr(H2Code.PROTOCOL_ERROR, `HEADERS on even stream id ${streamId} from a client`, FrameType.HEADERS, streamId);
     if (streamId <= this.lastStreamId) {
       if (this.resetByUs(streamId)) return; // late HEADERS (trailers) of a stream we reset: ignored
+      if (this.howClosed(streamId) === ClosedHow.HALF_CLOSED) return this.rst(streamId, H2Code.STREAM_CLOSED); // (the block was decoded)
       if (this.wasClosed(streamId)) throw this.connErr(H2Code.STREAM_CLOSED, `HEADERS on closed stream ${streamId}`, FrameType.HEADERS, streamId);
       throw this.connErr(H2Code.PROTOCOL_ERROR, `stream id ${streamId} not above ${this.lastStreamId}`, FrameType.HEADERS, streamId);
     }
@@ -299,7 +344,7 @@ export class H2Connection extends H2ConnectionCore implements FrameHandler {
     if (this.goAwaySent) {
       // After GOAWAY: streams above its last id are ignored, and so are their later frames (the
       // client retries them elsewhere).
-      this.remember(streamId, 1);
+      this.remember(streamId, ClosedHow.RESET_BY_US);
       return;
     }
     this.lastStreamId = streamId;
@@ -351,7 +396,7 @@ export class H2Connection extends H2ConnectionCore implements FrameHandler {
   /** Fills the stream's request from the decoded fields; false when it was reset as malformed. */
   private readRequest(s: H2Stream, endStream: boolean): boolean {
     if (!readRequestHead(this.fields, s, this.sharedPseudo, this.sharedFields, endStream)) {
-      this.reset(s, H2Code.PROTOCOL_ERROR); // a content-length that cannot be right (RFC 9113 8.1.1)
+      this.reset(s, H2Code.PROTOCOL_ERROR); // malformed in a way only a server judges (see readRequestHead)
       return false;
     }
     s.req.remoteAddress = this.remoteAddress;
@@ -370,6 +415,15 @@ export class H2Connection extends H2ConnectionCore implements FrameHandler {
       return;
     }
     if (s.declaredLength >= 0 && s.declaredLength !== s.bodyLen) return this.reset(s, H2Code.PROTOCOL_ERROR);
+    if (this.fields.tooLarge) {
+      // Trailers past SETTINGS_MAX_HEADER_LIST_SIZE: the same 431 as for a head (fields were dropped).
+      const c = this.host.counters;
+      c.h2HeaderListTooLarge++;
+      c.reject('ERR_HTTP_HEADERS_TOO_LARGE');
+      s.discarding = true;
+      s.sendError(431, 'Request Header Fields Too Large: trailer list over SETTINGS_MAX_HEADER_LIST_SIZE (ERR_HTTP_HEADERS_TOO_LARGE)\n');
+      return;
+    }
     const t = new HeaderList(this.fields.count);
     const f = this.fields;
     for (let i = 0; i < f.count; i++) t.push(f.pos[i * 4]!, f.pos[i * 4 + 1]!, f.pos[i * 4 + 2]!, f.pos[i * 4 + 3]!);

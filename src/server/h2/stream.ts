@@ -76,6 +76,8 @@ export class H2Stream implements ServerResponse {
   /** After the end is sent: RST_STREAM with this code (close()/destroy() faults), -1 none. */
   resetAfter = -1;
   noBody = false;
+  /** Coarse time since which body bytes (or the end) wait here without any going out; 0 = none wait. */
+  stalledAt = 0;
   drainWaiter: (() => void) | null = null;
 
   constructor(

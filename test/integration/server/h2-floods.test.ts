@@ -44,7 +44,7 @@ function get(session: http2.ClientHttp2Session, path: string): Promise<{ status:
   });
 }
 
-async function stats(): Promise<{ http2: { floods: Record<string, number>; goaways: Record<string, number>; headerListTooLarge: number } }> {
+async function stats(): Promise<{ rejections: Record<string, number>; backpressure: { drainWaits: number; outputPauses: number }; http2: { floods: Record<string, number>; goaways: Record<string, number>; resets: Record<string, number>; headerListTooLarge: number } }> {
   return JSON.parse((await get(probe, '/__stats')).body.toString());
 }
 
@@ -93,7 +93,8 @@ const GET = (path: string): [string, string][] => [[':method', 'GET'], [':scheme
 
 describe.runIf(existsSync(new URL('../../../dist/cli/main.js', import.meta.url)))('HTTP/2 floods against fastbench serve', () => {
   beforeAll(async () => {
-    child = spawn(process.execPath, [FASTBENCH_BIN, 'serve', '--port', '0', '--quiet'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    // --write-timeout 2s: responses a client leaves unread (shut window or unread socket) are cut after 2 s
+    child = spawn(process.execPath, [FASTBENCH_BIN, 'serve', '--port', '0', '--quiet', '--write-timeout', '2s'], { stdio: ['ignore', 'pipe', 'inherit'] });
     url = await new Promise<string>((resolve, reject) => {
       let out = '';
       const t = setTimeout(() => reject(new Error('serve did not print its URL')), 15_000);
@@ -152,6 +153,9 @@ describe.runIf(existsSync(new URL('../../../dist/cli/main.js', import.meta.url))
       await flood(c, 100_000, () => writeContinuation(c.w, 1, filler, 0, filler.length, false));
     });
     expect(c.goAway?.code).toBe(H2Code.ENHANCE_YOUR_CALM);
+    // stream 1's block was never complete: it was not processed
+    expect(c.goAway?.lastStreamId).toBe(0);
+    expect(await c.until(() => c.closed, 10_000)).toBe(true);
     expect(answered).toBeGreaterThan(0);
     expect((await stats()).http2.floods.continuation).toBeGreaterThanOrEqual(1);
   });
@@ -206,11 +210,14 @@ describe.runIf(existsSync(new URL('../../../dist/cli/main.js', import.meta.url))
     parts.push(Buffer.from([0x7f, (3873 & 0x7f) | 0x80, 3873 >> 7]), value);
     parts.push(Buffer.alloc(4000, 0x80 | 62));
     const block = Buffer.concat(parts);
-    writeHeaders(c.w, 1, block, 0, block.length, true);
-    const ok = c.block(GET('/plaintext'));
-    writeHeaders(c.w, 3, ok, 0, ok.length, true);
-    c.flush();
-    expect(await c.until(() => c.ended.has(1) && c.ended.has(3))).toBe(true);
+    const answered = await underAttack(async () => {
+      writeHeaders(c.w, 1, block, 0, block.length, true);
+      const ok = c.block(GET('/plaintext'));
+      writeHeaders(c.w, 3, ok, 0, ok.length, true);
+      c.flush();
+      expect(await c.until(() => c.ended.has(1) && c.ended.has(3))).toBe(true);
+    });
+    expect(answered).toBeGreaterThan(0);
     expect(c.statuses.get(1)).toBe(431);
     expect(c.statuses.get(3)).toBe(200);
     expect(c.goAway).toBeUndefined();
@@ -218,6 +225,7 @@ describe.runIf(existsSync(new URL('../../../dist/cli/main.js', import.meta.url))
   });
 
   it('zero-window and non-reading clients of 100 × /bytes/100MB each: memory bounded, others answered', async () => {
+    const waitsBefore = (await stats()).backpressure.drainWaits;
     const answered = await underAttack(async () => {
       // 4 clients that never open a window, 4 that open every window and then never read
       for (let k = 0; k < 8; k++) {
@@ -232,10 +240,36 @@ describe.runIf(existsSync(new URL('../../../dist/cli/main.js', import.meta.url))
       await new Promise((r) => setTimeout(r, 1500));
     });
     expect(answered).toBeGreaterThan(0);
+    // the routes were held back (waiting for drain) instead of queuing the bodies
+    expect((await stats()).backpressure.drainWaits).toBeGreaterThan(waitsBefore);
     if (linux) {
       const grew = peakRss(child.pid!) - baselinePeak;
       process.stdout.write(`h2 floods: server peak RSS grew ${(grew / MB).toFixed(1)} MiB over the baseline (bound ${RSS_BOUND / MB} MiB)\n`);
       expect(grew).toBeLessThan(RSS_BOUND);
     }
   });
+  it(`zero-window reader holding 100 × /bytes/10MB: server RSS grows < ${RSS_BOUND / MB} MiB (≤ 128 KiB queued per stream), streams cancelled after --write-timeout, then GOAWAY and close`, async () => {
+    const before = (await stats()).rejections.ERR_SERVER_WRITE_TIMEOUT ?? 0;
+    let c!: RawH2;
+    const answered = await underAttack(async () => {
+      c = await attacker([[SettingId.INITIAL_WINDOW_SIZE, 0]]);
+      const b = c.block(GET('/bytes/10485760'));
+      for (let i = 0; i < 100; i++) writeHeaders(c.w, 1 + 2 * i, b, 0, b.length, true);
+      c.flush();
+      expect(await c.until(() => c.statuses.size === 100)).toBe(true);
+      // held for the write timeout (2 s), then every stream is cancelled and the connection ends
+      expect(await c.until(() => c.resets.size === 100, 15_000)).toBe(true);
+    });
+    expect(answered).toBeGreaterThan(0);
+    expect([...c.resets.values()].every((code) => code === H2Code.CANCEL)).toBe(true);
+    expect(c.dataBytes.size).toBe(0);
+    expect(await c.until(() => c.closed, 10_000)).toBe(true);
+    expect(c.goAway?.code).toBe(H2Code.NO_ERROR);
+    expect((await stats()).rejections.ERR_SERVER_WRITE_TIMEOUT ?? 0).toBeGreaterThanOrEqual(before + 100);
+    if (linux) {
+      const grew = peakRss(child.pid!) - baselinePeak;
+      process.stdout.write(`h2 floods: after the zero-window reader, server peak RSS grew ${(grew / MB).toFixed(1)} MiB over the baseline (bound ${RSS_BOUND / MB} MiB)\n`);
+      expect(grew).toBeLessThan(RSS_BOUND);
+    }
+  }, 30_000);
 });

@@ -20,7 +20,17 @@ export class RawH2 implements FrameHandler {
   readonly statuses = new Map<number, number>();
   readonly dataBytes = new Map<number, number>();
   readonly ended = new Set<number>();
+  /** Informational (1xx) statuses per stream, in order. */
+  readonly info = new Map<number, number[]>();
+  /** WINDOW_UPDATE increments received per stream (0 = the connection). */
+  readonly windowUpdates = new Map<number, number>();
+  /** What arrived, in order: `HEADERS 1 :status=200`, `DATA 1 13 END_STREAM`, `RST_STREAM 1 5`, `GOAWAY 3 1`. */
+  readonly log: string[] = [];
+  /** ACK the server's SETTINGS (set false before the first read to test the ACK timeout). */
+  autoAck = true;
   pingAcks = 0;
+  /** Payloads of the PING ACKs received. */
+  readonly pingData: Buffer[] = [];
   settingsAcks = 0;
   closed = false;
   bytesIn = 0;
@@ -46,12 +56,13 @@ export class RawH2 implements FrameHandler {
     socket.on('error', () => {});
   }
 
-  static async connect(port: number, settings: [number, number][] = []): Promise<RawH2> {
+  static async connect(port: number, settings: [number, number][] = [], opts: { autoAck?: boolean } = {}): Promise<RawH2> {
     const socket = await new Promise<net.Socket>((resolve, reject) => {
       const s = net.connect(port, '127.0.0.1', () => resolve(s));
       s.once('error', reject);
     });
     const c = new RawH2(socket);
+    c.autoAck = opts.autoAck ?? true;
     writePreface(c.w);
     writeSettings(c.w, SettingsList.of(settings));
     c.flush();
@@ -104,6 +115,7 @@ export class RawH2 implements FrameHandler {
 
   // FrameHandler
   onData(streamId: number, endStream: boolean, _b: Buffer, start: number, end: number): void {
+    this.log.push(`DATA ${streamId} ${end - start}${endStream ? ' END_STREAM' : ''}`);
     this.dataBytes.set(streamId, (this.dataBytes.get(streamId) ?? 0) + (end - start));
     if (endStream) this.ended.add(streamId);
   }
@@ -111,25 +123,35 @@ export class RawH2 implements FrameHandler {
     this.fields.reset();
     this.decoder.decode(block, start, end, this.fields, streamId);
     const st = this.fields.get(':status');
+    this.log.push(`HEADERS ${streamId} :status=${st ?? ''}${endStream ? ' END_STREAM' : ''}`);
     if (st !== undefined && Number(st) >= 200) this.statuses.set(streamId, Number(st));
+    else if (st !== undefined) this.info.set(streamId, [...(this.info.get(streamId) ?? []), Number(st)]);
     if (endStream) this.ended.add(streamId);
   }
   onRstStream(streamId: number, code: number): void {
+    this.log.push(`RST_STREAM ${streamId} ${code}`);
     if (!this.resets.has(streamId)) this.resets.set(streamId, code); // the first one counts
   }
   onSettings(): void {
+    this.log.push('SETTINGS');
+    if (!this.autoAck) return;
     writeSettingsAck(this.w);
     this.flush();
   }
   onSettingsAck(): void {
     this.settingsAcks++;
   }
-  onPing(ack: boolean): void {
-    if (ack) this.pingAcks++;
+  onPing(ack: boolean, buf: Buffer, start: number): void {
+    if (!ack) return;
+    this.pingAcks++;
+    this.pingData.push(Buffer.from(buf.subarray(start, start + 8)));
   }
   onGoAway(lastStreamId: number, code: number, buf: Buffer, s: number, e: number): void {
+    this.log.push(`GOAWAY ${lastStreamId} ${code}`);
     this.goAway = { lastStreamId, code, debug: buf.toString('latin1', s, e) };
   }
-  onWindowUpdate(): void {}
+  onWindowUpdate(streamId: number, increment: number): void {
+    this.windowUpdates.set(streamId, (this.windowUpdates.get(streamId) ?? 0) + increment);
+  }
   onStreamError(): void {}
 }

@@ -53,16 +53,21 @@ export interface HostClientOptions extends OriginOptions {
   retryIf?: RetryIf;
 }
 
+/** How often a request whose HTTP/2 stream was not processed (refused, above GOAWAY) is tried again (Go's transport: 6). */
+export const UNPROCESSED_RETRIES = 6;
+
 /**
- * The default retry rule: once, for an idempotent request whose reused connection turned out
- * dead before any byte of the response arrived (the server had closed it while it sat idle).
+ * The default retry rule, for idempotent requests with no byte of the response yet: once when
+ * the reused connection turned out dead (the server had closed it while it sat idle; HTTP/2: it
+ * stopped answering PINGs); up to UNPROCESSED_RETRIES times when the server refused the HTTP/2
+ * stream or left it above a GOAWAY's last-stream-id (not processed: a new connection may take it).
  */
 export const retryStaleConn: RetryIf = (req: Request, res: Response, err: FastbenchError, retries: number): boolean =>
-  retries === 0 &&
   req.idempotent &&
   res._firstByteAt === 0 &&
-  // HTTP/2: a stream the server refused or left above GOAWAY's last-stream-id was not processed.
-  ((res.reusedConnection && (err.code === 'ERR_CONN_CLOSED_EARLY' || err.code === 'ERR_CONN_RESET')) || err.code === 'ERR_H2_REFUSED_STREAM');
+  (err.code === 'ERR_H2_REFUSED_STREAM'
+    ? retries < UNPROCESSED_RETRIES
+    : retries === 0 && res.reusedConnection && (err.code === 'ERR_CONN_CLOSED_EARLY' || err.code === 'ERR_CONN_RESET' || err.code === 'ERR_TIMEOUT_PING'));
 
 export class HostClient extends ConnPool {
   /** One exchange per connection at a time; writes go out as they are made. */

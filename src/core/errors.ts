@@ -167,6 +167,8 @@ const ROWS = [
   ['ERR_H2_ENHANCE_YOUR_CALM', 'codec', 1, 'HTTP/2 peer is generating excessive load (ENHANCE_YOUR_CALM)', 'A limit was hit (header block or string too large, frame flood); see the message.'],
   ['ERR_H2_INADEQUATE_SECURITY', 'transport', 1, 'HTTP/2 TLS parameters inadequate (INADEQUATE_SECURITY)', 'Use TLS 1.2+ with an RFC 9113 Appendix A-permitted cipher suite.'],
   ['ERR_H2_HTTP_1_1_REQUIRED', 'transport', 1, 'the peer requires HTTP/1.1 for this request (HTTP_1_1_REQUIRED)', 'Retry the request over HTTP/1.1 (--http1.1).'],
+  // issue 13 client (h2client2)
+  ['ERR_TIMEOUT_PING', 'timeout', 1, 'HTTP/2 PING not acknowledged in time: the connection is presumed dead', 'The peer (or the path to it) stopped answering; the connection was closed and its streams failed (idempotent ones not yet answered are retried once). Tune pingInterval / pingTimeout.'],
 ] as const satisfies readonly Row[];
 
 /** Every registered code: a misspelt code is a compile error, not a runtime throw. */

@@ -116,6 +116,8 @@ export class H2Connection implements ClientConnection, FrameHandler {
   /** PINGs sent so far (the payload of the next one). */
   pings = 0;
   private readonly pingData = Buffer.alloc(8);
+  /** Why the connection closed (null: quietly, or still open). */
+  closedBy: FastbenchError | null = null;
   /** How long the peer has to ACK our SETTINGS. */
   private readonly settingsTimeout: number;
 
@@ -568,6 +570,7 @@ export class H2Connection implements ClientConnection, FrameHandler {
   teardown(reason: FastbenchError | null): void {
     if (!this.isOpen) return;
     this.isOpen = false;
+    this.closedBy = reason;
     this.closing = true;
     const s = this.socket as net.Socket & { destroySoon?: () => void };
     if (typeof s.destroySoon === 'function') s.destroySoon();

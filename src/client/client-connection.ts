@@ -22,6 +22,7 @@
 import type net from 'node:net';
 import { FastbenchError } from '../core/errors.js';
 import type { ResolvedOrigin } from './client-options.js';
+import type { ConnectionUsage } from './connection-usage.js';
 import type { ReadInto } from './dial.js';
 import type { Request } from './request.js';
 import type { Response } from './response.js';
@@ -69,6 +70,8 @@ export interface ConnectionOwner {
   readonly readInto: ReadInto | undefined;
   /** nowMs() of the read whose responses are being delivered (0 outside deliveries). */
   deliveringAt: number;
+  /** Connections per protocol and their peak in flight (each connection updates its protocol's record). */
+  readonly usage: ConnectionUsage;
   /** An exchange ended. `err` null is a response (any status). Called outside any parser. */
   exchangeDone(conn: ClientConnection, res: Response, err: FastbenchError | null): void;
   /** An exchange passed a deadline (found by sweep at `now`). The owner abandons it or closes the connection. */

@@ -10,6 +10,7 @@ import type { FastbenchError } from '../core/errors.js';
 import { Sweeper } from '../core/sweeper.js';
 import { HostClient } from '../client/host-client.js';
 import { PipelineClient } from '../client/pipeline-client.js';
+import { ConnectionUsage, type ProtocolUsage } from '../client/connection-usage.js';
 import type { ClientSettings } from '../scenario/index.js';
 
 export interface Backend {
@@ -90,6 +91,13 @@ export class TargetClients {
     let n = 0;
     for (const g of this.groups) for (const b of g.backends) n += b.client.connCount;
     return n;
+  }
+
+  /** Connections opened per protocol over every backend, and the most in flight on one. */
+  usage(): Record<string, ProtocolUsage> {
+    const out: Record<string, ProtocolUsage> = {};
+    for (const g of this.groups) for (const b of g.backends) ConnectionUsage.merge(out, b.client.usage.byProtocol);
+    return out;
   }
 
   async close(): Promise<void> {

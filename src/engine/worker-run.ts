@@ -38,6 +38,8 @@ export interface WorkerOutcome {
   /** Exchanges in flight when the run ended without them (see LoopEnd.abandoned). */
   readonly abandoned: number;
   readonly monitor: MonitorSample;
+  /** Connections per protocol and the most in flight on one (ProtocolUsage, warmup included). */
+  readonly protocols: Record<string, { connections: number; maxInFlightPerConnection: number }>;
 }
 
 /** Origins of `url:` requests, other than the scenario's target. */
@@ -109,6 +111,7 @@ export class WorkerRun {
       interrupted: end.interrupted,
       abandoned: end.abandoned,
       monitor: sample,
+      protocols: this.clients.usage(),
     };
   }
 }

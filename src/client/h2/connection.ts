@@ -49,6 +49,7 @@ import { HpackEncoder } from '../../http2/hpack-encoder.js';
 import { PeerSettings, SettingsList } from '../../http2/settings.js';
 import { closedError } from '../client-errors.js';
 import type { ClientConnection, ConnectionFactory, ConnectionOwner, ConnectionSettings } from '../client-connection.js';
+import type { ProtocolUsage } from '../connection-usage.js';
 import type { Request } from '../request.js';
 import { ExchangeState, type Response } from '../response.js';
 import { BodySender } from './body-sender.js';
@@ -87,6 +88,8 @@ export const http2: ConnectionFactory = Object.freeze({
 
 export class H2Connection implements ClientConnection, FrameHandler {
   readonly owner: ConnectionOwner;
+  /** The h2 record in the owner's ConnectionUsage (peak streams in flight). */
+  private readonly usage: ProtocolUsage;
   readonly socket: net.Socket;
   readonly reader: FrameReader;
   isOpen = true;
@@ -151,6 +154,7 @@ export class H2Connection implements ClientConnection, FrameHandler {
 
   constructor(owner: ConnectionOwner, socket: net.Socket, settings: ConnectionSettings, createdAt: number, now: number) {
     this.owner = owner;
+    this.usage = owner.usage.of('h2');
     const o = owner.origin;
     this.cap = settings.maxInFlight;
     this.createdAt = createdAt;
@@ -226,6 +230,7 @@ export class H2Connection implements ClientConnection, FrameHandler {
     const table = this.table;
     const st = table.open(res, this.peer.initialWindowSize, req.isHead);
     if (table.nextId > MAX_STREAM_ID) this.closing = true;
+    if (this.active.length > this.usage.maxInFlightPerConnection) this.usage.maxInFlightPerConnection = this.active.length;
     res._state = ExchangeState.InFlight;
     res._sentAt = now;
     res._reused = this.requests > 0;

@@ -12,7 +12,7 @@ import { formatSummary } from '../crawl/crawl-stats.js';
 import type { Crawler } from '../crawl/crawler.js';
 import type { OutputFormat } from '../crawl/output-writer.js';
 import type { ScopeMode } from '../crawl/scope.js';
-import { collect, parseCountFlag, parseDurationFlag, parseSizeFlag } from './flags.js';
+import { collect, parseCountFlag, parseDurationFlag, parseSizeFlag, protocolFlag } from './flags.js';
 import { examples } from './help.js';
 
 export interface CrawlFlags {
@@ -49,6 +49,9 @@ export interface CrawlFlags {
   links?: boolean;
   sortQuery?: boolean;
   insecure?: boolean;
+  /** --http2 / --http1.1: the client's protocol choice. */
+  http2?: boolean;
+  'http1.1'?: boolean;
   quiet?: boolean;
   progressInterval: string;
 }
@@ -110,6 +113,8 @@ export function crawlOptionsFromFlags(seeds: string[], f: CrawlFlags): CrawlSess
   if (f.userAgent !== undefined) o.userAgent = f.userAgent;
   if (f.state !== undefined) o.stateDir = f.state;
   if (f.frontier !== undefined) o.frontier = f.frontier;
+  const protocol = protocolFlag(f);
+  if (protocol !== undefined) o.protocol = protocol;
   return o;
 }
 
@@ -212,6 +217,8 @@ export function registerCrawlCommand(program: Command): void {
     .option('--links', 'include each page\'s links in its record')
     .option('--sort-query', 'sort query parameters when normalising URLs')
     .option('-k, --insecure', 'accept any TLS certificate')
+    .option('--http2', 'speak HTTP/2 (ALPN h2 over TLS, prior knowledge h2c over http://): one connection per host, --per-host is then concurrent streams on it')
+    .option('--http1.1', 'speak HTTP/1.1 only')
     .option('-q, --quiet', 'no progress and no summary')
     .option('--progress-interval <duration>', 'how often to print a progress line when stderr is not a terminal', '5s')
     .addHelpText('after', examples([

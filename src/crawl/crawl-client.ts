@@ -1,14 +1,19 @@
 // The pooled Client a crawl fetches with, configured from the crawl options: one keep-alive pool
 // per host capped at --per-host connections, the two timeouts kept apart (DNS + connect +
 // TLS under --connect-timeout; request written → response complete under --timeout), the body
-// cap, resolve overrides, and the response leniencies real-world servers need.
+// cap, resolve overrides, and the response leniencies real-world servers need. --http2: one
+// connection per host carrying up to --per-host streams (a PipelineClient per host); otherwise
+// --per-host connections with one request each.
 import { Client } from '../client/client.js';
 import type { ResolvedCrawlOptions } from './crawl-options.js';
 
 /** `maxBodyBytes` overrides the body cap (robots.txt has its own, whatever --max-body says). */
 export function createCrawlClient(o: ResolvedCrawlOptions, maxBodyBytes = o.maxBodyBytes): Client {
+  const h2 = o.protocol === 'h2';
   return new Client({
-    maxConns: o.perHost,
+    maxConns: h2 ? 1 : o.perHost,
+    ...(h2 ? { pipeline: o.perHost } : {}),
+    ...(o.protocol !== undefined ? { protocol: o.protocol } : {}),
     // The loop never has more than perHost requests in flight to a host, so nothing waits long.
     maxConnWaitTimeout: o.timeoutMs + o.connectTimeoutMs,
     connectTimeout: o.connectTimeoutMs,

@@ -7,6 +7,7 @@
 import { parseByteSize as parseSize } from '../core/units.js';
 import { FastbenchError } from '../core/errors.js';
 import type { ScopeMode } from './scope.js';
+import type { ProtocolChoice } from '../client/client-options.js';
 
 export const DEFAULT_USER_AGENT = 'fastbench/0.1 (crawler)';
 /** --max-queue: ~1 GB of frontier at the ~180 B of RSS a queued URL costs (docs/PERFORMANCE.md). */
@@ -73,6 +74,8 @@ export interface CrawlOptions {
   resolve?: readonly string[];
   /** Accept any TLS certificate. */
   insecure?: boolean;
+  /** --http2 / --http1.1: the client's protocol choice (default: HTTP/1.1 on http, ALPN h2 then http/1.1 on https). */
+  protocol?: ProtocolChoice;
 }
 
 export interface ResolvedCrawlOptions {
@@ -106,6 +109,12 @@ export interface ResolvedCrawlOptions {
   readonly maxLinksPerPage: number;
   readonly resolve: readonly string[];
   readonly insecure: boolean;
+  readonly protocol: ProtocolChoice | undefined;
+}
+
+function checkCrawlProtocol(v: unknown): ProtocolChoice {
+  if (v === 'auto' || v === 'http1' || v === 'h2') return v;
+  throw bad('protocol', '"auto", "http1" or "h2"', v);
 }
 
 function bad(flag: string, want: string, got: unknown): FastbenchError {
@@ -171,6 +180,7 @@ export function resolveCrawlOptions(o: CrawlOptions): ResolvedCrawlOptions {
     maxLinksPerPage: int(o.maxLinksPerPage, 'maxLinksPerPage', 5000, 1),
     resolve: o.resolve ?? [],
     insecure: o.insecure ?? false,
+    protocol: o.protocol === undefined ? undefined : checkCrawlProtocol(o.protocol),
   });
 }
 

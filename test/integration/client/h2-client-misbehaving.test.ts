@@ -94,7 +94,9 @@ describe('bench --http2 against misbehaving raw HTTP/2 servers', () => {
 
   it('a window shrunk to 0 for good: bodies cannot go out, each stream\'s deadline fires (ERR_TIMEOUT_WRITE) with RST_STREAM CANCEL', async () => {
     const o = await bench({ mode: 'window-zero' }, ['-c', '2', '-p', '5', '-d', '1s', '-t', '300ms', '-X', 'POST', '-b', 'hello']);
-    expect([0, 1], o.r.stderr).toContain(o.r.code);
+    // The first requests went out under the default window, before the server's SETTINGS: those
+    // were answered; so the run exits 0 unless (crowded machine) none made it (then ERR_NO_SUCCESS, 1).
+    expect(o.r.code, o.r.stderr).toBe(o.errors < o.requests ? 0 : 1);
     expect(o.byCode.ERR_TIMEOUT_WRITE).toBeGreaterThan(0);
     expect(Object.keys(o.byCode).filter((c) => c !== 'ERR_TIMEOUT_WRITE')).toEqual([]);
     expect(o.server.stats.rstFromClient.get(H2Code.CANCEL)).toBeGreaterThanOrEqual(o.byCode.ERR_TIMEOUT_WRITE!);

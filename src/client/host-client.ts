@@ -160,6 +160,9 @@ export class HostClient extends ConnPool {
       this.finish(res, null, end);
       return;
     }
+    // HTTP/2: the stream failed (reset, refused, malformed answer) but the connection lives on
+    // (HTTP/1 failures close it first): it serves the next exchange instead of staying busy.
+    if (conn.isOpen && conn.inFlight === 0 && !conn.idle) this.release(conn, nowMs());
     this.exchangeFailed(res, err);
   }
 

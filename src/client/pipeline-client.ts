@@ -134,9 +134,11 @@ export class PipelineClient extends ConnPool {
         res._clearMarks();
         res.reset();
         this.acquire(res, now);
-        return;
+      } else {
+        this.finish(res, err, now);
       }
-      this.finish(res, err, now);
+      // HTTP/2: a stream failed on a connection that lives on; its slot serves the queue.
+      if (conn.isOpen && conn.usable && this.waiters.length > 0) this.serveWaiters(conn, now);
       return;
     }
     const end = res._endAt;

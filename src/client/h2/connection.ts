@@ -493,7 +493,7 @@ export class H2Connection implements ClientConnection, FrameHandler {
     if (this.pingSentAt !== 0) {
       if (o.pingTimeout > 0 && now - this.pingSentAt >= o.pingTimeout) {
         // The peer is gone (or the path to it): nothing we write would arrive, so no GOAWAY.
-        this.teardown(new FastbenchError('ERR_TIMEOUT_PING', `${o.where} did not answer a PING within ${o.pingTimeout} ms (nothing received for ${now - this.lastReadAt} ms); connection closed`, { phase: 'headers' }));
+        this.teardown(new FastbenchError('ERR_TIMEOUT_PING', `${o.where} did not answer a PING within ${o.pingTimeout} ms (nothing received for ${Math.round(now - this.lastReadAt)} ms); connection closed`, { phase: 'headers' }));
         return;
       }
     } else if (o.pingInterval > 0 && now - this.lastReadAt >= o.pingInterval) {
@@ -510,7 +510,7 @@ export class H2Connection implements ClientConnection, FrameHandler {
       if (!this.settingsAcked) {
         // The handshake never finished: that, not this one stream, is what failed (and the
         // connection is not worth keeping).
-        this.connectionError(new H2Error(H2Code.SETTINGS_TIMEOUT, 'connection', `${o.where} did not acknowledge our SETTINGS in the ${now - this.openedAt} ms before a request's deadline`));
+        this.connectionError(new H2Error(H2Code.SETTINGS_TIMEOUT, 'connection', `${o.where} did not acknowledge our SETTINGS in the ${Math.round(now - this.openedAt)} ms before a request's deadline`));
         return;
       }
       this.owner.exchangeExpired(this, st.res, err, now);

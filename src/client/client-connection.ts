@@ -10,7 +10,9 @@
 //   send(res, now)                →   write the exchange (the caller checked accepts())
 //   sweep(now)                    →   check in-flight deadlines; expiries come back through
 //                                     owner.exchangeExpired, and the pool decides:
-//   abandon(res) / detach(res)    →   give up one exchange (keep reading) / take it out
+//   abandon(res) / detach(res)    →   give up one exchange (keep reading) / take it out (a
+//                                     connection whose inFlight drops on detach — HTTP/2 cancels
+//                                     the stream — may serve on; HTTP/1 keeps the slot: closed)
 //   retire() / close() / destroy  →   no new exchanges / close quietly / fail all in flight
 //   owner.exchangeDone            ←   a response, or a typed error (called outside the parser)
 //   owner.connClosed              ←   gone (before its exchanges are failed)

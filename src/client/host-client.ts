@@ -180,10 +180,13 @@ export class HostClient extends ConnPool {
   }
 
   exchangeExpired(conn: ClientConnection, res: Response, err: FastbenchError, now: number): void {
-    // The late response must not reach the next exchange, so the connection goes. (An exchange
-    // whose dial is still under way is expired by the dial: the dial goes on for the next waiter.)
+    // The late response must not reach the next exchange. HTTP/1 keeps the slot (the answer is
+    // still due), so the connection goes; HTTP/2 cancelled the stream (RST_STREAM CANCEL) and freed
+    // it, so the connection serves on. (An exchange whose dial is still under way is expired by
+    // the dial: the dial goes on for the next waiter.)
     conn.detach(res);
-    conn.close();
+    if (conn.isOpen && conn.usable && conn.inFlight === 0) this.release(conn, now);
+    else conn.close();
     this.finish(res, err, now);
   }
 

@@ -32,6 +32,19 @@ async function code(p: Promise<Response>): Promise<string> {
   }
 }
 
+describe('pools over HTTP/2: a stream deadline cancels the stream, not the connection', () => {
+  it('HostClient: a request past its deadline gets RST_STREAM CANCEL; the next one rides the same connection', async () => {
+    const s = await startRawH2Server({ mode: 'ok', ignorePath: '/never' });
+    cleanup.push(() => s.close());
+    const c = new HostClient({ host: '127.0.0.1', port: s.port, protocols: [http2], maxConns: 1 });
+    cleanup.push(() => c.close());
+    expect(await code(c.doTimeout(new Request({ url: '/never' }), new Response(), 100))).toBe('ERR_TIMEOUT_HEADERS');
+    expect(await code(c.do(new Request({ url: '/next' }), new Response()))).toBe('ok');
+    expect(s.stats.connections).toBe(1);
+    expect(s.stats.rstFromClient.get(H2Code.CANCEL)).toBe(1);
+  });
+});
+
 describe('pools over HTTP/2: a reset stream frees its connection', () => {
   it('HostClient (maxConns 1, no waiting): request after request is reset — each fails with the peer\'s code on the one connection, never ERR_NO_FREE_CONNS', async () => {
     const s = await resetting([H2Code.INTERNAL_ERROR]);

@@ -12,7 +12,7 @@ import { formatSummary } from '../crawl/crawl-stats.js';
 import type { Crawler } from '../crawl/crawler.js';
 import type { OutputFormat } from '../crawl/output-writer.js';
 import type { ScopeMode } from '../crawl/scope.js';
-import { collect, parseCountFlag, parseDurationFlag, parseSizeFlag } from './flags.js';
+import { collect, parseCountFlag, parseDurationFlag, parseSizeFlag, protocolFlag } from './flags.js';
 import { examples } from './help.js';
 import { type NetFlags, addNetOptions, proxyEnv, proxyFlagList, tlsClientOptions } from './net-flags.js';
 
@@ -56,6 +56,9 @@ export interface CrawlFlags extends NetFlags {
   links?: boolean;
   sortQuery?: boolean;
   insecure?: boolean;
+  /** --http2 / --http1.1: the client's protocol choice. */
+  http2?: boolean;
+  'http1.1'?: boolean;
   quiet?: boolean;
   progressInterval: string;
 }
@@ -120,6 +123,8 @@ export function crawlOptionsFromFlags(seeds: string[], f: CrawlFlags): CrawlSess
   if (f.state !== undefined) o.stateDir = f.state;
   if (f.frontier !== undefined) o.frontier = f.frontier;
   Object.assign(o, crawlNetOptions(f));
+  const protocol = protocolFlag(f);
+  if (protocol !== undefined) o.protocol = protocol;
   return o;
 }
 
@@ -239,6 +244,8 @@ export function registerCrawlCommand(program: Command): void {
     .option('-k, --insecure', 'accept any TLS certificate')
     .option('--compressed', 'ask for compressed pages (Accept-Encoding) and decode them before extracting links')
     .option('--cookies', 'keep a cookie jar per host: cookies a host sets are sent back to it')
+    .option('--http2', 'speak HTTP/2 (ALPN h2 over TLS, prior knowledge h2c over http://): one connection per host, --per-host is then concurrent streams on it')
+    .option('--http1.1', 'speak HTTP/1.1 only')
     .option('-q, --quiet', 'no progress and no summary')
     .option('--progress-interval <duration>', 'how often to print a progress line when stderr is not a terminal', '5s')
     .option('--proxy-rotate <mode>', 'with several -x: a proxy per request (request) or per host (host)', 'request')

@@ -226,7 +226,7 @@ export function registerRequestCommand(program: Command): void {
     .option('--max-redirects <n>', 'most redirects to follow with -L', '10')
     .option('--resolve <host:port:addr>', 'connect to addr for host:port (repeatable)', collect, [])
     .option('--max-body <size>', 'largest response body accepted (e.g. 64MiB; a bare number is bytes; default 16MiB)')
-    .option('--http2', 'speak HTTP/2: ALPN h2 over TLS, prior knowledge (h2c) over http://')
+    .option('--http2', 'speak HTTP/2: ALPN h2 over TLS, prior knowledge (h2c) over http:// (the request rides one stream; --json shows httpVersion "2")')
     .option('--http1.1', 'speak HTTP/1.1 only (the default over http://; over https:// the default offers http/1.1 only too)')
     .option('--compressed', `ask for a compressed response (Accept-Encoding: ${ACCEPT_ENCODING}) and print it decoded`)
     .option('--cookie <name=value>', 'send a cookie (repeatable, or "a=1; b=2")', collect, [])

@@ -10,7 +10,9 @@
 //   send(res, now)                →   write the exchange (the caller checked accepts())
 //   sweep(now)                    →   check in-flight deadlines; expiries come back through
 //                                     owner.exchangeExpired, and the pool decides:
-//   abandon(res) / detach(res)    →   give up one exchange (keep reading) / take it out
+//   abandon(res) / detach(res)    →   give up one exchange (keep reading) / take it out (a
+//                                     connection whose inFlight drops on detach — HTTP/2 cancels
+//                                     the stream — may serve on; HTTP/1 keeps the slot: closed)
 //   retire() / close() / destroy  →   no new exchanges / close quietly / fail all in flight
 //   owner.exchangeDone            ←   a response, or a typed error (called outside the parser)
 //   owner.connClosed              ←   gone (before its exchanges are failed)
@@ -22,6 +24,7 @@
 import type net from 'node:net';
 import { FastbenchError } from '../core/errors.js';
 import type { ResolvedOrigin } from './client-options.js';
+import type { ConnectionUsage } from './connection-usage.js';
 import type { ReadInto } from './dial.js';
 import type { Request } from './request.js';
 import type { Response } from './response.js';
@@ -69,6 +72,8 @@ export interface ConnectionOwner {
   readonly readInto: ReadInto | undefined;
   /** nowMs() of the read whose responses are being delivered (0 outside deliveries). */
   deliveringAt: number;
+  /** Connections per protocol and their peak in flight (each connection updates its protocol's record). */
+  readonly usage: ConnectionUsage;
   /** An exchange ended. `err` null is a response (any status). Called outside any parser. */
   exchangeDone(conn: ClientConnection, res: Response, err: FastbenchError | null): void;
   /** An exchange passed a deadline (found by sweep at `now`). The owner abandons it or closes the connection. */

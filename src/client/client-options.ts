@@ -75,6 +75,10 @@ export interface OriginOptions {
   readTimeout?: number;
   /** Request handed to the socket → flushed to the kernel. Default 0 (none). */
   writeTimeout?: number;
+  /** HTTP/2: PING a connection after this long without a frame from the peer (idle pooled ones too). Default 5000; 0 = never. */
+  pingInterval?: number;
+  /** HTTP/2: a PING not ACKed within this closes the connection (ERR_TIMEOUT_PING, streams on it fail). Default 5000. */
+  pingTimeout?: number;
   /** Largest response body, on the wire (chunked: sizes, extensions and CRLFs count). Default 16 MiB. */
   maxResponseBodySize?: number;
   /** Header limits for the response parser (see HttpLimits). */
@@ -138,6 +142,8 @@ export interface ResolvedOrigin {
   readonly tlsHandshakeTimeout: number;
   readonly readTimeout: number;
   readonly writeTimeout: number;
+  readonly pingInterval: number;
+  readonly pingTimeout: number;
   readonly limits: HttpLimits;
   readonly readBufferSize: number;
   readonly lenient: HttpLeniency | undefined;
@@ -231,6 +237,8 @@ export function resolveOrigin(options: OriginOptions): ResolvedOrigin {
     tlsHandshakeTimeout: durationOpt(o, 'tlsHandshakeTimeout', 10_000),
     readTimeout: durationOpt(o, 'readTimeout', 0),
     writeTimeout: durationOpt(o, 'writeTimeout', 0),
+    pingInterval: durationOpt(o, 'pingInterval', 5_000),
+    pingTimeout: durationOpt(o, 'pingTimeout', 5_000),
     limits,
     readBufferSize: countOpt(o, 'readBufferSize', 65_536, 512),
     lenient: options.lenient,

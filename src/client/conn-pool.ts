@@ -16,6 +16,7 @@ import { type ClientConnection, type ConnectionFactory, type ConnectionOwner, ty
 import { Dialer, type ReadInto, onReadInto } from './dial.js';
 import { DialAttempt, type DialOwner } from './dial-attempt.js';
 import { http1 } from './h1/connection.js';
+import { ConnectionUsage } from './connection-usage.js';
 import { protocolsFor, protocolsForAlpn } from './protocol-choice.js';
 import { DoerBase, type ResponseCallback } from './doer.js';
 import type { Request } from './request.js';
@@ -48,6 +49,8 @@ export abstract class ConnPool extends DoerBase implements ConnectionOwner, Dial
   readonly dialer: Dialer;
   /** What connections may speak, most preferred first (offered in this order by ALPN). */
   readonly protocols: readonly ConnectionFactory[];
+  /** Connections opened per protocol, and the most in flight on one (reports). */
+  readonly usage = new ConnectionUsage();
   readonly readInto: ReadInto | undefined;
   readonly sweeper: Sweeper;
   private readonly ownsSweeper: boolean;
@@ -181,6 +184,7 @@ export abstract class ConnPool extends DoerBase implements ConnectionOwner, Dial
     }
     d.handOff();
     removeDial(this.dials, d);
+    this.usage.of(factory.protocol).connections++;
     const conn = factory.create(this, d.socket, this.connSettings, d.start, now);
     conn.ownerIndex = this.conns.length;
     this.conns.push(conn);

@@ -53,16 +53,21 @@ export interface HostClientOptions extends OriginOptions {
   retryIf?: RetryIf;
 }
 
+/** How often a request whose HTTP/2 stream was not processed (refused, above GOAWAY) is tried again (Go's transport: 6). */
+export const UNPROCESSED_RETRIES = 6;
+
 /**
- * The default retry rule: once, for an idempotent request whose reused connection turned out
- * dead before any byte of the response arrived (the server had closed it while it sat idle).
+ * The default retry rule, for idempotent requests with no byte of the response yet: once when
+ * the reused connection turned out dead (the server had closed it while it sat idle; HTTP/2: it
+ * stopped answering PINGs); up to UNPROCESSED_RETRIES times when the server refused the HTTP/2
+ * stream or left it above a GOAWAY's last-stream-id (not processed: a new connection may take it).
  */
 export const retryStaleConn: RetryIf = (req: Request, res: Response, err: FastbenchError, retries: number): boolean =>
-  retries === 0 &&
   req.idempotent &&
   res._firstByteAt === 0 &&
-  // HTTP/2: a stream the server refused or left above GOAWAY's last-stream-id was not processed.
-  ((res.reusedConnection && (err.code === 'ERR_CONN_CLOSED_EARLY' || err.code === 'ERR_CONN_RESET')) || err.code === 'ERR_H2_REFUSED_STREAM');
+  (err.code === 'ERR_H2_REFUSED_STREAM'
+    ? retries < UNPROCESSED_RETRIES
+    : retries === 0 && res.reusedConnection && (err.code === 'ERR_CONN_CLOSED_EARLY' || err.code === 'ERR_CONN_RESET' || err.code === 'ERR_TIMEOUT_PING'));
 
 export class HostClient extends ConnPool {
   /** One exchange per connection at a time; writes go out as they are made. */
@@ -155,6 +160,9 @@ export class HostClient extends ConnPool {
       this.finish(res, null, end);
       return;
     }
+    // HTTP/2: the stream failed (reset, refused, malformed answer) but the connection lives on
+    // (HTTP/1 failures close it first): it serves the next exchange instead of staying busy.
+    if (conn.isOpen && conn.inFlight === 0 && !conn.idle) this.release(conn, nowMs());
     this.exchangeFailed(res, err);
   }
 
@@ -172,10 +180,13 @@ export class HostClient extends ConnPool {
   }
 
   exchangeExpired(conn: ClientConnection, res: Response, err: FastbenchError, now: number): void {
-    // The late response must not reach the next exchange, so the connection goes. (An exchange
-    // whose dial is still under way is expired by the dial: the dial goes on for the next waiter.)
+    // The late response must not reach the next exchange. HTTP/1 keeps the slot (the answer is
+    // still due), so the connection goes; HTTP/2 cancelled the stream (RST_STREAM CANCEL) and freed
+    // it, so the connection serves on. (An exchange whose dial is still under way is expired by
+    // the dial: the dial goes on for the next waiter.)
     conn.detach(res);
-    conn.close();
+    if (conn.isOpen && conn.usable && conn.inFlight === 0) this.release(conn, now);
+    else conn.close();
     this.finish(res, err, now);
   }
 

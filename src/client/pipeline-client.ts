@@ -19,12 +19,14 @@
 // A timed-out exchange gives up its slot at once (the caller gets its timeout error); its late
 // response is still read and dropped, and the connection goes on. Should that response not come
 // within lateResponseTimeout, the connection is closed. A broken connection fails exactly the
-// exchanges in flight on it, each with its own typed error. Nothing is retried.
+// exchanges in flight on it, each with its own typed error. Nothing is retried, but for HTTP/2
+// streams known not to have been processed, or lost with a dead connection (retryUnprocessed).
 import { nowMs } from '../core/clock.js';
 import { FastbenchError } from '../core/errors.js';
 import { type OriginOptions, countOpt, durationOpt } from './client-options.js';
 import type { ClientConnection, ConnectionSettings } from './client-connection.js';
 import { ConnPool } from './conn-pool.js';
+import { UNPROCESSED_RETRIES } from './host-client.js';
 import type { Request } from './request.js';
 import type { Response } from './response.js';
 
@@ -37,6 +39,17 @@ export interface PipelineClientOptions extends OriginOptions {
   pipelineNonIdempotent?: boolean;
   /** How long a late response to a timed-out exchange may take before the connection is closed. Default 5000. */
   lateResponseTimeout?: number;
+}
+
+/**
+ * Tried again on another connection: an idempotent request with no byte of its answer yet whose
+ * HTTP/2 stream the server refused or left above a GOAWAY's last-stream-id (not processed: up to
+ * UNPROCESSED_RETRIES times), or whose connection stopped answering PINGs (dead: once).
+ */
+function retryUnprocessed(req: Request, res: Response, err: FastbenchError): boolean {
+  if (!req.idempotent || res._firstByteAt !== 0) return false;
+  if (err.code === 'ERR_H2_REFUSED_STREAM') return res._retries < UNPROCESSED_RETRIES;
+  return err.code === 'ERR_TIMEOUT_PING' && res._retries === 0;
 }
 
 export class PipelineClient extends ConnPool {
@@ -115,7 +128,17 @@ export class PipelineClient extends ConnPool {
 
   exchangeDone(conn: ClientConnection, res: Response, err: FastbenchError | null): void {
     if (err !== null) {
-      this.finish(res, err, nowMs());
+      const now = nowMs();
+      if (!this.closed && now < res._deadline && retryUnprocessed(res._req!, res, err)) {
+        res._retries++;
+        res._clearMarks();
+        res.reset();
+        this.acquire(res, now);
+      } else {
+        this.finish(res, err, now);
+      }
+      // HTTP/2: a stream failed on a connection that lives on; its slot serves the queue.
+      if (conn.isOpen && conn.usable && this.waiters.length > 0) this.serveWaiters(conn, now);
       return;
     }
     const end = res._endAt;

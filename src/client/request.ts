@@ -221,6 +221,11 @@ export class Request {
     this._idempotentOverride = v;
   }
 
+  /** Sent as setRaw() bytes (its path, headers and body are in those bytes, not in the fields). */
+  get isRaw(): boolean {
+    return this.raw;
+  }
+
   /** True for HEAD: the response has no body whatever its headers say. */
   get isHead(): boolean {
     return this._method === 'HEAD';

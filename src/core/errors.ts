@@ -176,6 +176,8 @@ const ROWS = [
   ['ERR_PROXY_AUTH', 'transport', 1, 'the proxy wants credentials or refused the ones given (407, or SOCKS5 authentication failed)', 'Put user:password in the proxy URL (http://user:pass@proxy:3128, socks5://user:pass@proxy:1080).'],
   ['ERR_PROXY_PROTOCOL', 'transport', 1, 'the proxy answered something that is not HTTP or SOCKS5', 'Check the proxy URL\'s scheme (http:// for an HTTP proxy, socks5:// or socks5h:// for SOCKS5) and port.'],
   ['ERR_SOCKS_CONNECT', 'transport', 1, 'the SOCKS5 proxy could not connect to the target', 'The message has the SOCKS5 reply code (1 general failure, 2 not allowed, 3 network unreachable, 4 host unreachable, 5 refused, 6 TTL expired, 7 command unsupported, 8 address type unsupported).'],
+  // issue 13 client (h2client2)
+  ['ERR_TIMEOUT_PING', 'timeout', 1, 'HTTP/2 PING not acknowledged in time: the connection is presumed dead', 'The peer (or the path to it) stopped answering; the connection was closed and its streams failed (idempotent ones not yet answered are retried once). Tune pingInterval / pingTimeout.'],
 ] as const satisfies readonly Row[];
 
 /** Every registered code: a misspelt code is a compile error, not a runtime throw. */

@@ -2,7 +2,9 @@
 // per host capped at --per-host connections, the two timeouts kept apart (DNS + connect +
 // TLS under --connect-timeout; request written → response complete under --timeout), the body
 // cap, resolve overrides, and the response leniencies real-world servers need; the TLS identity
-// and the proxy (one; several are rotated by proxy-rotation.ts, one client each).
+// and the proxy (one; several are rotated by proxy-rotation.ts, one client each). --http2: one
+// connection per host carrying up to --per-host streams (a PipelineClient per host); otherwise
+// --per-host connections with one request each.
 import { Client } from '../client/client.js';
 import type { ResolvedCrawlOptions } from './crawl-options.js';
 
@@ -13,12 +15,15 @@ import type { ResolvedCrawlOptions } from './crawl-options.js';
  */
 export function createCrawlClient(o: ResolvedCrawlOptions, maxBodyBytes = o.maxBodyBytes, proxy?: string): Client {
   const url = proxy ?? (o.proxies.length === 1 ? o.proxies[0] : undefined);
+  const h2 = o.protocol === 'h2';
   return new Client({
     ...(o.tlsOptions !== undefined ? { tlsOptions: o.tlsOptions } : {}),
     ...(o.servername !== undefined ? { servername: o.servername } : {}),
     ...(o.alpn !== undefined ? { alpn: o.alpn } : {}),
     proxy: { ...(url !== undefined ? { url } : {}), ...(o.noProxy !== undefined ? { noProxy: o.noProxy } : {}), ...(o.proxyEnv !== undefined ? { env: o.proxyEnv } : {}) },
-    maxConns: o.perHost,
+    maxConns: h2 ? 1 : o.perHost,
+    ...(h2 ? { pipeline: o.perHost } : {}),
+    ...(o.protocol !== undefined ? { protocol: o.protocol } : {}),
     // The loop never has more than perHost requests in flight to a host, so nothing waits long.
     maxConnWaitTimeout: o.timeoutMs + o.connectTimeoutMs,
     connectTimeout: o.connectTimeoutMs,

@@ -8,6 +8,7 @@ import { parseByteSize as parseSize } from '../core/units.js';
 import { FastbenchError } from '../core/errors.js';
 import type { ScopeMode } from './scope.js';
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
+import type { ProtocolChoice } from '../client/client-options.js';
 
 export const DEFAULT_USER_AGENT = 'fastbench/0.1 (crawler)';
 /** --max-queue: ~1 GB of frontier at the ~180 B of RSS a queued URL costs (docs/PERFORMANCE.md). */
@@ -98,6 +99,8 @@ export interface CrawlOptions {
   proxyStrikes?: number;
   /** How long a benched proxy stays out of the rotation. Default 30 s. */
   proxyCooldownMs?: number;
+  /** --http2 / --http1.1: the client's protocol choice (default: HTTP/1.1 on http, ALPN h2 then http/1.1 on https). */
+  protocol?: ProtocolChoice;
 }
 
 export interface ResolvedCrawlOptions {
@@ -142,6 +145,12 @@ export interface ResolvedCrawlOptions {
   readonly proxyRotate: 'request' | 'host';
   readonly proxyStrikes: number;
   readonly proxyCooldownMs: number;
+  readonly protocol: ProtocolChoice | undefined;
+}
+
+function checkCrawlProtocol(v: unknown): ProtocolChoice {
+  if (v === 'auto' || v === 'http1' || v === 'h2') return v;
+  throw bad('protocol', '"auto", "http1" or "h2"', v);
 }
 
 function bad(flag: string, want: string, got: unknown): FastbenchError {
@@ -223,6 +232,7 @@ export function resolveCrawlOptions(o: CrawlOptions): ResolvedCrawlOptions {
     proxyRotate: rotateMode(o.proxyRotate),
     proxyStrikes: int(o.proxyStrikes, '--proxy-strikes', 3, 1),
     proxyCooldownMs: ms(o.proxyCooldownMs, '--proxy-cooldown', 30_000),
+    protocol: o.protocol === undefined ? undefined : checkCrawlProtocol(o.protocol),
   });
 }
 

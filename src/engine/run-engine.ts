@@ -116,6 +116,19 @@ export function pickWorkers(cores = availableParallelism()): number {
   return Math.max(1, Math.min(8, Math.floor(cores / 2)));
 }
 
+/** The workers' connections per protocol: counts summed, the in-flight peak the largest (undefined: none opened). */
+function mergeProtocols(outcomes: readonly WorkerOutcome[]): RunResult['protocols'] {
+  const out: NonNullable<RunResult['protocols']> = {};
+  for (const o of outcomes) {
+    for (const [p, u] of Object.entries(o.protocols ?? {})) {
+      const t = (out[p] ??= { connections: 0, maxInFlightPerConnection: 0 });
+      t.connections += u.connections;
+      t.maxInFlightPerConnection = Math.max(t.maxInFlightPerConnection, u.maxInFlightPerConnection);
+    }
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
 function phaseResults(s: Scenario, outcomes: readonly WorkerOutcome[], runStart: number, shard: ShardSpec): PhaseResult[] {
   const out: PhaseResult[] = [];
   s.phases.forEach((p, i) => {
@@ -334,6 +347,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   });
   // Requests in flight when the run ended without them are counted per phase (details.abandoned).
   const out: EngineResult = { ...result, generator: health };
+  const protocols = mergeProtocols(outcomes);
+  if (protocols !== undefined) out.protocols = protocols;
   if (abortedBy !== undefined) out.abortedBy = abortedBy;
   if (options.shard !== undefined) out.shard = { index: shard.index, count: shard.count };
   const decoded = outcomes.flatMap((o) => (o.decode !== undefined ? [o.decode] : []));

@@ -14,6 +14,7 @@ import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { loadTlsOptions } from '../client/client-options.js';
 import { type ProxyRule, type ProxySpec, proxyRule } from '../client/proxy.js';
 import type { ClientSettings, Scenario, TargetNet, TlsSettings } from '../scenario/index.js';
+import { ConnectionUsage, type ProtocolUsage } from '../client/connection-usage.js';
 
 export interface Backend {
   readonly client: HostClient | PipelineClient;
@@ -133,6 +134,13 @@ export class TargetClients {
     let n = 0;
     for (const g of this.groups) for (const b of g.backends) n += b.client.connCount;
     return n;
+  }
+
+  /** Connections opened per protocol over every backend, and the most in flight on one. */
+  usage(): Record<string, ProtocolUsage> {
+    const out: Record<string, ProtocolUsage> = {};
+    for (const g of this.groups) for (const b of g.backends) ConnectionUsage.merge(out, b.client.usage.byProtocol);
+    return out;
   }
 
   async close(): Promise<void> {

@@ -40,6 +40,8 @@ export interface WorkerOutcome {
   readonly monitor: MonitorSample;
   /** Compressed bodies decoded (issue 15); absent when none were. */
   readonly decode?: DecodeCounts;
+  /** Connections per protocol and the most in flight on one (ProtocolUsage, warmup included). */
+  readonly protocols: Record<string, { connections: number; maxInFlightPerConnection: number }>;
 }
 
 /** Origins of `url:` requests, other than the scenario's target. */
@@ -114,6 +116,7 @@ export class WorkerRun {
       abandoned: end.abandoned,
       monitor: sample,
       ...(end.decode !== undefined ? { decode: end.decode } : {}),
+      protocols: this.clients.usage(),
     };
   }
 }

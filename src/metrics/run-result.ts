@@ -171,6 +171,13 @@ export interface RunResult {
   requestSeries?: Record<string, RequestSeriesData>;
   /** The slice of a sharded run this result holds; absent for a whole run. */
   shard?: RunShard;
+  /**
+   * Which protocols carried the requests: connections opened per protocol ('http/1.1', 'h2'; warmup
+   * included) and the most exchanges in flight on one connection at once, as observed — for h2 the
+   * streams per connection reached (at most -p / client.pipelining, and at most the server's
+   * SETTINGS_MAX_CONCURRENT_STREAMS). Absent when no connection opened.
+   */
+  protocols?: Record<string, ProtocolUsageSummary>;
   /** Set on a report written while the run is still going (ReportWriter.update); absent at the end. */
   partial?: boolean;
   /** Compressed response bodies decoded (issue 15), kept apart from latency; absent when none were. */
@@ -187,6 +194,12 @@ export interface DecodeSummary {
   decodedBytes: number;
   /** Load-thread time spent decoding, ms (summed over workers; in no latency figure). */
   cpuMs: number;
+}
+
+/** One protocol's connections in a run (RunResult.protocols). */
+export interface ProtocolUsageSummary {
+  connections: number;
+  maxInFlightPerConnection: number;
 }
 
 /** What the engine knows that the recorders do not. */

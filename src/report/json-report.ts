@@ -71,6 +71,7 @@ export const RESULT_KEY_ORDER: KeyShape = obj({
     invalidReason: leaf,
     warnings: arr(leaf),
   }),
+  protocols: map(leaves('connections', 'maxInFlightPerConnection')),
   abortedBy: leaf,
   requestSeries: map(obj({ series: arr(SERIES_ROW), intervals: arr(INTERVAL) })),
   shard: leaves('index', 'count'),

@@ -19,7 +19,7 @@
 // with actual = null, and a warning says so.
 //
 // The engine's additions: requestSeries (per-request series for windowed thresholds) merge like
-// the run's series; abortedBy is kept; generator (one machine's self-health) is left out — a part
+// the run's series; abortedBy is kept; protocols add up (the in-flight peak: the largest); generator (one machine's self-health) is left out — a part
 // whose generator was the bottleneck is already invalid, and so is the merged result.
 import { errorId, findErrorSpec } from '../core/errors.js';
 import type { EncodedHistogram } from '../metrics/encoded-histogram.js';
@@ -210,6 +210,14 @@ export function mergeRunResults(parts: readonly RunResult[], options: MergeOptio
     for (const p of decoded) for (const k of Object.keys(d) as (keyof typeof d)[]) d[k] += p[k];
     d.cpuMs = Math.round(d.cpuMs * 1000) / 1000;
     result.decode = d;
+  }
+  // Connections per protocol add up; the most in flight on one connection is the largest part's.
+  for (const p of parts) {
+    for (const [name, u] of Object.entries(p.protocols ?? {})) {
+      const t = ((result.protocols ??= {})[name] ??= { connections: 0, maxInFlightPerConnection: 0 });
+      t.connections += u.connections;
+      t.maxInFlightPerConnection = Math.max(t.maxInFlightPerConnection, u.maxInFlightPerConnection);
+    }
   }
   const requestSeries = mergeRequestSeries(parts, offsets, warnings);
   if (requestSeries !== undefined) result.requestSeries = requestSeries;

@@ -90,6 +90,17 @@ function decodeLine(d: DecodeSummary): string {
     `${d.cpuMs.toFixed(1)} ms decoding (not in latency)`;
 }
 
+/** "protocol: h2 — 2 connections, up to 10 streams in flight per connection" (one part per protocol). */
+function protocolLine(p: NonNullable<RunResult['protocols']>): string {
+  const parts = Object.entries(p).map(([name, u]) => {
+    const h2 = name === 'h2';
+    const what = h2 ? 'stream' : 'request';
+    const conns = `${u.connections} connection${u.connections === 1 ? '' : 's'}`;
+    return `${h2 ? 'HTTP/2' : name === 'http/1.1' ? 'HTTP/1.1' : name} — ${conns}, up to ${u.maxInFlightPerConnection} ${what}${u.maxInFlightPerConnection === 1 ? '' : 's'} in flight per connection`;
+  });
+  return `protocol${parts.length > 1 ? 's' : ''}: ${parts.join('; ')}`;
+}
+
 export function renderText(r: RunResult): string {
   const out: string[] = [];
   const flags = [r.partial === true ? 'PARTIAL' : '', r.interrupted ? 'INTERRUPTED' : '', r.valid ? '' : 'INVALID'].filter(Boolean).join(', ');
@@ -113,6 +124,7 @@ export function renderText(r: RunResult): string {
   out.push(table(reqRows));
   const secs = r.durationMs / 1000;
   if (secs > 0) out.push(`throughput: ${bytes(r.overall.bytesIn / secs)}/s in, ${bytes(r.overall.bytesOut / secs)}/s out`);
+  if (r.protocols !== undefined) out.push(protocolLine(r.protocols));
   out.push(`status: ${counts(r.statusCounts)}`);
   // Failed requests apart by cause: a status not accepted (k6's http_req_failed) vs an error code.
   const byStatus = r.errorsByStatus ?? {};

@@ -27,6 +27,7 @@ import { ResponseParser, type ResponseHandler } from '../../http/response-parser
 import { Phase, closedError, timeoutError, toClientError } from '../client-errors.js';
 import type { ClientConnection, ConnectionFactory, ConnectionOwner, ConnectionSettings } from '../client-connection.js';
 import { setSink } from '../dial.js';
+import type { ProtocolUsage } from '../connection-usage.js';
 import type { Request } from '../request.js';
 import { ExchangeState, type Response } from '../response.js';
 
@@ -64,6 +65,8 @@ export const http1: ConnectionFactory = Object.freeze({
 
 export class H1Connection implements ClientConnection, ResponseHandler {
   readonly owner: ConnectionOwner;
+  /** This protocol's record in the owner's ConnectionUsage (peak in flight). */
+  private readonly usage: ProtocolUsage;
   readonly socket: net.Socket;
   readonly parser: ResponseParser;
   /** Not closed yet (teardown() makes it false). */
@@ -114,6 +117,7 @@ export class H1Connection implements ClientConnection, ResponseHandler {
 
   constructor(owner: ConnectionOwner, socket: net.Socket, settings: ConnectionSettings, createdAt: number, now: number) {
     this.owner = owner;
+    this.usage = owner.usage.of('http/1.1');
     this.batchWrites = settings.batchWrites;
     this.cap = settings.maxInFlight;
     this.pipelineNonIdempotent = settings.pipelineNonIdempotent;
@@ -184,6 +188,7 @@ export class H1Connection implements ClientConnection, ResponseHandler {
     this.ring[i] = res;
     this.skip[i] = req.isHead ? 1 : 0;
     this.inFlight++;
+    if (this.inFlight > this.usage.maxInFlightPerConnection) this.usage.maxInFlightPerConnection = this.inFlight;
     this.live++;
     this.lastNonIdempotent = !req.idempotent;
     res._state = ExchangeState.InFlight;

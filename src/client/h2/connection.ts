@@ -25,6 +25,15 @@
 // fail with ERR_H2_REFUSED_STREAM (not processed: safe to retry elsewhere), the rest finish, no
 // new stream starts here, and the connection closes once empty. Deadlines: the pool's sweep
 // (stream-deadlines.ts); abandon() cancels one stream (RST_STREAM CANCEL), the connection lives on.
+//
+// Liveness, also from the sweep (no timers of our own):
+//   | what                                   | limit                            | then                          |
+//   |----------------------------------------|----------------------------------|-------------------------------|
+//   | our SETTINGS not ACKed                 | min(10 s, connectTimeout) from open, | GOAWAY SETTINGS_TIMEOUT; all  |
+//   |                                        | or a stream's deadline, if sooner | streams ERR_H2_SETTINGS_TIMEOUT |
+//   | no frame from the peer (idle or not)   | origin.pingInterval              | PING (one outstanding)        |
+//   | that PING not ACKed                    | origin.pingTimeout               | closed, streams fail with     |
+//   |                                        |                                  | ERR_TIMEOUT_PING (the pools retry idempotent unanswered ones once) |
 import type net from 'node:net';
 import { ByteWriter } from '../../core/byte-writer.js';
 import { nowMs } from '../../core/clock.js';
@@ -40,10 +49,11 @@ import { HpackEncoder } from '../../http2/hpack-encoder.js';
 import { PeerSettings, SettingsList } from '../../http2/settings.js';
 import { closedError } from '../client-errors.js';
 import type { ClientConnection, ConnectionFactory, ConnectionOwner, ConnectionSettings } from '../client-connection.js';
+import type { ProtocolUsage } from '../connection-usage.js';
 import type { Request } from '../request.js';
 import { ExchangeState, type Response } from '../response.js';
 import { BodySender } from './body-sender.js';
-import { writeRequestHeaders } from './request-headers.js';
+import { type H2Request, h2Request, writeRequestHeaders } from './request-headers.js';
 import { applyData, applyHeaderBlock, completionError, resetCodeOf } from './response-frames.js';
 import { attachSocket } from './socket-events.js';
 import { streamExpiry } from './stream-deadlines.js';
@@ -64,6 +74,10 @@ function flushConn(c: H2Connection): void {
   c.flush();
 }
 
+function failUnsent(c: H2Connection, res: Response, e: unknown): void {
+  c.owner.exchangeDone(c, res, e instanceof FastbenchError ? e : new FastbenchError('ERR_INTERNAL', String(e), { cause: e }));
+}
+
 /** Makes HTTP/2 connections (ALPN "h2"; over cleartext, prior knowledge "h2c"). */
 export const http2: ConnectionFactory = Object.freeze({
   protocol: 'h2',
@@ -74,6 +88,8 @@ export const http2: ConnectionFactory = Object.freeze({
 
 export class H2Connection implements ClientConnection, FrameHandler {
   readonly owner: ConnectionOwner;
+  /** The h2 record in the owner's ConnectionUsage (peak streams in flight). */
+  private readonly usage: ProtocolUsage;
   readonly socket: net.Socket;
   readonly reader: FrameReader;
   isOpen = true;
@@ -96,6 +112,17 @@ export class H2Connection implements ClientConnection, FrameHandler {
   /** GOAWAY from the peer: its last-stream-id (streams above it were not processed). */
   goAwayLastId = MAX_STREAM_ID;
   goAwayCode = -1;
+  /** nowMs() of the last bytes from the peer (the PING interval counts from it). */
+  lastReadAt: number;
+  /** nowMs() when our outstanding PING went out (0: none outstanding). */
+  pingSentAt = 0;
+  /** PINGs sent so far (the payload of the next one). */
+  pings = 0;
+  private readonly pingData = Buffer.alloc(8);
+  /** Why the connection closed (null: quietly, or still open). */
+  closedBy: FastbenchError | null = null;
+  /** How long the peer has to ACK our SETTINGS. */
+  private readonly settingsTimeout: number;
 
   // ---- streams
   private readonly cap: number;
@@ -127,11 +154,14 @@ export class H2Connection implements ClientConnection, FrameHandler {
 
   constructor(owner: ConnectionOwner, socket: net.Socket, settings: ConnectionSettings, createdAt: number, now: number) {
     this.owner = owner;
+    this.usage = owner.usage.of('h2');
     const o = owner.origin;
     this.cap = settings.maxInFlight;
     this.createdAt = createdAt;
     this.lastUsedAt = now;
     this.openedAt = now;
+    this.lastReadAt = now;
+    this.settingsTimeout = o.connectTimeout > 0 && o.connectTimeout < H2_SETTINGS_TIMEOUT_MS ? o.connectTimeout : H2_SETTINGS_TIMEOUT_MS;
     this.scheme = o.tls ? 'https' : 'http';
     this.hostHeader = o.hostHeader;
     this.maxBody = o.limits.maxBodySize;
@@ -188,19 +218,29 @@ export class H2Connection implements ClientConnection, FrameHandler {
 
   send(res: Response, now: number): void {
     const req = res._req!;
+    let p: H2Request;
+    try {
+      p = h2Request(req, this.scheme, this.hostHeader);
+    } catch (e) {
+      // Raw bytes that are not a request (a caller's setRaw): that exchange fails, nothing is sent.
+      res._state = ExchangeState.InFlight;
+      process.nextTick(failUnsent, this, res, e);
+      return;
+    }
     const table = this.table;
     const st = table.open(res, this.peer.initialWindowSize, req.isHead);
     if (table.nextId > MAX_STREAM_ID) this.closing = true;
+    if (this.active.length > this.usage.maxInFlightPerConnection) this.usage.maxInFlightPerConnection = this.active.length;
     res._state = ExchangeState.InFlight;
     res._sentAt = now;
     res._reused = this.requests > 0;
     this.requests++;
-    const body = req.body;
-    const hasBody = body !== null && body.length > 0;
-    st.body = hasBody ? body : null;
+    const body = p.body;
+    const hasBody = body !== null;
+    st.body = body;
     st.bodyOff = 0;
     const w = this.out;
-    writeRequestHeaders(w, this.encoder, req, st.id, !hasBody, this.scheme, this.hostHeader, this.peer.maxFrameSize);
+    writeRequestHeaders(w, this.encoder, p, st.id, !hasBody, this.peer.maxFrameSize);
     if (hasBody && !this.sender.send(st, w, this.peer.maxFrameSize)) this.sender.park(st);
     this.scheduleFlush();
   }
@@ -251,7 +291,7 @@ export class H2Connection implements ClientConnection, FrameHandler {
   /** Bytes from the socket. */
   onChunk(chunk: Buffer): void {
     if (!this.isOpen) return;
-    this.chunkAt = nowMs();
+    this.chunkAt = this.lastReadAt = nowMs();
     let err: FastbenchError | null = null;
     this.inData = true;
     try {
@@ -331,7 +371,10 @@ export class H2Connection implements ClientConnection, FrameHandler {
   }
 
   onPing(ack: boolean, buf: Buffer, start: number): void {
-    if (ack) return;
+    if (ack) {
+      if (this.pingSentAt !== 0 && buf.compare(this.pingData, 0, 8, start, start + 8) === 0) this.pingSentAt = 0;
+      return;
+    }
     writePing(this.out, true, buf, start);
     this.scheduleFlush();
   }
@@ -442,20 +485,47 @@ export class H2Connection implements ClientConnection, FrameHandler {
 
   sweep(now: number): void {
     if (!this.isOpen) return;
-    if (!this.settingsAcked && now - this.openedAt >= H2_SETTINGS_TIMEOUT_MS) {
-      this.connectionError(new H2Error(H2Code.SETTINGS_TIMEOUT, 'connection', `${this.owner.origin.where} did not acknowledge our SETTINGS within ${H2_SETTINGS_TIMEOUT_MS} ms`));
+    const o = this.owner.origin;
+    if (!this.settingsAcked && now - this.openedAt >= this.settingsTimeout) {
+      this.connectionError(new H2Error(H2Code.SETTINGS_TIMEOUT, 'connection', `${o.where} did not acknowledge our SETTINGS within ${this.settingsTimeout} ms`));
       return;
+    }
+    if (this.pingSentAt !== 0) {
+      if (o.pingTimeout > 0 && now - this.pingSentAt >= o.pingTimeout) {
+        // The peer is gone (or the path to it): nothing we write would arrive, so no GOAWAY.
+        this.teardown(new FastbenchError('ERR_TIMEOUT_PING', `${o.where} did not answer a PING within ${o.pingTimeout} ms (nothing received for ${Math.round(now - this.lastReadAt)} ms); connection closed`, { phase: 'headers' }));
+        return;
+      }
+    } else if (o.pingInterval > 0 && now - this.lastReadAt >= o.pingInterval) {
+      this.ping(now);
     }
     if (this.active.length === 0) return;
     if (this.writePending && this.socket.writableLength === 0) this.markWritten(now);
     const a = this.active;
-    const o = this.owner.origin;
     for (let i = a.length - 1; i >= 0 && this.isOpen; i--) {
       const st = a[i];
       if (st === undefined || st.res === null) continue;
       const err = streamExpiry(st, o, this.writePending, now);
-      if (err !== null) this.owner.exchangeExpired(this, st.res, err, now);
+      if (err === null) continue;
+      if (!this.settingsAcked) {
+        // The handshake never finished: that, not this one stream, is what failed (and the
+        // connection is not worth keeping).
+        this.connectionError(new H2Error(H2Code.SETTINGS_TIMEOUT, 'connection', `${o.where} did not acknowledge our SETTINGS in the ${Math.round(now - this.openedAt)} ms before a request's deadline`));
+        return;
+      }
+      this.owner.exchangeExpired(this, st.res, err, now);
     }
+  }
+
+  /** Sends a liveness PING (its payload: a counter), ACK due within origin.pingTimeout. */
+  private ping(now: number): void {
+    const d = this.pingData;
+    this.pings++;
+    d.writeUInt32BE(0, 0);
+    d.writeUInt32BE(this.pings >>> 0, 4);
+    writePing(this.out, false, d);
+    this.pingSentAt = now;
+    this.flush(now);
   }
 
   /** Cancels one stream (RST_STREAM CANCEL); the connection lives on. */
@@ -505,6 +575,7 @@ export class H2Connection implements ClientConnection, FrameHandler {
   teardown(reason: FastbenchError | null): void {
     if (!this.isOpen) return;
     this.isOpen = false;
+    this.closedBy = reason;
     this.closing = true;
     const s = this.socket as net.Socket & { destroySoon?: () => void };
     if (typeof s.destroySoon === 'function') s.destroySoon();

@@ -118,15 +118,17 @@ describe('protocol seam: the fake protocol through HostClient', () => {
     expect(c.idleConnCount).toBe(2);
   });
 
-  it('a deadline found by the sweep fails the exchange with its typed error and closes that connection', async () => {
+  it('a deadline found by the sweep fails the exchange with its typed error; a connection whose detach freed the slot (streams) serves on', async () => {
     const fake = fakeProtocol(1);
     const { c } = setup((m) => new HostClient({ addr: 'fake.test:80', connect: m.connect, protocols: [fake] }));
     const t = track(c.doDeadline(new Request({ url: '/x' }), new Response(), nowMs() + 60_000));
     await until(() => fake.made.length === 1 && fake.made[0]!.inFlight === 1);
     c.sweep(nowMs() + 61_000);
     expect(await t.settled).toEqual({ code: 'ERR_TIMEOUT_HEADERS' });
-    expect(fake.made[0]!.isOpen).toBe(false);
-    expect(c.connCount).toBe(0);
+    // (HTTP/1 keeps the slot of a detached exchange — its answer is still due — and is closed:
+    // test/integration/client/misbehaving-servers.test.ts "no head within the deadline".)
+    expect(fake.made[0]!.isOpen).toBe(true);
+    expect(c.idleConnCount).toBe(1);
   });
 
   it('close() fails the pending exchange with ERR_CLIENT_CLOSED', async () => {

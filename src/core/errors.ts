@@ -167,6 +167,10 @@ const ROWS = [
   ['ERR_H2_ENHANCE_YOUR_CALM', 'codec', 1, 'HTTP/2 peer is generating excessive load (ENHANCE_YOUR_CALM)', 'A limit was hit (header block or string too large, frame flood); see the message.'],
   ['ERR_H2_INADEQUATE_SECURITY', 'transport', 1, 'HTTP/2 TLS parameters inadequate (INADEQUATE_SECURITY)', 'Use TLS 1.2+ with an RFC 9113 Appendix A-permitted cipher suite.'],
   ['ERR_H2_HTTP_1_1_REQUIRED', 'transport', 1, 'the peer requires HTTP/1.1 for this request (HTTP_1_1_REQUIRED)', 'Retry the request over HTTP/1.1 (--http1.1).'],
+  // issue 16 import (imports)
+  ['ERR_IMPORT_PARSE', 'usage', 2, 'the file or text to import cannot be read as its format (JSON, YAML, JSONL or shell words)', 'Fix the syntax at the position shown; `fastbench import --help` lists the formats.'],
+  ['ERR_IMPORT_FORMAT', 'usage', 2, 'the input parses but is not what the importer reads (HAR 1.2, OpenAPI 3.x, curl command, crawl records)', 'The message names the place (entry index, JSON pointer, line:column) and what was expected there.'],
+  ['ERR_IMPORT_EMPTY', 'usage', 2, 'nothing left to import: every entry was filtered out or unusable', 'Loosen the filters (--all, --host) or check the warnings printed above.'],
 ] as const satisfies readonly Row[];
 
 /** Every registered code: a misspelt code is a compile error, not a runtime throw. */

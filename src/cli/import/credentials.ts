@@ -56,7 +56,7 @@ export function headerValue(name: string, value: string, log: ImportLog, where: 
  * A query string (`a=1&token=x`, without `?`) with credential parameters' values replaced; the
  * other parameters keep their recorded bytes. Returns the text made literal.
  */
-export function redactQuery(query: string, log: ImportLog, where: string): string {
+export function redactQuery(query: string, log: ImportLog, where: string, kind = 'query parameter'): string {
   if (query === '') return '';
   return query
     .split('&')
@@ -66,14 +66,14 @@ export function redactQuery(query: string, log: ImportLog, where: string): strin
       const name = safeDecode(pair.slice(0, eq));
       const value = pair.slice(eq + 1);
       if (value === '' || !isSecretParam(name)) return literal(pair);
-      return `${literal(pair.slice(0, eq))}=${log.secret(name, safeDecode(value), `the ${name} query parameter`, where)}`;
+      return `${literal(pair.slice(0, eq))}=${log.secret(name, safeDecode(value), `the ${name} ${kind}`, where)}`;
     })
     .join('&');
 }
 
 /** A form body (application/x-www-form-urlencoded) with credential fields replaced. */
 export function redactForm(body: string, log: ImportLog, where: string): string {
-  return redactQuery(body, log, where);
+  return redactQuery(body, log, where, 'form field');
 }
 
 /** A JSON value with the values of credential-named keys replaced (strings and numbers). */

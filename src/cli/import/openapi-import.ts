@@ -3,8 +3,8 @@
 //
 // - $refs (local and to other files beside it; never over the network) are resolved by
 //   @readme/openapi-parser; a circular schema stays a cycle, which the example builder bounds.
-// - The target is servers[0] (its {variables} filled with their defaults); --target overrides
-//   it, and a relative server URL is joined to --target.
+// - The target is servers[0] (its {variables} filled with their defaults); --target URL replaces
+//   its origin, and its path too when it has one (else the server's path stays the base).
 // - Path parameters, required query / header / cookie parameters get the parameter's example, the
 //   first of its examples, or a value built from its schema (schema-example.ts), URL-encoded.
 // - The body: the first JSON, form or text media type of requestBody, with its example (or first
@@ -67,8 +67,10 @@ function serverUrl(api: Obj, opts: OpenApiOptions, log: ImportLog): { origin: st
     abs = undefined;
   }
   if (opts.target !== undefined) {
+    // --target's own path when it has one, else the server's path (absolute or relative URL).
     const t = new URL(opts.target);
-    const base = abs === undefined && url.startsWith('/') ? url : t.pathname;
+    const serverPath = abs !== undefined ? abs.pathname : url.startsWith('/') ? url : '';
+    const base = t.pathname !== '/' ? t.pathname : serverPath;
     return { origin: t.origin, base: base.replace(/\/+$/, '') };
   }
   if (abs === undefined) {

@@ -48,65 +48,89 @@ export function proposedLimit(measuredMs: number, margin: number): number {
   return Math.ceil(Math.max(measuredMs * margin, THRESHOLD_FLOOR_MS));
 }
 
-export function importCrawl(text: string, file: string, opts: CrawlImportOptions, log: ImportLog): ScenarioDoc {
-  const pages = new Map<string, Page>();
-  const inLinks = new Map<string, number>();
-  let withLinks = 0;
-  let records = 0;
-  const skipped = { redirect: 0, failed: 0, other: 0 };
-  const lines = text.split('\n');
-  lines.forEach((raw, i) => {
+interface CrawlRead {
+  pages: Map<string, Page>;
+  /** URL → how many distinct pages link to it. */
+  inLinks: Map<string, number>;
+  /** Records that carry linkUrls. */
+  withLinks: number;
+  records: number;
+  skipped: { redirect: number; failed: number; other: number };
+}
+
+/** One record's line → ERR_IMPORT_PARSE / ERR_IMPORT_FORMAT at its line, else the record. */
+function parseRecord(t: string, file: string, line: number): Record<string, unknown> {
+  let rec: unknown;
+  try {
+    rec = JSON.parse(t);
+  } catch (e) {
+    throw new FastbenchError('ERR_IMPORT_PARSE', `line ${line} is not JSON: ${(e as Error).message.replace(/\s*in JSON at position.*$/, '')} (crawl with --format jsonl)`, { file, line, column: 1 });
+  }
+  if (!isObject(rec) || typeof rec['url'] !== 'string') {
+    throw new FastbenchError('ERR_IMPORT_FORMAT', `line ${line}: a crawl record needs a "url" string`, { file, line, column: 1 });
+  }
+  return rec;
+}
+
+/** Every record: in-links counted from all of them, 2xx pages kept once each. */
+function readRecords(text: string, file: string, log: ImportLog): CrawlRead {
+  const out: CrawlRead = { pages: new Map(), inLinks: new Map(), withLinks: 0, records: 0, skipped: { redirect: 0, failed: 0, other: 0 } };
+  text.split('\n').forEach((raw, i) => {
     const line = i + 1;
     const t = raw.trim();
     if (t === '') return;
-    let rec: unknown;
-    try {
-      rec = JSON.parse(t);
-    } catch (e) {
-      throw new FastbenchError('ERR_IMPORT_PARSE', `line ${line} is not JSON: ${(e as Error).message.replace(/\s*in JSON at position.*$/, '')} (crawl with --format jsonl)`, { file, line, column: 1 });
-    }
-    if (!isObject(rec) || typeof rec['url'] !== 'string') {
-      throw new FastbenchError('ERR_IMPORT_FORMAT', `line ${line}: a crawl record needs a "url" string`, { file, line, column: 1 });
-    }
-    records++;
+    const rec = parseRecord(t, file, line);
+    out.records++;
     if (Array.isArray(rec['linkUrls'])) {
-      withLinks++;
+      out.withLinks++;
       // Distinct targets per page: a page linking twice to one URL is one in-link.
       for (const l of new Set(rec['linkUrls'].filter((x): x is string => typeof x === 'string'))) {
-        if (l !== rec['url']) inLinks.set(l, (inLinks.get(l) ?? 0) + 1);
+        if (l !== rec['url']) out.inLinks.set(l, (out.inLinks.get(l) ?? 0) + 1);
       }
     }
     const status = typeof rec['status'] === 'number' ? rec['status'] : 0;
-    if (rec['error'] != null || status === 0 || status >= 400) {
-      skipped.failed++;
-      return;
-    }
-    if (status >= 300) {
-      skipped.redirect++;
-      return;
-    }
-    if (status < 200) {
-      skipped.other++;
-      return;
-    }
-    let url: URL;
-    try {
-      url = new URL(rec['url']);
-    } catch {
-      log.warn(`${file} line ${line}`, `"${rec['url']}" is not a URL; left out`);
-      return;
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      log.warn(`${file} line ${line}`, `${url.protocol} URL left out`);
-      return;
-    }
-    url.hash = '';
-    const key = url.href;
-    if (pages.has(key)) return;
-    const timing = isObject(rec['timing']) ? rec['timing'] : undefined;
-    const total = timing !== undefined && typeof timing['total'] === 'number' ? timing['total'] : undefined;
-    pages.set(key, { url, line, total, inLinks: 0 });
+    if (rec['error'] != null || status === 0 || status >= 400) out.skipped.failed++;
+    else if (status >= 300) out.skipped.redirect++;
+    else if (status < 200) out.skipped.other++;
+    else addPage(out.pages, rec, file, line, log);
   });
+  return out;
+}
+
+function addPage(pages: Map<string, Page>, rec: Record<string, unknown>, file: string, line: number, log: ImportLog): void {
+  let url: URL;
+  try {
+    url = new URL(rec['url'] as string);
+  } catch {
+    log.warn(`${file} line ${line}`, `"${String(rec['url'])}" is not a URL; left out`);
+    return;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    log.warn(`${file} line ${line}`, `${url.protocol} URL left out`);
+    return;
+  }
+  url.hash = '';
+  if (pages.has(url.href)) return;
+  const timing = isObject(rec['timing']) ? rec['timing'] : undefined;
+  const total = timing !== undefined && typeof timing['total'] === 'number' ? timing['total'] : undefined;
+  pages.set(url.href, { url, line, total, inLinks: 0 });
+}
+
+/** overall p50 / p99 / errors from the kept pages' timing.total (see the header). */
+function proposeThresholds(list: readonly Page[], margin: number, file: string, log: ImportLog): Record<string, string[]> | undefined {
+  const totals = list.map((p) => p.total).filter((t): t is number => t !== undefined).sort((a, b) => a - b);
+  if (totals.length === 0) {
+    log.warn(`${file} line 1`, 'no record carries timing.total: no thresholds proposed');
+    return undefined;
+  }
+  const p50 = percentile(totals, 50);
+  const p99 = percentile(totals, 99);
+  log.note(`thresholds proposed from the crawl's latencies over ${totals.length} page(s): p50 ${p50} ms, p99 ${p99} ms, × margin ${margin}, at least ${THRESHOLD_FLOOR_MS} ms`);
+  return { overall: [`p50 < ${proposedLimit(p50, margin)}ms`, `p99 < ${proposedLimit(p99, margin)}ms`, 'errors < 1%'] };
+}
+
+export function importCrawl(text: string, file: string, opts: CrawlImportOptions, log: ImportLog): ScenarioDoc {
+  const { pages, inLinks, withLinks, records, skipped } = readRecords(text, file, log);
   if (skipped.redirect + skipped.failed + skipped.other > 0) {
     log.note(`of ${records} crawl records, left out ${skipped.redirect} redirect(s), ${skipped.failed} failed or 4xx/5xx, ${skipped.other} other non-2xx`);
   }
@@ -120,8 +144,7 @@ export function importCrawl(text: string, file: string, opts: CrawlImportOptions
   let list = [...pages.values()];
   const max = opts.maxUrls ?? DEFAULT_MAX_URLS;
   if (list.length > max) {
-    const kept = [...list].sort((a, b) => b.inLinks - a.inLinks || a.line - b.line).slice(0, max);
-    const keep = new Set(kept);
+    const keep = new Set([...list].sort((a, b) => b.inLinks - a.inLinks || a.line - b.line).slice(0, max));
     log.note(`kept the ${max} most linked of ${list.length} pages (--max-urls)`);
     list = list.filter((p) => keep.has(p));
   }
@@ -148,16 +171,8 @@ export function importCrawl(text: string, file: string, opts: CrawlImportOptions
     requests,
   };
   if (opts.proposeThresholds === true) {
-    const totals = list.map((p) => p.total).filter((t): t is number => t !== undefined).sort((a, b) => a - b);
-    if (totals.length === 0) {
-      log.warn(`${file} line 1`, 'no record carries timing.total: no thresholds proposed');
-    } else {
-      const margin = opts.margin ?? DEFAULT_MARGIN;
-      const p50 = percentile(totals, 50);
-      const p99 = percentile(totals, 99);
-      doc.thresholds = { overall: [`p50 < ${proposedLimit(p50, margin)}ms`, `p99 < ${proposedLimit(p99, margin)}ms`, 'errors < 1%'] };
-      log.note(`thresholds proposed from the crawl's latencies over ${totals.length} page(s): p50 ${p50} ms, p99 ${p99} ms, × margin ${margin}, at least ${THRESHOLD_FLOOR_MS} ms`);
-    }
+    const thresholds = proposeThresholds(list, opts.margin ?? DEFAULT_MARGIN, file, log);
+    if (thresholds !== undefined) doc.thresholds = thresholds;
   }
   return doc;
 }

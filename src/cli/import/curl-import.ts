@@ -119,136 +119,185 @@ function urlencoded(v: string, w: Word, source: string, cwd: string): string {
   return encodeURIComponent(v);
 }
 
-function parseCommand(words: Word[], source: string, opts: CurlOptions, log: ImportLog): Curl {
-  const c: Curl = { pos: words[0]!, headers: [], data: [], json: false, get: false, head: false, insecure: false, compressed: false };
-  let i = 1;
-  const value = (flag: string, w: Word): Word => {
-    const v = words[i++];
-    if (v === undefined) throw new FastbenchError('ERR_IMPORT_FORMAT', `${flag} needs a value`, { file: source, line: w.line, column: w.column });
+/** Reads one command's words (after `curl`) into a Curl. */
+class CurlReader {
+  private i = 1;
+  readonly c: Curl;
+
+  constructor(
+    private readonly words: Word[],
+    private readonly source: string,
+    private readonly opts: CurlOptions,
+    private readonly log: ImportLog,
+  ) {
+    this.c = { pos: words[0]!, headers: [], data: [], json: false, get: false, head: false, insecure: false, compressed: false };
+  }
+
+  read(): Curl {
+    const { words } = this;
+    while (this.i < words.length) {
+      const w = words[this.i++]!;
+      const t = w.text;
+      if (t.startsWith('--') && t.length > 2) {
+        const name = t.slice(2);
+        this.flag(name, w, LONG_WITH_VALUE.has(name) ? this.value(t, w) : undefined);
+      } else if (t.startsWith('-') && t.length > 1) {
+        this.shortCluster(w);
+      } else if (this.c.url === undefined) {
+        this.c.url = w;
+      } else {
+        this.log.warn(where(this.source, w), `unexpected word "${t}" (a second URL?): ignored`);
+      }
+    }
+    return this.c;
+  }
+
+  private value(flag: string, w: Word): Word {
+    const v = this.words[this.i++];
+    if (v === undefined) throw new FastbenchError('ERR_IMPORT_FORMAT', `${flag} needs a value`, { file: this.source, line: w.line, column: w.column });
     return v;
-  };
-  const apply = (name: string, w: Word, v: Word | undefined): void => {
+  }
+
+  /** A cluster of short flags: -sSL, -XPOST, -HAccept:x/y (a value-taking flag takes the rest). */
+  private shortCluster(w: Word): void {
+    const t = w.text;
+    for (let k = 1; k < t.length; k++) {
+      const ch = t[k]!;
+      const at: Word = { text: `-${ch}`, line: w.line, column: w.column + k };
+      const long = SHORT[ch];
+      if (long !== undefined) {
+        const rest = t.slice(k + 1);
+        this.flag(long, at, rest !== '' ? { text: rest, line: w.line, column: w.column + k + 1 } : this.value(at.text, w));
+        return;
+      }
+      const b = SHORT_BOOL[ch];
+      if (b !== undefined) this.flag(b, at, undefined);
+      else this.log.warn(where(this.source, at), `curl option -${ch} is not mapped`);
+    }
+  }
+
+  private flag(name: string, w: Word, v: Word | undefined): void {
+    if (this.requestFlag(name, v) || this.dataFlag(name, v) || this.clientFlag(name, w, v)) return;
+    if (QUIET.has(name)) return;
+    this.log.warn(where(this.source, w), `curl option ${w.text} is not mapped${v !== undefined ? ` (its value "${v.text}" is skipped)` : ''}`);
+  }
+
+  /** URL, method, headers, credentials. */
+  private requestFlag(name: string, v: Word | undefined): boolean {
+    const { c } = this;
     const text = v?.text ?? '';
     switch (name) {
       case 'url':
         if (c.url === undefined) c.url = v;
-        else log.warn(where(source, v!), `a second URL "${text}" in one curl command: only the first is imported`);
-        return;
+        else this.log.warn(where(this.source, v!), `a second URL "${text}" in one curl command: only the first is imported`);
+        return true;
       case 'request':
         c.method = text.toUpperCase();
-        return;
-      case 'header': {
-        if (text.startsWith('@')) {
-          log.warn(where(source, v!), `headers from a file (${text}) are not read`);
-          return;
-        }
-        const colon = text.indexOf(':');
-        const semi = text.indexOf(';');
-        if (colon > 0) c.headers.push([text.slice(0, colon).trim(), text.slice(colon + 1).trim(), v!]);
-        else if (semi > 0 && semi === text.length - 1) c.headers.push([text.slice(0, semi).trim(), '', v!]);
-        else log.warn(where(source, v!), `-H "${text}" is not "Name: value"`);
-        return;
-      }
-      case 'data':
-      case 'data-ascii':
-        c.data.push({ text: text.startsWith('@') ? readAt(text.slice(1), v!, source, opts.cwd).replace(/[\r\n]/g, '') : text, word: v! });
-        return;
-      case 'data-raw':
-        c.data.push({ text, word: v! });
-        return;
-      case 'data-binary':
-        if (text.startsWith('@')) {
-          // Read now (an unreadable file fails here, with its position); sent as-is as a bodyFile
-          // when it is the command's only data.
-          const content = readAt(text.slice(1), v!, source, opts.cwd);
-          c.data.push({ text: content, word: v!, file: resolvePath(opts.cwd, text.slice(1)) });
-        } else c.data.push({ text, word: v! });
-        return;
-      case 'data-urlencode':
-        c.data.push({ text: urlencoded(text, v!, source, opts.cwd), word: v! });
-        return;
-      case 'json':
-        c.json = true;
-        c.data.push({ text: text.startsWith('@') ? readAt(text.slice(1), v!, source, opts.cwd) : text, word: v! });
-        return;
-      case 'get':
-        c.get = true;
-        return;
-      case 'head':
-        c.head = true;
-        return;
+        return true;
+      case 'header':
+        this.header(v!);
+        return true;
       case 'user':
         c.user = v;
-        return;
+        return true;
       case 'cookie':
-        if (!text.includes('=')) log.warn(where(source, v!), `-b "${text}" names a cookie file, which is not read: no Cookie header`);
+        if (!text.includes('=')) this.log.warn(where(this.source, v!), `-b "${text}" names a cookie file, which is not read: no Cookie header`);
         else c.cookie = v;
-        return;
+        return true;
       case 'user-agent':
         c.headers.push(['User-Agent', text, v!]);
-        return;
+        return true;
       case 'referer':
         c.headers.push(['Referer', text.replace(/;auto$/, ''), v!]);
-        return;
-      case 'insecure':
-        c.insecure = true;
-        return;
-      case 'compressed':
-        c.compressed = true;
-        return;
-      case 'http2':
-        c.protocol = 'auto';
-        return;
-      case 'http2-prior-knowledge':
-        c.protocol = 'h2';
-        return;
-      case 'http1.1':
-        c.protocol = 'http1';
-        return;
-      case 'max-time': {
-        const s = Number(text);
-        if (Number.isFinite(s) && s > 0) c.timeout = Math.ceil(s * 1000);
-        else log.warn(where(source, v!), `--max-time "${text}" is not a number of seconds`);
-        return;
-      }
-      case 'location':
-        log.warn(where(source, w), `${w.text}: redirects are not followed by a load test; the first response is measured`);
-        return;
+        return true;
+      case 'get':
+        c.get = true;
+        return true;
+      case 'head':
+        c.head = true;
+        return true;
       default:
-        if (QUIET.has(name)) return;
-        log.warn(where(source, w), `curl option ${w.text} is not mapped${v !== undefined ? ` (its value "${v.text}" is skipped)` : ''}`);
-    }
-  };
-
-  while (i < words.length) {
-    const w = words[i++]!;
-    const t = w.text;
-    if (t.startsWith('--') && t.length > 2) {
-      const name = t.slice(2);
-      const known = LONG_WITH_VALUE.has(name) || name === 'url';
-      apply(name, w, known ? value(t, w) : undefined);
-    } else if (t.startsWith('-') && t.length > 1) {
-      // A cluster of short flags: -sSL, -XPOST, -HAccept:x/y
-      for (let k = 1; k < t.length; k++) {
-        const ch = t[k]!;
-        const long = SHORT[ch];
-        if (long !== undefined) {
-          const rest = t.slice(k + 1);
-          const v = rest !== '' ? { text: rest, line: w.line, column: w.column + k + 1 } : value(`-${ch}`, w);
-          apply(long, { text: `-${ch}`, line: w.line, column: w.column + k }, v);
-          break;
-        }
-        const b = SHORT_BOOL[ch];
-        if (b !== undefined) apply(b, { text: `-${ch}`, line: w.line, column: w.column + k }, undefined);
-        else log.warn(`${source} line ${w.line}:${w.column + k}`, `curl option -${ch} is not mapped`);
-      }
-    } else if (c.url === undefined) {
-      c.url = w;
-    } else {
-      log.warn(where(source, w), `unexpected word "${t}" (a second URL?): ignored`);
+        return false;
     }
   }
-  return c;
+
+  private header(v: Word): void {
+    const text = v.text;
+    if (text.startsWith('@')) {
+      this.log.warn(where(this.source, v), `headers from a file (${text}) are not read`);
+      return;
+    }
+    const colon = text.indexOf(':');
+    const semi = text.indexOf(';');
+    if (colon > 0) this.c.headers.push([text.slice(0, colon).trim(), text.slice(colon + 1).trim(), v]);
+    else if (semi > 0 && semi === text.length - 1) this.c.headers.push([text.slice(0, semi).trim(), '', v]);
+    else this.log.warn(where(this.source, v), `-H "${text}" is not "Name: value"`);
+  }
+
+  /** -d and its relatives, --json. */
+  private dataFlag(name: string, v: Word | undefined): boolean {
+    const { c, source } = this;
+    const cwd = this.opts.cwd;
+    const text = v?.text ?? '';
+    const file = text.startsWith('@') ? text.slice(1) : undefined;
+    switch (name) {
+      case 'data':
+      case 'data-ascii':
+        c.data.push({ text: file !== undefined ? readAt(file, v!, source, cwd).replace(/[\r\n]/g, '') : text, word: v! });
+        return true;
+      case 'data-raw':
+        c.data.push({ text, word: v! });
+        return true;
+      case 'data-binary':
+        // Read now (an unreadable file fails here, with its position); sent as-is as a bodyFile
+        // when it is the command's only data.
+        if (file !== undefined) c.data.push({ text: readAt(file, v!, source, cwd), word: v!, file: resolvePath(cwd, file) });
+        else c.data.push({ text, word: v! });
+        return true;
+      case 'data-urlencode':
+        c.data.push({ text: urlencoded(text, v!, source, cwd), word: v! });
+        return true;
+      case 'json':
+        c.json = true;
+        c.data.push({ text: file !== undefined ? readAt(file, v!, source, cwd) : text, word: v! });
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  /** What becomes client settings, and -L. */
+  private clientFlag(name: string, w: Word, v: Word | undefined): boolean {
+    const { c } = this;
+    switch (name) {
+      case 'insecure':
+        c.insecure = true;
+        return true;
+      case 'compressed':
+        c.compressed = true;
+        return true;
+      case 'http2':
+        c.protocol = 'auto';
+        return true;
+      case 'http2-prior-knowledge':
+        c.protocol = 'h2';
+        return true;
+      case 'http1.1':
+        c.protocol = 'http1';
+        return true;
+      case 'max-time': {
+        const s = Number(v!.text);
+        if (Number.isFinite(s) && s > 0) c.timeout = Math.ceil(s * 1000);
+        else this.log.warn(where(this.source, v!), `--max-time "${v!.text}" is not a number of seconds`);
+        return true;
+      }
+      case 'location':
+        this.log.warn(where(this.source, w), `${w.text}: redirects are not followed by a load test; the first response is measured`);
+        return true;
+      default:
+        return false;
+    }
+  }
 }
 
 function toRequest(c: Curl, source: string, log: ImportLog): { url: URL; req: RequestDoc; client: Partial<Record<string, unknown>> } {
@@ -338,7 +387,7 @@ export function importCurl(text: string, source: string, opts: CurlOptions, log:
     if (!/(^|\/)curl(\.exe)?$/.test(first.text)) {
       throw new FastbenchError('ERR_IMPORT_FORMAT', `expected a curl command, got "${first.text}"`, { file: source, line: first.line, column: first.column });
     }
-    return { pos: first, ...toRequest(parseCommand(words, source, opts, log), source, log) };
+    return { pos: first, ...toRequest(new CurlReader(words, source, opts, log).read(), source, log) };
   });
   const target = chooseOrigin(built.map((b) => b.url.origin));
   const client: Record<string, unknown> = {};

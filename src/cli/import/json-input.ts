@@ -33,85 +33,120 @@ export function lineColumn(text: string, offset: number): { line: number; column
  * ','` without a position).
  */
 export function jsonErrorOffset(text: string): number {
-  let i = 0;
-  const ws = (): void => {
-    while (i < text.length && ' \t\n\r'.includes(text[i]!)) i++;
-  };
-  const fail = (): never => {
-    throw i;
-  };
-  const lit = (word: string): void => {
-    for (const ch of word) if (text[i++] !== ch) { i--; fail(); }
-  };
-  const str = (): void => {
-    i++; // opening quote
-    for (;;) {
-      const c = text.charCodeAt(i);
-      if (i >= text.length || c < 0x20) fail();
-      if (c === 0x22) { i++; return; }
-      if (c === 0x5c) {
-        i++;
-        const e = text[i];
-        if (e === 'u') {
-          for (let k = 1; k <= 4; k++) if (!/[0-9a-fA-F]/.test(text[i + k] ?? '')) { i += k; fail(); }
-          i += 5;
-        } else if (e !== undefined && '"\\/bfnrt'.includes(e)) i++;
-        else fail();
-      } else i++;
-    }
-  };
-  const num = (): void => {
-    const m = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i, i + 400));
-    if (m === null || m[0] === '' || m[0] === '-') fail();
-    i += m![0].length;
-  };
-  const value = (depth: number): void => {
-    if (depth > 1000) fail();
-    ws();
-    const c = text[i];
-    if (c === '{') {
-      i++;
-      ws();
-      if (text[i] === '}') { i++; return; }
-      for (;;) {
-        ws();
-        if (text[i] !== '"') fail();
-        str();
-        ws();
-        if (text[i] !== ':') fail();
-        i++;
-        value(depth + 1);
-        ws();
-        if (text[i] === ',') { i++; continue; }
-        if (text[i] === '}') { i++; return; }
-        fail();
-      }
-    }
-    if (c === '[') {
-      i++;
-      ws();
-      if (text[i] === ']') { i++; return; }
-      for (;;) {
-        value(depth + 1);
-        ws();
-        if (text[i] === ',') { i++; continue; }
-        if (text[i] === ']') { i++; return; }
-        fail();
-      }
-    }
-    if (c === '"') return str();
-    if (c === 't') return lit('true');
-    if (c === 'f') return lit('false');
-    if (c === 'n') return lit('null');
-    num();
-  };
+  const scan = new JsonScan(text);
   try {
-    value(0);
-    ws();
-    return i < text.length ? i : -1;
+    scan.value(0);
+    scan.ws();
+    return scan.i < text.length ? scan.i : -1;
   } catch (at) {
-    if (typeof at === 'number') return at;
+    if (at === scan) return scan.i;
     throw at;
+  }
+}
+
+/** The scanner behind jsonErrorOffset: throws itself at the first error, `i` pointing there. */
+class JsonScan {
+  i = 0;
+
+  constructor(private readonly text: string) {}
+
+  ws(): void {
+    while (this.i < this.text.length && ' \t\n\r'.includes(this.text[this.i]!)) this.i++;
+  }
+
+  private fail(): never {
+    throw this;
+  }
+
+  private lit(word: string): void {
+    for (const ch of word) {
+      if (this.text[this.i] !== ch) this.fail();
+      this.i++;
+    }
+  }
+
+  private str(): void {
+    const { text } = this;
+    this.i++; // the opening quote
+    for (;;) {
+      const c = text.charCodeAt(this.i);
+      if (this.i >= text.length || c < 0x20) this.fail();
+      if (c === 0x22) {
+        this.i++;
+        return;
+      }
+      if (c !== 0x5c) {
+        this.i++;
+        continue;
+      }
+      this.i++;
+      const e = text[this.i];
+      if (e === 'u') {
+        for (let k = 1; k <= 4; k++) {
+          if (!/[0-9a-fA-F]/.test(text[this.i + k] ?? '')) {
+            this.i += k;
+            this.fail();
+          }
+        }
+        this.i += 5;
+      } else if (e !== undefined && '"\\/bfnrt'.includes(e)) this.i++;
+      else this.fail();
+    }
+  }
+
+  private num(): void {
+    const m = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(this.text.slice(this.i, this.i + 400));
+    if (m === null || m[0] === '' || m[0] === '-') this.fail();
+    this.i += m![0].length;
+  }
+
+  /** A list of `item`s between `open` and `close`, separated by commas. */
+  private seq(close: string, item: () => void): void {
+    this.i++;
+    this.ws();
+    if (this.text[this.i] === close) {
+      this.i++;
+      return;
+    }
+    for (;;) {
+      item();
+      this.ws();
+      const c = this.text[this.i];
+      this.i++;
+      if (c === ',') continue;
+      if (c === close) return;
+      this.i--;
+      this.fail();
+    }
+  }
+
+  value(depth: number): void {
+    if (depth > 1000) this.fail();
+    this.ws();
+    switch (this.text[this.i]) {
+      case '{':
+        return this.seq('}', () => {
+          this.ws();
+          if (this.text[this.i] !== '"') this.fail();
+          this.str();
+          this.ws();
+          if (this.text[this.i] !== ':') this.fail();
+          this.i++;
+          this.value(depth + 1);
+        });
+      case '[':
+        return this.seq(']', () => this.value(depth + 1));
+      case '"':
+        return this.str();
+      case 't':
+        return this.lit('true');
+      case 'f':
+        return this.lit('false');
+      case 'n':
+        return this.lit('null');
+      default:
+        return this.num();
+    }
   }
 }
 

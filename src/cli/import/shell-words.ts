@@ -15,168 +15,179 @@ export interface Word {
 
 /** Commands: each a list of words. */
 export function splitCommands(text: string, source: string): Word[][] {
-  const commands: Word[][] = [];
-  let words: Word[] = [];
-  let line = 1;
-  let col = 1;
-  let i = 0;
-  const n = text.length;
-  const at = (): { line: number; column: number } => ({ line, column: col });
-  const advance = (k = 1): void => {
-    for (let j = 0; j < k && i < n; j++, i++) {
-      if (text[i] === '\n') {
-        line++;
-        col = 1;
-      } else col++;
-    }
-  };
-  const endCommand = (): void => {
-    if (words.length > 0) commands.push(words);
-    words = [];
-  };
-  const err = (msg: string, pos: { line: number; column: number }): never => {
-    throw new FastbenchError('ERR_IMPORT_PARSE', msg, { file: source, ...pos });
-  };
+  return new ShellLexer(text, source).commands();
+}
 
-  while (i < n) {
-    const c = text[i]!;
-    if (c === '\\' && text[i + 1] === '\n') {
-      advance(2);
-      continue;
+const ANSI_C: Record<string, string> = { n: '\n', t: '\t', r: '\r', '\\': '\\', "'": "'", '"': '"', a: '\x07', b: '\b', e: '\x1b', E: '\x1b', f: '\f', v: '\v', '?': '?' };
+
+/** One pass over the text; `i` is the offset, `line`/`col` its 1-based position. */
+class ShellLexer {
+  private i = 0;
+  private line = 1;
+  private col = 1;
+
+  constructor(
+    private readonly text: string,
+    private readonly source: string,
+  ) {}
+
+  commands(): Word[][] {
+    const { text } = this;
+    const commands: Word[][] = [];
+    let words: Word[] = [];
+    const end = (): void => {
+      if (words.length > 0) commands.push(words);
+      words = [];
+    };
+    while (this.i < text.length) {
+      const c = text[this.i]!;
+      const next = text[this.i + 1];
+      if (c === '\\' && next === '\n') this.advance(2);
+      else if (c === '\\' && next === '\r' && text[this.i + 2] === '\n') this.advance(3);
+      else if (c === ' ' || c === '\t' || c === '\r') this.advance();
+      else if (c === '\n' || c === ';') {
+        this.advance();
+        end();
+      } else if ((c === '&' && next === '&') || (c === '|' && next === '|')) {
+        this.advance(2);
+        end();
+      } else if (c === '|') {
+        // A pipe: the rest of this line feeds another program (`curl … | jq`), not curl.
+        end();
+        this.skipLine();
+      } else if (c === '#') this.skipLine();
+      else words.push(this.word());
     }
-    if (c === '\\' && text[i + 1] === '\r' && text[i + 2] === '\n') {
-      advance(3);
-      continue;
-    }
-    if (c === ' ' || c === '\t' || c === '\r') {
-      advance();
-      continue;
-    }
-    if (c === '\n' || c === ';') {
-      advance();
-      endCommand();
-      continue;
-    }
-    if ((c === '&' && text[i + 1] === '&') || (c === '|' && text[i + 1] === '|')) {
-      advance(2);
-      endCommand();
-      continue;
-    }
-    if (c === '|') {
-      // A pipe: the rest of this line feeds another program (`curl … | jq`), not curl.
-      advance();
-      endCommand();
-      while (i < n && text[i] !== '\n') advance();
-      continue;
-    }
-    if (c === '#') {
-      while (i < n && text[i] !== '\n') advance();
-      continue;
-    }
-    // A word: runs of unquoted text and quoted pieces, up to unquoted whitespace or an operator.
-    const start = at();
-    let w = '';
-    while (i < n) {
-      const ch = text[i]!;
-      if (ch === ' ' || ch === '\t' || ch === '\n' || ch === '\r' || ch === ';' || ch === '|' || (ch === '&' && text[i + 1] === '&')) break;
-      if (ch === '\\') {
-        if (text[i + 1] === '\n') {
-          advance(2);
-          continue;
-        }
-        if (i + 1 >= n) err('a backslash at the end of the input escapes nothing', at());
-        w += text[i + 1];
-        advance(2);
-        continue;
-      }
-      if (ch === "'") {
-        const open = at();
-        advance();
-        const close = text.indexOf("'", i);
-        if (close < 0) err('unterminated single quote', open);
-        w += text.slice(i, close);
-        advance(close - i + 1);
-        continue;
-      }
-      if (ch === '$' && text[i + 1] === "'") {
-        const open = at();
-        advance(2);
-        let closed = false;
-        while (i < n) {
-          const q = text[i]!;
-          if (q === "'") {
-            advance();
-            closed = true;
-            break;
-          }
-          if (q === '\\' && i + 1 < n) {
-            const e = text[i + 1]!;
-            const simple: Record<string, string> = { n: '\n', t: '\t', r: '\r', '\\': '\\', "'": "'", '"': '"', a: '\x07', b: '\b', e: '\x1b', E: '\x1b', f: '\f', v: '\v', '?': '?' };
-            if (simple[e] !== undefined) {
-              w += simple[e];
-              advance(2);
-            } else if (e === 'x' || e === 'u' || e === 'U') {
-              const max = e === 'x' ? 2 : e === 'u' ? 4 : 8;
-              let hex = '';
-              while (hex.length < max && /[0-9a-fA-F]/.test(text[i + 2 + hex.length] ?? '')) hex += text[i + 2 + hex.length];
-              if (hex === '') {
-                w += `\\${e}`;
-                advance(2);
-              } else {
-                w += String.fromCodePoint(parseInt(hex, 16));
-                advance(2 + hex.length);
-              }
-            } else if (/[0-7]/.test(e)) {
-              let oct = '';
-              while (oct.length < 3 && /[0-7]/.test(text[i + 1 + oct.length] ?? '')) oct += text[i + 1 + oct.length];
-              w += String.fromCharCode(parseInt(oct, 8));
-              advance(1 + oct.length);
-            } else {
-              w += `\\${e}`;
-              advance(2);
-            }
-            continue;
-          }
-          w += q;
-          advance();
-        }
-        if (!closed) err("unterminated $'…' quote", open);
-        continue;
-      }
-      if (ch === '"') {
-        const open = at();
-        advance();
-        let closed = false;
-        while (i < n) {
-          const q = text[i]!;
-          if (q === '"') {
-            advance();
-            closed = true;
-            break;
-          }
-          if (q === '\\' && i + 1 < n) {
-            const e = text[i + 1]!;
-            if (e === '\n') {
-              advance(2);
-              continue;
-            }
-            if (e === '"' || e === '\\' || e === '$' || e === '`') {
-              w += e;
-              advance(2);
-              continue;
-            }
-          }
-          w += q;
-          advance();
-        }
-        if (!closed) err('unterminated double quote', open);
-        continue;
-      }
-      w += ch;
-      advance();
-    }
-    words.push({ text: w, ...start });
+    end();
+    return commands;
   }
-  endCommand();
-  return commands;
+
+  private pos(): { line: number; column: number } {
+    return { line: this.line, column: this.col };
+  }
+
+  private advance(k = 1): void {
+    for (let j = 0; j < k && this.i < this.text.length; j++, this.i++) {
+      if (this.text[this.i] === '\n') {
+        this.line++;
+        this.col = 1;
+      } else this.col++;
+    }
+  }
+
+  private skipLine(): void {
+    while (this.i < this.text.length && this.text[this.i] !== '\n') this.advance();
+  }
+
+  private fail(msg: string, pos: { line: number; column: number }): never {
+    throw new FastbenchError('ERR_IMPORT_PARSE', msg, { file: this.source, ...pos });
+  }
+
+  /** Runs of unquoted text and quoted pieces, up to unquoted whitespace or an operator. */
+  private word(): Word {
+    const { text } = this;
+    const start = this.pos();
+    let w = '';
+    while (this.i < text.length) {
+      const ch = text[this.i]!;
+      const next = text[this.i + 1];
+      if (ch === ' ' || ch === '\t' || ch === '\n' || ch === '\r' || ch === ';' || ch === '|' || (ch === '&' && next === '&')) break;
+      if (ch === '\\') {
+        if (next === undefined) this.fail('a backslash at the end of the input escapes nothing', this.pos());
+        if (next !== '\n') w += next;
+        this.advance(2);
+      } else if (ch === "'") w += this.singleQuoted();
+      else if (ch === '$' && next === "'") w += this.ansiC();
+      else if (ch === '"') w += this.doubleQuoted();
+      else {
+        w += ch;
+        this.advance();
+      }
+    }
+    return { text: w, ...start };
+  }
+
+  private singleQuoted(): string {
+    const open = this.pos();
+    this.advance();
+    const close = this.text.indexOf("'", this.i);
+    if (close < 0) this.fail('unterminated single quote', open);
+    const s = this.text.slice(this.i, close);
+    this.advance(close - this.i + 1);
+    return s;
+  }
+
+  private doubleQuoted(): string {
+    const { text } = this;
+    const open = this.pos();
+    this.advance();
+    let w = '';
+    while (this.i < text.length) {
+      const q = text[this.i]!;
+      if (q === '"') {
+        this.advance();
+        return w;
+      }
+      const e = text[this.i + 1];
+      if (q === '\\' && e === '\n') {
+        this.advance(2);
+      } else if (q === '\\' && (e === '"' || e === '\\' || e === '$' || e === '`')) {
+        w += e;
+        this.advance(2);
+      } else {
+        w += q;
+        this.advance();
+      }
+    }
+    return this.fail('unterminated double quote', open);
+  }
+
+  private ansiC(): string {
+    const { text } = this;
+    const open = this.pos();
+    this.advance(2);
+    let w = '';
+    while (this.i < text.length) {
+      const q = text[this.i]!;
+      if (q === "'") {
+        this.advance();
+        return w;
+      }
+      if (q === '\\' && this.i + 1 < text.length) w += this.ansiEscape();
+      else {
+        w += q;
+        this.advance();
+      }
+    }
+    return this.fail("unterminated $'…' quote", open);
+  }
+
+  /** One backslash escape inside $'…'. */
+  private ansiEscape(): string {
+    const { text } = this;
+    const e = text[this.i + 1]!;
+    const digits = (re: RegExp, from: number, max: number): string => {
+      let d = '';
+      while (d.length < max && re.test(text[from + d.length] ?? '')) d += text[from + d.length];
+      return d;
+    };
+    if (ANSI_C[e] !== undefined) {
+      this.advance(2);
+      return ANSI_C[e]!;
+    }
+    if (e === 'x' || e === 'u' || e === 'U') {
+      const hex = digits(/[0-9a-fA-F]/, this.i + 2, e === 'x' ? 2 : e === 'u' ? 4 : 8);
+      this.advance(2 + hex.length);
+      const cp = parseInt(hex, 16);
+      if (cp > 0x10ffff) this.fail(`\\${e}${hex} is not a Unicode code point`, this.pos());
+      return hex === '' ? `\\${e}` : String.fromCodePoint(cp);
+    }
+    if (/[0-7]/.test(e)) {
+      const oct = digits(/[0-7]/, this.i + 1, 3);
+      this.advance(1 + oct.length);
+      return String.fromCharCode(parseInt(oct, 8));
+    }
+    this.advance(2);
+    return `\\${e}`;
+  }
 }

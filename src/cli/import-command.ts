@@ -87,7 +87,7 @@ export function registerImportCommand(program: Command): void {
     .addHelpText('after', examples([
       'fastbench import har recording.har --host shop.test -o shop.yaml',
       'fastbench import openapi api.yaml',
-      "fastbench import curl 'curl -X POST -H \"Content-Type: application/json\" -d {\"a\":1} http://127.0.0.1:8080/anything'",
+      "fastbench import curl 'curl -u me:secret -d item=7 http://127.0.0.1:8080/anything'",
       'fastbench import crawl pages.jsonl --propose-thresholds',
     ]));
 

@@ -1,8 +1,9 @@
 // `fastbench import har FILE`: a HAR 1.2 recording (a browser's "Save all as HAR", or one built
 // from DevTools Network events) → one flow whose steps are the recorded requests in start order.
 //
-// - Static assets (images, CSS, scripts, fonts, audio, video — by the response's MIME type or the
-//   URL's extension) are dropped unless --all; non-HTTP URLs (data:, blob:, ws:) always are.
+// - Static assets (images, CSS, scripts, fonts, audio, video — by the response's MIME type, the
+//   URL's extension or Chromium's `_resourceType`) are dropped unless --all; non-HTTP URLs
+//   (data:, blob:, ws:) always are.
 // - --host H (repeatable) keeps only entries on those hosts (`host` or `host:port`).
 // - Think time: the gap between an entry's end (startedDateTime + time) and the next entry's
 //   start becomes `think` on the earlier step, when it is at least MIN_THINK_MS (shorter gaps are
@@ -48,6 +49,8 @@ interface HarEntry {
   postData: Record<string, unknown> | undefined;
   mime: string;
   status: number;
+  /** Chromium's `_resourceType` (image, stylesheet, script, font, media, document, fetch, …). */
+  resourceType: string;
 }
 
 function fail(file: string, where: string, what: string): never {
@@ -93,12 +96,15 @@ function readEntries(har: unknown, file: string): HarEntry[] {
       postData: isObject(req['postData']) ? req['postData'] : undefined,
       mime: typeof content['mimeType'] === 'string' ? content['mimeType'] : '',
       status: typeof res['status'] === 'number' ? res['status'] : -1,
+      resourceType: typeof e['_resourceType'] === 'string' ? e['_resourceType'] : '',
     };
   });
 }
 
+const STATIC_TYPES = new Set(['image', 'stylesheet', 'script', 'font', 'media', 'manifest']);
+
 function isStatic(e: HarEntry): boolean {
-  return STATIC_MIME.test(e.mime) || STATIC_EXT.test(e.url.pathname);
+  return STATIC_TYPES.has(e.resourceType) || STATIC_MIME.test(e.mime) || STATIC_EXT.test(e.url.pathname);
 }
 
 function hostMatches(u: URL, hosts: readonly string[]): boolean {

@@ -107,13 +107,14 @@ describe('import har', () => {
     expect(imp(fixture, { hosts: ['CDN.other.test'] }).steps.map((s) => s.name)).toEqual(['1 GET /api/data']);
   });
 
-  it('static assets are known by MIME type and by extension', () => {
+  it('static assets are known by MIME type, by extension and by Chromium\'s _resourceType', () => {
     const text = harOf([
       entry('http://a.test/page', '2026-01-01T00:00:00.000Z', 5),
       entry('http://a.test/x', '2026-01-01T00:00:00.010Z', 5, { mime: 'font/woff2' }),
       entry('http://a.test/app.js?v=3', '2026-01-01T00:00:00.020Z', 5, { mime: 'text/plain' }),
       entry('http://a.test/bundle', '2026-01-01T00:00:00.030Z', 5, { mime: 'application/javascript' }),
       entry('http://a.test/api', '2026-01-01T00:00:00.040Z', 5, { mime: 'application/json' }),
+      { ...entry('http://a.test/icon', '2026-01-01T00:00:00.050Z', 5, { mime: 'application/octet-stream' }), _resourceType: 'image' },
     ]);
     expect(imp(text).steps.map((s) => s.path)).toEqual(['/page', '/api']);
   });

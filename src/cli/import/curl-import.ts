@@ -14,6 +14,7 @@
 // | -u/--user user:password                | Authorization: Basic {{env.NAME}} (the `auth:` key is not  |
 // |                                        |   in the scenario language yet)                            |
 // | -b/--cookie "a=1; b=2"                 | Cookie: {{env.NAME}} (a cookie file is not read: warning)  |
+// | --oauth2-bearer T                      | Authorization: Bearer {{env.NAME}}                         |
 // | -A/--user-agent, -e/--referer          | User-Agent, Referer                                        |
 // | -I/--head                              | HEAD                                                       |
 // | -k/--insecure                          | client.insecure: true                                      |
@@ -23,8 +24,8 @@
 // | -m/--max-time S                        | client.timeout                                             |
 // | output and verbosity flags (-s -S -v   | nothing (they do not change the request)                   |
 // |   -i -o -O -w -L --fail …)             |                                                            |
-// Anything else is a warning naming the token's line:column; a word that is not an option and not
-// the first URL is one too.
+// Anything else is a warning naming the token's line:column (never echoing its value, which may be a
+// credential); a word that is not an option and not the first URL is one too.
 import { readFileSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { FastbenchError } from '../../core/errors.js';
@@ -146,7 +147,7 @@ class CurlReader {
       } else if (this.c.url === undefined) {
         this.c.url = w;
       } else {
-        this.log.warn(where(this.source, w), `unexpected word "${t}" (a second URL?): ignored`);
+        this.log.warn(where(this.source, w), 'an extra word (a second URL?): ignored');
       }
     }
     return this.c;
@@ -179,7 +180,8 @@ class CurlReader {
   private flag(name: string, w: Word, v: Word | undefined): void {
     if (this.requestFlag(name, v) || this.dataFlag(name, v) || this.clientFlag(name, w, v)) return;
     if (QUIET.has(name)) return;
-    this.log.warn(where(this.source, w), `curl option ${w.text} is not mapped${v !== undefined ? ` (its value "${v.text}" is skipped)` : ''}`);
+    // The value is never echoed: it may be a credential (--pass, --proxy-user, --cert file:password).
+    this.log.warn(where(this.source, w), `curl option ${w.text} is not mapped${v !== undefined ? ` (its value at ${v.line}:${v.column} is skipped)` : ''}`);
   }
 
   /** URL, method, headers, credentials. */
@@ -189,7 +191,7 @@ class CurlReader {
     switch (name) {
       case 'url':
         if (c.url === undefined) c.url = v;
-        else this.log.warn(where(this.source, v!), `a second URL "${text}" in one curl command: only the first is imported`);
+        else this.log.warn(where(this.source, v!), 'a second URL in one curl command: only the first is imported');
         return true;
       case 'request':
         c.method = text.toUpperCase();
@@ -199,6 +201,9 @@ class CurlReader {
         return true;
       case 'user':
         c.user = v;
+        return true;
+      case 'oauth2-bearer':
+        c.headers.push(['Authorization', `Bearer ${text}`, v!]);
         return true;
       case 'cookie':
         if (!text.includes('=')) this.log.warn(where(this.source, v!), `-b "${text}" names a cookie file, which is not read: no Cookie header`);
@@ -231,7 +236,7 @@ class CurlReader {
     const semi = text.indexOf(';');
     if (colon > 0) this.c.headers.push([text.slice(0, colon).trim(), text.slice(colon + 1).trim(), v]);
     else if (semi > 0 && semi === text.length - 1) this.c.headers.push([text.slice(0, semi).trim(), '', v]);
-    else this.log.warn(where(this.source, v), `-H "${text}" is not "Name: value"`);
+    else this.log.warn(where(this.source, v), '-H value is not "Name: value"; left out');
   }
 
   /** -d and its relatives, --json. */

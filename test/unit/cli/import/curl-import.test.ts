@@ -84,6 +84,14 @@ describe('import curl', () => {
     expect(yaml).toMatch(/^# +BASIC_AUTH: base64 of "alice:<password>"/m);
   });
 
+  it('warnings never echo a value: unmapped credential options, extra words, malformed -H', () => {
+    const { yaml, log } = imp(`curl --pass K3YPASS -U proxy:PR0XYPW -E cert.pem:C3RTPW -H 'Authorization Bearer N0C0L0N' http://h.test/ extra?token=W0RDT0KEN --oauth2-bearer 0AUTHT0KEN`);
+    const text = yaml + JSON.stringify(log.warnings) + log.notes.join();
+    for (const secret of ['K3YPASS', 'PR0XYPW', 'C3RTPW', 'N0C0L0N', 'W0RDT0KEN', '0AUTHT0KEN']) expect(text).not.toContain(secret);
+    expect(log.warnings.map((w) => w.where)).toEqual(['<curl> line 1:6', '<curl> line 1:22', '<curl> line 1:39', '<curl> line 1:60', '<curl> line 1:106']); // a short flag is placed at its letter
+    expect(log.secretVars.map((v) => v.name)).toEqual(['AUTH_BEARER']);
+  });
+
   it('-k, --compressed, --http2 / --http1.1 / prior knowledge and -m set the client; clusters like -sSLk and -XPOST work', () => {
     expect(imp('curl -sSk --compressed --http2 -m 2.5 http://h.test/').doc.client).toEqual({ insecure: true, protocol: 'auto', timeout: '2500ms' });
     expect(imp('curl --http1.1 http://h.test/').doc.client).toEqual({ protocol: 'http1' });
@@ -96,7 +104,7 @@ describe('import curl', () => {
     const { log, reqs } = imp('curl http://h.test/a \\\n   --frobnicate --proxy http://p:3128 -sZ');
     expect(log.warnings).toEqual([
       { where: '<curl> line 2:4', message: 'curl option --frobnicate is not mapped' },
-      { where: '<curl> line 2:17', message: 'curl option --proxy is not mapped (its value "http://p:3128" is skipped)' },
+      { where: '<curl> line 2:17', message: 'curl option --proxy is not mapped (its value at 2:25 is skipped)' },
       { where: '<curl> line 2:41', message: 'curl option -Z is not mapped' },
     ]);
     expect(reqs).toHaveLength(1);

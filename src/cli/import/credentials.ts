@@ -37,9 +37,18 @@ export function isSecretParam(name: string): boolean {
 
 /**
  * A header's value for the scenario: credentials become placeholders (an Authorization keeps its
- * scheme word: `Bearer {{env.AUTH_BEARER}}`), anything else is the recorded text made literal.
+ * scheme word: `Bearer {{env.AUTH_BEARER}}`; a Referer keeps its URL, credential query parameters
+ * replaced), anything else is the recorded text made literal.
  */
 export function headerValue(name: string, value: string, log: ImportLog, where: string): string {
+  if (/^referr?er$/i.test(name)) {
+    // A page URL: its query may carry a token (`?session=…`) like the request's own.
+    const q = value.indexOf('?');
+    if (q < 0) return literal(value);
+    const hash = value.indexOf('#', q);
+    const query = hash < 0 ? value.slice(q + 1) : value.slice(q + 1, hash);
+    return literal(value.slice(0, q + 1)) + redactQuery(query, log, where) + (hash < 0 ? '' : literal(value.slice(hash)));
+  }
   if (!isSecretHeader(name)) return literal(value);
   const lower = name.toLowerCase();
   if (lower === 'authorization' || lower === 'proxy-authorization') {

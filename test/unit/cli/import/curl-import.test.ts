@@ -70,15 +70,16 @@ describe('import curl', () => {
     const text = [
       `curl -u alice:pa55word -b 'sid=C00KIE; theme=dark' http://h.test/me`,
       `curl -H 'Authorization: Bearer T0KEN' -H 'X-Api-Key: K3Y' 'http://h.test/q?access_token=QT0KEN&page=2'`,
-      `curl -d 'user=bob&password=FORMPW' http://h.test/login`,
+      `curl -d 'user=bob&password=FORMPW' -e 'http://h.test/from?sid=REFS1D&x=1#top' http://h.test/login`,
     ].join('\n');
     const { yaml, reqs, log } = imp(text);
-    for (const secret of ['pa55word', 'C00KIE', 'T0KEN', 'K3Y', 'QT0KEN', 'FORMPW']) expect(yaml).not.toContain(secret);
+    for (const secret of ['pa55word', 'C00KIE', 'T0KEN', 'K3Y', 'QT0KEN', 'FORMPW', 'REFS1D']) expect(yaml).not.toContain(secret);
     expect(reqs[0]!.headers).toEqual({ Authorization: 'Basic {{env.BASIC_AUTH}}', Cookie: '{{env.COOKIE}}' });
     expect(reqs[1]!.headers).toEqual({ Authorization: 'Bearer {{env.AUTH_BEARER}}', 'X-Api-Key': '{{env.X_API_KEY}}' });
     expect(reqs[1]!.path).toBe('/q?access_token={{env.ACCESS_TOKEN}}&page=2');
     expect(reqs[2]!.body).toBe('user=bob&password={{env.PASSWORD}}');
-    expect(log.secretVars.map((v) => v.name)).toEqual(['BASIC_AUTH', 'COOKIE', 'AUTH_BEARER', 'X_API_KEY', 'ACCESS_TOKEN', 'PASSWORD']);
+    expect(reqs[2]!.headers!['Referer']).toBe('http://h.test/from?sid={{env.SID}}&x=1#top');
+    expect(log.secretVars.map((v) => v.name)).toEqual(['BASIC_AUTH', 'COOKIE', 'AUTH_BEARER', 'X_API_KEY', 'ACCESS_TOKEN', 'SID', 'PASSWORD']);
     expect(log.secretVars[0]!.where).toEqual(['<curl> line 1:9']);
     // the header comment tells which variables to set
     expect(yaml).toMatch(/^# +BASIC_AUTH: base64 of "alice:<password>"/m);

@@ -117,9 +117,9 @@ function hostMatches(u: URL, hosts: readonly string[]): boolean {
 }
 
 /** The step's headers: dropped, kept literal, or credentials replaced. */
-function stepHeaders(e: HarEntry, log: ImportLog): Record<string, string> | undefined {
-  const out: Record<string, string> = {};
-  const seen = new Map<string, string>();
+function stepHeaders(e: HarEntry, log: ImportLog): Record<string, string> {
+  // Repeated headers (two Cookie lines over HTTP/2) are joined first, as one field would carry them.
+  const joined = new Map<string, [string, string]>();
   for (const [name, value] of e.headers) {
     const lower = name.toLowerCase();
     if (name.startsWith(':') || DROP_HEADERS.has(lower)) continue;
@@ -131,14 +131,12 @@ function stepHeaders(e: HarEntry, log: ImportLog): Record<string, string> | unde
       log.warn(e.where, `header "${name}" has a control character in its value; left out`);
       continue;
     }
-    // A repeated header (two Cookie lines over HTTP/2): joined, as one field would carry them.
-    const prev = seen.get(lower);
-    const joined = prev === undefined ? value : `${prev}${lower === 'cookie' ? '; ' : ', '}${value}`;
-    seen.set(lower, joined);
-    const key = Object.keys(out).find((k) => k.toLowerCase() === lower) ?? name;
-    out[key] = headerValue(name, joined, log, e.where);
+    const prev = joined.get(lower);
+    joined.set(lower, prev === undefined ? [name, value] : [prev[0], `${prev[1]}${lower === 'cookie' ? '; ' : ', '}${value}`]);
   }
-  return Object.keys(out).length > 0 ? out : undefined;
+  const out: Record<string, string> = {};
+  for (const [name, value] of joined.values()) out[name] = headerValue(name, value, log, e.where);
+  return out;
 }
 
 /** postData → body text (credential fields replaced), or undefined. */
@@ -218,7 +216,7 @@ export function importHar(text: string, file: string, opts: HarOptions, log: Imp
     const place = literal(e.url.pathname) + q;
     if (e.url.origin === target) step.path = place;
     else step.url = e.url.origin + place;
-    const headers = stepHeaders(e, log) ?? {};
+    const headers = stepHeaders(e, log);
     const body = stepBody(e, log, headers);
     if (Object.keys(headers).length > 0) step.headers = headers;
     if (body !== undefined) step.body = body;

@@ -107,6 +107,15 @@ describe('import har', () => {
     expect(imp(fixture, { hosts: ['CDN.other.test'] }).steps.map((s) => s.name)).toEqual(['1 GET /api/data']);
   });
 
+  it('repeated headers are joined before credentials are replaced: two Cookie lines are one variable', () => {
+    const text = harOf([
+      { ...entry('http://a.test/p', '2026-01-01T00:00:00.000Z', 5), request: { method: 'GET', url: 'http://a.test/p', headers: [{ name: 'cookie', value: 'a=1' }, { name: 'cookie', value: 'b=2' }, { name: 'accept', value: 'x' }, { name: 'accept', value: 'y' }] } },
+    ]);
+    const { steps, log } = imp(text);
+    expect(steps[0]!.headers).toEqual({ cookie: '{{env.COOKIE}}', accept: 'x, y' });
+    expect(log.secretVars.map((v) => v.name)).toEqual(['COOKIE']);
+  });
+
   it('static assets are known by MIME type, by extension and by Chromium\'s _resourceType', () => {
     const text = harOf([
       entry('http://a.test/page', '2026-01-01T00:00:00.000Z', 5),

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { fastbench, runGreen, serve, type Served } from './import-helpers.js';
 
 const FIXTURES = fileURLToPath(new URL('../../fixtures/import/', import.meta.url));
@@ -69,13 +69,16 @@ describe('fastbench import, round trips against fastbench serve', () => {
       expect(r.stderr).not.toContain(s);
     }
     expect(r.stderr).toContain('warning: data: URL is not an HTTP request; left out (at entry 6 (/log/entries/6))');
+    // The echo of the first step must show the values set at run time where the secrets were.
+    const doc = parse(r.stdout) as { flows: { steps: Record<string, unknown>[] }[] };
+    doc.flows[0]!.steps[0]!['expect'] = { bodyContains: ['Bearer run-time-b', 'session=run-time-s', 'sid=run-time-c'] };
     const out = join(dir, 'har.yaml');
-    writeFileSync(out, r.stdout);
+    writeFileSync(out, stringify(doc));
     // without the variables, validate names the first one missing
     const v = await fastbench(['validate', out]);
     expect(v.code).toBe(2);
     expect(v.stderr).toMatch(/environment variable SESSION is not set/);
-    const env = { SESSION: 's', COOKIE: 'sid=1', AUTH_BEARER: 'b', X_API_KEY: 'k', PASSWORD: 'p', CSRF_TOKEN: 'c' };
+    const env = { SESSION: 'run-time-s', COOKIE: 'sid=run-time-c', AUTH_BEARER: 'run-time-b', X_API_KEY: 'k', PASSWORD: 'p', CSRF_TOKEN: 'c' };
     await runGreen(out, ['1 GET /anything/home', '2 POST /anything/login', '3 POST /anything/form', '4 DELETE /anything/cart/1'], env, '2s');
   }, 90_000);
 

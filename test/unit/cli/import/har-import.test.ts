@@ -155,4 +155,12 @@ describe('import har', () => {
     e = thrown(() => imp(harOf([entry('http://a.test/s.css', '2026-01-01T00:00:00Z', 1, { mime: 'text/css' })])));
     expect([e.code, e.message]).toEqual(['ERR_IMPORT_EMPTY', 'no request left to import from 1 HAR entries (1 static, 0 on other hosts)']);
   });
+
+  it('an importer whose output would not validate is a bug (ERR_INTERNAL), never printed', () => {
+    const log = new ImportLog();
+    const doc: ScenarioDoc = { name: 'x', target: 'http://a.test', load, requests: [{ name: 'bad', path: 'no-slash' }] };
+    const e = thrown(() => renderImport(doc, log, 'har x', '/tmp/x.yaml'));
+    expect(e.code).toBe('ERR_INTERNAL');
+    expect(e.message).toMatch(/^the imported scenario does not validate: error\[ERR_SCENARIO_VALUE\]: requests\[0\]\.path must start with "\/"/);
+  });
 });

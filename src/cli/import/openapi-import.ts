@@ -15,7 +15,6 @@
 // - expect.status: the success statuses the operation declares (2xx/3xx codes or ranges), when it
 //   declares any.
 // Every warning names the operation by JSON pointer: `#/paths/~1pets~1{id}/get`.
-import { dereference } from '@readme/openapi-parser';
 import { resolve as resolvePath } from 'node:path';
 import { FastbenchError } from '../../core/errors.js';
 import { chooseOrigin, literal, literalJson, type ImportLog, type PhaseDoc, type RequestDoc, type ScenarioDoc } from './import-output.js';
@@ -229,6 +228,9 @@ export async function importOpenApi(file: string, opts: OpenApiOptions, log: Imp
   let api: Obj;
   try {
     // The parser reads the file itself (relative $refs resolve beside it); no network.
+    // Loaded here, not at start-up: the parser (and its schema validator) costs every other
+    // command a few hundred ms to load.
+    const { dereference } = await import('@readme/openapi-parser');
     api = (await dereference(resolvePath(file), { resolve: { external: true, http: false } as never, dereference: { circular: true } })) as unknown as Obj;
   } catch (e) {
     const msg = (e as Error).message.split('\n')[0];

@@ -1,12 +1,14 @@
 // `fastbench import` round trips through the built CLI: curl lines, an OpenAPI file, a HAR with
 // credentials and a crawl of /site/ each become a scenario that `validate` accepts and that runs
 // green against `fastbench serve`; bad input exits 2 with a typed error at its position.
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
+import { FASTBENCH_BIN } from '../../helpers/cli.js';
 import { fastbench, runGreen, serve, type Served } from './import-helpers.js';
 
 const FIXTURES = fileURLToPath(new URL('../../fixtures/import/', import.meta.url));
@@ -98,6 +100,16 @@ describe('fastbench import, round trips against fastbench serve', () => {
     expect(doc.thresholds.overall[2]).toBe('errors < 1%');
     await runGreen(out, [doc.requests[0]!.name]);
   }, 120_000);
+
+  it('curl commands from standard input (-) and as the words after --', () => {
+    const fromStdin = spawnSync(process.execPath, [FASTBENCH_BIN, 'import', 'curl', '-', '--flow'], { input: 'curl http://h.test/a \\\n  -H "X: 1"\ncurl http://h.test/b\n', encoding: 'utf8', timeout: 30_000 });
+    expect(fromStdin.status, fromStdin.stderr).toBe(0);
+    const flow = (parse(fromStdin.stdout) as { flows: { steps: { path: string; headers?: object }[] }[] }).flows[0]!.steps;
+    expect(flow).toEqual([{ name: '1 GET /a', path: '/a', headers: { X: '1' } }, { name: '2 GET /b', path: '/b' }]);
+    const words = spawnSync(process.execPath, [FASTBENCH_BIN, 'import', 'curl', '--', 'curl', '-H', "X-Q: it's", '-d', 'a b', 'http://h.test/c'], { encoding: 'utf8', timeout: 30_000 });
+    expect(words.status, words.stderr).toBe(0);
+    expect((parse(words.stdout) as { requests: object[] }).requests[0]).toMatchObject({ method: 'POST', path: '/c', body: 'a b', headers: { 'X-Q': "it's" } });
+  });
 
   it('bad input exits 2 with a typed error at its position, and writes nothing', async () => {
     let r = await fastbench(['import', 'curl', `curl ${server.url}/ok\ncurl -d 'unclosed ${server.url}/`]);

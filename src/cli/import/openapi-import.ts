@@ -193,6 +193,9 @@ function operationRequest(api: Obj, path: string, method: string, op: Obj, pathI
         log.warn(pwhere, `parameter location "${String(p['in'])}" is not mapped`);
     }
   }
+  if (Array.isArray(op['servers']) || Array.isArray(pathItem['servers'])) {
+    log.warn(where, 'servers given for this path or operation are not used: every request goes to the one target');
+  }
   const leftover = /\{([^}]+)\}/.exec(target);
   if (leftover !== null) {
     log.warn(where, `path parameter {${leftover[1]}} is not declared: "1" is used`);

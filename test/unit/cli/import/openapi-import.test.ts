@@ -80,7 +80,7 @@ describe('import openapi', () => {
     expect(reqs.map((r) => r.expect?.status)).toEqual([[200], [200, 201], ['2xx'], [200], undefined]);
   });
 
-  it('apiKey in query and cookie, basic auth, and an unmapped scheme warned at the operation', async () => {
+  it('apiKey in query and cookie, basic auth; an unmapped scheme and path-level servers warned at the operation', async () => {
     const f = spec('keys.yaml', `openapi: 3.1.0
 info: { title: keys, version: "1" }
 servers: [{ url: "https://api.test" }]
@@ -90,6 +90,7 @@ paths:
       security: [{ q: [], c: [] }]
       responses: { "200": { description: ok } }
   /b:
+    servers: [{ url: "https://other.test" }]
     get:
       security: [{ basic: [], mtls: [] }]
       responses: { "204": { description: ok } }
@@ -103,7 +104,10 @@ components:
     const { reqs, log } = await imp(f);
     expect(reqs[0]).toMatchObject({ path: '/a?api_key={{env.Q}}', headers: { Cookie: 'sid={{env.C}}' } });
     expect(reqs[1]!.headers).toEqual({ Authorization: 'Basic {{env.BASIC_BASIC}}' });
-    expect(log.warnings).toEqual([{ where: '#/paths/~1b/get/security', message: 'security scheme "mtls" (mutualTLS) is not mapped' }]);
+    expect(log.warnings).toEqual([
+      { where: '#/paths/~1b/get', message: 'servers given for this path or operation are not used: every request goes to the one target' },
+      { where: '#/paths/~1b/get/security', message: 'security scheme "mtls" (mutualTLS) is not mapped' },
+    ]);
   });
 
   it('a relative or missing server is a warning at #/servers/0/url', async () => {

@@ -178,6 +178,10 @@ const ROWS = [
   ['ERR_SOCKS_CONNECT', 'transport', 1, 'the SOCKS5 proxy could not connect to the target', 'The message has the SOCKS5 reply code (1 general failure, 2 not allowed, 3 network unreachable, 4 host unreachable, 5 refused, 6 TTL expired, 7 command unsupported, 8 address type unsupported).'],
   // issue 13 client (h2client2)
   ['ERR_TIMEOUT_PING', 'timeout', 1, 'HTTP/2 PING not acknowledged in time: the connection is presumed dead', 'The peer (or the path to it) stopped answering; the connection was closed and its streams failed (idempotent ones not yet answered are retried once). Tune pingInterval / pingTimeout.'],
+  // issue 16 import (imports)
+  ['ERR_IMPORT_PARSE', 'usage', 2, 'the file or text to import cannot be read as its format (JSON, YAML, JSONL or shell words)', 'Fix the syntax at the position shown; `fastbench import --help` lists the formats.'],
+  ['ERR_IMPORT_FORMAT', 'usage', 2, 'the input parses but is not what the importer reads (HAR 1.2, OpenAPI 3.x, curl command, crawl records)', 'The message names the place (entry index, JSON pointer, line:column) and what was expected there.'],
+  ['ERR_IMPORT_EMPTY', 'usage', 2, 'nothing left to import: every entry was filtered out or unusable', 'Loosen the filters (--all, --host) or check the warnings printed above.'],
 ] as const satisfies readonly Row[];
 
 /** Every registered code: a misspelt code is a compile error, not a runtime throw. */

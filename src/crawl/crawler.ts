@@ -113,7 +113,7 @@ export class Crawler implements ResponseCallback {
     this.scope = new Scope({ mode: o.probe ? 'any' : o.scope, seeds, include: o.include, exclude: o.exclude });
     this.hosts = new HostTable(o.delayMs);
     this.gate = new HostGate(this.queue, o);
-    this.reader = { contentTypes: o.contentTypes, nofollow: o.nofollow, maxLinks: o.maxLinksPerPage, includeLinks: o.includeLinks, normalize: this.normalize, flagContentType: !o.probe };
+    this.reader = { contentTypes: o.contentTypes, nofollow: o.nofollow, maxLinks: o.maxLinksPerPage, includeLinks: o.includeLinks, normalize: this.normalize };
     this.ownsClient = deps.client === undefined;
     this.client = deps.client ?? createCrawlClient(o);
     this.robots = new RobotsFetcher(this.opts, this.client, deps.client !== undefined, this.queue, this.stats);

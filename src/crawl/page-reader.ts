@@ -14,8 +14,6 @@ export interface PageReaderOptions {
   maxLinks: number;
   includeLinks: boolean;
   normalize: NormalizeOptions;
-  /** Mark 2xx bodies of other types with ERR_CRAWL_CONTENT_TYPE (deep crawls; probes just record). */
-  flagContentType: boolean;
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
@@ -46,8 +44,8 @@ export interface ReadResult {
 
 /**
  * Fills `rec` from a response that arrived (err === null). Returns the links of a 2xx HTML page;
- * 3xx targets land in rec.location; 2xx bodies of other types get ERR_CRAWL_CONTENT_TYPE (when
- * flagContentType).
+ * 3xx targets land in rec.location; bodies of other types (not in --content-type) are fetched
+ * pages that are not parsed: recorded with their type and size, no error, no links.
  */
 export function readResponse(rec: CrawlRecord, res: Response, pageUrl: string, o: PageReaderOptions): string[] | null {
   const status = res.status;
@@ -65,10 +63,7 @@ export function readResponse(rec: CrawlRecord, res: Response, pageUrl: string, o
   if (res.bodyLength === 0) return ok ? [] : null;
   const mt = mediaTypeOf(ct);
   const html = mt === '' ? looksLikeHtml(res.body) : mediaTypeMatches(mt, o.contentTypes);
-  if (!html) {
-    if (ok && o.flagContentType) rec.error = 'ERR_CRAWL_CONTENT_TYPE';
-    return null;
-  }
+  if (!html) return null;
   const page = LinkExtractor.extract(res.body, { pageUrl, honorNofollow: o.nofollow, maxLinks: o.maxLinks, normalize: o.normalize });
   rec.title = page.title ?? null;
   rec.links = page.links.length;

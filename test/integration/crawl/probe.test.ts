@@ -126,11 +126,12 @@ describe('probe mode', () => {
 });
 
 describe('content-type filter in a deep crawl', () => {
-  it('parses only the listed types and records the others with ERR_CRAWL_CONTENT_TYPE', async () => {
+  it('parses only the listed types and records the others as fetched, not as errors', async () => {
     const { records, summary } = await crawlToFile(join(tmp.dir, 'ct.jsonl'), { seeds: [`${srv.url}/links-json`], maxDepth: 1 });
     const json = records.find((r) => r.url.endsWith('/data.json'))!;
-    expect(json).toMatchObject({ status: 200, contentType: 'application/json', error: 'ERR_CRAWL_CONTENT_TYPE' });
-    expect(summary.errorsByCode.ERR_CRAWL_CONTENT_TYPE).toBe(1);
+    expect(json).toMatchObject({ status: 200, contentType: 'application/json', error: null, links: 0 });
+    expect(summary.errorsByCode.ERR_CRAWL_CONTENT_TYPE).toBeUndefined();
+    expect(summary.errorsByCode).toEqual({});
     const again = await crawlToFile(join(tmp.dir, 'ct2.jsonl'), { seeds: [`${srv.url}/links-json`], maxDepth: 1, contentTypes: ['text/html', 'application/*'] });
     expect(again.records.find((r) => r.url.endsWith('/data.json'))!.error).toBeNull();
   });

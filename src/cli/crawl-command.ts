@@ -24,6 +24,7 @@ export interface CrawlFlags {
   concurrency: string;
   perHost: string;
   delay: string;
+  maxCrawlDelay: string;
   maxPages?: string;
   maxDepth?: string;
   maxQueue?: string;
@@ -81,6 +82,7 @@ export function crawlOptionsFromFlags(seeds: string[], f: CrawlFlags): CrawlSess
     concurrency: count('--concurrency', f.concurrency, 1),
     perHost: count('--per-host', f.perHost, 1),
     delayMs: duration('--delay', f.delay, false),
+    maxCrawlDelayMs: duration('--max-crawl-delay', f.maxCrawlDelay, false),
     maxPages: count('--max-pages', f.maxPages, 1),
     maxDepth: count('--max-depth', f.maxDepth, 0),
     maxQueue: count('--max-queue', f.maxQueue, 1),
@@ -187,6 +189,7 @@ export function registerCrawlCommand(program: Command): void {
     .option('--concurrency <n>', 'requests in flight overall', '64')
     .option('--per-host <n>', 'connections (requests in flight) per host', '2')
     .option('--delay <duration>', 'least time between two requests to one host (robots Crawl-delay may raise it)', '0ms')
+    .option('--max-crawl-delay <duration>', 'cap a robots.txt Crawl-delay at this (its Disallow rules still apply; 0 ignores the Crawl-delay)', '30s')
     .option('--max-pages <n>', 'stop after this many pages (with --frontier: the whole job\'s total, all workers together); links beyond what can still be fetched are counted, not queued')
     .option('--max-depth <n>', 'do not follow links found at this depth or deeper')
     .option('--max-queue <n>', 'URLs the frontier keeps in memory (~180 B each; beyond: spilled to the --state journal, else dropped and counted)', String(DEFAULT_MAX_QUEUE))

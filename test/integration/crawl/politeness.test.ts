@@ -57,6 +57,21 @@ describe('per-host pace', () => {
     }
   });
 
+  it('--max-crawl-delay caps a long Crawl-delay and keeps the Disallow rules', async () => {
+    const slow = await startSiteServer({ pages: 30, crawlDelay: 3600 });
+    try {
+      const { records } = await crawlToFile(join(tmp.dir, 'mcd.jsonl'), { seeds: [`${slow.url}/site/`], maxPages: 6, perHost: 4, maxCrawlDelayMs: 30 });
+      expect(records).toHaveLength(6);
+      expect(minRecordGapByHost(records).get(`127.0.0.1:${slow.port}`)).toBeGreaterThanOrEqual(30 - 0.01);
+      const all = await crawlToFile(join(tmp.dir, 'mcd2.jsonl'), { seeds: [`${slow.url}/site/`], perHost: 4, maxCrawlDelayMs: 0 });
+      expect(all.records.length).toBeGreaterThan(20);
+      expect(slow.log.filter((a) => a.path.startsWith('/site/private/'))).toEqual([]);
+      expect(all.summary.robotsSkippedLinks).toBeGreaterThan(0);
+    } finally {
+      await slow.close();
+    }
+  });
+
   it('--per-host caps the requests in flight to one host; --concurrency the total', async () => {
     const file = join(tmp.dir, 'slow.txt');
     writeFileSync(file, Array.from({ length: 12 }, (_, i) => `${srv.url}/slow/${i}`).join('\n') + '\n');

@@ -38,6 +38,8 @@ describe('crawl command flags', () => {
       resolve: ['a.test:80:127.0.0.1', 'b.test:80:127.0.0.2', 'c.test:80:127.0.0.3'], contentTypes: ['text/*'], maxDepth: 0,
       timeoutMs: 2000, connectTimeoutMs: 500, includeLinks: true, nofollow: true,
     });
+    expect(crawlOptionsFromFlags(...Object.values(flags(['http://a.test/', '--max-crawl-delay', '2s'])) as [string[], CrawlFlags]).maxCrawlDelayMs).toBe(2000);
+    expect(crawlOptionsFromFlags(...Object.values(flags(['http://a.test/', '--max-crawl-delay', '0s'])) as [string[], CrawlFlags]).maxCrawlDelayMs).toBe(0);
     const d = crawlOptionsFromFlags(...Object.values(flags(['http://a.test/'])) as [string[], CrawlFlags]);
     expect(d).toMatchObject({ robots: true, delayMs: 0, maxBodyBytes: 5 * 1024 * 1024, format: 'jsonl', scope: 'host' });
     expect(d.maxPages).toBeUndefined();
@@ -49,6 +51,7 @@ describe('crawl command flags', () => {
   it.each([
     [['--delay', '5'], 'ERR_USAGE_BAD_DURATION'],
     [['--timeout', '0s'], 'ERR_USAGE_BAD_DURATION'],
+    [['--max-crawl-delay', 'soon'], 'ERR_USAGE_BAD_DURATION'],
     [['--per-host', '0'], 'ERR_USAGE_BAD_OPTION'],
     [['--concurrency', 'many'], 'ERR_USAGE_BAD_OPTION'],
     [['--max-pages', '-3'], 'ERR_USAGE_BAD_OPTION'],

@@ -2,6 +2,7 @@
 // output sink (file or stream), probe mode's URL source, and the Crawler. The CLI, the bench and
 // library users start crawls through openCrawl().
 import { existsSync, statSync } from 'node:fs';
+import type { Client } from '../client/client.js';
 import { parseResolveOverride } from '../client/dns-cache.js';
 import { FastbenchError } from '../core/errors.js';
 import { resolveCrawlOptions, type CrawlOptions } from './crawl-options.js';
@@ -37,6 +38,8 @@ export interface CrawlSessionOptions extends CrawlOptions {
   leaseTtlMs?: number;
   /** fsync the journal and the output at each journal batch. Default true. */
   fsync?: boolean;
+  /** A client to fetch with (the caller closes it); default: one made from the options. */
+  client?: Client;
 }
 
 /** Builds everything a crawl needs; call run() on the result. */
@@ -98,7 +101,7 @@ export async function openCrawl(o: CrawlSessionOptions): Promise<Crawler> {
   try {
     sink = o.output !== undefined ? new FileSink(o.output, format, outputOffset, fsync && o.stateDir !== undefined) : new StreamSink(o.stream ?? process.stdout, format);
     if (opts.urlsFile !== undefined) source = await UrlSource.open(opts.urlsFile, { sortQuery: opts.sortQuery });
-    return new Crawler(opts, { queue, sink, ...(source !== undefined ? { source } : {}), resumedDone });
+    return new Crawler(opts, { queue, sink, ...(source !== undefined ? { source } : {}), ...(o.client !== undefined ? { client: o.client } : {}), resumedDone });
   } catch (e) {
     source?.close();
     await queue.close().catch(() => {});

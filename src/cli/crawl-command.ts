@@ -200,7 +200,7 @@ export function registerCrawlCommand(program: Command): void {
     .option('--user-agent <ua>', 'User-Agent header (its product token picks the robots.txt group)')
     .option('--no-robots', 'ignore robots.txt (be polite)')
     .option('--nofollow', 'skip rel=nofollow links and pages with meta robots nofollow')
-    .option('--max-body <size>', 'largest body fetched (e.g. 5mb, 512kb; a bare number is bytes); robots.txt is read up to 500 KiB whatever this says', '5mb')
+    .option('--max-body <size>', 'largest body read (e.g. 32mb, 512kb; a bare number is bytes): a bigger page is read up to this (Range request), parsed and marked truncated; robots.txt is read up to 500 KiB whatever this says', '32mb')
     .option('--content-type <type>', 'media types parsed for links (repeatable; default text/html, application/xhtml+xml)', collect, [])
     .option('-t, --timeout <time>', 'response timeout: request written to response complete', '10s')
     .option('--connect-timeout <duration>', 'DNS + TCP connect (+ TLS) timeout, apart from the response timeout', '5s')

@@ -1,8 +1,8 @@
 // The crawler's options: defaults, validation (once, at construction), and the small parsers the
 // CLI shares (byte sizes). Every bad value is an ERR_USAGE_BAD_OPTION naming the flag.
 //
-// Safe defaults: robots.txt obeyed, keep-alive with at most 2 connections per host, a 5 MiB body
-// cap, 10 s for the response and 5 s for DNS + connect (separately: a slow resolver or a slow
+// Safe defaults: robots.txt obeyed, keep-alive with at most 2 connections per host, a 32 MiB body
+// cap (big documentation pages fit; a bigger body is read up to the cap and marked truncated), 10 s for the response and 5 s for DNS + connect (separately: a slow resolver or a slow
 // connect is reported as ERR_TIMEOUT_DNS / ERR_TIMEOUT_CONNECT, never as a slow site).
 import { parseByteSize as parseSize } from '../core/units.js';
 import { FastbenchError } from '../core/errors.js';
@@ -12,6 +12,8 @@ export const DEFAULT_USER_AGENT = 'fastbench/0.1 (crawler)';
 /** --max-queue: ~1 GB of frontier at the ~180 B of RSS a queued URL costs (docs/PERFORMANCE.md). */
 export const DEFAULT_MAX_QUEUE = 5_000_000;
 export const DEFAULT_MAX_HOST_QUEUE = 1_000_000;
+/** --max-body: real documentation pages (single-page manuals, API references) fit. */
+export const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024;
 export const DEFAULT_CONTENT_TYPES: readonly string[] = Object.freeze(['text/html', 'application/xhtml+xml']);
 
 export interface CrawlOptions {
@@ -47,7 +49,11 @@ export interface CrawlOptions {
   robots?: boolean;
   /** Skip rel=nofollow links and obey meta robots nofollow. Default false. */
   nofollow?: boolean;
-  /** Largest body fetched (bigger: ERR_HTTP_BODY_TOO_LARGE). Default 5 MiB. */
+  /**
+   * Largest body read. A bigger one is asked for again with `Range: bytes=0-(cap-1)`: what arrives
+   * is parsed and the record marked truncated (a server that ignores the range: recorded with
+   * ERR_HTTP_BODY_TOO_LARGE, truncated, no links). Default 32 MiB.
+   */
   maxBodyBytes?: number;
   /** Media types whose bodies are parsed for links (`type/*` allowed). Default text/html, xhtml. */
   contentTypes?: readonly string[];
@@ -158,7 +164,7 @@ export function resolveCrawlOptions(o: CrawlOptions): ResolvedCrawlOptions {
     userAgent,
     robots: o.robots ?? true,
     nofollow: o.nofollow ?? false,
-    maxBodyBytes: int(o.maxBodyBytes, '--max-body', 5 * 1024 * 1024, 1),
+    maxBodyBytes: int(o.maxBodyBytes, '--max-body', DEFAULT_MAX_BODY_BYTES, 1),
     contentTypes,
     timeoutMs: ms(o.timeoutMs, '--timeout', 10_000, true),
     connectTimeoutMs: ms(o.connectTimeoutMs, '--connect-timeout', 5_000, true),

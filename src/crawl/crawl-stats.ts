@@ -32,6 +32,8 @@ export interface CrawlSummary {
   robotsTooLarge: number;
   /** Probe-mode input lines that were not usable URLs. */
   invalidLines: number;
+  /** Pages bigger than --max-body: read up to it and parsed (records marked truncated). */
+  truncated: number;
   bytes: number;
   durationMs: number;
   pagesPerSec: number;
@@ -60,6 +62,7 @@ export class CrawlStats {
   robotsSkippedLinks = 0;
   robotsTooLarge = 0;
   invalidLines = 0;
+  truncated = 0;
   bytes = 0;
   errors = 0;
   resumedDone = 0;
@@ -106,6 +109,7 @@ export class CrawlStats {
       robotsSkippedLinks: this.robotsSkippedLinks,
       robotsTooLarge: this.robotsTooLarge,
       invalidLines: this.invalidLines,
+      truncated: this.truncated,
       bytes: this.bytes,
       durationMs,
       pagesPerSec: durationMs > 0 ? (this.pages * 1000) / durationMs : 0,
@@ -153,6 +157,7 @@ export function formatSummary(s: CrawlSummary): string {
   if (s.robotsShared > 0) extra.push(`robots.txt from other workers ${s.robotsShared}`);
   if (s.robotsSkippedLinks > 0) extra.push(`links skipped by robots.txt ${s.robotsSkippedLinks}`);
   if (s.robotsTooLarge > 0) extra.push(`robots.txt too large to read (hosts left alone) ${s.robotsTooLarge}`);
+  if (s.truncated > 0) extra.push(`truncated at --max-body ${s.truncated}`);
   if (s.invalidLines > 0) extra.push(`unusable input lines ${s.invalidLines}`);
   if (s.queuedLeft > 0) extra.push(`left in the queue ${s.queuedLeft}`);
   lines.push(`  ${extra.join(', ')}`);

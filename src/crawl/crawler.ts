@@ -12,6 +12,9 @@
 //     shared between workers and retried is robots-fetcher.ts's policy.
 //   - The frontier is bounded (crawl-queue.ts): links --max-pages can no longer take, or past
 //     --max-host-queue / --max-queue, are counted (or spilled to the journal), not stored.
+//   - A body over --max-body is asked for again with a Range request for its first --max-body
+//     bytes, right away (the one exception to the host's delay); those are parsed and the record
+//     marked truncated. A server that ignores the range: ERR_HTTP_BODY_TOO_LARGE, truncated.
 //   - Failures that are the host's (transport, timeouts, broken responses, 5xx) back the host off
 //     exponentially (Retry-After too, for 429/503) and count against its error budget; once spent,
 //     or when the host name does not resolve, the host's remaining URLs are recorded with that code
@@ -469,12 +472,22 @@ export class Crawler implements ResponseCallback {
   private onPage(slot: FetchSlot, res: Response, err: FastbenchError | null): void {
     const o = this.opts;
     if (err === null && o.probe && isRedirectStatus(res.status) && slot.chain.length < o.maxRedirects && this.followRedirect(slot, res)) return;
+    if (err !== null && err.code === 'ERR_HTTP_BODY_TOO_LARGE' && slot.rangeEnd < 0) {
+      // Bigger than --max-body: ask for the first --max-body bytes, parse those, mark truncated.
+      slot.retryRanged(o.maxBodyBytes - 1);
+      this.client.dispatch(slot.req, slot.res, this, Infinity);
+      return;
+    }
     const h = slot.host!;
     const e = slot.entry!;
     const now = nowMs();
     h.inFlight--;
     const rec = newRecord(e.url, slot.hopUrl, e.depth, slot.time);
     if (slot.chain.length > 0) rec.redirects = slot.chain.slice();
+    if (slot.rangeEnd >= 0 && (err !== null ? err.code === 'ERR_HTTP_BODY_TOO_LARGE' : res.status === 206)) {
+      rec.truncated = true;
+      this.stats.truncated++;
+    }
     let follow: string[] | null = null;
     let depth = e.depth + 1;
     let failed = false;

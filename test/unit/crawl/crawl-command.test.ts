@@ -41,7 +41,7 @@ describe('crawl command flags', () => {
     expect(crawlOptionsFromFlags(...Object.values(flags(['http://a.test/', '--max-crawl-delay', '2s'])) as [string[], CrawlFlags]).maxCrawlDelayMs).toBe(2000);
     expect(crawlOptionsFromFlags(...Object.values(flags(['http://a.test/', '--max-crawl-delay', '0s'])) as [string[], CrawlFlags]).maxCrawlDelayMs).toBe(0);
     const d = crawlOptionsFromFlags(...Object.values(flags(['http://a.test/'])) as [string[], CrawlFlags]);
-    expect(d).toMatchObject({ robots: true, delayMs: 0, maxBodyBytes: 5 * 1024 * 1024, format: 'jsonl', scope: 'host' });
+    expect(d).toMatchObject({ robots: true, delayMs: 0, maxBodyBytes: 32 * 1024 * 1024, format: 'jsonl', scope: 'host' });
     expect(d.maxPages).toBeUndefined();
     expect(d).toMatchObject({ maxQueue: 5_000_000, maxHostQueue: 1_000_000 });
     const b = crawlOptionsFromFlags(...Object.values(flags(['http://a.test/', '--max-queue', '1000', '--max-host-queue', '10', '--restart'])) as [string[], CrawlFlags]);

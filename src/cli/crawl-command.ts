@@ -3,6 +3,7 @@
 // summary go to stderr. --state DIR makes the crawl resumable after a crash (--resume);
 // --frontier redis://host:port/JOB shares one crawl between processes.
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { Option, type Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { FastbenchError } from '../core/errors.js';
@@ -12,6 +13,10 @@ import { formatSummary } from '../crawl/crawl-stats.js';
 import type { Crawler } from '../crawl/crawler.js';
 import type { OutputFormat } from '../crawl/output-writer.js';
 import type { ScopeMode } from '../crawl/scope.js';
+import { detectEnvironment } from '../metrics/environment.js';
+import { parseFormats, REPORT_FORMATS, type ReportFormat } from '../report/report-writer.js';
+import { parseThresholdFlags, reportCrawl, type CrawlThreshold } from './crawl-gate.js';
+import { loadCrawlScenario } from './crawl-scenario.js';
 import { collect, parseCountFlag, parseDurationFlag, parseSizeFlag } from './flags.js';
 import { examples } from './help.js';
 
@@ -52,6 +57,47 @@ export interface CrawlFlags {
   insecure?: boolean;
   quiet?: boolean;
   progressInterval: string;
+  // ---- crawl as a gate (crawl-gate.ts, crawl-scenario.ts)
+  threshold: string[];
+  scenario?: string;
+  reportDir?: string;
+  reportFormat?: string;
+}
+
+/** What the gate needs: thresholds, the report files, and the name reports carry. */
+export interface CrawlGatePlan {
+  name: string;
+  thresholds: CrawlThreshold[];
+  formats: ReportFormat[] | undefined;
+  outDir: string | undefined;
+}
+
+/**
+ * Reads --scenario (its crawl: settings fill the flags not given on the command line, its seeds
+ * apply when none are given) and the gate flags. Returns the seeds to crawl and the gate plan.
+ */
+export function crawlGateFromFlags(seeds: string[], f: CrawlFlags, sourceOf: (key: string) => string | undefined = () => undefined): { seeds: string[]; plan: CrawlGatePlan } {
+  let thresholds = parseThresholdFlags(f.threshold ?? []);
+  let name = 'crawl';
+  if (f.scenario !== undefined) {
+    const sc = loadCrawlScenario(f.scenario);
+    name = sc.name;
+    if (seeds.length === 0) seeds = sc.seeds;
+    const flags = f as unknown as Record<string, unknown>;
+    for (const [k, v] of Object.entries(sc.flags)) if (sourceOf(k) !== 'cli') flags[k] = v;
+    thresholds = [...sc.thresholds, ...thresholds];
+  }
+  if (f.reportDir !== undefined && f.reportDir.trim() === '') throw new FastbenchError('ERR_USAGE_BAD_OPTION', '--report-dir needs a directory');
+  const formats = f.reportFormat !== undefined ? parseFormats(f.reportFormat) : f.reportDir !== undefined ? [...REPORT_FORMATS] : undefined;
+  return { seeds, plan: { name, thresholds, formats, outDir: f.reportDir } };
+}
+
+function packageVersion(): string {
+  try {
+    return (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
+  } catch {
+    return '0.0.0';
+  }
 }
 
 function count(flag: string, v: string | undefined, min: number): number | undefined {
@@ -150,8 +196,9 @@ function startProgress(crawler: Crawler, intervalMs: number): () => void {
   return () => clearInterval(t);
 }
 
-export async function runCrawl(seeds: string[], flags: CrawlFlags): Promise<number> {
+export async function runCrawl(argSeeds: string[], flags: CrawlFlags, sourceOf?: (key: string) => string | undefined): Promise<number> {
   const interval = duration('--progress-interval', flags.progressInterval, true);
+  const { seeds, plan } = crawlGateFromFlags(argSeeds, flags, sourceOf);
   const crawler = await openCrawl(crawlOptionsFromFlags(seeds, flags));
   const stopProgress = flags.quiet === true ? () => {} : startProgress(crawler, interval);
   let interrupts = 0;
@@ -169,7 +216,13 @@ export async function runCrawl(seeds: string[], flags: CrawlFlags): Promise<numb
     const summary = await crawler.run();
     stopProgress();
     if (flags.quiet !== true) process.stderr.write(formatSummary(summary));
-    return interrupts > 0 ? 130 : 0;
+    let code = 0;
+    if (plan.thresholds.length > 0 || plan.formats !== undefined) {
+      const stats = crawler.stats;
+      const result = stats.gate.result({ name: plan.name, environment: detectEnvironment(packageVersion()), startMs: stats.startedAtEpoch, endMs: stats.startedAtEpoch + summary.durationMs, interrupted: interrupts > 0 });
+      code = await reportCrawl(result, plan.thresholds, plan.formats !== undefined ? { formats: plan.formats, outDir: plan.outDir } : undefined, flags.quiet === true);
+    }
+    return interrupts > 0 ? 130 : code;
   } finally {
     stopProgress();
     process.off('SIGINT', onSignal);
@@ -217,12 +270,17 @@ export function registerCrawlCommand(program: Command): void {
     .option('-k, --insecure', 'accept any TLS certificate')
     .option('-q, --quiet', 'no progress and no summary')
     .option('--progress-interval <duration>', 'how often to print a progress line when stderr is not a terminal', '5s')
+    .option('--threshold <expr>', 'gate the crawl (repeatable): p99<500ms, errors<1% (error code or status >= 400), rps>50, status:5xx=0, status:404<10, status:4xx<1%; a failed one exits 1', collect, [])
+    .option('--scenario <file>', 'a crawl scenario: seeds and settings under crawl:, a thresholds: list (flags given here win)')
+    .option('--report-dir <dir>', 'write the crawl\'s report files here (json, html with latency by host, junit with one test per threshold, ...)')
+    .option('--report-format <list>', 'report files to write (comma-separated; default with --report-dir: all)')
     .addHelpText('after', examples([
       'fastbench crawl http://127.0.0.1:8080/site/ --max-pages 500 -o pages.jsonl',
       'fastbench crawl --urls hosts.txt --format csv -o probe.csv --concurrency 256',
       'fastbench crawl https://example.test/ --state crawl-state --max-depth 3   # then --resume after a crash',
+      'fastbench crawl http://127.0.0.1:8080/site/ -o pages.jsonl --threshold \'p99<500ms\' --threshold \'status:5xx=0\' --report-dir crawl-report',
     ]))
-    .action(async (seeds: string[], flags: CrawlFlags) => {
-      process.exitCode = await runCrawl(seeds, flags);
+    .action(async (seeds: string[], flags: CrawlFlags, cmd: Command) => {
+      process.exitCode = await runCrawl(seeds, flags, (k) => cmd.getOptionValueSource(k));
     });
 }

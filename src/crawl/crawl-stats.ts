@@ -4,6 +4,7 @@
 import { ERROR_ID_LIMIT, errorCodeOfId, findErrorSpec } from '../core/errors.js';
 import { LatencyHistogram } from '../metrics/histogram.js';
 import type { FrontierBounds } from './crawl-queue.js';
+import { CrawlGateStats } from './crawl-result.js';
 
 export interface CrawlProgress {
   /** Records written (pages fetched or given up on). */
@@ -41,6 +42,8 @@ export interface CrawlSummary {
   errorsByCode: Record<string, number>;
   /** Percentiles of the page fetch time (total of the last exchange), ms. */
   latency: { count: number; p50: number; p90: number; p99: number; max: number; mean: number };
+  /** The busiest hosts (at most 10): pages, errors (error code or status >= 400) and fetch time percentiles, ms. */
+  byHost: { host: string; pages: number; errors: number; p50: number; p99: number; max: number }[];
   /** URLs left in the frontier at the end (max-pages reached, or stopped). */
   queuedLeft: number;
   /**
@@ -69,7 +72,11 @@ export class CrawlStats {
   readonly status = new Uint32Array(600);
   readonly errorCounts = new Uint32Array(ERROR_ID_LIMIT);
   readonly latency = LatencyHistogram.create();
+  /** Per-host and overall tallies for thresholds and reports (crawl-result.ts). */
+  readonly gate = new CrawlGateStats();
   readonly startedAt = performance.now();
+  /** Wall-clock epoch ms at the start. */
+  readonly startedAtEpoch = Date.now();
 
   /** Counts one record. */
   page(status: number, bytes: number, error: string | null, totalMs: number): void {
@@ -123,6 +130,14 @@ export class CrawlStats {
         max: h.count ? us(h.max) : 0,
         mean: h.count ? us(h.mean) : 0,
       },
+      byHost: this.gate.byHost().slice(0, 10).map((t) => ({
+        host: t.name,
+        pages: t.requests,
+        errors: t.errors,
+        p50: t.latency.count ? us(t.latency.percentile(50)) : 0,
+        p99: t.latency.count ? us(t.latency.percentile(99)) : 0,
+        max: t.latency.count ? us(t.latency.max) : 0,
+      })),
       queuedLeft,
       ...(frontier !== undefined ? { frontier } : {}),
       hosts,
@@ -153,6 +168,9 @@ export function formatSummary(s: CrawlSummary): string {
   lines.push(`  errors   ${errs.length ? errs.join(', ') : '-'}`);
   const l = s.latency;
   lines.push(l.count ? `  latency  p50 ${l.p50} ms, p90 ${l.p90} ms, p99 ${l.p99} ms, max ${l.max} ms (${l.count} pages)` : '  latency  -');
+  if (s.byHost.length > 1) {
+    for (const h of s.byHost) lines.push(`  host     ${h.host}: ${h.pages} pages, ${h.errors} errors, p50 ${h.p50} ms, p99 ${h.p99} ms, max ${h.max} ms`);
+  }
   const extra: string[] = [`robots.txt fetched ${s.robotsFetched}`];
   if (s.robotsShared > 0) extra.push(`robots.txt from other workers ${s.robotsShared}`);
   if (s.robotsSkippedLinks > 0) extra.push(`links skipped by robots.txt ${s.robotsSkippedLinks}`);

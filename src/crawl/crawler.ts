@@ -562,6 +562,7 @@ export class Crawler implements ResponseCallback {
     if (this.finished) return;
     const offset = this.sink.write(rec);
     this.stats.page(rec.status, rec.bytes, rec.error, rec.timing === null ? 0 : rec.timing.total);
+    this.stats.gate.add(rec);
     const d = this.queue.markDone(url, offset);
     if (isPromise(d)) {
       this.pendingAsync++;

@@ -57,6 +57,10 @@ export interface CrawlFlags {
   insecure?: boolean;
   quiet?: boolean;
   progressInterval: string;
+  // ---- discovery (issue 19): sitemaps, canonical de-duplication
+  sitemaps?: boolean;
+  sitemapsOnly?: boolean;
+  dedupe?: string;
   // ---- crawl as a gate (crawl-gate.ts, crawl-scenario.ts)
   threshold: string[];
   scenario?: string;
@@ -151,6 +155,9 @@ export function crawlOptionsFromFlags(seeds: string[], f: CrawlFlags): CrawlSess
     restart: f.restart === true,
   };
   if (f.contentType.length > 0) o.contentTypes = f.contentType;
+  // discovery (issue 19)
+  if (f.sitemaps === true) o.sitemaps = true;
+  if (f.sitemapsOnly === true) o.sitemapsOnly = true;
   if (f.urls !== undefined) o.urlsFile = f.urls;
   if (f.out !== undefined && f.output !== undefined) throw new FastbenchError('ERR_USAGE_BAD_OPTION', '--out and --output are one option (--output is its old name): give one');
   const output = f.out ?? f.output;
@@ -270,6 +277,8 @@ export function registerCrawlCommand(program: Command): void {
     .option('-k, --insecure', 'accept any TLS certificate')
     .option('-q, --quiet', 'no progress and no summary')
     .option('--progress-interval <duration>', 'how often to print a progress line when stderr is not a terminal', '5s')
+    .option('--sitemaps', 'also crawl what the sitemaps list: robots.txt Sitemap: lines and /sitemap.xml of each seed (indexes, .gz; <lastmod> into the records)')
+    .option('--sitemaps-only', 'enumerate the seeds and what their sitemaps list, following no links')
     .option('--threshold <expr>', 'gate the crawl (repeatable): p99<500ms, errors<1% (error code or status >= 400), rps>50, status:5xx=0, status:404<10, status:4xx<1%; a failed one exits 1', collect, [])
     .option('--scenario <file>', 'a crawl scenario: seeds and settings under crawl:, a thresholds: list (flags given here win)')
     .option('--report-dir <dir>', 'write the crawl\'s report files here (json, html with latency by host, junit with one test per threshold, ...)')

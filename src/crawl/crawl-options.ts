@@ -71,6 +71,14 @@ export interface CrawlOptions {
   backoffMaxMs?: number;
   /** Sort query parameters when normalising URLs. Default false. */
   sortQuery?: boolean;
+  /**
+   * Read sitemaps: the `Sitemap:` lines of each robots.txt and /sitemap.xml of each seed's origin
+   * (indexes and gzip files too); the URLs they list (in scope, allowed) are queued at depth 0 and
+   * their <lastmod> goes into the records. Default false.
+   */
+  sitemaps?: boolean;
+  /** Enumerate the seeds and what the sitemaps list, following no links (implies sitemaps). */
+  sitemapsOnly?: boolean;
   /** Put the page's links in its record. Default false. */
   includeLinks?: boolean;
   /** Links kept per page. Default 5000. */
@@ -108,6 +116,8 @@ export interface ResolvedCrawlOptions {
   readonly backoffBaseMs: number;
   readonly backoffMaxMs: number;
   readonly sortQuery: boolean;
+  readonly sitemaps: boolean;
+  readonly sitemapsOnly: boolean;
   readonly includeLinks: boolean;
   readonly maxLinksPerPage: number;
   readonly resolve: readonly string[];
@@ -173,6 +183,8 @@ export function resolveCrawlOptions(o: CrawlOptions): ResolvedCrawlOptions {
     backoffBaseMs,
     backoffMaxMs: Math.max(backoffBaseMs, ms(o.backoffMaxMs, 'backoffMax', 30_000)),
     sortQuery: o.sortQuery ?? false,
+    sitemaps: (o.sitemaps ?? false) || (o.sitemapsOnly ?? false),
+    sitemapsOnly: o.sitemapsOnly ?? false,
     includeLinks: o.includeLinks ?? false,
     maxLinksPerPage: int(o.maxLinksPerPage, 'maxLinksPerPage', 5000, 1),
     resolve: o.resolve ?? [],

@@ -35,6 +35,12 @@ export interface CrawlSummary {
   invalidLines: number;
   /** Pages bigger than --max-body: read up to it and parsed (records marked truncated). */
   truncated: number;
+  /**
+   * --sitemaps: sitemap files read, URLs they gave the frontier (in scope and allowed, before
+   * de-duplication), files that failed (error, or a status other than 200 and 404), files not
+   * found (404), files cut at a protocol cap (50,000 URLs, 50 MB).
+   */
+  sitemaps: { fetched: number; urls: number; failed: number; missing: number; capped: number };
   bytes: number;
   durationMs: number;
   pagesPerSec: number;
@@ -66,6 +72,7 @@ export class CrawlStats {
   robotsTooLarge = 0;
   invalidLines = 0;
   truncated = 0;
+  readonly sitemaps = { fetched: 0, urls: 0, failed: 0, missing: 0, capped: 0 };
   bytes = 0;
   errors = 0;
   resumedDone = 0;
@@ -117,6 +124,7 @@ export class CrawlStats {
       robotsTooLarge: this.robotsTooLarge,
       invalidLines: this.invalidLines,
       truncated: this.truncated,
+      sitemaps: { ...this.sitemaps },
       bytes: this.bytes,
       durationMs,
       pagesPerSec: durationMs > 0 ? (this.pages * 1000) / durationMs : 0,
@@ -175,6 +183,10 @@ export function formatSummary(s: CrawlSummary): string {
   if (s.robotsShared > 0) extra.push(`robots.txt from other workers ${s.robotsShared}`);
   if (s.robotsSkippedLinks > 0) extra.push(`links skipped by robots.txt ${s.robotsSkippedLinks}`);
   if (s.robotsTooLarge > 0) extra.push(`robots.txt too large to read (hosts left alone) ${s.robotsTooLarge}`);
+  const sm = s.sitemaps;
+  if (sm.fetched + sm.failed + sm.missing > 0) {
+    extra.push(`sitemaps read ${sm.fetched} (${sm.urls} URLs${sm.missing > 0 ? `, ${sm.missing} not found` : ''}${sm.failed > 0 ? `, ${sm.failed} failed` : ''}${sm.capped > 0 ? `, ${sm.capped} cut at the 50,000-URL / 50 MB cap` : ''})`);
+  }
   if (s.truncated > 0) extra.push(`truncated at --max-body ${s.truncated}`);
   if (s.invalidLines > 0) extra.push(`unusable input lines ${s.invalidLines}`);
   if (s.queuedLeft > 0) extra.push(`left in the queue ${s.queuedLeft}`);

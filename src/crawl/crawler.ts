@@ -19,6 +19,12 @@
 //     exponentially (Retry-After too, for 429/503) and count against its error budget; once spent,
 //     or when the host name does not resolve, the host's remaining URLs are recorded with that code
 //     without being fetched.
+// Sitemaps (--sitemaps, sitemap.ts): once a host's robots.txt is in, its `Sitemap:` files are
+// read (and, for a seed's host, /sitemap.xml; without robots.txt, /sitemap.xml of each seed at the
+// start). One sitemap file is fetched at a time, outside the host's delay like robots.txt; index
+// files lead to more (nested at most SITEMAP_MAX_NESTING deep). Their URLs (in scope, not known
+// to be disallowed) are queued at depth 0 and their <lastmod> kept for the records.
+// --sitemaps-only follows no links from the pages (redirect targets are still queued).
 // Modes: a deep crawl from seeds queues links (a redirect is recorded as such and its target
 // queued like a link, at the same depth); probe mode (--urls) streams a list, follows redirects
 // in place (the chain goes into the record) and queues nothing.
@@ -45,7 +51,8 @@ import { isHostFailure, isRedirectStatus, newRecord, readFailure, readResponse, 
 import { ROBOTS_MAX_REDIRECTS, RobotsFetcher, schemeOf } from './robots-fetcher.js';
 import { Scope } from './scope.js';
 import type { UrlSource } from './url-source.js';
-import { normalizeUrl, tryNormalizeUrl, type NormalizeOptions } from './url-normalizer.js';
+import { readSitemap, type SitemapFile } from './sitemap.js';
+import { hostOf, normalizeUrl, tryNormalizeUrl, type NormalizeOptions } from './url-normalizer.js';
 
 export interface CrawlerDeps {
   queue: CrawlQueue;
@@ -59,6 +66,9 @@ export interface CrawlerDeps {
 }
 
 const RETRY_AFTER_CAP_MS = 120_000;
+/** An index may name indexes, which may name sitemaps: levels 0, 1, 2; deeper ones are ignored. */
+const SITEMAP_MAX_NESTING = 2;
+const SITEMAP_MAX_REDIRECTS = 5;
 
 function isPromise<T>(v: unknown): v is Promise<T> {
   return v instanceof Promise;
@@ -103,6 +113,15 @@ export class Crawler implements ResponseCallback {
   private resolveRun!: (s: CrawlSummary) => void;
   private rejectRun!: (e: unknown) => void;
   private readonly runPromise: Promise<CrawlSummary>;
+  /** Sitemap files to read (url, nesting level), each URL once; one is read at a time. */
+  private readonly sitemapQueue: { url: string; level: number }[] = [];
+  private readonly sitemapSeen = new Set<string>();
+  private sitemapLevel = 0;
+  private sitemapBusy = false;
+  /** Hosts of the seeds: their /sitemap.xml is read with --sitemaps. */
+  private readonly seedHosts = new Set<string>();
+  /** <lastmod> of URLs a sitemap listed, until their record is written. */
+  private readonly lastmod = new Map<string, string>();
 
   constructor(options: CrawlOptions | ResolvedCrawlOptions, deps: CrawlerDeps) {
     const o = (this.opts = 'probe' in options ? options : resolveCrawlOptions(options));
@@ -113,6 +132,7 @@ export class Crawler implements ResponseCallback {
     this.normalize = { sortQuery: o.sortQuery };
     const seeds = o.seeds.map((s) => normalizeUrl(s, this.normalize));
     this.opts = Object.freeze({ ...o, seeds });
+    for (const u of seeds) this.seedHosts.add(hostOf(u));
     this.scope = new Scope({ mode: o.probe ? 'any' : o.scope, seeds, include: o.include, exclude: o.exclude });
     this.hosts = new HostTable(o.delayMs);
     this.gate = new HostGate(this.queue, o);
@@ -134,6 +154,7 @@ export class Crawler implements ResponseCallback {
   /** Crawls until nothing is left (or maxPages, or stop()); resolves with the summary. */
   run(): Promise<CrawlSummary> {
     const seeds = this.opts.seeds;
+    if (this.opts.sitemaps && !this.opts.robots) for (const u of seeds) this.queueSitemap(`${schemeOf(u)}://${hostOf(u)}/sitemap.xml`, 0);
     if (seeds.length > 0) {
       const r = this.queue.offer(seeds, 0);
       if (isPromise(r)) r.then(() => this.pump(), this.onAsyncError);
@@ -190,6 +211,7 @@ export class Crawler implements ResponseCallback {
     }
     if (this.waiting.size > 0 && !this.stopping) this.serveWaiting(now);
     const free = this.free;
+    if (this.sitemapQueue.length > 0 && !this.sitemapBusy && !this.stopping && free.length > this.robots.wanted) this.startSitemap(now);
     // Each host waiting for its robots.txt will need a slot: do not pop past the free ones.
     while (free.length > this.robots.wanted && !this.awaitingPop && this.canTake() && !this.sink.backedUp) {
       const r = this.queue.pop(now);
@@ -265,7 +287,7 @@ export class Crawler implements ResponseCallback {
    * unless stopping, no host waiting to be served).
    */
   private settled(): boolean {
-    return this.busy === 0 && this.pendingAsync === 0 && !this.awaitingPop && !this.reading && (this.stopping || this.waiting.size === 0);
+    return this.busy === 0 && this.pendingAsync === 0 && !this.awaitingPop && !this.reading && (this.stopping || (this.waiting.size === 0 && this.sitemapQueue.length === 0));
   }
 
   /**
@@ -424,6 +446,7 @@ export class Crawler implements ResponseCallback {
     this.stats.requests++;
     try {
       if (slot.kind === SlotKind.Robots) this.onRobots(slot, res, err);
+      else if (slot.kind === SlotKind.Sitemap) this.onSitemap(slot, res, err);
       else this.onPage(slot, res, err);
     } catch (e) {
       this.fail(e);
@@ -466,7 +489,105 @@ export class Crawler implements ResponseCallback {
     this.releaseSlot(slot);
     const dead = this.robots.settle(h, res, err, startedAt, now);
     if (dead !== null) this.gate.markDead(h, dead);
+    else if (this.opts.sitemaps && h.robots !== null) {
+      for (const u of h.robots.sitemaps) {
+        const n = tryNormalizeUrl(u, undefined, this.normalize);
+        if (n !== null) this.queueSitemap(n, 0);
+      }
+      if (this.seedHosts.has(h.key)) this.queueSitemap(`${h.scheme}://${h.key}/sitemap.xml`, 0);
+    }
     this.addWaiting(h);
+  }
+
+  // ---------------------------------------------------------------- sitemaps
+
+  private queueSitemap(url: string, level: number): void {
+    if (this.sitemapSeen.has(url)) return;
+    this.sitemapSeen.add(url);
+    this.sitemapQueue.push({ url, level });
+  }
+
+  private startSitemap(now: number): void {
+    const next = this.sitemapQueue.shift()!;
+    const h = this.hosts.get(hostOf(next.url));
+    if (this.opts.robots && h.robots !== null && !h.robots.isAllowed(next.url)) {
+      this.stats.sitemaps.failed++;
+      return;
+    }
+    const slot = this.free.pop()!;
+    try {
+      slot.begin(SlotKind.Sitemap, null, h, next.url, now);
+    } catch {
+      this.free.push(slot);
+      this.stats.sitemaps.failed++;
+      return;
+    }
+    this.busy++;
+    this.sitemapBusy = true;
+    this.sitemapLevel = next.level;
+    this.client.dispatch(slot.req, slot.res, this, Infinity);
+  }
+
+  private onSitemap(slot: FetchSlot, res: Response, err: FastbenchError | null): void {
+    if (err === null && isRedirectStatus(res.status) && slot.chain.length < SITEMAP_MAX_REDIRECTS && this.followRedirect(slot, res)) return;
+    const level = this.sitemapLevel;
+    const ok = err === null && res.status === 200;
+    const body = ok ? Buffer.from(res.body) : null; // the slot's buffer is reused
+    if (err === null && res.status === 404) this.stats.sitemaps.missing++;
+    else if (!ok) this.stats.sitemaps.failed++;
+    this.releaseSlot(slot);
+    if (body === null) {
+      this.sitemapBusy = false;
+      return;
+    }
+    this.pendingAsync++;
+    readSitemap(body).then((file) => {
+      this.pendingAsync--;
+      this.sitemapBusy = false;
+      this.onSitemapRead(file, level);
+      this.pump();
+    }, this.onAsyncError);
+  }
+
+  private onSitemapRead(file: SitemapFile, level: number): void {
+    const st = this.stats.sitemaps;
+    st.fetched++;
+    if (file.capped !== null) st.capped++;
+    if (file.badGzip || file.kind === 'unknown') st.failed++;
+    if (this.finished) return;
+    if (file.kind === 'index') {
+      if (level >= SITEMAP_MAX_NESTING) return;
+      for (const e of file.entries) {
+        const n = tryNormalizeUrl(e.loc, undefined, this.normalize);
+        if (n !== null) this.queueSitemap(n, level + 1);
+      }
+      return;
+    }
+    if (file.kind !== 'urlset' || this.stopping) return;
+    const urls: string[] = [];
+    for (const e of file.entries) {
+      const n = tryNormalizeUrl(e.loc, undefined, this.normalize);
+      if (n === null || !this.scope.allows(n)) continue;
+      if (this.opts.robots) {
+        const hs = this.hosts.peek(hostOf(n));
+        if (hs?.robots != null && !hs.robots.isAllowed(n)) {
+          this.stats.robotsSkippedLinks++;
+          continue;
+        }
+      }
+      urls.push(n);
+      if (e.lastmod !== undefined) this.lastmod.set(n, e.lastmod);
+    }
+    st.urls += urls.length;
+    if (urls.length === 0) return;
+    const r = this.queue.offer(urls, 0);
+    if (isPromise(r)) {
+      this.pendingAsync++;
+      r.then(() => {
+        this.pendingAsync--;
+        this.pump();
+      }, this.onAsyncError);
+    }
   }
 
   private onPage(slot: FetchSlot, res: Response, err: FastbenchError | null): void {
@@ -503,7 +624,7 @@ export class Crawler implements ResponseCallback {
           if (e.depth === 0 && o.scope !== 'any') this.scope.addSeed(rec.location);
           follow = this.filterLinks([rec.location], h);
           depth = e.depth;
-        } else if (links !== null && links.length > 0 && e.depth < o.maxDepth) {
+        } else if (links !== null && links.length > 0 && e.depth < o.maxDepth && !o.sitemapsOnly) {
           follow = this.filterLinks(links, h);
         }
       }
@@ -543,6 +664,13 @@ export class Crawler implements ResponseCallback {
 
   /** Queues the children, writes the record, marks the URL done — in that order. */
   private finishPage(url: string, rec: CrawlRecord, follow: string[] | null, depth: number): void {
+    if (this.lastmod.size > 0) {
+      const lm = this.lastmod.get(url);
+      if (lm !== undefined) {
+        rec.lastmod = lm;
+        this.lastmod.delete(url);
+      }
+    }
     if (follow !== null && follow.length > 0) {
       const r = this.queue.offer(follow, depth);
       if (isPromise(r)) {

@@ -11,6 +11,7 @@ import type { HostState } from './host-state.js';
 export const enum SlotKind {
   Page = 0,
   Robots = 1,
+  Sitemap = 2,
 }
 
 const ACCEPT_HTML = 'text/html,application/xhtml+xml;q=0.9,*/*;q=0.8';

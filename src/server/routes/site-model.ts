@@ -17,6 +17,12 @@
 // About 10% of cross links carry rel="nofollow" (tree links never do). About 1 page in 10 has
 // `<base href="/site/b/<id>/">` and its relative links are written against that base (a crawler
 // that ignores <base> ends up on 404s under /p/…). About 1 page in 50 is large (~200 KiB).
+//
+// Sitemaps: robots.txt names `/site/sitemap.xml`, a sitemap index of `/site/sitemap-pages.xml`
+// (the home, the first pages, and one robots-disallowed private page) and the gzip-compressed
+// `/site/sitemap-hidden.xml.gz`, which lists the hidden pages `/site/hidden/<k>` (with a
+// <lastmod>): no link reaches them, so only a crawler that reads sitemaps finds them. Each hidden
+// page links home and to `/site/hidden/<k>/more`, which only its hidden page links to.
 import { Prng, mix32 } from './prng.js';
 
 export const SITE_DEFAULT_PAGES = 1000;
@@ -73,8 +79,9 @@ export interface SitePage {
 }
 
 export type SiteAnswer =
-  | { status: 200; kind: 'home' | 'page' | 'private'; page: SitePage }
+  | { status: 200; kind: 'home' | 'page' | 'private' | 'hidden'; page: SitePage }
   | { status: 200; kind: 'robots'; text: string }
+  | { status: 200; kind: 'sitemap'; text: string; gzip: boolean }
   | { status: 301 | 302; location: string }
   | { status: 404 };
 
@@ -124,12 +131,80 @@ export function siteAllowed(path: string): boolean {
   return !SITE_DISALLOWED.some((p) => path.startsWith(p));
 }
 
-/** robots.txt (served at /robots.txt and /site/robots.txt). */
-export function siteRobots(options: SiteOptions = {}): string {
+/** robots.txt (served at /robots.txt and /site/robots.txt); its Sitemap line names `host`. */
+export function siteRobots(options: SiteOptions = {}, host = DEFAULT_HOST): string {
   const lines = ['# fastbench synthetic site', `User-agent: ${SITE_BLOCKED_AGENT}`, 'Disallow: /', '', 'User-agent: *'];
   for (const p of SITE_DISALLOWED) lines.push(`Disallow: ${p}`);
-  lines.push(`Crawl-delay: ${options.crawlDelay ?? 0.01}`, '');
+  lines.push(`Crawl-delay: ${options.crawlDelay ?? 0.01}`, '', `Sitemap: ${options.scheme ?? 'http'}://${host}${SITE_SITEMAP_INDEX}`, '');
   return lines.join('\n');
+}
+
+// ---------------------------------------------------------------- sitemaps and hidden pages
+
+export const SITE_SITEMAP_INDEX = '/site/sitemap.xml';
+export const SITE_SITEMAP_PAGES = '/site/sitemap-pages.xml';
+export const SITE_SITEMAP_HIDDEN = '/site/sitemap-hidden.xml.gz';
+/** Pages listed in sitemap-pages.xml besides the home: /site/p/0 .. this - 1. */
+export const SITE_SITEMAP_LISTED = 50;
+/** The private page sitemap-pages.xml lists (robots.txt disallows it). */
+export const SITE_SITEMAP_PRIVATE = '/site/private/3';
+
+/** How many hidden pages (/site/hidden/0 .. n-1) the site has. */
+export function siteHiddenCount(pages: number): number {
+  return Math.max(2, Math.ceil(Math.max(0, pages) / 50));
+}
+
+/** The <lastmod> of hidden page `k` (a W3C date). */
+export function siteHiddenLastmod(k: number): string {
+  return `2025-${String((k % 12) + 1).padStart(2, '0')}-${String((k % 28) + 1).padStart(2, '0')}`;
+}
+
+function urlsetXml(entries: readonly { loc: string; lastmod?: string }[]): string {
+  const body = entries.map((e) => `  <url><loc>${e.loc.replace(/&/g, '&amp;')}</loc>${e.lastmod !== undefined ? `<lastmod>${e.lastmod}</lastmod>` : ''}</url>`);
+  return ['<?xml version="1.0" encoding="UTF-8"?>', '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">', ...body, '</urlset>', ''].join('\n');
+}
+
+/** The sitemap files by path, as XML text (the .gz one is served gzip-compressed). */
+export function siteSitemap(path: string, pages: number, host = DEFAULT_HOST, options: SiteOptions = {}): string | undefined {
+  const origin = `${options.scheme ?? 'http'}://${host}`;
+  if (path === SITE_SITEMAP_INDEX) {
+    return ['<?xml version="1.0" encoding="UTF-8"?>', '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">',
+      `  <sitemap><loc>${origin}${SITE_SITEMAP_PAGES}</loc></sitemap>`,
+      `  <sitemap><loc>${origin}${SITE_SITEMAP_HIDDEN}</loc><lastmod>2025-06-01</lastmod></sitemap>`,
+      '</sitemapindex>', ''].join('\n');
+  }
+  if (path === SITE_SITEMAP_PAGES) {
+    const entries = [{ loc: `${origin}/site/` }];
+    for (let i = 0; i < Math.min(pages, SITE_SITEMAP_LISTED); i++) entries.push({ loc: `${origin}/site/p/${i}` });
+    entries.push({ loc: `${origin}${SITE_SITEMAP_PRIVATE}` });
+    return urlsetXml(entries);
+  }
+  if (path === SITE_SITEMAP_HIDDEN) {
+    const entries = [];
+    for (let k = 0; k < siteHiddenCount(pages); k++) entries.push({ loc: `${origin}/site/hidden/${k}`, lastmod: siteHiddenLastmod(k) });
+    return urlsetXml(entries);
+  }
+  return undefined;
+}
+
+/** The paths the sitemaps list (in the order a reader meets them), before robots.txt. */
+export function siteSitemapPaths(pages: number): string[] {
+  const out = ['/site/'];
+  for (let i = 0; i < Math.min(pages, SITE_SITEMAP_LISTED); i++) out.push(`/site/p/${i}`);
+  out.push(SITE_SITEMAP_PRIVATE);
+  for (let k = 0; k < siteHiddenCount(pages); k++) out.push(`/site/hidden/${k}`);
+  return out;
+}
+
+/** `/site/hidden/<k>` (more = false) or `/site/hidden/<k>/more`. */
+export function siteHiddenPage(k: number, more: boolean): SitePage {
+  const path = more ? `/site/hidden/${k}/more` : `/site/hidden/${k}`;
+  const links: SiteLink[] = [{ href: '/site/', url: '/site/', kind: 'home', form: 'root', nofollow: false, text: 'Home' }];
+  if (!more) links.push({ href: `${k}/more`, url: `/site/hidden/${k}/more`, kind: 'child', form: 'relative', nofollow: false, text: 'More' });
+  return {
+    id: k, path, title: more ? `Hidden ${k}, more` : `Hidden ${k}`, depth: more ? 1 : 0, large: false, baseHref: more ? undefined : `/site/hidden/`,
+    links, text: 'Only the sitemap leads here.', fillerSeed: k,
+  };
 }
 
 /** A relative reference from directory `fromDir` (ends in '/') to absolute path `to`. */
@@ -254,13 +329,16 @@ const ID = '(0|[1-9]\\d{0,8})';
 const PAGE_RE = new RegExp(`^/site/p/${ID}$`);
 const REDIRECT_RE = new RegExp(`^/site/r/${ID}$`);
 const PRIVATE_RE = new RegExp(`^/site/private/${ID}$`);
+const HIDDEN_RE = new RegExp(`^/site/hidden/${ID}(/more)?$`);
 
 /** What the server answers for `path` (as sent, without the query) on `host`. */
 export function siteResolve(seed: number, pages: number, path: string, host = DEFAULT_HOST, options: SiteOptions = {}): SiteAnswer {
   const p = decodeUnreserved(path);
   if (p === '/site') return { status: 301, location: '/site/' };
   if (p === '/site/') return { status: 200, kind: 'home', page: siteHome(seed, pages, host, options) };
-  if (p === '/site/robots.txt' || p === '/robots.txt') return { status: 200, kind: 'robots', text: siteRobots(options) };
+  if (p === '/site/robots.txt' || p === '/robots.txt') return { status: 200, kind: 'robots', text: siteRobots(options, host) };
+  const sitemap = siteSitemap(p, pages, host, options);
+  if (sitemap !== undefined) return { status: 200, kind: 'sitemap', text: sitemap, gzip: p.endsWith('.gz') };
   let m = PAGE_RE.exec(p);
   if (m !== null) {
     const page = sitePage(seed, pages, Number(m[1]), host, options);
@@ -270,5 +348,7 @@ export function siteResolve(seed: number, pages: number, path: string, host = DE
   if (m !== null) return { status: Number(m[1]) % 2 === 0 ? 301 : 302, location: `/site/p/${m[1]}` };
   m = PRIVATE_RE.exec(p);
   if (m !== null) return { status: 200, kind: 'private', page: sitePrivatePage(Number(m[1])) };
+  m = HIDDEN_RE.exec(p);
+  if (m !== null && Number(m[1]) < siteHiddenCount(pages)) return { status: 200, kind: 'hidden', page: siteHiddenPage(Number(m[1]), m[2] !== undefined) };
   return { status: 404 };
 }

@@ -1,5 +1,6 @@
-// The synthetic site's routes: /site, /site/*, and /robots.txt. Answers for any Host header:
+// The synthetic site's routes: /site, /site/* (pages, sitemaps), and /robots.txt. Answers for any Host header:
 // absolute links are built from the Host the request carried (`localhost` when there is none).
+import { gzipSync } from 'node:zlib';
 import type { Router } from '../router.js';
 import type { Handler } from '../types.js';
 import { HTML_HEADERS, TEXT_HEADERS, hostOf } from './reply.js';
@@ -12,6 +13,9 @@ export interface SiteRouteOptions extends SiteOptions {
 }
 
 const CT = HTML_HEADERS[0]!;
+const XML_HEADERS = ['Content-Type', 'application/xml; charset=utf-8'];
+// A .xml.gz sitemap is a gzip file (not a Content-Encoding): crawlers inflate it themselves.
+const GZIP_HEADERS = ['Content-Type', 'application/gzip'];
 const HTML = HTML_HEADERS[1]!;
 
 /** The handler for every /site path and /robots.txt. */
@@ -23,6 +27,7 @@ export function siteHandler(options: SiteRouteOptions = {}): Handler {
     switch (answer.status) {
       case 200:
         if (answer.kind === 'robots') res.send(200, answer.text, TEXT_HEADERS);
+        else if (answer.kind === 'sitemap') res.send(200, answer.gzip ? gzipSync(answer.text) : answer.text, answer.gzip ? GZIP_HEADERS : XML_HEADERS);
         else res.send(200, renderSitePage(answer.page), HTML_HEADERS);
         return;
       case 301:

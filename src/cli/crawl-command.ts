@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { Option, type Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { FastbenchError } from '../core/errors.js';
-import { DEFAULT_MAX_HOST_QUEUE, DEFAULT_MAX_QUEUE } from '../crawl/crawl-options.js';
+import { DEFAULT_MAX_HOST_QUEUE, DEFAULT_MAX_QUEUE, type DedupeMode } from '../crawl/crawl-options.js';
 import { openCrawl, type CrawlSessionOptions } from '../crawl/crawl-session.js';
 import { formatSummary } from '../crawl/crawl-stats.js';
 import type { Crawler } from '../crawl/crawler.js';
@@ -158,6 +158,7 @@ export function crawlOptionsFromFlags(seeds: string[], f: CrawlFlags): CrawlSess
   // discovery (issue 19)
   if (f.sitemaps === true) o.sitemaps = true;
   if (f.sitemapsOnly === true) o.sitemapsOnly = true;
+  if (f.dedupe !== undefined) o.dedupe = f.dedupe as DedupeMode;
   if (f.urls !== undefined) o.urlsFile = f.urls;
   if (f.out !== undefined && f.output !== undefined) throw new FastbenchError('ERR_USAGE_BAD_OPTION', '--out and --output are one option (--output is its old name): give one');
   const output = f.out ?? f.output;
@@ -259,7 +260,7 @@ export function registerCrawlCommand(program: Command): void {
     .option('--exclude <pattern>', 'never follow URLs matching (glob, or re:REGEX; repeatable)', collect, [])
     .option('--user-agent <ua>', 'User-Agent header (its product token picks the robots.txt group)')
     .option('--no-robots', 'ignore robots.txt (be polite)')
-    .option('--nofollow', 'skip rel=nofollow links and pages with meta robots nofollow')
+    .option('--nofollow', 'skip rel=nofollow links, and the links of pages with meta robots or X-Robots-Tag nofollow')
     .option('--max-body <size>', 'largest body read (e.g. 32mb, 512kb; a bare number is bytes): a bigger page is read up to this (Range request), parsed and marked truncated; robots.txt is read up to 500 KiB whatever this says', '32mb')
     .option('--content-type <type>', 'media types parsed for links (repeatable; default text/html, application/xhtml+xml)', collect, [])
     .option('-t, --timeout <time>', 'response timeout: request written to response complete', '10s')
@@ -279,6 +280,7 @@ export function registerCrawlCommand(program: Command): void {
     .option('--progress-interval <duration>', 'how often to print a progress line when stderr is not a terminal', '5s')
     .option('--sitemaps', 'also crawl what the sitemaps list: robots.txt Sitemap: lines and /sitemap.xml of each seed (indexes, .gz; <lastmod> into the records)')
     .option('--sitemaps-only', 'enumerate the seeds and what their sitemaps list, following no links')
+    .option('--dedupe <mode>', 'canonical: a page whose canonical URL (link rel=canonical, Link header) was already seen is recorded with duplicateOf, its links not followed; content: the same by content fingerprint')
     .option('--threshold <expr>', 'gate the crawl (repeatable): p99<500ms, errors<1% (error code or status >= 400), rps>50, status:5xx=0, status:404<10, status:4xx<1%; a failed one exits 1', collect, [])
     .option('--scenario <file>', 'a crawl scenario: seeds and settings under crawl:, a thresholds: list (flags given here win)')
     .option('--report-dir <dir>', 'write the crawl\'s report files here (json, html with latency by host, junit with one test per threshold, ...)')

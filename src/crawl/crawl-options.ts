@@ -79,6 +79,13 @@ export interface CrawlOptions {
   sitemaps?: boolean;
   /** Enumerate the seeds and what the sitemaps list, following no links (implies sitemaps). */
   sitemapsOnly?: boolean;
+  /**
+   * Duplicates: 'canonical' — a page whose canonical URL (link rel=canonical, Link header; else
+   * its own URL) was already seen is recorded with duplicateOf and its links are not followed, and
+   * a URL an earlier page named as its canonical is not fetched; 'content' — the same by content
+   * fingerprint; 'none' (default) records canonical and fingerprint only.
+   */
+  dedupe?: DedupeMode;
   /** Put the page's links in its record. Default false. */
   includeLinks?: boolean;
   /** Links kept per page. Default 5000. */
@@ -118,10 +125,19 @@ export interface ResolvedCrawlOptions {
   readonly sortQuery: boolean;
   readonly sitemaps: boolean;
   readonly sitemapsOnly: boolean;
+  readonly dedupe: DedupeMode;
   readonly includeLinks: boolean;
   readonly maxLinksPerPage: number;
   readonly resolve: readonly string[];
   readonly insecure: boolean;
+}
+
+export type DedupeMode = 'none' | 'canonical' | 'content';
+
+function dedupeMode(v: DedupeMode | undefined): DedupeMode {
+  if (v === undefined) return 'none';
+  if (v !== 'none' && v !== 'canonical' && v !== 'content') throw bad('--dedupe', 'canonical, content or none', v);
+  return v;
 }
 
 function bad(flag: string, want: string, got: unknown): FastbenchError {
@@ -185,6 +201,7 @@ export function resolveCrawlOptions(o: CrawlOptions): ResolvedCrawlOptions {
     sortQuery: o.sortQuery ?? false,
     sitemaps: (o.sitemaps ?? false) || (o.sitemapsOnly ?? false),
     sitemapsOnly: o.sitemapsOnly ?? false,
+    dedupe: dedupeMode(o.dedupe),
     includeLinks: o.includeLinks ?? false,
     maxLinksPerPage: int(o.maxLinksPerPage, 'maxLinksPerPage', 5000, 1),
     resolve: o.resolve ?? [],

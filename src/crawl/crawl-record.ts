@@ -61,12 +61,18 @@ export interface CrawlRecord {
   noindex?: boolean;
   /** The page asked that its links not be followed (meta robots / X-Robots-Tag nofollow). */
   nofollow?: boolean;
+  /**
+   * --dedupe: the URL fetched first with the same canonical URL (canonical) or the same
+   * fingerprint (content). Its links were not followed; with canonical, a URL that an earlier
+   * page named as its canonical is not fetched at all (status 0).
+   */
+  duplicateOf?: string;
 }
 
 export const CSV_COLUMNS: readonly string[] = Object.freeze([
   'url', 'finalUrl', 'redirects', 'status', 'contentType', 'bytes', 'title', 'links', 'depth', 'location', 'time',
   'connWait', 'dns', 'connect', 'tls', 'write', 'firstByte', 'body', 'total', 'reused', 'error', 'linkUrls',
-  'truncated', 'lastmod', 'canonical', 'fingerprint', 'noindex', 'nofollow',
+  'truncated', 'lastmod', 'canonical', 'fingerprint', 'noindex', 'nofollow', 'duplicateOf',
 ]);
 
 function r3(ms: number): number {
@@ -121,6 +127,7 @@ export function csvRow(r: CrawlRecord): Record<string, unknown> {
     fingerprint: r.fingerprint,
     noindex: r.noindex,
     nofollow: r.nofollow,
+    duplicateOf: r.duplicateOf,
   };
 }
 

@@ -2,8 +2,8 @@
 // written by the same report writers (JSON, HTML, JUnit, ...) as a load run.
 //
 // What counts, per host (one RequestStats each, named `host[:port]`) and overall:
-//   requests   records of URLs that were fetched or tried (robots.txt-disallowed URLs are not:
-//              nothing was sent, and the site asked for it);
+//   requests   records of URLs that were fetched or tried (robots.txt-disallowed URLs and
+//              --dedupe canonical skips are not: nothing was sent);
 //   responses  records with a status and no error code;
 //   errors     records with an error code (transport, timeouts, dead host, body too large) or a
 //              status >= 400 (a broken link is an error of the site);
@@ -36,7 +36,7 @@ export class CrawlTally {
   constructor(readonly name: string) {}
 
   add(r: CrawlRecord): void {
-    if (r.error === 'ERR_CRAWL_ROBOTS_DISALLOWED') return;
+    if (r.error === 'ERR_CRAWL_ROBOTS_DISALLOWED' || (r.duplicateOf !== undefined && r.status === 0)) return; // not fetched
     this.requests++;
     this.bytes += r.bytes;
     if (r.status > 0) {

@@ -41,6 +41,11 @@ export interface CrawlSummary {
    * found (404), files cut at a protocol cap (50,000 URLs, 50 MB).
    */
   sitemaps: { fetched: number; urls: number; failed: number; missing: number; capped: number };
+  /** Pages whose content fingerprint an earlier page had (near-identical pages), and --dedupe duplicates. */
+  sameContent: number;
+  duplicates: number;
+  /** Pages marked noindex (meta robots / X-Robots-Tag). */
+  noindex: number;
   bytes: number;
   durationMs: number;
   pagesPerSec: number;
@@ -73,6 +78,9 @@ export class CrawlStats {
   invalidLines = 0;
   truncated = 0;
   readonly sitemaps = { fetched: 0, urls: 0, failed: 0, missing: 0, capped: 0 };
+  sameContent = 0;
+  duplicates = 0;
+  noindex = 0;
   bytes = 0;
   errors = 0;
   resumedDone = 0;
@@ -125,6 +133,9 @@ export class CrawlStats {
       invalidLines: this.invalidLines,
       truncated: this.truncated,
       sitemaps: { ...this.sitemaps },
+      sameContent: this.sameContent,
+      duplicates: this.duplicates,
+      noindex: this.noindex,
       bytes: this.bytes,
       durationMs,
       pagesPerSec: durationMs > 0 ? (this.pages * 1000) / durationMs : 0,
@@ -187,6 +198,9 @@ export function formatSummary(s: CrawlSummary): string {
   if (sm.fetched + sm.failed + sm.missing > 0) {
     extra.push(`sitemaps read ${sm.fetched} (${sm.urls} URLs${sm.missing > 0 ? `, ${sm.missing} not found` : ''}${sm.failed > 0 ? `, ${sm.failed} failed` : ''}${sm.capped > 0 ? `, ${sm.capped} cut at the 50,000-URL / 50 MB cap` : ''})`);
   }
+  if (s.sameContent > 0) extra.push(`pages with the content of an earlier one ${s.sameContent}`);
+  if (s.duplicates > 0) extra.push(`duplicates (--dedupe) ${s.duplicates}`);
+  if (s.noindex > 0) extra.push(`noindex pages ${s.noindex}`);
   if (s.truncated > 0) extra.push(`truncated at --max-body ${s.truncated}`);
   if (s.invalidLines > 0) extra.push(`unusable input lines ${s.invalidLines}`);
   if (s.queuedLeft > 0) extra.push(`left in the queue ${s.queuedLeft}`);

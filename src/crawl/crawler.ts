@@ -25,6 +25,12 @@
 // files lead to more (nested at most SITEMAP_MAX_NESTING deep). Their URLs (in scope, not known
 // to be disallowed) are queued at depth 0 and their <lastmod> kept for the records.
 // --sitemaps-only follows no links from the pages (redirect targets are still queued).
+// Page signals (page-reader.ts, page-signals.ts): canonical, fingerprint, noindex/nofollow go
+// into the records; pages whose fingerprint an earlier page had are counted. --dedupe canonical
+// (or content) records a page whose canonical URL (fingerprint) was already seen with duplicateOf
+// and follows none of its links; with canonical, a URL an earlier page named as its canonical is
+// recorded with duplicateOf unfetched. Both are remembered per process (not across --resume or
+// between --frontier workers), at most DEDUPE_MAX_KEYS of each.
 // Modes: a deep crawl from seeds queues links (a redirect is recorded as such and its target
 // queued like a link, at the same depth); probe mode (--urls) streams a list, follows redirects
 // in place (the chain goes into the record) and queues nothing.
@@ -49,6 +55,7 @@ import { HostGate } from './host-gate.js';
 import { HostTable, RobotsState, WaitHeap, type HostState } from './host-state.js';
 import { isHostFailure, isRedirectStatus, newRecord, readFailure, readResponse, retryAfterMs, type PageReaderOptions } from './page-reader.js';
 import { ROBOTS_MAX_REDIRECTS, RobotsFetcher, schemeOf } from './robots-fetcher.js';
+import { productToken } from './robots.js';
 import { Scope } from './scope.js';
 import type { UrlSource } from './url-source.js';
 import { readSitemap, type SitemapFile } from './sitemap.js';
@@ -69,6 +76,8 @@ const RETRY_AFTER_CAP_MS = 120_000;
 /** An index may name indexes, which may name sitemaps: levels 0, 1, 2; deeper ones are ignored. */
 const SITEMAP_MAX_NESTING = 2;
 const SITEMAP_MAX_REDIRECTS = 5;
+/** Fingerprints and canonical URLs remembered for duplicates (~100 B each); past it, new ones are not. */
+const DEDUPE_MAX_KEYS = 2_000_000;
 
 function isPromise<T>(v: unknown): v is Promise<T> {
   return v instanceof Promise;
@@ -120,6 +129,9 @@ export class Crawler implements ResponseCallback {
   private sitemapBusy = false;
   /** Hosts of the seeds: their /sitemap.xml is read with --sitemaps. */
   private readonly seedHosts = new Set<string>();
+  /** Fingerprint → first URL with it; canonical URL → first URL that had it (--dedupe canonical). */
+  private readonly fingerprints = new Map<string, string>();
+  private readonly canonicals = new Map<string, string>();
   /** <lastmod> of URLs a sitemap listed, until their record is written. */
   private readonly lastmod = new Map<string, string>();
 
@@ -136,7 +148,7 @@ export class Crawler implements ResponseCallback {
     this.scope = new Scope({ mode: o.probe ? 'any' : o.scope, seeds, include: o.include, exclude: o.exclude });
     this.hosts = new HostTable(o.delayMs);
     this.gate = new HostGate(this.queue, o);
-    this.reader = { contentTypes: o.contentTypes, nofollow: o.nofollow, maxLinks: o.maxLinksPerPage, includeLinks: o.includeLinks, normalize: this.normalize };
+    this.reader = { contentTypes: o.contentTypes, nofollow: o.nofollow, maxLinks: o.maxLinksPerPage, includeLinks: o.includeLinks, normalize: this.normalize, productToken: productToken(o.userAgent) };
     this.ownsClient = deps.client === undefined;
     this.client = deps.client ?? createCrawlClient(o);
     this.robots = new RobotsFetcher(this.opts, this.client, deps.client !== undefined, this.queue, this.stats);
@@ -338,6 +350,10 @@ export class Crawler implements ResponseCallback {
 
   private startOrSkip(e: FrontierEntry, h: HostState, now: number): void {
     if (this.opts.robots && h.robots !== null && !h.robots.isAllowed(e.url)) return this.skip(e, 'ERR_CRAWL_ROBOTS_DISALLOWED');
+    if (this.opts.dedupe === 'canonical') {
+      const first = this.canonicals.get(e.url);
+      if (first !== undefined && first !== e.url) return this.skipDuplicate(e, first);
+    }
     const slot = this.free.pop()!;
     try {
       slot.begin(SlotKind.Page, e, h, e.url, now);
@@ -383,6 +399,43 @@ export class Crawler implements ResponseCallback {
     const rec = newRecord(e.url, e.url, e.depth, Date.now());
     rec.error = code;
     this.finishPage(e.url, rec, null, 0);
+  }
+
+  /** Records a URL an earlier page named as its canonical (--dedupe canonical), unfetched. */
+  private skipDuplicate(e: FrontierEntry, first: string): void {
+    const rec = newRecord(e.url, e.url, e.depth, Date.now());
+    rec.duplicateOf = first;
+    this.stats.duplicates++;
+    this.finishPage(e.url, rec, null, 0);
+  }
+
+  /**
+   * Counts near-identical pages, and applies --dedupe to a 2xx page: true when it duplicates an
+   * earlier one (its links are then not followed).
+   */
+  private isDuplicate(url: string, rec: CrawlRecord): boolean {
+    if (rec.noindex === true) this.stats.noindex++;
+    let dup: string | undefined;
+    const fp = rec.fingerprint;
+    if (fp !== undefined) {
+      const first = this.fingerprints.get(fp);
+      if (first !== undefined) {
+        this.stats.sameContent++;
+        if (this.opts.dedupe === 'content') dup = first;
+      } else if (this.fingerprints.size < DEDUPE_MAX_KEYS) {
+        this.fingerprints.set(fp, url);
+      }
+    }
+    if (this.opts.dedupe === 'canonical') {
+      const key = rec.canonical ?? url;
+      const first = this.canonicals.get(key);
+      if (first !== undefined && first !== url) dup = first;
+      else if (first === undefined && this.canonicals.size < DEDUPE_MAX_KEYS) this.canonicals.set(key, url);
+    }
+    if (dup === undefined) return false;
+    rec.duplicateOf = dup;
+    this.stats.duplicates++;
+    return true;
   }
 
   private addWaiting(h: HostState): void {
@@ -617,8 +670,9 @@ export class Crawler implements ResponseCallback {
       failed = isHostFailure(err.code);
       if (err.code === 'ERR_DNS_NOT_FOUND') this.gate.markDead(h, err.code);
     } else {
-      const links = readResponse(rec, res, slot.hopUrl, this.reader);
+      let links = readResponse(rec, res, slot.hopUrl, this.reader);
       const status = res.status;
+      if (status >= 200 && status < 300 && this.isDuplicate(e.url, rec)) links = null;
       if (!o.probe) {
         if (rec.location !== null) {
           if (e.depth === 0 && o.scope !== 'any') this.scope.addSeed(rec.location);

@@ -6,6 +6,7 @@ import { findErrorSpec } from '../core/errors.js';
 import { mediaTypeMatches, mediaTypeOf } from './crawl-options.js';
 import { timingOf, type CrawlRecord } from './crawl-record.js';
 import { LinkExtractor } from './link-extractor.js';
+import { canonicalFromLinkHeaders, contentFingerprint, xRobotsTag } from './page-signals.js';
 import { tryNormalizeUrl, type NormalizeOptions } from './url-normalizer.js';
 
 export interface PageReaderOptions {
@@ -14,6 +15,8 @@ export interface PageReaderOptions {
   maxLinks: number;
   includeLinks: boolean;
   normalize: NormalizeOptions;
+  /** Our robots product token (X-Robots-Tag lines for a named crawler apply when it is ours). */
+  productToken?: string;
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
@@ -60,15 +63,31 @@ export function readResponse(rec: CrawlRecord, res: Response, pageUrl: string, o
     return null;
   }
   const ok = status >= 200 && status < 300;
-  if (res.bodyLength === 0) return ok ? [] : null;
-  const mt = mediaTypeOf(ct);
-  const html = mt === '' ? looksLikeHtml(res.body) : mediaTypeMatches(mt, o.contentTypes);
-  if (!html) return null;
+  const headers = res.headers;
+  const xr = xRobotsTag(headers.getAll('x-robots-tag'), o.productToken ?? '');
+  const linkCanonical = canonicalFromLinkHeaders(headers.getAll('link'), pageUrl, o.normalize);
+  if (ok && res.bodyLength > 0) rec.fingerprint = contentFingerprint(res.body);
+  const mt = res.bodyLength === 0 ? '' : mediaTypeOf(ct);
+  const html = res.bodyLength > 0 && (mt === '' ? looksLikeHtml(res.body) : mediaTypeMatches(mt, o.contentTypes));
+  if (!html) {
+    signals(rec, linkCanonical, xr.noindex, xr.nofollow);
+    return res.bodyLength === 0 && ok ? [] : null;
+  }
   const page = LinkExtractor.extract(res.body, { pageUrl, honorNofollow: o.nofollow, maxLinks: o.maxLinks, normalize: o.normalize });
   rec.title = page.title ?? null;
-  rec.links = page.links.length;
-  if (o.includeLinks) rec.linkUrls = page.links;
-  return ok ? page.links : null;
+  // X-Robots-Tag nofollow drops the links as meta robots nofollow does (when nofollow is honoured)
+  const links = o.nofollow && xr.nofollow ? [] : page.links;
+  rec.links = links.length;
+  if (o.includeLinks) rec.linkUrls = links;
+  signals(rec, page.canonical ?? linkCanonical, page.noindex || xr.noindex, page.nofollow || xr.nofollow);
+  return ok ? links : null;
+}
+
+/** The page's own signals, in the record only when present. */
+function signals(rec: CrawlRecord, canonical: string | undefined, noindex: boolean, nofollow: boolean): void {
+  if (canonical !== undefined) rec.canonical = canonical;
+  if (noindex) rec.noindex = true;
+  if (nofollow) rec.nofollow = true;
 }
 
 /** Fills `rec` for a failed exchange. */

@@ -43,11 +43,13 @@ export function siteReachable(seed: number, pages: number, options: SiteCrawlOpt
   if (options.sitemaps === true || options.sitemapsOnly === true) for (const p of siteSitemapPaths(pages)) enqueue(p, 0);
   for (let head = 0; head < queue.length; head++) {
     const [url, depth] = queue[head]!;
-    const answer = siteResolve(seed, pages, url, host, options);
+    const q = url.indexOf('?');
+    const answer = siteResolve(seed, pages, q < 0 ? url : url.slice(0, q), host, options); // the server answers by path
     seen.get(url)!.status = answer.status;
     if (answer.status === 301 || answer.status === 302) {
       enqueue(answer.location, depth);
     } else if (answer.status === 200 && answer.kind !== 'robots' && answer.kind !== 'sitemap' && depth < maxDepth) {
+      if (nofollow && answer.page.nofollowAll === true) continue;
       for (const l of answer.page.links) {
         if (l.url === null || (nofollow && l.nofollow)) continue;
         enqueue(l.url, depth + 1);

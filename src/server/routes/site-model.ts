@@ -23,6 +23,16 @@
 // `/site/sitemap-hidden.xml.gz`, which lists the hidden pages `/site/hidden/<k>` (with a
 // <lastmod>): no link reaches them, so only a crawler that reads sitemaps finds them. Each hidden
 // page links home and to `/site/hidden/<k>/more`, which only its hidden page links to.
+//
+// Page signals: the home links `/site/signals/`, a hub of pages made for canonical, duplicate
+// and robots-directive handling, and of more link forms (a query string, lower-case %-escapes):
+//   /site/canon/<0..2>   each says <link rel=canonical href="/site/canon/0">; canon/1 alone links
+//                        to /site/canon/1/only
+//   /site/canon-header   says `Link: </site/canon/0>; rel="canonical"` in a header
+//   /site/same/a, /b     the same content, spaced differently (one content fingerprint)
+//   /site/robots-meta    <meta name=robots content="noindex, nofollow">, links /site/nf/meta
+//   /site/robots-header  `X-Robots-Tag: noindex, nofollow`, links /site/nf/header
+// (/site/nf/* are reached only through those two, so a crawler honouring nofollow never sees them.)
 import { Prng, mix32 } from './prng.js';
 
 export const SITE_DEFAULT_PAGES = 1000;
@@ -45,7 +55,7 @@ export interface SiteOptions {
   scheme?: 'http' | 'https';
 }
 
-export type SiteLinkKind = 'child' | 'page' | 'home' | 'missing' | 'redirect' | 'private' | 'self' | 'external';
+export type SiteLinkKind = 'child' | 'page' | 'home' | 'missing' | 'redirect' | 'private' | 'self' | 'external' | 'hub';
 export type SiteLinkForm =
   | 'root' | 'relative' | 'absolute' | 'scheme-relative' | 'host-case' | 'fragment' | 'dot-segments'
   | 'encoded' | 'empty-query' | 'other';
@@ -76,10 +86,20 @@ export interface SitePage {
   text: string;
   /** Seed for the renderer's filler text. */
   fillerSeed: number;
+  /** <link rel=canonical href> the page declares. */
+  canonical?: string;
+  /** <meta name=robots content> the page declares. */
+  metaRobots?: string;
+  /** Extra response headers, [name, value, …]. */
+  headers?: string[];
+  /** Render with extra blank lines and indentation (same fingerprint, other bytes). */
+  wide?: boolean;
+  /** The page asks crawlers not to follow its links (meta robots or X-Robots-Tag nofollow). */
+  nofollowAll?: boolean;
 }
 
 export type SiteAnswer =
-  | { status: 200; kind: 'home' | 'page' | 'private' | 'hidden'; page: SitePage }
+  | { status: 200; kind: 'home' | 'page' | 'private' | 'hidden' | 'signals'; page: SitePage }
   | { status: 200; kind: 'robots'; text: string }
   | { status: 200; kind: 'sitemap'; text: string; gzip: boolean }
   | { status: 301 | 302; location: string }
@@ -196,6 +216,64 @@ export function siteSitemapPaths(pages: number): string[] {
   return out;
 }
 
+// ---------------------------------------------------------------- page signals
+
+export const SITE_SIGNALS_HUB = '/site/signals/';
+
+function homeLink(): SiteLink {
+  return { href: '/site/', url: '/site/', kind: 'home', form: 'root', nofollow: false, text: 'Home' };
+}
+
+function plainPage(path: string, title: string, links: SiteLink[], extra: Partial<SitePage> = {}): SitePage {
+  return { id: -2, path, title, depth: 2, large: false, baseHref: undefined, links, text: 'A page made for crawler tests.', fillerSeed: 7, ...extra };
+}
+
+function childLink(href: string, url: string, form: SiteLinkForm = 'root', text = url): SiteLink {
+  return { href, url, kind: 'child', form, nofollow: false, text };
+}
+
+/** The hub and the pages under it, by path (see the top of this file); undefined for other paths. */
+export function siteSignalsPage(path: string, host = DEFAULT_HOST): SitePage | undefined {
+  const canon = '/site/canon/0';
+  switch (path) {
+    case SITE_SIGNALS_HUB:
+      return plainPage(path, 'Page signals', [
+        childLink('../canon/0', canon, 'relative'),
+        childLink('/site/canon/1', '/site/canon/1'),
+        childLink(`http://${host}/site/canon/2`, '/site/canon/2', 'absolute'),
+        childLink('/site/ca%6eo%6e-header', '/site/canon-header', 'encoded'),
+        childLink('/site/same/a', '/site/same/a'),
+        childLink('/site/same/b#top', '/site/same/b', 'fragment'),
+        childLink('/site/robots-meta', '/site/robots-meta'),
+        childLink('/site/robots-header', '/site/robots-header'),
+        childLink('/site/p/1?b=2&a=1', '/site/p/1?b=2&a=1', 'other', 'query string'),
+      ], { depth: 1 });
+    case '/site/canon/0':
+    case '/site/canon/1':
+    case '/site/canon/2': {
+      const links = [homeLink()];
+      if (path === '/site/canon/1') links.push(childLink('1/only', '/site/canon/1/only', 'relative'));
+      return plainPage(path, `Canon ${path.slice(-1)}`, links, { canonical: canon });
+    }
+    case '/site/canon/1/only':
+      return plainPage(path, 'Only from canon/1', [homeLink()], { depth: 3 });
+    case '/site/canon-header':
+      return plainPage(path, 'Canon by header', [homeLink()], { headers: ['Link', `<${canon}>; rel="canonical"`] });
+    case '/site/same/a':
+    case '/site/same/b':
+      return plainPage(path, 'Same content', [homeLink()], { wide: path.endsWith('b') });
+    case '/site/robots-meta':
+      return plainPage(path, 'Meta robots', [homeLink(), childLink('/site/nf/meta', '/site/nf/meta')], { metaRobots: 'noindex, nofollow', nofollowAll: true });
+    case '/site/robots-header':
+      return plainPage(path, 'X-Robots-Tag', [homeLink(), childLink('/site/nf/header', '/site/nf/header')], { headers: ['X-Robots-Tag', 'noindex, nofollow'], nofollowAll: true });
+    case '/site/nf/meta':
+    case '/site/nf/header':
+      return plainPage(path, 'Behind nofollow', [homeLink()], { depth: 3 });
+    default:
+      return undefined;
+  }
+}
+
 /** `/site/hidden/<k>` (more = false) or `/site/hidden/<k>/more`. */
 export function siteHiddenPage(k: number, more: boolean): SitePage {
   const path = more ? `/site/hidden/${k}/more` : `/site/hidden/${k}`;
@@ -292,6 +370,7 @@ function build(c: Config, id: number, path: string, depth: number): SitePage {
     page.links.push(link(c, 'child', pickPageForm(prng), `/site/p/${child}`, baseDir, prng, `Page ${child}`));
   }
   for (let k = 0; k < c.links; k++) page.links.push(crossLink(c, page, baseDir, prng));
+  if (id < 0) page.links.push({ href: 'signals/', url: SITE_SIGNALS_HUB, kind: 'hub', form: 'relative', nofollow: false, text: 'Page signals' });
   return page;
 }
 
@@ -348,6 +427,8 @@ export function siteResolve(seed: number, pages: number, path: string, host = DE
   if (m !== null) return { status: Number(m[1]) % 2 === 0 ? 301 : 302, location: `/site/p/${m[1]}` };
   m = PRIVATE_RE.exec(p);
   if (m !== null) return { status: 200, kind: 'private', page: sitePrivatePage(Number(m[1])) };
+  const signals = siteSignalsPage(p, host);
+  if (signals !== undefined) return { status: 200, kind: 'signals', page: signals };
   m = HIDDEN_RE.exec(p);
   if (m !== null && Number(m[1]) < siteHiddenCount(pages)) return { status: 200, kind: 'hidden', page: siteHiddenPage(Number(m[1]), m[2] !== undefined) };
   return { status: 404 };

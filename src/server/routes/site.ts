@@ -28,7 +28,7 @@ export function siteHandler(options: SiteRouteOptions = {}): Handler {
       case 200:
         if (answer.kind === 'robots') res.send(200, answer.text, TEXT_HEADERS);
         else if (answer.kind === 'sitemap') res.send(200, answer.gzip ? gzipSync(answer.text) : answer.text, answer.gzip ? GZIP_HEADERS : XML_HEADERS);
-        else res.send(200, renderSitePage(answer.page), HTML_HEADERS);
+        else res.send(200, renderSitePage(answer.page), answer.page.headers === undefined ? HTML_HEADERS : [...HTML_HEADERS, ...answer.page.headers]);
         return;
       case 301:
       case 302:

@@ -40,6 +40,8 @@ describe('crawl command flags', () => {
     });
     expect(crawlOptionsFromFlags(...Object.values(flags(['http://a.test/', '--max-crawl-delay', '2s'])) as [string[], CrawlFlags]).maxCrawlDelayMs).toBe(2000);
     expect(crawlOptionsFromFlags(...Object.values(flags(['http://a.test/', '--max-crawl-delay', '0s'])) as [string[], CrawlFlags]).maxCrawlDelayMs).toBe(0);
+    expect(crawlOptionsFromFlags(...Object.values(flags(['http://a.test/', '--sitemaps', '--dedupe', 'canonical'])) as [string[], CrawlFlags])).toMatchObject({ sitemaps: true, dedupe: 'canonical' });
+    expect(crawlOptionsFromFlags(...Object.values(flags(['http://a.test/', '--sitemaps-only'])) as [string[], CrawlFlags])).toMatchObject({ sitemapsOnly: true });
     const d = crawlOptionsFromFlags(...Object.values(flags(['http://a.test/'])) as [string[], CrawlFlags]);
     expect(d).toMatchObject({ robots: true, delayMs: 0, maxBodyBytes: 32 * 1024 * 1024, format: 'jsonl', scope: 'host' });
     expect(d.maxPages).toBeUndefined();
@@ -75,6 +77,7 @@ describe('crawl command flags', () => {
     [['--include', 're:('], 'ERR_USAGE_BAD_OPTION'],
     [['--resolve', 'a.test:80:nowhere'], 'ERR_USAGE_BAD_OPTION'],
     [['--user-agent', ''], 'ERR_USAGE_BAD_OPTION'],
+    [['--dedupe', 'url'], 'ERR_USAGE_BAD_OPTION'],
   ])('%j → %s before anything starts', async (argv, code) => {
     const { seeds, flags: f } = flags(['http://a.test/', ...argv]);
     await expect(openCrawl(crawlOptionsFromFlags(seeds, f))).rejects.toMatchObject({ code });

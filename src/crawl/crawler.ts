@@ -59,6 +59,7 @@ import { productToken } from './robots.js';
 import { Scope } from './scope.js';
 import type { UrlSource } from './url-source.js';
 import { readSitemap, type SitemapFile } from './sitemap.js';
+import type { WarcWriter } from './warc-writer.js';
 import { hostOf, normalizeUrl, tryNormalizeUrl, type NormalizeOptions } from './url-normalizer.js';
 
 export interface CrawlerDeps {
@@ -70,6 +71,8 @@ export interface CrawlerDeps {
   client?: Client;
   /** Pages already done by an earlier run (resume): they count towards maxPages. */
   resumedDone?: number;
+  /** --warc: archives each page's exchange (closed with the crawl). */
+  warc?: WarcWriter;
 }
 
 const RETRY_AFTER_CAP_MS = 120_000;
@@ -88,6 +91,7 @@ export class Crawler implements ResponseCallback {
   readonly stats = new CrawlStats();
   private readonly queue: CrawlQueue;
   private readonly sink: RecordSink;
+  private readonly warc: WarcWriter | undefined;
   private readonly source: UrlSource | undefined;
   private readonly client: Client;
   /** robots.txt: where, through which client, and what its answer means for the host. */
@@ -139,6 +143,11 @@ export class Crawler implements ResponseCallback {
     const o = (this.opts = 'probe' in options ? options : resolveCrawlOptions(options));
     this.queue = deps.queue;
     this.sink = deps.sink;
+    this.warc = deps.warc;
+    if (this.warc !== undefined) {
+      this.warc.onDrain = () => this.pump();
+      this.warc.onError = (e) => this.fail(e);
+    }
     this.source = deps.source;
     if (o.probe && this.source === undefined) throw new FastbenchError('ERR_CONFIG', 'probe mode needs a UrlSource');
     this.normalize = { sortQuery: o.sortQuery };
@@ -225,7 +234,9 @@ export class Crawler implements ResponseCallback {
     const free = this.free;
     if (this.sitemapQueue.length > 0 && !this.sitemapBusy && !this.stopping && free.length > this.robots.wanted) this.startSitemap(now);
     // Each host waiting for its robots.txt will need a slot: do not pop past the free ones.
-    while (free.length > this.robots.wanted && !this.awaitingPop && this.canTake() && !this.sink.backedUp) {
+    const warcFull = this.warc !== undefined && this.warc.backedUp;
+    if (warcFull) this.warc!.waitForDrain();
+    while (free.length > this.robots.wanted && !this.awaitingPop && this.canTake() && !this.sink.backedUp && !warcFull) {
       const r = this.queue.pop(now);
       if (r === undefined) break;
       if (isPromise<FrontierEntry | undefined>(r)) {
@@ -672,6 +683,9 @@ export class Crawler implements ResponseCallback {
     } else {
       let links = readResponse(rec, res, slot.hopUrl, this.reader);
       const status = res.status;
+      if (this.warc !== undefined) {
+        this.warc.add({ url: slot.hopUrl, time: slot.time, requestHead: slot.requestHead(), status, reason: res.reason, headers: res.headers.toArray(), body: Buffer.from(res.body), truncated: rec.truncated === true });
+      }
       if (status >= 200 && status < 300 && this.isDuplicate(e.url, rec)) links = null;
       if (!o.probe) {
         if (rec.location !== null) {
@@ -778,6 +792,7 @@ export class Crawler implements ResponseCallback {
       this.source?.close();
       if (this.ownsClient) await this.client.close();
       await this.robots.close();
+      await this.warc?.close();
       this.sink.flush();
       await this.queue.close();
       await this.sink.close();

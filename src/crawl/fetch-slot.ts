@@ -52,8 +52,14 @@ export class FetchSlot {
   private target(url: string): void {
     const req = this.req;
     req.setURL(url);
+    req.setRaw(Buffer.from(this.requestHead(), 'latin1'), 'GET');
+  }
+
+  /** The request head for the current hop, as sent (the WARC writer archives it). */
+  requestHead(): string {
+    const req = this.req;
     const range = this.rangeEnd < 0 ? '' : `Range: bytes=0-${this.rangeEnd}\r\n`;
-    req.setRaw(Buffer.from(`GET ${req.path} HTTP/1.1\r\nHost: ${req.host}\r\n${range}${this.fixedHeaders}`, 'latin1'), 'GET');
+    return `GET ${req.path} HTTP/1.1\r\nHost: ${req.host}\r\n${range}${this.fixedHeaders}`;
   }
 
   /** Asks for the first `end + 1` bytes only (Range), from the current hop on; -1: the whole body. */

@@ -63,6 +63,7 @@ export interface CrawlFlags {
   dedupe?: string;
   warc?: string;
   warcMaxSize?: string;
+  adaptive?: string;
   // ---- crawl as a gate (crawl-gate.ts, crawl-scenario.ts)
   threshold: string[];
   scenario?: string;
@@ -162,6 +163,7 @@ export function crawlOptionsFromFlags(seeds: string[], f: CrawlFlags): CrawlSess
   if (f.sitemapsOnly === true) o.sitemapsOnly = true;
   if (f.dedupe !== undefined) o.dedupe = f.dedupe as DedupeMode;
   if (f.warc !== undefined) o.warc = f.warc;
+  if (f.adaptive !== undefined) o.adaptiveTargetMs = duration('--adaptive', f.adaptive, true);
   if (f.warcMaxSize !== undefined) o.warcMaxBytes = parseSizeFlag(f.warcMaxSize, '--warc-max-size', 1);
   if (f.urls !== undefined) o.urlsFile = f.urls;
   if (f.out !== undefined && f.output !== undefined) throw new FastbenchError('ERR_USAGE_BAD_OPTION', '--out and --output are one option (--output is its old name): give one');
@@ -285,6 +287,7 @@ export function registerCrawlCommand(program: Command): void {
     .option('--sitemaps', 'also crawl what the sitemaps list: robots.txt Sitemap: lines and /sitemap.xml of each seed (indexes, .gz; <lastmod> into the records)')
     .option('--sitemaps-only', 'enumerate the seeds and what their sitemaps list, following no links')
     .option('--dedupe <mode>', 'canonical: a page whose canonical URL (link rel=canonical, Link header) was already seen is recorded with duplicateOf, its links not followed; content: the same by content fingerprint')
+    .option('--adaptive <time>', 'adaptive politeness: steer each host\'s requests in flight (1..--per-host) and delay toward this fetch time, backing off on 429/503/5xx/errors (never below Crawl-delay)')
     .option('--warc <file>', 'archive each page\'s request and response as WARC/1.1 (per-record gzip, digests, WARC-Truncated for bodies cut at --max-body)')
     .option('--warc-max-size <size>', 'with --warc: start a new file past this size (file-00000.warc.gz, file-00001.warc.gz, ...)')
     .option('--threshold <expr>', 'gate the crawl (repeatable): p99<500ms, errors<1% (error code or status >= 400), rps>50, status:5xx=0, status:404<10, status:4xx<1%; a failed one exits 1', collect, [])

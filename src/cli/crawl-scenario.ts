@@ -48,6 +48,7 @@ export const CRAWL_SCENARIO_KEYS = {
   sitemaps: ['sitemaps', 'boolean'],
   sitemapsOnly: ['sitemapsOnly', 'boolean'],
   dedupe: ['dedupe', 'string'],
+  adaptive: ['adaptive', 'duration'],
 } as const;
 
 export const CRAWL_SCENARIO_TOP_KEYS = ['$schema', 'name', 'description', 'crawl', 'thresholds'] as const;

@@ -86,6 +86,11 @@ export interface CrawlOptions {
    * fingerprint; 'none' (default) records canonical and fingerprint only.
    */
   dedupe?: DedupeMode;
+  /**
+   * Adaptive politeness (adaptive-pace.ts): steer each host's requests in flight (1..perHost) and
+   * extra delay toward this fetch time, from its latencies and 429/503/5xx/errors. Off (0) by default.
+   */
+  adaptiveTargetMs?: number;
   /** Put the page's links in its record. Default false. */
   includeLinks?: boolean;
   /** Links kept per page. Default 5000. */
@@ -126,6 +131,7 @@ export interface ResolvedCrawlOptions {
   readonly sitemaps: boolean;
   readonly sitemapsOnly: boolean;
   readonly dedupe: DedupeMode;
+  readonly adaptiveTargetMs: number;
   readonly includeLinks: boolean;
   readonly maxLinksPerPage: number;
   readonly resolve: readonly string[];
@@ -202,6 +208,7 @@ export function resolveCrawlOptions(o: CrawlOptions): ResolvedCrawlOptions {
     sitemaps: (o.sitemaps ?? false) || (o.sitemapsOnly ?? false),
     sitemapsOnly: o.sitemapsOnly ?? false,
     dedupe: dedupeMode(o.dedupe),
+    adaptiveTargetMs: ms(o.adaptiveTargetMs, '--adaptive', 0),
     includeLinks: o.includeLinks ?? false,
     maxLinksPerPage: int(o.maxLinksPerPage, 'maxLinksPerPage', 5000, 1),
     resolve: o.resolve ?? [],

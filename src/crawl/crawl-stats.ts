@@ -46,6 +46,8 @@ export interface CrawlSummary {
   duplicates: number;
   /** Pages marked noindex (meta robots / X-Robots-Tag). */
   noindex: number;
+  /** --adaptive: the busiest hosts' requests in flight and extra delay (ms) at the end. */
+  adaptive?: { host: string; concurrency: number; delayMs: number }[];
   bytes: number;
   durationMs: number;
   pagesPerSec: number;
@@ -79,6 +81,8 @@ export class CrawlStats {
   truncated = 0;
   readonly sitemaps = { fetched: 0, urls: 0, failed: 0, missing: 0, capped: 0 };
   sameContent = 0;
+  /** Set by the crawl loop before summary() under --adaptive. */
+  adaptive: { host: string; concurrency: number; delayMs: number }[] | undefined;
   duplicates = 0;
   noindex = 0;
   bytes = 0;
@@ -136,6 +140,7 @@ export class CrawlStats {
       sameContent: this.sameContent,
       duplicates: this.duplicates,
       noindex: this.noindex,
+      ...(this.adaptive !== undefined ? { adaptive: this.adaptive } : {}),
       bytes: this.bytes,
       durationMs,
       pagesPerSec: durationMs > 0 ? (this.pages * 1000) / durationMs : 0,
@@ -190,6 +195,7 @@ export function formatSummary(s: CrawlSummary): string {
   if (s.byHost.length > 1) {
     for (const h of s.byHost) lines.push(`  host     ${h.host}: ${h.pages} pages, ${h.errors} errors, p50 ${h.p50} ms, p99 ${h.p99} ms, max ${h.max} ms`);
   }
+  for (const a of s.adaptive ?? []) lines.push(`  adaptive ${a.host}: ${a.concurrency} in flight, +${Math.round(a.delayMs)} ms delay`);
   const extra: string[] = [`robots.txt fetched ${s.robotsFetched}`];
   if (s.robotsShared > 0) extra.push(`robots.txt from other workers ${s.robotsShared}`);
   if (s.robotsSkippedLinks > 0) extra.push(`links skipped by robots.txt ${s.robotsSkippedLinks}`);

@@ -51,6 +51,7 @@ import type { CrawlRecord, RecordSink } from './crawl-record.js';
 import { CrawlStats, type CrawlProgress, type CrawlSummary } from './crawl-stats.js';
 import { FetchSlot, SlotKind, type SlotRequest } from './fetch-slot.js';
 import type { FrontierEntry } from './frontier.js';
+import { AdaptivePace, PaceSignal } from './adaptive-pace.js';
 import { HostGate } from './host-gate.js';
 import { HostTable, RobotsState, WaitHeap, type HostState } from './host-state.js';
 import { isHostFailure, isRedirectStatus, newRecord, readFailure, readResponse, retryAfterMs, type PageReaderOptions } from './page-reader.js';
@@ -155,7 +156,7 @@ export class Crawler implements ResponseCallback {
     this.opts = Object.freeze({ ...o, seeds });
     for (const u of seeds) this.seedHosts.add(hostOf(u));
     this.scope = new Scope({ mode: o.probe ? 'any' : o.scope, seeds, include: o.include, exclude: o.exclude });
-    this.hosts = new HostTable(o.delayMs);
+    this.hosts = new HostTable(o.delayMs, undefined, o.adaptiveTargetMs > 0 ? (h) => (h.pace = new AdaptivePace(o.adaptiveTargetMs, o.perHost, o.backoffMaxMs)) : undefined);
     this.gate = new HostGate(this.queue, o);
     this.reader = { contentTypes: o.contentTypes, nofollow: o.nofollow, maxLinks: o.maxLinksPerPage, includeLinks: o.includeLinks, normalize: this.normalize, productToken: productToken(o.userAgent) };
     this.ownsClient = deps.client === undefined;
@@ -704,6 +705,12 @@ export class Crawler implements ResponseCallback {
       }
     }
     this.releaseSlot(slot);
+    if (h.pace !== null && h.dead === null) {
+      const overloaded = failed || (err === null && (res.status === 429 || res.status === 503));
+      if (h.pace.onResponse(overloaded ? PaceSignal.Overloaded : PaceSignal.Ok, rec.timing === null ? 0 : rec.timing.total)) {
+        this.queue.setHostDelay(h.key, Math.max(h.delayMs, h.pace.delayMs));
+      }
+    }
     if (failed) {
       h.errors++;
       this.gate.backOff(h, now);
@@ -787,6 +794,13 @@ export class Crawler implements ResponseCallback {
 
   private async close(): Promise<void> {
     let err = this.failure;
+    if (this.opts.adaptiveTargetMs > 0) {
+      const busy = this.stats.gate.byHost().slice(0, 10);
+      this.stats.adaptive = busy.flatMap((t) => {
+        const pace = this.hosts.peek(t.name)?.pace;
+        return pace == null ? [] : [{ host: t.name, concurrency: pace.limit, delayMs: Math.round(pace.delayMs * 1000) / 1000 }];
+      });
+    }
     const summary = this.stats.summary(this.queue.size, this.hosts.size, this.stopping && this.failure === undefined, this.queue.bounds?.());
     try {
       this.source?.close();

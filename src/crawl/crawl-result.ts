@@ -8,8 +8,9 @@
 //   errors     records with an error code (transport, timeouts, dead host, body too large) or a
 //              status >= 400 (a broken link is an error of the site);
 //   latency    the fetch time (the last exchange's total) of every response.
-// Hosts beyond PER_HOST_LIMIT (a broad crawl, a probe) are added up under OTHER_HOSTS, so memory
-// stays flat (an HDR histogram is tens of KiB).
+// The first PER_HOST_LIMIT hosts seen get a row each; later ones (a broad crawl, a probe) are
+// added up under OTHER_HOSTS, so memory stays flat: an HDR histogram takes ~180 KiB, so the
+// tallies hold at most ~9 MiB.
 import { findErrorSpec } from '../core/errors.js';
 import { encodeHistogram } from '../metrics/encoded-histogram.js';
 import { LatencyHistogram } from '../metrics/histogram.js';
@@ -19,7 +20,7 @@ import { SNAPSHOT_VERSION } from '../metrics/snapshot.js';
 import type { CrawlRecord } from './crawl-record.js';
 import { hostOf } from './url-normalizer.js';
 
-export const PER_HOST_LIMIT = 200;
+export const PER_HOST_LIMIT = 50;
 export const OTHER_HOSTS = '(other hosts)';
 
 /** One host's (or all hosts') counts for the gate. */
@@ -76,7 +77,7 @@ export class CrawlTally {
   }
 }
 
-/** The gate's tallies: overall and per host (the first PER_HOST_LIMIT hosts, then the rest together). */
+/** The gate's tallies: overall and per host (the first PER_HOST_LIMIT hosts seen, then the rest together). */
 export class CrawlGateStats {
   readonly overall = new CrawlTally('overall');
   private readonly hosts = new Map<string, CrawlTally>();

@@ -59,6 +59,7 @@ import { ROBOTS_MAX_REDIRECTS, RobotsFetcher, schemeOf } from './robots-fetcher.
 import { productToken } from './robots.js';
 import { Scope } from './scope.js';
 import type { UrlSource } from './url-source.js';
+import { SeenSet } from './seen-set.js';
 import { readSitemap, type SitemapFile } from './sitemap.js';
 import type { WarcWriter } from './warc-writer.js';
 import { hostOf, normalizeUrl, tryNormalizeUrl, type NormalizeOptions } from './url-normalizer.js';
@@ -80,7 +81,7 @@ const RETRY_AFTER_CAP_MS = 120_000;
 /** An index may name indexes, which may name sitemaps: levels 0, 1, 2; deeper ones are ignored. */
 const SITEMAP_MAX_NESTING = 2;
 const SITEMAP_MAX_REDIRECTS = 5;
-/** Fingerprints and canonical URLs remembered for duplicates (~100 B each); past it, new ones are not. */
+/** Fingerprints (and, with --dedupe, canonical URLs / first URLs) remembered; past it, new ones are not. */
 const DEDUPE_MAX_KEYS = 2_000_000;
 
 function isPromise<T>(v: unknown): v is Promise<T> {
@@ -134,7 +135,11 @@ export class Crawler implements ResponseCallback {
   private sitemapBusy = false;
   /** Hosts of the seeds: their /sitemap.xml is read with --sitemaps. */
   private readonly seedHosts = new Set<string>();
-  /** Fingerprint → first URL with it; canonical URL → first URL that had it (--dedupe canonical). */
+  /**
+   * Fingerprints seen (64-bit, in a SeenSet: ~16 B each, for the same-content count); under
+   * --dedupe content also fingerprint → first URL; --dedupe canonical: canonical URL → first URL.
+   */
+  private readonly fingerprintsSeen = new SeenSet();
   private readonly fingerprints = new Map<string, string>();
   private readonly canonicals = new Map<string, string>();
   /** <lastmod> of URLs a sitemap listed, until their record is written. */
@@ -429,13 +434,13 @@ export class Crawler implements ResponseCallback {
     if (rec.noindex === true) this.stats.noindex++;
     let dup: string | undefined;
     const fp = rec.fingerprint;
-    if (fp !== undefined) {
-      const first = this.fingerprints.get(fp);
-      if (first !== undefined) {
-        this.stats.sameContent++;
-        if (this.opts.dedupe === 'content') dup = first;
-      } else if (this.fingerprints.size < DEDUPE_MAX_KEYS) {
-        this.fingerprints.set(fp, url);
+    if (fp !== undefined && this.fingerprintsSeen.size < DEDUPE_MAX_KEYS) {
+      const fresh = this.fingerprintsSeen.addHash(parseInt(fp.slice(8), 16), parseInt(fp.slice(0, 8), 16));
+      if (!fresh) this.stats.sameContent++;
+      if (this.opts.dedupe === 'content') {
+        const first = this.fingerprints.get(fp);
+        if (first !== undefined) dup = first;
+        else this.fingerprints.set(fp, url);
       }
     }
     if (this.opts.dedupe === 'canonical') {

@@ -14,7 +14,7 @@ import { outputEncoder, type OutputFormat } from './output-writer.js';
 import { Scope } from './scope.js';
 import { normalizeUrl } from './url-normalizer.js';
 import { UrlSource } from './url-source.js';
-import { WarcWriter } from './warc-writer.js';
+import type { WarcWriter } from './warc-writer.js';
 
 export interface CrawlSessionOptions extends CrawlOptions {
   /** Output file; without it records go to `stream`. */
@@ -106,6 +106,7 @@ export async function openCrawl(o: CrawlSessionOptions): Promise<Crawler> {
   let warc: WarcWriter | undefined;
   try {
     if (o.warc !== undefined) {
+      const { WarcWriter } = await import('./warc-writer.js'); // warcio is loaded only for --warc
       warc = new WarcWriter({ path: o.warc, ...(o.warcMaxBytes !== undefined ? { maxBytes: o.warcMaxBytes } : {}), software: 'fastbench crawl', info: { seeds: opts.seeds.join(' '), 'http-header-user-agent': opts.userAgent } });
     }
     sink = o.output !== undefined ? new FileSink(o.output, format, outputOffset, fsync && o.stateDir !== undefined) : new StreamSink(o.stream ?? process.stdout, format);

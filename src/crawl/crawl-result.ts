@@ -121,7 +121,8 @@ export class CrawlGateStats {
     return buildRunResult(snapshot, {
       scenario: meta.name,
       environment: meta.environment,
-      phases: [{ name: 'crawl', startOffsetMs: 0, durationMs, kind: 'crawl' }],
+      // the text report reads "pages: crawl, 1.2 s, 60 sent"
+      phases: [{ name: 'pages', startOffsetMs: 0, durationMs, kind: 'crawl', details: { model: 'crawl', sent: this.overall.requests } }],
       interrupted: meta.interrupted,
     });
   }

@@ -3,15 +3,20 @@
 // summary go to stderr. --state DIR makes the crawl resumable after a crash (--resume);
 // --frontier redis://host:port/JOB shares one crawl between processes.
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { Option, type Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { FastbenchError } from '../core/errors.js';
-import { DEFAULT_MAX_HOST_QUEUE, DEFAULT_MAX_QUEUE } from '../crawl/crawl-options.js';
+import { DEFAULT_MAX_HOST_QUEUE, DEFAULT_MAX_QUEUE, type DedupeMode } from '../crawl/crawl-options.js';
 import { openCrawl, type CrawlSessionOptions } from '../crawl/crawl-session.js';
 import { formatSummary } from '../crawl/crawl-stats.js';
 import type { Crawler } from '../crawl/crawler.js';
 import type { OutputFormat } from '../crawl/output-writer.js';
 import type { ScopeMode } from '../crawl/scope.js';
+import { detectEnvironment } from '../metrics/environment.js';
+import { parseFormats, REPORT_FORMATS, type ReportFormat } from '../report/report-writer.js';
+import { parseThresholdFlags, reportCrawl, type CrawlThreshold } from './crawl-gate.js';
+import { loadCrawlScenario } from './crawl-scenario.js';
 import { collect, parseCountFlag, parseDurationFlag, parseSizeFlag, protocolFlag } from './flags.js';
 import { examples } from './help.js';
 import { type NetFlags, addNetOptions, proxyEnv, proxyFlagList, tlsClientOptions } from './net-flags.js';
@@ -31,6 +36,7 @@ export interface CrawlFlags extends NetFlags {
   concurrency: string;
   perHost: string;
   delay: string;
+  maxCrawlDelay: string;
   maxPages?: string;
   maxDepth?: string;
   maxQueue?: string;
@@ -61,6 +67,54 @@ export interface CrawlFlags extends NetFlags {
   'http1.1'?: boolean;
   quiet?: boolean;
   progressInterval: string;
+  // ---- discovery (issue 19): sitemaps, canonical de-duplication
+  sitemaps?: boolean;
+  sitemapsOnly?: boolean;
+  dedupe?: string;
+  warc?: string;
+  warcMaxSize?: string;
+  adaptive?: string;
+  // ---- crawl as a gate (crawl-gate.ts, crawl-scenario.ts)
+  threshold: string[];
+  scenario?: string;
+  reportDir?: string;
+  reportFormat?: string;
+}
+
+/** What the gate needs: thresholds, the report files, and the name reports carry. */
+export interface CrawlGatePlan {
+  name: string;
+  thresholds: CrawlThreshold[];
+  formats: ReportFormat[] | undefined;
+  outDir: string | undefined;
+}
+
+/**
+ * Reads --scenario (its crawl: settings fill the flags not given on the command line, its seeds
+ * apply when none are given) and the gate flags. Returns the seeds to crawl and the gate plan.
+ */
+export function crawlGateFromFlags(seeds: string[], f: CrawlFlags, sourceOf: (key: string) => string | undefined = () => undefined): { seeds: string[]; plan: CrawlGatePlan } {
+  let thresholds = parseThresholdFlags(f.threshold ?? []);
+  let name = 'crawl';
+  if (f.scenario !== undefined) {
+    const sc = loadCrawlScenario(f.scenario);
+    name = sc.name;
+    if (seeds.length === 0) seeds = sc.seeds;
+    const flags = f as unknown as Record<string, unknown>;
+    for (const [k, v] of Object.entries(sc.flags)) if (sourceOf(k) !== 'cli') flags[k] = v;
+    thresholds = [...sc.thresholds, ...thresholds];
+  }
+  if (f.reportDir !== undefined && f.reportDir.trim() === '') throw new FastbenchError('ERR_USAGE_BAD_OPTION', '--report-dir needs a directory');
+  const formats = f.reportFormat !== undefined ? parseFormats(f.reportFormat) : f.reportDir !== undefined ? [...REPORT_FORMATS] : undefined;
+  return { seeds, plan: { name, thresholds, formats, outDir: f.reportDir } };
+}
+
+function packageVersion(): string {
+  try {
+    return (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
+  } catch {
+    return '0.0.0';
+  }
 }
 
 function count(flag: string, v: string | undefined, min: number): number | undefined {
@@ -91,6 +145,7 @@ export function crawlOptionsFromFlags(seeds: string[], f: CrawlFlags): CrawlSess
     concurrency: count('--concurrency', f.concurrency, 1),
     perHost: count('--per-host', f.perHost, 1),
     delayMs: duration('--delay', f.delay, false),
+    maxCrawlDelayMs: duration('--max-crawl-delay', f.maxCrawlDelay, false),
     maxPages: count('--max-pages', f.maxPages, 1),
     maxDepth: count('--max-depth', f.maxDepth, 0),
     maxQueue: count('--max-queue', f.maxQueue, 1),
@@ -115,6 +170,13 @@ export function crawlOptionsFromFlags(seeds: string[], f: CrawlFlags): CrawlSess
     restart: f.restart === true,
   };
   if (f.contentType.length > 0) o.contentTypes = f.contentType;
+  // discovery (issue 19)
+  if (f.sitemaps === true) o.sitemaps = true;
+  if (f.sitemapsOnly === true) o.sitemapsOnly = true;
+  if (f.dedupe !== undefined) o.dedupe = f.dedupe as DedupeMode;
+  if (f.warc !== undefined) o.warc = f.warc;
+  if (f.adaptive !== undefined) o.adaptiveTargetMs = duration('--adaptive', f.adaptive, true);
+  if (f.warcMaxSize !== undefined) o.warcMaxBytes = parseSizeFlag(f.warcMaxSize, '--warc-max-size', 1);
   if (f.urls !== undefined) o.urlsFile = f.urls;
   if (f.out !== undefined && f.output !== undefined) throw new FastbenchError('ERR_USAGE_BAD_OPTION', '--out and --output are one option (--output is its old name): give one');
   const output = f.out ?? f.output;
@@ -178,8 +240,9 @@ function startProgress(crawler: Crawler, intervalMs: number): () => void {
   return () => clearInterval(t);
 }
 
-export async function runCrawl(seeds: string[], flags: CrawlFlags): Promise<number> {
+export async function runCrawl(argSeeds: string[], flags: CrawlFlags, sourceOf?: (key: string) => string | undefined): Promise<number> {
   const interval = duration('--progress-interval', flags.progressInterval, true);
+  const { seeds, plan } = crawlGateFromFlags(argSeeds, flags, sourceOf);
   const crawler = await openCrawl(crawlOptionsFromFlags(seeds, flags));
   const stopProgress = flags.quiet === true ? () => {} : startProgress(crawler, interval);
   let interrupts = 0;
@@ -197,7 +260,13 @@ export async function runCrawl(seeds: string[], flags: CrawlFlags): Promise<numb
     const summary = await crawler.run();
     stopProgress();
     if (flags.quiet !== true) process.stderr.write(formatSummary(summary));
-    return interrupts > 0 ? 130 : 0;
+    let code = 0;
+    if (plan.thresholds.length > 0 || plan.formats !== undefined) {
+      const stats = crawler.stats;
+      const result = stats.gate.result({ name: plan.name, environment: detectEnvironment(packageVersion()), startMs: stats.startedAtEpoch, endMs: stats.startedAtEpoch + summary.durationMs, interrupted: interrupts > 0 });
+      code = await reportCrawl(result, plan.thresholds, plan.formats !== undefined ? { formats: plan.formats, outDir: plan.outDir } : undefined, flags.quiet === true);
+    }
+    return interrupts > 0 ? 130 : code;
   } finally {
     stopProgress();
     process.off('SIGINT', onSignal);
@@ -217,6 +286,7 @@ export function registerCrawlCommand(program: Command): void {
     .option('--concurrency <n>', 'requests in flight overall', '64')
     .option('--per-host <n>', 'connections (requests in flight) per host', '2')
     .option('--delay <duration>', 'least time between two requests to one host (robots Crawl-delay may raise it)', '0ms')
+    .option('--max-crawl-delay <duration>', 'cap a robots.txt Crawl-delay at this (its Disallow rules still apply; 0 ignores the Crawl-delay)', '30s')
     .option('--max-pages <n>', 'stop after this many pages (with --frontier: the whole job\'s total, all workers together); links beyond what can still be fetched are counted, not queued')
     .option('--max-depth <n>', 'do not follow links found at this depth or deeper')
     .option('--max-queue <n>', 'URLs the frontier keeps in memory (~180 B each; beyond: spilled to the --state journal, else dropped and counted)', String(DEFAULT_MAX_QUEUE))
@@ -226,8 +296,8 @@ export function registerCrawlCommand(program: Command): void {
     .option('--exclude <pattern>', 'never follow URLs matching (glob, or re:REGEX; repeatable)', collect, [])
     .option('--user-agent <ua>', 'User-Agent header (its product token picks the robots.txt group)')
     .option('--no-robots', 'ignore robots.txt (be polite)')
-    .option('--nofollow', 'skip rel=nofollow links and pages with meta robots nofollow')
-    .option('--max-body <size>', 'largest body fetched (e.g. 5mb, 512kb; a bare number is bytes); robots.txt is read up to 500 KiB whatever this says', '5mb')
+    .option('--nofollow', 'skip rel=nofollow links, and the links of pages with meta robots or X-Robots-Tag nofollow')
+    .option('--max-body <size>', 'largest body read (e.g. 32mb, 512kb; a bare number is bytes): a bigger page is read up to this (Range request), parsed and marked truncated; robots.txt is read up to 500 KiB whatever this says', '32mb')
     .option('--content-type <type>', 'media types parsed for links (repeatable; default text/html, application/xhtml+xml)', collect, [])
     .option('-t, --timeout <time>', 'response timeout: request written to response complete', '10s')
     .option('--connect-timeout <duration>', 'DNS + TCP connect (+ TLS) timeout, apart from the response timeout', '5s')
@@ -250,15 +320,25 @@ export function registerCrawlCommand(program: Command): void {
     .option('--progress-interval <duration>', 'how often to print a progress line when stderr is not a terminal', '5s')
     .option('--proxy-rotate <mode>', 'with several -x: a proxy per request (request) or per host (host)', 'request')
     .option('--proxy-strikes <n>', 'with several -x: failures or 403/429 answers in a row that bench a proxy', '3')
-    .option('--proxy-cooldown <duration>', 'with several -x: how long a benched proxy stays out of the rotation', '30s');
+    .option('--proxy-cooldown <duration>', 'with several -x: how long a benched proxy stays out of the rotation', '30s')
+    .option('--sitemaps', 'also crawl what the sitemaps list: robots.txt Sitemap: lines and /sitemap.xml of each seed (indexes, .gz; <lastmod> into the records)')
+    .option('--sitemaps-only', 'enumerate the seeds and what their sitemaps list, following no links')
+    .option('--dedupe <mode>', 'canonical: a page whose canonical URL (link rel=canonical, Link header) was already seen is recorded with duplicateOf, its links not followed; content: the same by content fingerprint')
+    .option('--adaptive <time>', 'adaptive politeness: steer each host\'s requests in flight (1..--per-host) and delay toward this fetch time, backing off on 429/503/5xx/errors (never below Crawl-delay)')
+    .option('--warc <file>', 'archive each page\'s request and response as WARC/1.1 (per-record gzip, digests, WARC-Truncated for bodies cut at --max-body)')
+    .option('--warc-max-size <size>', 'with --warc: start a new file past this size (file-00000.warc.gz, file-00001.warc.gz, ...)')
+    .option('--threshold <expr>', 'gate the crawl (repeatable): p99<500ms, errors<1% (error code or status >= 400), rps>50, status:5xx=0, status:404<10, status:4xx<1%; a failed one exits 1', collect, [])
+    .option('--scenario <file>', 'a crawl scenario: seeds and settings under crawl:, a thresholds: list (flags given here win)')
+    .option('--report-dir <dir>', 'write the crawl\'s report files here (json, html with latency by host, junit with one test per threshold, ...)')
+    .option('--report-format <list>', 'report files to write (comma-separated; default with --report-dir: all)');
   addNetOptions(program.commands.at(-1)!, { proxyList: true })
     .addHelpText('after', examples([
-      'fastbench crawl http://127.0.0.1:8080/site/ --max-pages 500 -o pages.jsonl',
       'fastbench crawl --urls hosts.txt --format csv -o probe.csv --concurrency 256',
       'fastbench crawl https://example.test/ --state crawl-state --max-depth 3   # then --resume after a crash',
       'fastbench crawl https://example.test/ -x http://p1:3128 -x socks5h://p2:1080 --proxy-rotate host',
+      'fastbench crawl http://127.0.0.1:8080/site/ --sitemaps -o pages.jsonl --threshold \'p99<500ms\' --threshold \'status:5xx=0\' --report-dir crawl-report',
     ]))
-    .action(async (seeds: string[], flags: CrawlFlags) => {
-      process.exitCode = await runCrawl(seeds, flags);
+    .action(async (seeds: string[], flags: CrawlFlags, cmd: Command) => {
+      process.exitCode = await runCrawl(seeds, flags, (k) => cmd.getOptionValueSource(k));
     });
 }

@@ -1,8 +1,8 @@
 // The crawler's options: defaults, validation (once, at construction), and the small parsers the
 // CLI shares (byte sizes). Every bad value is an ERR_USAGE_BAD_OPTION naming the flag.
 //
-// Safe defaults: robots.txt obeyed, keep-alive with at most 2 connections per host, a 5 MiB body
-// cap, 10 s for the response and 5 s for DNS + connect (separately: a slow resolver or a slow
+// Safe defaults: robots.txt obeyed, keep-alive with at most 2 connections per host, a 32 MiB body
+// cap (big documentation pages fit; a bigger body is read up to the cap and marked truncated), 10 s for the response and 5 s for DNS + connect (separately: a slow resolver or a slow
 // connect is reported as ERR_TIMEOUT_DNS / ERR_TIMEOUT_CONNECT, never as a slow site).
 import { parseByteSize as parseSize } from '../core/units.js';
 import { FastbenchError } from '../core/errors.js';
@@ -14,6 +14,8 @@ export const DEFAULT_USER_AGENT = 'fastbench/0.1 (crawler)';
 /** --max-queue: ~1 GB of frontier at the ~180 B of RSS a queued URL costs (docs/PERFORMANCE.md). */
 export const DEFAULT_MAX_QUEUE = 5_000_000;
 export const DEFAULT_MAX_HOST_QUEUE = 1_000_000;
+/** --max-body: real documentation pages (single-page manuals, API references) fit. */
+export const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024;
 export const DEFAULT_CONTENT_TYPES: readonly string[] = Object.freeze(['text/html', 'application/xhtml+xml']);
 
 export interface CrawlOptions {
@@ -49,7 +51,11 @@ export interface CrawlOptions {
   robots?: boolean;
   /** Skip rel=nofollow links and obey meta robots nofollow. Default false. */
   nofollow?: boolean;
-  /** Largest body fetched (bigger: ERR_HTTP_BODY_TOO_LARGE). Default 5 MiB. */
+  /**
+   * Largest body read. A bigger one is asked for again with `Range: bytes=0-(cap-1)`: what arrives
+   * is parsed and the record marked truncated (a server that ignores the range: recorded with
+   * ERR_HTTP_BODY_TOO_LARGE, truncated, no links). Default 32 MiB.
+   */
   maxBodyBytes?: number;
   /** Media types whose bodies are parsed for links (`type/*` allowed). Default text/html, xhtml. */
   contentTypes?: readonly string[];
@@ -67,6 +73,26 @@ export interface CrawlOptions {
   backoffMaxMs?: number;
   /** Sort query parameters when normalising URLs. Default false. */
   sortQuery?: boolean;
+  /**
+   * Read sitemaps: the `Sitemap:` lines of each robots.txt and /sitemap.xml of each seed's origin
+   * (indexes and gzip files too); the URLs they list (in scope, allowed) are queued at depth 0 and
+   * their <lastmod> goes into the records. Default false.
+   */
+  sitemaps?: boolean;
+  /** Enumerate the seeds and what the sitemaps list, following no links (implies sitemaps). */
+  sitemapsOnly?: boolean;
+  /**
+   * Duplicates: 'canonical' — a page whose canonical URL (link rel=canonical, Link header; else
+   * its own URL) was already seen is recorded with duplicateOf and its links are not followed, and
+   * a URL an earlier page named as its canonical is not fetched; 'content' — the same by content
+   * fingerprint; 'none' (default) records canonical and fingerprint only.
+   */
+  dedupe?: DedupeMode;
+  /**
+   * Adaptive politeness (adaptive-pace.ts): steer each host's requests in flight (1..perHost) and
+   * extra delay toward this fetch time, from its latencies and 429/503/5xx/errors. Off (0) by default.
+   */
+  adaptiveTargetMs?: number;
   /** Put the page's links in its record. Default false. */
   includeLinks?: boolean;
   /** Links kept per page. Default 5000. */
@@ -130,6 +156,10 @@ export interface ResolvedCrawlOptions {
   readonly backoffBaseMs: number;
   readonly backoffMaxMs: number;
   readonly sortQuery: boolean;
+  readonly sitemaps: boolean;
+  readonly sitemapsOnly: boolean;
+  readonly dedupe: DedupeMode;
+  readonly adaptiveTargetMs: number;
   readonly includeLinks: boolean;
   readonly maxLinksPerPage: number;
   readonly resolve: readonly string[];
@@ -151,6 +181,14 @@ export interface ResolvedCrawlOptions {
 function checkCrawlProtocol(v: unknown): ProtocolChoice {
   if (v === 'auto' || v === 'http1' || v === 'h2') return v;
   throw bad('protocol', '"auto", "http1" or "h2"', v);
+}
+
+export type DedupeMode = 'none' | 'canonical' | 'content';
+
+function dedupeMode(v: DedupeMode | undefined): DedupeMode {
+  if (v === undefined) return 'none';
+  if (v !== 'none' && v !== 'canonical' && v !== 'content') throw bad('--dedupe', 'canonical, content or none', v);
+  return v;
 }
 
 function bad(flag: string, want: string, got: unknown): FastbenchError {
@@ -208,7 +246,7 @@ export function resolveCrawlOptions(o: CrawlOptions): ResolvedCrawlOptions {
     userAgent,
     robots: o.robots ?? true,
     nofollow: o.nofollow ?? false,
-    maxBodyBytes: int(o.maxBodyBytes, '--max-body', 5 * 1024 * 1024, 1),
+    maxBodyBytes: int(o.maxBodyBytes, '--max-body', DEFAULT_MAX_BODY_BYTES, 1),
     contentTypes,
     timeoutMs: ms(o.timeoutMs, '--timeout', 10_000, true),
     connectTimeoutMs: ms(o.connectTimeoutMs, '--connect-timeout', 5_000, true),
@@ -217,6 +255,10 @@ export function resolveCrawlOptions(o: CrawlOptions): ResolvedCrawlOptions {
     backoffBaseMs,
     backoffMaxMs: Math.max(backoffBaseMs, ms(o.backoffMaxMs, 'backoffMax', 30_000)),
     sortQuery: o.sortQuery ?? false,
+    sitemaps: (o.sitemaps ?? false) || (o.sitemapsOnly ?? false),
+    sitemapsOnly: o.sitemapsOnly ?? false,
+    dedupe: dedupeMode(o.dedupe),
+    adaptiveTargetMs: ms(o.adaptiveTargetMs, '--adaptive', 0),
     includeLinks: o.includeLinks ?? false,
     maxLinksPerPage: int(o.maxLinksPerPage, 'maxLinksPerPage', 5000, 1),
     resolve: o.resolve ?? [],

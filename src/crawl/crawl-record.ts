@@ -48,11 +48,33 @@ export interface CrawlRecord {
   timing: CrawlTiming | null;
   /** Error code (ERR_*) or null. */
   error: string | null;
+  /**
+   * The body was bigger than --max-body: only its first --max-body bytes were read (asked for
+   * again with a Range request) and parsed. Absent when the whole body was read.
+   */
+  truncated?: boolean;
+  /** `<lastmod>` of the sitemap entry the URL came from. */
+  lastmod?: string;
+  /** The canonical URL the page names (`<link rel=canonical>`, else a `Link: rel="canonical"` header), normalised. */
+  canonical?: string;
+  /** 16 hex digits: a 64-bit hash of the body with whitespace runs collapsed (equal for pages that differ only in spacing). */
+  fingerprint?: string;
+  /** The page asked not to be indexed (meta robots / X-Robots-Tag noindex). */
+  noindex?: boolean;
+  /** The page asked that its links not be followed (meta robots / X-Robots-Tag nofollow). */
+  nofollow?: boolean;
+  /**
+   * --dedupe: the URL fetched first with the same canonical URL (canonical) or the same
+   * fingerprint (content). Its links were not followed; with canonical, a URL that an earlier
+   * page named as its canonical is not fetched at all (status 0).
+   */
+  duplicateOf?: string;
 }
 
 export const CSV_COLUMNS: readonly string[] = Object.freeze([
   'url', 'finalUrl', 'redirects', 'status', 'contentType', 'bytes', 'title', 'links', 'depth', 'location', 'time',
   'connWait', 'dns', 'connect', 'tls', 'write', 'firstByte', 'body', 'total', 'reused', 'error', 'linkUrls',
+  'truncated', 'lastmod', 'canonical', 'fingerprint', 'noindex', 'nofollow', 'duplicateOf',
 ]);
 
 function r3(ms: number): number {
@@ -101,6 +123,13 @@ export function csvRow(r: CrawlRecord): Record<string, unknown> {
     reused: t?.reused,
     error: r.error,
     linkUrls: r.linkUrls === undefined ? undefined : r.linkUrls.join(' '),
+    truncated: r.truncated,
+    lastmod: r.lastmod,
+    canonical: r.canonical,
+    fingerprint: r.fingerprint,
+    noindex: r.noindex,
+    nofollow: r.nofollow,
+    duplicateOf: r.duplicateOf,
   };
 }
 

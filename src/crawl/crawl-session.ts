@@ -2,6 +2,7 @@
 // output sink (file or stream), probe mode's URL source, and the Crawler. The CLI, the bench and
 // library users start crawls through openCrawl().
 import { existsSync, statSync } from 'node:fs';
+import type { Client } from '../client/client.js';
 import { parseResolveOverride } from '../client/dns-cache.js';
 import { FastbenchError } from '../core/errors.js';
 import { resolveCrawlOptions, type CrawlOptions } from './crawl-options.js';
@@ -13,6 +14,7 @@ import { outputEncoder, type OutputFormat } from './output-writer.js';
 import { Scope } from './scope.js';
 import { normalizeUrl } from './url-normalizer.js';
 import { UrlSource } from './url-source.js';
+import type { WarcWriter } from './warc-writer.js';
 
 export interface CrawlSessionOptions extends CrawlOptions {
   /** Output file; without it records go to `stream`. */
@@ -37,6 +39,12 @@ export interface CrawlSessionOptions extends CrawlOptions {
   leaseTtlMs?: number;
   /** fsync the journal and the output at each journal batch. Default true. */
   fsync?: boolean;
+  /** A client to fetch with (the caller closes it); default: one made from the options. */
+  client?: Client;
+  /** Archive every page's exchange as WARC/1.1 (warc-writer.ts) in this file. */
+  warc?: string;
+  /** Start a new WARC file once one holds this many bytes (rotated names: crawl-00000.warc.gz). */
+  warcMaxBytes?: number;
 }
 
 /** Builds everything a crawl needs; call run() on the result. */
@@ -95,12 +103,18 @@ export async function openCrawl(o: CrawlSessionOptions): Promise<Crawler> {
     }
   }
   let source: UrlSource | undefined;
+  let warc: WarcWriter | undefined;
   try {
+    if (o.warc !== undefined) {
+      const { WarcWriter } = await import('./warc-writer.js'); // warcio is loaded only for --warc
+      warc = new WarcWriter({ path: o.warc, ...(o.warcMaxBytes !== undefined ? { maxBytes: o.warcMaxBytes } : {}), software: 'fastbench crawl', info: { seeds: opts.seeds.join(' '), 'http-header-user-agent': opts.userAgent } });
+    }
     sink = o.output !== undefined ? new FileSink(o.output, format, outputOffset, fsync && o.stateDir !== undefined) : new StreamSink(o.stream ?? process.stdout, format);
     if (opts.urlsFile !== undefined) source = await UrlSource.open(opts.urlsFile, { sortQuery: opts.sortQuery });
-    return new Crawler(opts, { queue, sink, ...(source !== undefined ? { source } : {}), resumedDone });
+    return new Crawler(opts, { queue, sink, ...(source !== undefined ? { source } : {}), ...(o.client !== undefined ? { client: o.client } : {}), ...(warc !== undefined ? { warc } : {}), resumedDone });
   } catch (e) {
     source?.close();
+    await warc?.close().catch(() => {});
     await queue.close().catch(() => {});
     await sink?.close().catch(() => {});
     throw e;

@@ -5,6 +5,7 @@ import { ERROR_ID_LIMIT, errorCodeOfId, findErrorSpec } from '../core/errors.js'
 import { LatencyHistogram } from '../metrics/histogram.js';
 import type { FrontierBounds } from './crawl-queue.js';
 import type { ProxyHealth } from './proxy-rotation.js';
+import { CrawlGateStats } from './crawl-result.js';
 
 export interface CrawlProgress {
   /** Records written (pages fetched or given up on). */
@@ -33,6 +34,21 @@ export interface CrawlSummary {
   robotsTooLarge: number;
   /** Probe-mode input lines that were not usable URLs. */
   invalidLines: number;
+  /** Pages bigger than --max-body: read up to it and parsed (records marked truncated). */
+  truncated: number;
+  /**
+   * --sitemaps: sitemap files read, URLs they gave the frontier (in scope and allowed, before
+   * de-duplication), files that failed (error, or a status other than 200 and 404), files not
+   * found (404), files cut at a protocol cap (50,000 URLs, 50 MB).
+   */
+  sitemaps: { fetched: number; urls: number; failed: number; missing: number; capped: number };
+  /** Pages whose content fingerprint an earlier page had (near-identical pages), and --dedupe duplicates. */
+  sameContent: number;
+  duplicates: number;
+  /** Pages marked noindex (meta robots / X-Robots-Tag). */
+  noindex: number;
+  /** --adaptive: the busiest hosts' requests in flight and extra delay (ms) at the end. */
+  adaptive?: { host: string; concurrency: number; delayMs: number }[];
   bytes: number;
   durationMs: number;
   pagesPerSec: number;
@@ -40,6 +56,8 @@ export interface CrawlSummary {
   errorsByCode: Record<string, number>;
   /** Percentiles of the page fetch time (total of the last exchange), ms. */
   latency: { count: number; p50: number; p90: number; p99: number; max: number; mean: number };
+  /** The busiest hosts (at most 10): pages, errors (error code or status >= 400) and fetch time percentiles, ms. */
+  byHost: { host: string; pages: number; errors: number; p50: number; p99: number; max: number }[];
   /** URLs left in the frontier at the end (max-pages reached, or stopped). */
   queuedLeft: number;
   /**
@@ -63,13 +81,24 @@ export class CrawlStats {
   robotsSkippedLinks = 0;
   robotsTooLarge = 0;
   invalidLines = 0;
+  truncated = 0;
+  readonly sitemaps = { fetched: 0, urls: 0, failed: 0, missing: 0, capped: 0 };
+  sameContent = 0;
+  /** Set by the crawl loop before summary() under --adaptive. */
+  adaptive: { host: string; concurrency: number; delayMs: number }[] | undefined;
+  duplicates = 0;
+  noindex = 0;
   bytes = 0;
   errors = 0;
   resumedDone = 0;
   readonly status = new Uint32Array(600);
   readonly errorCounts = new Uint32Array(ERROR_ID_LIMIT);
   readonly latency = LatencyHistogram.create();
+  /** Per-host and overall tallies for thresholds and reports (crawl-result.ts). */
+  readonly gate = new CrawlGateStats();
   readonly startedAt = performance.now();
+  /** Wall-clock epoch ms at the start. */
+  readonly startedAtEpoch = Date.now();
 
   /** Counts one record. */
   page(status: number, bytes: number, error: string | null, totalMs: number): void {
@@ -109,6 +138,12 @@ export class CrawlStats {
       robotsSkippedLinks: this.robotsSkippedLinks,
       robotsTooLarge: this.robotsTooLarge,
       invalidLines: this.invalidLines,
+      truncated: this.truncated,
+      sitemaps: { ...this.sitemaps },
+      sameContent: this.sameContent,
+      duplicates: this.duplicates,
+      noindex: this.noindex,
+      ...(this.adaptive !== undefined ? { adaptive: this.adaptive } : {}),
       bytes: this.bytes,
       durationMs,
       pagesPerSec: durationMs > 0 ? (this.pages * 1000) / durationMs : 0,
@@ -122,6 +157,14 @@ export class CrawlStats {
         max: h.count ? us(h.max) : 0,
         mean: h.count ? us(h.mean) : 0,
       },
+      byHost: this.gate.byHost().slice(0, 10).map((t) => ({
+        host: t.name,
+        pages: t.requests,
+        errors: t.errors,
+        p50: t.latency.count ? us(t.latency.percentile(50)) : 0,
+        p99: t.latency.count ? us(t.latency.percentile(99)) : 0,
+        max: t.latency.count ? us(t.latency.max) : 0,
+      })),
       queuedLeft,
       ...(frontier !== undefined ? { frontier } : {}),
       hosts,
@@ -152,10 +195,22 @@ export function formatSummary(s: CrawlSummary): string {
   lines.push(`  errors   ${errs.length ? errs.join(', ') : '-'}`);
   const l = s.latency;
   lines.push(l.count ? `  latency  p50 ${l.p50} ms, p90 ${l.p90} ms, p99 ${l.p99} ms, max ${l.max} ms (${l.count} pages)` : '  latency  -');
+  if (s.byHost.length > 1) {
+    for (const h of s.byHost) lines.push(`  host     ${h.host}: ${h.pages} pages, ${h.errors} errors, p50 ${h.p50} ms, p99 ${h.p99} ms, max ${h.max} ms`);
+  }
+  for (const a of s.adaptive ?? []) lines.push(`  adaptive ${a.host}: ${a.concurrency} in flight, +${Math.round(a.delayMs)} ms delay`);
   const extra: string[] = [`robots.txt fetched ${s.robotsFetched}`];
   if (s.robotsShared > 0) extra.push(`robots.txt from other workers ${s.robotsShared}`);
   if (s.robotsSkippedLinks > 0) extra.push(`links skipped by robots.txt ${s.robotsSkippedLinks}`);
   if (s.robotsTooLarge > 0) extra.push(`robots.txt too large to read (hosts left alone) ${s.robotsTooLarge}`);
+  const sm = s.sitemaps;
+  if (sm.fetched + sm.failed + sm.missing > 0) {
+    extra.push(`sitemaps read ${sm.fetched} (${sm.urls} URLs${sm.missing > 0 ? `, ${sm.missing} not found` : ''}${sm.failed > 0 ? `, ${sm.failed} failed` : ''}${sm.capped > 0 ? `, ${sm.capped} cut at the 50,000-URL / 50 MB cap` : ''})`);
+  }
+  if (s.sameContent > 0) extra.push(`pages with the content of an earlier one ${s.sameContent}`);
+  if (s.duplicates > 0) extra.push(`duplicates (--dedupe) ${s.duplicates}`);
+  if (s.noindex > 0) extra.push(`noindex pages ${s.noindex}`);
+  if (s.truncated > 0) extra.push(`truncated at --max-body ${s.truncated}`);
   if (s.invalidLines > 0) extra.push(`unusable input lines ${s.invalidLines}`);
   if (s.queuedLeft > 0) extra.push(`left in the queue ${s.queuedLeft}`);
   lines.push(`  ${extra.join(', ')}`);

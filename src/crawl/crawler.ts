@@ -12,10 +12,25 @@
 //     shared between workers and retried is robots-fetcher.ts's policy.
 //   - The frontier is bounded (crawl-queue.ts): links --max-pages can no longer take, or past
 //     --max-host-queue / --max-queue, are counted (or spilled to the journal), not stored.
+//   - A body over --max-body is asked for again with a Range request for its first --max-body
+//     bytes, right away (the one exception to the host's delay); those are parsed and the record
+//     marked truncated. A server that ignores the range: ERR_HTTP_BODY_TOO_LARGE, truncated.
 //   - Failures that are the host's (transport, timeouts, broken responses, 5xx) back the host off
 //     exponentially (Retry-After too, for 429/503) and count against its error budget; once spent,
 //     or when the host name does not resolve, the host's remaining URLs are recorded with that code
 //     without being fetched.
+// Sitemaps (--sitemaps, sitemap.ts): once a host's robots.txt is in, its `Sitemap:` files are
+// read (and, for a seed's host, /sitemap.xml; without robots.txt, /sitemap.xml of each seed at the
+// start). One sitemap file is fetched at a time, outside the host's delay like robots.txt; index
+// files lead to more (nested at most SITEMAP_MAX_NESTING deep). Their URLs (in scope, not known
+// to be disallowed) are queued at depth 0 and their <lastmod> kept for the records.
+// --sitemaps-only follows no links from the pages (redirect targets are still queued).
+// Page signals (page-reader.ts, page-signals.ts): canonical, fingerprint, noindex/nofollow go
+// into the records; pages whose fingerprint an earlier page had are counted. --dedupe canonical
+// (or content) records a page whose canonical URL (fingerprint) was already seen with duplicateOf
+// and follows none of its links; with canonical, a URL an earlier page named as its canonical is
+// recorded with duplicateOf unfetched. Both are remembered per process (not across --resume or
+// between --frontier workers), at most DEDUPE_MAX_KEYS of each.
 // Modes: a deep crawl from seeds queues links (a redirect is recorded as such and its target
 // queued like a link, at the same depth); probe mode (--urls) streams a list, follows redirects
 // in place (the chain goes into the record) and queues nothing.
@@ -39,14 +54,19 @@ import type { CrawlRecord, RecordSink } from './crawl-record.js';
 import { CrawlStats, type CrawlProgress, type CrawlSummary } from './crawl-stats.js';
 import { FetchSlot, SlotKind, type SlotRequest } from './fetch-slot.js';
 import type { FrontierEntry } from './frontier.js';
+import { AdaptivePace, PaceSignal } from './adaptive-pace.js';
 import { HostGate } from './host-gate.js';
 import { HostTable, RobotsState, WaitHeap, type HostState } from './host-state.js';
 import { isHostFailure, isRedirectStatus, newRecord, readFailure, readResponse, retryAfterMs, type PageReaderOptions } from './page-reader.js';
 import { ROBOTS_FETCH_MAX_BYTES, ROBOTS_MAX_REDIRECTS, RobotsFetcher, schemeOf } from './robots-fetcher.js';
 import { ProxyRotation } from './proxy-rotation.js';
+import { productToken } from './robots.js';
 import { Scope } from './scope.js';
 import type { UrlSource } from './url-source.js';
-import { normalizeUrl, tryNormalizeUrl, type NormalizeOptions } from './url-normalizer.js';
+import { SeenSet } from './seen-set.js';
+import { readSitemap, type SitemapFile } from './sitemap.js';
+import type { WarcWriter } from './warc-writer.js';
+import { hostOf, normalizeUrl, tryNormalizeUrl, type NormalizeOptions } from './url-normalizer.js';
 
 export interface CrawlerDeps {
   queue: CrawlQueue;
@@ -57,9 +77,16 @@ export interface CrawlerDeps {
   client?: Client;
   /** Pages already done by an earlier run (resume): they count towards maxPages. */
   resumedDone?: number;
+  /** --warc: archives each page's exchange (closed with the crawl). */
+  warc?: WarcWriter;
 }
 
 const RETRY_AFTER_CAP_MS = 120_000;
+/** An index may name indexes, which may name sitemaps: levels 0, 1, 2; deeper ones are ignored. */
+const SITEMAP_MAX_NESTING = 2;
+const SITEMAP_MAX_REDIRECTS = 5;
+/** Fingerprints (and, with --dedupe, canonical URLs / first URLs) remembered; past it, new ones are not. */
+const DEDUPE_MAX_KEYS = 2_000_000;
 
 function isPromise<T>(v: unknown): v is Promise<T> {
   return v instanceof Promise;
@@ -82,6 +109,7 @@ export class Crawler implements ResponseCallback {
   readonly stats = new CrawlStats();
   private readonly queue: CrawlQueue;
   private readonly sink: RecordSink;
+  private readonly warc: WarcWriter | undefined;
   private readonly source: UrlSource | undefined;
   private readonly client: Client;
   /** robots.txt: where, through which client, and what its answer means for the host. */
@@ -118,20 +146,42 @@ export class Crawler implements ResponseCallback {
   private resolveRun!: (s: CrawlSummary) => void;
   private rejectRun!: (e: unknown) => void;
   private readonly runPromise: Promise<CrawlSummary>;
+  /** Sitemap files to read (url, nesting level), each URL once; one is read at a time. */
+  private readonly sitemapQueue: { url: string; level: number }[] = [];
+  private readonly sitemapSeen = new Set<string>();
+  private sitemapLevel = 0;
+  private sitemapBusy = false;
+  /** Hosts of the seeds: their /sitemap.xml is read with --sitemaps. */
+  private readonly seedHosts = new Set<string>();
+  /**
+   * Fingerprints seen (64-bit, in a SeenSet: ~16 B each, for the same-content count); under
+   * --dedupe content also fingerprint → first URL; --dedupe canonical: canonical URL → first URL.
+   */
+  private readonly fingerprintsSeen = new SeenSet();
+  private readonly fingerprints = new Map<string, string>();
+  private readonly canonicals = new Map<string, string>();
+  /** <lastmod> of URLs a sitemap listed, until their record is written. */
+  private readonly lastmod = new Map<string, string>();
 
   constructor(options: CrawlOptions | ResolvedCrawlOptions, deps: CrawlerDeps) {
     const o = (this.opts = 'probe' in options ? options : resolveCrawlOptions(options));
     this.queue = deps.queue;
     this.sink = deps.sink;
+    this.warc = deps.warc;
+    if (this.warc !== undefined) {
+      this.warc.onDrain = () => this.pump();
+      this.warc.onError = (e) => this.fail(e);
+    }
     this.source = deps.source;
     if (o.probe && this.source === undefined) throw new FastbenchError('ERR_CONFIG', 'probe mode needs a UrlSource');
     this.normalize = { sortQuery: o.sortQuery };
     const seeds = o.seeds.map((s) => normalizeUrl(s, this.normalize));
     this.opts = Object.freeze({ ...o, seeds });
+    for (const u of seeds) this.seedHosts.add(hostOf(u));
     this.scope = new Scope({ mode: o.probe ? 'any' : o.scope, seeds, include: o.include, exclude: o.exclude });
-    this.hosts = new HostTable(o.delayMs);
+    this.hosts = new HostTable(o.delayMs, undefined, o.adaptiveTargetMs > 0 ? (h) => (h.pace = new AdaptivePace(o.adaptiveTargetMs, o.perHost, o.backoffMaxMs)) : undefined);
     this.gate = new HostGate(this.queue, o);
-    this.reader = { contentTypes: o.contentTypes, nofollow: o.nofollow, maxLinks: o.maxLinksPerPage, includeLinks: o.includeLinks, normalize: this.normalize, flagContentType: !o.probe, ...(o.compressed ? { decodeMax: o.maxBodyBytes } : {}) };
+    this.reader = { contentTypes: o.contentTypes, nofollow: o.nofollow, maxLinks: o.maxLinksPerPage, includeLinks: o.includeLinks, normalize: this.normalize, productToken: productToken(o.userAgent), ...(o.compressed ? { decodeMax: o.maxBodyBytes } : {}) };
     this.ownsClient = deps.client === undefined;
     this.client = deps.client ?? createCrawlClient(o);
     this.robots = new RobotsFetcher(this.opts, this.client, deps.client !== undefined, this.queue, this.stats);
@@ -153,6 +203,7 @@ export class Crawler implements ResponseCallback {
   /** Crawls until nothing is left (or maxPages, or stop()); resolves with the summary. */
   run(): Promise<CrawlSummary> {
     const seeds = this.opts.seeds;
+    if (this.opts.sitemaps && !this.opts.robots) for (const u of seeds) this.queueSitemap(`${schemeOf(u)}://${hostOf(u)}/sitemap.xml`, 0);
     if (seeds.length > 0) {
       const r = this.queue.offer(seeds, 0);
       if (isPromise(r)) r.then(() => this.pump(), this.onAsyncError);
@@ -209,8 +260,11 @@ export class Crawler implements ResponseCallback {
     }
     if (this.waiting.size > 0 && !this.stopping) this.serveWaiting(now);
     const free = this.free;
+    if (this.sitemapQueue.length > 0 && !this.sitemapBusy && !this.stopping && free.length > this.robots.wanted) this.startSitemap(now);
     // Each host waiting for its robots.txt will need a slot: do not pop past the free ones.
-    while (free.length > this.robots.wanted && !this.awaitingPop && this.canTake() && !this.sink.backedUp) {
+    const warcFull = this.warc !== undefined && this.warc.backedUp;
+    if (warcFull) this.warc!.waitForDrain();
+    while (free.length > this.robots.wanted && !this.awaitingPop && this.canTake() && !this.sink.backedUp && !warcFull) {
       const r = this.queue.pop(now);
       if (r === undefined) break;
       if (isPromise<FrontierEntry | undefined>(r)) {
@@ -284,7 +338,7 @@ export class Crawler implements ResponseCallback {
    * unless stopping, no host waiting to be served).
    */
   private settled(): boolean {
-    return this.busy === 0 && this.pendingAsync === 0 && !this.awaitingPop && !this.reading && (this.stopping || this.waiting.size === 0);
+    return this.busy === 0 && this.pendingAsync === 0 && !this.awaitingPop && !this.reading && (this.stopping || (this.waiting.size === 0 && this.sitemapQueue.length === 0));
   }
 
   /**
@@ -335,6 +389,10 @@ export class Crawler implements ResponseCallback {
 
   private startOrSkip(e: FrontierEntry, h: HostState, now: number): void {
     if (this.opts.robots && h.robots !== null && !h.robots.isAllowed(e.url)) return this.skip(e, 'ERR_CRAWL_ROBOTS_DISALLOWED');
+    if (this.opts.dedupe === 'canonical') {
+      const first = this.canonicals.get(e.url);
+      if (first !== undefined && first !== e.url) return this.skipDuplicate(e, first);
+    }
     const slot = this.free.pop()!;
     try {
       slot.begin(SlotKind.Page, e, h, e.url, now);
@@ -394,6 +452,43 @@ export class Crawler implements ResponseCallback {
     const rec = newRecord(e.url, e.url, e.depth, Date.now());
     rec.error = code;
     this.finishPage(e.url, rec, null, 0);
+  }
+
+  /** Records a URL an earlier page named as its canonical (--dedupe canonical), unfetched. */
+  private skipDuplicate(e: FrontierEntry, first: string): void {
+    const rec = newRecord(e.url, e.url, e.depth, Date.now());
+    rec.duplicateOf = first;
+    this.stats.duplicates++;
+    this.finishPage(e.url, rec, null, 0);
+  }
+
+  /**
+   * Counts near-identical pages, and applies --dedupe to a 2xx page: true when it duplicates an
+   * earlier one (its links are then not followed).
+   */
+  private isDuplicate(url: string, rec: CrawlRecord): boolean {
+    if (rec.noindex === true) this.stats.noindex++;
+    let dup: string | undefined;
+    const fp = rec.fingerprint;
+    if (fp !== undefined && this.fingerprintsSeen.size < DEDUPE_MAX_KEYS) {
+      const fresh = this.fingerprintsSeen.addHash(parseInt(fp.slice(8), 16), parseInt(fp.slice(0, 8), 16));
+      if (!fresh) this.stats.sameContent++;
+      if (this.opts.dedupe === 'content') {
+        const first = this.fingerprints.get(fp);
+        if (first !== undefined) dup = first;
+        else this.fingerprints.set(fp, url);
+      }
+    }
+    if (this.opts.dedupe === 'canonical') {
+      const key = rec.canonical ?? url;
+      const first = this.canonicals.get(key);
+      if (first !== undefined && first !== url) dup = first;
+      else if (first === undefined && this.canonicals.size < DEDUPE_MAX_KEYS) this.canonicals.set(key, url);
+    }
+    if (dup === undefined) return false;
+    rec.duplicateOf = dup;
+    this.stats.duplicates++;
+    return true;
   }
 
   private addWaiting(h: HostState): void {
@@ -458,6 +553,7 @@ export class Crawler implements ResponseCallback {
     if (this.rotation !== undefined && this.throughAnotherProxy(slot, res, err)) return;
     try {
       if (slot.kind === SlotKind.Robots) this.onRobots(slot, res, err);
+      else if (slot.kind === SlotKind.Sitemap) this.onSitemap(slot, res, err);
       else this.onPage(slot, res, err);
     } catch (e) {
       this.fail(e);
@@ -511,12 +607,116 @@ export class Crawler implements ResponseCallback {
     this.releaseSlot(slot);
     const dead = this.robots.settle(h, res, err, startedAt, now);
     if (dead !== null) this.gate.markDead(h, dead);
+    else if (this.opts.sitemaps && h.robots !== null) {
+      for (const u of h.robots.sitemaps) {
+        const n = tryNormalizeUrl(u, undefined, this.normalize);
+        if (n !== null) this.queueSitemap(n, 0);
+      }
+      if (this.seedHosts.has(h.key)) this.queueSitemap(`${h.scheme}://${h.key}/sitemap.xml`, 0);
+    }
     this.addWaiting(h);
+  }
+
+  // ---------------------------------------------------------------- sitemaps
+
+  private queueSitemap(url: string, level: number): void {
+    if (this.sitemapSeen.has(url)) return;
+    this.sitemapSeen.add(url);
+    this.sitemapQueue.push({ url, level });
+  }
+
+  private startSitemap(now: number): void {
+    const next = this.sitemapQueue.shift()!;
+    const h = this.hosts.get(hostOf(next.url));
+    if (this.opts.robots && h.robots !== null && !h.robots.isAllowed(next.url)) {
+      this.stats.sitemaps.failed++;
+      return;
+    }
+    const slot = this.free.pop()!;
+    try {
+      slot.begin(SlotKind.Sitemap, null, h, next.url, now);
+    } catch {
+      this.free.push(slot);
+      this.stats.sitemaps.failed++;
+      return;
+    }
+    this.busy++;
+    this.sitemapBusy = true;
+    this.sitemapLevel = next.level;
+    this.client.dispatch(slot.req, slot.res, this, Infinity);
+  }
+
+  private onSitemap(slot: FetchSlot, res: Response, err: FastbenchError | null): void {
+    if (err === null && isRedirectStatus(res.status) && slot.chain.length < SITEMAP_MAX_REDIRECTS && this.followRedirect(slot, res)) return;
+    const level = this.sitemapLevel;
+    const ok = err === null && res.status === 200;
+    const body = ok ? Buffer.from(res.body) : null; // the slot's buffer is reused
+    if (err === null && res.status === 404) this.stats.sitemaps.missing++;
+    else if (!ok) this.stats.sitemaps.failed++;
+    this.releaseSlot(slot);
+    if (body === null) {
+      this.sitemapBusy = false;
+      return;
+    }
+    this.pendingAsync++;
+    readSitemap(body).then((file) => {
+      this.pendingAsync--;
+      this.sitemapBusy = false;
+      this.onSitemapRead(file, level);
+      this.pump();
+    }, this.onAsyncError);
+  }
+
+  private onSitemapRead(file: SitemapFile, level: number): void {
+    const st = this.stats.sitemaps;
+    st.fetched++;
+    if (file.capped !== null) st.capped++;
+    if (file.badGzip || file.kind === 'unknown') st.failed++;
+    if (this.finished) return;
+    if (file.kind === 'index') {
+      if (level >= SITEMAP_MAX_NESTING) return;
+      for (const e of file.entries) {
+        const n = tryNormalizeUrl(e.loc, undefined, this.normalize);
+        if (n !== null) this.queueSitemap(n, level + 1);
+      }
+      return;
+    }
+    if (file.kind !== 'urlset' || this.stopping) return;
+    const urls: string[] = [];
+    for (const e of file.entries) {
+      const n = tryNormalizeUrl(e.loc, undefined, this.normalize);
+      if (n === null || !this.scope.allows(n)) continue;
+      if (this.opts.robots) {
+        const hs = this.hosts.peek(hostOf(n));
+        if (hs?.robots != null && !hs.robots.isAllowed(n)) {
+          this.stats.robotsSkippedLinks++;
+          continue;
+        }
+      }
+      urls.push(n);
+      if (e.lastmod !== undefined) this.lastmod.set(n, e.lastmod);
+    }
+    st.urls += urls.length;
+    if (urls.length === 0) return;
+    const r = this.queue.offer(urls, 0);
+    if (isPromise(r)) {
+      this.pendingAsync++;
+      r.then(() => {
+        this.pendingAsync--;
+        this.pump();
+      }, this.onAsyncError);
+    }
   }
 
   private onPage(slot: FetchSlot, res: Response, err: FastbenchError | null): void {
     const o = this.opts;
     if (err === null && o.probe && isRedirectStatus(res.status) && slot.chain.length < o.maxRedirects && this.followRedirect(slot, res)) return;
+    if (err !== null && err.code === 'ERR_HTTP_BODY_TOO_LARGE' && slot.rangeEnd < 0) {
+      // Bigger than --max-body: ask for the first --max-body bytes, parse those, mark truncated.
+      slot.retryRanged(o.maxBodyBytes - 1);
+      this.client.dispatch(slot.req, slot.res, this, Infinity);
+      return;
+    }
     const h = slot.host!;
     const e = slot.entry!;
     const now = nowMs();
@@ -524,6 +724,10 @@ export class Crawler implements ResponseCallback {
     if (o.cookies && res.status !== 0) storeCookies(h, res, slot.hopUrl);
     const rec = newRecord(e.url, slot.hopUrl, e.depth, slot.time);
     if (slot.chain.length > 0) rec.redirects = slot.chain.slice();
+    if (slot.rangeEnd >= 0 && (err !== null ? err.code === 'ERR_HTTP_BODY_TOO_LARGE' : res.status === 206)) {
+      rec.truncated = true;
+      this.stats.truncated++;
+    }
     let follow: string[] | null = null;
     let depth = e.depth + 1;
     let failed = false;
@@ -532,14 +736,18 @@ export class Crawler implements ResponseCallback {
       failed = isHostFailure(err.code);
       if (err.code === 'ERR_DNS_NOT_FOUND') this.gate.markDead(h, err.code);
     } else {
-      const links = readResponse(rec, res, slot.hopUrl, this.reader);
+      let links = readResponse(rec, res, slot.hopUrl, this.reader);
       const status = res.status;
+      if (this.warc !== undefined) {
+        this.warc.add({ url: slot.hopUrl, time: slot.time, requestHead: slot.requestHead(), status, reason: res.reason, headers: res.headers.toArray(), body: Buffer.from(res.body), truncated: rec.truncated === true });
+      }
+      if (status >= 200 && status < 300 && this.isDuplicate(e.url, rec)) links = null;
       if (!o.probe) {
         if (rec.location !== null) {
           if (e.depth === 0 && o.scope !== 'any') this.scope.addSeed(rec.location);
           follow = this.filterLinks([rec.location], h);
           depth = e.depth;
-        } else if (links !== null && links.length > 0 && e.depth < o.maxDepth) {
+        } else if (links !== null && links.length > 0 && e.depth < o.maxDepth && !o.sitemapsOnly) {
           follow = this.filterLinks(links, h);
         }
       }
@@ -551,6 +759,12 @@ export class Crawler implements ResponseCallback {
       }
     }
     this.releaseSlot(slot);
+    if (h.pace !== null && h.dead === null) {
+      const overloaded = failed || (err === null && (res.status === 429 || res.status === 503));
+      if (h.pace.onResponse(overloaded ? PaceSignal.Overloaded : PaceSignal.Ok, rec.timing === null ? 0 : rec.timing.total)) {
+        this.queue.setHostDelay(h.key, Math.max(h.delayMs, h.pace.delayMs));
+      }
+    }
     if (failed) {
       h.errors++;
       this.gate.backOff(h, now);
@@ -579,6 +793,13 @@ export class Crawler implements ResponseCallback {
 
   /** Queues the children, writes the record, marks the URL done — in that order. */
   private finishPage(url: string, rec: CrawlRecord, follow: string[] | null, depth: number): void {
+    if (this.lastmod.size > 0) {
+      const lm = this.lastmod.get(url);
+      if (lm !== undefined) {
+        rec.lastmod = lm;
+        this.lastmod.delete(url);
+      }
+    }
     if (follow !== null && follow.length > 0) {
       const r = this.queue.offer(follow, depth);
       if (isPromise(r)) {
@@ -598,6 +819,7 @@ export class Crawler implements ResponseCallback {
     if (this.finished) return;
     const offset = this.sink.write(rec);
     this.stats.page(rec.status, rec.bytes, rec.error, rec.timing === null ? 0 : rec.timing.total);
+    this.stats.gate.add(rec);
     const d = this.queue.markDone(url, offset);
     if (isPromise(d)) {
       this.pendingAsync++;
@@ -626,6 +848,13 @@ export class Crawler implements ResponseCallback {
 
   private async close(): Promise<void> {
     let err = this.failure;
+    if (this.opts.adaptiveTargetMs > 0) {
+      const busy = this.stats.gate.byHost().slice(0, 10);
+      this.stats.adaptive = busy.flatMap((t) => {
+        const pace = this.hosts.peek(t.name)?.pace;
+        return pace == null ? [] : [{ host: t.name, concurrency: pace.limit, delayMs: Math.round(pace.delayMs * 1000) / 1000 }];
+      });
+    }
     const summary = this.stats.summary(this.queue.size, this.hosts.size, this.stopping && this.failure === undefined, this.queue.bounds?.());
     if (this.rotation !== undefined) summary.proxies = this.rotation.health();
     try {
@@ -633,6 +862,7 @@ export class Crawler implements ResponseCallback {
       if (this.ownsClient) await this.client.close();
       await this.rotation?.close();
       await this.robots.close();
+      await this.warc?.close();
       this.sink.flush();
       await this.queue.close();
       await this.sink.close();

@@ -12,6 +12,7 @@ import type { HostState } from './host-state.js';
 export const enum SlotKind {
   Page = 0,
   Robots = 1,
+  Sitemap = 2,
 }
 
 const ACCEPT_HTML = 'text/html,application/xhtml+xml;q=0.9,*/*;q=0.8';
@@ -61,8 +62,16 @@ export class FetchSlot {
     const jar = this.host?.jar;
     const cookie = jar != null ? jar.getCookieStringSync(url) : '';
     const cookieLine = cookie !== '' ? `Cookie: ${cookie}\r\n` : '';
-    req.setRaw(Buffer.from(`GET ${req.path} HTTP/1.1\r\nHost: ${req.host}\r\n${range}${cookieLine}${this.fixedHeaders}`, 'latin1'), 'GET');
+    this.head = `GET ${req.path} HTTP/1.1\r\nHost: ${req.host}\r\n${range}${cookieLine}${this.fixedHeaders}`;
+    req.setRaw(Buffer.from(this.head, 'latin1'), 'GET');
   }
+
+  /** The current hop's request head as it was sent (the WARC writer archives it). */
+  requestHead(): string {
+    return this.head;
+  }
+
+  private head = '';
 
   /** Asks for the first `end + 1` bytes only (Range), from the current hop on; -1: the whole body. */
   rangeEnd = -1;

@@ -30,16 +30,21 @@ export class HostGate {
   unhold(h: HostState): void {
     if (!h.held || h.parked !== null || h.robotsState === RobotsState.Fetching) return;
     if (h.dead === null) {
-      if (h.inFlight >= this.o.perHost) return;
+      if (h.inFlight >= this.limitOf(h)) return;
       if (this.o.robots && h.robotsState !== RobotsState.Ready) return;
     }
     h.held = false;
     this.queue.release(h.key);
   }
 
-  /** Holds the host when it has as many requests in flight as --per-host allows. */
+  /** Holds the host when it has as many requests in flight as it may (--per-host, or --adaptive's limit). */
   holdIfFull(h: HostState): void {
-    if (h.inFlight >= this.o.perHost) this.hold(h);
+    if (h.inFlight >= this.limitOf(h)) this.hold(h);
+  }
+
+  /** Requests in flight the host may have: --per-host, or what --adaptive allows now. */
+  private limitOf(h: HostState): number {
+    return h.pace === null ? this.o.perHost : h.pace.limit;
   }
 
   /** The host will not be fetched again: its URLs are recorded with `code`. */

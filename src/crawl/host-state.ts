@@ -6,6 +6,7 @@
 // a probe over millions of hosts keeps a flat memory. A forgotten host that shows up again has its
 // robots.txt fetched again.
 import type { FrontierEntry } from './frontier.js';
+import type { AdaptivePace } from './adaptive-pace.js';
 import type { Robots } from './robots.js';
 import type { CookieJar } from 'tough-cookie';
 
@@ -40,6 +41,8 @@ export class HostState {
   held = false;
   /** Least gap between two requests (max of --delay and the robots Crawl-delay). */
   delayMs: number;
+  /** --adaptive: the host's controller (null without it: --per-host applies). */
+  pace: AdaptivePace | null = null;
   /** Failures counted against the error budget, and failures in a row (for the back-off). */
   errors = 0;
   consecutive = 0;
@@ -67,7 +70,8 @@ export class HostTable {
   private readonly maxIdle: number;
   private readonly delayMs: number;
 
-  constructor(delayMs: number, maxIdle = 50_000) {
+  /** `init` sets up a host when it is first seen (the crawl loop gives it its --adaptive controller). */
+  constructor(delayMs: number, maxIdle = 50_000, private readonly init?: (h: HostState) => void) {
     this.delayMs = delayMs;
     this.maxIdle = maxIdle;
   }
@@ -80,6 +84,7 @@ export class HostTable {
     let h = this.map.get(key);
     if (h === undefined) {
       h = new HostState(key, this.delayMs);
+      this.init?.(h);
       this.map.set(key, h);
     }
     return h;

@@ -7,6 +7,7 @@ import { decodeBody } from '../http/content-coding.js';
 import { mediaTypeMatches, mediaTypeOf } from './crawl-options.js';
 import { timingOf, type CrawlRecord } from './crawl-record.js';
 import { LinkExtractor } from './link-extractor.js';
+import { canonicalFromLinkHeaders, contentFingerprint, xRobotsTag } from './page-signals.js';
 import { tryNormalizeUrl, type NormalizeOptions } from './url-normalizer.js';
 
 export interface PageReaderOptions {
@@ -15,10 +16,10 @@ export interface PageReaderOptions {
   maxLinks: number;
   includeLinks: boolean;
   normalize: NormalizeOptions;
-  /** Mark 2xx bodies of other types with ERR_CRAWL_CONTENT_TYPE (deep crawls; probes just record). */
-  flagContentType: boolean;
   /** crawl --compressed: decode bodies (up to this many bytes) before reading them; undefined: never. */
   decodeMax?: number;
+  /** Our robots product token (X-Robots-Tag lines for a named crawler apply when it is ours). */
+  productToken?: string;
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
@@ -49,8 +50,8 @@ export interface ReadResult {
 
 /**
  * Fills `rec` from a response that arrived (err === null). Returns the links of a 2xx HTML page;
- * 3xx targets land in rec.location; 2xx bodies of other types get ERR_CRAWL_CONTENT_TYPE (when
- * flagContentType).
+ * 3xx targets land in rec.location; bodies of other types (not in --content-type) are fetched
+ * pages that are not parsed: recorded with their type and size, no error, no links.
  */
 export function readResponse(rec: CrawlRecord, res: Response, pageUrl: string, o: PageReaderOptions): string[] | null {
   const status = res.status;
@@ -65,10 +66,12 @@ export function readResponse(rec: CrawlRecord, res: Response, pageUrl: string, o
     return null;
   }
   const ok = status >= 200 && status < 300;
-  if (res.bodyLength === 0) return ok ? [] : null;
-  const mt = mediaTypeOf(ct);
+  const headers = res.headers;
+  const xr = xRobotsTag(headers.getAll('x-robots-tag'), o.productToken ?? '');
+  const linkCanonical = canonicalFromLinkHeaders(headers.getAll('link'), pageUrl, o.normalize);
+  const mt = res.bodyLength === 0 ? '' : mediaTypeOf(ct);
   let body = res.body;
-  if (o.decodeMax !== undefined && (mt === '' || mediaTypeMatches(mt, o.contentTypes))) {
+  if (res.bodyLength > 0 && o.decodeMax !== undefined && (mt === '' || mediaTypeMatches(mt, o.contentTypes))) {
     const ce = res.header('content-encoding');
     if (ce !== undefined) {
       try {
@@ -80,16 +83,27 @@ export function readResponse(rec: CrawlRecord, res: Response, pageUrl: string, o
       }
     }
   }
-  const html = mt === '' ? looksLikeHtml(body) : mediaTypeMatches(mt, o.contentTypes);
+  if (ok && body.length > 0) rec.fingerprint = contentFingerprint(body);
+  const html = res.bodyLength > 0 && (mt === '' ? looksLikeHtml(body) : mediaTypeMatches(mt, o.contentTypes));
   if (!html) {
-    if (ok && o.flagContentType) rec.error = 'ERR_CRAWL_CONTENT_TYPE';
-    return null;
+    signals(rec, linkCanonical, xr.noindex, xr.nofollow);
+    return res.bodyLength === 0 && ok ? [] : null;
   }
   const page = LinkExtractor.extract(body, { pageUrl, honorNofollow: o.nofollow, maxLinks: o.maxLinks, normalize: o.normalize });
   rec.title = page.title ?? null;
-  rec.links = page.links.length;
-  if (o.includeLinks) rec.linkUrls = page.links;
-  return ok ? page.links : null;
+  // X-Robots-Tag nofollow drops the links as meta robots nofollow does (when nofollow is honoured)
+  const links = o.nofollow && xr.nofollow ? [] : page.links;
+  rec.links = links.length;
+  if (o.includeLinks) rec.linkUrls = links;
+  signals(rec, page.canonical ?? linkCanonical, page.noindex || xr.noindex, page.nofollow || xr.nofollow);
+  return ok ? links : null;
+}
+
+/** The page's own signals, in the record only when present. */
+function signals(rec: CrawlRecord, canonical: string | undefined, noindex: boolean, nofollow: boolean): void {
+  if (canonical !== undefined) rec.canonical = canonical;
+  if (noindex) rec.noindex = true;
+  if (nofollow) rec.nofollow = true;
 }
 
 /** Fills `rec` for a failed exchange. */

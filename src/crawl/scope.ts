@@ -2,7 +2,9 @@
 //
 // A URL is in scope when
 //   1. it passes the scope mode against the seeds:
-//        host    its host name equals a seed's host name (scheme and port may differ);
+//        host    its origin (scheme, host name and port) equals a seed's: another port or
+//                scheme on the same host name is another site (its own robots.txt, its own
+//                pages), so it is out of scope unless a seed (or a seed's redirect) is there;
 //        domain  its registrable domain equals a seed's (see registrableDomain below);
 //        any     always;
 //   2. and, when include patterns are given, at least one of them matches;
@@ -86,6 +88,38 @@ function hostnameOf(url: string): string | null {
   return (colon < 0 ? auth : auth.slice(0, colon)).toLowerCase();
 }
 
+/**
+ * The origin of an absolute URL, `scheme://host[:port]`, lowercased, without user info or a
+ * trailing dot on the host; the default port (80 for http, 443 for https) is dropped. Null when
+ * the URL has no authority.
+ */
+export function originOf(url: string): string | null {
+  const start = url.indexOf('//');
+  if (start < 1 || url.charCodeAt(start - 1) !== 0x3a) return null; // "scheme:" before "//"
+  const scheme = url.slice(0, start - 1).toLowerCase();
+  let end = start + 2;
+  while (end < url.length) {
+    const c = url.charCodeAt(end);
+    if (c === 0x2f || c === 0x3f || c === 0x23) break; // / ? #
+    end++;
+  }
+  let auth = url.slice(start + 2, end).toLowerCase();
+  const at = auth.lastIndexOf('@');
+  if (at >= 0) auth = auth.slice(at + 1);
+  let host = auth;
+  let port = '';
+  const close = auth.lastIndexOf(']');
+  const colon = auth.lastIndexOf(':');
+  if (colon > close) {
+    host = auth.slice(0, colon);
+    port = auth.slice(colon + 1);
+  }
+  if (host.endsWith('.')) host = host.slice(0, -1);
+  if (host === '') return null;
+  if ((scheme === 'http' && port === '80') || (scheme === 'https' && port === '443')) port = '';
+  return port === '' ? `${scheme}://${host}` : `${scheme}://${host}:${port}`;
+}
+
 function pathAndQueryOf(url: string): string {
   const start = url.indexOf('//');
   const slash = url.indexOf('/', start < 0 ? 0 : start + 2);
@@ -118,7 +152,7 @@ export function compilePattern(pattern: string): Matcher {
 
 export class Scope {
   readonly mode: ScopeMode;
-  private readonly hosts = new Set<string>();
+  private readonly origins = new Set<string>();
   private readonly domains = new Set<string>();
   private readonly include: Matcher[];
   private readonly exclude: Matcher[];
@@ -140,19 +174,20 @@ export class Scope {
       throw new FastbenchError('ERR_USAGE_BAD_URL', `seed is not an absolute URL: ${seed}`);
     }
     const h = host.endsWith('.') ? host.slice(0, -1) : host;
-    this.hosts.add(h);
+    const origin = originOf(seed);
+    if (origin !== null) this.origins.add(origin);
     this.domains.add(registrableDomain(h));
   }
 
   /** True when the (normalised) URL is in scope. */
   allows(url: string): boolean {
     if (this.mode !== 'any') {
-      const host = hostnameOf(url);
-      if (host === null) return false;
       if (this.mode === 'host') {
-        if (!this.hosts.has(host)) return false;
-      } else if (!this.domains.has(registrableDomain(host))) {
-        return false;
+        const origin = originOf(url);
+        if (origin === null || !this.origins.has(origin)) return false;
+      } else {
+        const host = hostnameOf(url);
+        if (host === null || !this.domains.has(registrableDomain(host))) return false;
       }
     }
     if (this.include.length === 0 && this.exclude.length === 0) return true;

@@ -80,8 +80,8 @@ export interface ThresholdOutcome {
   /** p99, p99.9, min, max, mean, stddev, errors or rps. */
   metric: string;
   op: '<' | '<=' | '>' | '>=';
-  /** How limit and actual read: ms (latency), ratio (errors: 0.01 = 1% of requests), rps. */
-  unit: 'ms' | 'ratio' | 'rps';
+  /** How limit and actual read: ms (latency), ratio (errors: 0.01 = 1% of requests), rps, count (a crawl's status:5xx). */
+  unit: 'ms' | 'ratio' | 'rps' | 'count';
   limit: number;
   passed: boolean;
   /** The measured value compared, in `unit` (null when there was no data). */

@@ -103,7 +103,7 @@ export function parseThreshold(text: string): ParsedThreshold | { error: string;
 }
 
 /** How a threshold's numbers read: latency in ms, errors as a ratio of requests (0.01 = 1%), rps. */
-export type ThresholdUnit = 'ms' | 'ratio' | 'rps';
+export type ThresholdUnit = 'ms' | 'ratio' | 'rps' | 'count';
 
 export function thresholdUnit(kind: Threshold['kind']): ThresholdUnit {
   return kind === 'latency' ? 'ms' : kind === 'errors' ? 'ratio' : 'rps';
@@ -119,7 +119,7 @@ const trim = (v: number, digits: number): string => String(Number(v.toFixed(digi
 /** A limit with its unit, as one writes it: 5ms, 1.5s, 250us → 0.25ms, 5%, 1000 (rps). */
 export function formatThresholdLimit(unit: ThresholdUnit, value: number): string {
   if (unit === 'ratio') return `${trim(value * 100, 6)}%`;
-  if (unit === 'rps') return trim(value, 3);
+  if (unit === 'rps' || unit === 'count') return trim(value, 3);
   return value >= 1000 && value % 1000 === 0 ? `${value / 1000}s` : `${trim(value, 3)}ms`;
 }
 

@@ -3,8 +3,9 @@
 // crawler's result against this (or build their own variant from site-model.ts).
 // Rules: links are followed by their normalised `url` (null = not crawlable); each URL is fetched
 // once; a redirect's target counts as discovered at the same depth as the redirect; 404s are
-// fetched (and recorded) but have no links.
-import { DEFAULT_HOST, type SiteOptions, siteAllowed, siteResolve } from './site-model.js';
+// fetched (and recorded) but have no links. With `sitemaps`, every path the sitemaps list (that
+// robots.txt allows) is discovered too, at depth 0; `sitemapsOnly` follows no links at all.
+import { DEFAULT_HOST, type SiteOptions, siteAllowed, siteResolve, siteSitemapPaths } from './site-model.js';
 
 export interface SiteCrawlOptions extends SiteOptions {
   host?: string;
@@ -14,6 +15,10 @@ export interface SiteCrawlOptions extends SiteOptions {
   nofollow?: boolean;
   /** Do not follow links found on pages at this depth or deeper (default: no limit). */
   maxDepth?: number;
+  /** Read the sitemaps robots.txt names: their pages are discovered too (default false). */
+  sitemaps?: boolean;
+  /** Only the seed and what the sitemaps list: no links followed (default false). */
+  sitemapsOnly?: boolean;
 }
 
 export interface SiteCrawlEntry {
@@ -26,7 +31,7 @@ export function siteReachable(seed: number, pages: number, options: SiteCrawlOpt
   const host = options.host ?? DEFAULT_HOST;
   const robots = options.robots ?? true;
   const nofollow = options.nofollow ?? true;
-  const maxDepth = options.maxDepth ?? Infinity;
+  const maxDepth = options.sitemapsOnly === true ? 0 : options.maxDepth ?? Infinity;
   const seen = new Map<string, SiteCrawlEntry>();
   const queue: [string, number][] = [['/site/', 0]];
   const enqueue = (url: string, depth: number): void => {
@@ -35,13 +40,16 @@ export function siteReachable(seed: number, pages: number, options: SiteCrawlOpt
     queue.push([url, depth]);
   };
   seen.set('/site/', { status: 0, depth: 0 });
+  if (options.sitemaps === true || options.sitemapsOnly === true) for (const p of siteSitemapPaths(pages)) enqueue(p, 0);
   for (let head = 0; head < queue.length; head++) {
     const [url, depth] = queue[head]!;
-    const answer = siteResolve(seed, pages, url, host, options);
+    const q = url.indexOf('?');
+    const answer = siteResolve(seed, pages, q < 0 ? url : url.slice(0, q), host, options); // the server answers by path
     seen.get(url)!.status = answer.status;
     if (answer.status === 301 || answer.status === 302) {
       enqueue(answer.location, depth);
-    } else if (answer.status === 200 && answer.kind !== 'robots' && depth < maxDepth) {
+    } else if (answer.status === 200 && answer.kind !== 'robots' && answer.kind !== 'sitemap' && depth < maxDepth) {
+      if (nofollow && answer.page.nofollowAll === true) continue;
       for (const l of answer.page.links) {
         if (l.url === null || (nofollow && l.nofollow)) continue;
         enqueue(l.url, depth + 1);

@@ -26,6 +26,8 @@ export function renderSitePage(page: SitePage): string {
     `<title>${escapeHtml(page.title)}</title>`,
   ];
   if (page.baseHref !== undefined) out.push(`<base href="${escapeHtml(page.baseHref)}">`);
+  if (page.canonical !== undefined) out.push(`<link rel="canonical" href="${escapeHtml(page.canonical)}">`);
+  if (page.metaRobots !== undefined) out.push(`<meta name="robots" content="${escapeHtml(page.metaRobots)}">`);
   out.push('</head><body>', `<h1>${escapeHtml(page.title)}</h1>`, `<p>${escapeHtml(page.text)}</p>`, '<ul>');
   const half = page.large ? page.links.length >> 1 : page.links.length;
   renderLinks(page, 0, half, out);
@@ -42,7 +44,7 @@ export function renderSitePage(page: SitePage): string {
     renderLinks(page, half, page.links.length, out);
   }
   out.push('</ul>', '</body></html>', '');
-  return out.join('\n');
+  return page.wide === true ? out.map((l) => `  ${l}  `).join('\r\n\r\n') : out.join('\n');
 }
 
 export const SITE_NOT_FOUND_HTML =

@@ -17,6 +17,22 @@
 // About 10% of cross links carry rel="nofollow" (tree links never do). About 1 page in 10 has
 // `<base href="/site/b/<id>/">` and its relative links are written against that base (a crawler
 // that ignores <base> ends up on 404s under /p/…). About 1 page in 50 is large (~200 KiB).
+//
+// Sitemaps: robots.txt names `/site/sitemap.xml`, a sitemap index of `/site/sitemap-pages.xml`
+// (the home, the first pages, and one robots-disallowed private page) and the gzip-compressed
+// `/site/sitemap-hidden.xml.gz`, which lists the hidden pages `/site/hidden/<k>` (with a
+// <lastmod>): no link reaches them, so only a crawler that reads sitemaps finds them. Each hidden
+// page links home and to `/site/hidden/<k>/more`, which only its hidden page links to.
+//
+// Page signals: the home links `/site/signals/`, a hub of pages made for canonical, duplicate
+// and robots-directive handling, and of more link forms (a query string, lower-case %-escapes):
+//   /site/canon/<0..2>   each says <link rel=canonical href="/site/canon/0">; canon/1 alone links
+//                        to /site/canon/1/only
+//   /site/canon-header   says `Link: </site/canon/0>; rel="canonical"` in a header
+//   /site/same/a, /b     the same content, spaced differently (one content fingerprint)
+//   /site/robots-meta    <meta name=robots content="noindex, nofollow">, links /site/nf/meta
+//   /site/robots-header  `X-Robots-Tag: noindex, nofollow`, links /site/nf/header
+// (/site/nf/* are reached only through those two, so a crawler honouring nofollow never sees them.)
 import { Prng, mix32 } from './prng.js';
 
 export const SITE_DEFAULT_PAGES = 1000;
@@ -39,7 +55,7 @@ export interface SiteOptions {
   scheme?: 'http' | 'https';
 }
 
-export type SiteLinkKind = 'child' | 'page' | 'home' | 'missing' | 'redirect' | 'private' | 'self' | 'external';
+export type SiteLinkKind = 'child' | 'page' | 'home' | 'missing' | 'redirect' | 'private' | 'self' | 'external' | 'hub';
 export type SiteLinkForm =
   | 'root' | 'relative' | 'absolute' | 'scheme-relative' | 'host-case' | 'fragment' | 'dot-segments'
   | 'encoded' | 'empty-query' | 'other';
@@ -70,11 +86,22 @@ export interface SitePage {
   text: string;
   /** Seed for the renderer's filler text. */
   fillerSeed: number;
+  /** <link rel=canonical href> the page declares. */
+  canonical?: string;
+  /** <meta name=robots content> the page declares. */
+  metaRobots?: string;
+  /** Extra response headers, [name, value, …]. */
+  headers?: string[];
+  /** Render with extra blank lines and indentation (same fingerprint, other bytes). */
+  wide?: boolean;
+  /** The page asks crawlers not to follow its links (meta robots or X-Robots-Tag nofollow). */
+  nofollowAll?: boolean;
 }
 
 export type SiteAnswer =
-  | { status: 200; kind: 'home' | 'page' | 'private'; page: SitePage }
+  | { status: 200; kind: 'home' | 'page' | 'private' | 'hidden' | 'signals'; page: SitePage }
   | { status: 200; kind: 'robots'; text: string }
+  | { status: 200; kind: 'sitemap'; text: string; gzip: boolean }
   | { status: 301 | 302; location: string }
   | { status: 404 };
 
@@ -124,12 +151,138 @@ export function siteAllowed(path: string): boolean {
   return !SITE_DISALLOWED.some((p) => path.startsWith(p));
 }
 
-/** robots.txt (served at /robots.txt and /site/robots.txt). */
-export function siteRobots(options: SiteOptions = {}): string {
+/** robots.txt (served at /robots.txt and /site/robots.txt); its Sitemap line names `host`. */
+export function siteRobots(options: SiteOptions = {}, host = DEFAULT_HOST): string {
   const lines = ['# fastbench synthetic site', `User-agent: ${SITE_BLOCKED_AGENT}`, 'Disallow: /', '', 'User-agent: *'];
   for (const p of SITE_DISALLOWED) lines.push(`Disallow: ${p}`);
-  lines.push(`Crawl-delay: ${options.crawlDelay ?? 0.01}`, '');
+  lines.push(`Crawl-delay: ${options.crawlDelay ?? 0.01}`, '', `Sitemap: ${options.scheme ?? 'http'}://${host}${SITE_SITEMAP_INDEX}`, '');
   return lines.join('\n');
+}
+
+// ---------------------------------------------------------------- sitemaps and hidden pages
+
+export const SITE_SITEMAP_INDEX = '/site/sitemap.xml';
+export const SITE_SITEMAP_PAGES = '/site/sitemap-pages.xml';
+export const SITE_SITEMAP_HIDDEN = '/site/sitemap-hidden.xml.gz';
+/** Pages listed in sitemap-pages.xml besides the home: /site/p/0 .. this - 1. */
+export const SITE_SITEMAP_LISTED = 50;
+/** The private page sitemap-pages.xml lists (robots.txt disallows it). */
+export const SITE_SITEMAP_PRIVATE = '/site/private/3';
+
+/** How many hidden pages (/site/hidden/0 .. n-1) the site has. */
+export function siteHiddenCount(pages: number): number {
+  return Math.max(2, Math.ceil(Math.max(0, pages) / 50));
+}
+
+/** The <lastmod> of hidden page `k` (a W3C date). */
+export function siteHiddenLastmod(k: number): string {
+  return `2025-${String((k % 12) + 1).padStart(2, '0')}-${String((k % 28) + 1).padStart(2, '0')}`;
+}
+
+function urlsetXml(entries: readonly { loc: string; lastmod?: string }[]): string {
+  const body = entries.map((e) => `  <url><loc>${e.loc.replace(/&/g, '&amp;')}</loc>${e.lastmod !== undefined ? `<lastmod>${e.lastmod}</lastmod>` : ''}</url>`);
+  return ['<?xml version="1.0" encoding="UTF-8"?>', '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">', ...body, '</urlset>', ''].join('\n');
+}
+
+/** The sitemap files by path, as XML text (the .gz one is served gzip-compressed). */
+export function siteSitemap(path: string, pages: number, host = DEFAULT_HOST, options: SiteOptions = {}): string | undefined {
+  const origin = `${options.scheme ?? 'http'}://${host}`;
+  if (path === SITE_SITEMAP_INDEX) {
+    return ['<?xml version="1.0" encoding="UTF-8"?>', '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">',
+      `  <sitemap><loc>${origin}${SITE_SITEMAP_PAGES}</loc></sitemap>`,
+      `  <sitemap><loc>${origin}${SITE_SITEMAP_HIDDEN}</loc><lastmod>2025-06-01</lastmod></sitemap>`,
+      '</sitemapindex>', ''].join('\n');
+  }
+  if (path === SITE_SITEMAP_PAGES) {
+    const entries = [{ loc: `${origin}/site/` }];
+    for (let i = 0; i < Math.min(pages, SITE_SITEMAP_LISTED); i++) entries.push({ loc: `${origin}/site/p/${i}` });
+    entries.push({ loc: `${origin}${SITE_SITEMAP_PRIVATE}` });
+    return urlsetXml(entries);
+  }
+  if (path === SITE_SITEMAP_HIDDEN) {
+    const entries = [];
+    for (let k = 0; k < siteHiddenCount(pages); k++) entries.push({ loc: `${origin}/site/hidden/${k}`, lastmod: siteHiddenLastmod(k) });
+    return urlsetXml(entries);
+  }
+  return undefined;
+}
+
+/** The paths the sitemaps list (in the order a reader meets them), before robots.txt. */
+export function siteSitemapPaths(pages: number): string[] {
+  const out = ['/site/'];
+  for (let i = 0; i < Math.min(pages, SITE_SITEMAP_LISTED); i++) out.push(`/site/p/${i}`);
+  out.push(SITE_SITEMAP_PRIVATE);
+  for (let k = 0; k < siteHiddenCount(pages); k++) out.push(`/site/hidden/${k}`);
+  return out;
+}
+
+// ---------------------------------------------------------------- page signals
+
+export const SITE_SIGNALS_HUB = '/site/signals/';
+
+function homeLink(): SiteLink {
+  return { href: '/site/', url: '/site/', kind: 'home', form: 'root', nofollow: false, text: 'Home' };
+}
+
+function plainPage(path: string, title: string, links: SiteLink[], extra: Partial<SitePage> = {}): SitePage {
+  return { id: -2, path, title, depth: 2, large: false, baseHref: undefined, links, text: 'A page made for crawler tests.', fillerSeed: 7, ...extra };
+}
+
+function childLink(href: string, url: string, form: SiteLinkForm = 'root', text = url): SiteLink {
+  return { href, url, kind: 'child', form, nofollow: false, text };
+}
+
+/** The hub and the pages under it, by path (see the top of this file); undefined for other paths. */
+export function siteSignalsPage(path: string, host = DEFAULT_HOST): SitePage | undefined {
+  const canon = '/site/canon/0';
+  switch (path) {
+    case SITE_SIGNALS_HUB:
+      return plainPage(path, 'Page signals', [
+        childLink('../canon/0', canon, 'relative'),
+        childLink('/site/canon/1', '/site/canon/1'),
+        childLink(`http://${host}/site/canon/2`, '/site/canon/2', 'absolute'),
+        childLink('/site/ca%6eo%6e-header', '/site/canon-header', 'encoded'),
+        childLink('/site/same/a', '/site/same/a'),
+        childLink('/site/same/b#top', '/site/same/b', 'fragment'),
+        childLink('/site/robots-meta', '/site/robots-meta'),
+        childLink('/site/robots-header', '/site/robots-header'),
+        childLink('/site/p/1?b=2&a=1', '/site/p/1?b=2&a=1', 'other', 'query string'),
+      ], { depth: 1 });
+    case '/site/canon/0':
+    case '/site/canon/1':
+    case '/site/canon/2': {
+      const links = [homeLink()];
+      if (path === '/site/canon/1') links.push(childLink('1/only', '/site/canon/1/only', 'relative'));
+      return plainPage(path, `Canon ${path.slice(-1)}`, links, { canonical: canon });
+    }
+    case '/site/canon/1/only':
+      return plainPage(path, 'Only from canon/1', [homeLink()], { depth: 3 });
+    case '/site/canon-header':
+      return plainPage(path, 'Canon by header', [homeLink()], { headers: ['Link', `<${canon}>; rel="canonical"`] });
+    case '/site/same/a':
+    case '/site/same/b':
+      return plainPage(path, 'Same content', [homeLink()], { wide: path.endsWith('b') });
+    case '/site/robots-meta':
+      return plainPage(path, 'Meta robots', [homeLink(), childLink('/site/nf/meta', '/site/nf/meta')], { metaRobots: 'noindex, nofollow', nofollowAll: true });
+    case '/site/robots-header':
+      return plainPage(path, 'X-Robots-Tag', [homeLink(), childLink('/site/nf/header', '/site/nf/header')], { headers: ['X-Robots-Tag', 'noindex, nofollow'], nofollowAll: true });
+    case '/site/nf/meta':
+    case '/site/nf/header':
+      return plainPage(path, 'Behind nofollow', [homeLink()], { depth: 3 });
+    default:
+      return undefined;
+  }
+}
+
+/** `/site/hidden/<k>` (more = false) or `/site/hidden/<k>/more`. */
+export function siteHiddenPage(k: number, more: boolean): SitePage {
+  const path = more ? `/site/hidden/${k}/more` : `/site/hidden/${k}`;
+  const links: SiteLink[] = [{ href: '/site/', url: '/site/', kind: 'home', form: 'root', nofollow: false, text: 'Home' }];
+  if (!more) links.push({ href: `${k}/more`, url: `/site/hidden/${k}/more`, kind: 'child', form: 'relative', nofollow: false, text: 'More' });
+  return {
+    id: k, path, title: more ? `Hidden ${k}, more` : `Hidden ${k}`, depth: more ? 1 : 0, large: false, baseHref: more ? undefined : `/site/hidden/`,
+    links, text: 'Only the sitemap leads here.', fillerSeed: k,
+  };
 }
 
 /** A relative reference from directory `fromDir` (ends in '/') to absolute path `to`. */
@@ -217,6 +370,7 @@ function build(c: Config, id: number, path: string, depth: number): SitePage {
     page.links.push(link(c, 'child', pickPageForm(prng), `/site/p/${child}`, baseDir, prng, `Page ${child}`));
   }
   for (let k = 0; k < c.links; k++) page.links.push(crossLink(c, page, baseDir, prng));
+  if (id < 0) page.links.push({ href: 'signals/', url: SITE_SIGNALS_HUB, kind: 'hub', form: 'relative', nofollow: false, text: 'Page signals' });
   return page;
 }
 
@@ -254,13 +408,16 @@ const ID = '(0|[1-9]\\d{0,8})';
 const PAGE_RE = new RegExp(`^/site/p/${ID}$`);
 const REDIRECT_RE = new RegExp(`^/site/r/${ID}$`);
 const PRIVATE_RE = new RegExp(`^/site/private/${ID}$`);
+const HIDDEN_RE = new RegExp(`^/site/hidden/${ID}(/more)?$`);
 
 /** What the server answers for `path` (as sent, without the query) on `host`. */
 export function siteResolve(seed: number, pages: number, path: string, host = DEFAULT_HOST, options: SiteOptions = {}): SiteAnswer {
   const p = decodeUnreserved(path);
   if (p === '/site') return { status: 301, location: '/site/' };
   if (p === '/site/') return { status: 200, kind: 'home', page: siteHome(seed, pages, host, options) };
-  if (p === '/site/robots.txt' || p === '/robots.txt') return { status: 200, kind: 'robots', text: siteRobots(options) };
+  if (p === '/site/robots.txt' || p === '/robots.txt') return { status: 200, kind: 'robots', text: siteRobots(options, host) };
+  const sitemap = siteSitemap(p, pages, host, options);
+  if (sitemap !== undefined) return { status: 200, kind: 'sitemap', text: sitemap, gzip: p.endsWith('.gz') };
   let m = PAGE_RE.exec(p);
   if (m !== null) {
     const page = sitePage(seed, pages, Number(m[1]), host, options);
@@ -270,5 +427,9 @@ export function siteResolve(seed: number, pages: number, path: string, host = DE
   if (m !== null) return { status: Number(m[1]) % 2 === 0 ? 301 : 302, location: `/site/p/${m[1]}` };
   m = PRIVATE_RE.exec(p);
   if (m !== null) return { status: 200, kind: 'private', page: sitePrivatePage(Number(m[1])) };
+  const signals = siteSignalsPage(p, host);
+  if (signals !== undefined) return { status: 200, kind: 'signals', page: signals };
+  m = HIDDEN_RE.exec(p);
+  if (m !== null && Number(m[1]) < siteHiddenCount(pages)) return { status: 200, kind: 'hidden', page: siteHiddenPage(Number(m[1]), m[2] !== undefined) };
   return { status: 404 };
 }

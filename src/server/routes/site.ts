@@ -1,5 +1,6 @@
-// The synthetic site's routes: /site, /site/*, and /robots.txt. Answers for any Host header:
+// The synthetic site's routes: /site, /site/* (pages, sitemaps), and /robots.txt. Answers for any Host header:
 // absolute links are built from the Host the request carried (`localhost` when there is none).
+import { gzipSync } from 'node:zlib';
 import type { Router } from '../router.js';
 import type { Handler } from '../types.js';
 import { SiteCompression } from './compressed.js';
@@ -13,6 +14,9 @@ export interface SiteRouteOptions extends SiteOptions {
 }
 
 const CT = HTML_HEADERS[0]!;
+const XML_HEADERS = ['Content-Type', 'application/xml; charset=utf-8'];
+// A .xml.gz sitemap is a gzip file (not a Content-Encoding): crawlers inflate it themselves.
+const GZIP_HEADERS = ['Content-Type', 'application/gzip'];
 const HTML = HTML_HEADERS[1]!;
 
 /** The handler for every /site path and /robots.txt. */
@@ -28,14 +32,19 @@ export function siteHandler(options: SiteRouteOptions = {}, compression = new Si
           res.send(200, answer.text, TEXT_HEADERS);
           return;
         }
+        if (answer.kind === 'sitemap') {
+          res.send(200, answer.gzip ? gzipSync(answer.text) : answer.text, answer.gzip ? GZIP_HEADERS : XML_HEADERS);
+          return;
+        }
+        const page = answer.page;
+        const extra = page.headers;
         // Accept-Encoding honoured (issue 15): each page compressed once, then served from the cache.
         const coding = compression.codingFor(req);
         if (coding === undefined) {
-          res.send(200, renderSitePage(answer.page), HTML_HEADERS);
+          res.send(200, renderSitePage(page), extra === undefined ? HTML_HEADERS : [...HTML_HEADERS, ...extra]);
         } else {
-          const page = answer.page;
           const c = compression.page(coding, host, req.path, () => renderSitePage(page));
-          res.send(200, c.body, c.headers);
+          res.send(200, c.body, extra === undefined ? c.headers : [...c.headers, ...extra]);
         }
         return;
       }

@@ -123,7 +123,7 @@ describe('README "A short tour"', () => {
       expect({ line, code: step.code, signal: step.signal }, step.out.slice(-3000)).toEqual({ line, code: 0, signal: null });
     }
     // the files the tour says it writes are there
-    for (const f of ['reports/base/result.json', 'reports/smoke/result.json', 'reports/smoke/report.html', 'reports/smoke/junit.xml', 'pages.jsonl']) {
+    for (const f of ['reports/base/result.json', 'reports/smoke/result.json', 'reports/smoke/report.html', 'reports/smoke/junit.xml', 'pages.jsonl', 'reports/crawl/junit.xml', 'reports/crawl/report.html']) {
       expect(existsSync(join(dir, f)), f).toBe(true);
     }
     server.kill('SIGTERM');

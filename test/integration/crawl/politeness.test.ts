@@ -9,6 +9,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCrawlClient, crawlSweepInterval } from '../../../src/crawl/crawl-client.js';
+import { resolveCrawlOptions } from '../../../src/crawl/crawl-options.js';
+import { openCrawl } from '../../../src/crawl/crawl-session.js';
 import type { ServerRequest, ServerResponse } from '../../../src/server/types.js';
 import { crawlToFile, expectedPaths, fetched, minRecordGapByHost, pathOf, startSiteServer, tempDir, type TestServer } from './helpers.js';
 
@@ -52,6 +55,52 @@ describe('per-host pace', () => {
       expect(records).toHaveLength(8);
       expect(minRecordGapByHost(records).get(`127.0.0.1:${slow.port}`)).toBeGreaterThanOrEqual(50 - 0.01);
       expect(slow.log.map((a) => a.path).sort()).toEqual(['/robots.txt', ...records.map((r) => pathOf(r.url))].sort());
+    } finally {
+      await slow.close();
+    }
+  });
+
+  it('--delay wakes the event loop about once per page, not once per client sweep', async () => {
+    // Counts the crawl client's deadline sweeps (its only periodic timer) per page: with a 10 ms
+    // sweep a 150 ms delay meant ~15 wake-ups per page; the crawl client sweeps every 250 ms.
+    const opts = resolveCrawlOptions({ seeds: [`${srv.url}/site/`], delayMs: 150, maxPages: 6 });
+    expect(crawlSweepInterval(opts)).toBe(250);
+    expect(crawlSweepInterval({ timeoutMs: 100, connectTimeoutMs: 5000 })).toBe(10);
+    const client = createCrawlClient(opts);
+    const sweeper = (client as unknown as { sweeper: { tick(): void } }).sweeper;
+    let ticks = 0;
+    const tick = sweeper.tick.bind(sweeper);
+    sweeper.tick = () => {
+      ticks++;
+      tick();
+    };
+    let crawlerTimers = 0;
+    const realSetTimeout = globalThis.setTimeout;
+    const counting = ((fn: () => void, ms?: number) => realSetTimeout(() => { crawlerTimers++; fn(); }, ms)) as typeof setTimeout;
+    try {
+      const crawler = await openCrawl({ ...opts, output: join(tmp.dir, 'wake.jsonl'), fsync: false, client });
+      globalThis.setTimeout = counting;
+      await crawler.run();
+    } finally {
+      globalThis.setTimeout = realSetTimeout;
+      await client.close();
+    }
+    const pages = 6;
+    // One crawler timer per host-ready time (plus robots.txt), and the sweeps, well under 3 a page.
+    expect(crawlerTimers).toBeLessThanOrEqual(pages + 2);
+    expect(ticks / pages).toBeLessThan(3);
+  });
+
+  it('--max-crawl-delay caps a long Crawl-delay and keeps the Disallow rules', async () => {
+    const slow = await startSiteServer({ pages: 30, crawlDelay: 3600 });
+    try {
+      const { records } = await crawlToFile(join(tmp.dir, 'mcd.jsonl'), { seeds: [`${slow.url}/site/`], maxPages: 6, perHost: 4, maxCrawlDelayMs: 30 });
+      expect(records).toHaveLength(6);
+      expect(minRecordGapByHost(records).get(`127.0.0.1:${slow.port}`)).toBeGreaterThanOrEqual(30 - 0.01);
+      const all = await crawlToFile(join(tmp.dir, 'mcd2.jsonl'), { seeds: [`${slow.url}/site/`], perHost: 4, maxCrawlDelayMs: 0 });
+      expect(all.records.length).toBeGreaterThan(20);
+      expect(slow.log.filter((a) => a.path.startsWith('/site/private/'))).toEqual([]);
+      expect(all.summary.robotsSkippedLinks).toBeGreaterThan(0);
     } finally {
       await slow.close();
     }

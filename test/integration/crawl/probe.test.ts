@@ -10,6 +10,10 @@ import { crawlToFile, startSiteServer, tempDir, type TestServer } from './helper
 const tmp = tempDir('fb-crawl-probe-');
 let srv: TestServer;
 const BIG = Buffer.alloc(300 * 1024, 0x61);
+/** 6 MiB of HTML: over the old 5 MiB default cap. */
+const HUGE = Buffer.from(`<html><title>huge</title><p>${'h'.repeat(6 * 1024 * 1024)}</p><a href="/site/p/5">end</a></html>`);
+/** A 300 KiB page with one link near its start and one near its end. */
+const BIG_LINKS = Buffer.from(`<html><title>big</title><a href="/site/p/3">early</a><p>${'b'.repeat(300 * 1024)}</p><a href="/site/p/4">late</a></html>`);
 
 beforeAll(async () => {
   srv = await startSiteServer({
@@ -21,6 +25,21 @@ beforeAll(async () => {
       }
       if (req.path === '/big') {
         res.send(200, BIG, ['Content-Type', 'text/html']);
+        return true;
+      }
+      if (req.path === '/big-links' || req.path === '/big-links-norange') {
+        // Honours `Range: bytes=0-N` (the only form the crawler sends) unless -norange.
+        const m = /^bytes=0-(\d+)$/.exec(req.headers.get('range') ?? '');
+        if (m !== null && req.path === '/big-links') {
+          const end = Math.min(Number(m[1]), BIG_LINKS.length - 1);
+          res.send(206, BIG_LINKS.subarray(0, end + 1), ['Content-Type', 'text/html', 'Content-Range', `bytes 0-${end}/${BIG_LINKS.length}`]);
+        } else {
+          res.send(200, BIG_LINKS, ['Content-Type', 'text/html']);
+        }
+        return true;
+      }
+      if (req.path === '/huge') {
+        res.send(200, HUGE, ['Content-Type', 'text/html']);
         return true;
       }
       if (req.path === '/data.json') {
@@ -101,10 +120,32 @@ describe('probe mode', () => {
 
   it('caps the body size and counts it as the page\'s problem, not the host\'s', async () => {
     const file = write('big.txt', [`${srv.url}/big`, `${srv.url}/site/p/1`]);
-    const { records } = await crawlToFile(join(tmp.dir, 'big.jsonl'), { urlsFile: file, maxBodyBytes: 100 * 1024, hostErrorBudget: 1 });
+    const { records, summary } = await crawlToFile(join(tmp.dir, 'big.jsonl'), { urlsFile: file, maxBodyBytes: 100 * 1024, hostErrorBudget: 1 });
     const big = records.find((r) => r.url.endsWith('/big'))!;
-    expect(big.error).toBe('ERR_HTTP_BODY_TOO_LARGE');
+    // The server ignores the Range request for the first 100 KiB: nothing could be read.
+    expect(big).toMatchObject({ error: 'ERR_HTTP_BODY_TOO_LARGE', truncated: true });
     expect(records.find((r) => r.url.endsWith('/site/p/1'))!.status).toBe(200);
+    expect(records.find((r) => r.url.endsWith('/site/p/1'))!.truncated).toBeUndefined();
+    expect(summary.truncated).toBe(1);
+  });
+
+  it('reads a page over the cap up to the cap, parses it and marks it truncated', async () => {
+    srv.log.length = 0;
+    const { records, summary } = await crawlToFile(join(tmp.dir, 'bigl.jsonl'), { seeds: [`${srv.url}/big-links`], maxBodyBytes: 100 * 1024, maxDepth: 1, robots: false });
+    const big = records.find((r) => r.url.endsWith('/big-links'))!;
+    expect(big).toMatchObject({ status: 206, error: null, truncated: true, title: 'big', bytes: 100 * 1024, links: 1 });
+    expect(records.map((r) => new URL(r.url).pathname).sort()).toEqual(['/big-links', '/site/p/3']); // the link past the cap was never read
+    expect(summary.truncated).toBe(1);
+    expect(srv.log.filter((a) => a.path === '/big-links')).toHaveLength(2);
+    const nr = await crawlToFile(join(tmp.dir, 'bign.jsonl'), { seeds: [`${srv.url}/big-links-norange`], maxBodyBytes: 100 * 1024, maxDepth: 1, robots: false });
+    expect(nr.records).toHaveLength(1);
+    expect(nr.records[0]).toMatchObject({ error: 'ERR_HTTP_BODY_TOO_LARGE', truncated: true, links: 0 });
+  });
+
+  it('reads pages of several MiB whole by default (32 MiB cap)', async () => {
+    const { records } = await crawlToFile(join(tmp.dir, 'bigd.jsonl'), { seeds: [`${srv.url}/huge`], maxDepth: 0, robots: false });
+    expect(records[0]).toMatchObject({ status: 200, error: null, bytes: HUGE.length, links: 1 });
+    expect(records[0]!.truncated).toBeUndefined();
   });
 
   it('times the response apart from the connect: a slow answer is ERR_TIMEOUT_HEADERS', async () => {
@@ -126,11 +167,12 @@ describe('probe mode', () => {
 });
 
 describe('content-type filter in a deep crawl', () => {
-  it('parses only the listed types and records the others with ERR_CRAWL_CONTENT_TYPE', async () => {
+  it('parses only the listed types and records the others as fetched, not as errors', async () => {
     const { records, summary } = await crawlToFile(join(tmp.dir, 'ct.jsonl'), { seeds: [`${srv.url}/links-json`], maxDepth: 1 });
     const json = records.find((r) => r.url.endsWith('/data.json'))!;
-    expect(json).toMatchObject({ status: 200, contentType: 'application/json', error: 'ERR_CRAWL_CONTENT_TYPE' });
-    expect(summary.errorsByCode.ERR_CRAWL_CONTENT_TYPE).toBe(1);
+    expect(json).toMatchObject({ status: 200, contentType: 'application/json', error: null, links: 0 });
+    expect(summary.errorsByCode.ERR_CRAWL_CONTENT_TYPE).toBeUndefined();
+    expect(summary.errorsByCode).toEqual({});
     const again = await crawlToFile(join(tmp.dir, 'ct2.jsonl'), { seeds: [`${srv.url}/links-json`], maxDepth: 1, contentTypes: ['text/html', 'application/*'] });
     expect(again.records.find((r) => r.url.endsWith('/data.json'))!.error).toBeNull();
   });

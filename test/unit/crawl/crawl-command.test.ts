@@ -38,8 +38,12 @@ describe('crawl command flags', () => {
       resolve: ['a.test:80:127.0.0.1', 'b.test:80:127.0.0.2', 'c.test:80:127.0.0.3'], contentTypes: ['text/*'], maxDepth: 0,
       timeoutMs: 2000, connectTimeoutMs: 500, includeLinks: true, nofollow: true,
     });
+    expect(crawlOptionsFromFlags(...Object.values(flags(['http://a.test/', '--max-crawl-delay', '2s'])) as [string[], CrawlFlags]).maxCrawlDelayMs).toBe(2000);
+    expect(crawlOptionsFromFlags(...Object.values(flags(['http://a.test/', '--max-crawl-delay', '0s'])) as [string[], CrawlFlags]).maxCrawlDelayMs).toBe(0);
+    expect(crawlOptionsFromFlags(...Object.values(flags(['http://a.test/', '--sitemaps', '--dedupe', 'canonical'])) as [string[], CrawlFlags])).toMatchObject({ sitemaps: true, dedupe: 'canonical' });
+    expect(crawlOptionsFromFlags(...Object.values(flags(['http://a.test/', '--sitemaps-only'])) as [string[], CrawlFlags])).toMatchObject({ sitemapsOnly: true });
     const d = crawlOptionsFromFlags(...Object.values(flags(['http://a.test/'])) as [string[], CrawlFlags]);
-    expect(d).toMatchObject({ robots: true, delayMs: 0, maxBodyBytes: 5 * 1024 * 1024, format: 'jsonl', scope: 'host' });
+    expect(d).toMatchObject({ robots: true, delayMs: 0, maxBodyBytes: 32 * 1024 * 1024, format: 'jsonl', scope: 'host' });
     expect(d.maxPages).toBeUndefined();
     expect(d).toMatchObject({ maxQueue: 5_000_000, maxHostQueue: 1_000_000 });
     const b = crawlOptionsFromFlags(...Object.values(flags(['http://a.test/', '--max-queue', '1000', '--max-host-queue', '10', '--restart'])) as [string[], CrawlFlags]);
@@ -49,6 +53,7 @@ describe('crawl command flags', () => {
   it.each([
     [['--delay', '5'], 'ERR_USAGE_BAD_DURATION'],
     [['--timeout', '0s'], 'ERR_USAGE_BAD_DURATION'],
+    [['--max-crawl-delay', 'soon'], 'ERR_USAGE_BAD_DURATION'],
     [['--per-host', '0'], 'ERR_USAGE_BAD_OPTION'],
     [['--concurrency', 'many'], 'ERR_USAGE_BAD_OPTION'],
     [['--max-pages', '-3'], 'ERR_USAGE_BAD_OPTION'],
@@ -72,6 +77,7 @@ describe('crawl command flags', () => {
     [['--include', 're:('], 'ERR_USAGE_BAD_OPTION'],
     [['--resolve', 'a.test:80:nowhere'], 'ERR_USAGE_BAD_OPTION'],
     [['--user-agent', ''], 'ERR_USAGE_BAD_OPTION'],
+    [['--dedupe', 'url'], 'ERR_USAGE_BAD_OPTION'],
   ])('%j → %s before anything starts', async (argv, code) => {
     const { seeds, flags: f } = flags(['http://a.test/', ...argv]);
     await expect(openCrawl(crawlOptionsFromFlags(seeds, f))).rejects.toMatchObject({ code });

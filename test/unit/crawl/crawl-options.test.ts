@@ -32,7 +32,7 @@ describe('resolveCrawlOptions', () => {
     const o = resolveCrawlOptions({ seeds: ['http://a.test/'] });
     expect(o).toMatchObject({
       probe: false, concurrency: 64, perHost: 2, delayMs: 0, robots: true, nofollow: false, scope: 'host',
-      maxBodyBytes: 5 * 1024 * 1024, timeoutMs: 10_000, connectTimeoutMs: 5_000, hostErrorBudget: 10,
+      maxBodyBytes: 32 * 1024 * 1024, timeoutMs: 10_000, connectTimeoutMs: 5_000, hostErrorBudget: 10,
       maxPages: Infinity, maxDepth: Infinity, contentTypes: ['text/html', 'application/xhtml+xml'],
     });
     expect(resolveCrawlOptions({ urlsFile: 'x' }).probe).toBe(true);

@@ -27,7 +27,7 @@ function response(status: number, headers: [string, string][], body: string): Re
   return res;
 }
 
-const O = { contentTypes: ['text/html'], nofollow: false, maxLinks: 100, includeLinks: true, normalize: {}, flagContentType: true };
+const O = { contentTypes: ['text/html'], nofollow: false, maxLinks: 100, includeLinks: true, normalize: {} };
 
 describe('readResponse', () => {
   it('reads title and links of a 2xx HTML page', () => {
@@ -41,13 +41,10 @@ describe('readResponse', () => {
     expect(readResponse(rec, response(301, [['Location', '../b/./c?']], ''), 'http://a.test/x/r', O)).toBeNull();
     expect(rec.location).toBe('http://a.test/b/c');
   });
-  it('flags 2xx bodies of other types, sniffs untyped HTML, ignores error pages\' links', () => {
+  it('records 2xx bodies of other types as fetched, not parsed (no error); sniffs untyped HTML; ignores error pages\' links', () => {
     const rec = newRecord('u', 'u', 0, 0);
     expect(readResponse(rec, response(200, [['Content-Type', 'application/pdf']], '%PDF'), 'http://a.test/', O)).toBeNull();
-    expect(rec.error).toBe('ERR_CRAWL_CONTENT_TYPE');
-    const probe = newRecord('u', 'u', 0, 0);
-    readResponse(probe, response(200, [['Content-Type', 'application/pdf']], '%PDF'), 'http://a.test/', { ...O, flagContentType: false });
-    expect(probe.error).toBeNull();
+    expect(rec).toMatchObject({ status: 200, contentType: 'application/pdf', bytes: 4, links: 0, title: null, error: null });
     const sniffed = newRecord('u', 'u', 0, 0);
     expect(readResponse(sniffed, response(200, [], '  <html><a href="/y">y</a>'), 'http://a.test/', O)).toEqual(['http://a.test/y']);
     const notFound = newRecord('u', 'u', 0, 0);

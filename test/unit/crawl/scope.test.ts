@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compilePattern, registrableDomain, Scope } from '../../../src/crawl/scope.js';
+import { compilePattern, originOf, registrableDomain, Scope } from '../../../src/crawl/scope.js';
 import { compileWildcard } from '../../../src/crawl/wildcard.js';
 
 describe('registrableDomain', () => {
@@ -28,14 +28,25 @@ describe('registrableDomain', () => {
 
 describe('Scope modes', () => {
   const seeds = ['https://www.example.com/start', 'http://127.0.0.1:8080/'];
-  it('host: same host name, any scheme or port', () => {
+  it('host: the seed\'s origin (scheme, host name and port)', () => {
     const s = new Scope({ mode: 'host', seeds });
     expect(s.allows('https://www.example.com/x')).toBe(true);
-    expect(s.allows('http://www.example.com:8080/x')).toBe(true);
+    expect(s.allows('https://WWW.Example.com:443/x')).toBe(true);
+    expect(s.allows('https://www.example.com./x')).toBe(true);
+    expect(s.allows('http://www.example.com:8080/x')).toBe(false); // another port: another site
+    expect(s.allows('http://www.example.com/x')).toBe(false); // another scheme
     expect(s.allows('https://blog.example.com/x')).toBe(false);
     expect(s.allows('https://example.com/x')).toBe(false);
+    expect(s.allows('http://127.0.0.1:8080/a')).toBe(true);
+    expect(s.allows('http://127.0.0.1:9/a')).toBe(false);
+    expect(s.allows('https://u:p@www.example.com/')).toBe(true);
+    expect(originOf('http://[::1]:80/x')).toBe('http://[::1]');
+    expect(originOf('http://[::1]:8080/x')).toBe('http://[::1]:8080');
+  });
+  it('domain: any port or scheme of the registrable domain', () => {
+    const s = new Scope({ mode: 'domain', seeds });
+    expect(s.allows('http://www.example.com:8080/x')).toBe(true);
     expect(s.allows('http://127.0.0.1:9/a')).toBe(true);
-    expect(s.allows('http://u:p@www.example.com/')).toBe(true);
   });
   it('domain: same registrable domain', () => {
     const s = new Scope({ mode: 'domain', seeds });

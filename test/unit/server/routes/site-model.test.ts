@@ -23,7 +23,7 @@ describe('synthetic site model', () => {
     for (const p of all()) {
       const children = Math.max(0, Math.min(4, PAGES - (p.id + 1) * 4));
       expect(p.links.filter((l) => l.kind === 'child')).toHaveLength(children);
-      expect(p.links).toHaveLength(children + 8);
+      expect(p.links).toHaveLength(children + 8 + (p.id < 0 ? 1 : 0)); // the home also links the page-signals hub
     }
     expect(sitePage(SEED, PAGES, 3, HOST, { linksPerPage: 2, branching: 2 })!.links).toHaveLength(4);
     expect(siteHome(SEED, PAGES, HOST).links.filter((l) => l.kind === 'child').map((l) => l.url))

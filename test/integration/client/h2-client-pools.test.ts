@@ -38,6 +38,9 @@ describe('pools over HTTP/2: a stream deadline cancels the stream, not the conne
     cleanup.push(() => s.close());
     const c = new HostClient({ host: '127.0.0.1', port: s.port, protocols: [http2], maxConns: 1 });
     cleanup.push(() => c.close());
+    // First a request that completes, so our SETTINGS are acknowledged: a deadline that fires
+    // before the ACK is the handshake's failure (ERR_H2_SETTINGS_TIMEOUT), not this stream's.
+    expect(await code(c.do(new Request({ url: '/first' }), new Response()))).toBe('ok');
     expect(await code(c.doTimeout(new Request({ url: '/never' }), new Response(), 100))).toBe('ERR_TIMEOUT_HEADERS');
     expect(await code(c.do(new Request({ url: '/next' }), new Response()))).toBe('ok');
     expect(s.stats.connections).toBe(1);

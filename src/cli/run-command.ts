@@ -17,10 +17,11 @@ import { REPORT_FORMATS } from '../report/report-writer.js';
 import { checkScenario, type RequestOverrides, type ScenarioOverrides } from '../scenario/index.js';
 import { collect, parseCookieFlags, parseCountFlag, parseDurationFlag, parseEnvPairs, parseRateFlag, parseShard, parseSizeFlag, parseStartAt, parseUserFlag, protocolFlag, splitHeader } from './flags.js';
 import { examples } from './help.js';
+import { addLiveOptions, wantsLive, type LiveFlags } from './live-outputs.js';
 import { refuseProblems } from './refusal.js';
 import { reportFormats, runAndReport, type ReportOptions } from './run-report.js';
 
-export interface RunFlags {
+export interface RunFlags extends LiveFlags {
   allowInvalid?: boolean;
   duration?: string;
   connections?: string;
@@ -87,7 +88,7 @@ export function runOverrides(flags: RunFlags): ScenarioOverrides {
 }
 
 export function registerRunCommand(program: Command): void {
-  program
+  const cmd = program
     .command('run')
     .description('run a scenario file (YAML or JSON): load phases, live progress, HDR latency report, thresholds')
     .argument('<scenario>', 'scenario file')
@@ -112,9 +113,11 @@ export function registerRunCommand(program: Command): void {
     .option('--cookie <name=value>', 'start every virtual user\'s cookie jar with this cookie (repeatable; adds to cookies.values)', collect, [] as string[])
     .option('--compressed', 'ask for compressed responses on every request (compressed: true)')
     .option('--force', 'write into --out even while another run holds its lock')
-    .option('-q, --quiet', 'no progress on stderr')
+    .option('-q, --quiet', 'no progress on stderr');
+  addLiveOptions(cmd)
     .addHelpText('after', examples([
       'fastbench run scenarios/smoke.yaml',
+      'fastbench run scenario.yaml --dashboard --prometheus=0.0.0.0:9464',
       'fastbench run scenario.yaml -d 30s -c 50 -R 2000/s --out reports/today',
       'fastbench run scenario.yaml -e HOST=127.0.0.1 --json > result.json',
       'fastbench run scenario.yaml --shard $JOB_COMPLETION_INDEX/4 --start-at 2030-01-01T12:00:00Z',
@@ -150,6 +153,7 @@ export async function runCommand(file: string, flags: RunFlags): Promise<number>
     ...(startAtEpochMs !== undefined ? { startAtEpochMs } : {}),
     ...(flags.allowInvalid ? { allowInvalid: true } : {}),
     ...(flags.force ? { force: true } : {}),
+    ...(wantsLive(flags) || flags.dashboardKeep === true ? { live: flags } : {}),
   };
   return runAndReport(scenario, options);
 }

@@ -169,6 +169,9 @@ const ROWS = [
   ['ERR_H2_HTTP_1_1_REQUIRED', 'transport', 1, 'the peer requires HTTP/1.1 for this request (HTTP_1_1_REQUIRED)', 'Retry the request over HTTP/1.1 (--http1.1).'],
   // issue 15 cookies/compression (sess-web)
   ['ERR_CONTENT_DECODE', 'codec', 1, 'a compressed response body could not be decoded', 'The body is corrupt, uses a Content-Encoding this Node cannot decode, or decodes past the response body size limit (--max-body).'],
+  // issue 17 live (live)
+  ['ERR_LIVE_LISTEN', 'usage', 2, 'a live output (--dashboard, --prometheus) cannot listen on its address', 'Give a free host:port (port 0 picks one), or stop what holds the port.'],
+  ['ERR_LIVE_EXPORT', 'run', 1, 'a live output could not deliver its metrics', 'Check that the collector named by --otlp is up; the run itself goes on and its report is unaffected.'],
 ] as const satisfies readonly Row[];
 
 /** Every registered code: a misspelt code is a compile error, not a runtime throw. */

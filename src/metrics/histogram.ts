@@ -178,6 +178,22 @@ export class LatencyHistogram {
     }
   }
 
+  /**
+   * Cumulative counts at or below each bound (µs, ascending): classic histogram buckets, as
+   * Prometheus' `le` buckets count. A sample counts by its HDR bucket's value (within 0.1%).
+   */
+  countsAtOrBelow(boundsUs: readonly number[]): number[] {
+    const out = new Array<number>(boundsUs.length).fill(0);
+    if (this.count === 0) return out;
+    const it = this.raw.recordedValuesIterator;
+    it.reset();
+    while (it.hasNext()) {
+      const v = it.next();
+      for (let i = boundsUs.length - 1; i >= 0 && v.valueIteratedTo <= (boundsUs[i] as number); i--) out[i]! += v.countAtValueIteratedTo;
+    }
+    return out;
+  }
+
   /** Record `count` samples of the same latency. */
   recordCount(us: number, count: number): void {
     if (count > 0) this.raw.recordValueWithCount(clamp(us), count);

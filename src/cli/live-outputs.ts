@@ -106,7 +106,7 @@ export class LiveOutputs {
     });
     const labels: Record<string, string> = { scenario: s.name, ...(ctx.shard !== undefined ? { shard: `${ctx.shard.index}/${ctx.shard.count}` } : {}) };
     const say = (line: string): void => {
-      if (ctx.quiet !== true) process.stderr.write(`${line}\n`);
+      process.stderr.write(`${line}\n`); // even with -q: the addresses are what the flags are for
     };
     let dashboard: LiveDashboard | undefined;
     let prometheus: PrometheusOutput | undefined;

@@ -58,7 +58,9 @@ export class OtlpOutput {
       import('@opentelemetry/exporter-metrics-otlp-http'),
       import('@opentelemetry/resources'),
     ]);
-    const inner = new OTLPMetricExporter({ url });
+    // An export gives up after one interval (the SDK retries within that): a collector that is
+    // down delays neither the run nor its end by more than that.
+    const inner = new OTLPMetricExporter({ url, timeoutMillis: Math.max(1000, this.options.intervalMs) });
     const exporter: PushMetricExporter = {
       export: (metrics, done) => inner.export(metrics, (result) => {
         if (result.code === 0) this.exported++;

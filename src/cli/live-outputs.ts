@@ -92,11 +92,11 @@ export class LiveOutputs {
 
   /** Checks the flags (usage errors thrown), then starts what they ask for; undefined when none. */
   static async start(flags: LiveFlags, ctx: LiveContext): Promise<LiveOutputs | undefined> {
+    if (flags.dashboardKeep === true && (flags.dashboard === undefined || flags.dashboard === false)) throw new FastbenchError('ERR_USAGE_BAD_OPTION', '--dashboard-keep needs --dashboard');
     if (!wantsLive(flags)) return undefined;
     const dashAt = flags.dashboard !== undefined && flags.dashboard !== false ? parseListenAddress(flags.dashboard, '--dashboard', 5665) : undefined;
     const promAt = flags.prometheus !== undefined && flags.prometheus !== false ? parseListenAddress(flags.prometheus, '--prometheus', 9464) : undefined;
     const holdMs = flags.prometheusHold !== undefined ? parseDurationFlag(flags.prometheusHold, '--prometheus-hold', { allowZero: true }) : undefined;
-    if (flags.dashboardKeep === true && dashAt === undefined) throw new FastbenchError('ERR_USAGE_BAD_OPTION', '--dashboard-keep needs --dashboard');
     const { LiveState } = await import('../report/live-state.js');
     const s = ctx.scenario;
     const state = new LiveState({

@@ -9,13 +9,15 @@ import { FastbenchError } from '../core/errors.js';
 import { DEFAULT_MAX_HOST_QUEUE, DEFAULT_MAX_QUEUE } from '../crawl/crawl-options.js';
 import { openCrawl, type CrawlSessionOptions } from '../crawl/crawl-session.js';
 import { formatSummary } from '../crawl/crawl-stats.js';
+import { crawlEnd, feedCrawl } from './crawl-live.js';
+import { addLiveOptions, LiveOutputs, type LiveFlags } from './live-outputs.js';
 import type { Crawler } from '../crawl/crawler.js';
 import type { OutputFormat } from '../crawl/output-writer.js';
 import type { ScopeMode } from '../crawl/scope.js';
 import { collect, parseCountFlag, parseDurationFlag, parseSizeFlag } from './flags.js';
 import { examples } from './help.js';
 
-export interface CrawlFlags {
+export interface CrawlFlags extends LiveFlags {
   urls?: string;
   out?: string;
   /** --output: the old long name of --out. */
@@ -155,7 +157,17 @@ function startProgress(crawler: Crawler, intervalMs: number): () => void {
 
 export async function runCrawl(seeds: string[], flags: CrawlFlags): Promise<number> {
   const interval = duration('--progress-interval', flags.progressInterval, true);
-  const crawler = await openCrawl(crawlOptionsFromFlags(seeds, flags));
+  const options = crawlOptionsFromFlags(seeds, flags);
+  // issue 17: --dashboard / --prometheus / --otlp, up before the first request (a taken port: exit 2)
+  const live = await LiveOutputs.start(flags, { name: 'crawl', phases: [], intervalMs: 1000 });
+  let crawler: Crawler;
+  try {
+    crawler = await openCrawl(options);
+  } catch (e) {
+    await live?.close();
+    throw e;
+  }
+  const feed = live !== undefined ? feedCrawl(crawler, live) : undefined;
   const stopProgress = flags.quiet === true ? () => {} : startProgress(crawler, interval);
   let interrupts = 0;
   const onSignal = (): void => {
@@ -168,20 +180,30 @@ export async function runCrawl(seeds: string[], flags: CrawlFlags): Promise<numb
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  let code: number | undefined;
   try {
     const summary = await crawler.run();
     stopProgress();
+    feed?.stop();
     if (flags.quiet !== true) process.stderr.write(formatSummary(summary));
-    return interrupts > 0 ? 130 : 0;
+    if (live !== undefined) {
+      const end = crawlEnd(crawler, summary, formatSummary(summary));
+      await live.finishWith(end.counts, end.html);
+    }
+    code = interrupts > 0 ? 130 : 0;
   } finally {
     stopProgress();
+    feed?.stop();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    if (code === undefined) await live?.close();
   }
+  await live?.linger();
+  return code;
 }
 
 export function registerCrawlCommand(program: Command): void {
-  program
+  const cmd = program
     .command('crawl')
     .description('crawl sites from seed URLs, or probe a list of URLs/hosts (--urls), politely; records as JSONL or CSV')
     .argument('[seeds...]', 'seed URLs of a deep crawl')
@@ -220,7 +242,8 @@ export function registerCrawlCommand(program: Command): void {
     .option('--compressed', 'ask for compressed pages (Accept-Encoding) and decode them before extracting links')
     .option('--cookies', 'keep a cookie jar per host: cookies a host sets are sent back to it')
     .option('-q, --quiet', 'no progress and no summary')
-    .option('--progress-interval <duration>', 'how often to print a progress line when stderr is not a terminal', '5s')
+    .option('--progress-interval <duration>', 'how often to print a progress line when stderr is not a terminal', '5s');
+  addLiveOptions(cmd)
     .addHelpText('after', examples([
       'fastbench crawl http://127.0.0.1:8080/site/ --max-pages 500 -o pages.jsonl',
       'fastbench crawl --urls hosts.txt --format csv -o probe.csv --concurrency 256',

@@ -12,7 +12,8 @@ import type { LiveDashboard } from '../report/live-dashboard.js';
 import type { OtlpOutput } from '../report/live-otlp.js';
 import type { PrometheusOutput } from '../report/live-prometheus.js';
 import type { LiveState } from '../report/live-state.js';
-import type { Scenario } from '../scenario/index.js';
+import type { RequestCounts } from '../metrics/live-interval.js';
+import type { Phase } from '../scenario/index.js';
 import { parseDurationFlag } from './flags.js';
 
 /** The flags as commander hands them over (`true`: given without a value). */
@@ -72,7 +73,12 @@ export function wantsLive(f: LiveFlags): boolean {
 }
 
 export interface LiveContext {
-  scenario: Scenario;
+  /** What the outputs call the run (the scenario's name; `crawl` …). */
+  name: string;
+  /** The scenario's phases (open ones give the target rate); none for a crawl. */
+  phases: readonly Phase[];
+  /** The interval the feed comes at, ms (OTLP exports as often). */
+  intervalMs: number;
   /** A shard's index and count: labels, and its share of the target rate. */
   shard?: { index: number; count: number };
   quiet?: boolean;
@@ -98,13 +104,12 @@ export class LiveOutputs {
     const promAt = flags.prometheus !== undefined && flags.prometheus !== false ? parseListenAddress(flags.prometheus, '--prometheus', 9464) : undefined;
     const holdMs = flags.prometheusHold !== undefined ? parseDurationFlag(flags.prometheusHold, '--prometheus-hold', { allowZero: true }) : undefined;
     const { LiveState } = await import('../report/live-state.js');
-    const s = ctx.scenario;
     const state = new LiveState({
-      scenario: s.name,
-      phases: s.phases,
+      scenario: ctx.name,
+      phases: ctx.phases,
       ...(ctx.shard !== undefined ? { rateShare: 1 / ctx.shard.count } : {}),
     });
-    const labels: Record<string, string> = { scenario: s.name, ...(ctx.shard !== undefined ? { shard: `${ctx.shard.index}/${ctx.shard.count}` } : {}) };
+    const labels: Record<string, string> = { scenario: ctx.name, ...(ctx.shard !== undefined ? { shard: `${ctx.shard.index}/${ctx.shard.count}` } : {}) };
     const say = (line: string): void => {
       process.stderr.write(`${line}\n`); // even with -q: the addresses are what the flags are for
     };
@@ -117,7 +122,7 @@ export class LiveOutputs {
         otlpMetricsUrl(flags.otlp); // a bad URL is a usage error before anything listens
         otlp = new OtlpOutput(state, {
           url: flags.otlp,
-          intervalMs: s.intervalMs ?? 1000,
+          intervalMs: ctx.intervalMs,
           attributes: Object.fromEntries(Object.entries(labels).map(([k, v]) => [`fastbench.${k}`, v])),
           warn: (line) => process.stderr.write(`${line}\n`),
         });
@@ -159,6 +164,17 @@ export class LiveOutputs {
   async finish(result: RunResult): Promise<void> {
     this.state.finish(result);
     this.dashboard?.finish(result);
+    await this.settle();
+  }
+
+  /** A run without a RunResult (a crawl) ended: its final counts, and the page its dashboard turns into. */
+  async finishWith(counts: RequestCounts[], html: string): Promise<void> {
+    this.state.end(counts);
+    this.dashboard?.finish({ html });
+    await this.settle();
+  }
+
+  private async settle(): Promise<void> {
     await Promise.all([this.prometheus?.finish(), this.otlp?.finish(), this.keep ? undefined : this.dashboard?.settle()]);
     if (!this.keep) await this.dashboard?.close();
   }

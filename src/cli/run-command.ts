@@ -117,7 +117,6 @@ export function registerRunCommand(program: Command): void {
   addLiveOptions(cmd)
     .addHelpText('after', examples([
       'fastbench run scenarios/smoke.yaml',
-      'fastbench run scenario.yaml --dashboard --prometheus=0.0.0.0:9464',
       'fastbench run scenario.yaml -d 30s -c 50 -R 2000/s --out reports/today',
       'fastbench run scenario.yaml -e HOST=127.0.0.1 --json > result.json',
       'fastbench run scenario.yaml --shard $JOB_COMPLETION_INDEX/4 --start-at 2030-01-01T12:00:00Z',

@@ -111,7 +111,7 @@ export async function runAndReport(scenario: Scenario, options: ReportOptions): 
   let live: LiveOutputs | undefined;
   try {
     live = options.live !== undefined
-      ? await LiveOutputs.start(options.live, { scenario, ...(options.shard !== undefined ? { shard: options.shard } : {}), ...(options.quiet === true ? { quiet: true } : {}) })
+      ? await LiveOutputs.start(options.live, { name: scenario.name, phases: scenario.phases, intervalMs: scenario.intervalMs ?? 1000, ...(options.shard !== undefined ? { shard: options.shard } : {}), ...(options.quiet === true ? { quiet: true } : {}) })
       : undefined;
   } catch (e) {
     lock?.release();

@@ -89,9 +89,9 @@ export class LiveDashboard {
     for (const c of this.clients) c.write(data);
   }
 
-  /** The run ended: the report is served and every watching page is told to swap to it. */
-  finish(result: RunResult): void {
-    this.report = renderHtml(result);
+  /** The run ended: the report (report.html's, or `html`) is served and every watching page is told to swap to it. */
+  finish(result: RunResult | { html: string }): void {
+    this.report = 'html' in result ? result.html : renderHtml(result);
     this.pendingReports = this.clients.size;
     for (const c of this.clients) c.end(event('final', {}));
     this.clients.clear();

@@ -143,7 +143,7 @@ export class OtlpOutput {
     gauge('fastbench.generator.cpu', 'CPU seconds per wall second of each load worker over the last interval', '1', (o) => {
       s.health.forEach((w, i) => o(w.cpu, { worker: String(i) }));
     });
-    gauge('fastbench.run.finished', '1 once the run ended and the counters hold its final totals', '1', (o) => o(s.final !== undefined ? 1 : 0, {}));
+    gauge('fastbench.run.finished', '1 once the run ended and the counters hold its final totals', '1', (o) => o(s.ended ? 1 : 0, {}));
   }
 
   /** The run ended (the state holds the final counts): export them, then shut the SDK down. */

@@ -154,7 +154,7 @@ export class PrometheusOutput {
     gauge('fastbench_generator_cpu_ratio', 'CPU seconds per wall second of each load worker over the last interval.', ['worker'], (g) => {
       s.health.forEach((w, i) => g.set({ worker: String(i) }, w.cpu));
     });
-    gauge('fastbench_run_finished', '1 once the run ended and the counters hold its final totals.', [], (g) => g.set(s.final !== undefined ? 1 : 0));
+    gauge('fastbench_run_finished', '1 once the run ended and the counters hold its final totals.', [], (g) => g.set(s.ended ? 1 : 0));
   }
 
   /**

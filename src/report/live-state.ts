@@ -74,8 +74,8 @@ export class LiveState {
   /** The last interval's workers' health. */
   health: WorkerHealth[] = [];
   last: LiveInterval | undefined;
-  /** Set once the run ended: its final result. */
-  final: RunResult | undefined;
+  /** Set once the run ended: the counts are its final ones. */
+  ended = false;
   private failures: Record<string, number> = {};
   private phaseIndex = -1;
   private phaseStartMs = 0;
@@ -148,11 +148,10 @@ export class LiveState {
    * are in the result) replace the running ones, so every output ends on the report's numbers.
    */
   finish(result: RunResult): void {
-    this.final = result;
     this.latency.reset();
     const overall = result.histograms.overall.corrected;
     if (overall.count > 0) this.latency.add(decodeHistogram(overall));
-    this.counts = result.requests.map((q) => ({
+    this.end(result.requests.map((q) => ({
       name: q.name,
       requests: q.requests,
       responses: q.responses,
@@ -162,6 +161,12 @@ export class LiveState {
       status: { ...q.statusCounts },
       failedStatus: { ...(q.errorsByStatus ?? {}) },
       errorCodes: { ...(q.errorsByCode ?? {}) },
-    }));
+    })));
+  }
+
+  /** The run ended with these final counts (a crawl's, or a run's through finish()). */
+  end(counts: RequestCounts[]): void {
+    this.counts = counts;
+    this.ended = true;
   }
 }

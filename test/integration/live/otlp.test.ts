@@ -88,6 +88,25 @@ describe('--otlp to a stand-in collector', () => {
     expect(sumOf(received[0]!.body, 'fastbench.run.finished')).toBe(0);
   }, 90_000);
 
+  it('crawl: the crawler\'s pages, statuses and fetch times go out the same way', async () => {
+    received.length = 0;
+    const run = await runCli(['crawl', `${target.url}/site/`, '--max-pages', '20', '--delay', '100ms', '--otlp', collectorUrl], { timeoutMs: 60_000 });
+    expect(run.code).toBe(0);
+    const pages = Number(/crawl done: (\d+) pages/.exec(run.stderr)![1]);
+    expect(pages).toBe(20);
+    expect(received.length).toBeGreaterThanOrEqual(2);
+    const last = received.at(-1)!.body;
+    const requests = metric(last, 'fastbench.requests')!.sum!.dataPoints;
+    expect(requests.map((p) => attr(p, 'request'))).toEqual(['crawl']);
+    expect(value(requests[0]!)).toBe(pages);
+    const statuses = metric(last, 'fastbench.responses')!.sum!.dataPoints;
+    const line = /status +(.*)/.exec(run.stderr)![1]!; // "200: 34, 302: 4, 404: 2"
+    for (const [status, n] of line.split(', ').map((x) => x.split(': '))) {
+      expect(value(statuses.find((p) => attr(p, 'status') === status)!)).toBe(Number(n));
+    }
+    expect(sumOf(last, 'fastbench.run.finished')).toBe(1);
+  }, 90_000);
+
   it('a collector that is down: one warning, the run and its exit code unaffected', async () => {
     const port = await freePort();
     const run = await runCli(['bench', `${target.url}/plaintext`, '-c', '1', '-d', '1500ms', '--allow-invalid', '--otlp', `http://127.0.0.1:${port}`], { timeoutMs: 60_000 });

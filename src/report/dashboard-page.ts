@@ -100,7 +100,7 @@ const DASHBOARD_SCRIPT = String.raw`
     $('card-errors').textContent = fmtInt(tot.errors);
     $('card-rps').textContent = last ? fmtInt(last.rps) : '—';
     $('card-p99').textContent = last && last.p99 != null ? fmtMs(last.p99) : '—';
-    $('status').textContent = 'running · phase ' + (last ? last.phase + (last.warmup ? ' (warmup)' : '') : '—') + ' · ' + (last ? last.t.toFixed(0) : 0) + ' s';
+    $('status').textContent = 'running · ' + (last ? last.phase + (last.warmup ? ' (warmup)' : '') + ' · ' + last.t.toFixed(0) + ' s' : '—');
   }
 
   function add(list, msg) {

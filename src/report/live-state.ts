@@ -15,7 +15,7 @@ export const LIVE_PERCENTILES = [50, 90, 99, 99.9] as const;
 
 /** One interval as the dashboard plots it. Latencies in ms; null where the interval had none. */
 export interface LiveRow {
-  /** Seconds since the run started (end of the interval). */
+  /** Seconds since the run started, at the interval's start (as report.html's time axis). */
   t: number;
   phase: string;
   warmup: boolean;
@@ -104,7 +104,7 @@ export class LiveState {
     const h = this.interval;
     const pct = (p: number): number | null => (h.count > 0 ? ms(h.percentile(p)) : null);
     const row: LiveRow = {
-      t: Math.round(i.elapsedMs) / 1000,
+      t: Math.round(i.elapsedMs - i.ms) / 1000,
       phase: i.phaseName,
       warmup: i.warmup,
       rps: i.ms > 0 ? Math.round((i.completed * 1000 / i.ms) * 100) / 100 : 0,

@@ -116,7 +116,7 @@ describe.skipIf(!existsSync(CHROMIUM))('--dashboard in headless Chromium', () =>
       const requests = (d: Dump): number => Number(textOf(d.html, 'card-requests')!.replace(/,/g, ''));
       expect(requests(first)).toBeGreaterThan(0);
       expect(requests(second)).toBeGreaterThan(requests(first));
-      expect(textOf(second.html, 'status')).toContain('running · phase bench');
+      expect(textOf(second.html, 'status')).toContain('running · bench');
 
       // 3. the run ends: the page becomes the final report (its own charts drawn) with a save link
       const final = await until((d) => d.path === '/report' && /data-charts-ready="\d+"/.test(d.html), 60_000, 'the final report');

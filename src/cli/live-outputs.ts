@@ -82,6 +82,14 @@ export interface LiveContext {
   /** A shard's index and count: labels, and its share of the target rate. */
   shard?: { index: number; count: number };
   quiet?: boolean;
+  /** Where the outputs' addresses are printed; default stderr (even with -q: they are what the flags are for). */
+  print?: (line: string) => void;
+}
+
+export interface LiveUrls {
+  dashboard?: string;
+  prometheus?: string;
+  otlp?: string;
 }
 
 /** The running live outputs of one run. */
@@ -94,6 +102,8 @@ export class LiveOutputs {
     private readonly prometheus: PrometheusOutput | undefined,
     private readonly otlp: OtlpOutput | undefined,
     private readonly keep: boolean,
+    /** Where each output listens or pushes. */
+    readonly urls: LiveUrls,
   ) {}
 
   /** Checks the flags (usage errors thrown), then starts what they ask for; undefined when none. */
@@ -110,9 +120,8 @@ export class LiveOutputs {
       ...(ctx.shard !== undefined ? { rateShare: 1 / ctx.shard.count } : {}),
     });
     const labels: Record<string, string> = { scenario: ctx.name, ...(ctx.shard !== undefined ? { shard: `${ctx.shard.index}/${ctx.shard.count}` } : {}) };
-    const say = (line: string): void => {
-      process.stderr.write(`${line}\n`); // even with -q: the addresses are what the flags are for
-    };
+    const urls: LiveUrls = {};
+    const say = ctx.print ?? ((line: string): void => void process.stderr.write(`${line}\n`));
     let dashboard: LiveDashboard | undefined;
     let prometheus: PrometheusOutput | undefined;
     let otlp: OtlpOutput | undefined;
@@ -130,19 +139,24 @@ export class LiveOutputs {
       if (dashAt !== undefined) {
         const { LiveDashboard } = await import('../report/live-dashboard.js');
         dashboard = new LiveDashboard(state, dashAt);
-        say(`dashboard: ${await dashboard.start()}`);
+        urls.dashboard = await dashboard.start();
+        say(`dashboard: ${urls.dashboard}`);
       }
       if (promAt !== undefined) {
         const { PrometheusOutput } = await import('../report/live-prometheus.js');
         prometheus = new PrometheusOutput(state, { ...promAt, labels, ...(holdMs !== undefined ? { holdMs } : {}) });
-        say(`prometheus: ${await prometheus.start()}`);
+        urls.prometheus = await prometheus.start();
+        say(`prometheus: ${urls.prometheus}`);
       }
-      if (otlp !== undefined) say(`otlp: pushing to ${await otlp.start()}`);
+      if (otlp !== undefined) {
+        urls.otlp = await otlp.start();
+        say(`otlp: pushing to ${urls.otlp}`);
+      }
     } catch (e) {
       await Promise.all([dashboard?.close(), prometheus?.close(), otlp?.close()]);
       throw e;
     }
-    return new LiveOutputs(state, dashboard, prometheus, otlp, flags.dashboardKeep === true);
+    return new LiveOutputs(state, dashboard, prometheus, otlp, flags.dashboardKeep === true, urls);
   }
 
   /** One closed interval from the engine (RunOptions.onLive). Never throws into the run. */

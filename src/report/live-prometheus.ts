@@ -40,6 +40,17 @@ function quantileValue(h: LatencyHistogram, q: number): number {
   return (q >= 1 ? h.max : h.percentile(q * 100)) / 1e6;
 }
 
+/** One bucket pass per scrape, shared by the histogram and the summary (keyed by the histogram's count). */
+const bucketCache = new WeakMap<LatencyHistogram, { count: number; counts: number[]; sumUs: number }>();
+
+function bucketsOf(h: LatencyHistogram): { counts: number[]; sumUs: number } {
+  const hit = bucketCache.get(h);
+  if (hit !== undefined && hit.count === h.count) return hit;
+  const b = h.cumulativeBuckets(LATENCY_BUCKETS_S.map((s) => s * 1e6));
+  bucketCache.set(h, { count: h.count, ...b });
+  return b;
+}
+
 /** A metric prom-client's registry writes as it is: a histogram or summary computed from HDR. */
 function hdrMetric(name: string, help: string, type: 'histogram' | 'summary', read: () => LatencyHistogram) {
   return {
@@ -50,15 +61,15 @@ function hdrMetric(name: string, help: string, type: 'histogram' | 'summary', re
     reset(): void {},
     get: async () => {
       const h = read();
+      const { counts, sumUs } = bucketsOf(h);
       const values: { labels: Record<string, string | number>; value: number; metricName: string }[] = [];
       if (type === 'histogram') {
-        const counts = h.countsAtOrBelow(LATENCY_BUCKETS_S.map((s) => s * 1e6));
         LATENCY_BUCKETS_S.forEach((le, i) => values.push({ labels: { le }, value: counts[i] as number, metricName: `${name}_bucket` }));
         values.push({ labels: { le: '+Inf' }, value: h.count, metricName: `${name}_bucket` });
       } else if (h.count > 0) {
         for (const q of QUANTILES) values.push({ labels: { quantile: q }, value: quantileValue(h, q), metricName: name });
       }
-      values.push({ labels: {}, value: (h.mean * h.count) / 1e6, metricName: `${name}_sum` });
+      values.push({ labels: {}, value: sumUs / 1e6, metricName: `${name}_sum` });
       values.push({ labels: {}, value: h.count, metricName: `${name}_count` });
       return { name, help, type, values, aggregator: 'sum' };
     },

@@ -90,12 +90,14 @@ describe('LiveState', () => {
   });
 });
 
-describe('LatencyHistogram.countsAtOrBelow', () => {
-  it('cumulative counts per bound, as Prometheus le buckets', () => {
+describe('LatencyHistogram.cumulativeBuckets', () => {
+  it('cumulative counts per bound, as Prometheus le buckets, and the sum', () => {
     const h = LatencyHistogram.create();
     for (const v of [50, 150, 150, 900, 5000, 2_000_000]) h.record(v);
-    expect(h.countsAtOrBelow([100, 1000, 10_000, 1_000_000])).toEqual([1, 4, 5, 5]);
-    expect(LatencyHistogram.create().countsAtOrBelow([1, 2])).toEqual([0, 0]);
+    const b = h.cumulativeBuckets([100, 1000, 10_000, 1_000_000]);
+    expect(b.counts).toEqual([1, 4, 5, 5]);
+    expect(b.sumUs / 2_006_250).toBeCloseTo(1, 2); // within HDR's 0.1 %
+    expect(LatencyHistogram.create().cumulativeBuckets([1, 2])).toEqual({ counts: [0, 0], sumUs: 0 });
   });
 });
 
@@ -120,6 +122,7 @@ describe('/metrics exposition', () => {
       expect(line(/^fastbench_latency_seconds_bucket\{le="0.005",scenario="x"\} (\S+)$/m)).toBe(4);
       expect(line(/^fastbench_latency_seconds_bucket\{le="\+Inf",scenario="x"\} (\S+)$/m)).toBe(4);
       expect(line(/^fastbench_latency_seconds_count\{scenario="x"\} (\S+)$/m)).toBe(4);
+      expect(line(/^fastbench_latency_seconds_sum\{scenario="x"\} (\S+)$/m)).toBeCloseTo(0.007, 4);
       expect(line(/^fastbench_interval_latency_seconds\{quantile="1",scenario="x"\} (\S+)$/m)).toBeCloseTo(0.003, 5);
       expect(line(/^fastbench_latency_hdr_seconds\{quantile="0.5",scenario="x"\} (\S+)$/m)).toBeCloseTo(0.0008, 5);
       expect(line(/^fastbench_generator_event_loop_utilization\{worker="0",scenario="x"\} (\S+)$/m)).toBe(0.25);

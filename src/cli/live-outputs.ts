@@ -102,6 +102,7 @@ export class LiveOutputs {
     private readonly prometheus: PrometheusOutput | undefined,
     private readonly otlp: OtlpOutput | undefined,
     private readonly keep: boolean,
+    private readonly quiet: boolean,
     /** Where each output listens or pushes. */
     readonly urls: LiveUrls,
   ) {}
@@ -156,7 +157,7 @@ export class LiveOutputs {
       await Promise.all([dashboard?.close(), prometheus?.close(), otlp?.close()]);
       throw e;
     }
-    return new LiveOutputs(state, dashboard, prometheus, otlp, flags.dashboardKeep === true, urls);
+    return new LiveOutputs(state, dashboard, prometheus, otlp, flags.dashboardKeep === true, ctx.quiet === true, urls);
   }
 
   /** One closed interval from the engine (RunOptions.onLive). Never throws into the run. */
@@ -189,7 +190,7 @@ export class LiveOutputs {
   }
 
   private async settle(): Promise<void> {
-    await Promise.all([this.prometheus?.finish(), this.otlp?.finish(), this.keep ? undefined : this.dashboard?.settle()]);
+    await Promise.all([this.prometheus?.finish(this.quiet ? undefined : (line) => process.stderr.write(`${line}\n`)), this.otlp?.finish(), this.keep ? undefined : this.dashboard?.settle()]);
     if (!this.keep) await this.dashboard?.close();
   }
 

@@ -172,10 +172,11 @@ export class PrometheusOutput {
    * The run ended (the state holds the final counts): wait until a scrape has read them, at most
    * holdMs, then close.
    */
-  async finish(): Promise<void> {
+  async finish(note?: (line: string) => void): Promise<void> {
     this.ended = true;
     const hold = this.options.holdMs ?? PROMETHEUS_HOLD_MS;
     if (hold > 0) {
+      note?.(`prometheus: holding /metrics until a scrape reads the final values (at most ${hold / 1000} s, --prometheus-hold)`);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, hold);
         this.scrapedAfterEnd = () => {

@@ -159,7 +159,7 @@ export async function runCrawl(seeds: string[], flags: CrawlFlags): Promise<numb
   const interval = duration('--progress-interval', flags.progressInterval, true);
   const options = crawlOptionsFromFlags(seeds, flags);
   // issue 17: --dashboard / --prometheus / --otlp, up before the first request (a taken port: exit 2)
-  const live = await LiveOutputs.start(flags, { name: 'crawl', phases: [], intervalMs: 1000 });
+  const live = await LiveOutputs.start(flags, { name: 'crawl', phases: [], intervalMs: 1000, ...(flags.quiet === true ? { quiet: true } : {}) });
   let crawler: Crawler;
   try {
     crawler = await openCrawl(options);

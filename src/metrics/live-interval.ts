@@ -9,7 +9,7 @@
 // interval's own latencies travel as its merged SeriesPoint (encoded HDR histogram included).
 import { errorCodeOfId } from '../core/errors.js';
 import type { RecorderSlot } from './recorder.js';
-import type { SeriesPoint } from './series.js';
+import { Series, type SeriesPoint } from './series.js';
 
 /** One request name's counts so far (measured phases), cumulative. */
 export interface RequestCounts {
@@ -110,5 +110,42 @@ export function slotCounts(slot: RecorderSlot): RequestCounts {
     status: sparse(slot.statusCounts, statusKey),
     failedStatus: sparse(slot.failedStatusCounts, statusKey),
     errorCodes: sparse(slot.errorCounts, errorCodeOfId),
+  };
+}
+
+/**
+ * One interval of several generators (shards of a fleet) as one: the same index merged — points
+ * losslessly (Series.mergePoints), cumulative counts added, health listed. The longest interval's
+ * timing and phase stand for the whole. A fleet watcher builds its feed with it.
+ */
+export function mergeLiveIntervals(parts: readonly LiveInterval[]): LiveInterval {
+  const first = parts[0];
+  if (first === undefined) throw new RangeError('mergeLiveIntervals needs at least one interval');
+  let longest = first;
+  let completed = 0;
+  let errors = 0;
+  const points: SeriesPoint[] = [];
+  const counts: RequestCounts[][] = [];
+  const health: WorkerHealth[] = [];
+  for (const p of parts) {
+    if (p.elapsedMs > longest.elapsedMs) longest = p;
+    completed += p.completed;
+    errors += p.errors;
+    if (p.point !== undefined) points.push(p.point);
+    if (p.counts !== undefined) counts.push(p.counts);
+    health.push(...p.health);
+  }
+  return {
+    index: first.index,
+    ms: longest.ms,
+    elapsedMs: longest.elapsedMs,
+    phase: longest.phase,
+    phaseName: longest.phaseName,
+    warmup: longest.warmup,
+    completed,
+    errors,
+    point: points.length > 0 ? Series.mergePoints(points) : undefined,
+    counts: counts.length > 0 ? mergeRequestCounts(counts) : undefined,
+    health,
   };
 }

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { encodeHistogram } from '../../../src/metrics/encoded-histogram.js';
 import { LatencyHistogram } from '../../../src/metrics/histogram.js';
-import { mergeRequestCounts, type LiveInterval, type RequestCounts } from '../../../src/metrics/live-interval.js';
+import { mergeLiveIntervals, mergeRequestCounts, type LiveInterval, type RequestCounts } from '../../../src/metrics/live-interval.js';
 import type { SeriesPoint } from '../../../src/metrics/series.js';
 import { otlpMetricsUrl } from '../../../src/report/live-otlp.js';
 import { PrometheusOutput } from '../../../src/report/live-prometheus.js';
@@ -87,6 +87,20 @@ describe('LiveState', () => {
     expect(merged.map((c) => c.name)).toEqual(['a', 'b']);
     expect(merged[0]).toMatchObject({ requests: 66, responses: 11, errors: 55, status: { 200: 11, 503: 22 }, errorCodes: { ERR_CONN_RESET: 33 } });
     expect(failuresByKind(merged)).toEqual({ ERR_CONN_RESET: 33, 'status 503': 22 });
+  });
+});
+
+describe('mergeLiveIntervals (a fleet\'s shards as one feed)', () => {
+  it('adds counts and completions, merges the histograms losslessly, lists every shard\'s health', () => {
+    const a = interval(3, { completed: 10, errors: 1, point: point([1000, 2000]), counts: [counts('x', 9, 1, 0)], health: [{ utilization: 0.1, cpu: 0.2 }] });
+    const b = interval(3, { completed: 5, errors: 0, elapsedMs: 4100, point: point([3000]), counts: [counts('x', 5, 0, 0)], health: [{ utilization: 0.3, cpu: 0.4 }] });
+    const m = mergeLiveIntervals([a, b]);
+    expect(m).toMatchObject({ index: 3, completed: 15, errors: 1, elapsedMs: 4100 });
+    expect(m.point!.corrected!.count).toBe(3);
+    expect(m.counts![0]).toMatchObject({ name: 'x', requests: 15, responses: 14, status: { 200: 14, 503: 1 } });
+    expect(m.health).toHaveLength(2);
+    const s = new LiveState({ scenario: 'fleet', phases: rampScenario.phases });
+    expect(s.add(m).max).toBeCloseTo(3, 1);
   });
 });
 

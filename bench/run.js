@@ -15,6 +15,9 @@
 // (`--no-scaling` skips it).
 //
 //   node bench/run.js [--target canned] [--duration 5] [--connections 50] [--depth 10] [--rounds 1] [--only fastbench,autocannon,wrk] [--no-scaling]
+//   node bench/run.js --live-cost [--rounds 3] ...     (issue 17: fastbench with --dashboard, --prometheus
+//                     and a scraper reading /metrics every second, against fastbench without them:
+//                     CPU-µs per request of the generator, on and off, and the difference in %)
 //   node bench/run.js --serve                          (internal: the target, prints its URL)
 //   node bench/run.js --gen fastbench --url U ...      (internal: one fastbench run, prints JSON)
 import { spawn, spawnSync } from 'node:child_process';
@@ -65,7 +68,23 @@ if (args.includes('--serve')) {
     workers: arg('workers', '1'),
     warmup: '1s',
   };
-  const r = await runScenario(benchScenario(arg('url'), flags));
+  const scenario = benchScenario(arg('url'), flags);
+  // --live: the live outputs as the CLI runs them (same process: their cost lands in the CPU figure)
+  let live;
+  let scraper;
+  if (args.includes('--live')) {
+    const { LiveOutputs } = await import(join(ROOT, 'dist/cli/live-outputs.js'));
+    live = await LiveOutputs.start({ dashboard: '127.0.0.1:0', prometheus: '127.0.0.1:0', prometheusHold: '0' }, { name: scenario.name, phases: scenario.phases, intervalMs: 1000, print: () => {} });
+    // the scraper is another process (as Prometheus is): curl once a second, on the target's CPU
+    const [c, a] = pinned(0, 'sh', ['-c', `while :; do curl -s -o /dev/null '${live.urls.prometheus}'; sleep 1; done`]);
+    const child = spawn(c, a, { stdio: 'ignore', detached: true });
+    scraper = { stop: () => { try { process.kill(-child.pid, 'SIGKILL'); } catch {} } };
+  }
+  const r = await runScenario(scenario, live !== undefined ? { onLive: (i) => live.onLive(i) } : {});
+  if (live !== undefined) {
+    scraper.stop();
+    await live.close();
+  }
   // CPU over the run (a rate: CPU-seconds per second) × the measured window = CPU spent measuring.
   const cpuUs = r.generator.cpu * r.durationMs * 1000;
   process.stdout.write(
@@ -125,7 +144,44 @@ function wrk(url, c, depth, d, dir, threads = 1, cpu = 1) {
   return { rps: m ? Number(m[1]) : NaN, cpuUsPerReq: undefined, errors: /Non-2xx|Socket errors/.test(out) ? 'some' : 0, note: '' };
 }
 
+function liveCost(url, c, depth, d, live) {
+  const out = run(1, process.execPath, [SELF, '--gen', 'fastbench', '--url', url, '--connections', String(c), '--depth', String(depth), '--duration', String(d), ...(live ? ['--live'] : [])]);
+  const j = JSON.parse(out.trim().split('\n').pop());
+  return { rps: j.rps, cpuUsPerReq: j.cpuUs / Math.max(1, j.requests) };
+}
+
+/** --live-cost: the generator's CPU per request with the live outputs on and off, alternating. */
+async function mainLiveCost() {
+  const d = Number(arg('duration', '5'));
+  const c = Number(arg('connections', '50'));
+  const depth = Number(arg('depth', '10'));
+  const rounds = Number(arg('rounds', '3'));
+  const target = await startTarget(arg('target', 'canned'));
+  const rows = [];
+  try {
+    for (const [mode, p] of [['plain', 1], [`pipelined x${depth}`, depth]]) {
+      const off = [];
+      const on = [];
+      for (let round = 0; round < rounds; round++) {
+        off.push(liveCost(`${target.url}/plaintext`, c, p, d, false));
+        on.push(liveCost(`${target.url}/plaintext`, c, p, d, true));
+      }
+      const median = (xs) => xs.map((x) => x.cpuUsPerReq).sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+      rows.push({ mode, off: median(off), on: median(on), rpsOff: Math.max(...off.map((x) => x.rps)), rpsOn: Math.max(...on.map((x) => x.rps)) });
+    }
+  } finally {
+    target.stop();
+  }
+  console.log(`live outputs (--dashboard + --prometheus, /metrics scraped every 1 s) on vs off; 1 worker, ${c} connections, ${d} s, median of ${rounds}`);
+  console.log(['mode'.padEnd(16), 'CPU-µs/req off'.padStart(15), 'on'.padStart(8), 'cost'.padStart(8), 'req/s off'.padStart(10), 'on'.padStart(10)].join(' '));
+  for (const r of rows) {
+    const cost = ((r.on / r.off - 1) * 100).toFixed(1) + ' %';
+    console.log([r.mode.padEnd(16), r.off.toFixed(2).padStart(15), r.on.toFixed(2).padStart(8), cost.padStart(8), Math.round(r.rpsOff).toString().padStart(10), Math.round(r.rpsOn).toString().padStart(10)].join(' '));
+  }
+}
+
 async function main() {
+  if (args.includes('--live-cost')) return mainLiveCost();
   const d = Number(arg('duration', '5'));
   const c = Number(arg('connections', '50'));
   const depth = Number(arg('depth', '10'));

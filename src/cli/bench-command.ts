@@ -16,10 +16,11 @@ import type { Scenario } from '../scenario/index.js';
 import { compileFlagDocument, literal, type FlagSpot } from './flag-document.js';
 import { collect, parseCookieFlags, parseCountFlag, parseDurationFlag, parseRateFlag, parseSizeFlag, parseUserFlag, protocolFlag, splitHeader } from './flags.js';
 import { examples } from './help.js';
+import { addLiveOptions, wantsLive, type LiveFlags } from './live-outputs.js';
 import { reportFormats, runAndReport } from './run-report.js';
 import { type NetFlags, addNetOptions, prepareNet } from './net-flags.js';
 
-export interface BenchFlags extends NetFlags {
+export interface BenchFlags extends NetFlags, LiveFlags {
   allowInvalid?: boolean;
   connections: string;
   /** Default 10s, unless -n is given. */
@@ -172,7 +173,7 @@ export function benchScenario(url: string, f: BenchFlags): Scenario {
 }
 
 export function registerBenchCommand(program: Command): void {
-  program
+  const cmd = program
     .command('bench')
     .description('ad-hoc load on one URL (autocannon/wrk style): closed model, or open with --rate')
     .argument('<url>', 'the URL to load')
@@ -202,11 +203,12 @@ export function registerBenchCommand(program: Command): void {
     .option('--json', 'print the result object as JSON on stdout')
     .option('--allow-invalid', 'report a generator-bound (invalid) result but do not exit 3 for it')
     .option('-q, --quiet', 'no progress on stderr');
-  addNetOptions(program.commands.at(-1)!)
+  addNetOptions(cmd);
+  addLiveOptions(cmd)
     .addHelpText('after', examples([
       'fastbench bench http://127.0.0.1:8080/plaintext -c 50 -d 30s -p 10',
       "fastbench bench http://127.0.0.1:8080/anything -X POST -H 'Content-Type: application/json' -b @body.json -n 10000",
-      "fastbench bench http://127.0.0.1:8080/json -R 6000/m -d 1m --threshold 'p99<10ms' -o reports/json",
+      "fastbench bench http://127.0.0.1:8080/json -R 6000/m -d 1m --threshold 'p99<10ms' -o reports/json --dashboard=127.0.0.1:0",
       'fastbench bench https://api.test/ --cacert ca.pem --cert client.p12 --pass secret -x http://127.0.0.1:3128 -d 10s',
     ]))
     .action(async (url: string, flags: BenchFlags) => {
@@ -225,5 +227,6 @@ export async function benchCommand(url: string, flags: BenchFlags): Promise<numb
     ...(formats !== undefined ? { formats } : {}),
     ...(flags.out !== undefined ? { outDir: flags.out } : {}),
     ...(flags.force ? { force: true } : {}),
+    ...(wantsLive(flags) || flags.dashboardKeep === true ? { live: flags } : {}),
   });
 }

@@ -10,6 +10,8 @@ import { FastbenchError } from '../core/errors.js';
 import { DEFAULT_MAX_HOST_QUEUE, DEFAULT_MAX_QUEUE, type DedupeMode } from '../crawl/crawl-options.js';
 import { openCrawl, type CrawlSessionOptions } from '../crawl/crawl-session.js';
 import { formatSummary } from '../crawl/crawl-stats.js';
+import { crawlEnd, feedCrawl } from './crawl-live.js';
+import { addLiveOptions, LiveOutputs, type LiveFlags } from './live-outputs.js';
 import type { Crawler } from '../crawl/crawler.js';
 import type { OutputFormat } from '../crawl/output-writer.js';
 import type { ScopeMode } from '../crawl/scope.js';
@@ -21,7 +23,7 @@ import { collect, parseCountFlag, parseDurationFlag, parseSizeFlag, protocolFlag
 import { examples } from './help.js';
 import { type NetFlags, addNetOptions, proxyEnv, proxyFlagList, tlsClientOptions } from './net-flags.js';
 
-export interface CrawlFlags extends NetFlags {
+export interface CrawlFlags extends NetFlags, LiveFlags {
   proxyRotate?: string;
   proxyStrikes?: string;
   proxyCooldown?: string;
@@ -240,10 +242,31 @@ function startProgress(crawler: Crawler, intervalMs: number): () => void {
   return () => clearInterval(t);
 }
 
+/** The crawl's thresholds and report files (crawl-gate.ts): 0, 1 when one failed, 130 after a signal. */
+async function crawlVerdict(crawler: Crawler, summary: { durationMs: number }, plan: ReturnType<typeof crawlGateFromFlags>['plan'], interrupted: boolean, quiet: boolean): Promise<number> {
+  let code = 0;
+  if (plan.thresholds.length > 0 || plan.formats !== undefined) {
+    const stats = crawler.stats;
+    const result = stats.gate.result({ name: plan.name, environment: detectEnvironment(packageVersion()), startMs: stats.startedAtEpoch, endMs: stats.startedAtEpoch + summary.durationMs, interrupted });
+    code = await reportCrawl(result, plan.thresholds, plan.formats !== undefined ? { formats: plan.formats, outDir: plan.outDir } : undefined, quiet);
+  }
+  return interrupted ? 130 : code;
+}
+
 export async function runCrawl(argSeeds: string[], flags: CrawlFlags, sourceOf?: (key: string) => string | undefined): Promise<number> {
   const interval = duration('--progress-interval', flags.progressInterval, true);
   const { seeds, plan } = crawlGateFromFlags(argSeeds, flags, sourceOf);
-  const crawler = await openCrawl(crawlOptionsFromFlags(seeds, flags));
+  const options = crawlOptionsFromFlags(seeds, flags);
+  // issue 17: --dashboard / --prometheus / --otlp, up before the first request (a taken port: exit 2)
+  const live = await LiveOutputs.start(flags, { name: plan.name ?? 'crawl', phases: [], intervalMs: 1000, ...(flags.quiet === true ? { quiet: true } : {}) });
+  let crawler: Crawler;
+  try {
+    crawler = await openCrawl(options);
+  } catch (e) {
+    await live?.close();
+    throw e;
+  }
+  const feed = live !== undefined ? feedCrawl(crawler, live) : undefined;
   const stopProgress = flags.quiet === true ? () => {} : startProgress(crawler, interval);
   let interrupts = 0;
   const onSignal = (): void => {
@@ -256,26 +279,30 @@ export async function runCrawl(argSeeds: string[], flags: CrawlFlags, sourceOf?:
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  let code: number | undefined;
   try {
     const summary = await crawler.run();
     stopProgress();
+    feed?.stop();
     if (flags.quiet !== true) process.stderr.write(formatSummary(summary));
-    let code = 0;
-    if (plan.thresholds.length > 0 || plan.formats !== undefined) {
-      const stats = crawler.stats;
-      const result = stats.gate.result({ name: plan.name, environment: detectEnvironment(packageVersion()), startMs: stats.startedAtEpoch, endMs: stats.startedAtEpoch + summary.durationMs, interrupted: interrupts > 0 });
-      code = await reportCrawl(result, plan.thresholds, plan.formats !== undefined ? { formats: plan.formats, outDir: plan.outDir } : undefined, flags.quiet === true);
+    if (live !== undefined) {
+      const end = crawlEnd(crawler, summary, formatSummary(summary));
+      await live.finishWith(end.counts, end.html);
     }
-    return interrupts > 0 ? 130 : code;
+    code = await crawlVerdict(crawler, summary, plan, interrupts > 0, flags.quiet === true);
   } finally {
     stopProgress();
+    feed?.stop();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    if (code === undefined) await live?.close();
   }
+  await live?.linger();
+  return code;
 }
 
 export function registerCrawlCommand(program: Command): void {
-  program
+  const cmd = program
     .command('crawl')
     .description('crawl sites from seed URLs, or probe a list of URLs/hosts (--urls), politely; records as JSONL or CSV')
     .argument('[seeds...]', 'seed URLs of a deep crawl')
@@ -331,7 +358,8 @@ export function registerCrawlCommand(program: Command): void {
     .option('--scenario <file>', 'a crawl scenario: seeds and settings under crawl:, a thresholds: list (flags given here win)')
     .option('--report-dir <dir>', 'write the crawl\'s report files here (json, html with latency by host, junit with one test per threshold, ...)')
     .option('--report-format <list>', 'report files to write (comma-separated; default with --report-dir: all)');
-  addNetOptions(program.commands.at(-1)!, { proxyList: true })
+  addNetOptions(cmd, { proxyList: true });
+  addLiveOptions(cmd)
     .addHelpText('after', examples([
       'fastbench crawl --urls hosts.txt --format csv -o probe.csv --concurrency 256',
       'fastbench crawl https://example.test/ --state crawl-state --max-depth 3   # then --resume after a crash',

@@ -17,11 +17,12 @@ import { REPORT_FORMATS } from '../report/report-writer.js';
 import { checkScenario, type RequestOverrides, type ScenarioOverrides } from '../scenario/index.js';
 import { collect, parseCookieFlags, parseCountFlag, parseDurationFlag, parseEnvPairs, parseRateFlag, parseShard, parseSizeFlag, parseStartAt, parseUserFlag, protocolFlag, splitHeader } from './flags.js';
 import { examples } from './help.js';
+import { addLiveOptions, wantsLive, type LiveFlags } from './live-outputs.js';
 import { refuseProblems } from './refusal.js';
 import { reportFormats, runAndReport, type ReportOptions } from './run-report.js';
 import { type NetFlags, addNetOptions, prepareNet } from './net-flags.js';
 
-export interface RunFlags extends NetFlags {
+export interface RunFlags extends NetFlags, LiveFlags {
   allowInvalid?: boolean;
   duration?: string;
   connections?: string;
@@ -91,7 +92,7 @@ export function runOverrides(flags: RunFlags): ScenarioOverrides {
 }
 
 export function registerRunCommand(program: Command): void {
-  program
+  const cmd = program
     .command('run')
     .description('run a scenario file (YAML or JSON): load phases, live progress, HDR latency report, thresholds')
     .argument('<scenario>', 'scenario file')
@@ -118,7 +119,8 @@ export function registerRunCommand(program: Command): void {
     .option('--seed <n>', 'seed think times, flow picks and random data rows (the same seed repeats them; default: the scenario\'s seed, else random)')
     .option('--force', 'write into --out even while another run holds its lock')
     .option('-q, --quiet', 'no progress on stderr');
-  addNetOptions(program.commands.at(-1)!)
+  addNetOptions(cmd);
+  addLiveOptions(cmd)
     .addHelpText('after', examples([
       'fastbench run scenarios/smoke.yaml',
       'fastbench run scenario.yaml -d 30s -c 50 -R 2000/s --out reports/today',
@@ -157,6 +159,7 @@ export async function runCommand(file: string, flags: RunFlags): Promise<number>
     ...(startAtEpochMs !== undefined ? { startAtEpochMs } : {}),
     ...(flags.allowInvalid ? { allowInvalid: true } : {}),
     ...(flags.force ? { force: true } : {}),
+    ...(wantsLive(flags) || flags.dashboardKeep === true ? { live: flags } : {}),
   };
   return runAndReport(scenario, options);
 }

@@ -19,6 +19,7 @@ import { evaluateThresholds } from '../report/thresholds.js';
 import type { Scenario } from '../scenario/index.js';
 import { startBuiltinServer } from './builtin-server.js';
 import { capacityProblems } from './capacity-check.js';
+import { LiveOutputs, type LiveFlags } from './live-outputs.js';
 import { createProgress, type ProgressSink } from './progress.js';
 import { Refusal } from './refusal.js';
 import { signalExitCode, StopSignals } from './stop-signals.js';
@@ -38,6 +39,8 @@ export interface ReportOptions {
   allowInvalid?: boolean;
   /** Write into outDir even while another run holds its lock. */
   force?: boolean;
+  /** --dashboard, --prometheus, --otlp (live-outputs.ts). */
+  live?: LiveFlags;
 }
 
 /** Report files the flags ask for: --format, else every format when --out is given, else none. */
@@ -105,7 +108,17 @@ const QUIT_DEADLINE_MS = 5000;
  */
 export async function runAndReport(scenario: Scenario, options: ReportOptions): Promise<number> {
   const lock = preflight(scenario, options);
-  return new RunSession(scenario, options, lock).run();
+  let live: LiveOutputs | undefined;
+  try {
+    live = options.live !== undefined
+      ? await LiveOutputs.start(options.live, { name: scenario.name, phases: scenario.phases, intervalMs: scenario.intervalMs ?? 1000, ...(options.shard !== undefined ? { shard: options.shard } : {}), ...(options.quiet === true ? { quiet: true } : {}) })
+      : undefined;
+  } catch (e) {
+    lock?.release();
+    if (e instanceof FastbenchError) throw refusal([e]);
+    throw e;
+  }
+  return new RunSession(scenario, options, lock, live).run();
 }
 
 /** One run from its first request to its written report, and what signals do meanwhile. */
@@ -121,7 +134,12 @@ class RunSession {
   private done: EngineResult | undefined;
   private drainNoted = false;
 
-  constructor(private readonly scenario: Scenario, private readonly options: ReportOptions, private readonly lock: OutDirLock | undefined) {
+  constructor(
+    private readonly scenario: Scenario,
+    private readonly options: ReportOptions,
+    private readonly lock: OutDirLock | undefined,
+    private readonly liveOutputs: LiveOutputs | undefined,
+  ) {
     this.progress = createProgress({ quiet: options.quiet === true, totalMs: planDurationMs(scenario) });
     this.signals = new StopSignals({ stop: (s) => this.stop(s), quit: (s) => this.quitNow(s) });
     const shard = options.shard;
@@ -133,14 +151,19 @@ class RunSession {
 
   async run(): Promise<number> {
     this.signals.install();
+    let code: number | undefined;
     try {
       const result = await this.load();
       if (typeof result === 'number') return result;
-      return await this.report(result);
+      code = await this.report(result);
     } finally {
       this.signals.uninstall();
       this.lock?.release();
+      // A run that ended without a report (stopped before it started, crashed, files not written): its live outputs close now.
+      if (code === undefined) await this.liveOutputs?.close();
     }
+    await this.liveOutputs?.linger();
+    return code;
   }
 
   /** The first signal: finish what is in flight (or, once the result is out, quit now). */
@@ -200,6 +223,7 @@ class RunSession {
         signal: this.stopRun.signal,
         quitSignal: this.quitRun.signal,
         ...(this.live !== undefined ? { onInterval: (points) => this.live!.onInterval(points) } : {}),
+        ...(this.liveOutputs !== undefined ? { onLive: (i) => this.liveOutputs!.onLive(i) } : {}),
         onProgress: (p) => {
           this.progress.update(p);
           // Past the planned end, the run waits for the requests still in flight: say so, and how to cut it short.
@@ -233,6 +257,7 @@ class RunSession {
     }
     // A report file that cannot be written is a usage error (exit 2), after the report was printed.
     if (this.writer !== undefined) for (const w of await this.writer.final(result)) process.stderr.write(`wrote ${w.path}\n`);
+    await this.liveOutputs?.finish(result);
     return finish(result, options.allowInvalid === true, this.signals.exitCode);
   }
 }

@@ -182,6 +182,9 @@ const ROWS = [
   ['ERR_IMPORT_PARSE', 'usage', 2, 'the file or text to import cannot be read as its format (JSON, YAML, JSONL or shell words)', 'Fix the syntax at the position shown; `fastbench import --help` lists the formats.'],
   ['ERR_IMPORT_FORMAT', 'usage', 2, 'the input parses but is not what the importer reads (HAR 1.2, OpenAPI 3.x, curl command, crawl records)', 'The message names the place (entry index, JSON pointer, line:column) and what was expected there.'],
   ['ERR_IMPORT_EMPTY', 'usage', 2, 'nothing left to import: every entry was filtered out or unusable', 'Loosen the filters (--all, --host) or check the warnings printed above.'],
+  // issue 17 live (live)
+  ['ERR_LIVE_LISTEN', 'usage', 2, 'a live output (--dashboard, --prometheus) cannot listen on its address', 'Give a free host:port (port 0 picks one), or stop what holds the port.'],
+  ['ERR_LIVE_EXPORT', 'run', 1, 'a live output could not deliver its metrics', 'Check that the collector named by --otlp is up; the run itself goes on and its report is unaffected.'],
 ] as const satisfies readonly Row[];
 
 /** Every registered code: a misspelt code is a compile error, not a runtime throw. */

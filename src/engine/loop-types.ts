@@ -1,6 +1,7 @@
 // The plain-data shapes around the load loop: its options and hooks, the once-a-second tick, and
 // what it reports per phase and at the end (these cross worker_threads as they are).
 import type { Recorder } from '../metrics/recorder.js';
+import type { RequestCounts, WorkerHealth } from '../metrics/live-interval.js';
 import type { SeriesPoint } from '../metrics/series.js';
 import type { Phase, Scenario } from '../scenario/index.js';
 import type { ScheduleFactory } from './arrival-schedule.js';
@@ -21,6 +22,10 @@ export interface IntervalTick {
   completed: number;
   /** Of which failed. */
   errors: number;
+  /** Live outputs only (WorkerInit.live): cumulative measured counts per request name. */
+  counts?: RequestCounts[];
+  /** Live outputs only: the worker's health over the interval. */
+  health?: WorkerHealth;
 }
 
 export interface LoopHooks {

@@ -13,6 +13,7 @@ import { FastbenchError } from '../core/errors.js';
 import { detectEnvironment } from '../metrics/environment.js';
 import { mergeSnapshots } from '../metrics/merge.js';
 import { buildRunResult, type DecodeSummary, type PhaseResult, type RunResult } from '../metrics/run-result.js';
+import { mergeRequestCounts, type LiveInterval, type RequestCounts, type WorkerHealth } from '../metrics/live-interval.js';
 import { Series, type SeriesPoint } from '../metrics/series.js';
 import { phaseConnections, type Scenario } from '../scenario/index.js';
 import type { PhaseDetails } from './arrival-schedule.js';
@@ -61,6 +62,12 @@ export interface RunOptions {
   readonly onProgress?: (p: RunProgress) => void;
   /** Each closed measured interval: every worker's point (report/live-reports.ts refreshes files from them). */
   readonly onInterval?: (points: SeriesPoint[]) => void;
+  /**
+   * The live feed (dashboard, Prometheus, OTLP): each closed interval, workers merged, with
+   * cumulative counts per request and the workers' health (metrics/live-interval.ts). When unset
+   * the workers compute none of it.
+   */
+  readonly onLive?: (interval: LiveInterval) => void;
   /**
    * Starts the bundled server for `target: builtin`: required for such a scenario. The CLI passes
    * cli/builtin-server.ts (a `fastbench serve` child); tests and library users their own.
@@ -212,6 +219,45 @@ class ProgressTracker {
   }
 }
 
+/** Builds the live feed's intervals from the workers' ticks. */
+class LiveTracker {
+  private index = 0;
+  private elapsedMs = 0;
+
+  constructor(private readonly scenario: Scenario, private readonly emit: (interval: LiveInterval) => void) {}
+
+  onTicks(ticks: readonly IntervalTick[]): void {
+    const first = ticks[0];
+    if (first === undefined) return;
+    const points: SeriesPoint[] = [];
+    const counts: RequestCounts[][] = [];
+    const health: WorkerHealth[] = [];
+    let completed = 0;
+    let errors = 0;
+    for (const t of ticks) {
+      completed += t.completed;
+      errors += t.errors;
+      if (t.point !== undefined) points.push(t.point);
+      if (t.counts !== undefined) counts.push(t.counts);
+      if (t.health !== undefined) health.push(t.health);
+    }
+    this.elapsedMs += first.ms;
+    this.emit({
+      index: this.index++,
+      ms: first.ms,
+      elapsedMs: this.elapsedMs,
+      phase: first.phase,
+      phaseName: this.scenario.phases[first.phase]?.name ?? '',
+      warmup: first.warmup,
+      completed,
+      errors,
+      point: points.length > 0 ? Series.mergePoints(points) : undefined,
+      counts: counts.length > 0 ? mergeRequestCounts(counts) : undefined,
+      health,
+    });
+  }
+}
+
 /** The target's origins; for `target: builtin`, the server started by RunOptions.builtin. */
 async function startTarget(scenario: Scenario, options: RunOptions): Promise<{ server: BuiltinServer | undefined; targetOrigins: readonly string[] }> {
   if (scenario.target.kind !== 'builtin') return { server: undefined, targetOrigins: scenario.target.origins };
@@ -236,6 +282,7 @@ async function runWorkers(
   server: BuiltinServer | undefined,
 ): Promise<{ outcomes: WorkerOutcome[]; abortedBy: string | undefined }> {
   const progress = new ProgressTracker(scenario, planDurationMs(scenario), options.onProgress);
+  const live = options.onLive !== undefined ? new LiveTracker(scenario, options.onLive) : undefined;
   const signal = options.signal;
   let outcomes: WorkerOutcome[];
   let onAbort: (() => void) | undefined;
@@ -253,6 +300,7 @@ async function runWorkers(
   let abortedBy: string | undefined;
   const onTicks = (ticks: IntervalTick[]): void => {
     progress.onTicks(ticks);
+    live?.onTicks(ticks);
     if (options.onInterval !== undefined) {
       const points = ticks.flatMap((t) => (t.point !== undefined ? [t.point] : []));
       if (points.length > 0) options.onInterval(points);
@@ -319,6 +367,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       targetOrigins,
       ...(options.tickMs !== undefined ? { tickMs: options.tickMs } : {}),
       ...(options.slipToleranceMs !== undefined ? { slipToleranceMs: options.slipToleranceMs } : {}),
+      ...(options.onLive !== undefined ? { live: true } : {}),
     });
   }
   const soon = performance.timeOrigin + performance.now() + (workerCount === 1 ? 5 : 0);

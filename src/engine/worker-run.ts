@@ -7,6 +7,7 @@ import { Recorder } from '../metrics/recorder.js';
 import type { SeriesPoint } from '../metrics/series.js';
 import type { Snapshot } from '../metrics/snapshot.js';
 import type { Scenario } from '../scenario/index.js';
+import { slotCounts } from '../metrics/live-interval.js';
 import { GeneratorMonitor, type MonitorSample } from './generator-monitor.js';
 import { LoadLoop } from './load-loop.js';
 import type { DecodeCounts, IntervalTick, PhaseRun } from './loop-types.js';
@@ -23,6 +24,8 @@ export interface WorkerInit {
   readonly targetOrigins: readonly string[];
   readonly tickMs?: number;
   readonly slipToleranceMs?: number;
+  /** Live outputs are on (RunOptions.onLive): each tick also carries counts and health. */
+  readonly live?: boolean;
 }
 
 export interface WorkerOutcome {
@@ -52,6 +55,35 @@ export function extraOrigins(s: Scenario): string[] {
   return [...set];
 }
 
+type ThreadCpu = () => NodeJS.CpuUsage;
+
+/**
+ * Live outputs on: each measured tick also carries the recorder's cumulative counts per request
+ * and the thread's health over the interval (event-loop utilization, CPU). Once per interval.
+ */
+function liveTicks(recorder: Recorder, onInterval: (tick: IntervalTick) => void): (tick: IntervalTick) => void {
+  const threadCpu = (process as unknown as { threadCpuUsage?: ThreadCpu }).threadCpuUsage;
+  const cpuNow = typeof threadCpu === 'function' ? (): NodeJS.CpuUsage => threadCpu.call(process) : (): NodeJS.CpuUsage => process.cpuUsage();
+  let elu = performance.eventLoopUtilization();
+  let cpu = cpuNow();
+  let at = performance.now();
+  return (tick) => {
+    const now = performance.now();
+    const nextElu = performance.eventLoopUtilization();
+    const nextCpu = cpuNow();
+    const wallUs = Math.max(1, (now - at) * 1000);
+    tick.health = {
+      utilization: performance.eventLoopUtilization(nextElu, elu).utilization,
+      cpu: (nextCpu.user - cpu.user + nextCpu.system - cpu.system) / wallUs,
+    };
+    elu = nextElu;
+    cpu = nextCpu;
+    at = now;
+    if (tick.point !== undefined) tick.counts = recorder.slots.map(slotCounts);
+    onInterval(tick);
+  };
+}
+
 /** A worker's run, built first (clients, users, prepared requests) and started on a shared instant. */
 export class WorkerRun {
   private readonly clients: TargetClients;
@@ -78,7 +110,7 @@ export class WorkerRun {
       recorder: this.recorder,
       // The generator is judged over what was measured: a warmup (often a connect storm) and the
       // wait for a shared start are left out, as the recorder leaves them out.
-      hooks: { onInterval, onMeasureStart: () => this.monitor.start() },
+      hooks: { onInterval: init.live === true ? liveTicks(this.recorder, onInterval) : onInterval, onMeasureStart: () => this.monitor.start() },
       ...(init.tickMs !== undefined ? { tickMs: init.tickMs } : {}),
       ...(init.slipToleranceMs !== undefined ? { slipToleranceMs: init.slipToleranceMs } : {}),
     });

@@ -178,6 +178,29 @@ export class LatencyHistogram {
     }
   }
 
+  /**
+   * Cumulative counts at or below each bound (µs, ascending) — classic histogram buckets, as
+   * Prometheus' `le` buckets count — and the sum of all samples, µs, in one pass over the recorded
+   * values (`mean` would be a second). A sample counts by its HDR bucket's value (within 0.1%).
+   */
+  cumulativeBuckets(boundsUs: readonly number[]): { counts: number[]; sumUs: number } {
+    const counts = new Array<number>(boundsUs.length).fill(0);
+    let sumUs = 0;
+    if (this.count === 0) return { counts, sumUs };
+    // Values come in ascending order: count each into the first bound that holds it, then add up.
+    const it = this.raw.recordedValuesIterator;
+    it.reset();
+    let b = 0;
+    while (it.hasNext()) {
+      const v = it.next();
+      sumUs += v.valueIteratedTo * v.countAtValueIteratedTo;
+      while (b < boundsUs.length && v.valueIteratedTo > (boundsUs[b] as number)) b++;
+      if (b < boundsUs.length) counts[b]! += v.countAtValueIteratedTo;
+    }
+    for (let i = 1; i < counts.length; i++) counts[i]! += counts[i - 1]!;
+    return { counts, sumUs };
+  }
+
   /** Record `count` samples of the same latency. */
   recordCount(us: number, count: number): void {
     if (count > 0) this.raw.recordValueWithCount(clamp(us), count);

@@ -21,7 +21,7 @@ interface Assets {
 let assets: Assets | undefined;
 
 /** uPlot's minified dist, made safe to sit inside <script>/<style> elements. */
-function uplotAssets(): Assets {
+export function uplotAssets(): Assets {
   if (assets === undefined) {
     const require = createRequire(import.meta.url);
     const js = readFileSync(require.resolve('uplot/dist/uPlot.iife.min.js'), 'utf8');

@@ -76,4 +76,13 @@ export function installCrashHandlers(argv: readonly string[]): void {
   };
   process.on('uncaughtException', die);
   process.on('unhandledRejection', die);
+  // A reader that went away (`fastbench serve --help | head`, a closed pager) is not a bug: what
+  // is still written to that stream is dropped, and the command ends as it would have (a run still
+  // writes its report files and exits with its verdict).
+  const gone = (err: NodeJS.ErrnoException): void => {
+    if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') return;
+    die(err);
+  };
+  process.stdout.on('error', gone);
+  process.stderr.on('error', gone);
 }

@@ -119,6 +119,9 @@ export interface CompiledRequest {
   readonly compressed?: boolean;
   /** Basic auth whose user or password is templated ({{data}}, {{vars}}): rendered per send. Static auth is a plain header. */
   readonly basicAuth?: BasicAuth;
+  // issue 18 (streaming)
+  /** Time the response body chunk by chunk ('chunks') or event by event ('sse'); absent: off. */
+  readonly stream?: 'chunks' | 'sse';
 }
 
 /** `auth: { user, password }` (issue 15). */

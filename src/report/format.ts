@@ -56,6 +56,7 @@ export function fmtDelta(rel: number): string {
 export function fmtThresholdValue(unit: ThresholdOutcome['unit'], v: number): string {
   if (unit === 'ratio') return `${Number((v * 100).toPrecision(3))} %`;
   if (unit === 'rps') return `${fmtRps(v)} rps`;
+  if (unit === 'per_s') return `${fmtRps(v)}/s`;
   return fmtMs(v);
 }
 

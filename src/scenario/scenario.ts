@@ -260,6 +260,9 @@ export interface DataSet {
 
 export type ThresholdOp = '<' | '<=' | '>' | '>=';
 
+/** Streamed-response threshold metrics (issue 18; metrics/stream-histograms.ts STREAM_METRICS). */
+export type StreamMetric = 'ttfb' | 'first_event' | 'gap' | 'stream_duration' | 'events/s';
+
 export interface ThresholdWindow {
   /** 'each': every consecutive window of `ms` must pass. 'last': only the final `ms` of the run. */
   readonly kind: 'each' | 'last';
@@ -271,7 +274,10 @@ export interface Threshold {
   readonly text: string;
   /** 'p99', 'p99.9', 'min', 'max', 'mean', 'stddev', 'errors' or 'rps'. */
   readonly metric: string;
-  readonly kind: 'latency' | 'errors' | 'rps';
+  readonly kind: 'latency' | 'errors' | 'rps' | 'stream';
+  /** issue 18: kind 'stream' — the streamed-response metric, and its statistic ('p99', 'max', …). */
+  readonly stream?: StreamMetric;
+  readonly stat?: string;
   /** For pNN metrics, the percentile (0 < p <= 100); undefined otherwise. */
   readonly percentile: number | undefined;
   readonly op: ThresholdOp;

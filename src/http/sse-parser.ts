@@ -286,6 +286,7 @@ export class SseParser {
     if (st === St.Name) {
       // A line with no colon: the whole line is the field name, the value is empty.
       this.beginValue();
+      this.st = St.LineStart;
     }
     switch (this.field) {
       case Field.Data:

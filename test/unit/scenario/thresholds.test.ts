@@ -185,6 +185,6 @@ describe('stream threshold expressions (issue 18)', () => {
     expect(problems(text)).toEqual(['ERR_SCENARIO_THRESHOLD 6:14']);
     const ok = load('load:\n  - duration: 1s\nrequests:\n  - { name: t, path: /stream/tokens, stream: true }\n  - { name: e, path: /sse, stream: sse }\n  - { name: p, path: /, stream: false }\nthresholds:\n  t: [ "gap p99 < 50ms" ]\n');
     expect(ok.requests.map((r) => r.stream)).toEqual(['chunks', 'sse', undefined]);
-    expect(problems('load:\n  - duration: 1s\nrequests:\n  - { path: /, stream: yes please }\n')).toEqual(['ERR_SCENARIO_VALUE 4:21']);
+    expect(problems('load:\n  - duration: 1s\nrequests:\n  - { path: /, stream: yes please }\n')).toEqual(['ERR_SCENARIO_VALUE 4:24']);
   });
 });

@@ -6,6 +6,8 @@ import { Recorder } from '../../../src/metrics/recorder.js';
 import { buildRunResult } from '../../../src/metrics/run-result.js';
 import { evaluateThreshold } from '../../../src/report/thresholds.js';
 import { renderText } from '../../../src/report/text-report.js';
+import { renderJson } from '../../../src/report/json-report.js';
+import { checkRunResult } from '../../../src/report/result-file.js';
 import { TEST_ENV, thresholdOf } from '../../fixtures/report/make-result.js';
 
 const START = Date.UTC(2026, 0, 1);
@@ -86,6 +88,12 @@ describe('stream histograms', () => {
     expect(rate.actual!).toBeCloseTo(100, 0);
     expect(judge('events/s > 1000').passed).toBe(false);
     expect(judge('stream_duration p99 < 2s').passed).toBe(true);
+    // result.json with stream stats, stream histograms and a per_s outcome matches schema/result.schema.json
+    r.thresholds = [rate, judge('gap p99 < 50ms')];
+    const doc = JSON.parse(renderJson(r)) as Record<string, any>;
+    expect(checkRunResult(doc)).toEqual([]);
+    expect(Object.keys(doc.requests[0].stream)).toEqual(['streams', 'events', 'ttfbMs', 'firstEventMs', 'gapMs', 'durationMs', 'eventsPerSecond']);
+    expect(Object.keys(doc.histograms)).toEqual(['overall', 'requests', 'intervals', 'stream']);
   });
 
   it('a stream threshold with no streamed data fails (never a silent pass)', () => {

@@ -8,6 +8,7 @@ import { evaluateThreshold } from '../../../src/report/thresholds.js';
 import { renderText } from '../../../src/report/text-report.js';
 import { renderJson } from '../../../src/report/json-report.js';
 import { checkRunResult } from '../../../src/report/result-file.js';
+import { mergeRunResults } from '../../../src/report/merge.js';
 import { TEST_ENV, thresholdOf } from '../../fixtures/report/make-result.js';
 
 const START = Date.UTC(2026, 0, 1);
@@ -61,6 +62,11 @@ describe('stream histograms', () => {
     expect(st.gapMs.min).toBeCloseTo(5, 1);
     expect(st.gapMs.max).toBeCloseTo(30, 0);
     expect(st.firstEventMs.max).toBeCloseTo(40, 0);
+    // merging two shards' result files keeps them too
+    const shards = mergeRunResults([result([a]), result([b])]).result;
+    expect(shards.requests[0]!.stream).toMatchObject({ streams: 2, events: 8 });
+    expect(shards.requests[0]!.stream!.gapMs.count).toBe(6);
+    expect(shards.overall.stream!.streams).toBe(2);
     a.reset(START);
     expect(result([a]).requests[0]!.stream).toBeUndefined();
   });

@@ -15,3 +15,4 @@ export { http1 } from './h1/connection.js';
 export { http2, H2Connection } from './h2/connection.js';
 export { protocolsFor } from './protocol-choice.js';
 export { type ProtocolChoice } from './client-options.js';
+export { StreamTimer, StreamMode, MAX_KEPT } from './stream-timer.js';

@@ -10,6 +10,7 @@ import type { ResponseHead } from '../http/message-head.js';
 import type { Request } from './request.js';
 import type { ResponseCallback } from './doer.js';
 import { Timing } from './timing.js';
+import type { StreamTimer } from './stream-timer.js';
 
 /** A 1xx response received before the final one (100 Continue, 103 Early Hints). */
 export interface InterimResponse {
@@ -85,6 +86,11 @@ export class Response {
   keepAlive = true;
   /** Count the body's bytes but keep none of them (load generation). Survives reset(). */
   discardBody = false;
+  /**
+   * Chunk-by-chunk timing of the body (issue 18): the connection hands it each run of body bytes
+   * with the read's time. null (the default) turns it off. Survives reset().
+   */
+  stream: StreamTimer | null = null;
   /** Body bytes received (also counted when discarded). */
   bodyLength = 0;
   /** A failed exchange: the bytes read from the wire for it before it failed (0 otherwise). */
@@ -130,6 +136,7 @@ export class Response {
     if (res._state !== ExchangeState.Idle) bug('Response.release: the response is still in flight');
     res.reset();
     res.discardBody = false;
+    res.stream = null;
     if (POOL.length < POOL_MAX) POOL.push(res);
   }
 

@@ -37,6 +37,8 @@ import type { DecodeCounts, IntervalTick, LoopEnd, LoopOptions, PhaseRun } from 
 import { PreparedRequest } from './prepared-request.js';
 import type { TargetClients } from './target-clients.js';
 import { scheduleFor } from './schedules.js';
+import { StreamMode } from '../client/stream-timer.js';
+import { armStream, recordStream } from './stream-recording.js';
 import { UserState, VirtualUser, Wake, type UserResponse } from './virtual-user.js';
 import type { WorkerPhase, WorkerPlan } from './worker-plan.js';
 
@@ -667,6 +669,7 @@ export class LoadLoop implements ResponseCallback {
       u.bytesOut = bytes.length;
     }
     u.res.discardBody = !pr.needsBody;
+    u.res.stream = pr.stream === StreamMode.Off ? null : armStream(u, pr.stream);
     u.state = UserState.Busy;
     this.inFlight++;
     backend.client.dispatch(req, u.res, this, now + this.timeoutMs);
@@ -705,6 +708,7 @@ export class LoadLoop implements ResponseCallback {
       const correctedUs = Math.round((now - u.scheduledAt) * 1000);
       if (err !== null) this.recorder.recordError(pr.index, failure, correctedUs, failedBytesIn(res), u.bytesOut);
       else this.recorder.record(pr.index, correctedUs, Math.round((now - u.sentAt) * 1000), res.status, bytesIn(res), u.bytesOut, failure);
+      if (err === null && res.stream !== null) recordStream(this.recorder, pr.index, u, res, now);
     }
     this.afterResponse(u, pr, failure, now);
     if (this.stopping) this.maybeFinish(now);

@@ -4,6 +4,8 @@
 // headers written as bytes by the codec's writers, the static parts as compiled literals. Both take their
 // framing from the codec's serializer (http/request-serializer.ts): a user's Content-Length or
 // Transfer-Encoding is replaced by the Content-Length the body needs, in one place for both.
+import type { StreamMode } from '../client/stream-timer.js';
+import { streamModeOf } from './stream-recording.js';
 import type { ByteWriter } from '../core/byte-writer.js';
 import { FastbenchError } from '../core/errors.js';
 import { RequestSerializer, alwaysFramed, withoutFraming, writeFramedBody, writeRequestField, writeRequestLine } from '../http/request-serializer.js';
@@ -89,6 +91,8 @@ export class PreparedRequest {
   // issue 15 (sess-web)
   /** Decode the body before expectations and captures read it (compressed and the body is read). */
   readonly decode: boolean;
+  /** issue 18: time the body chunk by chunk or event by event (Off: Response.stream stays null). */
+  readonly stream: StreamMode;
   /** The request sets its own Cookie header: the user's jar adds none. */
   readonly ownCookie: boolean;
 
@@ -106,6 +110,7 @@ export class PreparedRequest {
     this.needsBody =
       (spec.expect !== undefined && spec.expect.bodyContains.length > 0) || this.captures.some((c) => c.source !== 'header');
     this.decode = spec.compressed === true && this.needsBody;
+    this.stream = streamModeOf(spec.stream);
     this.ownCookie = spec.headers.some(([n]) => n.toLowerCase() === 'cookie');
     this.closeConn = !keepalive;
     const specHeaders = withoutFraming(spec.headers);

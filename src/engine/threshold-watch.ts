@@ -23,7 +23,7 @@ export class ThresholdWatch {
   private readonly watched: Watched[];
 
   constructor(thresholds: readonly Threshold[]) {
-    this.watched = thresholds.filter((t) => t.abortOnFail && t.window === undefined && t.kind !== 'rps').map((t) => new Watched(t));
+    this.watched = thresholds.filter((t) => t.abortOnFail && t.window === undefined && t.kind !== 'rps' && t.kind !== 'stream').map((t) => new Watched(t));
   }
 
   get active(): boolean {

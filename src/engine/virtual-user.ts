@@ -2,6 +2,7 @@
 // Response it dispatches with (a subclass that points back at it, so the loop's one
 // ResponseCallback finds the user without a map), a Request and ByteWriter for dynamic requests,
 // the render context (seq, data row, captured vars) and its place in its flow.
+import type { StreamTimer } from '../client/stream-timer.js';
 import { ByteWriter } from '../core/byte-writer.js';
 import { Prng } from '../core/prng.js';
 import { Request } from '../client/request.js';
@@ -97,6 +98,8 @@ export class VirtualUser {
   started = false;
   /** Its teardown was started (once per user), or it may never run again (out of data rows). */
   done = false;
+  /** issue 18: the chunk/event timer of `stream:` requests (made on the first one). */
+  streamTimer: StreamTimer | null = null;
 
   constructor(readonly index: number, seed = 0) {
     this.rng = new Prng(seed);

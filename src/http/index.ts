@@ -10,3 +10,4 @@ export { RequestSerializer, alwaysFramed, framingConflict, isFramingField, seria
 export { STATUS_TEXT, checkFlat, checkedFlat, prepareResponse, statusHasNoBody, statusLine, writeResponseHead, type ResponseHeadOptions } from './response-serializer.js';
 export { writeChunk, writeLastChunk } from './chunked-writer.js';
 export { checkFieldName, checkFieldValue, toFieldPairs, type HeaderInput } from './field-check.js';
+export { SseParser, type SseHandler } from './sse-parser.js';

@@ -3,6 +3,7 @@
 // single recorder would have built from all the samples; counters add; series align by second.
 import { type EncodedHistogram, encodeHistogram, mergeEncodedHistograms } from './encoded-histogram.js';
 import { Series } from './series.js';
+import { mergeStreamSnapshots } from './stream-histograms.js';
 import { SNAPSHOT_VERSION, addSparseCounts, type Snapshot, type SlotSnapshot } from './snapshot.js';
 
 // Exact min/max survive: each part is decoded with its own exact extremes before adding.
@@ -23,7 +24,9 @@ function mergeSlots(name: string, slots: readonly SlotSnapshot[]): SlotSnapshot 
     bytesIn += s.bytesIn;
     bytesOut += s.bytesOut;
   }
+  const stream = mergeStreamSnapshots(slots.map((s) => s.stream));
   return {
+    ...(stream !== undefined ? { stream } : {}),
     name,
     requests,
     responses,

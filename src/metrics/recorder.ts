@@ -17,6 +17,7 @@ import { LatencyHistogram } from './histogram.js';
 import { encodeHistogram } from './encoded-histogram.js';
 import { Series, type SeriesPoint } from './series.js';
 import { SNAPSHOT_VERSION, sparseCounts, type Snapshot, type SlotSnapshot } from './snapshot.js';
+import { StreamHistograms } from './stream-histograms.js';
 
 /** Status counts are indexed by status code; index 0 counts anything outside 100..599. */
 export const STATUS_LIMIT = 600;
@@ -58,6 +59,9 @@ export class RecorderSlot {
   readonly failedStatusCounts = new Uint32Array(STATUS_LIMIT);
   readonly errorCounts = new Uint32Array(ERROR_ID_LIMIT);
 
+  /** Streamed-response histograms (issue 18): created by the first recordStream() of this slot. */
+  stream: StreamHistograms | null = null;
+
   /** @internal histograms a corrected/service sample of this slot goes to (set by Recorder). */
   correctedTargets: readonly LatencyHistogram[] = [];
   /** @internal */
@@ -89,6 +93,7 @@ export class RecorderSlot {
     this.statusCounts.fill(0);
     this.failedStatusCounts.fill(0);
     this.errorCounts.fill(0);
+    if (this.stream !== null) this.stream.reset();
   }
 
   /** @internal */
@@ -106,6 +111,7 @@ export class RecorderSlot {
       statusCounts: sparseCounts(this.statusCounts),
       failedStatusCounts: sparseCounts(this.failedStatusCounts),
       errorCounts: sparseCounts(this.errorCounts),
+      ...(this.stream !== null && this.stream.streams > 0 ? { stream: this.stream.toSnapshot() } : {}),
     };
   }
 }
@@ -187,6 +193,47 @@ export class Recorder {
     bump(o.totals, bytesIn, bytesOut, F_ERRORS);
     bump(o.interval, bytesIn, bytesOut, F_ERRORS);
     if (correctedUs !== undefined) LatencyHistogram.recordEach(s.correctedTargets, correctedUs);
+  }
+
+  /**
+   * One streamed response (issue 18), recorded beside record(): `ttfbUs` and `firstEventUs` from
+   * the scheduled send time (corrected, like latency; firstEventUs < 0 when no chunk/event came),
+   * `durationUs` from the first chunk/event to the response's end, `times[0, kept)` the arrival
+   * instants (ms, monotonic) whose differences are the gaps, `events` how many arrived in all, `lastAt` the last one's instant
+   * (times[] keeps a bounded number).
+   * Allocates only the slot's histograms, on its first streamed response.
+   */
+  recordStream(reqIndex: number, ttfbUs: number, firstEventUs: number, durationUs: number, events: number, times: Float64Array, kept: number, lastAt: number): void {
+    const s = this.slots[reqIndex];
+    if (s === undefined) throw new RangeError(`request index ${reqIndex} out of range`);
+    const a = s.stream ?? (s.stream = new StreamHistograms());
+    const o = this.overall;
+    const b = o.stream ?? (o.stream = new StreamHistograms());
+    a.streams++;
+    b.streams++;
+    a.events += events;
+    b.events += events;
+    if (ttfbUs >= 0) {
+      a.ttfb.record(ttfbUs);
+      b.ttfb.record(ttfbUs);
+    }
+    if (firstEventUs < 0) return;
+    a.firstEvent.record(firstEventUs);
+    b.firstEvent.record(firstEventUs);
+    a.duration.record(durationUs);
+    b.duration.record(durationUs);
+    for (let i = 1; i < kept; i++) {
+      const g = Math.round((times[i]! - times[i - 1]!) * 1000);
+      a.gap.record(g);
+      b.gap.record(g);
+    }
+    // A rate needs two arrivals: events after the first per second between the first and the last.
+    const span = kept > 0 ? lastAt - times[0]! : 0;
+    if (events > 1 && span > 0) {
+      const milli = Math.round(((events - 1) / span) * 1_000_000);
+      a.rate.record(milli);
+      b.rate.record(milli);
+    }
   }
 
   /**

@@ -6,6 +6,7 @@ import { type EncodedHistogram, decodeHistogram } from './encoded-histogram.js';
 import type { LatencyHistogram } from './histogram.js';
 import { type IntervalHistogram, Series, type SeriesRow } from './series.js';
 import type { Snapshot, SlotSnapshot } from './snapshot.js';
+import type { StreamSnapshot } from './stream-histograms.js';
 
 export const RUN_RESULT_SCHEMA_VERSION = 1;
 
@@ -61,6 +62,26 @@ export interface RequestStats {
   errorsByCode: Record<string, number>;
   /** Responses that failed by their status (>= 400 unless expect.status accepts it), by status. */
   errorsByStatus: Record<string, number>;
+  /** Streamed-response figures (issue 18): only for requests with `stream:` (and overall when any has it). */
+  stream?: StreamStats;
+}
+
+/**
+ * Streamed responses (issue 18): time to first byte and to the first chunk/event from the
+ * scheduled send (coordinated-omission corrected), gaps between chunks/events, each stream's
+ * duration (first chunk/event → end) and its rate. Times in ms; eventsPerSecond in events/s.
+ */
+export interface StreamStats {
+  /** Streamed responses recorded. */
+  streams: number;
+  /** Chunks (stream: chunks) or events (stream: sse) over all of them. */
+  events: number;
+  ttfbMs: LatencyStatsMs;
+  firstEventMs: LatencyStatsMs;
+  gapMs: LatencyStatsMs;
+  durationMs: LatencyStatsMs;
+  /** Per-stream events per second (streams with two or more events); same fields, in events/s. */
+  eventsPerSecond: LatencyStatsMs;
 }
 
 export interface PhaseResult {
@@ -80,8 +101,8 @@ export interface ThresholdOutcome {
   /** p99, p99.9, min, max, mean, stddev, errors or rps. */
   metric: string;
   op: '<' | '<=' | '>' | '>=';
-  /** How limit and actual read: ms (latency), ratio (errors: 0.01 = 1% of requests), rps, count (a crawl's status:5xx). */
-  unit: 'ms' | 'ratio' | 'rps' | 'count';
+  /** How limit and actual read: ms (latency), ratio (errors: 0.01 = 1% of requests), rps, count (a crawl's status:5xx), per_s (a stream's events/s). */
+  unit: 'ms' | 'ratio' | 'rps' | 'count' | 'per_s';
   limit: number;
   passed: boolean;
   /** The measured value compared, in `unit` (null when there was no data). */
@@ -152,6 +173,8 @@ export interface RunResult {
     requests: Record<string, HistogramPair>;
     /** Per-interval encoded histograms (compare's noise test, .hlog). */
     intervals: IntervalHistogram[];
+    /** Streamed-response histograms (issue 18), overall and per streaming request; absent without any. */
+    stream?: { overall?: StreamSnapshot; requests: Record<string, StreamSnapshot> };
   };
   series: SeriesRow[];
   errorsByCode: Record<string, number>;
@@ -271,6 +294,19 @@ function requestStats(slot: SlotSnapshot, seconds: number): RequestStats {
     statusCounts: statusRecord(slot.statusCounts),
     errorsByCode: errorRecord(slot.errorCounts),
     errorsByStatus: statusRecord(slot.failedStatusCounts ?? []),
+    ...(slot.stream !== undefined ? { stream: streamStats(slot.stream) } : {}),
+  };
+}
+
+function streamStats(s: StreamSnapshot): StreamStats {
+  return {
+    streams: s.streams,
+    events: s.events,
+    ttfbMs: latencyStats(decodeHistogram(s.ttfb)),
+    firstEventMs: latencyStats(decodeHistogram(s.firstEvent)),
+    gapMs: latencyStats(decodeHistogram(s.gap)),
+    durationMs: latencyStats(decodeHistogram(s.duration)),
+    eventsPerSecond: latencyStats(decodeHistogram(s.rate)),
   };
 }
 
@@ -310,5 +346,11 @@ export function buildRunResult(snapshot: Snapshot, meta: RunMeta): RunResult {
     interrupted: meta.interrupted ?? false,
   };
   if (meta.invalidReason !== undefined) result.invalidReason = meta.invalidReason;
+  const streamed = snapshot.requests.filter((r) => r.stream !== undefined);
+  if (streamed.length > 0 || snapshot.overall.stream !== undefined) {
+    const requests: Record<string, StreamSnapshot> = {};
+    for (const r of streamed) requests[r.name] = r.stream!;
+    result.histograms.stream = { ...(snapshot.overall.stream !== undefined ? { overall: snapshot.overall.stream } : {}), requests };
+  }
   return result;
 }

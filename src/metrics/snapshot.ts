@@ -3,6 +3,7 @@
 // compressed base64; counters as arrays (sparse [key, count] pairs for status and error ids).
 import type { EncodedHistogram } from './encoded-histogram.js';
 import type { SeriesPoint } from './series.js';
+import type { StreamSnapshot } from './stream-histograms.js';
 
 export const SNAPSHOT_VERSION = 1;
 
@@ -25,6 +26,8 @@ export interface SlotSnapshot {
   failedStatusCounts?: Array<[status: number, count: number]>;
   /** [error id (core/errors.ts), count] pairs sorted by id. */
   errorCounts: Array<[errorId: number, count: number]>;
+  /** Streamed-response histograms (issue 18); absent when no streaming request completed. */
+  stream?: StreamSnapshot;
 }
 
 export interface Snapshot {

@@ -14,14 +14,18 @@ import { LatencyHistogram } from './histogram.js';
 import { intervalLengthOf } from './intervals.js';
 import type { RequestSeriesData, RunResult } from './run-result.js';
 import type { IntervalHistogram, SeriesPoint } from './series.js';
+import { streamHistogramOf, type StreamMetric } from './stream-histograms.js';
 
 export type ThresholdComparison = '<' | '<=' | '>' | '>=';
 
 /** What evaluation needs of a threshold; scenario's Threshold has this shape. */
 export interface ThresholdRule {
-  readonly kind: 'latency' | 'errors' | 'rps';
-  /** 'p99', 'min', 'max', 'mean', 'stddev', 'errors' or 'rps'. */
+  readonly kind: 'latency' | 'errors' | 'rps' | 'stream';
+  /** 'p99', 'min', 'max', 'mean', 'stddev', 'errors' or 'rps'; 'ttfb p99' etc. for kind 'stream'. */
   readonly metric: string;
+  /** kind 'stream' (issue 18): which stream histogram, and the statistic read from it. */
+  readonly stream?: StreamMetric;
+  readonly stat?: string;
   readonly percentile: number | undefined;
   readonly op: ThresholdComparison;
   /** The limit: ms, a ratio, or requests per second. */
@@ -95,7 +99,17 @@ export class ThresholdTally {
   }
 }
 
+/** A stream metric over the whole run: the statistic of its histogram (events/s: stored ×1000, so /1000 reads events/s). */
+function wholeRunStream(rule: ThresholdRule, result: RunResult): number | null {
+  const st = result.histograms.stream;
+  const snap = st === undefined ? undefined : rule.request === undefined ? st.overall : st.requests[rule.request];
+  if (snap === undefined || rule.stream === undefined) return null;
+  const h = decodeHistogram(streamHistogramOf(snap, rule.stream));
+  return latencyMetricMs({ metric: rule.stat ?? 'p50', percentile: rule.percentile }, h);
+}
+
 function wholeRun(rule: ThresholdRule, result: RunResult): number | null {
+  if (rule.kind === 'stream') return wholeRunStream(rule, result);
   const stats = rule.request === undefined ? result.overall : result.requests.find((r) => r.name === rule.request);
   if (stats === undefined) return null;
   const pair = rule.request === undefined ? result.histograms.overall : result.histograms.requests[rule.request];

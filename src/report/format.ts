@@ -57,6 +57,7 @@ export function fmtThresholdValue(unit: ThresholdOutcome['unit'], v: number): st
   if (unit === 'ratio') return `${Number((v * 100).toPrecision(3))} %`;
   if (unit === 'rps') return `${fmtRps(v)} rps`;
   if (unit === 'count') return fmtInt(v);
+  if (unit === 'per_s') return `${fmtRps(v)}/s`;
   return fmtMs(v);
 }
 

@@ -23,10 +23,16 @@ const LATENCY_STATS = leaves('count', 'min', 'mean', 'stdev', 'p50', 'p75', 'p90
 const COUNTS = map(leaf);
 const ENCODED = leaves('hdr', 'min', 'max', 'count');
 const PAIR = obj({ corrected: ENCODED, service: ENCODED });
+// issue 18: streamed responses
+const STREAM_STATS = obj({
+  streams: leaf, events: leaf, ttfbMs: LATENCY_STATS, firstEventMs: LATENCY_STATS, gapMs: LATENCY_STATS, durationMs: LATENCY_STATS,
+  eventsPerSecond: LATENCY_STATS,
+});
+const STREAM_SNAPSHOT = obj({ streams: leaf, events: leaf, ttfb: ENCODED, firstEvent: ENCODED, gap: ENCODED, duration: ENCODED, rate: ENCODED });
 const REQUEST_STATS = obj({
   name: leaf, requests: leaf, responses: leaf, errors: leaf, errorRate: leaf, rps: leaf, bytesIn: leaf, bytesOut: leaf,
   latencyMs: LATENCY_STATS, serviceMs: LATENCY_STATS, statusCounts: COUNTS, errorsByCode: COUNTS,
-  errorsByStatus: COUNTS,
+  errorsByStatus: COUNTS, stream: STREAM_STATS,
 });
 
 const INTERVAL = obj({ t: leaf, ms: leaf, corrected: ENCODED, service: ENCODED });
@@ -49,6 +55,7 @@ export const RESULT_KEY_ORDER: KeyShape = obj({
     overall: PAIR,
     requests: map(PAIR),
     intervals: arr(INTERVAL),
+    stream: obj({ overall: STREAM_SNAPSHOT, requests: map(STREAM_SNAPSHOT) }),
   }),
   series: arr(SERIES_ROW),
   errorsByCode: COUNTS,

@@ -27,6 +27,7 @@ import { mergeSnapshots } from '../metrics/merge.js';
 import { buildRunResult, type RequestSeriesData, type RequestStats, type RunResult, type ThresholdOutcome } from '../metrics/run-result.js';
 import { type IntervalHistogram, Series, type SeriesPoint, type SeriesRow } from '../metrics/series.js';
 import { SNAPSHOT_VERSION, type Snapshot, type SlotSnapshot } from '../metrics/snapshot.js';
+import type { StreamSnapshot } from '../metrics/stream-histograms.js';
 import type { Threshold } from '../scenario/scenario.js';
 import { parseThreshold } from '../scenario/thresholds.js';
 import { intervalLengthMs, intervalLengthOf } from '../metrics/intervals.js';
@@ -77,6 +78,11 @@ function slot(stats: RequestStats, corrected: EncodedHistogram, service: Encoded
   };
 }
 
+/** issue 18: a slot's stream histograms, when the result has them (merged like the others). */
+function withStream(s: SlotSnapshot, stream: StreamSnapshot | undefined): SlotSnapshot {
+  return stream === undefined ? s : { ...s, stream };
+}
+
 const EMPTY: EncodedHistogram = { hdr: '', min: 0, max: 0, count: 0 };
 
 /** Series rows (+ their interval histograms) back into series points, shifted by `offset` intervals. */
@@ -118,8 +124,8 @@ export function runResultToSnapshot(r: RunResult, offset = 0, warnings: string[]
     startMs: Date.parse(r.startTime),
     endMs: Date.parse(r.endTime),
     parts: r.parts,
-    overall: slot(r.overall, r.histograms.overall.corrected, r.histograms.overall.service, warnings),
-    requests: r.requests.map((q) => slot(q, pairOf(q.name).corrected, pairOf(q.name).service, warnings)),
+    overall: withStream(slot(r.overall, r.histograms.overall.corrected, r.histograms.overall.service, warnings), r.histograms.stream?.overall),
+    requests: r.requests.map((q) => withStream(slot(q, pairOf(q.name).corrected, pairOf(q.name).service, warnings), r.histograms.stream?.requests[q.name])),
     series,
   };
 }

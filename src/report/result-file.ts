@@ -80,7 +80,7 @@ function upgradeThresholdFields(doc: Record<string, unknown>): Array<[ThresholdO
     outcome.scope ??= 'overall';
     outcome.metric ??= parsed.metric;
     outcome.op ??= parsed.op;
-    outcome.unit ??= thresholdUnit(parsed.kind);
+    outcome.unit ??= thresholdUnit(parsed.kind, parsed.stream);
     outcome.limit ??= parsed.value;
     out.push([outcome as unknown as ThresholdOutcome, parsed]);
   }

@@ -1,5 +1,5 @@
 // The aligned text table printed at the end of a run: a pure render(result) → string.
-import type { DecodeSummary, GeneratorSummary, LatencyStatsMs, PhaseResult, RequestStats, RunResult } from '../metrics/run-result.js';
+import type { DecodeSummary, GeneratorSummary, LatencyStatsMs, PhaseResult, RequestStats, RunResult, StreamStats } from '../metrics/run-result.js';
 import { thresholdLine } from './format.js';
 
 const COLS = ['p50', 'p75', 'p90', 'p99', 'p99.9', 'p99.99', 'max', 'mean', 'stdev'] as const;
@@ -14,6 +14,25 @@ function ms(v: number): string {
 function latencyCells(l: LatencyStatsMs): string[] {
   if (l.count === 0) return COLS.map(() => '-');
   return [l.p50, l.p75, l.p90, l.p99, l.p99_9, l.p99_99, l.max, l.mean, l.stdev].map(ms);
+}
+
+/** issue 18: the streamed requests' table — ttfb, first chunk/event, gaps, duration (ms) and events/s. */
+function streamLines(r: RunResult): string[] {
+  const streamed = r.requests.filter((q) => q.stream !== undefined);
+  if (streamed.length === 0) return [];
+  const cols = ['p50', 'p90', 'p99', 'max'];
+  const rows: string[][] = [['streams', 'metric', ...cols]];
+  const msCells = (l: LatencyStatsMs): string[] => (l.count === 0 ? cols.map(() => '-') : [l.p50, l.p90, l.p99, l.max].map(ms));
+  const rateCells = (l: LatencyStatsMs): string[] => (l.count === 0 ? cols.map(() => '-') : [l.p50, l.p90, l.p99, l.max].map((v) => `${v.toFixed(1)}/s`));
+  const add = (name: string, st: StreamStats): void => {
+    rows.push([`${name} (${st.streams} streams, ${st.events} events)`, 'ttfb', ...msCells(st.ttfbMs)]);
+    rows.push(['', 'first_event', ...msCells(st.firstEventMs)]);
+    rows.push(['', 'gap', ...msCells(st.gapMs)]);
+    rows.push(['', 'stream_duration', ...msCells(st.durationMs)]);
+    rows.push(['', 'events/s', ...rateCells(st.eventsPerSecond)]);
+  };
+  for (const q of streamed) add(q.name, q.stream!);
+  return ['', table(rows)];
 }
 
 function bytes(n: number): string {
@@ -116,6 +135,7 @@ export function renderText(r: RunResult): string {
   if (!oneRow) rows.push(['overall service time', ...latencyCells(r.overall.serviceMs)]);
   if (r.requests.length > 1) for (const q of r.requests) rows.push([`  ${q.name}`, ...latencyCells(q.latencyMs)]);
   out.push(table(rows));
+  out.push(...streamLines(r));
   out.push('');
   const reqRows: string[][] = [['requests', 'count', 'rps', 'errors', 'error rate', 'in', 'out']];
   const line = (name: string, q: RequestStats): string[] => [name, String(q.requests), q.rps.toFixed(1), String(q.errors), pct(q.errorRate), bytes(q.bytesIn), bytes(q.bytesOut)];

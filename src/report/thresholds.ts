@@ -14,7 +14,7 @@ export function evaluateThreshold(t: Threshold, result: RunResult): ThresholdOut
     scope: thresholdScope(t),
     metric: t.metric,
     op: t.op,
-    unit: thresholdUnit(t.kind),
+    unit: thresholdUnit(t.kind, t.stream),
     limit: t.value,
     passed,
     actual,

@@ -111,6 +111,7 @@ export function compileRequestFields(
   checkFraming(env, f, path, method, headers, body);
 
   const expect = f.has('expect') ? readExpect(r, f.value('expect'), `${path}.expect`) : undefined;
+  const stream = f.has('stream') ? readStream(env, f, path) : undefined;
 
   let name: string | undefined;
   if (f.has('name')) name = r.string(f.value('name'), `${path}.name`, { numbers: true, nonEmpty: true });
@@ -121,6 +122,7 @@ export function compileRequestFields(
     target.static && headerList.every(([, t]) => t.static) && (body.kind !== 'template' || body.template.static) && basicAuth === undefined;
   return {
     ...(compressed ? { compressed } : {}),
+    ...(stream !== undefined ? { stream } : {}),
     ...(basicAuth !== undefined ? { basicAuth } : {}),
     name: name ?? env.names.generate(`${method} ${origin ?? ''}${target.source}`),
     index,
@@ -218,6 +220,17 @@ function applyAuth(env: RequestEnv, f: Fields, path: string, headers: Map<string
   }
   headers.delete('authorization');
   return auth;
+}
+
+/** issue 18: `stream: true | false | chunks | sse` → time the body chunk by chunk (or event by event). */
+function readStream(env: RequestEnv, f: Fields, path: string): 'chunks' | 'sse' | undefined {
+  const node = env.r.deref(f.value('stream'));
+  const v = node != null && isScalar(node) ? node.value : undefined;
+  if (v === true || v === 'chunks') return 'chunks';
+  if (v === 'sse') return 'sse';
+  if (v === false) return undefined;
+  env.r.error('ERR_SCENARIO_VALUE', `${path}.stream must be true, false, chunks or sse`, node);
+  return undefined;
 }
 
 /** issue 15: `compressed:` (request's, else client's; `--compressed` wins) → Accept-Encoding, unless one is given. */

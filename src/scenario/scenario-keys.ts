@@ -16,12 +16,16 @@ export const SCENARIO_KEYS = {
   stairs: ['from', 'to', 'step', 'every'],
   request: ['name', 'weight', 'method', 'path', 'url', 'headers', 'body', 'bodyFile', 'expect',
     // issue 15 (sess-web)
-    'compressed', 'auth', 'form', 'multipart'],
+    'compressed', 'auth', 'form', 'multipart',
+    // issue 18 (streaming)
+    'stream'],
   expect: ['status', 'headers', 'bodyContains'],
   flow: ['name', 'weight', 'steps', 'think', 'pace'],
   step: ['name', 'method', 'path', 'url', 'headers', 'body', 'bodyFile', 'expect', 'capture', 'think',
     // issue 15 (sess-web)
-    'compressed', 'auth', 'form', 'multipart'],
+    'compressed', 'auth', 'form', 'multipart',
+    // issue 18 (streaming)
+    'stream'],
   capture: ['json', 'header', 'regex'],
   data: ['file', 'order', 'format', 'onExhausted'],
   threshold: ['check', 'request', 'abortOnFail'],

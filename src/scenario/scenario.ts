@@ -119,6 +119,9 @@ export interface CompiledRequest {
   readonly compressed?: boolean;
   /** Basic auth whose user or password is templated ({{data}}, {{vars}}): rendered per send. Static auth is a plain header. */
   readonly basicAuth?: BasicAuth;
+  // issue 18 (streaming)
+  /** Time the response body chunk by chunk ('chunks') or event by event ('sse'); absent: off. */
+  readonly stream?: 'chunks' | 'sse';
 }
 
 /** `auth: { user, password }` (issue 15). */
@@ -257,6 +260,9 @@ export interface DataSet {
 
 export type ThresholdOp = '<' | '<=' | '>' | '>=';
 
+/** Streamed-response threshold metrics (issue 18; metrics/stream-histograms.ts STREAM_METRICS). */
+export type StreamMetric = 'ttfb' | 'first_event' | 'gap' | 'stream_duration' | 'events/s';
+
 export interface ThresholdWindow {
   /** 'each': every consecutive window of `ms` must pass. 'last': only the final `ms` of the run. */
   readonly kind: 'each' | 'last';
@@ -268,7 +274,10 @@ export interface Threshold {
   readonly text: string;
   /** 'p99', 'p99.9', 'min', 'max', 'mean', 'stddev', 'errors' or 'rps'. */
   readonly metric: string;
-  readonly kind: 'latency' | 'errors' | 'rps';
+  readonly kind: 'latency' | 'errors' | 'rps' | 'stream';
+  /** issue 18: kind 'stream' — the streamed-response metric, and its statistic ('p99', 'max', …). */
+  readonly stream?: StreamMetric;
+  readonly stat?: string;
   /** For pNN metrics, the percentile (0 < p <= 100); undefined otherwise. */
   readonly percentile: number | undefined;
   readonly op: ThresholdOp;

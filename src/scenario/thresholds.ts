@@ -1,6 +1,11 @@
 // Threshold expressions: `<metric> <op> <value> [over <window>]`.
 //   metrics: p50 p90 p99 p99.9 (any pNN, 0 < NN <= 100), min, max, mean, stddev  (latency: ms/s/us)
 //            errors (1% or 0.01 — a fraction of requests), rps (requests per second)
+//            streamed responses (issue 18, requests with `stream:`): `<stream metric> <statistic>`
+//              ttfb, first_event (alias first_chunk, first_token), gap, stream_duration — a latency
+//              statistic as above (`ttfb p99 < 300ms`, `gap max < 1s`); events/s — per-stream
+//              events per second, a bare `events/s > 20` reads the median stream (p50)
+//              (these are judged over the whole run: no windows, no abortOnFail)
 //   ops:     <  <=  >  >=
 //   windows: "over 10s windows" (every consecutive 10 s window must pass)
 //            "over last 30s"    (only the final 30 s of the measured run counts)
@@ -12,12 +17,38 @@ import { parseDuration } from '../core/units.js';
 import { parseRate } from './load-phases.js';
 import type { NodeReader, YNode } from './node-reader.js';
 import { SCENARIO_KEYS } from './scenario-keys.js';
-import type { Threshold, ThresholdOp, ThresholdWindow } from './scenario.js';
+import type { StreamMetric, Threshold, ThresholdOp, ThresholdWindow } from './scenario.js';
 
-export type ParsedThreshold = Pick<Threshold, 'metric' | 'kind' | 'percentile' | 'op' | 'value' | 'window'>;
+export type ParsedThreshold = Pick<Threshold, 'metric' | 'kind' | 'percentile' | 'op' | 'value' | 'window' | 'stream' | 'stat'>;
+
+/** `ttfb p99`, `events/s`: a streamed-response metric and its statistic; undefined when `metric` is not one. */
+function parseStreamMetric(metric: string): { stream: StreamMetric; stat: string; percentile: number | undefined } | { error: string } | undefined {
+  const words = metric.split(/\s+/);
+  const stream = Object.hasOwn(STREAM_NAMES, words[0]!) ? STREAM_NAMES[words[0]!] : undefined;
+  if (stream === undefined || words.length > 2) return undefined;
+  const stat = words[1] ?? (stream === 'events/s' ? 'p50' : undefined);
+  if (stat === undefined) return { error: `${words[0]} needs a statistic: ${words[0]} p99, ${words[0]} max, …` };
+  const pm = PERCENTILE.exec(stat);
+  if (pm !== null) {
+    const p = Number(pm[1]);
+    if (!(p > 0 && p <= 100)) return { error: `percentile ${stat} must be between p0 and p100` };
+    return { stream, stat: `p${p}`, percentile: p };
+  }
+  if (LATENCY_METRICS.includes(stat)) return { stream, stat, percentile: undefined };
+  return { error: `unknown statistic "${stat}" for ${words[0]} (use pNN, min, max, mean or stddev)` };
+}
 
 const LATENCY_METRICS = ['min', 'max', 'mean', 'stddev'];
-const KNOWN_METRICS = ['p50', 'p75', 'p90', 'p95', 'p99', 'p99.9', 'p99.99', ...LATENCY_METRICS, 'errors', 'rps'];
+const STREAM_NAMES: Record<string, StreamMetric> = {
+  ttfb: 'ttfb',
+  first_event: 'first_event',
+  first_chunk: 'first_event',
+  first_token: 'first_event',
+  gap: 'gap',
+  stream_duration: 'stream_duration',
+  'events/s': 'events/s',
+};
+const KNOWN_METRICS = ['p50', 'p75', 'p90', 'p95', 'p99', 'p99.9', 'p99.99', ...LATENCY_METRICS, 'errors', 'rps', ...Object.keys(STREAM_NAMES)];
 const OP = /<=|>=|<|>|==|=|!=/;
 const PERCENTILE = /^p(\d+(?:\.\d+)?)$/;
 const PERCENT = /^(\d+(?:\.\d+)?|\.\d+)\s*%$/;
@@ -40,7 +71,12 @@ export function parseThreshold(text: string): ParsedThreshold | { error: string;
   let kind: Threshold['kind'];
   let percentile: number | undefined;
   const pm = PERCENTILE.exec(metric);
-  if (pm !== null) {
+  const sm = pm === null ? parseStreamMetric(metric) : undefined;
+  if (sm !== undefined && 'error' in sm) return { error: sm.error, index: metricIndex };
+  if (sm !== undefined) {
+    kind = 'stream';
+    percentile = sm.percentile;
+  } else if (pm !== null) {
     percentile = Number(pm[1]);
     if (!(percentile > 0 && percentile <= 100)) return { error: `percentile ${metric} must be between p0 and p100`, index: metricIndex };
     kind = 'latency';
@@ -54,7 +90,7 @@ export function parseThreshold(text: string): ParsedThreshold | { error: string;
       error:
         metric === ''
           ? `threshold "${text}" names no metric`
-          : `unknown threshold metric "${metric}"${s !== undefined ? ` (did you mean "${s}"?)` : ''}; metrics: pNN, min, max, mean, stddev, errors, rps`,
+          : `unknown threshold metric "${metric}"${s !== undefined ? ` (did you mean "${s}"?)` : ''}; metrics: pNN, min, max, mean, stddev, errors, rps, and for streams ttfb, first_event, gap, stream_duration (each with a statistic) and events/s`,
       index: metricIndex,
     };
   }
@@ -66,7 +102,11 @@ export function parseThreshold(text: string): ParsedThreshold | { error: string;
   const valueIndex = opIndex + op.length + (valueRaw.length - valueRaw.trimStart().length);
   let value: number | undefined;
   if (valueText === '') return { error: `threshold "${text}" has no value after "${op}"`, index: valueIndex };
-  if (kind === 'latency') {
+  if (sm !== undefined && sm.stream === 'events/s') {
+    const v = valueText.replace(/\s*(events\/s|\/s)$/, '');
+    value = FRACTION.test(v) ? Number(v) : undefined;
+    if (value === undefined) return { error: `"${valueText}" is not a rate for events/s (use events per second, e.g. 20)`, index: valueIndex };
+  } else if (kind === 'latency' || kind === 'stream') {
     value = parseDuration(valueText);
     if (value === undefined) {
       const hint = FRACTION.test(valueText) ? ` (add a unit: ${valueText}ms)` : ' (use a duration like 50ms or 1s)';
@@ -98,14 +138,19 @@ export function parseThreshold(text: string): ParsedThreshold | { error: string;
     }
     if (ms === undefined || ms <= 0) return { error: `"${durText}" is not a window duration (e.g. 10s)`, index: wIndex };
     window = { kind: each !== null ? 'each' : 'last', ms };
+    if (sm !== undefined) return { error: `${sm.stream} is judged over the whole run (windows are not kept for stream metrics)`, index: wIndex };
+  }
+  if (sm !== undefined) {
+    return { metric: `${sm.stream} ${sm.stat}`, kind, percentile, op: op as ThresholdOp, value, window, stream: sm.stream, stat: sm.stat };
   }
   return { metric: pm !== null ? `p${percentile}` : metric, kind, percentile, op: op as ThresholdOp, value, window };
 }
 
-/** How a threshold's numbers read: latency in ms, errors as a ratio of requests (0.01 = 1%), rps. */
-export type ThresholdUnit = 'ms' | 'ratio' | 'rps' | 'count';
+/** How a threshold's numbers read: latency in ms, errors as a ratio of requests (0.01 = 1%), rps, a crawl's status count, events/s (per_s). */
+export type ThresholdUnit = 'ms' | 'ratio' | 'rps' | 'count' | 'per_s';
 
-export function thresholdUnit(kind: Threshold['kind']): ThresholdUnit {
+export function thresholdUnit(kind: Threshold['kind'], stream?: StreamMetric): ThresholdUnit {
+  if (kind === 'stream') return stream === 'events/s' ? 'per_s' : 'ms';
   return kind === 'latency' ? 'ms' : kind === 'errors' ? 'ratio' : 'rps';
 }
 
@@ -119,7 +164,7 @@ const trim = (v: number, digits: number): string => String(Number(v.toFixed(digi
 /** A limit with its unit, as one writes it: 5ms, 1.5s, 250us → 0.25ms, 5%, 1000 (rps). */
 export function formatThresholdLimit(unit: ThresholdUnit, value: number): string {
   if (unit === 'ratio') return `${trim(value * 100, 6)}%`;
-  if (unit === 'rps' || unit === 'count') return trim(value, 3);
+  if (unit === 'rps' || unit === 'count' || unit === 'per_s') return trim(value, 3);
   return value >= 1000 && value % 1000 === 0 ? `${value / 1000}s` : `${trim(value, 3)}ms`;
 }
 
@@ -131,7 +176,7 @@ export function thresholdCheck(t: { metric: string; op: ThresholdOp; unit: Thres
 /** A threshold named with its scope for messages: "json: p99 < 5ms", "overall: errors < 1% over last 2s". */
 export function thresholdLabel(t: Threshold): string {
   const w = t.window === undefined ? '' : t.window.kind === 'last' ? ` over last ${t.window.ms / 1000}s` : ` over ${t.window.ms / 1000}s windows`;
-  return `${thresholdScope(t)}: ${thresholdCheck({ metric: t.metric, op: t.op, unit: thresholdUnit(t.kind), limit: t.value })}${w}`;
+  return `${thresholdScope(t)}: ${thresholdCheck({ metric: t.metric, op: t.op, unit: thresholdUnit(t.kind, t.stream), limit: t.value })}${w}`;
 }
 
 /**
@@ -197,6 +242,10 @@ function readEntry(
   const parsed = parseThreshold(text);
   if ('error' in parsed) {
     r.error('ERR_SCENARIO_THRESHOLD', parsed.error, exprNode, parsed.index);
+    return;
+  }
+  if (parsed.kind === 'stream' && abortOnFail) {
+    r.error('ERR_SCENARIO_THRESHOLD', `${path}: abortOnFail is not supported for stream metrics (they are judged at the end of the run)`, exprNode);
     return;
   }
   out.push({ text: text.trim(), ...parsed, request, abortOnFail, pos: r.pos(exprNode) });

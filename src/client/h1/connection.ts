@@ -336,7 +336,10 @@ export class H1Connection implements ClientConnection, ResponseHandler {
 
   onBody(buf: Buffer, start: number, end: number): void {
     const res = this.ring[this.head];
-    if (res !== null && res !== undefined) res._appendBody(buf, start, end);
+    if (res !== null && res !== undefined) {
+      res._appendBody(buf, start, end);
+      if (res.stream !== null) res.stream.onBody(buf, start, end, this.chunkAt);
+    }
   }
 
   onComplete(head: ResponseHead): void {

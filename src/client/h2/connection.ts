@@ -432,7 +432,7 @@ export class H2Connection implements ClientConnection, FrameHandler {
     if (inc > 0) writeWindowUpdate(this.out, 0, inc);
     const st = this.table.lookup(sid, 'DATA');
     if (st === null) return;
-    const err = applyData(st, buf, start, end, flowLength, this.maxBody);
+    const err = applyData(st, buf, start, end, flowLength, this.maxBody, this.chunkAt);
     if (err !== null) return this.resetStream(st, resetCodeOf(err), err);
     if (endStream) {
       this.complete(st);

@@ -49,8 +49,11 @@ export function applyHeaderBlock(st: H2Stream, f: HeaderFields, endStream: boole
   return null;
 }
 
-/** DATA on stream `st` (content buf[start, end), `flowLength` counted against its receive window). */
-export function applyData(st: H2Stream, buf: Buffer, start: number, end: number, flowLength: number, maxBody: number): FastbenchError | null {
+/**
+ * DATA on stream `st` (content buf[start, end), `flowLength` counted against its receive window),
+ * read at `at` (nowMs(): the stream timer's arrival time, when the response has one).
+ */
+export function applyData(st: H2Stream, buf: Buffer, start: number, end: number, flowLength: number, maxBody: number, at = 0): FastbenchError | null {
   const res = st.res!;
   const sid = st.id;
   if (!st.gotHead) return new H2Error(H2Code.PROTOCOL_ERROR, 'stream', `DATA before the response head on stream ${sid}`, { streamId: sid });
@@ -66,6 +69,7 @@ export function applyData(st: H2Stream, buf: Buffer, start: number, end: number,
       return new FastbenchError('ERR_HTTP_BODY_TOO_LARGE', `response body on stream ${sid} exceeds the limit of ${maxBody} bytes`, { phase: 'body' });
     }
     res._appendBody(buf, start, end);
+    if (res.stream !== null) res.stream.onBody(buf, start, end, at);
   }
   return null;
 }

@@ -11,6 +11,7 @@ import { registerSite } from './site.js';
 import { registerStats } from './stats.js';
 import { registerStatus } from './status.js';
 import { registerTiming } from './timing.js';
+import { registerStreams } from './streams.js';
 
 export interface DefaultAppOptions {
   /** Pages of the synthetic site (default 1000). */
@@ -47,6 +48,7 @@ export function createDefaultRouter(options: DefaultAppOptions): Router {
   registerEcho(router);
   registerStatus(router, scheme);
   registerTiming(router);
+  registerStreams(router);
   registerBytes(router);
   registerCompressed(router);
   registerFaults(router);

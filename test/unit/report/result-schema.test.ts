@@ -78,7 +78,7 @@ describe('schema/result.schema.json', () => {
     expect(bad((d) => (d.thresholds = [{ expression: 'p99 < 1ms', passed: false, actual: null }]))).toEqual(
       ['scope', 'metric', 'op', 'unit', 'limit'].map((k) => `/thresholds/0 missing required property "${k}"`),
     );
-    expect(bad((d) => (d.thresholds = [{ ...outcome, unit: 'percent' }]))[0]).toMatch(/^\/thresholds\/0\/unit expected one of \["ms","ratio","rps","count"\]/);
+    expect(bad((d) => (d.thresholds = [{ ...outcome, unit: 'percent' }]))[0]).toMatch(/^\/thresholds\/0\/unit expected one of \["ms","ratio","rps","count","per_s"\]/);
     expect(bad((d) => (d.thresholds = [{ ...outcome, scope: '' }]))[0]).toMatch(/^\/thresholds\/0\/scope does not match/);
     expect(bad((d) => (d.histograms.intervals[0].corrected.hdr = 'not base64!'))[0]).toMatch(/intervals\/0\/corrected\/hdr does not match/);
   });

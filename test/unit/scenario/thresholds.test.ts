@@ -146,3 +146,45 @@ describe('threshold descriptions', () => {
     expect(thresholdLabel(b!)).toBe('json: p99 <= 5ms');
   });
 });
+
+describe('stream threshold expressions (issue 18)', () => {
+  it.each([
+    ['ttfb p99 < 300ms', { metric: 'ttfb p99', kind: 'stream', stream: 'ttfb', stat: 'p99', percentile: 99, value: 300 }],
+    ['first_event p50 < 1s', { metric: 'first_event p50', stream: 'first_event', value: 1000 }],
+    ['first_chunk p90 < 1s', { metric: 'first_event p90', stream: 'first_event' }],
+    ['first_token max < 2s', { metric: 'first_event max', stream: 'first_event', stat: 'max', percentile: undefined }],
+    ['gap p99 < 50ms', { metric: 'gap p99', stream: 'gap', value: 50 }],
+    ['stream_duration mean < 5s', { metric: 'stream_duration mean', stream: 'stream_duration', stat: 'mean' }],
+    ['events/s > 20', { metric: 'events/s p50', stream: 'events/s', op: '>', value: 20 }],
+    ['events/s p1 >= 5 events/s', { metric: 'events/s p1', percentile: 1, value: 5 }],
+  ])('%s', (text, expected) => {
+    expect(parseThreshold(text)).toMatchObject({ window: undefined, ...expected });
+  });
+
+  it.each([
+    ['ttfb < 300ms', /ttfb needs a statistic/],
+    ['gap p200 < 1ms', /between p0 and p100/],
+    ['gap median < 1ms', /unknown statistic "median"/],
+    ['events/s > fast', /not a rate for events\/s/],
+    ['gap p99 < 50', /add a unit/],
+    ['gap p99 < 50ms over 10s windows', /judged over the whole run/],
+    ['constructor p99 < 1s', /unknown threshold metric/],
+  ])('refuses %s', (text, message) => {
+    const t = parseThreshold(text);
+    expect('error' in t && t.error).toMatch(message);
+  });
+
+  it('units and labels: ms for times, per_s for events/s', () => {
+    expect(thresholdUnit('stream', 'gap')).toBe('ms');
+    expect(thresholdUnit('stream', 'events/s')).toBe('per_s');
+    expect(formatThresholdLimit('per_s', 20)).toBe('20');
+  });
+
+  it('refuses abortOnFail on a stream metric, and accepts stream: on requests and steps', () => {
+    const text = 'load:\n  - duration: 1s\nrequests:\n  - { name: t, path: /stream/tokens, stream: true }\nthresholds:\n  - { check: "ttfb p99 < 1s", abortOnFail: true }\n';
+    expect(problems(text)).toEqual(['ERR_SCENARIO_THRESHOLD 6:14']);
+    const ok = load('load:\n  - duration: 1s\nrequests:\n  - { name: t, path: /stream/tokens, stream: true }\n  - { name: e, path: /sse, stream: sse }\n  - { name: p, path: /, stream: false }\nthresholds:\n  t: [ "gap p99 < 50ms" ]\n');
+    expect(ok.requests.map((r) => r.stream)).toEqual(['chunks', 'sse', undefined]);
+    expect(problems('load:\n  - duration: 1s\nrequests:\n  - { path: /, stream: yes please }\n')).toEqual(['ERR_SCENARIO_VALUE 4:24']);
+  });
+});

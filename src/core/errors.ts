@@ -169,6 +169,12 @@ const ROWS = [
   ['ERR_H2_HTTP_1_1_REQUIRED', 'transport', 1, 'the peer requires HTTP/1.1 for this request (HTTP_1_1_REQUIRED)', 'Retry the request over HTTP/1.1 (--http1.1).'],
   // issue 15 cookies/compression (sess-web)
   ['ERR_CONTENT_DECODE', 'codec', 1, 'a compressed response body could not be decoded', 'The body is corrupt, uses a Content-Encoding this Node cannot decode, or decodes past the response body size limit (--max-body).'],
+  // issue 16 hooks/replay (hooks)
+  ['ERR_HOOK', 'run', 1, 'a scripting hook threw (beforeRequest, afterResponse, setup or teardown)', 'The run goes on; the generator health names the hook and the line of your hooks file that threw.'],
+  ['ERR_HOOK_REJECTED', 'run', 1, 'an afterResponse hook failed the response (it returned false)', 'Your hook judged the response bad; see its checks.'],
+  ['ERR_HOOK_LOAD', 'usage', 2, 'the hooks file could not be loaded', 'Check the `hooks:` path, that it is an ES module, and that its exports (setup, beforeRequest, afterResponse, teardown) are functions or, for beforeRequest/afterResponse, objects of functions by request name.'],
+  ['ERR_HOOK_TS_UNSUPPORTED', 'usage', 2, 'a TypeScript hooks file needs a Node.js that strips types', 'Use Node 23.6+ (or 22.6+ with --experimental-strip-types), or compile the hooks to .mjs.'],
+  ['ERR_REPLAY_LOG', 'usage', 2, 'the replay log could not be read', 'Use common/combined log format lines or JSONL with ts|time, method, path|url; see the line named in the message.'],
 ] as const satisfies readonly Row[];
 
 /** Every registered code: a misspelt code is a compile error, not a runtime throw. */

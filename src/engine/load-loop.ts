@@ -22,13 +22,17 @@ import { pickWeighted, sampleThink, type DataFeeder, type Scenario } from '../sc
 import { buildLoopParts, requestNames } from './loop-build.js';
 import { LoopControl } from './loop-control.js';
 import type { LoopOptions } from './loop-types.js';
-import type { PreparedRequest } from './prepared-request.js';
+import { writeHookRequest, type PreparedRequest } from './prepared-request.js';
+import { varsView, type HookUserView } from './hook-objects.js';
+import { THREW, type HookRunner } from './hook-runner.js';
 import { DEFAULT_MAX_DECODED, ResponseCheck, bytesIn, failedBytesIn } from './response-check.js';
 import type { TargetClients } from './target-clients.js';
 import { UserState, Wake, type UserResponse, type VirtualUser } from './virtual-user.js';
 import type { WorkerPhase } from './worker-plan.js';
 
 const INVALID_HEADER = errorId('ERR_HTTP_INVALID_HEADER');
+const HOOK_FAILED = errorId('ERR_HOOK');
+const HOOK_REJECTED = errorId('ERR_HOOK_REJECTED');
 /** A user whose setup flow failed tries it again this much later. */
 export const SETUP_RETRY_MS = 1000;
 
@@ -53,6 +57,11 @@ export class LoadLoop extends LoopControl implements ResponseCallback {
   private readonly cookieBase: string[][];
   /** Expectations, captures, cookies and decoding of each response. */
   private readonly check: ResponseCheck;
+  // issue 16 (hooks)
+  /** The scenario's hooks module for this worker, or undefined. */
+  private readonly scripts: HookRunner | undefined;
+  /** Flows with hooks: per flow, the prototype of a user's vars object. */
+  private readonly varsProtos: object[];
 
   constructor(options: LoopOptions) {
     const s = options.scenario;
@@ -71,6 +80,8 @@ export class LoadLoop extends LoopControl implements ResponseCallback {
     this.teardownFlow = parts.teardownFlow;
     this.feeder = parts.feeder;
     this.cookieBase = parts.cookieBase;
+    this.scripts = options.scripts;
+    this.varsProtos = parts.varsProtos;
     options.clients.onUnsolicited = (err, bytes) => this.onUnsolicited(err, bytes);
   }
 
@@ -258,10 +269,25 @@ export class LoadLoop extends LoopControl implements ResponseCallback {
     u.current = pr;
     u.measured = !this.ph.warmup;
     u.sentIn = r;
+    const req = this.buildRequest(u, pr, now);
+    if (req === null) return;
+    u.res.discardBody = !pr.needsBody;
+    u.state = UserState.Busy;
+    this.inFlight++;
+    this.clients.backend(pr.group, u.backend).client.dispatch(req, u.res, this, now + this.timeoutMs);
+  }
+
+  /**
+   * The bytes of one send: the prepared ones of a static request, else rendered into the user's
+   * writer (with the jar's Cookie, or built from what its beforeRequest hook left). null: it could
+   * not be built (counted; the user resumes at the next tick, never synchronously, so a bad row
+   * cannot spin the loop).
+   */
+  private buildRequest(u: VirtualUser, pr: PreparedRequest, now: number): Request | null {
     const clients = this.clients;
     const b = clients.pick(pr.group);
     const backend = clients.backend(pr.group, b);
-    let req: Request;
+    u.backend = b;
     // With a jar: the Cookie header the jar has for this URL (a request with cookies to send is
     // rendered, even a static one). Without one: nothing of this runs.
     let target: string | undefined;
@@ -271,35 +297,96 @@ export class LoadLoop extends LoopControl implements ResponseCallback {
       u.cookieUrl = this.cookieBase[pr.group]![b]! + target;
       if (!pr.ownCookie) cookie = u.cookies.header(u.cookieUrl);
     }
+    if (pr.before !== undefined) return this.buildHooked(u, pr, backend.hostHeader, target, cookie, now);
     if (pr.static && (cookie === undefined || cookie.length === 0)) {
-      req = pr.raw[b]!;
       u.bytesOut = pr.rawLength[b]!;
-    } else {
-      try {
-        pr.render(u.writer, u.ctx, backend.hostHeader, target, cookie);
-      } catch {
-        // A rendered value that cannot go on the wire: counted, the iteration ends, the user
-        // resumes at the next tick (never synchronously, so a bad row cannot spin the loop).
-        if (u.measured) this.recorder.recordError(pr.index, INVALID_HEADER);
-        this.liveErrors++;
-        if (u.flow === this.setupFlow && this.flows) {
-          u.step = -1;
-          this.wait(u, now + SETUP_RETRY_MS, Wake.Setup);
-          return;
-        }
-        u.step = -1;
-        this.wait(u, now, Wake.Next);
-        return;
-      }
-      const bytes = u.writer.view();
-      u.req.setRaw(bytes, pr.method);
-      req = u.req;
-      u.bytesOut = bytes.length;
+      return pr.raw[b]!;
     }
-    u.res.discardBody = !pr.needsBody;
-    u.state = UserState.Busy;
-    this.inFlight++;
-    backend.client.dispatch(req, u.res, this, now + this.timeoutMs);
+    try {
+      pr.render(u.writer, u.ctx, backend.hostHeader, target, cookie);
+    } catch {
+      this.notBuilt(u, pr, INVALID_HEADER, now);
+      return null;
+    }
+    const bytes = u.writer.view();
+    u.req.setRaw(bytes, pr.method);
+    u.bytesOut = bytes.length;
+    return u.req;
+  }
+
+  /** A request with a beforeRequest hook: rendered as fields, handed to the hook, then written. */
+  private buildHooked(u: VirtualUser, pr: PreparedRequest, host: string, target: string | undefined, cookie: string | undefined, now: number): Request | null {
+    const hr = u.hookReq!;
+    const scripts = this.scripts!;
+    let method: string;
+    try {
+      pr.fillHookRequest(hr, u.ctx, host, target ?? pr.targetFor(u.ctx), cookie);
+    } catch {
+      this.notBuilt(u, pr, INVALID_HEADER, now);
+      return null;
+    }
+    if (scripts.call(pr.before!, 'beforeRequest', pr.name, hr, this.hookUser(u)) === THREW) {
+      this.notBuilt(u, pr, HOOK_FAILED, now);
+      return null;
+    }
+    try {
+      method = writeHookRequest(u.writer, hr);
+    } catch (e) {
+      scripts.fail('beforeRequest', pr.name, e);
+      this.notBuilt(u, pr, HOOK_FAILED, now);
+      return null;
+    }
+    const bytes = u.writer.view();
+    u.req.setRaw(bytes, method);
+    u.bytesOut = bytes.length;
+    return u.req;
+  }
+
+  /** A send that could not be built: counted; the iteration ends (a setup retries later). */
+  private notBuilt(u: VirtualUser, pr: PreparedRequest, code: number, now: number): void {
+    if (u.measured) this.recorder.recordError(pr.index, code);
+    this.liveErrors++;
+    u.step = -1;
+    if (u.flow === this.setupFlow && this.flows) this.wait(u, now + SETUP_RETRY_MS, Wake.Setup);
+    else this.wait(u, now, Wake.Next);
+  }
+
+  /** The user as hooks see it, pointed at its current row, flow variables and setup's data. */
+  private hookUser(u: VirtualUser): HookUserView {
+    const v = u.hook!;
+    v.setRow(u.ctx.row);
+    if (this.flows) v.vars = v.flowVars[u.flow] ??= varsView(this.varsProtos[u.flow]!, u.vars);
+    v.shared = this.scripts!.ctx.shared;
+    return v;
+  }
+
+  /**
+   * The afterResponse hook: the failure it adds (ERR_HOOK when it threw, ERR_HOOK_REJECTED when
+   * it returned false; an earlier failure stands), and the next step it chose (u.jump).
+   */
+  private runAfter(u: VirtualUser, pr: PreparedRequest, res: Response, failure: number): number {
+    const scripts = this.scripts!;
+    const vu = this.hookUser(u);
+    vu.next = undefined;
+    const out = scripts.call(pr.after!, 'afterResponse', pr.name, u.hookRes!.load(res, u.capture.decoded), vu);
+    u.hookRes!.release();
+    if (out === THREW) return failure !== 0 ? failure : HOOK_FAILED;
+    if (out === false && failure === 0) failure = HOOK_REJECTED;
+    const next = vu.next;
+    if (next === undefined || !this.flows) return failure;
+    const steps = this.flowSteps[u.flow]!;
+    if (next === false) {
+      u.jump = steps.length;
+      return failure;
+    }
+    for (let k = 0; k < steps.length; k++) {
+      if (steps[k]!.name === next) {
+        u.jump = k;
+        return failure;
+      }
+    }
+    scripts.fail('afterResponse', pr.name, new Error(`vu.next = ${JSON.stringify(next)} names no step of this flow`));
+    return failure !== 0 ? failure : HOOK_FAILED;
   }
 
   /** The ResponseCallback of every exchange of this loop. */
@@ -312,7 +399,8 @@ export class LoadLoop extends LoopControl implements ResponseCallback {
     const pr = u.current!;
     u.current = null;
     // The verdict (response-check.ts); failed responses are still recorded as responses.
-    const failure = this.check.judge(u, pr, res, err);
+    let failure = this.check.judge(u, pr, res, err);
+    if (pr.after !== undefined && err === null) failure = this.runAfter(u, pr, res, failure);
     u.capture.decoded = undefined;
     this.liveCompleted++;
     if (failure !== 0) this.liveErrors++;
@@ -328,16 +416,19 @@ export class LoadLoop extends LoopControl implements ResponseCallback {
   /** Where the user goes after an exchange: the flow's next step, a think time, its iteration's end. */
   private afterResponse(u: VirtualUser, pr: PreparedRequest, failure: number, now: number): void {
     const session = this.flows && (u.flow === this.setupFlow || u.flow === this.teardownFlow);
+    // The next step: in order, or the one an afterResponse hook chose (vu.next).
+    const next = u.jump >= 0 ? u.jump : u.step + 1;
+    u.jump = -1;
     if (this.stopping && !this.completeIterations && !(session && u.flow === this.teardownFlow)) {
       // A setup that just completed still owes its teardown.
-      if (session && failure === 0 && u.step + 1 === this.flowSteps[u.flow]!.length) u.ready = true;
+      if (session && failure === 0 && next >= this.flowSteps[u.flow]!.length) u.ready = true;
       u.step = -1;
       this.userStops(u, now);
       return;
     }
     // Flows: the next step (a failed step ends the iteration: later steps would lack its data).
-    if (this.flows && failure === 0 && u.step + 1 < this.flowSteps[u.flow]!.length) {
-      u.step++;
+    if (this.flows && failure === 0 && next < this.flowSteps[u.flow]!.length) {
+      u.step = next;
       const pause = LoadLoop.thinkAfter(pr, u);
       if (pause > 0) this.wait(u, now + pause, Wake.Next);
       else this.sendStep(u, now, now);

@@ -4,6 +4,7 @@
 import { mix32, Prng } from '../core/prng.js';
 import { DataFeeder, type Scenario } from '../scenario/index.js';
 import { UserCookies, cookieJarsEnabled } from './cookie-jar.js';
+import { HookRequest, HookResponse, HookUserView, varsPrototype } from './hook-objects.js';
 import type { LoopOptions } from './loop-types.js';
 import { PreparedRequest } from './prepared-request.js';
 import { VirtualUser } from './virtual-user.js';
@@ -22,6 +23,8 @@ export interface LoopParts {
   /** "scheme://host[:port]" per group and backend: the base of the URL a jar is asked about (issue 15). */
   readonly cookieBase: string[][];
   readonly users: VirtualUser[];
+  /** With hooks, flows mode: per flow (flowSteps order), the prototype of a user's vars object. */
+  readonly varsProtos: object[];
 }
 
 /** Request names in recorder order. */
@@ -82,9 +85,15 @@ export function buildLoopParts(options: LoopOptions): LoopParts {
     u.vars = new Array<string>(maxVars).fill('');
     if (flows) u.ctx.vars = u.vars;
     if (jars) u.cookies = new UserCookies(s.cookies, cookieOrigins);
+    if (options.scripts !== undefined) {
+      u.hook = new HookUserView(i, s.data?.columns);
+      u.hookReq = new HookRequest();
+      u.hookRes = new HookResponse();
+    }
     users.push(u);
   }
-  return { requests, flowSteps, paceMs, setupFlow, teardownFlow, feeder, cookieBase, users };
+  const varsProtos = options.scripts !== undefined && flows ? [...s.flows, s.setup, s.teardown].flatMap((f) => (f !== undefined ? [varsPrototype(f.vars)] : [])) : [];
+  return { requests, flowSteps, paceMs, setupFlow, teardownFlow, feeder, cookieBase, users, varsProtos };
 }
 
 function makeRequest(
@@ -93,5 +102,12 @@ function makeRequest(
   options: LoopOptions,
   keepalive: boolean,
 ): PreparedRequest {
-  return new PreparedRequest(spec, index, options.clients, keepalive);
+  const scripts = options.scripts;
+  if (scripts === undefined) return new PreparedRequest(spec, index, options.clients, keepalive);
+  const before = scripts.hookFor('beforeRequest', spec.name);
+  const after = scripts.hookFor('afterResponse', spec.name);
+  return new PreparedRequest(spec, index, options.clients, keepalive, {
+    ...(before !== undefined ? { before } : {}),
+    ...(after !== undefined ? { after } : {}),
+  });
 }

@@ -158,6 +158,7 @@ export abstract class LoopControl {
       this.intervalStart = start;
       this.nextIntervalAt = start + this.intervalMs;
       this.o.hooks.onMeasureStart?.();
+      this.o.scripts?.resetStats();
     }
     // The phase's users (sessions: setup first); false: none of them can ever run here.
     const now = nowMs();
@@ -239,6 +240,7 @@ export abstract class LoopControl {
       interrupted: this.interrupted,
       abandoned: this.abandoned,
       ...(this.decode.responses > 0 ? { decode: { ...this.decode } } : {}),
+      ...(this.o.scripts !== undefined ? { hooks: this.o.scripts.snapshot() } : {}),
     };
   }
 
@@ -281,6 +283,7 @@ export abstract class LoopControl {
     this.liveErrors = 0;
     this.intervalT++;
     this.intervalStart += ms;
+    this.o.scripts?.intervalClosed(ms);
     this.o.hooks.onInterval(tick);
   }
 

@@ -8,6 +8,7 @@ import { Request } from '../client/request.js';
 import { Response } from '../client/response.js';
 import type { CaptureResponse, RenderContext } from '../scenario/index.js';
 import type { UserCookies } from './cookie-jar.js';
+import type { HookRequest, HookResponse, HookUserView } from './hook-objects.js';
 import type { PhaseRun } from './loop-types.js';
 import type { PreparedRequest } from './prepared-request.js';
 
@@ -70,6 +71,8 @@ export class VirtualUser {
   sentAt = 0;
   /** The request in flight. */
   current: PreparedRequest | null = null;
+  /** Backend (of its request's group) the request in flight went to. */
+  backend = 0;
   /** Bytes of the request in flight. */
   bytesOut = 0;
   /** The exchange in flight was sent in a measured (non-warmup) phase. */
@@ -97,6 +100,12 @@ export class VirtualUser {
   started = false;
   /** Its teardown was started (once per user), or it may never run again (out of data rows). */
   done = false;
+  // issue 16 (hooks): only with a hooks module
+  hook: HookUserView | undefined = undefined;
+  hookReq: HookRequest | undefined = undefined;
+  hookRes: HookResponse | undefined = undefined;
+  /** The step an afterResponse hook chose (vu.next) for after this one; -1: the next in order. */
+  jump = -1;
 
   constructor(readonly index: number, seed = 0) {
     this.rng = new Prng(seed);

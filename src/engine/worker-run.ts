@@ -8,6 +8,7 @@ import type { SeriesPoint } from '../metrics/series.js';
 import type { Snapshot } from '../metrics/snapshot.js';
 import type { Scenario } from '../scenario/index.js';
 import { GeneratorMonitor, type MonitorSample } from './generator-monitor.js';
+import { HookRunner, loadHooks, type HookStats } from './hook-runner.js';
 import { LoadLoop } from './load-loop.js';
 import type { DecodeCounts, IntervalTick, PhaseRun } from './loop-types.js';
 import { TargetClients } from './target-clients.js';
@@ -40,6 +41,8 @@ export interface WorkerOutcome {
   readonly monitor: MonitorSample;
   /** Compressed bodies decoded (issue 15); absent when none were. */
   readonly decode?: DecodeCounts;
+  /** The hooks' cost and failures (issue 16); absent without hooks. */
+  readonly hooks?: HookStats;
 }
 
 /** Origins of `url:` requests, other than the scenario's target. */
@@ -57,7 +60,23 @@ export class WorkerRun {
   private readonly loop: LoadLoop;
   private readonly monitor = new GeneratorMonitor();
 
-  constructor(private readonly init: WorkerInit, onInterval: (tick: IntervalTick) => void) {
+  /**
+   * Builds a worker's run; with a hooks module (issue 16), loads it in this thread and runs its
+   * setup first (throws ERR_HOOK_LOAD: nothing was sent).
+   */
+  static async create(init: WorkerInit, onInterval: (tick: IntervalTick) => void): Promise<WorkerRun> {
+    const file = init.scenario.hooks;
+    if (file === undefined) return new WorkerRun(init, onInterval);
+    const scripts = new HookRunner(await loadHooks(file), file, init.workerIndex, init.workerCount);
+    await scripts.setup();
+    return new WorkerRun(init, onInterval, scripts);
+  }
+
+  constructor(
+    private readonly init: WorkerInit,
+    onInterval: (tick: IntervalTick) => void,
+    private readonly scripts?: HookRunner,
+  ) {
     const s = init.scenario;
     const plan = planWorker(s, init.workerIndex, init.workerCount, init.shard);
     this.clients = new TargetClients(init.targetOrigins, extraOrigins(s), {
@@ -77,6 +96,7 @@ export class WorkerRun {
       hooks: { onInterval, onMeasureStart: () => this.monitor.start() },
       ...(init.tickMs !== undefined ? { tickMs: init.tickMs } : {}),
       ...(init.slipToleranceMs !== undefined ? { slipToleranceMs: init.slipToleranceMs } : {}),
+      ...(scripts !== undefined ? { scripts } : {}),
     });
   }
 
@@ -96,6 +116,7 @@ export class WorkerRun {
     } finally {
       // Before the clients close: tearing down thousands of sockets is not part of the run.
       sample = this.monitor.stop();
+      await this.scripts?.teardown();
       await this.clients.close();
     }
     const measuredStart = end.measuredStartMs !== undefined ? toEpochMs(end.measuredStartMs) : undefined;
@@ -112,6 +133,7 @@ export class WorkerRun {
       abandoned: end.abandoned,
       monitor: sample,
       ...(end.decode !== undefined ? { decode: end.decode } : {}),
+      ...(this.scripts !== undefined ? { hooks: this.scripts.snapshot() } : {}),
     };
   }
 }

@@ -12,6 +12,7 @@ import { readPhases } from './load-phases.js';
 import { NodeReader, type Fields, type YNode } from './node-reader.js';
 import { applyOverrides, intervalProblem, type ScenarioOverrides } from './overrides.js';
 import { NameBook, compileRequestFields, type RequestEnv, type RequestOverrides } from './request-compiler.js';
+import { readHooksFile } from './hooks-file.js';
 import { readCookies } from './request-helpers.js';
 import { SCENARIO_KEYS } from './scenario-keys.js';
 import type { CompiledRequest, CookieSettings, Flow, Scenario } from './scenario.js';
@@ -147,6 +148,7 @@ function compile(r: NodeReader, top: Fields, file: string, options: LoadOptions)
   const names = { known: reqEnv.names.used, partial: r.errors.length > before };
   const thresholds = top.has('thresholds') ? readThresholds(r, top.value('thresholds'), names) : [];
   const intervalMs = top.has('interval') ? readInterval(r, top.value('interval')) : undefined;
+  const hooks = top.has('hooks') ? readHooksFile(r, top.value('hooks'), dir) : undefined;
 
   if (r.errors.length > 0 || name === undefined || target === undefined || phases === undefined) return undefined;
   const weighted: readonly { weight: number }[] = flows.length > 0 ? flows : all;
@@ -168,6 +170,7 @@ function compile(r: NodeReader, top: Fields, file: string, options: LoadOptions)
     thresholds,
     ...(intervalMs !== undefined ? { intervalMs } : {}),
     ...(cookies !== undefined ? { cookies } : {}),
+    ...(hooks !== undefined ? { hooks } : {}),
   };
 }
 

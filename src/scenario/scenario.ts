@@ -303,4 +303,7 @@ export interface Scenario {
   readonly intervalMs?: number;
   /** `cookies:` as written (issue 15); undefined: the default rule (engine/cookie-jar.ts). */
   readonly cookies?: CookieSettings;
+  // issue 16 hooks/replay (hooks)
+  /** `hooks:` the scripting hooks module, an absolute path (engine/hook-runner.ts). */
+  readonly hooks?: string;
 }

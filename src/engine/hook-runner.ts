@@ -40,6 +40,8 @@ export interface HookModule {
 
 /** What setup and teardown get. */
 export interface HookContext {
+  /** The scenario's (first) target origin, e.g. "http://127.0.0.1:8080". */
+  readonly target: string;
   readonly workerIndex: number;
   readonly workerCount: number;
   /** What setup returned (undefined before it ran). */
@@ -129,10 +131,11 @@ export class HookRunner {
   constructor(
     readonly mod: HookModule,
     readonly file: string,
+    target: string,
     workerIndex: number,
     workerCount: number,
   ) {
-    this.ctx = { workerIndex, workerCount, shared: undefined };
+    this.ctx = { target, workerIndex, workerCount, shared: undefined };
   }
 
   /** Runs setup (once per worker, before the load); a throw is ERR_HOOK_LOAD: nothing was sent. */

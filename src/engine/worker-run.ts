@@ -67,7 +67,7 @@ export class WorkerRun {
   static async create(init: WorkerInit, onInterval: (tick: IntervalTick) => void): Promise<WorkerRun> {
     const file = init.scenario.hooks;
     if (file === undefined) return new WorkerRun(init, onInterval);
-    const scripts = new HookRunner(await loadHooks(file), file, init.workerIndex, init.workerCount);
+    const scripts = new HookRunner(await loadHooks(file), file, init.targetOrigins[0] ?? '', init.workerIndex, init.workerCount);
     await scripts.setup();
     return new WorkerRun(init, onInterval, scripts);
   }

@@ -23,7 +23,7 @@ import { buildLoopParts, requestNames } from './loop-build.js';
 import { LoopControl } from './loop-control.js';
 import type { LoopOptions } from './loop-types.js';
 import { writeHookRequest, type PreparedRequest } from './prepared-request.js';
-import { varsView, type HookUserView } from './hook-objects.js';
+import { HookRequest, varsView, type HookUserView } from './hook-objects.js';
 import { THREW, type HookRunner } from './hook-runner.js';
 import { DEFAULT_MAX_DECODED, ResponseCheck, bytesIn, failedBytesIn } from './response-check.js';
 import type { TargetClients } from './target-clients.js';
@@ -297,7 +297,12 @@ export class LoadLoop extends LoopControl implements ResponseCallback {
       u.cookieUrl = this.cookieBase[pr.group]![b]! + target;
       if (!pr.ownCookie) cookie = u.cookies.header(u.cookieUrl);
     }
-    if (pr.before !== undefined) return this.buildHooked(u, pr, backend.hostHeader, target, cookie, now);
+    // A replay phase sends the log's entry for this arrival; a beforeRequest hook edits fields first.
+    const spec = this.ph.spec;
+    if (spec.model === 'replay' && u.arrival >= 0) {
+      return this.buildFields(u, pr, backend.hostHeader, spec.targets[u.arrival]!, cookie, now, spec.methods[u.arrival]!);
+    }
+    if (pr.before !== undefined) return this.buildFields(u, pr, backend.hostHeader, target ?? pr.targetFor(u.ctx), cookie, now, pr.method);
     if (pr.static && (cookie === undefined || cookie.length === 0)) {
       u.bytesOut = pr.rawLength[b]!;
       return pr.raw[b]!;
@@ -314,30 +319,35 @@ export class LoadLoop extends LoopControl implements ResponseCallback {
     return u.req;
   }
 
-  /** A request with a beforeRequest hook: rendered as fields, handed to the hook, then written. */
-  private buildHooked(u: VirtualUser, pr: PreparedRequest, host: string, target: string | undefined, cookie: string | undefined, now: number): Request | null {
-    const hr = u.hookReq!;
-    const scripts = this.scripts!;
-    let method: string;
+  /**
+   * A request built as fields (HookRequest): a replayed one (the log's method and target), or one
+   * with a beforeRequest hook (which edits the fields), then written from what is left.
+   */
+  private buildFields(u: VirtualUser, pr: PreparedRequest, host: string, target: string, cookie: string | undefined, now: number, method: string): Request | null {
+    const hr = (u.hookReq ??= new HookRequest());
     try {
-      pr.fillHookRequest(hr, u.ctx, host, target ?? pr.targetFor(u.ctx), cookie);
+      pr.fillHookRequest(hr, u.ctx, host, target, cookie);
     } catch {
       this.notBuilt(u, pr, INVALID_HEADER, now);
       return null;
     }
-    if (scripts.call(pr.before!, 'beforeRequest', pr.name, hr, this.hookUser(u)) === THREW) {
+    hr.method = method;
+    const scripts = this.scripts;
+    if (pr.before !== undefined && scripts!.call(pr.before, 'beforeRequest', pr.name, hr, this.hookUser(u)) === THREW) {
       this.notBuilt(u, pr, HOOK_FAILED, now);
       return null;
     }
+    let sent: string;
     try {
-      method = writeHookRequest(u.writer, hr);
+      sent = writeHookRequest(u.writer, hr);
     } catch (e) {
-      scripts.fail('beforeRequest', pr.name, e);
+      // Only a hook can leave fields that cannot be written (the log's were checked at load).
+      scripts?.fail('beforeRequest', pr.name, e);
       this.notBuilt(u, pr, HOOK_FAILED, now);
       return null;
     }
     const bytes = u.writer.view();
-    u.req.setRaw(bytes, method);
+    u.req.setRaw(bytes, sent);
     u.bytesOut = bytes.length;
     return u.req;
   }
@@ -472,7 +482,9 @@ export class LoadLoop extends LoopControl implements ResponseCallback {
     // model, always: its next iteration); otherwise it waits for the schedule's next tick.
     const s = this.sched;
     if (this.free.length === 0 && !this.limitReached && now < this.phaseEnd && s.nextAt(now) <= now) {
-      this.startIteration(u, s.take(now, true), now);
+      const at = s.take(now, true);
+      u.arrival = s.taken ?? -1;
+      this.startIteration(u, at, now);
       return;
     }
     this.free.push(u);

@@ -296,7 +296,9 @@ export abstract class LoopControl {
         s.stall(now);
         return;
       }
-      this.startIteration(u, s.take(now, false), now);
+      const at = s.take(now, false);
+      u.arrival = s.taken ?? -1;
+      this.startIteration(u, at, now);
     }
   }
 }

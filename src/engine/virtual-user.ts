@@ -104,6 +104,8 @@ export class VirtualUser {
   hook: HookUserView | undefined = undefined;
   hookReq: HookRequest | undefined = undefined;
   hookRes: HookResponse | undefined = undefined;
+  /** Timed schedules: the phase-wide index of the arrival being served (a replay's log entry); -1: none. */
+  arrival = -1;
   /** The step an afterResponse hook chose (vu.next) for after this one; -1: the next in order. */
   jump = -1;
 

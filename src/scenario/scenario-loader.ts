@@ -106,7 +106,7 @@ function compile(r: NodeReader, top: Fields, file: string, options: LoadOptions)
 
   let phases = undefined;
   if (!top.has('load')) r.error('ERR_SCENARIO_MISSING', 'the scenario needs "load" (a list of phases)', top.node);
-  else phases = readPhases(r, top.value('load'), client.connections);
+  else phases = readPhases(r, top.value('load'), client.connections, dir);
 
   const reqEnv: RequestEnv = {
     r,
@@ -141,6 +141,9 @@ function compile(r: NodeReader, top: Fields, file: string, options: LoadOptions)
   }
   for (const key of ['setup', 'teardown'] as const) {
     if (top.has(key) && !top.has('flows')) r.error('ERR_SCENARIO_VALUE', `"${key}" needs "flows" (its captures are flow variables)`, top.keyNode(key));
+  }
+  if (flows.length > 0 && phases?.some((p) => p.model === 'replay') === true) {
+    r.error('ERR_SCENARIO_VALUE', 'a replay phase sends the log\'s requests: use "requests" (their headers and checks apply), not "flows"', top.keyNode('flows'));
   }
   const seed = top.has('seed') ? r.number(top.value('seed'), 'seed', { integer: true, min: 0 }) : undefined;
   const all = flows.length > 0 ? flows.flatMap((f) => f.steps) : requests;

@@ -22,8 +22,8 @@
 //
 // Scripting hooks (issue 16) run on the generator's event loop: their time is the generator's
 // cost. A worst interval with more than maxHookShare (50%) of its time inside hooks is a warning;
-// when the run is invalid for saturation or schedule slip and hooks took a large share of the
-// time, the reason says the hooks were the bottleneck. Hook failures are listed as warnings (hook,
+// when the run is invalid for saturation, stalls or schedule slip and hooks took a large share of the
+// time, the reason says the hooks were the bottleneck (so do the stall reasons: a slow hook is a stall). Hook failures are listed as warnings (hook,
 // request, file:line:col, message, count).
 //
 // Backlog (every connection busy, arrivals waiting) that was worked off before the phase ended is
@@ -225,10 +225,10 @@ export function judgeGenerator(outcomes: readonly WorkerOutcome[], limits: Healt
     );
   }
   if (delay.max >= limits.maxStallMs) {
-    reasons.push(`event-loop stall: the generator froze for ${delay.max.toFixed(0)} ms (limit ${limits.maxStallMs} ms): every exchange in flight gained that much latency`);
+    reasons.push(`event-loop stall: the generator froze for ${delay.max.toFixed(0)} ms (limit ${limits.maxStallMs} ms): every exchange in flight gained that much latency${blameHooks}`);
   } else if (delay.p99 > limits.maxDelayP99Ms && longEnough) {
     reasons.push(
-      `event-loop stalls: delay p99 ${delay.p99.toFixed(1)} ms (limit ${limits.maxDelayP99Ms} ms; longest ${delay.max.toFixed(1)} ms): timers and reads ran late in the generator`,
+      `event-loop stalls: delay p99 ${delay.p99.toFixed(1)} ms (limit ${limits.maxDelayP99Ms} ms; longest ${delay.max.toFixed(1)} ms): timers and reads ran late in the generator${blameHooks}`,
     );
   }
   if (utilization > limits.maxUtilization && longEnough) {

@@ -212,12 +212,16 @@ export class PreparedRequest {
   }
 }
 
+const HOOK_METHOD = /^[A-Z][A-Z0-9_-]*$/i;
+/** An RFC 9110 token. */
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
 /**
  * Writes a request a beforeRequest hook built (method, path, headers, body as it left them) into w.
  * Throws ERR_HOOK when the hook left something that cannot go on the wire.
  */
 export function writeHookRequest(w: ByteWriter, hr: HookRequest): string {
-  const method = typeof hr.method === 'string' && /^[A-Z][A-Z0-9_-]*$/i.test(hr.method) ? hr.method.toUpperCase() : undefined;
+  const method = typeof hr.method === 'string' && HOOK_METHOD.test(hr.method) ? hr.method.toUpperCase() : undefined;
   if (method === undefined) throw new FastbenchError('ERR_HOOK', `beforeRequest left req.method ${JSON.stringify(hr.method)}: not an HTTP method`);
   const path = typeof hr.path === 'string' && hr.path.length > 0 ? encodeTargetValue(hr.path) : undefined;
   if (path === undefined) throw new FastbenchError('ERR_HOOK', 'beforeRequest left req.path empty or not a string');
@@ -229,7 +233,7 @@ export function writeHookRequest(w: ByteWriter, hr: HookRequest): string {
     if (v === undefined || v === null) continue;
     const lower = name.toLowerCase();
     if (lower === 'content-length' || lower === 'transfer-encoding') continue; // framed below
-    if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(name)) throw new FastbenchError('ERR_HOOK', `beforeRequest set header ${JSON.stringify(name)}: not a header name`);
+    if (!HEADER_NAME.test(name)) throw new FastbenchError('ERR_HOOK', `beforeRequest set header ${JSON.stringify(name)}: not a header name`);
     const value = String(v);
     checkRenderedValue(name, value);
     writeRequestField(w, name, value);

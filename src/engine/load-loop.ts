@@ -26,7 +26,7 @@ import { writeHookRequest, type PreparedRequest } from './prepared-request.js';
 import { HookRequest, varsView, type HookUserView } from './hook-objects.js';
 import { THREW, type HookRunner } from './hook-runner.js';
 import { DEFAULT_MAX_DECODED, ResponseCheck, bytesIn, failedBytesIn } from './response-check.js';
-import type { TargetClients } from './target-clients.js';
+import type { Backend, TargetClients } from './target-clients.js';
 import { UserState, Wake, type UserResponse, type VirtualUser } from './virtual-user.js';
 import type { WorkerPhase } from './worker-plan.js';
 
@@ -52,6 +52,8 @@ export class LoadLoop extends LoopControl implements ResponseCallback {
   private readonly weights: readonly number[];
   private readonly feeder: DataFeeder | undefined;
   private seq = 0;
+  /** The backend buildRequest picked for the send being made (read right after it). */
+  private sendTo: Backend | undefined;
   // issue 15 (sess-web): cookies and decoding
   /** "scheme://host[:port]" per group and backend: the base of the URL a jar is asked about. */
   private readonly cookieBase: string[][];
@@ -274,7 +276,7 @@ export class LoadLoop extends LoopControl implements ResponseCallback {
     u.res.discardBody = !pr.needsBody;
     u.state = UserState.Busy;
     this.inFlight++;
-    this.clients.backend(pr.group, u.backend).client.dispatch(req, u.res, this, now + this.timeoutMs);
+    this.sendTo!.client.dispatch(req, u.res, this, now + this.timeoutMs);
   }
 
   /**
@@ -287,7 +289,7 @@ export class LoadLoop extends LoopControl implements ResponseCallback {
     const clients = this.clients;
     const b = clients.pick(pr.group);
     const backend = clients.backend(pr.group, b);
-    u.backend = b;
+    this.sendTo = backend;
     // With a jar: the Cookie header the jar has for this URL (a request with cookies to send is
     // rendered, even a static one). Without one: nothing of this runs.
     let target: string | undefined;

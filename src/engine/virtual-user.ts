@@ -71,8 +71,6 @@ export class VirtualUser {
   sentAt = 0;
   /** The request in flight. */
   current: PreparedRequest | null = null;
-  /** Backend (of its request's group) the request in flight went to. */
-  backend = 0;
   /** Bytes of the request in flight. */
   bytesOut = 0;
   /** The exchange in flight was sent in a measured (non-warmup) phase. */

@@ -14,7 +14,11 @@
 // generator thread is judged next to what a second wrk thread gains on the same machine
 // (`--no-scaling` skips it).
 //
-//   node bench/run.js [--target canned] [--duration 5] [--connections 50] [--depth 10] [--rounds 1] [--only fastbench,autocannon,wrk] [--no-scaling]
+// `--hooks` (issue 16) adds a "fastbench+hooks" row per mode: the same run with a hooks module
+// (bench/hooks-noop.mjs) that defines nothing for the benched request, and prints its ratio to
+// plain fastbench (expected: within noise, since an unhooked request keeps its prepared bytes).
+//
+//   node bench/run.js [--target canned] [--duration 5] [--connections 50] [--depth 10] [--rounds 1] [--only fastbench,autocannon,wrk] [--no-scaling] [--hooks]
 //   node bench/run.js --live-cost [--rounds 3] ...     (issue 17: fastbench with --dashboard, --prometheus
 //                     and a scraper reading /metrics every second, against fastbench without them:
 //                     CPU-µs per request of the generator, on and off, and the difference in %)
@@ -80,7 +84,8 @@ if (args.includes('--serve')) {
     const child = spawn(c, a, { stdio: 'ignore', detached: true });
     scraper = { stop: () => { try { process.kill(-child.pid, 'SIGKILL'); } catch {} } };
   }
-  const r = await runScenario(scenario, live !== undefined ? { onLive: (i) => live.onLive(i) } : {});
+  const hooks = arg('hooks-file');
+  const r = await runScenario(hooks !== undefined ? { ...scenario, hooks } : scenario, live !== undefined ? { onLive: (i) => live.onLive(i) } : {});
   if (live !== undefined) {
     scraper.stop();
     await live.close();
@@ -112,8 +117,9 @@ async function startTarget(kind) {
   return { url, stop: () => child.kill('SIGTERM') };
 }
 
-function fastbench(url, c, depth, d, workers = 1, cpu = 1) {
-  const out = run(cpu, process.execPath, [SELF, '--gen', 'fastbench', '--url', url, '--connections', String(c), '--depth', String(depth), '--duration', String(d), '--workers', String(workers)]);
+function fastbench(url, c, depth, d, workers = 1, cpu = 1, hooks = false) {
+  const extra = hooks ? ['--hooks-file', join(ROOT, 'bench/hooks-noop.mjs')] : [];
+  const out = run(cpu, process.execPath, [SELF, '--gen', 'fastbench', '--url', url, '--connections', String(c), '--depth', String(depth), '--duration', String(d), '--workers', String(workers), ...extra]);
   const j = JSON.parse(out.trim().split('\n').pop());
   return { rps: j.rps, cpuUsPerReq: j.cpuUs / Math.max(1, j.requests), errors: j.errors, note: j.valid ? '' : 'INVALID' };
 }
@@ -198,6 +204,7 @@ async function main() {
     for (const [mode, p] of [['plain', 1], [`pipelined x${depth}`, depth]]) {
       for (let round = 0; round < rounds; round++) {
         if (only.includes('fastbench')) rows.push({ mode, tool: 'fastbench', ...fastbench(`${target.url}/plaintext`, c, p, d) });
+        if (only.includes('fastbench') && args.includes('--hooks')) rows.push({ mode, tool: 'fb+hooks', ...fastbench(`${target.url}/plaintext`, c, p, d, 1, 1, true) });
         if (only.includes('autocannon')) rows.push({ mode, tool: 'autocannon', ...autocannon(`${target.url}/plaintext`, c, p, d) });
         if (only.includes('wrk') && hasWrk) rows.push({ mode, tool: 'wrk', ...wrk(`${target.url}/plaintext`, c, p, d, dir) });
       }
@@ -233,6 +240,11 @@ async function main() {
     const ratio = ac ? (r.rps / ac.rps).toFixed(2) + '×' : '-';
     const cpu = r.cpuUsPerReq === undefined ? '-' : r.cpuUsPerReq.toFixed(2);
     console.log([r.mode.padEnd(16), r.tool.padEnd(11), Math.round(r.rps).toString().padStart(10), cpu.padStart(11), ratio.padStart(14), String(r.errors).padStart(7), r.note].join(' '));
+  }
+  for (const r of best.values()) {
+    if (r.tool !== 'fb+hooks') continue;
+    const plain = best.get(`${r.mode}|fastbench`);
+    if (plain) console.log(`hooks (nothing defined for the benched request), ${r.mode}: fastbench+hooks / fastbench = ${(r.rps / plain.rps).toFixed(3)}×`);
   }
   if (scaling.length > 0) {
     console.log('');

@@ -6,6 +6,7 @@
 // sets exit code 2 rather than throwing the first one to main.ts.
 import type { Command } from 'commander';
 import { EXIT_USAGE, FastbenchError } from '../core/errors.js';
+import { loadHooks } from '../engine/hook-runner.js';
 import { checkScenario } from '../scenario/index.js';
 import { checkTargetTls } from '../engine/index.js';
 import { capacityProblems } from './capacity-check.js';
@@ -27,7 +28,7 @@ export function registerValidateCommand(program: Command): void {
       'fastbench validate scenarios/smoke.yaml',
       'fastbench validate scenario.yaml -e HOST=127.0.0.1 -e TOKEN=abc',
     ]))
-    .action((file: string, opts: { env: string[] }) => {
+    .action(async (file: string, opts: { env: string[] }) => {
       let env: Record<string, string>;
       try {
         env = parseEnvPairs(opts.env);
@@ -37,6 +38,15 @@ export function registerValidateCommand(program: Command): void {
       }
       const { scenario, errors } = checkScenario(file, { env });
       if (scenario === undefined || errors.length > 0) return printProblems(errors);
+      // issue 16: the hooks module must import and export functions (its setup is not run here).
+      if (scenario.hooks !== undefined) {
+        try {
+          await loadHooks(scenario.hooks);
+        } catch (e) {
+          if (!(e instanceof FastbenchError)) throw e;
+          return printProblems([e]);
+        }
+      }
       const limits = capacityProblems(scenario);
       if (limits.length > 0) return printProblems(limits);
       try {

@@ -185,6 +185,12 @@ const ROWS = [
   // issue 17 live (live)
   ['ERR_LIVE_LISTEN', 'usage', 2, 'a live output (--dashboard, --prometheus) cannot listen on its address', 'Give a free host:port (port 0 picks one), or stop what holds the port.'],
   ['ERR_LIVE_EXPORT', 'run', 1, 'a live output could not deliver its metrics', 'Check that the collector named by --otlp is up; the run itself goes on and its report is unaffected.'],
+  // issue 16 hooks/replay (hooks)
+  ['ERR_HOOK', 'run', 1, 'a scripting hook threw (beforeRequest, afterResponse, setup or teardown)', 'The run goes on; the generator health names the hook and the line of your hooks file that threw.'],
+  ['ERR_HOOK_REJECTED', 'run', 1, 'an afterResponse hook failed the response (it returned false)', 'Your hook judged the response bad; see its checks.'],
+  ['ERR_HOOK_LOAD', 'usage', 2, 'the hooks file could not be loaded', 'Check the `hooks:` path, that it is an ES module, and that its exports (setup, beforeRequest, afterResponse, teardown) are functions or, for beforeRequest/afterResponse, objects of functions by request name.'],
+  ['ERR_HOOK_TS_UNSUPPORTED', 'usage', 2, 'a TypeScript hooks file needs a Node.js that strips types', 'Use Node 23.6+ (or 22.6+ with --experimental-strip-types), or compile the hooks to .mjs.'],
+  ['ERR_REPLAY_LOG', 'usage', 2, 'the replay log could not be read', 'Use common/combined log format lines or JSONL with ts|time, method, path|url; see the line named in the message.'],
 ] as const satisfies readonly Row[];
 
 /** Every registered code: a misspelt code is a compile error, not a runtime throw. */

@@ -28,6 +28,8 @@ export interface ArrivalSchedule {
   take(now: number, waited: boolean): number;
   stall(now: number): void;
   close(endMs: number): void;
+  /** Timed schedules: the phase-wide index of the arrival last taken (replay sends that log entry). */
+  readonly taken?: number;
 }
 
 /** A phase as the result describes it (PhaseResult.details). */

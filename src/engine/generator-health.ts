@@ -20,6 +20,12 @@
 //                    busy by nature). The length is wall time, never a count of timer samples: a
 //                    saturated loop fires its timer less often, and must not thereby escape.
 //
+// Scripting hooks (issue 16) run on the generator's event loop: their time is the generator's
+// cost. A worst interval with more than maxHookShare (50%) of its time inside hooks is a warning;
+// when the run is invalid for saturation, stalls or schedule slip and hooks took a large share of the
+// time, the reason says the hooks were the bottleneck (so do the stall reasons: a slow hook is a stall). Hook failures are listed as warnings (hook,
+// request, file:line:col, message, count).
+//
 // Backlog (every connection busy, arrivals waiting) that was worked off before the phase ended is
 // the target's slowness: reported, never hidden, but valid — the latency of those arrivals counts
 // from their scheduled time.
@@ -42,6 +48,8 @@ export interface HealthLimits {
   readonly maxUtilization: number;
   /** Monitored wall time below which delay p99 and utilization are not judged, ms. Default 1000. */
   readonly minJudgedMs: number;
+  /** Share of a measurement interval scripting hooks may take before a warning. Default 0.5. */
+  readonly maxHookShare?: number;
 }
 
 export const DEFAULT_HEALTH_LIMITS: HealthLimits = {
@@ -52,7 +60,53 @@ export const DEFAULT_HEALTH_LIMITS: HealthLimits = {
   maxStallMs: 1000,
   maxUtilization: 0.98,
   minJudgedMs: 1000,
+  maxHookShare: 0.5,
 };
+
+/** Hooks took at least this share of a worker's wall time: a saturated or slipping run blames them. */
+const HOOKS_BLAMED_SHARE = 0.25;
+
+interface HookJudgement {
+  /** Largest share of a worker's monitored time spent in hooks. */
+  share: number;
+  warnings: string[];
+}
+
+/** The hooks' cost and failures over every worker (issue 16). */
+function judgeHooks(outcomes: readonly WorkerOutcome[], maxShare: number): HookJudgement | undefined {
+  if (!outcomes.some((o) => o.hooks !== undefined)) return undefined;
+  let share = 0;
+  let worst = 0;
+  let ms = 0;
+  let calls = 0;
+  const failures = new Map<string, { text: string; count: number }>();
+  for (const o of outcomes) {
+    const h = o.hooks;
+    if (h === undefined) continue;
+    calls += h.calls;
+    ms += h.ms;
+    if (o.monitor.wallMs > 0) share = Math.max(share, h.ms / o.monitor.wallMs);
+    worst = Math.max(worst, h.maxIntervalShare);
+    for (const f of h.failures) {
+      const key = `${f.hook}|${f.request}|${f.where}|${f.message}`;
+      const prev = failures.get(key);
+      if (prev !== undefined) prev.count += f.count;
+      else {
+        const req = f.request !== '' ? ` (request "${f.request}")` : '';
+        failures.set(key, { text: `hook ${f.hook}${req} failed${f.where !== '' ? ` at ${f.where}` : ''}: ${f.message}`, count: f.count });
+      }
+    }
+  }
+  const warnings: string[] = [];
+  if (worst > maxShare) {
+    warnings.push(
+      `hooks over budget: the worst interval spent ${pct(worst)} of its time in scripting hooks (budget ${pct(maxShare)}; ${calls} calls, ${ms.toFixed(0)} ms in all): ` +
+        'they are the generator\'s cost (make them cheaper, or move work to setup)',
+    );
+  }
+  for (const f of failures.values()) warnings.push(`${f.text} (${f.count} time${f.count === 1 ? '' : 's'}; counted as ERR_HOOK)`);
+  return { share, warnings };
+}
 
 export interface ScheduleHealth {
   /** Open-model arrivals that came due in measured phases. */
@@ -145,6 +199,11 @@ export function judgeGenerator(outcomes: readonly WorkerOutcome[], limits: Healt
     if (!m.cpuPerThread) cpuPerThread = false;
   }
   const longEnough = monitoredMs >= limits.minJudgedMs;
+  const hooks = judgeHooks(outcomes, limits.maxHookShare ?? DEFAULT_HEALTH_LIMITS.maxHookShare!);
+  const blameHooks =
+    hooks !== undefined && hooks.share >= HOOKS_BLAMED_SHARE
+      ? ` — the scripting hooks took ${pct(hooks.share)} of the generator's time: the hooks are the bottleneck (make them cheaper, or move work to setup)`
+      : '';
   const schedule = scheduleHealth(outcomes.map((o) => o.phases));
   const reasons: string[] = [];
   const warnings: string[] = [];
@@ -162,19 +221,19 @@ export function judgeGenerator(outcomes: readonly WorkerOutcome[], limits: Healt
   const lateShare = schedule.scheduled > 0 ? schedule.late / schedule.scheduled : 0;
   if (lateShare > limits.maxLateShare) {
     reasons.push(
-      `schedule slip: ${schedule.late} of ${schedule.scheduled} scheduled requests (${pct(lateShare)}) left late although a connection was free (worst ${schedule.maxLagMs.toFixed(1)} ms): the generator could not keep the schedule`,
+      `schedule slip: ${schedule.late} of ${schedule.scheduled} scheduled requests (${pct(lateShare)}) left late although a connection was free (worst ${schedule.maxLagMs.toFixed(1)} ms): the generator could not keep the schedule${blameHooks}`,
     );
   }
   if (delay.max >= limits.maxStallMs) {
-    reasons.push(`event-loop stall: the generator froze for ${delay.max.toFixed(0)} ms (limit ${limits.maxStallMs} ms): every exchange in flight gained that much latency`);
+    reasons.push(`event-loop stall: the generator froze for ${delay.max.toFixed(0)} ms (limit ${limits.maxStallMs} ms): every exchange in flight gained that much latency${blameHooks}`);
   } else if (delay.p99 > limits.maxDelayP99Ms && longEnough) {
     reasons.push(
-      `event-loop stalls: delay p99 ${delay.p99.toFixed(1)} ms (limit ${limits.maxDelayP99Ms} ms; longest ${delay.max.toFixed(1)} ms): timers and reads ran late in the generator`,
+      `event-loop stalls: delay p99 ${delay.p99.toFixed(1)} ms (limit ${limits.maxDelayP99Ms} ms; longest ${delay.max.toFixed(1)} ms): timers and reads ran late in the generator${blameHooks}`,
     );
   }
   if (utilization > limits.maxUtilization && longEnough) {
     reasons.push(
-      `the generator was saturated: its event loop was busy ${pct(utilization)} of the time, so the throughput and latency measured are fastbench's own ceiling, not the target's (use more workers or cores, fewer connections, or a lower rate)`,
+      `the generator was saturated: its event loop was busy ${pct(utilization)} of the time, so the throughput and latency measured are fastbench's own ceiling, not the target's (use more workers or cores, fewer connections, or a lower rate)${blameHooks}`,
     );
   } else if (utilization > 0.9) {
     warnings.push(`the generator's event loop was busy ${pct(utilization)} of the time: close to its ceiling`);
@@ -186,6 +245,7 @@ export function judgeGenerator(outcomes: readonly WorkerOutcome[], limits: Healt
         ': the target did not keep up with the connections allowed (the latency of those sent counts from the scheduled time)',
     );
   }
+  if (hooks !== undefined) warnings.push(...hooks.warnings);
   const problems: string[] = [];
   for (const o of outcomes) for (const p of o.phases) problems.push(...scheduleCounterProblems(p));
   if (problems.length > 0) warnings.push(`internal: the schedule counters do not add up (${problems.join('; ')}): please report this`);

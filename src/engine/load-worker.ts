@@ -3,6 +3,7 @@
 //   out: { type: 'ready' } once built;  { type: 'interval', tick } once a second;
 //        { type: 'done', outcome } at the end;  { type: 'error', message, stack } on failure
 import { parentPort, workerData } from 'node:worker_threads';
+import { FastbenchError } from '../core/errors.js';
 import type { IntervalTick } from './loop-types.js';
 import { WorkerRun, type WorkerInit, type WorkerOutcome } from './worker-run.js';
 
@@ -10,7 +11,7 @@ export type WorkerMessage =
   | { type: 'ready' }
   | { type: 'interval'; tick: IntervalTick }
   | { type: 'done'; outcome: WorkerOutcome }
-  | { type: 'error'; message: string; stack: string | undefined };
+  | { type: 'error'; message: string; stack: string | undefined; code?: string };
 
 export type ParentMessage = { type: 'start'; startEpochMs: number } | { type: 'stop' };
 
@@ -19,11 +20,11 @@ if (port !== null) {
   const post = (m: WorkerMessage): void => port.postMessage(m);
   const fail = (err: unknown): void => {
     const e = err instanceof Error ? err : new Error(String(err));
-    post({ type: 'error', message: e.message, stack: e.stack });
+    const code = e instanceof FastbenchError ? e.code : undefined;
+    post({ type: 'error', message: e.message, stack: e.stack, ...(code !== undefined ? { code } : {}) });
     port.close();
   };
-  try {
-    const run = new WorkerRun(workerData as WorkerInit, (tick) => post({ type: 'interval', tick }));
+  WorkerRun.create(workerData as WorkerInit, (tick) => post({ type: 'interval', tick })).then((run) => {
     port.on('message', (m: ParentMessage) => {
       if (m.type === 'stop') {
         run.stop();
@@ -35,7 +36,5 @@ if (port !== null) {
       }, fail);
     });
     post({ type: 'ready' });
-  } catch (e) {
-    fail(e);
-  }
+  }, fail);
 }

@@ -5,6 +5,7 @@ import type { RequestCounts, WorkerHealth } from '../metrics/live-interval.js';
 import type { SeriesPoint } from '../metrics/series.js';
 import type { Phase, Scenario } from '../scenario/index.js';
 import type { ScheduleFactory } from './arrival-schedule.js';
+import type { HookRunner, HookStats } from './hook-runner.js';
 import type { TargetClients } from './target-clients.js';
 import type { WorkerPlan } from './worker-plan.js';
 
@@ -84,6 +85,8 @@ export interface LoopEnd {
   abandoned: number;
   /** Compressed responses decoded in measured phases (issue 15); absent when none were. */
   decode?: DecodeCounts;
+  /** The hooks' cost and failures (issue 16); absent without a hooks module. */
+  hooks?: HookStats;
 }
 
 /** Decoding of compressed bodies (issue 15): kept apart from latency. */
@@ -112,5 +115,7 @@ export interface LoopOptions {
   readonly interruptDrainMs?: number;
   /** Builds each phase's arrival schedule. Default: the phase's load model (schedules.ts). */
   readonly schedules?: ScheduleFactory;
+  /** The scenario's hooks module, loaded and set up for this worker (issue 16). */
+  readonly scripts?: HookRunner;
 }
 

@@ -21,6 +21,8 @@ import {
   type ThinkTime,
   type Template,
 } from '../scenario/index.js';
+import type { HookRequest } from './hook-objects.js';
+import type { HookFn } from './hook-runner.js';
 import type { TargetClients } from './target-clients.js';
 
 /** Chars allowed as they are in a request target (visible ASCII). */
@@ -95,8 +97,14 @@ export class PreparedRequest {
   readonly stream: StreamMode;
   /** The request sets its own Cookie header: the user's jar adds none. */
   readonly ownCookie: boolean;
+  // issue 16 (hooks)
+  /** Its beforeRequest hook: when set, the request is built per send from the hook's HookRequest. */
+  readonly before: HookFn | undefined;
+  /** Its afterResponse hook (the body is then kept). */
+  readonly after: HookFn | undefined;
+  private readonly specHeaders: readonly (readonly [string, Template])[];
 
-  constructor(spec: CompiledRequest | FlowStep, index: number, clients: TargetClients, keepalive: boolean) {
+  constructor(spec: CompiledRequest | FlowStep, index: number, clients: TargetClients, keepalive: boolean, hooks?: { before?: HookFn; after?: HookFn }) {
     this.spec = spec;
     this.index = index;
     this.name = spec.name;
@@ -107,13 +115,16 @@ export class PreparedRequest {
     this.thinkMs = 'thinkMs' in spec ? spec.thinkMs : 0;
     this.think = 'think' in spec ? spec.think : undefined;
     this.bodyNeedles = (spec.expect?.bodyContains ?? []).map((t) => Buffer.from(t, 'utf8'));
+    this.before = hooks?.before;
+    this.after = hooks?.after;
     this.needsBody =
-      (spec.expect !== undefined && spec.expect.bodyContains.length > 0) || this.captures.some((c) => c.source !== 'header');
+      (spec.expect !== undefined && spec.expect.bodyContains.length > 0) || this.captures.some((c) => c.source !== 'header') || this.after !== undefined;
     this.decode = spec.compressed === true && this.needsBody;
     this.stream = streamModeOf(spec.stream);
     this.ownCookie = spec.headers.some(([n]) => n.toLowerCase() === 'cookie');
     this.closeConn = !keepalive;
     const specHeaders = withoutFraming(spec.headers);
+    this.specHeaders = specHeaders;
     this.hasHost = specHeaders.some(([n]) => n.toLowerCase() === 'host');
     this.alwaysLength = alwaysFramed(spec.method);
     const body = spec.body;
@@ -180,4 +191,64 @@ export class PreparedRequest {
     if (body === undefined && spec.body.kind === 'template') body = renderTemplate(spec.body.template, ctx);
     writeFramedBody(w, this.alwaysLength, body);
   }
+
+  // ------------------------------------------------------------------ issue 16: beforeRequest
+
+  /**
+   * Fills the user's HookRequest for one send: what render() would write, as plain fields (headers
+   * a fresh object per send, so nothing a hook set leaks into the next one).
+   */
+  fillHookRequest(hr: HookRequest, ctx: RenderContext, hostHeader: string, target: string, cookie: string | undefined): void {
+    const spec = this.spec;
+    hr.name = this.name;
+    hr.method = this.method;
+    hr.path = target;
+    const headers: Record<string, unknown> = {};
+    if (!this.hasHost) headers.Host = hostHeader;
+    for (const [name, t] of this.specHeaders) headers[name] = t.static ? t.literals[0]! : renderTemplate(t, ctx);
+    if (this.closeConn && !this.specHeaders.some(([n]) => n.toLowerCase() === 'connection')) headers.Connection = 'close';
+    const auth = spec.basicAuth;
+    if (auth !== undefined) headers.Authorization = basicAuthValue(renderTemplate(auth.user, ctx), renderTemplate(auth.password, ctx));
+    if (cookie !== undefined && cookie.length > 0) headers.Cookie = cookie;
+    hr.headers = headers;
+    let body: Buffer | string | undefined = this.staticBody;
+    if (body === undefined && spec.body.kind === 'template') body = renderTemplate(spec.body.template, ctx);
+    hr.body = body;
+  }
+}
+
+const HOOK_METHOD = /^[A-Z][A-Z0-9_-]*$/i;
+/** An RFC 9110 token. */
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/**
+ * Writes a request a beforeRequest hook built (method, path, headers, body as it left them) into w.
+ * Throws ERR_HOOK when the hook left something that cannot go on the wire.
+ */
+export function writeHookRequest(w: ByteWriter, hr: HookRequest): string {
+  const method = typeof hr.method === 'string' && HOOK_METHOD.test(hr.method) ? hr.method.toUpperCase() : undefined;
+  if (method === undefined) throw new FastbenchError('ERR_HOOK', `beforeRequest left req.method ${JSON.stringify(hr.method)}: not an HTTP method`);
+  const path = typeof hr.path === 'string' && hr.path.length > 0 ? encodeTargetValue(hr.path) : undefined;
+  if (path === undefined) throw new FastbenchError('ERR_HOOK', 'beforeRequest left req.path empty or not a string');
+  w.reset();
+  writeRequestLine(w, method, path);
+  const headers = hr.headers;
+  for (const name in headers) {
+    const v = headers[name];
+    if (v === undefined || v === null) continue;
+    const lower = name.toLowerCase();
+    if (lower === 'content-length' || lower === 'transfer-encoding') continue; // framed below
+    if (!HEADER_NAME.test(name)) throw new FastbenchError('ERR_HOOK', `beforeRequest set header ${JSON.stringify(name)}: not a header name`);
+    const value = String(v);
+    checkRenderedValue(name, value);
+    writeRequestField(w, name, value);
+  }
+  const b = hr.body;
+  const body: Buffer | string | undefined =
+    b === undefined || b === null ? undefined
+    : typeof b === 'string' || Buffer.isBuffer(b) ? b
+    : b instanceof Uint8Array ? Buffer.from(b.buffer, b.byteOffset, b.byteLength)
+    : JSON.stringify(b);
+  writeFramedBody(w, alwaysFramed(method), body);
+  return method;
 }

@@ -18,6 +18,7 @@ import { Series, type SeriesPoint } from '../metrics/series.js';
 import { phaseConnections, type Scenario } from '../scenario/index.js';
 import type { PhaseDetails } from './arrival-schedule.js';
 import { DEFAULT_HEALTH_LIMITS, judgeGenerator, type GeneratorHealth, type HealthLimits } from './generator-health.js';
+import { loadHooks } from './hook-runner.js';
 import type { IntervalTick } from './loop-types.js';
 import { describePhase } from './schedules.js';
 import { ThresholdWatch } from './threshold-watch.js';
@@ -311,7 +312,7 @@ async function runWorkers(
   };
   try {
     if (inits.length === 1) {
-      const run = new WorkerRun(inits[0]!, (tick) => onTicks([tick]));
+      const run = await WorkerRun.create(inits[0]!, (tick) => onTicks([tick]));
       onAbort = stopRun = () => run.stop();
       listen();
       outcomes = [await run.start(runStartEpoch)];
@@ -356,6 +357,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   // the run still ends the usual way, with an empty result marked interrupted.
   const startAt = options.startAtEpochMs;
   if (startAt !== undefined) await sleepUntil(startAt - BUILD_LEAD_MS, options.signal);
+  // A hooks module that cannot load fails here, before any server starts (each worker loads its own).
+  if (scenario.hooks !== undefined) await loadHooks(scenario.hooks);
   const { server, targetOrigins } = await startTarget(scenario, options);
   const inits: WorkerInit[] = [];
   for (let w = 0; w < workerCount; w++) {

@@ -4,11 +4,13 @@ import type { Phase } from '../scenario/index.js';
 import type { ArrivalSchedule, PhaseDetails, ScheduleClass } from './arrival-schedule.js';
 import { ClosedSchedule } from './closed-schedule.js';
 import { OpenSchedule } from './open-schedule.js';
+import { ReplaySchedule } from './replay-schedule.js';
 import type { WorkerPhase } from './worker-plan.js';
 
 const MODELS: { readonly [M in Phase['model']]: ScheduleClass<Extract<Phase, { model: M }>> } = {
   closed: ClosedSchedule,
   open: OpenSchedule,
+  replay: ReplaySchedule,
 };
 
 function modelOf(p: Phase): ScheduleClass {

@@ -29,6 +29,8 @@ export abstract class TimedSchedule<P extends Phase = Phase> implements ArrivalS
   private dueAt = Infinity;
   /** Arrivals below this local index are known to have waited for a user (counted in backlogged). */
   private waitedTo = 0;
+  /** The phase-wide index (all workers) of the arrival last taken (a replay sends the log's entry). */
+  taken = -1;
 
   constructor(phase: WorkerPhase<P>, slipMs: number) {
     this.phase = phase;
@@ -64,6 +66,7 @@ export abstract class TimedSchedule<P extends Phase = Phase> implements ArrivalS
       if (lag > this.slipMs) r.late++;
     }
     const due = this.dueAt;
+    this.taken = this.phase.offset + this.j * this.phase.stride;
     this.j++;
     this.dueAt = this.timeOf(this.j);
     return due;

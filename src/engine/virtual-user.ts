@@ -9,6 +9,7 @@ import { Request } from '../client/request.js';
 import { Response } from '../client/response.js';
 import type { CaptureResponse, RenderContext } from '../scenario/index.js';
 import type { UserCookies } from './cookie-jar.js';
+import type { HookRequest, HookResponse, HookUserView } from './hook-objects.js';
 import type { PhaseRun } from './loop-types.js';
 import type { PreparedRequest } from './prepared-request.js';
 
@@ -100,6 +101,14 @@ export class VirtualUser {
   done = false;
   /** issue 18: the chunk/event timer of `stream:` requests (made on the first one). */
   streamTimer: StreamTimer | null = null;
+  // issue 16 (hooks): only with a hooks module
+  hook: HookUserView | undefined = undefined;
+  hookReq: HookRequest | undefined = undefined;
+  hookRes: HookResponse | undefined = undefined;
+  /** Timed schedules: the phase-wide index of the arrival being served (a replay's log entry); -1: none. */
+  arrival = -1;
+  /** The step an afterResponse hook chose (vu.next) for after this one; -1: the next in order. */
+  jump = -1;
 
   constructor(readonly index: number, seed = 0) {
     this.rng = new Prng(seed);

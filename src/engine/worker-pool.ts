@@ -72,7 +72,8 @@ export class WorkerPool {
               if (++done === n) resolve(outcomes as WorkerOutcome[]);
               break;
             case 'error':
-              fail(new FastbenchError('ERR_WORKER_CRASHED', `load worker ${i + 1} failed: ${m.message}`));
+              // A hooks module that failed to load or set up is the user's to fix (exit 2), not a crash.
+              fail(m.code === 'ERR_HOOK_LOAD' ? new FastbenchError('ERR_HOOK_LOAD', m.message) : new FastbenchError('ERR_WORKER_CRASHED', `load worker ${i + 1} failed: ${m.message}`));
               break;
           }
         });

@@ -9,6 +9,7 @@ import type { Snapshot } from '../metrics/snapshot.js';
 import type { Scenario } from '../scenario/index.js';
 import { slotCounts } from '../metrics/live-interval.js';
 import { GeneratorMonitor, type MonitorSample } from './generator-monitor.js';
+import { HookRunner, loadHooks, type HookStats } from './hook-runner.js';
 import { LoadLoop } from './load-loop.js';
 import type { DecodeCounts, IntervalTick, PhaseRun } from './loop-types.js';
 import { TargetClients } from './target-clients.js';
@@ -45,6 +46,8 @@ export interface WorkerOutcome {
   readonly decode?: DecodeCounts;
   /** Connections per protocol and the most in flight on one (ProtocolUsage, warmup included). */
   readonly protocols: Record<string, { connections: number; maxInFlightPerConnection: number }>;
+  /** The hooks' cost and failures (issue 16); absent without hooks. */
+  readonly hooks?: HookStats;
 }
 
 /** Origins of `url:` requests, other than the scenario's target. */
@@ -91,7 +94,23 @@ export class WorkerRun {
   private readonly loop: LoadLoop;
   private readonly monitor = new GeneratorMonitor();
 
-  constructor(private readonly init: WorkerInit, onInterval: (tick: IntervalTick) => void) {
+  /**
+   * Builds a worker's run; with a hooks module (issue 16), loads it in this thread and runs its
+   * setup first (throws ERR_HOOK_LOAD: nothing was sent).
+   */
+  static async create(init: WorkerInit, onInterval: (tick: IntervalTick) => void): Promise<WorkerRun> {
+    const file = init.scenario.hooks;
+    if (file === undefined) return new WorkerRun(init, onInterval);
+    const scripts = new HookRunner(await loadHooks(file), file, init.targetOrigins[0] ?? '', init.workerIndex, init.workerCount);
+    await scripts.setup();
+    return new WorkerRun(init, onInterval, scripts);
+  }
+
+  constructor(
+    private readonly init: WorkerInit,
+    onInterval: (tick: IntervalTick) => void,
+    private readonly scripts?: HookRunner,
+  ) {
     const s = init.scenario;
     const plan = planWorker(s, init.workerIndex, init.workerCount, init.shard);
     this.clients = new TargetClients(init.targetOrigins, extraOrigins(s), {
@@ -113,6 +132,7 @@ export class WorkerRun {
       hooks: { onInterval: init.live === true ? liveTicks(this.recorder, onInterval) : onInterval, onMeasureStart: () => this.monitor.start() },
       ...(init.tickMs !== undefined ? { tickMs: init.tickMs } : {}),
       ...(init.slipToleranceMs !== undefined ? { slipToleranceMs: init.slipToleranceMs } : {}),
+      ...(scripts !== undefined ? { scripts } : {}),
     });
   }
 
@@ -132,6 +152,7 @@ export class WorkerRun {
     } finally {
       // Before the clients close: tearing down thousands of sockets is not part of the run.
       sample = this.monitor.stop();
+      await this.scripts?.teardown();
       await this.clients.close();
     }
     const measuredStart = end.measuredStartMs !== undefined ? toEpochMs(end.measuredStartMs) : undefined;
@@ -149,6 +170,7 @@ export class WorkerRun {
       monitor: sample,
       ...(end.decode !== undefined ? { decode: end.decode } : {}),
       protocols: this.clients.usage(),
+      ...(this.scripts !== undefined ? { hooks: this.scripts.snapshot() } : {}),
     };
   }
 }

@@ -9,6 +9,7 @@ export type {
   Flow,
   FlowStep,
   OpenPhase,
+  ReplayPhase,
   Phase,
   RateSegment,
   RenderContext,

@@ -3,12 +3,17 @@
 //   open:    { rate: 1000, duration: 1m }          constant arrival rate
 //            { rate: 100, rampTo: 5000, duration: 2m } or { rate: "100 -> 5000 over 2m" }
 //            { stairs: { from: 100, to: 1000, step: 100, every: 10s } }
+//   replay:  { replay: access.log, speed: 2x }      recorded arrivals (replay-log.ts), open model
 //   any:     warmup: true, name, iterations, requests (extra stop conditions)
+import { readFileSync } from 'node:fs';
+import { resolve as resolvePath } from 'node:path';
 import { isScalar, isSeq } from 'yaml';
+import { FastbenchError } from '../core/errors.js';
+import { parseReplayLog } from './replay-log.js';
 import { cumulativeSends, curveDurationMs } from './rate-schedule.js';
 import type { Fields, NodeReader, YNode } from './node-reader.js';
 import { SCENARIO_KEYS } from './scenario-keys.js';
-import type { ClosedPhase, OpenPhase, Phase, RateSegment } from './scenario.js';
+import type { ClosedPhase, OpenPhase, Phase, RateSegment, ReplayPhase } from './scenario.js';
 import { parseDuration } from '../core/units.js';
 
 const RAMP = /^(.+?)\s*(?:->|→)\s*(.+?)(?:\s+over\s+(.+))?$/;
@@ -40,7 +45,7 @@ export function parseRamp(text: string): { from: number; to: number; overMs: num
 }
 
 /** Reads `load:` (a list of phases, or one phase as a mapping). */
-export function readPhases(r: NodeReader, node: YNode, defaultConnections: number): Phase[] {
+export function readPhases(r: NodeReader, node: YNode, defaultConnections: number, dir = '.'): Phase[] {
   const items = r.list(node, 'load', true);
   if (items === undefined) return [];
   if (items.length === 0) {
@@ -50,7 +55,7 @@ export function readPhases(r: NodeReader, node: YNode, defaultConnections: numbe
   const phases: Phase[] = [];
   const single = !isSeq(r.deref(node));
   items.forEach((item, i) => {
-    const p = readPhase(r, item, single ? 'load' : `load[${i}]`, i, defaultConnections);
+    const p = readPhase(r, item, single ? 'load' : `load[${i}]`, i, defaultConnections, dir);
     if (p !== undefined) phases.push(p);
   });
   if (phases.length === items.length && phases.every((p) => p.warmup)) {
@@ -73,7 +78,7 @@ interface PhaseInput {
   readonly errorsBefore: number;
 }
 
-function readPhase(r: NodeReader, node: YNode, path: string, index: number, defaultConnections: number): Phase | undefined {
+function readPhase(r: NodeReader, node: YNode, path: string, index: number, defaultConnections: number, dir: string): Phase | undefined {
   const f = r.fields(node, path, SCENARIO_KEYS.phase);
   if (f === undefined) return undefined;
   const errorsBefore = r.errors.length;
@@ -101,8 +106,66 @@ function readPhase(r: NodeReader, node: YNode, path: string, index: number, defa
     return undefined;
   }
   const input: PhaseInput = { f, path, common, durationMs, connections, errorsBefore };
+  if (f.has('replay') || f.has('speed')) return readReplay(r, input, dir);
   // The load model is chosen here, from the keys: a rate curve is open, else closed.
   return f.has('rate') || f.has('stairs') ? readOpen(r, input) : readClosed(r, input);
+}
+
+// issue 16 hooks/replay (hooks)
+/** "2x", "0.5x", 2 → 2; undefined when malformed. */
+export function parseSpeed(v: unknown): number | undefined {
+  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*(\d+(?:\.\d+)?|\.\d+)\s*x?\s*$/i.test(v) ? parseFloat(v.replace(/^\s*\./, '0.')) : NaN;
+  return Number.isFinite(n) && n > 0 ? n : undefined;
+}
+
+/** Replay: an access log's requests at their recorded times (÷ speed); `connections` the cap. */
+function readReplay(r: NodeReader, input: PhaseInput, dir: string): ReplayPhase | undefined {
+  const { f, path } = input;
+  if (!f.has('replay')) {
+    r.error('ERR_SCENARIO_VALUE', `${path}.speed needs "replay" (a log to replay)`, f.keyNode('speed'));
+    return undefined;
+  }
+  for (const k of ['rate', 'rampTo', 'stairs'] as const) {
+    if (f.has(k)) r.error('ERR_SCENARIO_VALUE', `${path}: "replay" sets its own arrival times; remove "${k}"`, f.keyNode(k));
+  }
+  let speed = 1;
+  if (f.has('speed')) {
+    const n = r.deref(f.value('speed'));
+    const v = parseSpeed(n != null && isScalar(n) ? n.value : undefined);
+    if (v === undefined) r.error('ERR_SCENARIO_VALUE', `${path}.speed must be a factor above 0, like 2 or "2x"`, n);
+    else speed = v;
+  }
+  const file = r.string(f.value('replay'), `${path}.replay`, { nonEmpty: true });
+  if (file === undefined || r.errors.length > input.errorsBefore || input.connections === undefined) return undefined;
+  let text: string;
+  try {
+    text = readFileSync(resolvePath(dir, file), 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    r.error('ERR_SCENARIO_FILE', `cannot read replay log "${file}" (${code === 'ENOENT' ? 'no such file' : (e as Error).message}; paths are relative to the scenario file)`, f.value('replay'));
+    return undefined;
+  }
+  let log;
+  try {
+    log = parseReplayLog(text, resolvePath(dir, file), speed);
+  } catch (e) {
+    if (!(e instanceof FastbenchError)) throw e;
+    r.errors.push(e);
+    return undefined;
+  }
+  // The phase lasts to just after the last recorded request (a `duration` cuts it short).
+  const last = log.offsetsMs[log.offsetsMs.length - 1]!;
+  return {
+    ...input.common,
+    model: 'replay',
+    durationMs: input.durationMs ?? Math.floor(last) + 1,
+    file,
+    speed,
+    offsetsMs: log.offsetsMs,
+    methods: log.methods,
+    targets: log.targets,
+    maxConnections: input.connections,
+  };
 }
 
 /** Closed model: `connections` users until a stop condition. */

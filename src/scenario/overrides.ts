@@ -131,7 +131,7 @@ function toConstantRate(p: Phase, rate: number): OpenPhase {
 }
 
 function withDuration(p: Phase, ms: number): Phase {
-  if (p.model === 'closed') return { ...p, durationMs: ms };
+  if (p.model !== 'open') return { ...p, durationMs: ms };
   const old = p.segments[p.segments.length - 1]!.endMs;
   const segments: RateSegment[] =
     old === Infinity

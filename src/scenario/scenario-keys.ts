@@ -6,13 +6,17 @@ export const SCENARIO_KEYS = {
     // issue 15 (sess-web)
     'cookies',
     // issue 15 flows/feeders (sess-flow)
-    'setup', 'teardown', 'seed'],
+    'setup', 'teardown', 'seed',
+    // issue 16 hooks/replay (hooks)
+    'hooks'],
   client: ['connections', 'pipelining', 'timeout', 'keepalive', 'insecure', 'resolve', 'headers', 'workers', 'maxResponseBodySize', 'protocol',
     // issue 15 (sess-web)
     'compressed', 'auth',
     // issue 15 (sess-net)
     'tls', 'proxy', 'noProxy'],
-  phase: ['name', 'duration', 'connections', 'rate', 'rampTo', 'stairs', 'warmup', 'iterations', 'requests'],
+  phase: ['name', 'duration', 'connections', 'rate', 'rampTo', 'stairs', 'warmup', 'iterations', 'requests',
+    // issue 16 hooks/replay (hooks)
+    'replay', 'speed'],
   stairs: ['from', 'to', 'step', 'every'],
   request: ['name', 'weight', 'method', 'path', 'url', 'headers', 'body', 'bodyFile', 'expect',
     // issue 15 (sess-web)

@@ -12,9 +12,10 @@ import { readPhases } from './load-phases.js';
 import { NodeReader, type Fields, type YNode } from './node-reader.js';
 import { applyOverrides, intervalProblem, type ScenarioOverrides } from './overrides.js';
 import { NameBook, compileRequestFields, type RequestEnv, type RequestOverrides } from './request-compiler.js';
+import { readHooksFile } from './hooks-file.js';
 import { readCookies } from './request-helpers.js';
 import { SCENARIO_KEYS } from './scenario-keys.js';
-import type { CompiledRequest, CookieSettings, Flow, Scenario } from './scenario.js';
+import type { CompiledRequest, CookieSettings, Flow, Phase, Scenario } from './scenario.js';
 import type { TemplateScope } from './template.js';
 import { readThresholds } from './thresholds.js';
 import { ScenarioValidationError } from './validation-error.js';
@@ -105,7 +106,7 @@ function compile(r: NodeReader, top: Fields, file: string, options: LoadOptions)
 
   let phases = undefined;
   if (!top.has('load')) r.error('ERR_SCENARIO_MISSING', 'the scenario needs "load" (a list of phases)', top.node);
-  else phases = readPhases(r, top.value('load'), client.connections);
+  else phases = readPhases(r, top.value('load'), client.connections, dir);
 
   const reqEnv: RequestEnv = {
     r,
@@ -138,15 +139,12 @@ function compile(r: NodeReader, top: Fields, file: string, options: LoadOptions)
   } else {
     r.error('ERR_SCENARIO_MISSING', 'the scenario needs "requests" (or "flows")', top.node);
   }
-  for (const key of ['setup', 'teardown'] as const) {
-    if (top.has(key) && !top.has('flows')) r.error('ERR_SCENARIO_VALUE', `"${key}" needs "flows" (its captures are flow variables)`, top.keyNode(key));
-  }
-  const seed = top.has('seed') ? r.number(top.value('seed'), 'seed', { integer: true, min: 0 }) : undefined;
+  checkModes(r, top, phases, flows.length > 0);
+  const extras = readExtras(r, top, dir);
   const all = flows.length > 0 ? flows.flatMap((f) => f.steps) : requests;
   // After request errors, generated names may be missing from the book: check explicit ones only.
   const names = { known: reqEnv.names.used, partial: r.errors.length > before };
   const thresholds = top.has('thresholds') ? readThresholds(r, top.value('thresholds'), names) : [];
-  const intervalMs = top.has('interval') ? readInterval(r, top.value('interval')) : undefined;
 
   if (r.errors.length > 0 || name === undefined || target === undefined || phases === undefined) return undefined;
   const weighted: readonly { weight: number }[] = flows.length > 0 ? flows : all;
@@ -162,13 +160,34 @@ function compile(r: NodeReader, top: Fields, file: string, options: LoadOptions)
     flows,
     ...(setup !== undefined ? { setup, sharedVars: setup.vars.length } : {}),
     ...(teardown !== undefined ? { teardown } : {}),
-    ...(seed !== undefined ? { seed } : {}),
+    ...extras,
     cumulativeWeights: cumulative(weighted.map((w) => w.weight)),
     data,
     thresholds,
-    ...(intervalMs !== undefined ? { intervalMs } : {}),
     ...(cookies !== undefined ? { cookies } : {}),
   };
+}
+
+/** The optional top-level settings: `seed`, `interval`, `hooks` (issue 16). */
+function readExtras(r: NodeReader, top: Fields, dir: string): Pick<Scenario, 'seed' | 'intervalMs' | 'hooks'> {
+  const seed = top.has('seed') ? r.number(top.value('seed'), 'seed', { integer: true, min: 0 }) : undefined;
+  const intervalMs = top.has('interval') ? readInterval(r, top.value('interval')) : undefined;
+  const hooks = top.has('hooks') ? readHooksFile(r, top.value('hooks'), dir) : undefined;
+  return {
+    ...(seed !== undefined ? { seed } : {}),
+    ...(intervalMs !== undefined ? { intervalMs } : {}),
+    ...(hooks !== undefined ? { hooks } : {}),
+  };
+}
+
+/** setup/teardown need flows; a replay phase (issue 16) sends the log's requests with a request's headers and checks: not with flows. */
+function checkModes(r: NodeReader, top: Fields, phases: readonly Phase[] | undefined, flows: boolean): void {
+  for (const key of ['setup', 'teardown'] as const) {
+    if (top.has(key) && !top.has('flows')) r.error('ERR_SCENARIO_VALUE', `"${key}" needs "flows" (its captures are flow variables)`, top.keyNode(key));
+  }
+  if (flows && phases?.some((p) => p.model === 'replay') === true) {
+    r.error('ERR_SCENARIO_VALUE', 'a replay phase sends the log\'s requests: use "requests" (their headers and checks apply), not "flows"', top.keyNode('flows'));
+  }
 }
 
 /** `cookies:` with the command line's --cookie seeds added (a seed turns a jar on, unless `off`). */

@@ -202,7 +202,23 @@ export interface OpenPhase extends PhaseBase {
   readonly maxConnections: number;
 }
 
-export type Phase = ClosedPhase | OpenPhase;
+// issue 16 hooks/replay (hooks)
+/** Replay: the requests of an access log at their recorded times (open model; scenario/replay-log.ts). */
+export interface ReplayPhase extends PhaseBase {
+  readonly model: 'replay';
+  /** The log, as given (relative to the scenario file). */
+  readonly file: string;
+  /** Gaps are divided by this (2: twice as fast). */
+  readonly speed: number;
+  /** Each request's offset from the first, ms (speed applied), ascending. */
+  readonly offsetsMs: readonly number[];
+  readonly methods: readonly string[];
+  readonly targets: readonly string[];
+  /** Upper bound on connections (in-flight requests / pipelining) for this phase. */
+  readonly maxConnections: number;
+}
+
+export type Phase = ClosedPhase | OpenPhase | ReplayPhase;
 
 // ---------------------------------------------------------------------------------------------
 // Target, client, data, thresholds
@@ -324,4 +340,7 @@ export interface Scenario {
   readonly intervalMs?: number;
   /** `cookies:` as written (issue 15); undefined: the default rule (engine/cookie-jar.ts). */
   readonly cookies?: CookieSettings;
+  // issue 16 hooks/replay (hooks)
+  /** `hooks:` the scripting hooks module, an absolute path (engine/hook-runner.ts). */
+  readonly hooks?: string;
 }

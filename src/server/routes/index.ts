@@ -7,6 +7,7 @@ import { registerBytes } from './bytes.js';
 import { registerCompressed } from './compressed.js';
 import { echo, registerEcho } from './echo.js';
 import { FaultInjector, registerFaults } from './faults.js';
+import { registerSigned } from './signed.js';
 import { registerSite } from './site.js';
 import { registerStats } from './stats.js';
 import { registerStatus } from './status.js';
@@ -54,6 +55,7 @@ export function createDefaultRouter(options: DefaultAppOptions): Router {
   registerFaults(router);
   registerSite(router, { pages: options.sitePages, seed: options.siteSeed, crawlDelay: options.siteCrawlDelay, scheme });
   registerStats(router, options.stats);
+  registerSigned(router);
   return router;
 }
 

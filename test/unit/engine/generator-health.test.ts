@@ -113,4 +113,23 @@ describe('schedule counters add up', () => {
     const bad = judgeGenerator([outcome({}, [phase({ backlogged: 1, backlogMax: 9, missed: 9, iterations: 991 })])]);
     expect(bad.warnings.join(' ')).toMatch(/internal: the schedule counters do not add up \(backlogMax 9 > backlogged 1/);
   });
+
+  it('hooks (issue 16): over budget is a warning, failures are listed, a saturated run blames them', () => {
+    const hooks = (ms: number, maxIntervalShare: number) => ({
+      calls: 100,
+      ms,
+      maxIntervalShare,
+      failures: [{ hook: 'beforeRequest', request: 'sign', where: 'hooks.mjs:3:9', message: 'Error: no key', count: 4 }],
+    });
+    const cheap = judgeGenerator([{ ...outcome({}, [phase({})]), hooks: hooks(50, 0.1) }, { ...outcome({}, [phase({})]), hooks: hooks(50, 0.1) }]);
+    expect(cheap.valid).toBe(true);
+    expect(cheap.warnings).toEqual(['hook beforeRequest (request "sign") failed at hooks.mjs:3:9: Error: no key (8 times; counted as ERR_HOOK)']);
+    const busy = judgeGenerator([{ ...outcome({ utilization: 0.995 }, [phase({})]), hooks: hooks(4000, 0.9) }]);
+    expect(busy.valid).toBe(false);
+    expect(busy.invalidReason).toMatch(/saturated.*the scripting hooks took 80\.0% of the generator's time: the hooks are the bottleneck/);
+    expect(busy.warnings[0]).toMatch(/^hooks over budget: the worst interval spent 90\.0% of its time in scripting hooks \(budget 50\.0%/);
+    // Saturated, but not by the hooks: the reason does not blame them.
+    const other = judgeGenerator([{ ...outcome({ utilization: 0.995 }, [phase({})]), hooks: hooks(100, 0.05) }]);
+    expect(other.invalidReason).not.toContain('hooks');
+  });
 });

@@ -11,7 +11,10 @@ const files = readdirSync(DIR).filter((f) => f.endsWith('.yaml') || f.endsWith('
 
 describe('example scenarios', () => {
   it('are all present', () => {
-    expect(files.sort()).toEqual(['csv-feeder.yaml', 'flow-capture.yaml', 'llm-stream.yaml', 'max-throughput.yaml', 'open-ramp.yaml', 'shop-session.yaml', 'smoke.yaml', 'web-session.yaml']);
+    expect(files.sort()).toEqual([
+      'csv-feeder.yaml', 'flow-capture.yaml', 'hooks-branch.yaml', 'hooks-hmac.yaml', 'hooks-oauth.yaml', 'llm-stream.yaml', 'max-throughput.yaml', 'open-ramp.yaml',
+      'replay.yaml', 'shop-session.yaml', 'smoke.yaml', 'web-session.yaml',
+    ]);
   });
 
   it.each(files)('%s loads, validates and stays short (≤ 6 s)', (file) => {

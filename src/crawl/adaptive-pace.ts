@@ -55,3 +55,11 @@ export class AdaptivePace {
     return this.limit !== limit || this.delayMs !== delay;
   }
 }
+
+/** The controllers of the named hosts (the busiest) at the end, for the crawl summary. */
+export function paceReport(names: readonly string[], paceOf: (host: string) => AdaptivePace | null | undefined): { host: string; concurrency: number; delayMs: number }[] {
+  return names.flatMap((host) => {
+    const pace = paceOf(host);
+    return pace == null ? [] : [{ host, concurrency: pace.limit, delayMs: Math.round(pace.delayMs * 1000) / 1000 }];
+  });
+}

@@ -131,6 +131,35 @@ export class HostTable {
 /** A binary min-heap of hosts on wakeAt: the crawl loop's hosts waiting for their turn. */
 export class WaitHeap {
   private readonly h: HostState[] = [];
+  /** At the last takeDue the top was due but no slot was free: serve it when one frees up. */
+  blocked = false;
+
+  /** Puts the host in line for its turn at its wakeAt (re-sorted if it already waits). */
+  add(x: HostState): void {
+    if (x.waiting) {
+      this.update(x);
+      return;
+    }
+    x.waiting = true;
+    this.push(x);
+  }
+
+  /**
+   * Takes out the first host due by `now`: undefined when none is, or when a live one is due but
+   * no slot is free (`blocked`; a dead host needs no slot — its URLs are recorded, not fetched).
+   */
+  takeDue(now: number, freeSlots: number): HostState | undefined {
+    this.blocked = false;
+    const x = this.h[0];
+    if (x === undefined || x.wakeAt > now) return undefined;
+    if (x.dead === null && freeSlots === 0) {
+      this.blocked = true;
+      return undefined;
+    }
+    this.pop();
+    x.waiting = false;
+    return x;
+  }
 
   get size(): number {
     return this.h.length;

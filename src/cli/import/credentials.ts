@@ -99,6 +99,50 @@ export function redactJson(v: unknown, log: ImportLog, where: string): unknown {
   return v;
 }
 
+/** A cookie name as `cookies.values` takes it (an RFC 6265 token). */
+const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/**
+ * Recorded cookies (`a=1; b=2`: a Cookie header, curl's -b) as the scenario's `cookies.values`,
+ * each value a placeholder named after its cookie (`{{env.COOKIE_A}}`): every virtual user's jar
+ * starts with them. The jar holds one value per name: a name seen again keeps its first variable
+ * (with one warning when the recorded value differs, never echoing either).
+ */
+export class CookieValues {
+  readonly values: Record<string, string> = {};
+  /** name → [recorded value, where first seen]; names already warned about. */
+  private readonly first = new Map<string, [string, string]>();
+  private readonly warned = new Set<string>();
+
+  get size(): number {
+    return this.first.size;
+  }
+
+  add(text: string, log: ImportLog, where: string): void {
+    for (const piece of text.split(';')) {
+      const pair = piece.trim();
+      if (pair === '') continue;
+      const eq = pair.indexOf('=');
+      const name = eq < 0 ? '' : pair.slice(0, eq).trim();
+      if (!COOKIE_NAME.test(name)) {
+        log.warn(where, `a cookie that is not name=value with a token name; left out`);
+        continue;
+      }
+      const value = pair.slice(eq + 1).trim();
+      const seen = this.first.get(name);
+      if (seen === undefined) {
+        this.first.set(name, [value, where]);
+        this.values[name] = log.secret(`COOKIE_${name}`, value, `the ${name} cookie`, where);
+      } else if (seen[0] === value) {
+        log.secret(`COOKIE_${name}`, value, `the ${name} cookie`, where); // one more place it was seen
+      } else if (!this.warned.has(name)) {
+        this.warned.add(name);
+        log.warn(where, `cookie ${name} has another value than at ${seen[1]}: the jar starts with that first one (the server's Set-Cookie replaces it at run time)`);
+      }
+    }
+  }
+}
+
 function safeDecode(s: string): string {
   try {
     return decodeURIComponent(s.replaceAll('+', ' '));

@@ -11,26 +11,27 @@
 // |                                        |   --data-binary @file → bodyFile (sent as-is)              |
 // | --json                                 | body + Content-Type/Accept: application/json               |
 // | -G/--get                               | the data goes into the query string, GET                   |
-// | -u/--user user:password                | Authorization: Basic {{env.NAME}} (the `auth:` key is not  |
-// |                                        |   in the scenario language yet)                            |
-// | -b/--cookie "a=1; b=2"                 | Cookie: {{env.NAME}} (a cookie file is not read: warning)  |
+// | -u/--user user:password                | auth: { user: {{env.BASIC_USER}}, password: {{env.…}} }    |
+// | -b/--cookie "a=1; b=2"                 | cookies.values: { a: {{env.COOKIE_A}}, … } (a cookie file  |
+// |                                        |   is not read: warning; with -H Cookie too: one header)    |
 // | --oauth2-bearer T                      | Authorization: Bearer {{env.NAME}}                         |
 // | -A/--user-agent, -e/--referer          | User-Agent, Referer                                        |
 // | -I/--head                              | HEAD                                                       |
 // | -k/--insecure                          | client.insecure: true                                      |
-// | --compressed                           | Accept-Encoding: gzip, deflate, br                         |
+// | --compressed                           | compressed: true                                           |
 // | --http2 / --http2-prior-knowledge /    | client.protocol auto / h2 / http1                          |
 // |   --http1.1                            |                                                            |
 // | -m/--max-time S                        | client.timeout                                             |
 // | output and verbosity flags (-s -S -v   | nothing (they do not change the request)                   |
 // |   -i -o -O -w -L --fail …)             |                                                            |
+// auth and compressed go to `client` when every request has the same, else on the requests.
 // Anything else is a warning naming the token's line:column (never echoing its value, which may be a
 // credential); a word that is not an option and not the first URL is one too.
 import { readFileSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { FastbenchError } from '../../core/errors.js';
-import { headerValue, redactForm, redactQuery } from './credentials.js';
-import { chooseOrigin, literal, type ImportLog, type PhaseDoc, type RequestDoc, type ScenarioDoc } from './import-output.js';
+import { CookieValues, headerValue, redactForm, redactQuery } from './credentials.js';
+import { chooseOrigin, hoistToClient, literal, type ImportLog, type PhaseDoc, type RequestDoc, type ScenarioDoc } from './import-output.js';
 import { splitCommands, type Word } from './shell-words.js';
 
 export interface CurlOptions {
@@ -305,7 +306,18 @@ class CurlReader {
   }
 }
 
-function toRequest(c: Curl, source: string, log: ImportLog): { url: URL; req: RequestDoc; client: Partial<Record<string, unknown>> } {
+/** -u user[:password] → `auth:` with both as placeholders (curl would prompt for a missing password). */
+function basicAuth(w: Word, source: string, log: ImportLog): NonNullable<RequestDoc['auth']> {
+  const u = w.text;
+  const colon = u.indexOf(':');
+  const at = where(source, w);
+  const auth: NonNullable<RequestDoc['auth']> = { user: log.secret('BASIC_USER', colon < 0 ? u : u.slice(0, colon), 'the user name of -u', at) };
+  if (colon >= 0) auth.password = log.secret('BASIC_PASSWORD', u.slice(colon + 1), 'the password of -u', at);
+  else log.warn(at, '-u without ":password": curl would prompt for it; add `password:` to the auth');
+  return auth;
+}
+
+function toRequest(c: Curl, source: string, log: ImportLog, cookies: CookieValues): { url: URL; req: RequestDoc; client: Partial<Record<string, unknown>> } {
   const w = c.url;
   if (w === undefined) throw new FastbenchError('ERR_IMPORT_FORMAT', 'curl command without a URL', { file: source, line: c.pos.line, column: c.pos.column });
   let url: URL;
@@ -320,7 +332,9 @@ function toRequest(c: Curl, source: string, log: ImportLog): { url: URL; req: Re
   const at = where(source, w);
   const headers: Record<string, string> = {};
   const has = (name: string): boolean => Object.keys(headers).some((k) => k.toLowerCase() === name.toLowerCase());
+  const ownCookie = c.headers.find(([n]) => n.toLowerCase() === 'cookie');
   for (const [name, value, hw] of c.headers) {
+    if (c.cookie !== undefined && hw === ownCookie?.[2]) continue; // joined with -b below
     if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(name)) {
       log.warn(where(source, hw), `"${name}" is not a valid header name; left out`);
       continue;
@@ -333,21 +347,14 @@ function toRequest(c: Curl, source: string, log: ImportLog): { url: URL; req: Re
     if (prev !== undefined) delete headers[prev];
     headers[name] = headerValue(name, value, log, where(source, hw));
   }
-  if (c.user !== undefined) {
-    const u = c.user.text;
-    const colon = u.indexOf(':');
-    const user = colon < 0 ? u : u.slice(0, colon);
-    headers['Authorization'] = `Basic ${log.secret('BASIC_AUTH', u, `base64 of "${user}:<password>" for -u (e.g. $(printf %s 'user:password' | base64))`, where(source, c.user))}`;
-    log.note('-u/--user became an Authorization: Basic header with an {{env}} placeholder (the scenario `auth:` key is not available yet)');
-    if (colon < 0) log.warn(where(source, c.user), '-u without ":password": curl would prompt for it; include it in the variable');
-  }
+  const auth = c.user !== undefined ? basicAuth(c.user, source, log) : undefined;
   if (c.cookie !== undefined) {
     const prev = Object.keys(headers).find((k) => k.toLowerCase() === 'cookie');
-    const value = prev !== undefined ? `${c.cookie.text}; ${c.headers.find(([n]) => n.toLowerCase() === 'cookie')![1]}` : c.cookie.text;
     if (prev !== undefined) delete headers[prev];
-    headers['Cookie'] = headerValue('Cookie', value, log, where(source, c.cookie));
+    // A request's own Cookie header replaces the jar's: -b and -H Cookie stay one header.
+    if (ownCookie !== undefined) headers['Cookie'] = headerValue('Cookie', `${c.cookie.text}; ${ownCookie[1]}`, log, where(source, c.cookie));
+    else cookies.add(c.cookie.text, log, where(source, c.cookie));
   }
-  if (c.compressed && !has('accept-encoding')) headers['Accept-Encoding'] = 'gzip, deflate, br';
   let method = c.method ?? (c.head ? 'HEAD' : c.data.length > 0 ? (c.get ? 'GET' : 'POST') : 'GET');
   let query = url.search.slice(1);
   let body: string | undefined;
@@ -376,6 +383,8 @@ function toRequest(c: Curl, source: string, log: ImportLog): { url: URL; req: Re
   if (Object.keys(headers).length > 0) req.headers = headers;
   if (body !== undefined) req.body = body;
   if (bodyFile !== undefined) req.bodyFile = bodyFile;
+  if (auth !== undefined) req.auth = auth;
+  if (c.compressed) req.compressed = true;
   const client: Record<string, unknown> = {};
   if (c.insecure) client['insecure'] = true;
   if (c.protocol !== undefined) client['protocol'] = c.protocol;
@@ -387,12 +396,13 @@ function toRequest(c: Curl, source: string, log: ImportLog): { url: URL; req: Re
 export function importCurl(text: string, source: string, opts: CurlOptions, log: ImportLog): ScenarioDoc {
   const commands = splitCommands(text, source);
   if (commands.length === 0) throw new FastbenchError('ERR_IMPORT_EMPTY', 'no curl command given', { file: source, line: 1, column: 1 });
+  const cookies = new CookieValues();
   const built = commands.map((words) => {
     const first = words[0]!;
     if (!/(^|\/)curl(\.exe)?$/.test(first.text)) {
       throw new FastbenchError('ERR_IMPORT_FORMAT', `expected a curl command, got "${first.text}"`, { file: source, line: first.line, column: first.column });
     }
-    return { pos: first, ...toRequest(new CurlReader(words, source, opts, log).read(), source, log) };
+    return { pos: first, ...toRequest(new CurlReader(words, source, opts, log).read(), source, log, cookies) };
   });
   const target = chooseOrigin(built.map((b) => b.url.origin));
   const client: Record<string, unknown> = {};
@@ -410,13 +420,16 @@ export function importCurl(text: string, source: string, opts: CurlOptions, log:
     if (rest.method !== undefined) r.method = rest.method;
     return { ...r, ...place, ...rest };
   });
-  const doc: ScenarioDoc = { name: 'curl', description: `${requests.length} curl command(s)`, target, load: opts.load };
-  if (Object.keys(client).length > 0) {
-    // client before load, as a person would write it
-    delete (doc as Partial<ScenarioDoc>).load;
-    doc.client = client;
-    doc.load = opts.load;
+  hoistToClient(requests, client, 'auth');
+  hoistToClient(requests, client, 'compressed');
+  // cookies and client before load, as a person would write them
+  const doc = { name: 'curl', description: `${requests.length} curl command(s)`, target } as ScenarioDoc;
+  if (cookies.size > 0) {
+    doc.cookies = { values: cookies.values };
+    log.note('-b cookies seed every virtual user\'s cookie jar (cookies.values), so every request sends them; Set-Cookie answers update the jar');
   }
+  if (Object.keys(client).length > 0) doc.client = client;
+  doc.load = opts.load;
   if (opts.flow === true) doc.flows = [{ name: 'curl', steps: requests }];
   else doc.requests = requests;
   return doc;

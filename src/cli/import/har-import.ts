@@ -6,17 +6,21 @@
 //   (data:, blob:, ws:) always are.
 // - --host H (repeatable) keeps only entries on those hosts (`host` or `host:port`).
 // - Think time: the gap between an entry's end (startedDateTime + time) and the next entry's
-//   start becomes `think` on the earlier step, when it is at least MIN_THINK_MS (shorter gaps are
-//   the browser's own processing, and overlapping requests — a page's parallel fetches — have none).
-// - Cookie, Authorization and other credential headers, credential query parameters and form /
-//   JSON body fields become `{{env.NAME}}` placeholders (credentials.ts).
+//   start becomes a fixed `think` on the earlier step, when it is at least MIN_THINK_MS (shorter
+//   gaps are the browser's own processing, and overlapping requests — a page's parallel fetches —
+//   have none).
+// - Cookie headers become the scenario's `cookies.values`, one `{{env.COOKIE_<NAME>}}` placeholder
+//   per cookie (every virtual user's jar starts with them; Set-Cookie answers update it); an
+//   Accept-Encoding offering gzip, deflate, br or zstd becomes `compressed: true` (on `client`
+//   when every step has it). Authorization and other credential headers, credential query
+//   parameters and form / JSON body fields become `{{env.NAME}}` placeholders (credentials.ts).
 // - Headers the client computes itself (Host, Content-Length, Connection, HTTP/2 pseudo-headers,
 //   …) are left out; request bodies (postData.text, or postData.params as a form) are kept.
 // - The target is the most frequent origin; requests to other origins carry an absolute `url`.
 // Every warning names the entry: `entry 4 (/log/entries/4)`.
 import { FastbenchError } from '../../core/errors.js';
-import { headerValue, redactForm, redactJson, redactQuery } from './credentials.js';
-import { chooseOrigin, literal, type ImportLog, type PhaseDoc, type RequestDoc, type ScenarioDoc } from './import-output.js';
+import { CookieValues, headerValue, redactForm, redactJson, redactQuery } from './credentials.js';
+import { chooseOrigin, hoistToClient, literal, type ImportLog, type PhaseDoc, type RequestDoc, type ScenarioDoc } from './import-output.js';
 import { isObject, parseJsonInput, pointer } from './json-input.js';
 
 export interface HarOptions {
@@ -116,8 +120,14 @@ function hostMatches(u: URL, hosts: readonly string[]): boolean {
   });
 }
 
-/** The step's headers: dropped, kept literal, or credentials replaced. */
-function stepHeaders(e: HarEntry, log: ImportLog): Record<string, string> {
+/** An Accept-Encoding that asks for compression (not just `identity`). */
+const COMPRESSING = /\b(gzip|deflate|br|zstd)\b/i;
+
+/**
+ * The step's headers: dropped, kept literal, or credentials replaced; a Cookie header goes to
+ * `cookies`, an Accept-Encoding asking for compression to `step.compressed`.
+ */
+function stepHeaders(e: HarEntry, log: ImportLog, cookies: CookieValues, step: RequestDoc): Record<string, string> {
   // Repeated headers (two Cookie lines over HTTP/2) are joined first, as one field would carry them.
   const joined = new Map<string, [string, string]>();
   for (const [name, value] of e.headers) {
@@ -135,7 +145,12 @@ function stepHeaders(e: HarEntry, log: ImportLog): Record<string, string> {
     joined.set(lower, prev === undefined ? [name, value] : [prev[0], `${prev[1]}${lower === 'cookie' ? '; ' : ', '}${value}`]);
   }
   const out: Record<string, string> = {};
-  for (const [name, value] of joined.values()) out[name] = headerValue(name, value, log, e.where);
+  for (const [name, value] of joined.values()) {
+    const lower = name.toLowerCase();
+    if (lower === 'cookie') cookies.add(value, log, e.where);
+    else if (lower === 'accept-encoding' && COMPRESSING.test(value)) step.compressed = true;
+    else out[name] = headerValue(name, value, log, e.where);
+  }
   return out;
 }
 
@@ -209,6 +224,7 @@ export function importHar(text: string, file: string, opts: HarOptions, log: Imp
   kept.sort((a, b) => (Number.isNaN(a.start) || Number.isNaN(b.start) ? 0 : a.start - b.start));
 
   const target = chooseOrigin(kept.map((e) => e.url.origin));
+  const cookies = new CookieValues();
   const steps: RequestDoc[] = kept.map((e, i) => {
     const step: RequestDoc = { name: `${i + 1} ${e.method} ${e.url.pathname}` };
     if (e.method !== 'GET') step.method = e.method;
@@ -216,10 +232,12 @@ export function importHar(text: string, file: string, opts: HarOptions, log: Imp
     const place = literal(e.url.pathname) + q;
     if (e.url.origin === target) step.path = place;
     else step.url = e.url.origin + place;
-    const headers = stepHeaders(e, log);
+    const compress: RequestDoc = {};
+    const headers = stepHeaders(e, log, cookies, compress);
     const body = stepBody(e, log, headers);
     if (Object.keys(headers).length > 0) step.headers = headers;
     if (body !== undefined) step.body = body;
+    if (compress.compressed === true) step.compressed = true;
     const next = kept[i + 1];
     if (next !== undefined && !Number.isNaN(e.start) && !Number.isNaN(next.start)) {
       const gap = Math.round(next.start - (e.start + e.time));
@@ -229,11 +247,15 @@ export function importHar(text: string, file: string, opts: HarOptions, log: Imp
   });
   const pages = isObject(har) && isObject(har['log']) && Array.isArray(har['log']['pages']) ? har['log']['pages'] : [];
   const title = pages.length > 0 && isObject(pages[0]) && typeof pages[0]['title'] === 'string' ? pages[0]['title'] : undefined;
-  return {
-    name: title !== undefined && title !== '' ? title : 'recording',
-    description: `${kept.length} request(s) recorded in ${file}`,
-    target,
-    load: opts.load,
-    flows: [{ name: 'recording', steps }],
-  };
+  const client: Record<string, unknown> = {};
+  hoistToClient(steps, client, 'compressed');
+  const doc = { name: title !== undefined && title !== '' ? title : 'recording', description: `${kept.length} request(s) recorded in ${file}`, target } as ScenarioDoc;
+  if (cookies.size > 0) {
+    doc.cookies = { values: cookies.values };
+    log.note('recorded Cookie headers seed every virtual user\'s cookie jar (cookies.values); Set-Cookie answers update it at run time');
+  }
+  if (Object.keys(client).length > 0) doc.client = client;
+  doc.load = opts.load;
+  doc.flows = [{ name: 'recording', steps }];
+  return doc;
 }

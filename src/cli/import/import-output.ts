@@ -21,6 +21,10 @@ export interface RequestDoc {
   headers?: Record<string, string>;
   body?: unknown;
   bodyFile?: string;
+  /** HTTP Basic auth (curl -u): both placeholders. */
+  auth?: { user: string; password?: string };
+  /** Offer compression and decode what is read (curl --compressed, a recorded Accept-Encoding). */
+  compressed?: boolean;
   expect?: { status: (number | string)[] };
   think?: string;
 }
@@ -35,6 +39,8 @@ export interface ScenarioDoc {
   name: string;
   description?: string;
   target: string;
+  /** Cookies every virtual user's jar starts with (placeholders): curl -b, a recorded Cookie header. */
+  cookies?: { values: Record<string, string> };
   client?: Record<string, unknown>;
   load: PhaseDoc[];
   requests?: RequestDoc[];
@@ -127,6 +133,19 @@ export function chooseOrigin(origins: readonly string[]): string {
   let best = origins[0]!;
   for (const [o, n] of counts) if (n > counts.get(best)!) best = o;
   return best;
+}
+
+/**
+ * Moves `key` from the requests to `client` when every request has it with the same value (one
+ * scenario-wide setting instead of a copy per request); otherwise leaves it where it is.
+ */
+export function hoistToClient(requests: RequestDoc[], client: Record<string, unknown>, key: 'auth' | 'compressed'): void {
+  const first = requests[0]?.[key];
+  if (first === undefined) return;
+  const same = JSON.stringify(first);
+  if (!requests.every((r) => JSON.stringify(r[key]) === same)) return;
+  client[key] = first;
+  for (const r of requests) delete r[key];
 }
 
 /** A request's place: `path` on the target's origin, an absolute `url` on any other. */

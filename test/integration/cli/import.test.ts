@@ -45,11 +45,17 @@ describe('fastbench import, round trips against fastbench serve', () => {
     expect(r.stderr).toContain('wrote');
     const yaml = readFileSync(out, 'utf8');
     for (const s of ['CURL-S3CRET', 'CURL-PASSW0RD', 'CURL-C00KIE']) expect(yaml).not.toContain(s);
-    const doc = parse(yaml) as { target: string; requests: { name: string }[] };
+    const doc = parse(yaml) as { target: string; cookies: unknown; requests: Record<string, unknown>[] };
     expect(doc.target).toBe(u);
-    const names = doc.requests.map((q) => q.name);
+    const names = doc.requests.map((q) => q['name'] as string);
     expect(names).toEqual(['1 GET /json', '2 POST /anything/cart', '3 GET /anything/me', '4 GET /anything/search', '5 POST /post', '6 HEAD /plaintext']);
-    await runGreen(out, names, { AUTH_BEARER: 'b', BASIC_AUTH: Buffer.from('ann:pw').toString('base64'), COOKIE: 'sid=1' });
+    expect(doc.requests[1]!['compressed']).toBe(true);
+    expect(doc.requests[2]!['auth']).toEqual({ user: '{{env.BASIC_USER}}', password: '{{env.BASIC_PASSWORD}}' });
+    expect(doc.cookies).toEqual({ values: { sid: '{{env.COOKIE_SID}}' } });
+    // The echo of /anything/me must carry the run-time credentials: Basic base64(ann:pw) and the jar's sid cookie.
+    doc.requests[2]!['expect'] = { bodyContains: [Buffer.from('ann:pw').toString('base64'), 'sid=run-time-c'] };
+    writeFileSync(out, stringify(doc));
+    await runGreen(out, names, { AUTH_BEARER: 'b', BASIC_USER: 'ann', BASIC_PASSWORD: 'pw', COOKIE_SID: 'run-time-c' });
   }, 90_000);
 
   it('OpenAPI: a file with local, external and circular $refs imports and runs green', async () => {
@@ -80,7 +86,7 @@ describe('fastbench import, round trips against fastbench serve', () => {
     const v = await fastbench(['validate', out]);
     expect(v.code).toBe(2);
     expect(v.stderr).toMatch(/environment variable SESSION is not set/);
-    const env = { SESSION: 'run-time-s', COOKIE: 'sid=run-time-c', AUTH_BEARER: 'run-time-b', X_API_KEY: 'k', PASSWORD: 'p', CSRF_TOKEN: 'c' };
+    const env = { SESSION: 'run-time-s', COOKIE_SID: 'run-time-c', COOKIE_THEME: 'dark', AUTH_BEARER: 'run-time-b', X_API_KEY: 'k', PASSWORD: 'p', CSRF_TOKEN: 'c' };
     await runGreen(out, ['1 GET /anything/home', '2 POST /anything/login', '3 POST /anything/form', '4 DELETE /anything/cart/1'], env, '2s');
   }, 90_000);
 

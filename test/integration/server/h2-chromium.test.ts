@@ -1,24 +1,19 @@
 // Real headless Chromium against `fastbench serve --tls` (the built CLI, self-signed certificate):
 // the browser negotiates h2 by ALPN, loads a /site/ page, and a script in that page fetches
 // /anything, whose echo must say HTTP/2. Chromium is driven over the DevTools protocol on a pipe
-// (--remote-debugging-pipe: no debugging port, no network beyond loopback). Skipped, with the
+// (test/helpers/cdp.ts: no debugging port, no network beyond loopback). Skipped, with the
 // reason printed, only when /usr/bin/chromium is absent (CI installs it: .ci/run).
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import https from 'node:https';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { haveChromium, launchChromium, within, type Chromium } from '../../helpers/cdp.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const cli = join(root, 'bin/fastbench.js');
-
-if (!existsSync(CHROMIUM)) {
-  process.stdout.write(`skipped: h2-chromium needs ${CHROMIUM} (not installed; apt-get install chromium, CI installs it)\n`);
-}
+const CHROMIUM_OK = haveChromium('h2-chromium');
 
 interface Served {
   child: ChildProcess;
@@ -68,74 +63,6 @@ function getJson(url: string): Promise<{ status: number; alpn: string | false; b
   });
 }
 
-interface CdpEvent {
-  method: string;
-  params: any;
-  sessionId?: string;
-}
-
-/** A minimal DevTools-protocol client over Chromium's fd 3 (our writes) / fd 4 (its writes), NUL-framed JSON. */
-class Cdp {
-  private nextId = 1;
-  private readonly pending = new Map<number, { resolve(v: any): void; reject(e: Error): void; method: string }>();
-  private readonly waiters: { match(e: CdpEvent): boolean; resolve(e: CdpEvent): void }[] = [];
-  readonly events: CdpEvent[] = [];
-  private tail = '';
-
-  constructor(
-    private readonly out: Writable,
-    input: Readable,
-  ) {
-    input.setEncoding('utf8');
-    input.on('data', (chunk: string) => {
-      const parts = (this.tail + chunk).split('\0');
-      this.tail = parts.pop()!;
-      for (const p of parts) if (p) this.onMessage(JSON.parse(p));
-    });
-    input.on('error', () => {});
-    out.on('error', () => {});
-  }
-
-  private onMessage(m: any): void {
-    if (typeof m.id === 'number') {
-      const p = this.pending.get(m.id);
-      if (!p) return;
-      this.pending.delete(m.id);
-      if (m.error) p.reject(new Error(`${p.method}: ${m.error.message}`));
-      else p.resolve(m.result);
-      return;
-    }
-    const e: CdpEvent = { method: m.method, params: m.params, sessionId: m.sessionId };
-    this.events.push(e);
-    for (let i = this.waiters.length - 1; i >= 0; i--) {
-      if (this.waiters[i]!.match(e)) this.waiters.splice(i, 1)[0]!.resolve(e);
-    }
-  }
-
-  send(method: string, params: object = {}, sessionId?: string): Promise<any> {
-    const id = this.nextId++;
-    this.out.write(JSON.stringify({ id, method, params, ...(sessionId ? { sessionId } : {}) }) + '\0');
-    return new Promise((resolve, reject) => this.pending.set(id, { resolve, reject, method }));
-  }
-
-  /** The first event (already seen or coming) that matches. */
-  waitFor(match: (e: CdpEvent) => boolean): Promise<CdpEvent> {
-    const seen = this.events.find(match);
-    if (seen) return Promise.resolve(seen);
-    return new Promise((resolve) => this.waiters.push({ match, resolve }));
-  }
-
-  failAll(err: Error): void {
-    for (const p of this.pending.values()) p.reject(err);
-    this.pending.clear();
-  }
-}
-
-function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let t: NodeJS.Timeout;
-  return Promise.race([p, new Promise<never>((_, reject) => (t = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms)))]).finally(() => clearTimeout(t));
-}
-
 // Runs in the page: fetch /anything (same origin, so over the page's h2 connection) and read the
 // protocol both from the echo and from the browser's own resource timing.
 const IN_PAGE = `(async () => {
@@ -164,74 +91,34 @@ async function stop(served: Served | undefined): Promise<void> {
   await within(served.exit, 10_000, 'fastbench serve exit').catch(() => served.child.kill('SIGKILL'));
 }
 
-describe.skipIf(!existsSync(CHROMIUM))('headless Chromium over TLS + ALPN', () => {
+describe.skipIf(!CHROMIUM_OK)('headless Chromium over TLS + ALPN', () => {
   let h2: Served | undefined;
   let h1only: Served | undefined;
-  let browser: ChildProcess;
-  let cdp: Cdp;
-  let profile: string | undefined;
-  let browserExit: Promise<void>;
+  let browser: Chromium | undefined;
 
   beforeAll(async () => {
     [h2, h1only] = await Promise.all([serve(), serve('--http2', 'off')]);
-    profile = mkdtempSync(join(tmpdir(), 'fastbench-chromium-h2-'));
-    browser = spawn(
-      CHROMIUM,
-      [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-dev-shm-usage',
-        '--no-first-run',
-        '--no-default-browser-check',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--disable-extensions',
-        '--disable-quic',
-        '--no-proxy-server',
-        // every name resolves nowhere: the pages only talk to the loopback address in their URL
-        '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
-        '--ignore-certificate-errors',
-        `--user-data-dir=${profile}`,
-        '--remote-debugging-pipe',
-        'about:blank',
-      ],
-      { stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'] },
-    );
-    let stderr = '';
-    browser.stderr!.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
-    browserExit = new Promise((resolve) => browser.once('exit', () => resolve()));
-    cdp = new Cdp(browser.stdio[3] as Writable, browser.stdio[4] as Readable);
-    void browserExit.then(() => cdp.failAll(new Error(`chromium exited; stderr tail: ${stderr}`)));
+    browser = launchChromium(['--ignore-certificate-errors']);
   }, 40_000);
 
   afterAll(async () => {
-    if (browser && browser.exitCode === null) {
-      await within(cdp.send('Browser.close'), 5000, 'Browser.close').catch(() => {});
-      await within(browserExit, 5000, 'chromium exit').catch(() => browser.kill('SIGKILL'));
-      await within(browserExit, 5000, 'chromium exit after SIGKILL').catch(() => {});
-    }
-    if (profile) rmSync(profile, { recursive: true, force: true });
+    await browser?.close();
     await Promise.all([stop(h2), stop(h1only)]);
   }, 30_000);
 
   /** Opens `${base}/site/` in a new tab, runs IN_PAGE there, closes the tab. */
   async function visit(base: string): Promise<{ got: any; page: any }> {
-    const { targetId } = await within(cdp.send('Target.createTarget', { url: 'about:blank' }), 20_000, 'Target.createTarget');
+    const cdp = browser!.cdp;
+    const { targetId } = await cdp.send('Target.createTarget', { url: 'about:blank' });
     try {
-      const { sessionId } = await within(cdp.send('Target.attachToTarget', { targetId, flatten: true }), 10_000, 'Target.attachToTarget');
-      await within(cdp.send('Network.enable', {}, sessionId), 10_000, 'Network.enable');
-      await within(cdp.send('Page.enable', {}, sessionId), 10_000, 'Page.enable');
-      const loaded = cdp.waitFor((e) => e.sessionId === sessionId && e.method === 'Page.loadEventFired');
-      const nav = await within(cdp.send('Page.navigate', { url: `${base}/site/` }, sessionId), 20_000, 'Page.navigate');
+      const { sessionId } = await cdp.send('Target.attachToTarget', { targetId, flatten: true }, undefined, 10_000);
+      await cdp.send('Network.enable', {}, sessionId, 10_000);
+      await cdp.send('Page.enable', {}, sessionId, 10_000);
+      const loaded = cdp.waitFor((e) => e.sessionId === sessionId && e.method === 'Page.loadEventFired', 'load event of /site/');
+      const nav = await cdp.send('Page.navigate', { url: `${base}/site/` }, sessionId);
       expect(nav.errorText).toBeUndefined();
-      await within(loaded, 20_000, 'load event of /site/');
-      const evaluated = await within(
-        cdp.send('Runtime.evaluate', { expression: IN_PAGE, awaitPromise: true, returnByValue: true }, sessionId),
-        20_000,
-        'in-page fetch of /anything',
-      );
+      await loaded;
+      const evaluated = await cdp.send('Runtime.evaluate', { expression: IN_PAGE, awaitPromise: true, returnByValue: true }, sessionId); // the in-page fetch of /anything
       expect(evaluated.exceptionDetails).toBeUndefined();
       const page = cdp.events
         .filter((e) => e.sessionId === sessionId && e.method === 'Network.responseReceived')
@@ -239,7 +126,7 @@ describe.skipIf(!existsSync(CHROMIUM))('headless Chromium over TLS + ALPN', () =
         .find((r) => r.url === `${base}/site/`);
       return { got: JSON.parse(evaluated.result.value as string), page };
     } finally {
-      await within(cdp.send('Target.closeTarget', { targetId }), 10_000, 'Target.closeTarget').catch(() => {});
+      await cdp.send('Target.closeTarget', { targetId }, undefined, 10_000).catch(() => {});
     }
   }
 

@@ -19,6 +19,30 @@ describe('WaitHeap', () => {
   });
 });
 
+describe('WaitHeap.takeDue', () => {
+  it('hands out due hosts; a live due host without a free slot blocks, a dead one does not', () => {
+    const heap = new WaitHeap();
+    const live = new HostState('live', 0);
+    live.wakeAt = 10;
+    const dead = new HostState('dead', 0);
+    dead.wakeAt = 5;
+    dead.dead = 'ERR_DNS_NOT_FOUND';
+    heap.add(live);
+    heap.add(dead);
+    heap.add(dead); // already waiting: re-sorted, not added twice
+    expect(heap.size).toBe(2);
+    expect(heap.takeDue(4, 1)).toBeUndefined();
+    expect(heap.blocked).toBe(false);
+    expect(heap.takeDue(20, 0)).toBe(dead);
+    expect(dead.waiting).toBe(false);
+    expect(heap.takeDue(20, 0)).toBeUndefined();
+    expect(heap.blocked).toBe(true);
+    expect(heap.takeDue(20, 1)).toBe(live);
+    expect(heap.blocked).toBe(false);
+    expect(heap.size).toBe(0);
+  });
+});
+
 describe('HostTable', () => {
   it('forgets the oldest idle hosts beyond its cap, never busy ones', () => {
     const t = new HostTable(0, 2);

@@ -72,17 +72,52 @@ describe('import curl', () => {
       `curl -H 'Authorization: Bearer T0KEN' -H 'X-Api-Key: K3Y' 'http://h.test/q?access_token=QT0KEN&page=2'`,
       `curl -d 'user=bob&password=FORMPW' -e 'http://h.test/from?sid=REFS1D&x=1#top' http://h.test/login`,
     ].join('\n');
-    const { yaml, reqs, log } = imp(text);
-    for (const secret of ['pa55word', 'C00KIE', 'T0KEN', 'K3Y', 'QT0KEN', 'FORMPW', 'REFS1D']) expect(yaml).not.toContain(secret);
-    expect(reqs[0]!.headers).toEqual({ Authorization: 'Basic {{env.BASIC_AUTH}}', Cookie: '{{env.COOKIE}}' });
+    const { yaml, reqs, log, doc } = imp(text);
+    for (const secret of ['alice', 'pa55word', 'C00KIE', 'dark', 'T0KEN', 'K3Y', 'QT0KEN', 'FORMPW', 'REFS1D']) expect(yaml).not.toContain(secret);
+    // -u → the request's auth (only the first command has it), -b → the scenario's cookie jar seeds
+    expect(reqs[0]!.headers).toBeUndefined();
+    expect(reqs[0]!.auth).toEqual({ user: '{{env.BASIC_USER}}', password: '{{env.BASIC_PASSWORD}}' });
+    expect(reqs[1]!.auth).toBeUndefined();
+    expect(doc.client).toBeUndefined();
+    expect(doc.cookies).toEqual({ values: { sid: '{{env.COOKIE_SID}}', theme: '{{env.COOKIE_THEME}}' } });
     expect(reqs[1]!.headers).toEqual({ Authorization: 'Bearer {{env.AUTH_BEARER}}', 'X-Api-Key': '{{env.X_API_KEY}}' });
     expect(reqs[1]!.path).toBe('/q?access_token={{env.ACCESS_TOKEN}}&page=2');
     expect(reqs[2]!.body).toBe('user=bob&password={{env.PASSWORD}}');
     expect(reqs[2]!.headers!['Referer']).toBe('http://h.test/from?sid={{env.SID}}&x=1#top');
-    expect(log.secretVars.map((v) => v.name)).toEqual(['BASIC_AUTH', 'COOKIE', 'AUTH_BEARER', 'X_API_KEY', 'ACCESS_TOKEN', 'SID', 'PASSWORD']);
+    expect(log.secretVars.map((v) => v.name)).toEqual(['BASIC_USER', 'BASIC_PASSWORD', 'COOKIE_SID', 'COOKIE_THEME', 'AUTH_BEARER', 'X_API_KEY', 'ACCESS_TOKEN', 'SID', 'PASSWORD']);
     expect(log.secretVars[0]!.where).toEqual(['<curl> line 1:9']);
+    expect(log.secretVars[2]!.where).toEqual(['<curl> line 1:27']);
     // the header comment tells which variables to set
-    expect(yaml).toMatch(/^# +BASIC_AUTH: base64 of "alice:<password>"/m);
+    expect(yaml).toMatch(/^# +BASIC_PASSWORD: the password of -u/m);
+    expect(yaml).toMatch(/^# +COOKIE_SID: the sid cookie/m);
+  });
+
+  it('-u on every command with the same credentials is client.auth; without ":password" only the user, with a warning', () => {
+    const { doc, reqs, log } = imp(`curl -u bob:pw http://h.test/a\ncurl --user bob:pw http://h.test/b`);
+    expect(doc.client).toEqual({ auth: { user: '{{env.BASIC_USER}}', password: '{{env.BASIC_PASSWORD}}' } });
+    expect(reqs.every((r) => r.auth === undefined)).toBe(true);
+    expect(log.secretVars.map((v) => v.name)).toEqual(['BASIC_USER', 'BASIC_PASSWORD']);
+    const other = imp(`curl -u bob:pw http://h.test/a\ncurl -u carol http://h.test/b`);
+    expect(other.doc.client).toBeUndefined();
+    expect(other.reqs[1]!.auth).toEqual({ user: '{{env.BASIC_USER_2}}' });
+    expect(other.log.warnings).toEqual([{ where: '<curl> line 2:9', message: '-u without ":password": curl would prompt for it; add `password:` to the auth' }]);
+  });
+
+  it('-b cookies of several commands: one variable per cookie; another value for a name is a warning, never echoed', () => {
+    const { doc, log, yaml } = imp(`curl -b 'a=1' http://h.test/a\ncurl -b 'a=1; b=2' http://h.test/b\ncurl -b 'a=SECOND; =x; c' http://h.test/c`);
+    expect(doc.cookies).toEqual({ values: { a: '{{env.COOKIE_A}}', b: '{{env.COOKIE_B}}' } });
+    expect(log.secretVars[0]).toEqual({ name: 'COOKIE_A', what: 'the a cookie', where: ['<curl> line 1:9', '<curl> line 2:9'] });
+    expect(log.warnings.map((w) => w.message)).toEqual([
+      'cookie a has another value than at <curl> line 1:9: the jar starts with that first one (the server\'s Set-Cookie replaces it at run time)',
+      'a cookie that is not name=value with a token name; left out',
+      'a cookie that is not name=value with a token name; left out',
+    ]);
+    expect(yaml + JSON.stringify(log.warnings)).not.toContain('SECOND');
+    // with a Cookie header of its own, -b joins it (a request's own Cookie header replaces the jar's)
+    const both = imp(`curl -b 'a=1' -H 'Cookie: b=2' http://h.test/`);
+    expect(both.doc.cookies).toBeUndefined();
+    expect(both.reqs[0]!.headers).toEqual({ Cookie: '{{env.COOKIE}}' });
+    expect(both.log.secretVars.map((v) => v.name)).toEqual(['COOKIE']);
   });
 
   it('warnings never echo a value: unmapped credential options, extra words, malformed -H', () => {
@@ -94,11 +129,14 @@ describe('import curl', () => {
   });
 
   it('-k, --compressed, --http2 / --http1.1 / prior knowledge and -m set the client; clusters like -sSLk and -XPOST work', () => {
-    expect(imp('curl -sSk --compressed --http2 -m 2.5 http://h.test/').doc.client).toEqual({ insecure: true, protocol: 'auto', timeout: '2500ms' });
+    expect(imp('curl -sSk --compressed --http2 -m 2.5 http://h.test/').doc.client).toEqual({ insecure: true, protocol: 'auto', timeout: '2500ms', compressed: true });
     expect(imp('curl --http1.1 http://h.test/').doc.client).toEqual({ protocol: 'http1' });
     expect(imp('curl --http2-prior-knowledge http://h.test/').doc.client).toEqual({ protocol: 'h2' });
-    const { reqs } = imp('curl -XPOST -HX-A:1 --compressed http://h.test/p');
-    expect(reqs[0]).toMatchObject({ method: 'POST', headers: { 'X-A': '1', 'Accept-Encoding': 'gzip, deflate, br' } });
+    const { reqs, doc } = imp('curl -XPOST -HX-A:1 --compressed http://h.test/p\ncurl http://h.test/q');
+    // --compressed on one command only: that request's own compressed, no Accept-Encoding header
+    expect(reqs[0]).toEqual({ name: '1 POST /p', method: 'POST', path: '/p', headers: { 'X-A': '1' }, compressed: true });
+    expect(reqs[1]!.compressed).toBeUndefined();
+    expect(doc.client).toBeUndefined();
   });
 
   it('unknown flags are warnings naming line:column; the values of known value-taking ones are skipped', () => {

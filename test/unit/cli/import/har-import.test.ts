@@ -48,7 +48,7 @@ describe('import har', () => {
   it('the hand-written recording: no credential appears anywhere in the YAML', () => {
     const { yaml, log } = imp(fixture);
     for (const s of SECRETS) expect(yaml).not.toContain(s);
-    expect(log.secretVars.map((v) => v.name)).toEqual(['SESSION', 'COOKIE', 'AUTH_BEARER', 'X_API_KEY', 'PASSWORD', 'CSRF_TOKEN']);
+    expect(log.secretVars.map((v) => v.name)).toEqual(['SESSION', 'COOKIE_SID', 'COOKIE_THEME', 'AUTH_BEARER', 'X_API_KEY', 'PASSWORD', 'CSRF_TOKEN']);
     // one cookie value seen twice is one variable, listed with both entries
     expect(log.secretVars[1]!.where).toEqual(['entry 0 (/log/entries/0)', 'entry 4 (/log/entries/4)']);
     // the fixture really holds them (the assertion above could not pass by reading nothing)
@@ -59,12 +59,14 @@ describe('import har', () => {
     const { doc, steps } = imp(fixture);
     expect(doc.name).toBe('shop checkout');
     expect(doc.target).toBe('http://127.0.0.1:8080');
+    // the recorded Cookie header seeds the jars: one placeholder per cookie, no Cookie header on the step
+    expect(doc.cookies).toEqual({ values: { sid: '{{env.COOKIE_SID}}', theme: '{{env.COOKIE_THEME}}' } });
     expect(steps.map((s) => s.name)).toEqual(['1 GET /anything/home', '2 POST /anything/login', '3 POST /anything/form', '4 GET /api/data', '5 DELETE /anything/cart/1']);
     expect(steps[0]).toEqual({
       name: '1 GET /anything/home',
       path: '/anything/home?session={{env.SESSION}}&page=1',
       // :authority, Host and Connection are the client's to write
-      headers: { Accept: 'text/html', Cookie: '{{env.COOKIE}}', Authorization: 'Bearer {{env.AUTH_BEARER}}', 'X-Api-Key': '{{env.X_API_KEY}}', 'X-Template': '\\{{not a template}}' },
+      headers: { Accept: 'text/html', Authorization: 'Bearer {{env.AUTH_BEARER}}', 'X-Api-Key': '{{env.X_API_KEY}}', 'X-Template': '\\{{not a template}}' },
       think: '500ms', // ended at 0.020 s, the next kept entry started at 0.520 s
     });
     expect(steps[1]).toEqual({
@@ -107,13 +109,35 @@ describe('import har', () => {
     expect(imp(fixture, { hosts: ['CDN.other.test'] }).steps.map((s) => s.name)).toEqual(['1 GET /api/data']);
   });
 
-  it('repeated headers are joined before credentials are replaced: two Cookie lines are one variable', () => {
+  it('repeated headers are joined before credentials are replaced: two Cookie lines are both cookies', () => {
     const text = harOf([
       { ...entry('http://a.test/p', '2026-01-01T00:00:00.000Z', 5), request: { method: 'GET', url: 'http://a.test/p', headers: [{ name: 'cookie', value: 'a=1' }, { name: 'cookie', value: 'b=2' }, { name: 'accept', value: 'x' }, { name: 'accept', value: 'y' }] } },
     ]);
-    const { steps, log } = imp(text);
-    expect(steps[0]!.headers).toEqual({ cookie: '{{env.COOKIE}}', accept: 'x, y' });
-    expect(log.secretVars.map((v) => v.name)).toEqual(['COOKIE']);
+    const { steps, log, doc } = imp(text);
+    expect(steps[0]!.headers).toEqual({ accept: 'x, y' });
+    expect(doc.cookies).toEqual({ values: { a: '{{env.COOKIE_A}}', b: '{{env.COOKIE_B}}' } });
+    expect(log.secretVars.map((v) => v.name)).toEqual(['COOKIE_A', 'COOKIE_B']);
+  });
+
+  it('Accept-Encoding asking for compression is compressed: true — on the client when every step has it', () => {
+    const withAe = (url: string, start: string, ae: string): object => ({ ...entry(url, start, 5), request: { method: 'GET', url, headers: [{ name: 'Accept-Encoding', value: ae }] } });
+    const all = imp(harOf([withAe('http://a.test/1', '2026-01-01T00:00:00.000Z', 'gzip, deflate, br, zstd'), withAe('http://a.test/2', '2026-01-01T00:00:00.001Z', 'br')]));
+    expect(all.doc.client).toEqual({ compressed: true });
+    expect(all.steps).toEqual([{ name: '1 GET /1', path: '/1' }, { name: '2 GET /2', path: '/2' }]);
+    const some = imp(harOf([withAe('http://a.test/1', '2026-01-01T00:00:00.000Z', 'gzip'), withAe('http://a.test/2', '2026-01-01T00:00:00.001Z', 'identity')]));
+    expect(some.doc.client).toBeUndefined();
+    expect(some.steps).toEqual([
+      { name: '1 GET /1', path: '/1', compressed: true },
+      { name: '2 GET /2', path: '/2', headers: { 'Accept-Encoding': 'identity' } }, // no compression asked: kept as recorded
+    ]);
+  });
+
+  it('a cookie whose value changed during the recording keeps its first value, with one warning', () => {
+    const withCookie = (url: string, start: string, cookie: string): object => ({ ...entry(url, start, 5), request: { method: 'GET', url, headers: [{ name: 'Cookie', value: cookie }] } });
+    const { doc, log, yaml } = imp(harOf([withCookie('http://a.test/1', '2026-01-01T00:00:00.000Z', 'sid=FIRST'), withCookie('http://a.test/2', '2026-01-01T00:00:00.001Z', 'sid=ROTATED'), withCookie('http://a.test/3', '2026-01-01T00:00:00.002Z', 'sid=AGAIN')]));
+    expect(doc.cookies).toEqual({ values: { sid: '{{env.COOKIE_SID}}' } });
+    expect(log.warnings).toEqual([{ where: 'entry 1 (/log/entries/1)', message: "cookie sid has another value than at entry 0 (/log/entries/0): the jar starts with that first one (the server's Set-Cookie replaces it at run time)" }]);
+    for (const v of ['FIRST', 'ROTATED', 'AGAIN']) expect(yaml + JSON.stringify(log.warnings)).not.toContain(v);
   });
 
   it('static assets are known by MIME type, by extension and by Chromium\'s _resourceType', () => {

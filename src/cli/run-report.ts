@@ -19,6 +19,7 @@ import { evaluateThresholds } from '../report/thresholds.js';
 import type { Scenario } from '../scenario/index.js';
 import { startBuiltinServer } from './builtin-server.js';
 import { capacityProblems } from './capacity-check.js';
+import { fleetOutcomeLines, type FleetShard } from './fleet/fleet-shard.js';
 import { createProgress, type ProgressSink } from './progress.js';
 import { Refusal } from './refusal.js';
 import { signalExitCode, StopSignals } from './stop-signals.js';
@@ -38,6 +39,8 @@ export interface ReportOptions {
   allowInvalid?: boolean;
   /** Write into outDir even while another run holds its lock. */
   force?: boolean;
+  /** issue 17: `run --fleet`: this shard's link to the fleet (joined before anything is sent). */
+  fleet?: FleetShard;
 }
 
 /** Report files the flags ask for: --format, else every format when --out is given, else none. */
@@ -133,6 +136,9 @@ class RunSession {
 
   async run(): Promise<number> {
     this.signals.install();
+    this.options.fleet?.start(() => {
+      if (!this.stopRun.signal.aborted) this.stopRun.abort();
+    }, (line) => this.log(line));
     try {
       const result = await this.load();
       if (typeof result === 'number') return result;
@@ -140,7 +146,14 @@ class RunSession {
     } finally {
       this.signals.uninstall();
       this.lock?.release();
+      this.options.fleet?.close();
     }
+  }
+
+  /** A line on stderr: through the progress display while it runs. */
+  private log(line: string): void {
+    if (this.options.quiet === true || this.done !== undefined) process.stderr.write(line + '\n');
+    else this.progress.note(line);
   }
 
   /** The first signal: finish what is in flight (or, once the result is out, quit now). */
@@ -199,7 +212,16 @@ class RunSession {
         builtin: () => startBuiltinServer(),
         signal: this.stopRun.signal,
         quitSignal: this.quitRun.signal,
-        ...(this.live !== undefined ? { onInterval: (points) => this.live!.onInterval(points) } : {}),
+        ...(this.live !== undefined || options.fleet !== undefined
+          ? {
+              onInterval: (points, requestPoints) => {
+                this.live?.onInterval(points);
+                options.fleet?.onInterval(points, requestPoints, (line) => this.log(line));
+              },
+            }
+          : {}),
+        // the fleet judges abort-on-fail thresholds on everyone's data, not this slice's
+        ...(options.fleet !== undefined ? { localAbort: false } : {}),
         onProgress: (p) => {
           this.progress.update(p);
           // Past the planned end, the run waits for the requests still in flight: say so, and how to cut it short.
@@ -224,6 +246,8 @@ class RunSession {
   /** Judges, prints and writes the result; returns the exit code. */
   private async report(result: EngineResult): Promise<number> {
     const { options } = this;
+    const fleetAbort = options.fleet?.abortedBy;
+    if (fleetAbort !== undefined && result.abortedBy === undefined) result.abortedBy = `fleet: ${fleetAbort}`;
     result.thresholds = evaluateThresholds(this.scenario.thresholds, result);
     this.done = result;
     process.stdout.write(options.json === true ? renderJson(result) : renderText(result));
@@ -233,7 +257,8 @@ class RunSession {
     }
     // A report file that cannot be written is a usage error (exit 2), after the report was printed.
     if (this.writer !== undefined) for (const w of await this.writer.final(result)) process.stderr.write(`wrote ${w.path}\n`);
-    return finish(result, options.allowInvalid === true, this.signals.exitCode);
+    const own = finish(result, options.allowInvalid === true, this.signals.exitCode);
+    return options.fleet !== undefined && this.signals.exitCode === undefined ? fleetExit(options.fleet, result, options.allowInvalid === true) : own;
   }
 }
 
@@ -245,4 +270,16 @@ function finish(result: EngineResult, allowInvalid: boolean, signalExit: number 
   }
   if (noneSucceeded(result)) process.stderr.write(noSuccessLine(result));
   return exitCodeOf(result, allowInvalid);
+}
+
+/** issue 17: publishes the shard's result, waits for the fleet's verdict and returns it as the exit code. */
+async function fleetExit(fleet: FleetShard, result: EngineResult, allowInvalid: boolean): Promise<number> {
+  process.stderr.write(`fleet ${fleet.job}: shard ${fleet.shard} of ${fleet.count} done; waiting for the other shards\n`);
+  const outcome = await fleet.finish(result, allowInvalid);
+  if (outcome instanceof FastbenchError) {
+    process.stderr.write(`${outcome.format()}\nfleet ${fleet.job}: the fleet's verdict is unknown: exit 1\n`);
+    return EXIT_GATE_FAILED;
+  }
+  for (const line of fleetOutcomeLines(fleet.job, outcome)) process.stderr.write(line + '\n');
+  return outcome.verdict.exit;
 }

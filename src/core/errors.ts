@@ -182,6 +182,9 @@ const ROWS = [
   ['ERR_IMPORT_PARSE', 'usage', 2, 'the file or text to import cannot be read as its format (JSON, YAML, JSONL or shell words)', 'Fix the syntax at the position shown; `fastbench import --help` lists the formats.'],
   ['ERR_IMPORT_FORMAT', 'usage', 2, 'the input parses but is not what the importer reads (HAR 1.2, OpenAPI 3.x, curl command, crawl records)', 'The message names the place (entry index, JSON pointer, line:column) and what was expected there.'],
   ['ERR_IMPORT_EMPTY', 'usage', 2, 'nothing left to import: every entry was filtered out or unusable', 'Loosen the filters (--all, --host) or check the warnings printed above.'],
+  // issue 17 fleet (fleet)
+  ['ERR_FLEET_REDIS', 'run', 2, 'the fleet\'s Redis cannot be reached or refused a command', 'Check the --fleet URL (redis://host:6379/JOB-ID) and that redis-server is up; before the load nothing was sent (exit 2), during it the fleet\'s verdict is unknown (exit 1).'],
+  ['ERR_FLEET_SHARD_LOST', 'run', 1, 'a shard of the fleet stopped heartbeating before publishing its result', 'Its intervals so far stay in the live fleet view; the merged result holds the other shards only, and the fleet fails. Look at that shard\'s logs (killed, out of memory, network).'],
 ] as const satisfies readonly Row[];
 
 /** Every registered code: a misspelt code is a compile error, not a runtime throw. */

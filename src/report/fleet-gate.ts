@@ -5,9 +5,9 @@
 //
 // An interval t closes when every expected shard has reported it, or `graceMs` after its first
 // report arrived (a straggler's late point is then left out of the live view; the final merged
-// result still has it, from the shard's result file). Intervals close in order of t: the shards
-// are expected to start together (--start-at, or an Indexed Job's pods), each counting its own
-// intervals from its measured start.
+// result still has it, from the shard's result file). Intervals close in order of t; the caller
+// gives each shard's intervals on one time line (cli/fleet/fleet-follower.ts shifts each shard by
+// its start, in whole intervals, as `fastbench merge` does).
 //
 // Judged live, on the merged points:
 //   - whole-run latency and error thresholds: on everything closed so far (a ThresholdTally);
@@ -31,6 +31,8 @@ export interface FleetReport {
   point: SeriesPoint;
   /** Points of the requests that windowed / abort-on-fail thresholds name. */
   requestPoints?: Record<string, SeriesPoint>;
+  /** The shard's measured start, epoch ms as its clock estimates it (the follower aligns shards by it). */
+  startMs?: number;
 }
 
 /** One interval of the whole fleet: what `fastbench watch` prints and a dashboard would plot. */

@@ -3,7 +3,7 @@
 // day after its last write:
 //   meta    hash  shard → JSON { count, intervalMs, thresholds, scenario, host, pid }  (joined)
 //   hb      hash  shard → "<epoch ms>-<seq>"   (heartbeat: readers watch it change, on their own clock)
-//   iv      stream entries { s: shard, t: interval, d: JSON { point, requestPoints } }
+//   iv      stream entries { s: shard, t: interval, st: its measured start (epoch ms), d: JSON { point, requestPoints } }
 //   final   hash  shard → the shard's result JSON, exactly as its result.json (renderJson)
 //   abort   string: the label of the abort-on-fail threshold that stopped the fleet (SET NX)
 // Points carry their HDR histograms in the encoded form (compressed base64 + exact min/max), so
@@ -125,9 +125,9 @@ export class FleetChannel {
     await this.redis.hset(this.key('hb'), String(shard), `${Date.now()}-${seq}`);
   }
 
-  async publishInterval(shard: number, t: number, point: SeriesPoint, requestPoints: Record<string, SeriesPoint>): Promise<void> {
+  async publishInterval(shard: number, t: number, startMs: number, point: SeriesPoint, requestPoints: Record<string, SeriesPoint>): Promise<void> {
     const d = JSON.stringify(Object.keys(requestPoints).length > 0 ? { point, requestPoints } : { point });
-    await this.redis.xadd(this.key('iv'), '*', 's', String(shard), 't', String(t), 'd', d);
+    await this.redis.xadd(this.key('iv'), '*', 's', String(shard), 't', String(t), 'st', String(startMs), 'd', d);
     await this.touch('iv');
   }
 
@@ -178,7 +178,14 @@ export class FleetChannel {
         for (let i = 0; i + 1 < fields.length; i += 2) f.set(fields[i]!, fields[i + 1]!);
         const d = JSON.parse(f.get('d') ?? '{}') as { point?: SeriesPoint; requestPoints?: Record<string, SeriesPoint> };
         if (d.point === undefined) continue;
-        reports.push({ shard: Number(f.get('s')), t: Number(f.get('t')), point: d.point, ...(d.requestPoints !== undefined ? { requestPoints: d.requestPoints } : {}) });
+        const st = f.get('st');
+        reports.push({
+          shard: Number(f.get('s')),
+          t: Number(f.get('t')),
+          point: d.point,
+          ...(d.requestPoints !== undefined ? { requestPoints: d.requestPoints } : {}),
+          ...(st !== undefined ? { startMs: Number(st) } : {}),
+        });
       }
     }
     return { reports, lastId: last };

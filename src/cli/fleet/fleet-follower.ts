@@ -9,6 +9,11 @@
 // `intervals()` is the seam for live views: an async generator of merged per-interval snapshots
 // (FleetInterval), in order. `fastbench watch` prints them; a dashboard can plot them.
 //
+// Shards are put on one time line as `fastbench merge` does: each shard's intervals are shifted by
+// its start's distance, in whole intervals, from the start of the first shard in the stream (every
+// follower reads the stream in the same order, so all pick the same reference). Shards started
+// together (--start-at) all shift by 0.
+//
 // Liveness is judged on the follower's own clock: a shard is lost when its heartbeat value has not
 // changed for `deadMs` (so machines' clocks need not agree), or when it never joined within
 // 2 × deadMs of the first shard joining.
@@ -61,6 +66,8 @@ interface ShardState {
   requests: number;
   final: boolean;
   lost: boolean;
+  /** Intervals this shard's t is shifted by on the fleet's time line (fixed at its first report). */
+  offset: number | undefined;
 }
 
 export class FleetFollower {
@@ -69,6 +76,10 @@ export class FleetFollower {
   private firstJoinMs: number | undefined;
   private readonly shards = new Map<number, ShardState>();
   private lastId = '0';
+  /** The first reported shard's start (epoch ms): the fleet's time line starts there. */
+  private refStartMs: number | undefined;
+  /** The first closed interval on that line: lines and snapshots count from it. */
+  private baseT: number | undefined;
   private abortReason: string | undefined;
   private abortPublished = false;
   private finished = false;
@@ -97,17 +108,17 @@ export class FleetFollower {
 
   private state(shard: number, now: number): ShardState {
     let s = this.shards.get(shard);
-    if (s === undefined) this.shards.set(shard, (s = { hb: undefined, hbChangedMs: now, lastT: undefined, requests: 0, final: false, lost: false }));
+    if (s === undefined) this.shards.set(shard, (s = { hb: undefined, hbChangedMs: now, lastT: undefined, requests: 0, final: false, lost: false, offset: undefined }));
     return s;
   }
 
-  /** Shards expected to report interval t: not lost, and not finished before t. */
+  /** Shards expected to report interval t (fleet time line): not lost, and not finished before t. */
   private expected(t: number): number[] {
     const out: number[] = [];
     for (let i = 0; i < (this.meta?.count ?? 0); i++) {
       const s = this.shards.get(i);
       if (s?.lost === true) continue;
-      if (s?.final === true && (s.lastT ?? -1) < t) continue;
+      if (s?.final === true && (s.lastT ?? -1) + (s.offset ?? 0) < t) continue;
       out.push(i);
     }
     return out;
@@ -142,7 +153,11 @@ export class FleetFollower {
         const s = this.state(r.shard, now);
         s.lastT = Math.max(s.lastT ?? -1, r.t);
         s.requests += r.point.requests;
-        this.gate!.report(r, now);
+        if (s.offset === undefined) {
+          this.refStartMs ??= r.startMs;
+          s.offset = r.startMs !== undefined && this.refStartMs !== undefined ? Math.round((r.startMs - this.refStartMs) / this.intervalMs) : 0;
+        }
+        this.gate!.report({ ...r, t: r.t + s.offset }, now);
       }
       if (reports.length < 500) break;
     }
@@ -161,8 +176,12 @@ export class FleetFollower {
       this.abortPublished = true;
       this.abortReason = await this.channel.abort(gateAbort);
     }
-    // an interval closed after the abort carries the fleet's reason, whoever set it
-    return this.abortReason === undefined ? closed : closed.map((iv) => ({ ...iv, abort: iv.abort ?? this.abortReason }));
+    if (closed.length > 0) this.baseT ??= closed[0]!.t;
+    // counted from the fleet's first interval; one closed after the abort carries the fleet's reason, whoever set it
+    return closed.map((iv) => {
+      const t = iv.t - this.baseT!;
+      return { ...iv, t, point: { ...iv.point, t }, abort: iv.abort ?? this.abortReason };
+    });
   }
 
   private expectedAll(): number[] {

@@ -31,6 +31,7 @@ export class FleetShard {
   private published: Promise<unknown> = Promise.resolve();
   private stopped: string | undefined;
   private closed = false;
+  private startMs: number | undefined;
 
   private constructor(private readonly channel: FleetChannel, readonly shard: number, readonly count: number, private readonly intervalMs: number) {
     this.follower = new FleetFollower(channel);
@@ -94,8 +95,11 @@ export class FleetShard {
     const rp: Record<string, SeriesPoint> = {};
     for (const [name, ps] of Object.entries(requestPoints)) if (ps.length > 0) rp[name] = Series.mergePoints(ps);
     const t = point.t;
+    // the measured start as this clock sees it: now, less the intervals closed so far
+    this.startMs ??= Date.now() - (t * this.intervalMs + point.ms);
+    const startMs = this.startMs;
     this.published = this.published
-      .then(() => this.channel.publishInterval(this.shard, t, point, rp))
+      .then(() => this.channel.publishInterval(this.shard, t, startMs, point, rp))
       .then(() => this.channel.heartbeat(this.shard, ++this.seq))
       .catch((e: unknown) => this.noteError(e, log));
   }

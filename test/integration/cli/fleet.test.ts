@@ -141,7 +141,8 @@ describe.skipIf(!HAVE_REDIS)('run --fleet + watch (real redis-server)', () => {
       expect(await redis!.get('fastbench:{degrade}:fleet:abort')).toBe(why);
       // within two intervals: no shard measured past the second interval after the one that failed
       const lines = watch.stdout.split('\n').filter((l) => l.startsWith('fleet t='));
-      const abortLine = lines.findIndex((l) => l.endsWith('ABORT'));
+      // the interval whose merged data failed the window (the gate's own judgement, not who noticed first)
+      const abortLine = lines.findIndex((l) => l.includes(`FAILING ${why}`));
       expect(abortLine).toBeGreaterThan(0);
       const abortT = Number(/^fleet t=([\d.]+)s/.exec(lines[abortLine]!)![1]) / 0.5 - 1;
       for (let i = 0; i < 3; i++) {

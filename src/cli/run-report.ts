@@ -258,7 +258,13 @@ class RunSession {
     // A report file that cannot be written is a usage error (exit 2), after the report was printed.
     if (this.writer !== undefined) for (const w of await this.writer.final(result)) process.stderr.write(`wrote ${w.path}\n`);
     const own = finish(result, options.allowInvalid === true, this.signals.exitCode);
-    return options.fleet !== undefined && this.signals.exitCode === undefined ? fleetExit(options.fleet, result, options.allowInvalid === true) : own;
+    if (options.fleet === undefined) return own;
+    // stopped by a signal: leave now, but let the fleet merge what this shard measured
+    if (this.signals.exitCode !== undefined) {
+      await options.fleet.publishOnly(result);
+      return own;
+    }
+    return fleetExit(options.fleet, result, options.allowInvalid === true);
   }
 }
 

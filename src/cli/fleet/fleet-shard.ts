@@ -111,6 +111,25 @@ export class FleetShard {
   }
 
   /**
+   * Publishes this shard's (partial) result without waiting for the fleet: a shard stopped by a
+   * signal still counts in the merge instead of being lost. Bounded by `timeoutMs`.
+   */
+  async publishOnly(result: RunResult, timeoutMs = 2000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        this.published.then(() => this.channel.publishFinal(this.shard, renderJson(result))),
+        new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs))),
+      ]);
+    } catch {
+      // the fleet will report this shard lost
+    } finally {
+      clearTimeout(timer);
+      this.close();
+    }
+  }
+
+  /**
    * Publishes this shard's final result and waits for the fleet's: every shard published or lost.
    * Returns the fleet's outcome, or the Redis failure that kept it from being known.
    */

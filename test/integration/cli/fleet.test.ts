@@ -196,6 +196,38 @@ describe.skipIf(!HAVE_REDIS)('run --fleet + watch (real redis-server)', () => {
     }
   }, 90_000);
 
+  it('a shard stopped by SIGTERM still publishes its partial result: nobody is lost, all three merge, the fleet fails as interrupted', async () => {
+    const target = await startTarget(Infinity);
+    try {
+      const file = scenario('term', target.url, '  - p99 < 2s');
+      const job = 'term';
+      const fleet = launch(file, job);
+      const started = Date.now();
+      let published = 0;
+      while (published < 2 && Date.now() - started < 30_000) {
+        const entries = await redis!.xrange('fastbench:{term}:fleet:iv', '-', '+');
+        published = entries.filter(([, f]) => f[0] === 's' && f[1] === '2').length;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const pid = Number(await redis!.hget('fastbench:{term}:fleet:meta', '2').then((m) => (JSON.parse(m!) as { pid: number }).pid));
+      process.kill(pid, 'SIGTERM');
+      const [s0, s1, s2] = await Promise.all(fleet.shards);
+      const watch = await fleet.watch;
+      expect(s2!.code).toBe(143);
+      expect(await redis!.hexists('fastbench:{term}:fleet:final', '2')).toBe(1);
+      for (const s of [s0!, s1!, watch]) {
+        const out = s.stdout + s.stderr;
+        expect(out).not.toContain('ERR_FLEET_SHARD_LOST');
+        expect(out).toMatch(/fleet term verdict: FAIL \(exit 1\); 3 of 3 shard results merged.*a shard was interrupted/);
+        expect(s.code).toBe(1);
+      }
+      const merge = await runCli(['merge', ...[0, 1, 2].map((i) => join(dir, `${job}-shard-${i}`, 'result.json'))]);
+      expect(readFileSync(join(dir, `${job}-merged.json`), 'utf8')).toBe(merge.stdout);
+    } finally {
+      target.server.close();
+    }
+  }, 90_000);
+
   it('refuses --fleet without --shard, and an unreachable Redis before sending anything (exit 2)', async () => {
     const target = await startTarget(Infinity);
     try {

@@ -130,8 +130,7 @@ export function registerRunCommand(program: Command): void {
       'fastbench run scenarios/smoke.yaml',
       'fastbench run scenario.yaml -d 30s -c 50 -R 2000/s --out reports/today',
       'fastbench run scenario.yaml -e HOST=127.0.0.1 --json > result.json',
-      'fastbench run scenario.yaml --shard $JOB_COMPLETION_INDEX/4 --start-at 2030-01-01T12:00:00Z',
-      'fastbench run scenario.yaml --shard $JOB_COMPLETION_INDEX/4 --fleet redis://redis:6379/$JOB_ID',
+      'fastbench run scenario.yaml --shard $JOB_COMPLETION_INDEX/4 --start-at 2030-01-01T12:00:00Z --fleet redis://redis:6379/$JOB_ID',
     ]))
     .action(async (file: string, flags: RunFlags) => {
       process.exitCode = await runCommand(file, flags);

@@ -64,13 +64,10 @@ const TTL_S = 86_400;
 
 export class FleetChannel {
   private readonly prefix: string;
-  private readonly lastError: { e: unknown } = { e: undefined };
 
-  private constructor(private readonly redis: Redis, readonly target: FleetTarget) {
+  /** `lastError`: the connection's last error event (kept for messages; a "connection is closed" hides it). */
+  private constructor(private readonly redis: Redis, readonly target: FleetTarget, private readonly lastError: { e: unknown }) {
     this.prefix = `fastbench:{${target.job}}:fleet:`;
-    redis.on('error', (e: unknown) => {
-      this.lastError.e = e;
-    });
   }
 
   /** Connects, or fails with ERR_FLEET_REDIS (before anything is sent). */
@@ -98,7 +95,7 @@ export class FleetChannel {
       redis.disconnect();
       throw new FastbenchError('ERR_FLEET_REDIS', `cannot connect to Redis at ${t.address}: ${describeRedisError(e, lastError.e)}`, { cause: e });
     }
-    return new FleetChannel(redis, t);
+    return new FleetChannel(redis, t, lastError);
   }
 
   /** A Redis failure as the one error the fleet reports. */

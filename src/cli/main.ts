@@ -15,6 +15,7 @@ import { registerRequestCommand } from './request-command.js';
 import { registerRunCommand } from './run-command.js';
 import { registerServeCommand } from './serve-command.js';
 import { registerValidateCommand } from './validate-command.js';
+import { registerWatchCommand } from './watch-command.js';
 import { formatCommanderError } from './flags.js';
 import { examples } from './help.js';
 import { Refusal } from './refusal.js';
@@ -46,6 +47,7 @@ export function buildProgram(): Command {
   registerCompareCommand(program);
   registerMergeCommand(program);
   registerImportCommand(program);
+  registerWatchCommand(program);
   program.addHelpText('after', examples([
     'fastbench serve --port 8080',
     'fastbench bench http://127.0.0.1:8080/plaintext -c 50 -d 10s',

@@ -1,5 +1,6 @@
 // `fastbench run <scenario> [-d 10s] [-c N] [-R rate] [-w N] [-e NAME=value]... [--json] [-q]
-//                          [-o DIR] [-f text,json,md,html,junit,hlog] [--shard i/N] [--start-at ISO-time]`
+//                          [-o DIR] [-f text,json,md,html,junit,hlog] [--shard i/N] [--start-at ISO-time]
+//                          [--fleet redis://host:6379/JOB]`
 //
 // Validates everything before sending anything (problems: `error[CODE]: message at file:line:col`
 // on stderr, exit 2), runs the scenario with live progress on stderr, prints the report on stdout
@@ -8,7 +9,8 @@
 // (0-based i, as Kubernetes' JOB_COMPLETION_INDEX) runs slice i of N of the load; --start-at waits
 // for a wall-clock instant so the shards line up. Running and reporting: run-report.ts (exit codes
 // there); --out is checked, created and locked before any traffic (--force writes into a
-// directory another run holds).
+// directory another run holds). --fleet (issue 17, with --shard) joins the shards into one fleet
+// through Redis: live gates on the merged data and one verdict for all (cli/fleet/fleet-shard.ts).
 import type { Command } from 'commander';
 import { FastbenchError } from '../core/errors.js';
 import { checkFieldName, checkFieldValue } from '../http/field-check.js';
@@ -18,6 +20,8 @@ import { checkScenario, type RequestOverrides, type ScenarioOverrides } from '..
 import { collect, parseCookieFlags, parseCountFlag, parseDurationFlag, parseEnvPairs, parseRateFlag, parseShard, parseSizeFlag, parseStartAt, parseUserFlag, protocolFlag, splitHeader } from './flags.js';
 import { examples } from './help.js';
 import { addLiveOptions, wantsLive, type LiveFlags } from './live-outputs.js';
+import { parseFleetUrl } from './fleet/fleet-channel.js';
+import { FleetShard } from './fleet/fleet-shard.js';
 import { refuseProblems } from './refusal.js';
 import { reportFormats, runAndReport, type ReportOptions } from './run-report.js';
 import { type NetFlags, addNetOptions, prepareNet } from './net-flags.js';
@@ -36,6 +40,8 @@ export interface RunFlags extends NetFlags, LiveFlags {
   format?: string;
   shard?: string;
   startAt?: string;
+  /** issue 17: --fleet redis://host:6379/JOB. */
+  fleet?: string;
   /** --max-body: client.maxResponseBodySize (a size: 64MiB). */
   maxBody?: string;
   force?: boolean;
@@ -106,6 +112,7 @@ export function registerRunCommand(program: Command): void {
     .option('-o, --out <dir>', 'write report files into this directory (default formats: all)')
     .option('-f, --format <list>', `report files to write: ${REPORT_FORMATS.join(',')} (default dir: reports/<name>-<time>/)`)
     .option('--shard <i/N>', 'run slice i of N of the load (0-based i, e.g. $JOB_COMPLETION_INDEX); merge the results with `fastbench merge`')
+    .option('--fleet <redis-url>', 'join a fleet of shards through Redis (redis://host:6379/JOB-ID, with --shard): thresholds judged live on the merged fleet, abortOnFail stops every shard, one verdict (exit code) for all')
     .option('--start-at <time>', 'wait until this ISO 8601 wall-clock time before starting the load (lines shards up)')
     .option('--allow-invalid', 'report a generator-bound (invalid) result but do not exit 3 for it')
     .option('--max-body <size>', 'largest response body accepted (e.g. 64MiB; a bare number is bytes; default: client.maxResponseBodySize, else 16MiB)')
@@ -125,7 +132,7 @@ export function registerRunCommand(program: Command): void {
       'fastbench run scenarios/smoke.yaml',
       'fastbench run scenario.yaml -d 30s -c 50 -R 2000/s --out reports/today',
       'fastbench run scenario.yaml -e HOST=127.0.0.1 --json > result.json',
-      'fastbench run scenario.yaml --shard $JOB_COMPLETION_INDEX/4 --start-at 2030-01-01T12:00:00Z',
+      'fastbench run scenario.yaml --shard $JOB_COMPLETION_INDEX/4 --start-at 2030-01-01T12:00:00Z --fleet redis://redis:6379/$JOB_ID',
     ]))
     .action(async (file: string, flags: RunFlags) => {
       process.exitCode = await runCommand(file, flags);
@@ -138,6 +145,10 @@ export async function runCommand(file: string, flags: RunFlags): Promise<number>
   const formats = reportFormats(flags.format, flags.out);
   const shard: ShardSpec | undefined = flags.shard !== undefined ? parseShard(flags.shard) : undefined;
   const startAtEpochMs = flags.startAt !== undefined ? parseStartAt(flags.startAt) : undefined;
+  if (flags.fleet !== undefined) {
+    parseFleetUrl(flags.fleet);
+    if (shard === undefined) throw new FastbenchError('ERR_USAGE_BAD_OPTION', '--fleet needs --shard i/N (every shard of the fleet runs with the same N)');
+  }
   const overrides = runOverrides(flags);
   const requestOverrides = runRequestOverrides(flags);
   const cookies = parseCookieFlags(flags.cookie ?? []);
@@ -161,5 +172,11 @@ export async function runCommand(file: string, flags: RunFlags): Promise<number>
     ...(flags.force ? { force: true } : {}),
     ...(wantsLive(flags) || flags.dashboardKeep === true ? { live: flags } : {}),
   };
-  return runAndReport(scenario, options);
+  // joined last, once everything else is checked; still before any traffic
+  const fleet = flags.fleet !== undefined ? await FleetShard.join(flags.fleet, shard!, scenario) : undefined;
+  try {
+    return await runAndReport(scenario, { ...options, ...(fleet !== undefined ? { fleet } : {}) });
+  } finally {
+    fleet?.close();
+  }
 }

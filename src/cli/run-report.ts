@@ -20,6 +20,7 @@ import type { Scenario } from '../scenario/index.js';
 import { startBuiltinServer } from './builtin-server.js';
 import { capacityProblems } from './capacity-check.js';
 import { LiveOutputs, type LiveFlags } from './live-outputs.js';
+import { fleetOutcomeLines, type FleetShard } from './fleet/fleet-shard.js';
 import { createProgress, type ProgressSink } from './progress.js';
 import { Refusal } from './refusal.js';
 import { signalExitCode, StopSignals } from './stop-signals.js';
@@ -41,6 +42,8 @@ export interface ReportOptions {
   force?: boolean;
   /** --dashboard, --prometheus, --otlp (live-outputs.ts). */
   live?: LiveFlags;
+  /** issue 17: `run --fleet`: this shard's link to the fleet (joined before anything is sent). */
+  fleet?: FleetShard;
 }
 
 /** Report files the flags ask for: --format, else every format when --out is given, else none. */
@@ -152,6 +155,9 @@ class RunSession {
   async run(): Promise<number> {
     this.signals.install();
     let code: number | undefined;
+    this.options.fleet?.start(() => {
+      if (!this.stopRun.signal.aborted) this.stopRun.abort();
+    }, (line) => this.log(line));
     try {
       const result = await this.load();
       if (typeof result === 'number') return result;
@@ -161,9 +167,16 @@ class RunSession {
       this.lock?.release();
       // A run that ended without a report (stopped before it started, crashed, files not written): its live outputs close now.
       if (code === undefined) await this.liveOutputs?.close();
+      this.options.fleet?.close();
     }
     await this.liveOutputs?.linger();
     return code;
+  }
+
+  /** A line on stderr: through the progress display while it runs. */
+  private log(line: string): void {
+    if (this.options.quiet === true || this.done !== undefined) process.stderr.write(line + '\n');
+    else this.progress.note(line);
   }
 
   /** The first signal: finish what is in flight (or, once the result is out, quit now). */
@@ -222,7 +235,16 @@ class RunSession {
         builtin: () => startBuiltinServer(),
         signal: this.stopRun.signal,
         quitSignal: this.quitRun.signal,
-        ...(this.live !== undefined ? { onInterval: (points) => this.live!.onInterval(points) } : {}),
+        ...(this.live !== undefined || options.fleet !== undefined
+          ? {
+              onInterval: (points, requestPoints) => {
+                this.live?.onInterval(points);
+                options.fleet?.onInterval(points, requestPoints, (line) => this.log(line));
+              },
+            }
+          : {}),
+        // the fleet judges abort-on-fail thresholds on everyone's data, not this slice's
+        ...(options.fleet !== undefined ? { localAbort: false } : {}),
         ...(this.liveOutputs !== undefined ? { onLive: (i) => this.liveOutputs!.onLive(i) } : {}),
         onProgress: (p) => {
           this.progress.update(p);
@@ -248,6 +270,8 @@ class RunSession {
   /** Judges, prints and writes the result; returns the exit code. */
   private async report(result: EngineResult): Promise<number> {
     const { options } = this;
+    const fleetAbort = options.fleet?.abortedBy;
+    if (fleetAbort !== undefined && result.abortedBy === undefined) result.abortedBy = `fleet: ${fleetAbort}`;
     result.thresholds = evaluateThresholds(this.scenario.thresholds, result);
     this.done = result;
     process.stdout.write(options.json === true ? renderJson(result) : renderText(result));
@@ -258,7 +282,14 @@ class RunSession {
     // A report file that cannot be written is a usage error (exit 2), after the report was printed.
     if (this.writer !== undefined) for (const w of await this.writer.final(result)) process.stderr.write(`wrote ${w.path}\n`);
     await this.liveOutputs?.finish(result);
-    return finish(result, options.allowInvalid === true, this.signals.exitCode);
+    const own = finish(result, options.allowInvalid === true, this.signals.exitCode);
+    if (options.fleet === undefined) return own;
+    // stopped by a signal: leave now, but let the fleet merge what this shard measured
+    if (this.signals.exitCode !== undefined) {
+      await options.fleet.publishOnly(result);
+      return own;
+    }
+    return fleetExit(options.fleet, result, options.allowInvalid === true);
   }
 }
 
@@ -270,4 +301,16 @@ function finish(result: EngineResult, allowInvalid: boolean, signalExit: number 
   }
   if (noneSucceeded(result)) process.stderr.write(noSuccessLine(result));
   return exitCodeOf(result, allowInvalid);
+}
+
+/** issue 17: publishes the shard's result, waits for the fleet's verdict and returns it as the exit code. */
+async function fleetExit(fleet: FleetShard, result: EngineResult, allowInvalid: boolean): Promise<number> {
+  process.stderr.write(`fleet ${fleet.job}: shard ${fleet.shard} of ${fleet.count} done; waiting for the other shards\n`);
+  const outcome = await fleet.finish(result, allowInvalid);
+  if (outcome instanceof FastbenchError) {
+    process.stderr.write(`${outcome.format()}\nfleet ${fleet.job}: the fleet's verdict is unknown: exit 1\n`);
+    return EXIT_GATE_FAILED;
+  }
+  for (const line of fleetOutcomeLines(fleet.job, outcome)) process.stderr.write(line + '\n');
+  return outcome.verdict.exit;
 }

@@ -191,6 +191,9 @@ const ROWS = [
   ['ERR_HOOK_LOAD', 'usage', 2, 'the hooks file could not be loaded', 'Check the `hooks:` path, that it is an ES module, and that its exports (setup, beforeRequest, afterResponse, teardown) are functions or, for beforeRequest/afterResponse, objects of functions by request name.'],
   ['ERR_HOOK_TS_UNSUPPORTED', 'usage', 2, 'a TypeScript hooks file needs a Node.js that strips types', 'Use Node 23.6+ (or 22.6+ with --experimental-strip-types), or compile the hooks to .mjs.'],
   ['ERR_REPLAY_LOG', 'usage', 2, 'the replay log could not be read', 'Use common/combined log format lines or JSONL with ts|time, method, path|url; see the line named in the message.'],
+  // issue 17 fleet (fleet)
+  ['ERR_FLEET_REDIS', 'run', 2, 'the fleet\'s Redis cannot be reached or refused a command', 'Check the --fleet URL (redis://host:6379/JOB-ID) and that redis-server is up; before the load nothing was sent (exit 2), during it the fleet\'s verdict is unknown (exit 1).'],
+  ['ERR_FLEET_SHARD_LOST', 'run', 1, 'a shard of the fleet stopped heartbeating before publishing its result', 'Its intervals so far stay in the live fleet view; the merged result holds the other shards only, and the fleet fails. Look at that shard\'s logs (killed, out of memory, network).'],
 ] as const satisfies readonly Row[];
 
 /** Every registered code: a misspelt code is a compile error, not a runtime throw. */

@@ -61,8 +61,17 @@ export interface RunOptions {
   /** Aborting it ends the run at once, abandoning requests in flight ("quit now": a later Ctrl-C). */
   readonly quitSignal?: AbortSignal;
   readonly onProgress?: (p: RunProgress) => void;
-  /** Each closed measured interval: every worker's point (report/live-reports.ts refreshes files from them). */
-  readonly onInterval?: (points: SeriesPoint[]) => void;
+  /**
+   * Each closed measured interval: every worker's point (report/live-reports.ts refreshes files from
+   * them), and the points of the requests that windowed or abort-on-fail thresholds name (name →
+   * one point per worker; the fleet gate judges per-request thresholds with them).
+   */
+  readonly onInterval?: (points: SeriesPoint[], requestPoints: Record<string, SeriesPoint[]>) => void;
+  /**
+   * issue 17 (fleet): false leaves abort-on-fail thresholds to someone else (`run --fleet`: the
+   * whole fleet's merged data decides, not this process's slice). Default true.
+   */
+  readonly localAbort?: boolean;
   /**
    * The live feed (dashboard, Prometheus, OTLP): each closed interval, workers merged, with
    * cumulative counts per request and the workers' health (metrics/live-interval.ts). When unset
@@ -297,14 +306,18 @@ async function runWorkers(
     if (signal?.aborted === true) onAbort();
     if (quit?.aborted === true) onAbort();
   };
-  const watch = new ThresholdWatch(scenario.thresholds);
+  const watch = new ThresholdWatch(options.localAbort === false ? [] : scenario.thresholds);
   let abortedBy: string | undefined;
   const onTicks = (ticks: IntervalTick[]): void => {
     progress.onTicks(ticks);
     live?.onTicks(ticks);
     if (options.onInterval !== undefined) {
       const points = ticks.flatMap((t) => (t.point !== undefined ? [t.point] : []));
-      if (points.length > 0) options.onInterval(points);
+      if (points.length > 0) {
+        const requestPoints: Record<string, SeriesPoint[]> = {};
+        for (const t of ticks) for (const [name, p] of Object.entries(t.requestPoints ?? {})) (requestPoints[name] ??= []).push(p);
+        options.onInterval(points, requestPoints);
+      }
     }
     if (abortedBy !== undefined || !watch.active) return;
     abortedBy = watch.onTicks(ticks);

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { parseAllDocuments, parse } from 'yaml';
 import { checkScenarioText } from '../../../src/scenario/index.js';
 import { REPORT_FILE_NAMES } from '../../../src/report/report-writer.js';
+import { buildProgram } from '../../../src/cli/main.js';
 
 const read = (p: string): string => readFileSync(new URL(`../../../examples/${p}`, import.meta.url), 'utf8');
 
@@ -81,7 +82,7 @@ describe('examples/github-actions/perf-gate.yml', () => {
     expect(wf.jobs.perf['runs-on']).toBe('ubuntu-latest');
     expect(steps[0].uses).toBe('actions/checkout@v4');
     expect(steps.map((s) => s.name).filter(Boolean)).toEqual([
-      'Install and build', 'Start the server under test', 'Write the scenario', 'Load test', 'Run summary', 'Compare against the baseline', 'Upload the reports',
+      'Install and build', 'Start the server under test', 'Write the scenario', 'Load test', 'Run summary', 'Compare against the baseline', 'Job summary', 'Upload the reports',
     ]);
   });
 
@@ -91,7 +92,10 @@ describe('examples/github-actions/perf-gate.yml', () => {
     const compare = step('Compare against the baseline').run as string;
     expect(compare).toMatch(/\$FASTBENCH compare perf\/baseline\.json "\$REPORT_DIR\/result\.json" \\\n\s+--max-regression p50=10%,p99=15%,rps=5%,errors=0\.5% --md > compare\.md/);
     expect(compare).toContain('exit $status');
-    expect(compare).toContain('>> "$GITHUB_STEP_SUMMARY"');
+    // compare --md's table goes on the job page from its own step, gate passed or failed
+    const summary = step('Job summary');
+    expect(summary.if).toBe("${{ !cancelled() && hashFiles('compare.md') != '' }}");
+    expect(summary.run).toMatch(/cat compare\.md\n\} >> "\$GITHUB_STEP_SUMMARY"/);
     const upload = step('Upload the reports');
     expect(upload.uses).toBe('actions/upload-artifact@v4');
     expect(upload.if).toBe('${{ !cancelled() }}');
@@ -104,5 +108,54 @@ describe('examples/github-actions/perf-gate.yml', () => {
     const m = /<<'EOF'\n([\s\S]*?)\nEOF\n/.exec(script);
     expect(m).not.toBeNull();
     expectValidScenario(m![1]!, 'perf/scenario.yaml', { TARGET_PORT: '8080' });
+  });
+});
+
+describe('examples/kubernetes/fleet.yaml (issue 17: run --fleet + watch)', () => {
+  const docs = parseStrict(read('kubernetes/fleet.yaml'));
+  const byName = (kind: string, name: string): any => docs.find((d) => d.kind === kind && d.metadata.name === name);
+
+  it('holds the scenario, the run settings, Redis (Deployment + Service) and two Jobs', () => {
+    expect(docs.map((d) => `${d.kind}/${d.metadata.name}`)).toEqual([
+      'ConfigMap/fastbench-fleet-scenario', 'ConfigMap/fastbench-fleet-run', 'Deployment/redis', 'Service/redis', 'Job/fastbench-fleet', 'Job/fastbench-fleet-watch',
+    ]);
+    const redis = byName('Deployment', 'redis');
+    expect(redis.spec.template.spec.containers[0].ports[0].containerPort).toBe(6379);
+    expect(redis.spec.selector.matchLabels).toEqual({ 'app.kubernetes.io/component': 'fleet-redis' });
+    const svc = byName('Service', 'redis');
+    expect(svc.spec.selector).toEqual(redis.spec.selector.matchLabels);
+    expect(svc.spec.ports[0].port).toBe(6379);
+  });
+
+  it('runs shard $(JOB_COMPLETION_INDEX) of N of an Indexed Job, joined to the fleet in Redis', () => {
+    const job = byName('Job', 'fastbench-fleet');
+    expect(job.spec.completionMode).toBe('Indexed');
+    expect(job.spec.parallelism).toBe(job.spec.completions);
+    const c = job.spec.template.spec.containers[0];
+    const env = Object.fromEntries(c.env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
+    expect(Number(env.SHARDS)).toBe(job.spec.completions);
+    expect(env.JOB_ID).toEqual({ configMapKeyRef: { name: 'fastbench-fleet-run', key: 'jobId' } });
+    expect([...c.command, ...c.args].join(' ')).toBe(
+      'fastbench run /scenario/scenario.yaml --shard $(JOB_COMPLETION_INDEX)/$(SHARDS) --fleet redis://redis:6379/$(JOB_ID) --start-at $(START_AT) --format json,text --out /results',
+    );
+  });
+
+  it('watches the same fleet and writes the merged result', () => {
+    const c = byName('Job', 'fastbench-fleet-watch').spec.template.spec.containers[0];
+    expect([...c.command, ...c.args].join(' ')).toBe('fastbench watch redis://redis:6379/$(JOB_ID) --out /results/merged.json --wait 30m');
+  });
+
+  it('embeds a scenario that fastbench validates, with fleet abort-on-fail gates', () => {
+    const text = byName('ConfigMap', 'fastbench-fleet-scenario').data['scenario.yaml'];
+    expectValidScenario(text, 'scenario.yaml');
+    expect(text).toContain('{ check: errors < 1% over 10s windows, abortOnFail: true }');
+  });
+
+  it('its command lines parse as fastbench commands', () => {
+    const program = buildProgram();
+    const run = program.commands.find((x) => x.name() === 'run')!;
+    const watch = program.commands.find((x) => x.name() === 'watch')!;
+    expect(run.options.some((o) => o.long === '--fleet')).toBe(true);
+    expect(watch.options.map((o) => o.long)).toEqual(expect.arrayContaining(['--out', '--wait']));
   });
 });

@@ -182,6 +182,9 @@ const ROWS = [
   ['ERR_IMPORT_PARSE', 'usage', 2, 'the file or text to import cannot be read as its format (JSON, YAML, JSONL or shell words)', 'Fix the syntax at the position shown; `fastbench import --help` lists the formats.'],
   ['ERR_IMPORT_FORMAT', 'usage', 2, 'the input parses but is not what the importer reads (HAR 1.2, OpenAPI 3.x, curl command, crawl records)', 'The message names the place (entry index, JSON pointer, line:column) and what was expected there.'],
   ['ERR_IMPORT_EMPTY', 'usage', 2, 'nothing left to import: every entry was filtered out or unusable', 'Loosen the filters (--all, --host) or check the warnings printed above.'],
+  // issue 18 capacity (capacity)
+  ['ERR_SEARCH_SPEC', 'usage', 2, 'the capacity search has nothing to search with: no SLO, or a bad range, step or duration', 'Give the scenario a `load: - search: { slo: [p99 < 200ms], from: 100/s, to: 50000/s }` item, or pass `find --slo "p99 < 200ms" --from 100/s --to 50000/s`.'],
+  ['ERR_SERVER_CAPACITY_QUEUE_FULL', 'pool', 1, 'request answered 503: the bundled server\'s capacity queue was full (serve --capacity)', 'The offered rate exceeds the server\'s --capacity for longer than its queue (--capacity-queue) absorbs; this is the saturation a capacity search looks for.'],
 ] as const satisfies readonly Row[];
 
 /** Every registered code: a misspelt code is a compile error, not a runtime throw. */

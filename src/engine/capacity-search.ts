@@ -10,7 +10,8 @@
 //            down by the tolerance and confirm again (at most MAX_CONFIRMS times)
 //
 // A step where the generator, not the target, was the bottleneck is VETOED: its verdict says
-// nothing about the target, so the search stops there and answers "at least <last good>".
+// nothing about the target. It is measured once more (a one-off stall of a busy machine is not a
+// ceiling); vetoed again, the search stops there and answers "at least <last good>".
 // The time budget (maxDuration) is checked before each step: a step that would end past it is not
 // started (its expected overrun is what earlier steps took beyond their planned length).
 //
@@ -101,6 +102,9 @@ export interface SearchHooks {
   onStep?: (step: SearchStep) => void;
 }
 
+/** Times a vetoed step is measured again before the search stops on it. */
+export const VETO_RETRIES = 1;
+
 /** Confirmations tried (each stepping down by the tolerance) before the search gives up confirming. */
 export const MAX_CONFIRMS = 4;
 
@@ -184,8 +188,21 @@ class CapacitySearch {
     return this.steps.some((s) => s.offeredRps === rate && s.verdict === 'pass');
   }
 
-  /** Runs one step; undefined when the search must stop first (budget, stop) or the step was vetoed. */
+  /** Runs one step (again after a veto, VETO_RETRIES times); undefined when the search must stop. */
   private async step(rate: number, durationMs: number, kind: StepKind): Promise<SearchStep | undefined> {
+    for (let attempt = 0; ; attempt++) {
+      const s = await this.once(rate, durationMs, kind);
+      if (s === undefined || s.verdict !== 'vetoed') return s;
+      if (attempt >= VETO_RETRIES) {
+        this.ended = 'generator-bound';
+        this.vetoReason = s.generatorBound;
+        return undefined;
+      }
+    }
+  }
+
+  /** Runs one step; undefined when the search must stop first (budget, stop). */
+  private async once(rate: number, durationMs: number, kind: StepKind): Promise<SearchStep | undefined> {
     if (this.hooks.stopped?.() === true) {
       this.ended = 'interrupted';
       return undefined;
@@ -208,11 +225,6 @@ class CapacitySearch {
     const step: SearchStep = { index: this.steps.length, kind, offeredRps: rate, durationMs: Math.round(took), ...f, verdict, slo };
     this.steps.push(step);
     this.hooks.onStep?.(step);
-    if (verdict === 'vetoed') {
-      this.ended = 'generator-bound';
-      this.vetoReason = f.generatorBound;
-      return undefined;
-    }
     // A stop asked for during the step: its figures stand, but the search ends after it.
     if (this.hooks.stopped?.() === true) {
       this.ended = 'interrupted';

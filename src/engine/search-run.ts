@@ -5,8 +5,9 @@
 //
 // Limitation (documented in docs/SCENARIOS.md): the engine's phase list is fixed when a run
 // starts (workers are planned from it), so a step cannot be appended to a running run: each step
-// dials its own connections. The bundled server (`target: builtin`) is started once and serves
-// every step.
+// dials its own connections. Each step therefore opens with a short warmup at its rate (dialing,
+// warming the code; left out of its figures and of the veto). The bundled server (`target:
+// builtin`) is started once and serves every step.
 //
 // The generator veto: a step is vetoed when the generator, not the target, limited it — schedule
 // slip with a connection free, event-loop stalls, a saturated event loop, or unsent arrivals
@@ -96,6 +97,11 @@ export function searchSummary(spec: Pick<SearchSpec, 'slo'>, outcome: SearchOutc
   return out;
 }
 
+/** The warmup before each step's measured phase: a quarter of it, 250 ms to 1 s. */
+export function stepWarmupMs(durationMs: number): number {
+  return Math.round(Math.min(1000, Math.max(250, durationMs / 4)));
+}
+
 /** Runs the scenario's search; resolves with the knee's confirmation run carrying `search`. */
 export async function runSearch(scenario: Scenario, options: SearchRunOptions = {}): Promise<SearchRunResult> {
   const spec = options.spec ?? scenario.search;
@@ -114,7 +120,11 @@ export async function runSearch(scenario: Scenario, options: SearchRunOptions = 
     const outcome = await searchCapacity(spec, {
       stopped: () => options.signal?.aborted === true || options.quitSignal?.aborted === true,
       measure: async (rate, durationMs, kind) => {
-        const step = { ...scenario, phases: [constantOpenPhase(`${kind} ${rate}/s`, rate, durationMs, spec.maxConnections, spec.pos)], thresholds: [] };
+        // A short warmup at the step's rate first: the step's fresh connections are dialed and its
+        // code is warm before measuring (a warmup is left out of the figures and the veto).
+        const warm = { ...constantOpenPhase(`warmup ${rate}/s`, rate, stepWarmupMs(durationMs), spec.maxConnections, spec.pos), warmup: true };
+        const measured = { ...constantOpenPhase(`${kind} ${rate}/s`, rate, durationMs, spec.maxConnections, spec.pos), index: 1 };
+        const step = { ...scenario, phases: [warm, measured], thresholds: [] };
         const { spec: _s, onStep: _o, ...runOptions } = options;
         const result = await runScenario(step, { ...runOptions, ...(sharedBuiltin !== undefined ? { builtin: sharedBuiltin } : {}) });
         last = result;
@@ -132,7 +142,9 @@ export async function runSearch(scenario: Scenario, options: SearchRunOptions = 
     const result: SearchRunResult = { ...base, search: summary };
     if (outcome.generatorBound !== undefined) {
       result.valid = false;
-      result.invalidReason = `capacity search: at least ${outcome.knee?.rate ?? 0}/s; ${outcome.generatorBound}, so it could not go higher`;
+      result.invalidReason = outcome.knee !== undefined
+        ? `capacity search: at least ${outcome.knee.rate}/s; ${outcome.generatorBound}, so it could not go higher`
+        : `capacity search: ${outcome.generatorBound} from the first step; nothing was measured of the target`;
     } else {
       // Every step passed the veto (unsent arrivals of a slow target are the target's doing).
       result.valid = true;

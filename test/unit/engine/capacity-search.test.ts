@@ -96,10 +96,27 @@ describe('searchCapacity (simulated target)', () => {
     const out = await searchCapacity(PLAN, { measure: t.measure, now: t.now });
     expect(out.ended).toBe('generator-bound');
     expect(out.generatorBound).toMatch(/generator/);
-    expect(out.steps.at(-1)!.verdict).toBe('vetoed');
-    expect(out.steps.at(-1)!.offeredRps).toBe(3200);
+    // measured twice (a one-off stall is not a ceiling), vetoed both times
+    expect(out.steps.slice(-2).map((s) => [s.offeredRps, s.verdict])).toEqual([[3200, 'vetoed'], [3200, 'vetoed']]);
     expect(out.knee!.rate).toBe(1600);
     expect(out.confirmed).toBe(false);
+  });
+
+  it('measures a vetoed step once more: a one-off generator stall does not end the search', async () => {
+    let vetoes = 1;
+    const t = target(1500);
+    const out = await searchCapacity(PLAN, {
+      measure: async (rate, ms, kind) => {
+        const f = await t.measure(rate, ms, kind);
+        if (rate === 800 && vetoes-- > 0) return { ...f, generatorBound: 'event-loop stall' };
+        return f;
+      },
+      now: t.now,
+    });
+    expect(out.steps.filter((s) => s.offeredRps === 800).map((s) => s.verdict)).toEqual(['vetoed', 'pass']);
+    expect(out.ended).toBe('converged');
+    expect(out.generatorBound).toBeUndefined();
+    expect(out.knee!.rate).toBeGreaterThanOrEqual(1425);
   });
 
   it('reports no knee when even `from` fails, and stops at `to` when nothing fails', async () => {

@@ -54,17 +54,23 @@ export class TokenBucket {
     this.last = nowMs;
   }
 
-  private refill(now: number): void {
+  /** `waiting`: requests queued for tokens; what accrues for them is theirs, not capped by the burst. */
+  private refill(now: number, waiting: number): void {
     if (now > this.last) {
       const t = this.tokens + ((now - this.last) * this.rate) / 1000;
-      this.tokens = t < this.burst ? t : this.burst;
+      const cap = this.burst + waiting;
+      this.tokens = t < cap ? t : cap;
       this.last = now;
     }
   }
 
-  /** Takes a token if there is one. */
-  tryTake(now: number): boolean {
-    this.refill(now);
+  /**
+   * Takes a token if there is one. `waiting` > 0 when the caller drains a queue: a late drain (a
+   * busy event loop fires the timer late) then releases everything that accrued meanwhile, so the
+   * queue is served at `rate` however coarse the timer.
+   */
+  tryTake(now: number, waiting = 0): boolean {
+    this.refill(now, waiting);
     if (this.tokens >= 1) {
       this.tokens -= 1;
       return true;
@@ -74,7 +80,7 @@ export class TokenBucket {
 
   /** ms until a token is there (0: now). */
   msUntilToken(now: number): number {
-    this.refill(now);
+    this.refill(now, 0);
     return this.tokens >= 1 ? 0 : ((1 - this.tokens) * 1000) / this.rate;
   }
 }
@@ -192,7 +198,7 @@ export class CapacityGate implements RequestDispatcher {
       const i = this.head;
       const res = this.resps[i]!;
       // A request whose connection is gone takes no token.
-      if (!res.closed && !this.bucket.tryTake(now)) break;
+      if (!res.closed && !this.bucket.tryTake(now, this.count)) break;
       const req = this.reqs[i]!;
       const waited = now - this.since[i]!;
       this.reqs[i] = undefined;

@@ -94,6 +94,19 @@ describe('CapacityGate', () => {
     expect(gate.stats()).toMatchObject({ queued: 0, delayed: 3, maxWaitMs: 30 });
   });
 
+  it('serves the queue at the rate even when its timer fires late (tokens accrued meanwhile are not capped by the burst)', () => {
+    const clock = fakeClock();
+    let seen = 0;
+    const gate = new CapacityGate({ dispatch: () => seen++ }, { rate: 1000, burst: 1, queue: 100 }, undefined, clock);
+    for (let i = 0; i < 60; i++) gate.dispatch(request('/a', i), response());
+    expect(seen).toBe(1);
+    // a busy event loop: the 1 ms timer fires 40 ms late
+    clock.t = 41;
+    clock.timers.shift()!.fn();
+    expect(seen).toBe(42);
+    expect(gate.stats().queued).toBe(18);
+  });
+
   it('skips a queued request whose connection closed (no token spent) and lets /__stats pass', () => {
     const clock = fakeClock();
     const seen: number[] = [];

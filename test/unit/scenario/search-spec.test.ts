@@ -25,13 +25,13 @@ describe('load: - search:', () => {
       `load:\n  - duration: 10s\n    search: { slo: [p99 < 50ms over 10s windows, latency < 3ms], from: 0, to: 10/s, step: 1x, tolerance: 150%, hold: 1m, maxDuration: 30s, every: 1s }\n${REQ}`,
     );
     expect(got).toEqual([
-      expect.stringMatching(/^ERR_SCENARIO_UNKNOWN_KEY 3:142 unknown key "every" in load\[0\]\.search/),
       expect.stringMatching(/^ERR_SCENARIO_VALUE 2:5 load\[0\]\.duration: a search sets its own rates and durations/),
       expect.stringMatching(/^ERR_SCENARIO_THRESHOLD 3:21 an SLO is judged over each whole step/),
-      expect.stringMatching(/^ERR_SCENARIO_THRESHOLD 3:51 unknown threshold metric "latency"/),
-      expect.stringMatching(/^ERR_SCENARIO_VALUE 3:73 load\[0\]\.search\.from must be a rate above 0/),
-      expect.stringMatching(/^ERR_SCENARIO_VALUE 3:95 load\[0\]\.search\.step must be a climb factor above 1/),
-      expect.stringMatching(/^ERR_SCENARIO_VALUE 3:115 load\[0\]\.search\.tolerance must be between 0 and 1/),
+      expect.stringMatching(/^ERR_SCENARIO_THRESHOLD 3:50 unknown threshold metric "latency"/),
+      expect.stringMatching(/^ERR_SCENARIO_VALUE 3:72 load\[0\]\.search\.from must be a rate above 0/),
+      expect.stringMatching(/^ERR_SCENARIO_VALUE 3:91 load\[0\]\.search\.step must be a climb factor above 1/),
+      expect.stringMatching(/^ERR_SCENARIO_VALUE 3:106 load\[0\]\.search\.tolerance must be between 0 and 1/),
+      expect.stringMatching(/^ERR_SCENARIO_UNKNOWN_KEY 3:140 unknown key "every" in load\[0\]\.search/),
     ]);
     expect(messages(`load:\n  - search: { slo: [p99 < 50ms], from: 100, to: 1000, hold: 1m, maxDuration: 30s }\n${REQ}`)).toEqual([
       expect.stringMatching(/maxDuration \(30000 ms\) leaves no room for one step and the hold \(65000 ms\)/),

@@ -1,6 +1,7 @@
 // issue 18: `load: - search: {...}` — the capacity search's scenario form.
 import { describe, expect, it } from 'vitest';
 import { parseSlo, parseStepFactor, parseTolerance } from '../../../src/scenario/index.js';
+import { readFileSync } from 'node:fs';
 import { load, messages } from './helpers.js';
 
 const REQ = 'requests:\n  - path: /\n';
@@ -55,5 +56,15 @@ describe('load: - search:', () => {
     expect([0, 1, '100%', 'x'].map(parseTolerance)).toEqual([undefined, undefined, undefined, undefined]);
     expect(parseSlo('rps > 100')).toMatchObject({ kind: 'rps', value: 100 });
     expect(parseSlo('p99 < 5ms over last 10s')).toMatchObject({ error: expect.stringMatching(/whole step/) });
+  });
+});
+
+describe('docs/SCENARIOS.md "Capacity search"', () => {
+  it('its example validates and reads as documented', () => {
+    const doc = readFileSync(new URL('../../../docs/SCENARIOS.md', import.meta.url), 'utf8');
+    const yaml = /```yaml\n([\s\S]*?)```/.exec(doc.slice(doc.indexOf('### Capacity search')))![1]!;
+    const s = load(`${yaml}${REQ}`);
+    expect(s.search).toMatchObject({ fromRate: 100, toRate: 50_000, stepFactor: 2, stepMs: 5000, holdMs: 10_000, tolerance: 0.05, maxDurationMs: 300_000, maxConnections: 200 });
+    expect(s.search!.slo.map((t) => t.text)).toEqual(['p99 < 200ms', 'errors < 1%']);
   });
 });

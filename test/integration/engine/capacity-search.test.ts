@@ -117,6 +117,16 @@ describe.skipIf(!built)('fastbench find: bad input exits 2 before sending anythi
     expect(r.stderr).toMatch(/error\[ERR_SCENARIO_VALUE\].*to \(50\/s\) is below from/);
   });
 
+  it('`run` on a search scenario refuses the flags of fixed phases', async () => {
+    const ok = join(dir, 'ok.yaml');
+    writeFileSync(ok, 'name: ok\ntarget: http://127.0.0.1:9\nload:\n  - search: { slo: [p99 < 50ms], from: 100/s, to: 200/s }\nrequests: [{ path: / }]\n');
+    const r = await runCli(['run', ok, '-d', '5s']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--duration does not apply to a capacity search');
+    const v = await runCli(['validate', ok]);
+    expect(v.stdout).toBe('ok: ok (a capacity search, 1 requests)\n');
+  });
+
   it('a bad flag: --step 1x', async () => {
     const r = await runCli(['find', plain, '--slo', 'p99 < 10ms', '--to', '1000/s', '--step', '1x']);
     expect(r.code).toBe(2);

@@ -1,9 +1,11 @@
 // issue 18: the capacity search finds the bundled server's configured capacity (`fastbench serve
-// --capacity 600/s`) within 10 %; and `fastbench find` refuses bad input with exit 2.
+// --capacity 200/s`) within 10 %; and `fastbench find` refuses bad input with exit 2.
 //
-// The SLO is `errors < 1%` with a small server queue (--capacity-queue 90, 150 ms of work): past
-// the capacity the queue fills within the step and the server answers 503, which no generator
-// hiccup causes. A latency SLO would be judged through the crowded test machine's own stalls
+// The SLO is `errors < 1%` with a small server queue (--capacity-queue 40, 200 ms of work): past
+// the capacity the queue fills within a 3 s step and the server answers 503 (about 8 % over the
+// capacity is enough), while a stall of either process shorter than the queue costs nothing. A low
+// capacity keeps both processes light, so the crowded machine's scheduler stalls them less
+// (observed knees: 193-195/s for 200/s, in 24-28 s). A latency SLO would be judged through the crowded test machine's own stalls
 // (~100 ms event-loop stalls at a load of 20 on 2 cores), so this test leaves latency SLOs to the
 // unit tests (test/unit/engine/capacity-search.test.ts), and relaxes the generator veto the same
 // way: the veto is unit-tested there; here it must not fire on a machine that is merely crowded.
@@ -18,13 +20,13 @@ import { checkRunResult } from '../../../src/report/result-file.js';
 import { parseScenario } from '../../../src/scenario/index.js';
 import { FASTBENCH_BIN, runCli } from '../../helpers/cli.js';
 
-const CAPACITY = 600;
+const CAPACITY = 200;
 const built = existsSync(new URL('../../../dist/cli/main.js', import.meta.url));
 let server: ChildProcess | undefined;
 let url = '';
 
 function startServer(): Promise<string> {
-  const child = spawn(process.execPath, [FASTBENCH_BIN, 'serve', '--port', '0', '--quiet', '--capacity', `${CAPACITY}/s`, '--capacity-queue', '90'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [FASTBENCH_BIN, 'serve', '--port', '0', '--quiet', '--capacity', `${CAPACITY}/s`, '--capacity-queue', '40'], { stdio: ['ignore', 'pipe', 'pipe'] });
   server = child;
   let out = '';
   return new Promise((resolve, reject) => {
@@ -55,7 +57,7 @@ describe.skipIf(!built)('capacity search against `fastbench serve --capacity`', 
         `target: ${url}`,
         'client: { connections: 300, timeout: 2s }',
         'load:',
-        '  - search: { slo: [errors < 1%], from: 350/s, to: 20000/s, step: 2x, stepDuration: 2500ms, hold: 3s, tolerance: 8%, maxDuration: 40s }',
+        '  - search: { slo: [errors < 1%], from: 120/s, to: 20000/s, step: 2x, stepDuration: 3s, hold: 3s, tolerance: 8%, maxDuration: 40s }',
         'requests:',
         '  - path: /json',
       ].join('\n'),
@@ -73,8 +75,8 @@ describe.skipIf(!built)('capacity search against `fastbench serve --capacity`', 
     expect(knee.high).toBeGreaterThan(knee.rate);
     expect(s.ended).toBe('converged');
     expect(s.confirmed).toBe(true);
-    // climbed from 700/s ×2, failed above the capacity, bisected, confirmed at the knee
-    expect(s.steps.slice(0, 2).map((st) => [st.kind, st.offeredRps, st.verdict])).toEqual([['climb', 350, 'pass'], ['climb', 700, 'fail']]);
+    // climbed from 120/s ×2, failed above the capacity, bisected, confirmed at the knee
+    expect(s.steps.slice(0, 2).map((st) => [st.kind, st.offeredRps, st.verdict])).toEqual([['climb', 120, 'pass'], ['climb', 240, 'fail']]);
     expect(s.steps.some((st) => st.kind === 'bisect')).toBe(true);
     expect(s.steps.at(-1)).toMatchObject({ kind: 'confirm', offeredRps: knee.rate, verdict: 'pass' });
     // a failing step above the capacity failed by the server's 503s

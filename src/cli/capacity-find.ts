@@ -8,8 +8,10 @@ import { prepareOutDir } from '../report/out-dir.js';
 import { ReportWriter, type ReportFormat } from '../report/report-writer.js';
 import { renderSearchText, searchStepLine } from '../report/search-report.js';
 import { renderText } from '../report/text-report.js';
-import { parseSlo, parseStepFactor, parseTolerance, SEARCH_DEFAULTS, type Scenario, type SearchSpec } from '../scenario/index.js';
+import { constantOpenPhase, parseSlo, parseStepFactor, parseTolerance, SEARCH_DEFAULTS, type Scenario, type SearchSpec } from '../scenario/index.js';
 import { startBuiltinServer } from './builtin-server.js';
+import { capacityProblems } from './capacity-check.js';
+import { Refusal } from './refusal.js';
 import { parseCountFlag, parseDurationFlag, parseRateFlag } from './flags.js';
 import { signalExitCode } from './stop-signals.js';
 
@@ -81,6 +83,10 @@ export interface FindOptions {
 export async function findAndReport(scenario: Scenario, spec: SearchSpec, o: FindOptions): Promise<number> {
   const flags = { quiet: o.quiet, json: o.json, out: o.outDir, allowInvalid: o.allowInvalid };
   const { formats, workers, minRate } = o;
+  // The machine's limits, as for `run`: every step opens up to the connection cap.
+  const probe = { ...scenario, phases: [constantOpenPhase('search', spec.toRate, spec.stepMs, spec.maxConnections, spec.pos)] };
+  const problems = capacityProblems(probe, workers !== undefined ? { workers } : {});
+  if (problems.length > 0) throw new Refusal(problems, `${problems.length === 1 ? 'the search was refused' : `${problems.length} problems`}; nothing was sent`);
   if (flags.out !== undefined && formats !== undefined && formats.length > 0) prepareOutDir(flags.out);
 
   const stop = new AbortController();

@@ -236,7 +236,14 @@ class CapacitySearch {
   private finish(confirmed: boolean): SearchOutcome {
     const out: SearchOutcome = { confirmed, ended: this.ended ?? 'converged', steps: this.steps, elapsedMs: Math.round(this.now() - this.start) };
     if (this.vetoReason !== undefined) out.generatorBound = this.vetoReason;
-    const rate = this.good;
+    // The answer is a rate that was measured to pass: after a failed confirmation the stepped-down
+    // rate may not have been measured yet (budget, stop, or the last try): then the highest passing
+    // rate at or below it.
+    let rate = this.good;
+    if (rate !== undefined && !this.passedAt(rate)) {
+      const below = this.steps.filter((st) => st.verdict === 'pass' && st.offeredRps <= rate!).map((st) => st.offeredRps);
+      rate = below.length > 0 ? Math.max(...below) : undefined;
+    }
     if (rate !== undefined) out.knee = kneeOf(rate, this.bad, this.steps);
     return out;
   }

@@ -129,6 +129,13 @@ describe.skipIf(!built)('fastbench find: bad input exits 2 before sending anythi
     expect(v.stdout).toBe('ok: ok (a capacity search, 1 requests)\n');
   });
 
+  it('more connections than the machine allows: refused as `run` refuses them', async () => {
+    const r = await runCli(['find', plain, '--slo', 'p99 < 10ms', '--to', '1000/s', '-c', '100000000']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/error\[ERR_LIMIT_[A-Z_]+\]/);
+    expect(r.stderr).toContain('nothing was sent');
+  });
+
   it('a bad flag: --step 1x', async () => {
     const r = await runCli(['find', plain, '--slo', 'p99 < 10ms', '--to', '1000/s', '--step', '1x']);
     expect(r.code).toBe(2);

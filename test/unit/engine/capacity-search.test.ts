@@ -91,6 +91,19 @@ describe('searchCapacity (simulated target)', () => {
     expect(out.knee!.high).toBe(confirms[0]!.offeredRps);
   });
 
+  it('after every confirmation failed, answers with a rate that passed a step (never an unmeasured one)', async () => {
+    // confirmations always measure 30 % heavier: each fails, the search steps down MAX_CONFIRMS times
+    const t = target(1500, { noise: (_rate, n) => (t.calls[n]?.kind === 'confirm' ? 0.3 : 0) });
+    const out = await searchCapacity(PLAN, { measure: t.measure, now: t.now });
+    const confirms = out.steps.filter((s) => s.kind === 'confirm');
+    expect(confirms).toHaveLength(4);
+    expect(confirms.every((s) => s.verdict === 'fail')).toBe(true);
+    expect(out.confirmed).toBe(false);
+    const passed = out.steps.filter((s) => s.verdict === 'pass').map((s) => s.offeredRps);
+    expect(passed).toContain(out.knee!.rate);
+    expect(out.knee!.rate).toBeLessThan(confirms.at(-1)!.offeredRps);
+  });
+
   it('vetoes a step where the generator was the bottleneck: the answer is "at least" the last good rate', async () => {
     const t = target(100_000, { generatorMax: 3000 });
     const out = await searchCapacity(PLAN, { measure: t.measure, now: t.now });

@@ -9,6 +9,7 @@ import { installCrashHandlers, reportInternalError } from './crash-report.js';
 import { holdEarlySignals, releaseEarlySignals, signalExitCode, type EarlySignals } from './stop-signals.js';
 import { registerCrawlCommand } from './crawl-command.js';
 import { registerImportCommand } from './import-command.js';
+import { registerFindCommand } from './find-command.js';
 import { registerMergeCommand } from './merge-command.js';
 import { registerReportCommand } from './report-command.js';
 import { registerRequestCommand } from './request-command.js';
@@ -48,6 +49,7 @@ export function buildProgram(): Command {
   registerMergeCommand(program);
   registerImportCommand(program);
   registerWatchCommand(program);
+  registerFindCommand(program);
   program.addHelpText('after', examples([
     'fastbench serve --port 8080',
     'fastbench bench http://127.0.0.1:8080/plaintext -c 50 -d 10s',

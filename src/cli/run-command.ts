@@ -16,7 +16,9 @@ import { FastbenchError } from '../core/errors.js';
 import { checkFieldName, checkFieldValue } from '../http/field-check.js';
 import { checkShard, type ShardSpec } from '../engine/index.js';
 import { REPORT_FORMATS } from '../report/report-writer.js';
-import { checkScenario, type RequestOverrides, type ScenarioOverrides } from '../scenario/index.js';
+import { checkScenario, type RequestOverrides, type Scenario, type ScenarioOverrides, type SearchSpec } from '../scenario/index.js';
+import type { ReportFormat } from '../report/report-writer.js';
+import { findAndReport } from './capacity-find.js';
 import { collect, parseCookieFlags, parseCountFlag, parseDurationFlag, parseEnvPairs, parseRateFlag, parseShard, parseSizeFlag, parseStartAt, parseUserFlag, protocolFlag, splitHeader } from './flags.js';
 import { examples } from './help.js';
 import { addLiveOptions, wantsLive, type LiveFlags } from './live-outputs.js';
@@ -139,6 +141,23 @@ export function registerRunCommand(program: Command): void {
     });
 }
 
+/** `run` on a `load: - search:` scenario: the capacity search (capacity-find.ts). */
+function runSearchScenario(scenario: Scenario, search: SearchSpec, flags: RunFlags, formats: ReportFormat[] | undefined): Promise<number> {
+  const notHere: [string | undefined, string][] = [[flags.duration, '--duration'], [flags.rate, '--rate'], [flags.shard, '--shard'], [flags.startAt, '--start-at']];
+  for (const [v, name] of notHere) {
+    if (v !== undefined) throw new FastbenchError('ERR_USAGE_BAD_OPTION', `${name} does not apply to a capacity search (load: - search:); \`fastbench find --help\` lists its flags`);
+  }
+  const spec = flags.connections !== undefined ? { ...search, maxConnections: parseCountFlag(flags.connections, '--connections', 1) } : search;
+  return findAndReport(scenario, spec, {
+    ...(flags.json !== undefined ? { json: flags.json } : {}),
+    ...(flags.quiet !== undefined ? { quiet: flags.quiet } : {}),
+    ...(flags.workers !== undefined ? { workers: parseCountFlag(flags.workers, '--workers', 1) } : {}),
+    ...(formats !== undefined ? { formats } : {}),
+    ...(flags.out !== undefined ? { outDir: flags.out } : {}),
+    ...(flags.allowInvalid === true ? { allowInvalid: true } : {}),
+  });
+}
+
 /** The `run` command's work, minus commander: returns the exit code; usage problems are thrown. */
 export async function runCommand(file: string, flags: RunFlags): Promise<number> {
   const env = parseEnvPairs(flags.env);
@@ -160,6 +179,8 @@ export async function runCommand(file: string, flags: RunFlags): Promise<number>
   });
   if (checked === undefined || errors.length > 0) throw refuseProblems(errors);
   const scenario = prepareNet(checked, flags);
+  // issue 18: `load: - search:` runs the capacity search, as `fastbench find` does.
+  if (scenario.search !== undefined) return runSearchScenario(scenario, scenario.search, flags, formats);
   if (shard !== undefined) checkShard(scenario, shard);
   const options: ReportOptions = {
     ...(flags.json !== undefined ? { json: flags.json } : {}),

@@ -6,7 +6,7 @@ import { startPrefork } from '../server/prefork.js';
 import { createDefaultRouter } from '../server/routes/index.js';
 import { createServer, type ServerOptions } from '../server/server.js';
 import { loadCertificate, makeSelfSignedCertificate, type TlsMaterial } from '../server/tls-cert.js';
-import { parseCountFlag, parseDurationFlag, parseSizeFlag } from './flags.js';
+import { parseCountFlag, parseDurationFlag, parseRateFlag, parseSizeFlag } from './flags.js';
 import { examples } from './help.js';
 
 const parseCount = parseCountFlag;
@@ -46,6 +46,9 @@ interface ServeFlags {
   key?: string;
   grace: string;
   quiet?: boolean;
+  // issue 18 capacity (capacity)
+  capacity?: string;
+  capacityQueue?: string;
 }
 
 /** The server options the flags describe (everything but TLS). */
@@ -73,6 +76,12 @@ export function serveOptions(f: ServeFlags): ServerOptions {
   if (f.outputHighWater !== undefined) o.outputHighWater = parseSize(f.outputHighWater, '--output-high-water');
   if (f.sitePages !== undefined) o.sitePages = parseCount(f.sitePages, '--site-pages');
   if (f.siteSeed !== undefined) o.siteSeed = parseCount(f.siteSeed, '--site-seed');
+  if (f.capacity !== undefined) {
+    const rate = parseRateFlag(f.capacity, '--capacity');
+    o.capacity = { rate, ...(f.capacityQueue !== undefined ? { queue: parseCount(f.capacityQueue, '--capacity-queue') } : {}) };
+  } else if (f.capacityQueue !== undefined) {
+    throw new FastbenchError('ERR_USAGE_BAD_OPTION', '--capacity-queue needs --capacity');
+  }
   return o;
 }
 
@@ -120,8 +129,14 @@ async function serve(f: ServeFlags): Promise<void> {
     let close: (graceMs: number) => Promise<void>;
     let gone: Promise<unknown> = new Promise(() => {});
     if (workers > 1) {
+      // --capacity is the whole server's: each worker process admits its share.
+      const capacity = options.capacity === undefined ? undefined : {
+        rate: options.capacity.rate / workers,
+        ...(options.capacity.queue !== undefined ? { queue: Math.ceil(options.capacity.queue / workers) } : {}),
+      };
       const server = {
         ...options,
+        ...(capacity !== undefined ? { capacity } : {}),
         ...(tls !== undefined ? { tlsCertFile: tls.certFile, tlsKeyFile: tls.keyFile } : {}),
       };
       const handle = await startPrefork({ workers, server, log });
@@ -169,12 +184,15 @@ export function registerServeCommand(program: Command): void {
     .option('--tls', 'serve https (self-signed certificate unless --cert/--key)')
     .option('--cert <file>', 'TLS certificate (PEM)')
     .option('--key <file>', 'TLS private key (PEM)')
+    .option('--capacity <rate>', 'admit at most this many requests per second (token bucket, e.g. 5000/s); beyond it requests queue (latency grows), and get 503 when the queue is full')
+    .option('--capacity-queue <n>', 'requests that may wait for --capacity (default: half a second of the rate, at least 16)')
     .option('--grace <duration>', 'shutdown bound: in-flight requests get this long', '5s')
     .option('-q, --quiet', 'no log lines on stderr')
     .addHelpText('after', () => endpointsHelp() + examples([
       'fastbench serve --port 8080',
       'fastbench serve --port 0 -w 2 --tls          # prints the https URL it bound',
       'fastbench serve --concurrency 1000 --read-timeout 5s --max-body-size 1mb',
+      'fastbench serve --port 0 --capacity 5000/s    # a knee for `fastbench find` to find',
     ]))
     .action((flags: ServeFlags) => serve(flags));
 }

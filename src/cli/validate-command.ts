@@ -58,6 +58,8 @@ export function registerValidateCommand(program: Command): void {
       const requests =
         scenario.mode === 'flows' ? [...scenario.flows, scenario.setup, scenario.teardown].reduce((n, f) => n + (f?.steps.length ?? 0), 0) : scenario.requests.length;
       // The wording is fixed (scripts match it): "phases" and "requests" even for one.
-      process.stdout.write(`ok: ${scenario.name} (${scenario.phases.length} phases, ${requests} requests)\n`);
+      // issue 18: a `load: - search:` scenario has no phases of its own
+      const load = scenario.search !== undefined ? 'a capacity search' : `${scenario.phases.length} phases`;
+      process.stdout.write(`ok: ${scenario.name} (${load}, ${requests} requests)\n`);
     });
 }

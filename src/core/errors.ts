@@ -194,6 +194,9 @@ const ROWS = [
   // issue 17 fleet (fleet)
   ['ERR_FLEET_REDIS', 'run', 2, 'the fleet\'s Redis cannot be reached or refused a command', 'Check the --fleet URL (redis://host:6379/JOB-ID) and that redis-server is up; before the load nothing was sent (exit 2), during it the fleet\'s verdict is unknown (exit 1).'],
   ['ERR_FLEET_SHARD_LOST', 'run', 1, 'a shard of the fleet stopped heartbeating before publishing its result', 'Its intervals so far stay in the live fleet view; the merged result holds the other shards only, and the fleet fails. Look at that shard\'s logs (killed, out of memory, network).'],
+  // issue 18 capacity (capacity)
+  ['ERR_SEARCH_SPEC', 'usage', 2, 'the capacity search has nothing to search with: no SLO, or a bad range, step or duration', 'Give the scenario a `load: - search: { slo: [p99 < 200ms], from: 100/s, to: 50000/s }` item, or pass `find --slo "p99 < 200ms" --from 100/s --to 50000/s`.'],
+  ['ERR_SERVER_CAPACITY_QUEUE_FULL', 'pool', 1, 'request answered 503: the bundled server\'s capacity queue was full (serve --capacity)', 'The offered rate exceeds the server\'s --capacity for longer than its queue (--capacity-queue) absorbs; this is the saturation a capacity search looks for.'],
 ] as const satisfies readonly Row[];
 
 /** Every registered code: a misspelt code is a compile error, not a runtime throw. */

@@ -10,3 +10,6 @@ export type { ArrivalSchedule, PhaseDetails, ScheduleClass, ScheduleFactory } fr
 export { TimedSchedule } from './timed-schedule.js';
 export { scheduleFor } from './schedules.js';
 export { checkTargetTls } from './target-clients.js';
+// issue 18 capacity (capacity)
+export { searchCapacity, kneeOf, roundRate, MAX_CONFIRMS, type Knee, type SearchEnd, type SearchHooks, type SearchOutcome, type SearchPlan, type SearchStep, type StepFigures, type StepKind } from './capacity-search.js';
+export { runSearch, generatorBottleneck, stepFigures, searchSummary, type SearchRunOptions, type SearchRunResult } from './search-run.js';

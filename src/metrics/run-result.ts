@@ -205,6 +205,42 @@ export interface RunResult {
   partial?: boolean;
   /** Compressed response bodies decoded (issue 15), kept apart from latency; absent when none were. */
   decode?: DecodeSummary;
+  /** issue 18: a capacity search's answer and steps (`fastbench find`); the rest of the result is its confirmation step's. */
+  search?: SearchSummary;
+}
+
+/** One step of a capacity search (engine/capacity-search.ts). */
+export interface SearchStepSummary {
+  index: number;
+  kind: 'climb' | 'bisect' | 'confirm';
+  /** The arrival rate offered, and the responses per second achieved. */
+  offeredRps: number;
+  achievedRps: number;
+  durationMs: number;
+  requests: number;
+  /** Failed over all requests; arrivals never sent for want of a free connection count as failed. */
+  errorRate: number;
+  p50Ms: number | null;
+  p99Ms: number | null;
+  verdict: 'pass' | 'fail' | 'vetoed';
+  slo: { check: string; actual: number | null; passed: boolean }[];
+  /** Why the generator, not the target, was the bottleneck (a vetoed step). */
+  generatorBound?: string;
+}
+
+/** issue 18: what `fastbench find` found. */
+export interface SearchSummary {
+  /** The highest rate that met the SLO, with its interval; absent when none did. */
+  knee?: { rate: number; low: number; high: number };
+  /** The knee's rate passed its confirmation hold. */
+  confirmed: boolean;
+  ended: 'converged' | 'reached-to' | 'below-from' | 'generator-bound' | 'max-duration' | 'interrupted';
+  /** The SLO as written. */
+  slo: string[];
+  /** Why a step was vetoed: the answer is then "at least knee.rate". */
+  generatorBound?: string;
+  elapsedMs: number;
+  steps: SearchStepSummary[];
 }
 
 /** Decoding of compressed bodies that something read (expect, capture): what it cost, apart from latency. */

@@ -113,11 +113,35 @@ export const CHARTS_SCRIPT = String.raw`
     charts.push(new uPlot(opts, [s.t, s.errors], el));
   }
 
+  // issue 18: offered rate (x) against p99 (left axis) and errors % (right axis), one point per step.
+  function searchChart(el) {
+    var s = data.search;
+    var opts = {
+      title: 'Capacity search: offered rate vs p99 and errors' + (s.knee != null ? ' (knee ' + s.knee + ' req/s)' : ''),
+      width: width(el), height: 320,
+      scales: { x: { time: false }, ms: { range: function (u, min, max) { return [0, max > 0 ? max * 1.1 : 1]; } },
+        pct: { range: function (u, min, max) { return [0, max > 0 ? Math.max(max * 1.1, 1) : 1]; } } },
+      axes: [
+        { label: 'offered rate (req/s)' },
+        { scale: 'ms', label: 'p99', size: 70, values: function (u, splits) { return splits.map(fmtMs); } },
+        { scale: 'pct', label: 'errors %', side: 1, size: 60, grid: { show: false } }
+      ],
+      series: [
+        { label: 'req/s' },
+        { label: 'p99', scale: 'ms', stroke: PALETTE[1], width: 1, points: { show: true, size: 8 }, value: function (u, v) { return fmtMs(v); } },
+        { label: 'errors %', scale: 'pct', stroke: PALETTE[4], width: 1, dash: [4, 4], points: { show: true, size: 6 } }
+      ],
+      hooks: { draw: [stamp(el, s.rate.length)] }
+    };
+    charts.push(new uPlot(opts, [s.rate, s.p99, s.errors], el));
+  }
+
   var plan = [
     ['chart-distribution', distributionChart, data.distribution.series.length > 0],
     ['chart-time', timeChart, data.time.t.length > 0],
     ['chart-errors', errorsChart, data.time.t.length > 0]
   ];
+  if (data.search) plan.unshift(['chart-search', searchChart, data.search.rate.length > 0]);
   var todo = plan.filter(function (p) {
     var el = document.getElementById(p[0]);
     if (!p[2]) { el.textContent = 'No data to plot.'; el.setAttribute('data-points', '0'); }

@@ -1,6 +1,7 @@
 // report.html: ONE self-contained file (opens offline, mails, uploads as a CI artifact): uPlot's
 // dist JS and CSS inlined, the chart data embedded as JSON, tables rendered here. Charts: latency
-// by percentile on HdrHistogram's log "nines" axis, rps with p50/p99 over time, errors over time.
+// by percentile on HdrHistogram's log "nines" axis, rps with p50/p99 over time, errors over time;
+// for a capacity search (issue 18), offered rate against p99 and errors, with the steps' table.
 // render(result) → string; the only I/O is reading uPlot's dist files once per process.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -11,6 +12,7 @@ import {
   LATENCY_COLUMNS, escapeHtml, fmtBytes, fmtDuration, fmtInt, fmtMs, fmtPct, fmtRps, fmtThresholdActual, thresholdCheckText,
 } from './format.js';
 import { CHARTS_SCRIPT } from './html-charts-script.js';
+import { searchAnswer } from './search-report.js';
 import { intervalLengthMs } from '../metrics/intervals.js';
 
 interface Assets {
@@ -59,8 +61,29 @@ export function distributionPoints(label: string, h: LatencyHistogram): Distribu
   return { label, xs, ys };
 }
 
+/** issue 18: a capacity search's steps by offered rate (the search chart's data). */
+export interface SearchChartData {
+  rate: number[];
+  p99: (number | null)[];
+  /** Error rate in percent. */
+  errors: number[];
+  verdict: string[];
+  knee: number | null;
+}
+
+function searchChartData(search: NonNullable<RunResult['search']>): SearchChartData {
+  const steps = [...search.steps].sort((a, b) => a.offeredRps - b.offeredRps || a.index - b.index);
+  return {
+    rate: steps.map((s) => s.offeredRps),
+    p99: steps.map((s) => s.p99Ms),
+    errors: steps.map((s) => Math.round(s.errorRate * 1e6) / 1e4),
+    verdict: steps.map((s) => s.verdict),
+    knee: search.knee?.rate ?? null,
+  };
+}
+
 /** The JSON the page's script draws from. */
-export function chartData(r: RunResult): { distribution: { series: DistributionSeries[] }; time: Record<string, number[]> } {
+export function chartData(r: RunResult): { distribution: { series: DistributionSeries[] }; time: Record<string, number[]>; search?: SearchChartData } {
   const series: DistributionSeries[] = [];
   const add = (label: string, h: LatencyHistogram): void => {
     if (h.count > 0) series.push(distributionPoints(label, h));
@@ -84,7 +107,26 @@ export function chartData(r: RunResult): { distribution: { series: DistributionS
       p99: rows.map((x) => x.p99),
       errors: rows.map((x) => x.errors),
     },
+    ...(r.search !== undefined ? { search: searchChartData(r.search) } : {}),
   };
+}
+
+/** issue 18: the capacity search's answer, chart and steps (only on a `fastbench find` result). */
+function searchSection(search: NonNullable<RunResult['search']>): string {
+  const k = search.knee;
+  const card = (value: string, label: string): string => `<div class="card"><b>${value}</b><span>${label}</span></div>`;
+  const cards = k === undefined ? '' : `<div class="cards">${card(fmtRps(k.rate), search.ended === 'generator-bound' || search.ended === 'reached-to' ? 'req/s (at least)' : 'req/s capacity')}${card(fmtRps(k.low), 'low')}${card(fmtRps(k.high), 'high')}${card(search.confirmed ? 'yes' : 'no', 'confirmed over the hold')}</div>`;
+  const rows = search.steps.map((st) => `<tr><th scope="row">${st.index + 1}</th>${[
+    td(escapeHtml(st.kind), 'text'), td(fmtRps(st.offeredRps)), td(fmtRps(st.achievedRps)), td(st.p50Ms === null ? '—' : fmtMs(st.p50Ms)),
+    td(st.p99Ms === null ? '—' : fmtMs(st.p99Ms)), td(fmtPct(st.errorRate)), td(fmtDuration(st.durationMs)),
+    `<td class="text ${st.verdict === 'pass' ? 'pass' : 'fail'}">${escapeHtml(st.verdict)}${st.generatorBound !== undefined ? ` — ${escapeHtml(st.generatorBound)}` : ''}</td>`,
+  ].join('')}</tr>`);
+  return `<h2>Capacity search</h2>
+<p id="search-answer">${escapeHtml(searchAnswer(search))}</p>
+${cards}
+<p class="meta">SLO: ${search.slo.map((t) => `<code>${escapeHtml(t)}</code>`).join(', ')} · ${search.steps.length} steps in ${fmtDuration(search.elapsedMs)} · ended: ${escapeHtml(search.ended)}. The rest of this report is the knee's confirmation run.</p>
+<div class="chart" id="chart-search"></div>
+${table(['step', 'kind', 'offered / s', 'achieved / s', 'p50', 'p99', 'errors', 'length', 'verdict'], rows, 'search-table')}`;
 }
 
 const td = (s: string, cls = 'num'): string => `<td class="${cls}">${s}</td>`;
@@ -178,6 +220,7 @@ ${banners.join('\n')}
 ${verdict ? `<p>${verdict}</p>` : ''}
 </header>
 <main>
+${r.search !== undefined ? searchSection(r.search) : ''}
 <h2>Latency distribution</h2>
 <div class="chart" id="chart-distribution"></div>
 <h2>Over time</h2>

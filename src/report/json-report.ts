@@ -83,6 +83,19 @@ export const RESULT_KEY_ORDER: KeyShape = obj({
   requestSeries: map(obj({ series: arr(SERIES_ROW), intervals: arr(INTERVAL) })),
   shard: leaves('index', 'count'),
   decode: leaves('responses', 'wireBytes', 'decodedBytes', 'cpuMs'),
+  // issue 18: fastbench find
+  search: obj({
+    knee: leaves('rate', 'low', 'high'),
+    confirmed: leaf,
+    ended: leaf,
+    slo: arr(leaf),
+    generatorBound: leaf,
+    elapsedMs: leaf,
+    steps: arr(obj({
+      index: leaf, kind: leaf, offeredRps: leaf, achievedRps: leaf, durationMs: leaf, requests: leaf, errorRate: leaf,
+      p50Ms: leaf, p99Ms: leaf, verdict: leaf, slo: arr(leaves('check', 'actual', 'passed')), generatorBound: leaf,
+    })),
+  }),
 });
 
 const NUMERIC = /^(0|[1-9]\d*)$/;

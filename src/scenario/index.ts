@@ -29,7 +29,10 @@ export { checkScenario, checkScenarioText, loadScenario, parseScenario, pickWeig
 export { ScenarioValidationError } from './validation-error.js';
 export { applyOverrides, type ScenarioOverrides } from './overrides.js';
 export { expectedSends, plannedSends, rateAt, scheduledBefore, sendTimeMs } from './rate-schedule.js';
-export { parseRamp, parseRate, phaseConnections, phaseDurationMs } from './load-phases.js';
+export { constantOpenPhase, parseRamp, parseRate, phaseConnections, phaseDurationMs } from './load-phases.js';
+// issue 18 capacity (capacity)
+export { parseSlo, parseStepFactor, parseTolerance, SEARCH_DEFAULTS } from './search-spec.js';
+export type { SearchSpec } from './scenario.js';
 export { compileTemplate, escapeJson, renderTemplate, staticTemplate, type TemplateScope } from './template.js';
 export { DataFeeder } from './csv-feeder.js';
 export { parseJsonRows } from './json-feeder.js';

@@ -258,6 +258,28 @@ function readRate(r: NodeReader, input: PhaseInput): RateCurve | undefined {
   return undefined;
 }
 
+/**
+ * issue 18: one measured open phase at a constant `rate` for `durationMs` (a capacity search's step),
+ * as `{ rate, duration, connections }` would read.
+ */
+export function constantOpenPhase(name: string, rate: number, durationMs: number, maxConnections: number, pos: OpenPhase['pos']): OpenPhase {
+  const segments: RateSegment[] = [{ startMs: 0, endMs: durationMs, from: rate, to: rate }];
+  return {
+    index: 0,
+    name,
+    warmup: false,
+    iterations: undefined,
+    requests: undefined,
+    pos,
+    model: 'open',
+    durationMs,
+    shape: 'constant',
+    segments,
+    cumulative: cumulativeSends(segments),
+    maxConnections,
+  };
+}
+
 /** Connections a phase uses: a closed phase's users, an open phase's cap. */
 export function phaseConnections(p: Phase): number {
   return p.model === 'closed' ? p.connections : p.maxConnections;

@@ -16,8 +16,12 @@ export const SCENARIO_KEYS = {
     'tls', 'proxy', 'noProxy'],
   phase: ['name', 'duration', 'connections', 'rate', 'rampTo', 'stairs', 'warmup', 'iterations', 'requests',
     // issue 16 hooks/replay (hooks)
-    'replay', 'speed'],
+    'replay', 'speed',
+    // issue 18 capacity (capacity)
+    'search'],
   stairs: ['from', 'to', 'step', 'every'],
+  // issue 18 capacity (capacity)
+  search: ['slo', 'from', 'to', 'step', 'stepDuration', 'hold', 'maxDuration', 'tolerance'],
   request: ['name', 'weight', 'method', 'path', 'url', 'headers', 'body', 'bodyFile', 'expect',
     // issue 15 (sess-web)
     'compressed', 'auth', 'form', 'multipart',

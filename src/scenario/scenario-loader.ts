@@ -9,13 +9,14 @@ import { readClient, readTarget } from './client-settings.js';
 import { readData } from './data-file.js';
 import { readFlows, readSessionFlow } from './flow-compiler.js';
 import { readPhases } from './load-phases.js';
+import { hasSearchItem, readSearchLoad } from './search-spec.js';
 import { NodeReader, type Fields, type YNode } from './node-reader.js';
 import { applyOverrides, intervalProblem, type ScenarioOverrides } from './overrides.js';
 import { NameBook, compileRequestFields, type RequestEnv, type RequestOverrides } from './request-compiler.js';
 import { readHooksFile } from './hooks-file.js';
 import { readCookies } from './request-helpers.js';
 import { SCENARIO_KEYS } from './scenario-keys.js';
-import type { CompiledRequest, CookieSettings, Flow, Phase, Scenario } from './scenario.js';
+import type { CompiledRequest, CookieSettings, Flow, Phase, Scenario, SearchSpec } from './scenario.js';
 import type { TemplateScope } from './template.js';
 import { readThresholds } from './thresholds.js';
 import { ScenarioValidationError } from './validation-error.js';
@@ -104,9 +105,14 @@ function compile(r: NodeReader, top: Fields, file: string, options: LoadOptions)
   const cookies = cookieSettings(top.has('cookies') ? readCookies(r, top.value('cookies'), baseScope) : undefined, options.cookies);
   const target = readTarget(r, top, baseScope, dir, client.tls);
 
-  let phases = undefined;
+  let phases: Phase[] | undefined;
+  let search: SearchSpec | undefined;
   if (!top.has('load')) r.error('ERR_SCENARIO_MISSING', 'the scenario needs "load" (a list of phases)', top.node);
-  else phases = readPhases(r, top.value('load'), client.connections, dir);
+  else if (hasSearchItem(r, top.value('load'))) {
+    // issue 18: a capacity search runs its own phases (engine/capacity-search.ts).
+    search = readSearchLoad(r, top.value('load'), client.connections);
+    phases = [];
+  } else phases = readPhases(r, top.value('load'), client.connections, dir);
 
   const reqEnv: RequestEnv = {
     r,
@@ -155,6 +161,7 @@ function compile(r: NodeReader, top: Fields, file: string, options: LoadOptions)
     target,
     client,
     phases,
+    ...(search !== undefined ? { search } : {}),
     mode: flows.length > 0 ? 'flows' : 'requests',
     requests: flows.length > 0 ? [] : all,
     flows,

@@ -307,6 +307,31 @@ export interface Threshold {
   readonly pos: SourcePos;
 }
 
+/**
+ * `load: - search: {...}` (issue 18): find the highest open-model arrival rate that meets every
+ * SLO. Run by engine/capacity-search.ts (`fastbench find`, or `run` on such a scenario).
+ */
+export interface SearchSpec {
+  /** The SLO: threshold expressions over the whole step (no window, no request scope). */
+  readonly slo: readonly Threshold[];
+  /** The climb's first rate and its cap, req/s. */
+  readonly fromRate: number;
+  readonly toRate: number;
+  /** Each climb step multiplies the rate by this (> 1; `step: 2x` or `step: 50%`). Default 2. */
+  readonly stepFactor: number;
+  /** How long each climb and bisection step offers its rate, ms. Default 5 s. */
+  readonly stepMs: number;
+  /** How long the answer is confirmed, ms. Default 10 s. */
+  readonly holdMs: number;
+  /** Bound on the whole search, ms. Default 5 min. */
+  readonly maxDurationMs: number;
+  /** Bisection stops when (bad - good) / good is at most this. Default 0.05. */
+  readonly tolerance: number;
+  /** Connection cap of every step (the phase's `connections`, else client.connections). */
+  readonly maxConnections: number;
+  readonly pos: SourcePos;
+}
+
 // ---------------------------------------------------------------------------------------------
 
 export interface Scenario {
@@ -317,6 +342,8 @@ export interface Scenario {
   readonly target: ScenarioTarget;
   readonly client: ClientSettings;
   readonly phases: readonly Phase[];
+  /** issue 18: a capacity search (`load: - search: ...`); then `phases` is empty. */
+  readonly search?: SearchSpec;
   /** 'requests': each iteration sends one request picked by weight. 'flows': runs a flow. */
   readonly mode: 'requests' | 'flows';
   readonly requests: readonly CompiledRequest[];

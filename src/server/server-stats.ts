@@ -2,6 +2,7 @@
 // plain object only when someone asks (the /__stats route, tests, the shutdown log).
 import { ERROR_ID_LIMIT, type ErrorCode, errorCodeOfId, errorId } from '../core/errors.js';
 import { nowMs } from '../core/clock.js';
+import type { CapacityStats } from './capacity-gate.js';
 import { H2_CODE_NAMES } from '../http2/constants.js';
 
 export interface ServerStats {
@@ -55,6 +56,8 @@ export interface ServerStats {
   /** This process's memory in bytes: now (process.memoryUsage()) and its peak RSS since start. */
   memory: { rss: number; peakRss: number; heapUsed: number; external: number; arrayBuffers: number };
   uptimeMs: number;
+  /** issue 18: `serve --capacity`'s token bucket and queue (absent without it). */
+  capacity?: CapacityStats;
   /** The process answering (tells prefork workers apart). */
   pid: number;
 }

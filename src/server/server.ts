@@ -16,6 +16,7 @@ import { type ErrorCode, FastbenchError } from '../core/errors.js';
 import { Sweeper, type Sweepable } from '../core/sweeper.js';
 import { DEFAULT_LIMITS } from '../http/limits.js';
 import { writeResponseHead } from '../http/response-serializer.js';
+import { CapacityGate, type CapacityOptions } from './capacity-gate.js';
 import { Connection } from './connection.js';
 import { ConnMode, type ConnectionHost, type ConnectionSettings } from './connection-types.js';
 import { dateCache } from './date-cache.js';
@@ -69,6 +70,11 @@ export interface ServerOptions {
   lingerTimeout?: number;
   /** What answers requests. Default: the bundled app (routes/index.ts). */
   dispatcher?: RequestDispatcher;
+  /**
+   * issue 18: admit at most this many requests per second (a token bucket); beyond it requests wait
+   * in a bounded queue, and get 503 when it is full (capacity-gate.ts). Default: no limit.
+   */
+  capacity?: CapacityOptions;
   /** Options of the bundled app (used when no dispatcher is given). */
   sitePages?: number;
   siteSeed?: number;
@@ -177,6 +183,7 @@ export class FastbenchServer implements ConnectionHost, Sweepable {
   private readonly log: (line: string) => void;
   private info: ListenInfo | undefined;
   private closing: Promise<void> | undefined;
+  private gate: CapacityGate | undefined;
   private lastOverloadLog = -Infinity;
   private overloadSinceLog = 0;
   private lastHandlerLog = -Infinity;
@@ -233,6 +240,10 @@ export class FastbenchServer implements ConnectionHost, Sweepable {
     if (this.info !== undefined) return this.info;
     if (this.closing !== undefined) throw new FastbenchError('ERR_SERVER_START', 'the server was closed');
     if (this.dispatcher === UNSET_DISPATCHER) await this.loadDefaultApp();
+    // Wrapped only when set: without --capacity the request path has no gate at all.
+    if (this.options.capacity !== undefined && this.gate === undefined) {
+      this.dispatcher = this.gate = new CapacityGate(this.dispatcher, this.options.capacity, this.counters);
+    }
     const listener = this.listener;
     await new Promise<void>((resolve, reject) => {
       const onError = (err: Error): void => {
@@ -276,7 +287,9 @@ export class FastbenchServer implements ConnectionHost, Sweepable {
   }
 
   stats(): ServerStats {
-    return this.counters.snapshot();
+    const s = this.counters.snapshot();
+    if (this.gate !== undefined) s.capacity = this.gate.stats();
+    return s;
   }
 
   private async shutdown(graceMs: number): Promise<void> {

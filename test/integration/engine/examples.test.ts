@@ -3,7 +3,7 @@
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { runScenario } from '../../../src/engine/index.js';
+import { runScenario, runSearch } from '../../../src/engine/index.js';
 import { evaluateThresholds } from '../../../src/report/thresholds.js';
 import { renderText } from '../../../src/report/text-report.js';
 import { loadScenario } from '../../../src/scenario/index.js';
@@ -21,7 +21,10 @@ async function builtin(): Promise<{ url: string; stop: () => Promise<void> }> {
 describe('example scenarios run', () => {
   it.each(files)('%s', async (file) => {
     const s = loadScenario(`${DIR}${file}`, { processEnv: {}, overrides: { duration: 500 } });
-    const r = await runScenario(s, { builtin });
+    // issue 18: a capacity search, shortened too (500 ms steps, at most 3 s)
+    const search = s.search !== undefined ? { ...s.search, stepMs: 500, holdMs: 500, maxDurationMs: 3000 } : undefined;
+    const r = search !== undefined ? await runSearch(s, { builtin, spec: search }) : await runScenario(s, { builtin });
+    if (search !== undefined) expect(r.search!.steps.length).toBeGreaterThan(0);
     expect(r.summary.requests).toBeGreaterThan(0);
     expect(r.summary.errors).toBe(0);
     r.thresholds = evaluateThresholds(s.thresholds, r);

@@ -12,7 +12,7 @@ describe('short flags', () => {
   }
 
   it('every command is walked and short flags are in use', () => {
-    expect(program.commands.map((c) => c.name()).sort()).toEqual(['bench', 'calibrate', 'compare', 'crawl', 'import', 'merge', 'report', 'request', 'run', 'serve', 'validate', 'watch']);
+    expect(program.commands.map((c) => c.name()).sort()).toEqual(['bench', 'calibrate', 'compare', 'crawl', 'find', 'import', 'merge', 'report', 'request', 'run', 'serve', 'validate', 'watch']);
     expect(uses.length).toBeGreaterThan(30);
   });
 

@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { decodeHistogram } from '../../../src/metrics/encoded-histogram.js';
 import { chartData, distributionPoints, renderHtml } from '../../../src/report/html-report.js';
 import { makeResult, thresholdOf } from '../../fixtures/report/make-result.js';
+import { SEARCH_SUMMARY } from './search-fixture.js';
 
 const run = promisify(execFile);
 const CHROMIUM = '/usr/bin/chromium';
@@ -67,6 +68,30 @@ describe('renderHtml', () => {
     expect(html).toContain('<code>ERR_TIMEOUT_HEADERS</code>');
   });
 
+  // issue 18: a capacity search's result
+  const searchResult = { ...makeResult({ seconds: 3, perSecond: 100 }), search: SEARCH_SUMMARY };
+  const searchHtml = renderHtml(searchResult);
+
+  it('has no search section on an ordinary run', () => {
+    expect(html).not.toContain('<h2>Capacity search</h2>');
+    expect(html).not.toContain('<div class="chart" id="chart-search">');
+    expect((chartData(result) as { search?: unknown }).search).toBeUndefined();
+  });
+
+  it('a capacity search: the answer, its chart data by offered rate, and every step', () => {
+    expect(searchHtml).toContain('<h2>Capacity search</h2>');
+    expect(searchHtml).toMatch(/<p id="search-answer">capacity: 1450\/s under p99 &#60; 50ms, errors &#60; 1% \(1420\.\.1500\/s\), confirmed over the hold<\/p>/);
+    expect(searchHtml).toContain('<div class="chart" id="chart-search"></div>');
+    const d = chartData(searchResult).search!;
+    expect(d.rate).toEqual([400, 800, 1200, 1400, 1450, 1450, 1500, 1600]);
+    expect(d.p99).toEqual([3, 3.2, 4, 6, 9, 12, 61, 480]);
+    expect(d.errors).toEqual([0, 0, 0, 0, 0, 0, 0, 2]);
+    expect(d.knee).toBe(1450);
+    const rows = searchHtml.match(/<table id="search-table">.*?<\/table>/s)![0].match(/<tr><th scope="row">/g);
+    expect(rows).toHaveLength(SEARCH_SUMMARY.steps.length);
+    expect(searchHtml).toMatch(/<th scope="row">3<\/th><td class="text">climb<\/td><td class="num">1600<\/td>.*?<td class="text fail">fail<\/td>/);
+  });
+
   describe.skipIf(!existsSync(CHROMIUM))('in headless Chromium', () => {
     const profile = mkdtempSync(join(tmpdir(), 'fastbench-chromium-'));
     mkdirSync(ARTIFACTS, { recursive: true });
@@ -95,6 +120,17 @@ describe('renderHtml', () => {
       }
       expect(stdout.match(/<canvas/g)?.length).toBeGreaterThanOrEqual(3);
       expect(stdout).toContain('class="u-title">Latency by percentile</div>');
+    }, 90_000);
+
+    it('draws the capacity search chart beside the others', async () => {
+      const searchFile = join(ARTIFACTS, 'report-search.html');
+      writeFileSync(searchFile, searchHtml);
+      const { stdout } = await run(CHROMIUM, [...args('search'), '--dump-dom', pathToFileURL(searchFile).href], { timeout: 60_000, maxBuffer: 32 << 20 });
+      expect(stdout).toMatch(/<body[^>]* data-charts-ready="4"/);
+      const tag = /<div class="chart" id="chart-search"[^>]*>/.exec(stdout)?.[0] ?? '';
+      expect(tag).toContain('data-drawn="true"');
+      expect(tag).toContain('data-points="8"');
+      expect(stdout).toContain('Capacity search: offered rate vs p99 and errors (knee 1450 req/s)');
     }, 90_000);
 
     it('renders a screenshot (saved in reports/test-artifacts/)', async () => {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { mergeRunResults } from '../../../src/report/merge.js';
+import { SEARCH_SUMMARY } from './search-fixture.js';
 import { JsonSchemaValidator } from '../../../src/report/json-schema.js';
 import { RESULT_KEY_ORDER, renderJson, type KeyShape } from '../../../src/report/json-report.js';
 import { checkRunResult, parseRunResult } from '../../../src/report/result-file.js';
@@ -30,7 +31,9 @@ function variants() {
     abortedBy: 'p99 < 1ms',
     requestSeries: { api: { series: base.series, intervals: Series.intervalHistograms([]) } },
   };
-  return { full, single, noIntervals, empty, invalid, merged, engine };
+  // issue 18: a capacity search's result carries `search`
+  const search = { ...makeResult({ seconds: 3 }), search: SEARCH_SUMMARY };
+  return { full, single, noIntervals, empty, invalid, merged, engine, search };
 }
 
 describe('schema/result.schema.json', () => {

@@ -12,7 +12,7 @@ const files = readdirSync(DIR).filter((f) => f.endsWith('.yaml') || f.endsWith('
 describe('example scenarios', () => {
   it('are all present', () => {
     expect(files.sort()).toEqual([
-      'csv-feeder.yaml', 'flow-capture.yaml', 'hooks-branch.yaml', 'hooks-hmac.yaml', 'hooks-oauth.yaml', 'llm-stream.yaml', 'max-throughput.yaml', 'open-ramp.yaml',
+      'capacity-search.yaml', 'csv-feeder.yaml', 'flow-capture.yaml', 'hooks-branch.yaml', 'hooks-hmac.yaml', 'hooks-oauth.yaml', 'llm-stream.yaml', 'max-throughput.yaml', 'open-ramp.yaml',
       'replay.yaml', 'shop-session.yaml', 'smoke.yaml', 'web-session.yaml',
     ]);
   });
@@ -20,9 +20,10 @@ describe('example scenarios', () => {
   it.each(files)('%s loads, validates and stays short (≤ 6 s)', (file) => {
     const s = loadScenario(`${DIR}${file}`, { processEnv: {} });
     expect(s.target).toEqual({ kind: 'builtin' });
-    const total = s.phases.reduce((ms, p) => ms + (p.durationMs ?? Infinity), 0);
+    // issue 18: a capacity search is bounded by its maxDuration
+    const total = s.search !== undefined ? s.search.maxDurationMs : s.phases.reduce((ms, p) => ms + (p.durationMs ?? Infinity), 0);
     expect(total).toBeLessThanOrEqual(6000);
-    expect(s.phases.some((p) => !p.warmup)).toBe(true);
+    expect(s.search !== undefined || s.phases.some((p) => !p.warmup)).toBe(true);
   });
 
   it('smoke: closed load with a warmup and thresholds', () => {
@@ -30,6 +31,13 @@ describe('example scenarios', () => {
     expect(s.phases.map((p) => [p.model, p.warmup])).toEqual([['closed', true], ['closed', false]]);
     expect(s.requests.every((r) => r.static)).toBe(true);
     expect(s.thresholds.map((t) => [t.metric, t.request])).toEqual([['p99', undefined], ['errors', undefined], ['p99.9', 'json'], ['max', 'json']]);
+  });
+
+  it('capacity-search: a search item with its SLO and bounds (issue 18)', () => {
+    const s = loadScenario(`${DIR}capacity-search.yaml`);
+    expect(s.phases).toEqual([]);
+    expect(s.search).toMatchObject({ fromRate: 200, toRate: 20000, stepFactor: 2, stepMs: 1000, holdMs: 2000, tolerance: 0.1, maxDurationMs: 6000, maxConnections: 64 });
+    expect(s.search!.slo.map((t) => [t.metric, t.op, t.value])).toEqual([['p99', '<', 50], ['errors', '<', 0.01]]);
   });
 
   it('open-ramp: a ramp then stairs', () => {

@@ -18,6 +18,7 @@ const WHERE: Record<keyof typeof SCENARIO_KEYS, SchemaNode> = {
   client: schema.$defs!.client!,
   phase: schema.$defs!.phase!,
   stairs: schema.$defs!.stairs!,
+  search: schema.$defs!.search!,
   request: schema.$defs!.request!,
   expect: schema.$defs!.expect!,
   flow: schema.$defs!.flow!,

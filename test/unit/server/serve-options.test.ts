@@ -71,6 +71,15 @@ describe('serveOptions', () => {
     expect(() => serveOptions({ ...defaults, http2: 'yes' })).toThrow(expect.objectContaining({ code: 'ERR_USAGE_BAD_OPTION' }));
   });
 
+  it('maps --capacity and --capacity-queue (issue 18; unset: no gate at all)', () => {
+    expect(serveOptions(defaults).capacity).toBeUndefined();
+    expect(serveOptions({ ...defaults, capacity: '5000/s' }).capacity).toEqual({ rate: 5000 });
+    expect(serveOptions({ ...defaults, capacity: '6000/m', capacityQueue: '20' }).capacity).toEqual({ rate: 100, queue: 20 });
+    expect(() => serveOptions({ ...defaults, capacity: '0' })).toThrow(expect.objectContaining({ code: 'ERR_USAGE_BAD_OPTION' }));
+    expect(() => serveOptions({ ...defaults, capacity: 'fast' })).toThrow(expect.objectContaining({ code: 'ERR_USAGE_BAD_OPTION' }));
+    expect(() => serveOptions({ ...defaults, capacityQueue: '10' })).toThrow(expect.objectContaining({ code: 'ERR_USAGE_BAD_OPTION', message: expect.stringContaining('needs --capacity') }));
+  });
+
   it('rejects a port out of range', () => {
     expect(() => serveOptions({ ...defaults, port: '70000' })).toThrow(expect.objectContaining({ code: 'ERR_USAGE_BAD_OPTION' }));
   });

@@ -53,7 +53,11 @@ describe('--adaptive', () => {
     expect(maxOf(0, 10)).toBeLessThanOrEqual(2); // slow start
     expect(maxOf(20, SLOW)).toBeLessThanOrEqual(2); // backed off while slow
     expect(maxOf(TOTAL - 30, TOTAL)).toBe(4); // recovered up to --per-host
-    expect(summary.adaptive).toEqual([{ host: `127.0.0.1:${srv.port}`, concurrency: 4, delayMs: expect.any(Number) }]);
+    // The settled value the summary shows: back near --per-host (one late answer on a loaded
+    // machine may have taken one step off it just before the end).
+    expect(summary.adaptive).toEqual([{ host: `127.0.0.1:${srv.port}`, concurrency: expect.any(Number), delayMs: expect.any(Number) }]);
+    expect(summary.adaptive![0]!.concurrency).toBeGreaterThanOrEqual(3);
+    expect(summary.adaptive![0]!.concurrency).toBeLessThanOrEqual(4);
   });
 
   it('without it, the slow host gets --per-host requests at once', async () => {

@@ -1,6 +1,8 @@
 // Renders a Comparison (compare.ts) as an aligned text table (terminal) or Markdown (PR comment).
 import { changeText, type Comparison, type CompareRow } from './compare.js';
-import { fmtMs, fmtPct, fmtRps, mdCell, mdTable } from './format.js';
+import { STREAM_ROWS_NOTE, type StreamCompareRow } from './compare-streams.js';
+import { fmtDelta, fmtMs, fmtPct, fmtRps, mdCell, mdTable } from './format.js';
+import { fmtPerSecond } from './stream-table.js';
 
 function value(row: CompareRow, v: number | null): string {
   if (v === null) return '—';
@@ -51,6 +53,19 @@ function verdictLine(c: Comparison): string {
     (untested > 0 ? ` · ${untested} row${untested === 1 ? '' : 's'} decided without a noise test` : '');
 }
 
+/** issue 18: the informational stream rows' cells: scope, metric, baseline, current, delta, n. */
+function streamCells(r: StreamCompareRow): string[] {
+  const v = (x: number | null): string => (x === null ? '—' : r.unit === 'ms' ? fmtMs(x) : fmtPerSecond(x));
+  return [r.scope, r.metric, v(r.baseline), v(r.current), r.delta === null ? '—' : fmtDelta(r.delta), `${r.n[0]}/${r.n[1]}`];
+}
+
+function streamLinesText(c: Comparison): string[] {
+  if (c.streams.length === 0) return [];
+  const all = [['streams', 'metric', 'baseline', 'current', 'delta', 'n'], ...c.streams.map(streamCells)];
+  const widths = all[0]!.map((_, i) => Math.max(...all.map((r) => r[i]!.length)));
+  return ['', `streams — ${STREAM_ROWS_NOTE}:`, ...all.map((r) => r.map((cell, i) => (i <= 1 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ').trimEnd())];
+}
+
 function runs(n: number): string {
   return `${n} run${n === 1 ? '' : 's'}`;
 }
@@ -65,6 +80,7 @@ export function renderComparisonText(c: Comparison): string {
     `fastbench compare — baseline: ${c.baseline.scenario} (${runs(c.baseline.runs)}), current: ${c.current.scenario} (${runs(c.current.runs)})`,
     '',
     ...lines,
+    ...streamLinesText(c),
     '',
     `${c.failed ? 'FAIL' : 'PASS'}: ${verdictLine(c)} (alpha ${c.alpha})`,
   ];
@@ -94,6 +110,15 @@ export function renderComparisonMarkdown(c: Comparison): string {
     table.push([scope, r.metric, value(r, r.baseline), value(r, r.current), delta(r), verdict, pValue(r), r.gate === 'fail' ? `❌ ${mdCell(gate(r))}` : mdCell(gate(r))]);
   }
   out.push(mdTable(table, 'llrrrllr'), '');
+  if (c.streams.length > 0) {
+    out.push(`#### Streams`, '', `${STREAM_ROWS_NOTE[0]!.toUpperCase()}${STREAM_ROWS_NOTE.slice(1)}.`, '');
+    const st: string[][] = [['', 'metric', 'baseline', 'current', 'delta', 'n']];
+    for (const r of c.streams) {
+      const [scope, ...rest] = streamCells(r);
+      st.push([scope === 'overall' ? '**overall**' : mdCell(scope!), ...rest.map(mdCell)]);
+    }
+    out.push(mdTable(st, 'llrrrr'), '');
+  }
   out.push(
     '<details><summary>How rows are labelled</summary>',
     '',

@@ -33,6 +33,9 @@
 //     row is 'undecided'; within tolerance it is 'within-tolerance' (never 'noise').
 //  6. Rows that show the same change agree: a per-request row whose delta (as displayed) equals
 //     the overall row's for the same metric takes the more severe of the two verdicts.
+//  7. Streamed responses (issue 18) have no per-interval samples, so their rows (ttfb p99,
+//     first_event p99, gap p99, events/s p50; compare-streams.ts) are informational: kept apart in
+//     `streams`, with values and change but no verdict and no gate.
 // The displayed baseline/current values are those of all samples of a side together (merged
 // histograms; total requests over total time).
 import { FastbenchError } from '../core/errors.js';
@@ -47,6 +50,7 @@ import {
   errorFraction, intervalsOf, maxSpread, overdispersion, percentileOf, pooledRps, seriesPercentiles, sum, unionNames, windowPercentiles,
 } from './compare-samples.js';
 import { mannWhitneyU, normalCdf, quantileRankBounds } from './statistics.js';
+import { type StreamCompareRow, streamCompareRows } from './compare-streams.js';
 
 /**
  * regression / improvement / noise: decided by a noise test (or, with basis 'point-estimate',
@@ -112,6 +116,8 @@ export interface Comparison {
   minEffect: number;
   minSamples: number;
   rows: CompareRow[];
+  /** Streamed-response rows when both sides streamed: informational, no verdict, never gate (compare-streams.ts). */
+  streams: StreamCompareRow[];
   /** True when any row's gate failed: exit 1. */
   failed: boolean;
   warnings: string[];
@@ -571,6 +577,7 @@ export function compareRuns(baselineRuns: readonly RunResult[], currentRuns: rea
   overallRateRows(context);
   perRequestRows(context);
   reconcile(rows, tolerances);
+  const streams = streamCompareRows(baselineRuns, currentRuns, warnings);
   return {
     baseline: { runs: baselineRuns.length, scenario: scenarioNames(baselineRuns) },
     current: { runs: currentRuns.length, scenario: scenarioNames(currentRuns) },
@@ -578,6 +585,7 @@ export function compareRuns(baselineRuns: readonly RunResult[], currentRuns: rea
     minEffect,
     minSamples,
     rows,
+    streams,
     failed: rows.some((r) => r.gate === 'fail'),
     warnings,
   };

@@ -49,8 +49,9 @@ export const CHARTS_SCRIPT = String.raw`
     return out;
   }
 
-  function distributionChart(el) {
-    var d = data.distribution;
+  // Latency by percentile; with (d, title, yLabel) any such distribution (the streams' gaps).
+  function distributionChart(el, d, title, yLabel) {
+    d = d || data.distribution;
     var tables = d.series.map(function (s) { return [s.xs, s.ys]; });
     var aligned = tables.length === 1 ? tables[0] : uPlot.join(tables);
     var points = d.series.reduce(function (a, s) { return a + s.xs.length; }, 0);
@@ -60,12 +61,12 @@ export const CHARTS_SCRIPT = String.raw`
         value: function (u, v) { return fmtMs(v); } });
     });
     var opts = {
-      title: 'Latency by percentile',
+      title: title || 'Latency by percentile',
       width: width(el), height: 360,
       scales: { x: { time: false, distr: 3, log: 10 }, y: { range: function (u, min, max) { return [0, max > 0 ? max * 1.05 : 1]; } } },
       axes: [
         { label: 'percentile', splits: powersOfTen, values: function (u, splits) { return splits.map(ninesLabel); } },
-        { label: 'latency', size: 70, values: function (u, splits) { return splits.map(fmtMs); } }
+        { label: yLabel || 'latency', size: 70, values: function (u, splits) { return splits.map(fmtMs); } }
       ],
       series: series,
       hooks: { draw: [stamp(el, points)] }
@@ -136,14 +137,20 @@ export const CHARTS_SCRIPT = String.raw`
     charts.push(new uPlot(opts, [s.rate, s.p99, s.errors], el));
   }
 
+  function streamGapsChart(el) {
+    distributionChart(el, data.streamGaps, 'Gaps between chunks/events by percentile', 'gap');
+  }
+
   var plan = [
     ['chart-distribution', distributionChart, data.distribution.series.length > 0],
     ['chart-time', timeChart, data.time.t.length > 0],
-    ['chart-errors', errorsChart, data.time.t.length > 0]
+    ['chart-errors', errorsChart, data.time.t.length > 0],
+    ['chart-stream-gaps', streamGapsChart, data.streamGaps != null && data.streamGaps.series.length > 0]
   ];
   if (data.search) plan.unshift(['chart-search', searchChart, data.search.rate.length > 0]);
   var todo = plan.filter(function (p) {
     var el = document.getElementById(p[0]);
+    if (el === null) return false; // a section the page does not have (no streamed request)
     if (!p[2]) { el.textContent = 'No data to plot.'; el.setAttribute('data-points', '0'); }
     return p[2];
   });

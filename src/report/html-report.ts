@@ -1,7 +1,8 @@
 // report.html: ONE self-contained file (opens offline, mails, uploads as a CI artifact): uPlot's
 // dist JS and CSS inlined, the chart data embedded as JSON, tables rendered here. Charts: latency
 // by percentile on HdrHistogram's log "nines" axis, rps with p50/p99 over time, errors over time;
-// for a capacity search (issue 18), offered rate against p99 and errors, with the steps' table.
+// for a capacity search (issue 18), offered rate against p99 and errors, with the steps' table;
+// and (issue 18) streamed requests' gaps by percentile beside their Streams table.
 // render(result) → string; the only I/O is reading uPlot's dist files once per process.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -14,6 +15,7 @@ import {
 import { CHARTS_SCRIPT } from './html-charts-script.js';
 import { searchAnswer } from './search-report.js';
 import { intervalLengthMs } from '../metrics/intervals.js';
+import { STREAM_COLUMNS, streamTableRows } from './stream-table.js';
 
 interface Assets {
   js: string;
@@ -83,7 +85,13 @@ function searchChartData(search: NonNullable<RunResult['search']>): SearchChartD
 }
 
 /** The JSON the page's script draws from. */
-export function chartData(r: RunResult): { distribution: { series: DistributionSeries[] }; time: Record<string, number[]>; search?: SearchChartData } {
+export function chartData(r: RunResult): {
+  distribution: { series: DistributionSeries[] };
+  time: Record<string, number[]>;
+  /** issue 18: each streamed request's gaps between chunks/events by percentile (up to 6); absent without any. */
+  streamGaps?: { series: DistributionSeries[] };
+  search?: SearchChartData;
+} {
   const series: DistributionSeries[] = [];
   const add = (label: string, h: LatencyHistogram): void => {
     if (h.count > 0) series.push(distributionPoints(label, h));
@@ -98,8 +106,14 @@ export function chartData(r: RunResult): { distribution: { series: DistributionS
   }
   const rows = r.series;
   const intervalSec = intervalLengthMs(r) / 1000; // t counts intervals
+  const gaps: DistributionSeries[] = [];
+  for (const [name, snap] of Object.entries(r.histograms.stream?.requests ?? {}).slice(0, 6)) {
+    const h = decodeHistogram(snap.gap);
+    if (h.count > 0) gaps.push(distributionPoints(name, h));
+  }
   return {
     distribution: { series },
+    ...(gaps.length > 0 ? { streamGaps: { series: gaps } } : {}),
     time: {
       t: rows.map((x) => Math.round(x.t * intervalSec * 1000) / 1000),
       rps: rows.map((x) => x.rps),
@@ -147,6 +161,19 @@ function requestRow(label: string, q: RequestStats): string {
   ].map((c) => td(c)).join('')}${td(counts(q.statusCounts), 'text')}</tr>`;
 }
 
+/** issue 18: the Streams section — the streamed requests' table and their gaps by percentile. */
+function streamsSection(r: RunResult, gapsChart: boolean): string {
+  const rows = streamTableRows(r);
+  if (rows.length === 0) return '';
+  const body = rows.map((x) =>
+    `<tr${x.request !== '' ? ' class="first"' : ''}><th scope="row">${escapeHtml(x.request)}</th>${td(x.streams)}${td(x.events)}` +
+    `${td(escapeHtml(x.metric), 'text')}${x.cells.map((c) => td(c)).join('')}</tr>`);
+  return `<h2>Streams</h2>
+<p class="meta">Requests with <code>stream:</code>. ttfb and first_event from the scheduled send; gap between consecutive chunks/events; stream_duration from the first chunk/event to the end; events/s per stream (p1: the slowest streams).</p>
+${table([...STREAM_COLUMNS], body, 'stream-table')}
+${gapsChart ? '<div class="chart" id="chart-stream-gaps"></div>' : ''}`;
+}
+
 function table(head: string[], body: string[], id: string): string {
   return `<table id="${id}"><thead><tr>${head.map((h) => `<th scope="col">${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>${body.join('')}</tbody></table>`;
 }
@@ -162,7 +189,7 @@ h1{font-size:1.5rem;margin:.2em 0}h2{font-size:1.15rem;margin:1.6em 0 .5em;borde
 table{border-collapse:collapse;width:100%;font-size:.88rem;margin:.4em 0}th,td{padding:4px 8px;border-bottom:1px solid #f1f5f9}
 thead th{background:#f8fafc;text-align:right}thead th:first-child{text-align:left}tbody th{text-align:left;font-weight:500}
 td.num{text-align:right;font-variant-numeric:tabular-nums}td.text{text-align:left}.chart{margin:8px 0 18px;min-height:120px}
-code{background:#f3f4f6;padding:1px 4px;border-radius:4px}`;
+code{background:#f3f4f6;padding:1px 4px;border-radius:4px}#stream-table tr.first>*{border-top:1px solid #cbd5e1}`;
 
 export function renderHtml(r: RunResult): string {
   const { js, css } = uplotAssets();
@@ -196,7 +223,8 @@ export function renderHtml(r: RunResult): string {
   const errTotal = errEntries.reduce((a, [, c]) => a + c, 0);
   const errors = errEntries.sort((a, b) => b[1] - a[1])
     .map(([code, n]) => `<tr><th scope="row"><code>${escapeHtml(code)}</code></th>${td(fmtInt(n))}${td(fmtPct(n / errTotal))}</tr>`);
-  const dataJson = JSON.stringify(chartData(r)).replace(/</g, '\\u003c');
+  const data = chartData(r);
+  const dataJson = JSON.stringify(data).replace(/</g, '\\u003c');
   const phases = r.phases.map((p) => `${escapeHtml(p.name)} (${fmtDuration(p.durationMs)}${p.kind ? `, ${escapeHtml(p.kind)}` : ''})`).join(' → ');
 
   return `<!DOCTYPE html>
@@ -231,6 +259,7 @@ ${r.search !== undefined ? searchSection(r.search) : ''}
 ${table(['', ...LATENCY_COLUMNS.map(([, l]) => l)], latency, 'latency-table')}
 <h2>Requests</h2>
 ${table(['request', 'requests', 'rps', 'errors', 'error rate', 'p50', 'p99', 'max', 'received', 'sent', 'status'], requests, 'request-table')}
+${streamsSection(r, data.streamGaps !== undefined)}
 <h2>Thresholds</h2>
 ${thresholds.length === 0 ? '<p>No thresholds were set.</p>' : table(['', 'scope', 'threshold', 'actual', 'window'], thresholds, 'threshold-table')}
 <h2>Errors</h2>

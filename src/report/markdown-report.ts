@@ -1,10 +1,11 @@
 // report.md: a pure render(result) → string for a CI job summary ($GITHUB_STEP_SUMMARY) or a PR
-// comment: a headline, the latency table, the per-request table, thresholds with pass/fail,
+// comment: a headline, the latency table, the per-request table, streams (when any), thresholds with pass/fail,
 // errors by code and status codes. GitHub-flavoured Markdown; every cell escaped.
 import type { LatencyStatsMs, RequestStats, RunResult } from '../metrics/run-result.js';
 import {
   LATENCY_COLUMNS, fmtBytes, fmtDuration, fmtInt, fmtMs, fmtPct, fmtRps, fmtThresholdActual, mdCell, mdTable, thresholdCheckText,
 } from './format.js';
+import { STREAM_COLUMNS, streamTableRows } from './stream-table.js';
 
 function latencyRow(label: string, l: LatencyStatsMs): string[] {
   return [label, ...LATENCY_COLUMNS.map(([k]) => fmtMs(l[k]))];
@@ -73,6 +74,15 @@ export function renderMarkdown(r: RunResult): string {
   req.push(requestRow('**overall**', r.overall));
   for (const q of r.requests) req.push(requestRow(mdCell(q.name), q));
   out.push(mdTable(req, 'lrrrrrrrl'), '');
+
+  // issue 18: streamed requests (`stream:`), the text report's streams table.
+  const streams = streamTableRows(r);
+  if (streams.length > 0) {
+    out.push('### Streams', '', 'ttfb and first_event from the scheduled send; gap between consecutive chunks/events; events/s per stream (p1: the slowest streams).', '');
+    const st: string[][] = [[...STREAM_COLUMNS]];
+    for (const x of streams) st.push([mdCell(x.request), x.streams, x.events, mdCell(x.metric), ...x.cells]);
+    out.push(mdTable(st, 'lrrlrrrrr'), '');
+  }
 
   out.push('### Thresholds', '');
   if (r.thresholds.length === 0) {

@@ -6,9 +6,11 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodeHistogram } from '../../../src/metrics/encoded-histogram.js';
+import { fmtMs } from '../../../src/report/format.js';
 import { chartData, distributionPoints, renderHtml } from '../../../src/report/html-report.js';
 import { makeResult, thresholdOf } from '../../fixtures/report/make-result.js';
 import { SEARCH_SUMMARY } from './search-fixture.js';
+import { makeStreamResult } from '../../fixtures/report/make-stream-result.js';
 
 const run = promisify(execFile);
 const CHROMIUM = '/usr/bin/chromium';
@@ -23,6 +25,15 @@ const result = makeResult({
   thresholds: [thresholdOf('p99 < 1s'), thresholdOf('errors < 1%'), thresholdOf('p99 < 20ms over 5s windows'), thresholdOf('p50 < 10us', 'GET /api/items')],
 });
 const html = renderHtml(result);
+// issue 18: two streamed requests (one with a name to escape) beside a plain one
+const streamResult = makeStreamResult({ requestNames: ['tokens', 'sse <ticks>', 'plain'], streamed: ['tokens', 'sse <ticks>'], gapMs: 10, firstMs: 50 });
+const streamHtml = renderHtml(streamResult);
+
+/** The cells (th and td text) of each body row of the table with this id. */
+function tableRows(page: string, id: string): string[][] {
+  const body = new RegExp(`<table id="${id}">.*?<tbody>(.*?)</tbody>`, 's').exec(page)?.[1] ?? '';
+  return [...body.matchAll(/<tr[^>]*>(.*?)<\/tr>/gs)].map((m) => [...m[1]!.matchAll(/<t[hd][^>]*>(.*?)<\/t[hd]>/gs)].map((c) => c[1]!));
+}
 
 describe('renderHtml', () => {
   it('is one self-contained file: uPlot inlined, nothing fetched', () => {
@@ -92,6 +103,37 @@ describe('renderHtml', () => {
     expect(searchHtml).toMatch(/<th scope="row">3<\/th><td class="text">climb<\/td><td class="num">1600<\/td>.*?<td class="text fail">fail<\/td>/);
   });
 
+  it('has no Streams section when no request streamed', () => {
+    expect(html).not.toContain('<h2>Streams</h2>');
+    expect(html).not.toContain('<table id="stream-table"');
+    expect(html).not.toContain('id="chart-stream-gaps"');
+    expect(chartData(result).streamGaps).toBeUndefined();
+  });
+
+  it('has a Streams table per streamed request when a request has stream stats', () => {
+    expect(streamHtml).toContain('<h2>Streams</h2>');
+    expect(streamHtml).toContain('<table id="stream-table"><thead><tr><th scope="col">request</th><th scope="col">streams</th><th scope="col">events</th><th scope="col">metric</th><th scope="col">p1</th><th scope="col">p50</th><th scope="col">p90</th><th scope="col">p99</th><th scope="col">max</th></tr></thead>');
+    const rows = tableRows(streamHtml, 'stream-table');
+    expect(rows.map((r) => r[0])).toEqual(['tokens', '', '', '', '', 'sse &#60;ticks&#62;', '', '', '', '']);
+    expect(rows.map((r) => r[3])).toEqual(Array(2).fill(['ttfb', 'first_event', 'gap', 'stream_duration', 'events/s']).flat());
+    const st = streamResult.requests[0]!.stream!;
+    expect(rows[0]!.slice(1, 3)).toEqual([String(st.streams), '4,000']);
+    // p50/p90/p99/max as the text report's table; p1 from the histogram
+    expect(rows[2]!.slice(5)).toEqual([fmtMs(st.gapMs.p50), fmtMs(st.gapMs.p90), fmtMs(st.gapMs.p99), fmtMs(st.gapMs.max)]);
+    expect(rows[4]![5]).toBe(`${st.eventsPerSecond.p50.toFixed(1)}/s`);
+    const p1 = decodeHistogram(streamResult.histograms.stream!.requests.tokens!.rate).percentile(1) / 1000;
+    expect(rows[4]![4]).toBe(`${p1.toFixed(1)}/s`);
+    expect(p1).toBeLessThan(st.eventsPerSecond.p50);
+    expect(rows.some((r) => r[0] === 'plain')).toBe(false);
+  });
+
+  it('plots each streamed request\'s gaps by percentile', () => {
+    const gaps = chartData(streamResult).streamGaps!;
+    expect(gaps.series.map((s) => s.label)).toEqual(['tokens', 'sse <ticks>']);
+    expect(gaps.series[0]!.ys.at(-1)).toBe(streamResult.requests[0]!.stream!.gapMs.max);
+    expect(streamHtml).toContain('<div class="chart" id="chart-stream-gaps"></div>');
+  });
+
   describe.skipIf(!existsSync(CHROMIUM))('in headless Chromium', () => {
     const profile = mkdtempSync(join(tmpdir(), 'fastbench-chromium-'));
     mkdirSync(ARTIFACTS, { recursive: true });
@@ -131,6 +173,20 @@ describe('renderHtml', () => {
       expect(tag).toContain('data-drawn="true"');
       expect(tag).toContain('data-points="8"');
       expect(stdout).toContain('Capacity search: offered rate vs p99 and errors (knee 1450 req/s)');
+    });
+
+    it('renders the Streams table in the DOM and draws the gaps chart', async () => {
+      const streamFile = join(ARTIFACTS, 'report-streams.html');
+      writeFileSync(streamFile, streamHtml);
+      const { stdout } = await run(CHROMIUM, [...args('streams'), '--dump-dom', pathToFileURL(streamFile).href], { timeout: 60_000, maxBuffer: 32 << 20 });
+      expect(stdout).toMatch(/<body[^>]* data-charts-ready="4"/);
+      const tag = /<div class="chart" id="chart-stream-gaps"[^>]*>/.exec(stdout)?.[0] ?? '';
+      expect(tag).toContain('data-drawn="true"');
+      expect(tag).toContain(`data-points="${chartData(streamResult).streamGaps!.series.reduce((a, s) => a + s.xs.length, 0)}"`);
+      expect(stdout).toContain('class="u-title">Gaps between chunks/events by percentile</div>');
+      const rows = tableRows(stdout, 'stream-table');
+      expect(rows).toHaveLength(10);
+      expect(rows[0]!.slice(0, 4)).toEqual(['tokens', '200', '4,000', 'ttfb']);
     }, 90_000);
 
     it('renders a screenshot (saved in reports/test-artifacts/)', async () => {

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { renderMarkdown } from '../../../src/report/markdown-report.js';
 import { makeResult, thresholdOf } from '../../fixtures/report/make-result.js';
+import { makeStreamResult } from '../../fixtures/report/make-stream-result.js';
+import { fmtMs } from '../../../src/report/format.js';
 
 /** The rows of the Markdown table that follows `heading`. */
 function tableAfter(md: string, heading: string): string[][] {
@@ -91,5 +93,23 @@ describe('renderMarkdown', () => {
     expect(out).toContain('Generator: 2 workers, event loop busy 42.00%, loop delay p99 1.50 ms, CPU 50.00%');
     expect(out).toContain('> ⚠️ backlog: 12 waited');
     expect(out).toContain('> ⛔ Stopped early by `abortOnFail` threshold: p99 &lt; 1ms');
+  });
+
+  it('has the Streams table (issue 18) only when a request streamed', () => {
+    expect(md).not.toContain('### Streams');
+    const r = makeStreamResult({ requestNames: ['plain', 'tok|ens'], streamed: ['tok|ens'] });
+    const out = renderMarkdown(r);
+    const rows = tableAfter(out, '### Streams');
+    expect(rows[0]).toEqual(['request', 'streams', 'events', 'metric', 'p1', 'p50', 'p90', 'p99', 'max']);
+    expect(rows[1]).toEqual([':---', '---:', '---:', ':---', '---:', '---:', '---:', '---:', '---:']);
+    expect(rows.slice(2).map((x) => x[3])).toEqual(['ttfb', 'first\\_event', 'gap', 'stream\\_duration', 'events/s']);
+    const st = r.requests[1]!.stream!;
+    expect(rows[2]!.slice(0, 3)).toEqual(['tok\\|ens', '200', '4,000']);
+    expect(rows[3]!.slice(0, 3)).toEqual(['', '', '']);
+    expect(rows[2]!.slice(5)).toEqual([st.ttfbMs.p50, st.ttfbMs.p90, st.ttfbMs.p99, st.ttfbMs.max].map(fmtMs));
+    expect(rows[4]!.slice(5)).toEqual([st.gapMs.p50, st.gapMs.p90, st.gapMs.p99, st.gapMs.max].map(fmtMs));
+    expect(rows[6]![5]).toBe(`${st.eventsPerSecond.p50.toFixed(1)}/s`);
+    expect(rows[6]![4]).toMatch(/^\d+\.\d\/s$/);
+    for (const row of rows.slice(2)) expect(row).toHaveLength(9);
   });
 });

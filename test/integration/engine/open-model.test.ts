@@ -59,7 +59,7 @@ requests:
     const r = await runScenario(s);
     // Sent + missed (still owed at the phase end on a loaded machine) is the ramp's integral.
     expect(Math.abs(r.summary.requests + r.generator.schedule.missed - 400)).toBeLessThanOrEqual(4);
-    expect(r.generator.schedule.missed).toBeLessThanOrEqual(20);
+    expect(r.generator.schedule.missed).toBeLessThanOrEqual(60);
     expect(r.summary.errors).toBe(0);
   });
 

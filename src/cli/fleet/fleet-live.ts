@@ -2,39 +2,51 @@
 // the same live outputs as a single run (cli/live-outputs.ts). This turns one merged FleetInterval
 // into the LiveInterval the outputs read.
 //
-// What the shards publish per interval is their merged point (counts + encoded HDR) and the points
-// of threshold-named requests — not per-request status/error-code counts, nor their workers'
-// health. So the live fleet view carries ONE cumulative count row for all requests together (its
-// failures under the kind "failed"), and no health; the page says so (FLEET_LIVE_NOTE). The final
-// report, built from the shards' merged results, has everything per request.
-import type { LiveInterval, RequestCounts } from '../../metrics/live-interval.js';
+// Each shard publishes, with every interval, its merged point (counts + encoded HDR) and its live
+// feed's cumulative counts per request and its workers' health (fleet-shard.ts). The fleet's
+// cumulative counts are the sum of every shard's LATEST counts — a shard whose point missed an
+// interval (late past the grace) catches up with its next one, since its counts are cumulative.
+// Health is the reporting shards' workers', listed. Shards that publish no counts (an older
+// fastbench) are counted from their points instead, as one all-requests row (failures under the
+// kind "failed"). The watcher knows no scenario phases: no target-rate line (FLEET_LIVE_NOTE).
+import { mergeRequestCounts, type LiveInterval, type RequestCounts } from '../../metrics/live-interval.js';
 import type { FleetInterval } from '../../report/fleet-gate.js';
 
-/** The name of the one count row of the live fleet view. */
+/** The name of the count row built from points (shards that publish no counts). */
 export const FLEET_ALL_REQUESTS = 'all requests (fleet)';
 
 /** Shown on the fleet's dashboard page. */
 export const FLEET_LIVE_NOTE =
-  'Fleet view: the shards publish merged points per interval, so the live counts are for all requests together ' +
-  '(failures by kind and per-request counts appear in the final report) and generator health is not shown ' +
-  '(shards do not publish it).';
+  'Fleet view: every shard\'s intervals merged (HDR histograms added), counts summed, each shard\'s generator health listed. ' +
+  'The open model\'s target-rate line is not drawn (the watcher does not have the scenario\'s phases).';
+
+const emptyCounts = (name: string): RequestCounts => ({ name, requests: 0, responses: 0, errors: 0, bytesIn: 0, bytesOut: 0, status: {}, failedStatus: {}, errorCodes: {} });
 
 /** Accumulates a fleet's merged intervals into live intervals (cumulative counts). */
 export class FleetLiveFeed {
-  private readonly total: RequestCounts = { name: FLEET_ALL_REQUESTS, requests: 0, responses: 0, errors: 0, bytesIn: 0, bytesOut: 0, status: {}, failedStatus: {}, errorCodes: {} };
+  /** Each shard's latest cumulative counts. */
+  private readonly latest = new Map<number, RequestCounts[]>();
+  /** Requests of the shards' points that came without counts. */
+  private readonly fromPoints = emptyCounts(FLEET_ALL_REQUESTS);
 
   constructor(private readonly intervalMs: number) {}
 
   /** The next merged interval (in order, as FleetFollower.intervals() yields them). */
   next(iv: FleetInterval): LiveInterval {
     const p = iv.point;
-    const c = this.total;
-    c.requests += p.requests;
-    c.responses += p.responses;
-    c.errors += p.errors;
-    c.bytesIn += p.bytesIn;
-    c.bytesOut += p.bytesOut;
-    if (c.errors > 0) c.errorCodes = { failed: c.errors };
+    for (const [shard, counts] of Object.entries(iv.counts ?? {})) this.latest.set(Number(shard), counts);
+    if (iv.counts === undefined) {
+      // no shard of this interval published counts: count its merged point
+      const c = this.fromPoints;
+      c.requests += p.requests;
+      c.responses += p.responses;
+      c.errors += p.errors;
+      c.bytesIn += p.bytesIn;
+      c.bytesOut += p.bytesOut;
+      if (c.errors > 0) c.errorCodes = { failed: c.errors };
+    }
+    const lists = [...this.latest.values()];
+    if (this.fromPoints.requests > 0) lists.push([{ ...this.fromPoints, errorCodes: { ...this.fromPoints.errorCodes } }]);
     return {
       index: iv.t,
       ms: p.ms,
@@ -45,8 +57,8 @@ export class FleetLiveFeed {
       completed: p.requests,
       errors: p.errors,
       point: p,
-      counts: [{ ...c, status: {}, failedStatus: {}, errorCodes: { ...c.errorCodes } }],
-      health: [],
+      counts: lists.length > 0 ? mergeRequestCounts(lists) : undefined,
+      health: iv.health ?? [],
     };
   }
 }

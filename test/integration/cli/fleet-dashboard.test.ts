@@ -1,7 +1,8 @@
 // issue 17 (fleet dashboard): `fastbench watch redis://…/JOB --dashboard=127.0.0.1:0` against two
 // `run --fleet` shards and one real redis-server (started here on a free loopback port, persistence
 // off). Read without a browser, as test/integration/live/dashboard-cli.test.ts does: the event
-// stream carries the fleet's merged counts (both shards' requests added, more than either alone),
+// stream carries the fleet's merged counts (both shards' requests added, more than either alone)
+// and the shards' generator health,
 // the `final` event comes once the verdict is in, /report is then byte for byte the HTML report that
 // `fastbench report` makes of the merged result, and the watcher exits with the fleet's verdict.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -65,7 +66,7 @@ afterAll(() => {
 });
 
 interface IntervalEvent {
-  row: { t: number; rps: number };
+  row: { t: number; rps: number; loop: number | null };
   totals: { requests: number };
 }
 
@@ -126,7 +127,7 @@ describe.skipIf(!HAVE_REDIS)('watch --dashboard (real redis-server)', () => {
 
     // the page says what the fleet's live view lacks
     expect(seen.page).toContain('fastbench live — fleet dash');
-    expect(seen.page).toContain('generator health is not shown');
+    expect(seen.page).toContain('target-rate line is not drawn');
     // the event stream: init, merged intervals, final
     expect(seen.events.startsWith('event: init\n')).toBe(true);
     expect(seen.events).toContain('event: final\n');
@@ -147,6 +148,8 @@ describe.skipIf(!HAVE_REDIS)('watch --dashboard (real redis-server)', () => {
       if (a > 0 && b > 0 && e.totals.requests > Math.max(a, b)) merged++;
     }
     expect(merged, why).toBeGreaterThan(0);
+    // the shards publish their generators' health with their intervals
+    expect(intervals.some((e) => e.row.loop !== null), why).toBe(true);
 
     // the page it became: the HTML report `fastbench report` makes of the merged result
     expect(seen.report?.status).toBe(200);

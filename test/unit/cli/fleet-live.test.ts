@@ -1,8 +1,10 @@
-// issue 17 (fleet dashboard): the fleet's merged intervals as the live outputs' feed — counts
-// cumulative across intervals (the live outputs read them as running totals), timing on the
-// fleet's interval grid, the merged point passed through, no health.
+// issue 17 (fleet dashboard): the fleet's merged intervals as the live outputs' feed — the shards'
+// cumulative counts summed (each shard's latest, so one that missed an interval catches up),
+// their health listed, timing on the fleet's interval grid, the merged point passed through; and
+// for shards that publish no counts, one cumulative row built from the merged points.
 import { describe, expect, it } from 'vitest';
 import { FLEET_ALL_REQUESTS, FleetLiveFeed } from '../../../src/cli/fleet/fleet-live.js';
+import type { RequestCounts } from '../../../src/metrics/live-interval.js';
 import type { FleetInterval } from '../../../src/report/fleet-gate.js';
 import { LiveState } from '../../../src/report/live-state.js';
 
@@ -16,7 +18,29 @@ const iv = (t: number, requests: number, errors: number, ms = 500): FleetInterva
   abort: undefined,
 });
 
+const counts = (requests: number, errors: number): RequestCounts[] => [{
+  name: 'item', requests, responses: requests - errors, errors, bytesIn: 0, bytesOut: 0,
+  status: { 200: requests - errors }, failedStatus: {}, errorCodes: errors > 0 ? { ERR_CONN_RESET: errors } : {},
+}];
+
 describe('FleetLiveFeed', () => {
+  it('sums each shard\'s latest cumulative counts (a shard absent from an interval keeps its last), lists their health', () => {
+    const feed = new FleetLiveFeed(500);
+    const h = (u: number): { utilization: number; cpu: number } => ({ utilization: u, cpu: u });
+    const a = feed.next({ ...iv(0, 30, 0), counts: { 0: counts(10, 0), 1: counts(20, 0) }, health: [h(0.1), h(0.2)] });
+    expect(a.counts).toEqual([{ name: 'item', requests: 30, responses: 30, errors: 0, bytesIn: 0, bytesOut: 0, status: { 200: 30 }, failedStatus: {}, errorCodes: {} }]);
+    expect(a.health).toEqual([h(0.1), h(0.2)]);
+    // shard 1 late for interval 1: shard 0's new total plus shard 1's last
+    const b = feed.next({ ...iv(1, 15, 1), shards: [0], missing: [1], counts: { 0: counts(25, 1) }, health: [h(0.3)] });
+    expect(b.counts![0]).toMatchObject({ requests: 45, errors: 1, errorCodes: { ERR_CONN_RESET: 1 }, status: { 200: 44 } });
+    // shard 1 back: its cumulative counts include what it did in interval 1
+    const c = feed.next({ ...iv(2, 40, 1), counts: { 0: counts(40, 1), 1: counts(45, 0) } });
+    expect(c.counts![0]).toMatchObject({ requests: 85, errors: 1 });
+    expect(c.health).toEqual([]);
+    // earlier intervals' counts are their own (the outputs may keep them)
+    expect(a.counts![0]!.requests).toBe(30);
+  });
+
   it('accumulates the merged points into one cumulative count row, on the fleet\'s interval grid', () => {
     const feed = new FleetLiveFeed(500);
     const a = feed.next(iv(0, 40, 0));

@@ -2,8 +2,8 @@
 // started before the first request (a port that cannot be had refuses the run: exit 2, nothing
 // sent), fed by the engine's live feed once per closed interval (RunOptions.onLive), finished with
 // the final result. Nothing of them is loaded unless a flag asks: the modules, prom-client and the
-// OpenTelemetry SDK are imported dynamically here, and without a flag the engine's workers compute
-// no live counts at all.
+// OpenTelemetry SDK are imported dynamically here, and without a flag (or --fleet, whose shards
+// publish the counts for a watcher's dashboard) the engine's workers compute no live counts at all.
 import type { Command } from 'commander';
 import { FastbenchError } from '../core/errors.js';
 import type { LiveInterval } from '../metrics/live-interval.js';

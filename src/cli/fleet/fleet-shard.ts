@@ -1,6 +1,7 @@
 // issue 17 (fleet): one shard's part in `run --fleet redis://host:6379/JOB`. It joins the job before
 // any traffic (Redis unreachable: ERR_FLEET_REDIS, exit 2), heartbeats, publishes each closed
-// interval (its workers' points merged, HDR histograms in the encoded form), and follows the whole
+// interval (its workers' points merged, HDR histograms in the encoded form, with the live feed's
+// cumulative counts per request and workers' health for a watcher's dashboard), and follows the whole
 // fleet beside its own load (fleet-follower.ts): when the merged fleet fails an abort-on-fail
 // threshold — judged here or by any other shard or watcher, all publish the same abort key — the
 // load stops, within the next poll (200 ms) of the abort being set. The shard's own process does

@@ -2,8 +2,8 @@
 // started before the first request (a port that cannot be had refuses the run: exit 2, nothing
 // sent), fed by the engine's live feed once per closed interval (RunOptions.onLive), finished with
 // the final result. Nothing of them is loaded unless a flag asks: the modules, prom-client and the
-// OpenTelemetry SDK are imported dynamically here, and without a flag the engine's workers compute
-// no live counts at all.
+// OpenTelemetry SDK are imported dynamically here, and without a flag (or --fleet, whose shards
+// publish the counts for a watcher's dashboard) the engine's workers compute no live counts at all.
 import type { Command } from 'commander';
 import { FastbenchError } from '../core/errors.js';
 import type { LiveInterval } from '../metrics/live-interval.js';
@@ -82,6 +82,8 @@ export interface LiveContext {
   /** A shard's index and count: labels, and its share of the target rate. */
   shard?: { index: number; count: number };
   quiet?: boolean;
+  /** A line the dashboard page shows under its title (what this live view does not carry). */
+  note?: string;
   /** Where the outputs' addresses are printed; default stderr (even with -q: they are what the flags are for). */
   print?: (line: string) => void;
 }
@@ -119,6 +121,7 @@ export class LiveOutputs {
       scenario: ctx.name,
       phases: ctx.phases,
       ...(ctx.shard !== undefined ? { rateShare: 1 / ctx.shard.count } : {}),
+      ...(ctx.note !== undefined ? { note: ctx.note } : {}),
     });
     const labels: Record<string, string> = { scenario: ctx.name, ...(ctx.shard !== undefined ? { shard: `${ctx.shard.index}/${ctx.shard.count}` } : {}) };
     const urls: LiveUrls = {};

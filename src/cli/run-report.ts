@@ -245,7 +245,15 @@ class RunSession {
           : {}),
         // the fleet judges abort-on-fail thresholds on everyone's data, not this slice's
         ...(options.fleet !== undefined ? { localAbort: false } : {}),
-        ...(this.liveOutputs !== undefined ? { onLive: (i) => this.liveOutputs!.onLive(i) } : {}),
+        // a fleet shard publishes the live feed's counts and health with each interval (a watcher's dashboard)
+        ...(this.liveOutputs !== undefined || options.fleet !== undefined
+          ? {
+              onLive: (i) => {
+                this.liveOutputs?.onLive(i);
+                options.fleet?.noteLive(i);
+              },
+            }
+          : {}),
         onProgress: (p) => {
           this.progress.update(p);
           // Past the planned end, the run waits for the requests still in flight: say so, and how to cut it short.

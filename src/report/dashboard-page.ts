@@ -142,8 +142,8 @@ const DASHBOARD_SCRIPT = String.raw`
 })();
 `;
 
-/** The live page for one run. */
-export function renderDashboard(scenario: string): string {
+/** The live page for one run; `note`, when given, is shown under the title (e.g. a fleet view's limits). */
+export function renderDashboard(scenario: string, note?: string): string {
   const { js, css } = uplotAssets();
   const title = `fastbench live — ${scenario}`;
   const card = (id: string, label: string): string => `<div class="card"><b id="${id}">—</b><span>${label}</span></div>`;
@@ -160,7 +160,7 @@ export function renderDashboard(scenario: string): string {
 <header>
 <h1>${escapeHtml(title)} <span class="live">● live</span></h1>
 <div class="meta" id="status">waiting for the first interval…</div>
-<div class="cards">${card('card-requests', 'requests')}${card('card-rps', 'requests / s (last interval)')}${card('card-errors', 'errors')}${card('card-p99', 'p99 (last interval)')}</div>
+${note !== undefined ? `<div class="meta" id="note">${escapeHtml(note)}</div>\n` : ''}<div class="cards">${card('card-requests', 'requests')}${card('card-rps', 'requests / s (last interval)')}${card('card-errors', 'errors')}${card('card-p99', 'p99 (last interval)')}</div>
 <div class="meta">When the run ends this page becomes its final report, which can be saved (<a href="/report.html" download="report.html">report.html</a> once it exists).</div>
 </header>
 <main>

@@ -17,6 +17,7 @@
 //     partial run says little about them), as in engine/threshold-watch.ts.
 // The first failed `abortOnFail` threshold is the fleet's abort reason.
 import { mergeEncodedHistograms } from '../metrics/encoded-histogram.js';
+import type { RequestCounts, WorkerHealth } from '../metrics/live-interval.js';
 import type { RunResult } from '../metrics/run-result.js';
 import { Series, type SeriesPoint } from '../metrics/series.js';
 import { measureThreshold, thresholdPasses, ThresholdTally, type ThresholdSample } from '../metrics/threshold-evaluation.js';
@@ -33,6 +34,10 @@ export interface FleetReport {
   requestPoints?: Record<string, SeriesPoint>;
   /** The shard's measured start, epoch ms as its clock estimates it (the follower aligns shards by it). */
   startMs?: number;
+  /** Its cumulative counts per request so far (the live feed's; absent from older shards). */
+  counts?: RequestCounts[];
+  /** Its workers' health over the interval. */
+  health?: WorkerHealth[];
 }
 
 /** One interval of the whole fleet: what `fastbench watch` prints and a dashboard would plot. */
@@ -49,6 +54,10 @@ export interface FleetInterval {
   failing: string[];
   /** The fleet's abort reason once an abort-on-fail threshold has failed (this interval or before). */
   abort: string | undefined;
+  /** Cumulative counts per request of the shards that published them with this interval, by shard. */
+  counts?: Record<number, RequestCounts[]>;
+  /** The reporting shards' workers' health over the interval. */
+  health?: WorkerHealth[];
 }
 
 export interface FleetGateOptions {
@@ -180,6 +189,9 @@ export class FleetGate {
       this.failing.push(j.label);
       if (j.t.abortOnFail) this.abortReason ??= j.label;
     }
+    const counts: Record<number, RequestCounts[]> = {};
+    for (const r of reports) if (r.counts !== undefined) counts[r.shard] = r.counts;
+    const health = reports.flatMap((r) => r.health ?? []);
     return {
       t,
       point,
@@ -188,6 +200,8 @@ export class FleetGate {
       missing,
       failing: [...this.failing],
       abort: this.abortReason,
+      ...(Object.keys(counts).length > 0 ? { counts } : {}),
+      ...(health.length > 0 ? { health } : {}),
     };
   }
 }

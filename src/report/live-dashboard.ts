@@ -54,7 +54,7 @@ export class LiveDashboard {
       return;
     }
     if (path === '/') {
-      this.page ??= renderDashboard(this.state.options.scenario);
+      this.page ??= renderDashboard(this.state.options.scenario, this.state.options.note);
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(this.page);
     } else if (path === '/events') {
       this.subscribe(res);

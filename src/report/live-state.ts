@@ -40,6 +40,8 @@ export interface LiveStateOptions {
   phases: readonly Phase[];
   /** Share of each open phase's rate this process runs (a shard's 1/N); default 1. */
   rateShare?: number;
+  /** A line the dashboard page shows under its title (what this live view does not carry). */
+  note?: string;
 }
 
 const ms = (us: number): number => Math.round(us) / 1000;

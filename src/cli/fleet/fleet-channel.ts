@@ -3,13 +3,15 @@
 // day after its last write:
 //   meta    hash  shard → JSON { count, intervalMs, thresholds, scenario, host, pid }  (joined)
 //   hb      hash  shard → "<epoch ms>-<seq>"   (heartbeat: readers watch it change, on their own clock)
-//   iv      stream entries { s: shard, t: interval, st: its measured start (epoch ms), d: JSON { point, requestPoints } }
+//   iv      stream entries { s: shard, t: interval, st: its measured start (epoch ms), d: JSON { point, requestPoints, counts, health } }
+//           (counts: the shard's cumulative counts per request, health: its workers' — for live views)
 //   final   hash  shard → the shard's result JSON, exactly as its result.json (renderJson)
 //   abort   string: the label of the abort-on-fail threshold that stopped the fleet (SET NX)
 // Points carry their HDR histograms in the encoded form (compressed base64 + exact min/max), so
 // the stream is lossless and compact: a few hundred bytes per shard per interval.
 import { Redis } from 'ioredis';
 import { FastbenchError } from '../../core/errors.js';
+import type { RequestCounts, WorkerHealth } from '../../metrics/live-interval.js';
 import type { SeriesPoint } from '../../metrics/series.js';
 import { describeRedisError } from '../../crawl/redis-frontier.js';
 import type { FleetReport } from '../../report/fleet-gate.js';
@@ -51,6 +53,12 @@ export function parseFleetUrl(url: string, flag = '--fleet'): FleetTarget {
 }
 
 /** What a shard says about itself when it joins. */
+/** What a shard adds to an interval for live fleet views: its live feed's counts and health. */
+export interface ShardLive {
+  counts: RequestCounts[] | undefined;
+  health: WorkerHealth[];
+}
+
 export interface ShardMeta {
   count: number;
   intervalMs: number;
@@ -122,8 +130,13 @@ export class FleetChannel {
     await this.redis.hset(this.key('hb'), String(shard), `${Date.now()}-${seq}`);
   }
 
-  async publishInterval(shard: number, t: number, startMs: number, point: SeriesPoint, requestPoints: Record<string, SeriesPoint>): Promise<void> {
-    const d = JSON.stringify(Object.keys(requestPoints).length > 0 ? { point, requestPoints } : { point });
+  async publishInterval(shard: number, t: number, startMs: number, point: SeriesPoint, requestPoints: Record<string, SeriesPoint>, live?: ShardLive): Promise<void> {
+    const d = JSON.stringify({
+      point,
+      ...(Object.keys(requestPoints).length > 0 ? { requestPoints } : {}),
+      ...(live?.counts !== undefined ? { counts: live.counts } : {}),
+      ...(live !== undefined && live.health.length > 0 ? { health: live.health } : {}),
+    });
     await this.redis.xadd(this.key('iv'), '*', 's', String(shard), 't', String(t), 'st', String(startMs), 'd', d);
     await this.touch('iv');
   }
@@ -173,7 +186,7 @@ export class FleetChannel {
         last = id;
         const f = new Map<string, string>();
         for (let i = 0; i + 1 < fields.length; i += 2) f.set(fields[i]!, fields[i + 1]!);
-        const d = JSON.parse(f.get('d') ?? '{}') as { point?: SeriesPoint; requestPoints?: Record<string, SeriesPoint> };
+        const d = JSON.parse(f.get('d') ?? '{}') as { point?: SeriesPoint; requestPoints?: Record<string, SeriesPoint>; counts?: RequestCounts[]; health?: WorkerHealth[] };
         if (d.point === undefined) continue;
         const st = f.get('st');
         reports.push({
@@ -182,6 +195,8 @@ export class FleetChannel {
           point: d.point,
           ...(d.requestPoints !== undefined ? { requestPoints: d.requestPoints } : {}),
           ...(st !== undefined ? { startMs: Number(st) } : {}),
+          ...(d.counts !== undefined ? { counts: d.counts } : {}),
+          ...(d.health !== undefined ? { health: d.health } : {}),
         });
       }
     }

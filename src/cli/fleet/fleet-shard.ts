@@ -1,6 +1,7 @@
 // issue 17 (fleet): one shard's part in `run --fleet redis://host:6379/JOB`. It joins the job before
 // any traffic (Redis unreachable: ERR_FLEET_REDIS, exit 2), heartbeats, publishes each closed
-// interval (its workers' points merged, HDR histograms in the encoded form), and follows the whole
+// interval (its workers' points merged, HDR histograms in the encoded form, with the live feed's
+// cumulative counts per request and workers' health for a watcher's dashboard), and follows the whole
 // fleet beside its own load (fleet-follower.ts): when the merged fleet fails an abort-on-fail
 // threshold — judged here or by any other shard or watcher, all publish the same abort key — the
 // load stops, within the next poll (200 ms) of the abort being set. The shard's own process does
@@ -11,11 +12,12 @@
 // verdict as its exit code: every shard of a failing fleet exits 1.
 import { hostname } from 'node:os';
 import { FastbenchError } from '../../core/errors.js';
+import type { LiveInterval } from '../../metrics/live-interval.js';
 import { Series, type SeriesPoint } from '../../metrics/series.js';
 import { renderJson } from '../../report/json-report.js';
 import type { RunResult } from '../../metrics/run-result.js';
 import type { Scenario } from '../../scenario/index.js';
-import { FleetChannel } from './fleet-channel.js';
+import { FleetChannel, type ShardLive } from './fleet-channel.js';
 import { FleetFollower, type FleetOutcome } from './fleet-follower.js';
 
 /** Prints one line (stderr, through the run's progress). */
@@ -32,6 +34,8 @@ export class FleetShard {
   private stopped: string | undefined;
   private closed = false;
   private startMs: number | undefined;
+  /** The live feed's latest interval (RunOptions.onLive comes just before onInterval for the same ticks). */
+  private live: ShardLive | undefined;
 
   private constructor(private readonly channel: FleetChannel, readonly shard: number, readonly count: number, private readonly intervalMs: number) {
     this.follower = new FleetFollower(channel);
@@ -88,6 +92,11 @@ export class FleetShard {
     void this.following.finally(() => clearInterval(poll));
   }
 
+  /** The run's live feed for the interval about to be published: its counts and health go with it. */
+  noteLive(i: LiveInterval): void {
+    this.live = { counts: i.counts, health: i.health };
+  }
+
   /** One closed interval of this shard (its workers' points): published, fire and forget. */
   onInterval(points: readonly SeriesPoint[], requestPoints: Record<string, SeriesPoint[]>, log: FleetLog): void {
     if (points.length === 0) return;
@@ -98,8 +107,10 @@ export class FleetShard {
     // the measured start as this clock sees it: now, less the intervals closed so far
     this.startMs ??= Date.now() - (t * this.intervalMs + point.ms);
     const startMs = this.startMs;
+    const live = this.live;
+    this.live = undefined;
     this.published = this.published
-      .then(() => this.channel.publishInterval(this.shard, t, startMs, point, rp))
+      .then(() => this.channel.publishInterval(this.shard, t, startMs, point, rp, live))
       .then(() => this.channel.heartbeat(this.shard, ++this.seq))
       .catch((e: unknown) => this.noteError(e, log));
   }

@@ -115,9 +115,10 @@ describe('examples/kubernetes/fleet.yaml (issue 17: run --fleet + watch)', () =>
   const docs = parseStrict(read('kubernetes/fleet.yaml'));
   const byName = (kind: string, name: string): any => docs.find((d) => d.kind === kind && d.metadata.name === name);
 
-  it('holds the scenario, the run settings, Redis (Deployment + Service) and two Jobs', () => {
+  it('holds the scenario, the run settings, Redis (Deployment + Service), two Jobs and the watcher\'s dashboard Service', () => {
     expect(docs.map((d) => `${d.kind}/${d.metadata.name}`)).toEqual([
       'ConfigMap/fastbench-fleet-scenario', 'ConfigMap/fastbench-fleet-run', 'Deployment/redis', 'Service/redis', 'Job/fastbench-fleet', 'Job/fastbench-fleet-watch',
+      'Service/fastbench-fleet-watch',
     ]);
     const redis = byName('Deployment', 'redis');
     expect(redis.spec.template.spec.containers[0].ports[0].containerPort).toBe(6379);
@@ -140,9 +141,17 @@ describe('examples/kubernetes/fleet.yaml (issue 17: run --fleet + watch)', () =>
     );
   });
 
-  it('watches the same fleet and writes the merged result', () => {
-    const c = byName('Job', 'fastbench-fleet-watch').spec.template.spec.containers[0];
-    expect([...c.command, ...c.args].join(' ')).toBe('fastbench watch redis://redis:6379/$(JOB_ID) --out /results/merged.json --wait 30m');
+  it('watches the same fleet, writes the merged result and serves the fleet\'s dashboard through a Service', () => {
+    const job = byName('Job', 'fastbench-fleet-watch');
+    const c = job.spec.template.spec.containers[0];
+    expect([...c.command, ...c.args].join(' ')).toBe('fastbench watch redis://redis:6379/$(JOB_ID) --out /results/merged.json --wait 30m --dashboard=0.0.0.0:5665 --dashboard-keep');
+    expect(c.ports).toEqual([{ name: 'dashboard', containerPort: 5665 }]);
+    const svc = byName('Service', 'fastbench-fleet-watch');
+    const [key, value] = Object.entries(svc.spec.selector)[0] as [string, string];
+    expect(Object.keys(svc.spec.selector)).toHaveLength(1);
+    expect(job.spec.template.metadata.labels[key]).toBe(value);
+    expect(svc.spec.type).toBe('ClusterIP');
+    expect(svc.spec.ports).toEqual([{ name: 'dashboard', port: 5665, targetPort: 'dashboard' }]);
   });
 
   it('embeds a scenario that fastbench validates, with fleet abort-on-fail gates', () => {
@@ -156,6 +165,6 @@ describe('examples/kubernetes/fleet.yaml (issue 17: run --fleet + watch)', () =>
     const run = program.commands.find((x) => x.name() === 'run')!;
     const watch = program.commands.find((x) => x.name() === 'watch')!;
     expect(run.options.some((o) => o.long === '--fleet')).toBe(true);
-    expect(watch.options.map((o) => o.long)).toEqual(expect.arrayContaining(['--out', '--wait']));
+    expect(watch.options.map((o) => o.long)).toEqual(expect.arrayContaining(['--out', '--wait', '--dashboard', '--dashboard-keep']));
   });
 });

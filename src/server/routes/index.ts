@@ -12,6 +12,7 @@ import { registerStats } from './stats.js';
 import { registerStatus } from './status.js';
 import { registerTiming } from './timing.js';
 import { registerStreams } from './streams.js';
+import { WebSocketEcho, registerWebSocket } from './websocket.js';
 
 export interface DefaultAppOptions {
   /** Pages of the synthetic site (default 1000). */
@@ -53,7 +54,9 @@ export function createDefaultRouter(options: DefaultAppOptions): Router {
   registerCompressed(router);
   registerFaults(router);
   registerSite(router, { pages: options.sitePages, seed: options.siteSeed, crawlDelay: options.siteCrawlDelay, scheme });
-  registerStats(router, options.stats);
+  const ws = new WebSocketEcho();
+  registerWebSocket(router, ws);
+  registerStats(router, () => ({ ...options.stats(), websocket: ws.stats() }));
   return router;
 }
 

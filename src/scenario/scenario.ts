@@ -261,7 +261,9 @@ export interface DataSet {
 export type ThresholdOp = '<' | '<=' | '>' | '>=';
 
 /** Streamed-response threshold metrics (issue 18; metrics/stream-histograms.ts STREAM_METRICS). */
-export type StreamMetric = 'ttfb' | 'first_event' | 'gap' | 'stream_duration' | 'events/s';
+export type StreamMetric = 'ttfb' | 'first_event' | 'gap' | 'stream_duration' | 'events/s'
+  // issue 18 websocket: `ws:` step metrics, judged the same way (metrics/ws-histograms.ts WS_METRICS)
+  | 'ws_connect' | 'ws_rtt' | 'ws_messages/s';
 
 export interface ThresholdWindow {
   /** 'each': every consecutive window of `ms` must pass. 'last': only the final `ms` of the run. */

@@ -185,6 +185,10 @@ const ROWS = [
   // issue 17 live (live)
   ['ERR_LIVE_LISTEN', 'usage', 2, 'a live output (--dashboard, --prometheus) cannot listen on its address', 'Give a free host:port (port 0 picks one), or stop what holds the port.'],
   ['ERR_LIVE_EXPORT', 'run', 1, 'a live output could not deliver its metrics', 'Check that the collector named by --otlp is up; the run itself goes on and its report is unaffected.'],
+  // issue 18 websocket (websocket)
+  ['ERR_WS_CONNECT', 'transport', 1, 'a ws step could not open its WebSocket (connection failed, the upgrade was refused, or no 101 within the client timeout)', 'The message has the cause (the HTTP status when the upgrade was answered); check the step\'s path and that the target speaks WebSocket on it.'],
+  ['ERR_WS_EXPECT', 'pool', 1, 'a ws step\'s reply did not match its expect', 'See the step\'s ws.expect: an exact text, or { contains }.'],
+  ['ERR_WS_CLOSED', 'transport', 1, 'a ws step\'s WebSocket closed, failed or timed out before every awaited reply came', 'The peer closed (or broke the protocol) mid-step, or a reply took longer than the client timeout.'],
 ] as const satisfies readonly Row[];
 
 /** Every registered code: a misspelt code is a compile error, not a runtime throw. */

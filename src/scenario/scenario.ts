@@ -122,6 +122,23 @@ export interface CompiledRequest {
   // issue 18 (streaming)
   /** Time the response body chunk by chunk ('chunks') or event by event ('sse'); absent: off. */
   readonly stream?: 'chunks' | 'sse';
+  // issue 18 websocket
+  /** A `ws:` flow step: a WebSocket session to `path` (GET + Upgrade) instead of a request. */
+  readonly ws?: WsStep;
+}
+
+/** A `ws:` flow step (issue 18): connect, send each message and wait for one reply, then close. */
+export interface WsStep {
+  /** The messages, in order (text frames); empty: connect and close. */
+  readonly send: readonly Template[];
+  /** Per send, what its reply must be (undefined: any reply); same length as `send`. */
+  readonly expect: readonly (WsExpect | undefined)[];
+}
+
+/** A reply check: the whole text (`exact`) or a part of it (`contains`). */
+export interface WsExpect {
+  readonly kind: 'exact' | 'contains';
+  readonly text: Template;
 }
 
 /** `auth: { user, password }` (issue 15). */

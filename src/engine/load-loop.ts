@@ -40,6 +40,7 @@ import { scheduleFor } from './schedules.js';
 import { StreamMode } from '../client/stream-timer.js';
 import { armStream, recordStream } from './stream-recording.js';
 import { UserState, VirtualUser, Wake, type UserResponse } from './virtual-user.js';
+import { WsSteps, type WsStepHost } from './ws-step.js';
 import type { WorkerPhase, WorkerPlan } from './worker-plan.js';
 
 const EXPECT_FAILED = errorId('ERR_EXPECT_FAILED');
@@ -105,7 +106,7 @@ function newPhaseRun(p: WorkerPhase, timed: boolean, start: number): PhaseRun {
   };
 }
 
-export class LoadLoop implements ResponseCallback {
+export class LoadLoop implements ResponseCallback, WsStepHost {
   private readonly o: LoopOptions;
   private readonly plan: WorkerPlan;
   private readonly recorder: Recorder;
@@ -172,6 +173,8 @@ export class LoadLoop implements ResponseCallback {
   /** Measured responses decoded, their body bytes on the wire and decoded, and the decode time. */
   private readonly decode: DecodeCounts = { responses: 0, wireBytes: 0, decodedBytes: 0, ms: 0 };
   private readonly maxDecoded: number;
+  /** issue 18: the runner of `ws:` flow steps; null when the scenario has none. */
+  private readonly wsSteps: WsSteps | null;
 
   constructor(options: LoopOptions) {
     this.o = options;
@@ -213,6 +216,7 @@ export class LoadLoop implements ResponseCallback {
       for (const r of s.requests) this.requests.push(new PreparedRequest(r, index++, options.clients, keepalive));
     }
     options.clients.onUnsolicited = (err, bytes) => this.onUnsolicited(err, bytes);
+    this.wsSteps = WsSteps.forScenario(s, options.clients, this.recorder, this);
     const names = LoadLoop.requestNames(s);
     for (const name of seriesRequests(s)) {
       const i = names.indexOf(name);
@@ -396,6 +400,7 @@ export class LoadLoop implements ResponseCallback {
     this.abandoned = this.inFlight;
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;
+    this.wsSteps?.closeAll();
     // The tail (the drain, a partial second): closed only when something landed in it, and
     // folded into the last whole second so the series has no spiky sliver of a second.
     if (this.measuredStart !== undefined && this.recorder.overall.intervalRequests > 0) {
@@ -630,6 +635,13 @@ export class LoadLoop implements ResponseCallback {
     u.current = pr;
     u.measured = !this.ph.warmup;
     u.sentIn = r;
+    if (pr.ws) {
+      // issue 18: a WebSocket session (ws-step.ts), ended through wsStepDone.
+      u.state = UserState.Busy;
+      this.inFlight++;
+      this.wsSteps!.start(u, pr);
+      return;
+    }
     const clients = this.clients;
     const b = clients.pick(pr.group);
     const backend = clients.backend(pr.group, b);
@@ -710,6 +722,18 @@ export class LoadLoop implements ResponseCallback {
       else this.recorder.record(pr.index, correctedUs, Math.round((now - u.sentAt) * 1000), res.status, bytesIn(res), u.bytesOut, failure);
       if (err === null && res.stream !== null) recordStream(this.recorder, pr.index, u, res, now);
     }
+    this.afterResponse(u, pr, failure, now);
+    if (this.stopping) this.maybeFinish(now);
+  }
+
+  /** issue 18: a `ws:` step ended (ws-step.ts recorded it). */
+  wsStepDone(u: VirtualUser, pr: PreparedRequest, failure: number, now: number): void {
+    if (this.finished) return;
+    this.inFlight--;
+    u.state = UserState.Idle;
+    u.current = null;
+    this.liveCompleted++;
+    if (failure !== 0) this.liveErrors++;
     this.afterResponse(u, pr, failure, now);
     if (this.stopping) this.maybeFinish(now);
   }

@@ -95,6 +95,8 @@ export class PreparedRequest {
   readonly stream: StreamMode;
   /** The request sets its own Cookie header: the user's jar adds none. */
   readonly ownCookie: boolean;
+  /** issue 18: a `ws:` flow step (engine/ws-step.ts runs it), not an HTTP exchange. */
+  readonly ws: boolean;
 
   constructor(spec: CompiledRequest | FlowStep, index: number, clients: TargetClients, keepalive: boolean) {
     this.spec = spec;
@@ -112,6 +114,7 @@ export class PreparedRequest {
     this.decode = spec.compressed === true && this.needsBody;
     this.stream = streamModeOf(spec.stream);
     this.ownCookie = spec.headers.some(([n]) => n.toLowerCase() === 'cookie');
+    this.ws = spec.ws !== undefined;
     this.closeConn = !keepalive;
     const specHeaders = withoutFraming(spec.headers);
     this.hasHost = specHeaders.some(([n]) => n.toLowerCase() === 'host');

@@ -6,7 +6,8 @@
 //
 // A session is not the request fast path: it costs a socket, a few closures and one timer, like
 // a browser's. A scenario without ws steps never constructs this (the loop holds null) and never
-// loads the `ws` module's code paths; HTTP steps of a scenario with ws steps do not pass here.
+// loads the `ws` module (it is imported when the first runner is made); HTTP steps of a scenario
+// with ws steps do not pass here.
 //
 // Timeouts come from client.timeout: the handshake (TCP + TLS + upgrade) must finish within it,
 // and so must every reply and the close handshake. What ends a step:
@@ -14,7 +15,7 @@
 //   no 101 (refused, status ≠ 101, timeout)    → ERR_WS_CONNECT
 //   a reply that does not match its expect     → ERR_WS_EXPECT (the socket is closed)
 //   a close, error or timeout before the last reply → ERR_WS_CLOSED
-import WebSocket from 'ws';
+import type WebSocket from 'ws';
 import { nowMs } from '../core/clock.js';
 import { errorId } from '../core/errors.js';
 import type { Recorder } from '../metrics/recorder.js';
@@ -31,6 +32,15 @@ const INVALID_HEADER = errorId('ERR_HTTP_INVALID_HEADER');
 const OWN_FIELDS = new Set(['connection', 'upgrade', 'sec-websocket-key', 'sec-websocket-version', 'sec-websocket-extensions', 'content-length', 'transfer-encoding']);
 /** Largest reply accepted (a bigger one closes the session: ERR_WS_CLOSED). */
 const MAX_REPLY = 16 * 1024 * 1024;
+
+/** The ws library's client class, loaded with the first runner. */
+let WsClient: typeof WebSocket | null = null;
+let loading: Promise<void> | null = null;
+function loadWs(): Promise<void> {
+  return (loading ??= import('ws').then((m) => {
+    WsClient = m.default;
+  }));
+}
 
 /** What the loop does when a ws step ends (the step is already recorded). */
 export interface WsStepHost {
@@ -63,6 +73,8 @@ class WsSession {
   phase = Phase.Connecting;
   ws: WebSocket | null = null;
   timer: NodeJS.Timeout | null = null;
+  /** When the socket was asked for (connect time starts here). */
+  startAt = 0;
   connectUs = -1;
   /** Index of the message awaiting its reply. */
   next = 0;
@@ -107,6 +119,7 @@ export class WsSteps {
     private readonly recorder: Recorder,
     private readonly host: WsStepHost,
   ) {
+    void loadWs();
     this.timeoutMs = s.client.timeoutMs > 0 ? s.client.timeoutMs : 0;
     this.insecure = s.client.insecure;
     for (const st of steps) {
@@ -141,9 +154,21 @@ export class WsSteps {
     }
     const s = new WsSession(this, u, pr, sends, expects);
     this.open.add(s);
+    if (WsClient !== null) this.connect(s, url, headers);
+    else
+      loadWs().then(
+        () => {
+          if (s.phase !== Phase.Done) this.connect(s, url, headers);
+        },
+        () => this.end(s, WS_CONNECT),
+      );
+  }
+
+  private connect(s: WsSession, url: string, headers: Record<string, string>): void {
     let ws: WebSocket;
+    s.startAt = nowMs();
     try {
-      ws = new WebSocket(url, {
+      ws = new WsClient!(url, {
         headers,
         perMessageDeflate: false,
         maxPayload: MAX_REPLY,
@@ -154,7 +179,8 @@ export class WsSteps {
     } catch {
       // A URL or header the ws library refuses (rendered from data): counted like an unsendable request.
       this.open.delete(s);
-      this.failSoon(u, pr, INVALID_HEADER);
+      s.phase = Phase.Done;
+      this.failSoon(s.u, s.pr, INVALID_HEADER);
       return;
     }
     s.ws = ws;
@@ -186,7 +212,7 @@ export class WsSteps {
   private onOpen(s: WsSession): void {
     if (s.phase !== Phase.Connecting) return;
     const now = nowMs();
-    s.connectUs = Math.round((now - s.u.sentAt) * 1000);
+    s.connectUs = Math.round((now - s.startAt) * 1000);
     s.phase = Phase.Messaging;
     this.sendNext(s, now);
   }

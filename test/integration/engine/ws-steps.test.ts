@@ -1,5 +1,6 @@
 // `ws:` flow steps (issue 18) end to end: the engine against the bundled server's /ws/echo, and
 // against ws-library servers that misbehave (close mid-step, never answer), each failure typed.
+import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
@@ -107,6 +108,15 @@ describe('ws flow steps', () => {
       await closer.close();
       await silent.close();
     }
+  });
+
+  it('docs/SCENARIOS.md\'s WebSocket example runs as written (against the bundled server, shortened)', async () => {
+    const doc = readFileSync(new URL('../../../docs/SCENARIOS.md', import.meta.url), 'utf8');
+    const yaml = /```yaml\n([\s\S]*?)```/.exec(doc.slice(doc.indexOf('### WebSocket')))![1]!;
+    const r = await runScenario(scenario(yaml.replace('target: builtin', `target: ${url}`).replace('duration: 2s', 'iterations: 4').replace('think: 500ms', 'think: 10ms')));
+    expect(r.summary.errors).toBe(0);
+    expect(r.requests.map((q) => [q.name, q.requests])).toEqual([['login', 4], ['echo', 4], ['ping', 4]]);
+    expect(r.requests[1]!.ws).toMatchObject({ sessions: 4, sent: 8, received: 8 });
   });
 
   it('a scenario without ws steps has no ws runner (the loop holds null)', () => {

@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
 import { runScenario } from '../../../src/engine/index.js';
 import { WsSteps } from '../../../src/engine/ws-step.js';
+import { createServer } from '../../../src/server/server.js';
+import { makeSelfSignedCertificate } from '../../../src/server/tls-cert.js';
 import type { FastbenchServer } from '../../../src/server/server.js';
 import { scenario, startBundled } from './helpers.js';
 
@@ -71,6 +73,20 @@ describe('ws flow steps', () => {
     // The step's latency is the whole session: at least its connect plus its round trips.
     expect(chat.latencyMs.min).toBeGreaterThanOrEqual(chat.ws!.connectMs.min);
     expect(after.ws).toBeUndefined();
+  });
+
+  it('an https target is wss:// (client.insecure accepts the self-signed certificate)', async () => {
+    const tls = makeSelfSignedCertificate();
+    const secure = createServer({ port: 0, quiet: true, tls: { cert: tls.cert, key: tls.key } });
+    const info = await secure.listen();
+    try {
+      const yaml = flow(info.url, '      - { name: chat, ws: { path: /ws/echo, send: [x, y], expect: [x, y] } }\n').replace('timeout: 2s', 'timeout: 2s, insecure: true');
+      const r = await runScenario(scenario(yaml));
+      expect(r.summary.errors).toBe(0);
+      expect(r.requests[0]!.ws).toMatchObject({ sessions: 6, sent: 12, received: 12 });
+    } finally {
+      await secure.close(200);
+    }
   });
 
   it('a reply that does not match is ERR_WS_EXPECT and ends the iteration', async () => {

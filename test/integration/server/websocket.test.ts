@@ -2,11 +2,13 @@
 // (released from the parser, deadlines and the concurrency cap); refusals are plain HTTP answers.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import http2 from 'node:http2';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createServer, type FastbenchServer } from '../../../src/server/server.js';
+import { makeSelfSignedCertificate } from '../../../src/server/tls-cert.js';
 import { RawClient, get } from './raw-client.js';
 
 let server: FastbenchServer;
@@ -138,6 +140,38 @@ describe('/ws/echo', () => {
     const after = got.subarray(text.indexOf('\r\n\r\n', upgrade) + 4);
     expect([...after]).toEqual([0x81, 5, ...Buffer.from('early')]); // the echo, unmasked from the server
     sock.destroy();
+  });
+
+  it('over TLS (wss://): the TLS socket is handed over the same way', async () => {
+    const tls = makeSelfSignedCertificate();
+    const secure = createServer({ port: 0, quiet: true, tls: { cert: tls.cert, key: tls.key } });
+    const p = (await secure.listen()).port;
+    try {
+      const ws = await open(`wss://127.0.0.1:${p}/ws/echo`, { ca: tls.cert, servername: 'localhost', rejectUnauthorized: false });
+      const got = await echoAll(ws, ['one', Buffer.from([1, 2, 3])]);
+      expect(got.map((g) => [...g.data])).toEqual([[...Buffer.from('one')], [1, 2, 3]]);
+      const done = closed(ws);
+      ws.close(1000);
+      expect((await done).code).toBe(1000);
+    } finally {
+      await secure.close(200);
+    }
+  });
+
+  it('over HTTP/2 (h2c) there is no upgrade: 426 (RFC 8441 extended CONNECT is not offered)', async () => {
+    const session = http2.connect(`http://127.0.0.1:${port}`);
+    try {
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = session.request({ ':path': '/ws/echo' });
+        req.on('response', (h) => resolve(Number(h[':status'])));
+        req.on('error', reject);
+        req.resume();
+        req.end();
+      });
+      expect(status).toBe(426);
+    } finally {
+      session.close();
+    }
   });
 
   it('an upgraded connection no longer counts against the concurrency cap', async () => {

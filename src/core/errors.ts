@@ -197,6 +197,10 @@ const ROWS = [
   // issue 18 capacity (capacity)
   ['ERR_SEARCH_SPEC', 'usage', 2, 'the capacity search has nothing to search with: no SLO, or a bad range, step or duration', 'Give the scenario a `load: - search: { slo: [p99 < 200ms], from: 100/s, to: 50000/s }` item, or pass `find --slo "p99 < 200ms" --from 100/s --to 50000/s`.'],
   ['ERR_SERVER_CAPACITY_QUEUE_FULL', 'pool', 1, 'request answered 503: the bundled server\'s capacity queue was full (serve --capacity)', 'The offered rate exceeds the server\'s --capacity for longer than its queue (--capacity-queue) absorbs; this is the saturation a capacity search looks for.'],
+  // issue 18 websocket (websocket)
+  ['ERR_WS_CONNECT', 'transport', 1, 'a ws step could not open its WebSocket (connection failed, the upgrade was refused, or no 101 within the client timeout)', 'The message has the cause (the HTTP status when the upgrade was answered); check the step\'s path and that the target speaks WebSocket on it.'],
+  ['ERR_WS_EXPECT', 'pool', 1, 'a ws step\'s reply did not match its expect', 'See the step\'s ws.expect: an exact text, or { contains }.'],
+  ['ERR_WS_CLOSED', 'transport', 1, 'a ws step\'s WebSocket closed, failed or timed out before every awaited reply came', 'The peer closed (or broke the protocol) mid-step, or a reply took longer than the client timeout.'],
 ] as const satisfies readonly Row[];
 
 /** Every registered code: a misspelt code is a compile error, not a runtime throw. */

@@ -30,6 +30,7 @@ import type { Backend, TargetClients } from './target-clients.js';
 import { StreamMode } from '../client/stream-timer.js';
 import { armStream, recordStream } from './stream-recording.js';
 import { UserState, Wake, type UserResponse, type VirtualUser } from './virtual-user.js';
+import { WsSteps, type WsStepHost } from './ws-step.js';
 import type { WorkerPhase } from './worker-plan.js';
 
 const INVALID_HEADER = errorId('ERR_HTTP_INVALID_HEADER');
@@ -38,7 +39,7 @@ const HOOK_REJECTED = errorId('ERR_HOOK_REJECTED');
 /** A user whose setup flow failed tries it again this much later. */
 export const SETUP_RETRY_MS = 1000;
 
-export class LoadLoop extends LoopControl implements ResponseCallback {
+export class LoadLoop extends LoopControl implements ResponseCallback, WsStepHost {
   private readonly clients: TargetClients;
   private readonly requests: PreparedRequest[];
   /** flows mode: prepared steps per flow, then setup's and teardown's. */
@@ -66,6 +67,8 @@ export class LoadLoop extends LoopControl implements ResponseCallback {
   private readonly scripts: HookRunner | undefined;
   /** Flows with hooks: per flow, the prototype of a user's vars object. */
   private readonly varsProtos: object[];
+  /** issue 18: the runner of `ws:` flow steps; null when the scenario has none. */
+  private readonly wsSteps: WsSteps | null;
 
   constructor(options: LoopOptions) {
     const s = options.scenario;
@@ -87,6 +90,13 @@ export class LoadLoop extends LoopControl implements ResponseCallback {
     this.scripts = options.scripts;
     this.varsProtos = parts.varsProtos;
     options.clients.onUnsolicited = (err, bytes) => this.onUnsolicited(err, bytes);
+    this.wsSteps = WsSteps.forScenario(s, options.clients, this.recorder, this);
+  }
+
+  protected override finish(now: number): void {
+    const was = this.finished;
+    super.finish(now);
+    if (!was) this.wsSteps?.closeAll();
   }
 
   /** Request names in recorder order. */
@@ -273,6 +283,13 @@ export class LoadLoop extends LoopControl implements ResponseCallback {
     u.current = pr;
     u.measured = !this.ph.warmup;
     u.sentIn = r;
+    if (pr.ws) {
+      // issue 18: a WebSocket session (ws-step.ts), ended through wsStepDone.
+      u.state = UserState.Busy;
+      this.inFlight++;
+      this.wsSteps!.start(u, pr);
+      return;
+    }
     const req = this.buildRequest(u, pr, now);
     if (req === null) return;
     u.res.discardBody = !pr.needsBody;
@@ -425,6 +442,18 @@ export class LoadLoop extends LoopControl implements ResponseCallback {
       else this.recorder.record(pr.index, correctedUs, Math.round((now - u.sentAt) * 1000), res.status, bytesIn(res), u.bytesOut, failure);
       if (err === null && res.stream !== null) recordStream(this.recorder, pr.index, u, res, now);
     }
+    this.afterResponse(u, pr, failure, now);
+    if (this.stopping) this.maybeFinish(now);
+  }
+
+  /** issue 18: a `ws:` step ended (ws-step.ts recorded it). */
+  wsStepDone(u: VirtualUser, pr: PreparedRequest, failure: number, now: number): void {
+    if (this.finished) return;
+    this.inFlight--;
+    u.state = UserState.Idle;
+    u.current = null;
+    this.liveCompleted++;
+    if (failure !== 0) this.liveErrors++;
     this.afterResponse(u, pr, failure, now);
     if (this.stopping) this.maybeFinish(now);
   }

@@ -103,6 +103,8 @@ export class PreparedRequest {
   /** Its afterResponse hook (the body is then kept). */
   readonly after: HookFn | undefined;
   private readonly specHeaders: readonly (readonly [string, Template])[];
+  /** issue 18: a `ws:` flow step (engine/ws-step.ts runs it), not an HTTP exchange. */
+  readonly ws: boolean;
 
   constructor(spec: CompiledRequest | FlowStep, index: number, clients: TargetClients, keepalive: boolean, hooks?: { before?: HookFn; after?: HookFn }) {
     this.spec = spec;
@@ -122,6 +124,7 @@ export class PreparedRequest {
     this.decode = spec.compressed === true && this.needsBody;
     this.stream = streamModeOf(spec.stream);
     this.ownCookie = spec.headers.some(([n]) => n.toLowerCase() === 'cookie');
+    this.ws = spec.ws !== undefined;
     this.closeConn = !keepalive;
     const specHeaders = withoutFraming(spec.headers);
     this.specHeaders = specHeaders;

@@ -4,6 +4,7 @@
 import { type EncodedHistogram, encodeHistogram, mergeEncodedHistograms } from './encoded-histogram.js';
 import { Series } from './series.js';
 import { mergeStreamSnapshots } from './stream-histograms.js';
+import { mergeWsSnapshots } from './ws-histograms.js';
 import { SNAPSHOT_VERSION, addSparseCounts, type Snapshot, type SlotSnapshot } from './snapshot.js';
 
 // Exact min/max survive: each part is decoded with its own exact extremes before adding.
@@ -25,8 +26,10 @@ function mergeSlots(name: string, slots: readonly SlotSnapshot[]): SlotSnapshot 
     bytesOut += s.bytesOut;
   }
   const stream = mergeStreamSnapshots(slots.map((s) => s.stream));
+  const ws = mergeWsSnapshots(slots.map((s) => s.ws));
   return {
     ...(stream !== undefined ? { stream } : {}),
+    ...(ws !== undefined ? { ws } : {}),
     name,
     requests,
     responses,

@@ -18,6 +18,7 @@ import { encodeHistogram } from './encoded-histogram.js';
 import { Series, type SeriesPoint } from './series.js';
 import { SNAPSHOT_VERSION, sparseCounts, type Snapshot, type SlotSnapshot } from './snapshot.js';
 import { StreamHistograms } from './stream-histograms.js';
+import { WsHistograms } from './ws-histograms.js';
 
 /** Status counts are indexed by status code; index 0 counts anything outside 100..599. */
 export const STATUS_LIMIT = 600;
@@ -61,6 +62,8 @@ export class RecorderSlot {
 
   /** Streamed-response histograms (issue 18): created by the first recordStream() of this slot. */
   stream: StreamHistograms | null = null;
+  /** WebSocket step histograms (issue 18): created by the first recordWs() of this slot. */
+  ws: WsHistograms | null = null;
 
   /** @internal histograms a corrected/service sample of this slot goes to (set by Recorder). */
   correctedTargets: readonly LatencyHistogram[] = [];
@@ -94,6 +97,7 @@ export class RecorderSlot {
     this.failedStatusCounts.fill(0);
     this.errorCounts.fill(0);
     if (this.stream !== null) this.stream.reset();
+    if (this.ws !== null) this.ws.reset();
   }
 
   /** @internal */
@@ -112,6 +116,7 @@ export class RecorderSlot {
       failedStatusCounts: sparseCounts(this.failedStatusCounts),
       errorCounts: sparseCounts(this.errorCounts),
       ...(this.stream !== null && this.stream.streams > 0 ? { stream: this.stream.toSnapshot() } : {}),
+      ...(this.ws !== null && (this.ws.sessions > 0 || this.ws.sent > 0) ? { ws: this.ws.toSnapshot() } : {}),
     };
   }
 }
@@ -231,6 +236,39 @@ export class Recorder {
     const span = kept > 0 ? lastAt - times[0]! : 0;
     if (events > 1 && span > 0) {
       const milli = Math.round(((events - 1) / span) * 1_000_000);
+      a.rate.record(milli);
+      b.rate.record(milli);
+    }
+  }
+
+  /**
+   * One WebSocket step session (issue 18), recorded beside record()/recordError(): `connectUs`
+   * from the step's start to the 101 (< 0: never connected), `rttUs[0, n)` each send's round
+   * trip, `sent` messages sent, `spanUs` from the first send to the last reply (the session's
+   * messages/s is n / span). Allocates only the slot's histograms, on its first session.
+   */
+  recordWs(reqIndex: number, connectUs: number, rttUs: Float64Array, n: number, sent: number, spanUs: number): void {
+    const s = this.slots[reqIndex];
+    if (s === undefined) throw new RangeError(`request index ${reqIndex} out of range`);
+    const a = s.ws ?? (s.ws = new WsHistograms());
+    const o = this.overall;
+    const b = o.ws ?? (o.ws = new WsHistograms());
+    a.sent += sent;
+    b.sent += sent;
+    a.received += n;
+    b.received += n;
+    if (connectUs < 0) return;
+    a.sessions++;
+    b.sessions++;
+    a.connect.record(connectUs);
+    b.connect.record(connectUs);
+    for (let i = 0; i < n; i++) {
+      const v = Math.round(rttUs[i]!);
+      a.rtt.record(v);
+      b.rtt.record(v);
+    }
+    if (n > 0 && spanUs > 0) {
+      const milli = Math.round((n / spanUs) * 1e9);
       a.rate.record(milli);
       b.rate.record(milli);
     }

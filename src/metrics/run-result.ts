@@ -7,6 +7,7 @@ import type { LatencyHistogram } from './histogram.js';
 import { type IntervalHistogram, Series, type SeriesRow } from './series.js';
 import type { Snapshot, SlotSnapshot } from './snapshot.js';
 import type { StreamSnapshot } from './stream-histograms.js';
+import type { WsSnapshot } from './ws-histograms.js';
 
 export const RUN_RESULT_SCHEMA_VERSION = 1;
 
@@ -64,6 +65,25 @@ export interface RequestStats {
   errorsByStatus: Record<string, number>;
   /** Streamed-response figures (issue 18): only for requests with `stream:` (and overall when any has it). */
   stream?: StreamStats;
+  /** WebSocket step figures (issue 18): only for `ws:` flow steps (and overall when any ran). */
+  ws?: WsStats;
+}
+
+/**
+ * A `ws:` flow step's sessions (issue 18): connect time (step start → 101: TCP, TLS, upgrade),
+ * each message's round trip (send → the reply it waited for), each session's messages per second.
+ */
+export interface WsStats {
+  /** Sessions that connected. */
+  sessions: number;
+  /** Messages sent. */
+  sent: number;
+  /** Replies received. */
+  received: number;
+  connectMs: LatencyStatsMs;
+  rttMs: LatencyStatsMs;
+  /** Per-session replies per second; same fields, in messages/s. */
+  messagesPerSecond: LatencyStatsMs;
 }
 
 /**
@@ -175,6 +195,8 @@ export interface RunResult {
     intervals: IntervalHistogram[];
     /** Streamed-response histograms (issue 18), overall and per streaming request; absent without any. */
     stream?: { overall?: StreamSnapshot; requests: Record<string, StreamSnapshot> };
+    /** WebSocket step histograms (issue 18), overall and per `ws:` step; absent without any. */
+    ws?: { overall?: WsSnapshot; requests: Record<string, WsSnapshot> };
   };
   series: SeriesRow[];
   errorsByCode: Record<string, number>;
@@ -331,6 +353,18 @@ function requestStats(slot: SlotSnapshot, seconds: number): RequestStats {
     errorsByCode: errorRecord(slot.errorCounts),
     errorsByStatus: statusRecord(slot.failedStatusCounts ?? []),
     ...(slot.stream !== undefined ? { stream: streamStats(slot.stream) } : {}),
+    ...(slot.ws !== undefined ? { ws: wsStats(slot.ws) } : {}),
+  };
+}
+
+function wsStats(s: WsSnapshot): WsStats {
+  return {
+    sessions: s.sessions,
+    sent: s.sent,
+    received: s.received,
+    connectMs: latencyStats(decodeHistogram(s.connect)),
+    rttMs: latencyStats(decodeHistogram(s.rtt)),
+    messagesPerSecond: latencyStats(decodeHistogram(s.rate)),
   };
 }
 
@@ -387,6 +421,12 @@ export function buildRunResult(snapshot: Snapshot, meta: RunMeta): RunResult {
     const requests: Record<string, StreamSnapshot> = {};
     for (const r of streamed) requests[r.name] = r.stream!;
     result.histograms.stream = { ...(snapshot.overall.stream !== undefined ? { overall: snapshot.overall.stream } : {}), requests };
+  }
+  const sockets = snapshot.requests.filter((r) => r.ws !== undefined);
+  if (sockets.length > 0 || snapshot.overall.ws !== undefined) {
+    const requests: Record<string, WsSnapshot> = {};
+    for (const r of sockets) requests[r.name] = r.ws!;
+    result.histograms.ws = { ...(snapshot.overall.ws !== undefined ? { overall: snapshot.overall.ws } : {}), requests };
   }
   return result;
 }

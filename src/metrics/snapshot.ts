@@ -4,6 +4,7 @@
 import type { EncodedHistogram } from './encoded-histogram.js';
 import type { SeriesPoint } from './series.js';
 import type { StreamSnapshot } from './stream-histograms.js';
+import type { WsSnapshot } from './ws-histograms.js';
 
 export const SNAPSHOT_VERSION = 1;
 
@@ -28,6 +29,8 @@ export interface SlotSnapshot {
   errorCounts: Array<[errorId: number, count: number]>;
   /** Streamed-response histograms (issue 18); absent when no streaming request completed. */
   stream?: StreamSnapshot;
+  /** WebSocket step histograms (issue 18); absent when no `ws:` step ran. */
+  ws?: WsSnapshot;
 }
 
 export interface Snapshot {

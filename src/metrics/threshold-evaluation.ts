@@ -15,6 +15,7 @@ import { intervalLengthOf } from './intervals.js';
 import type { RequestSeriesData, RunResult } from './run-result.js';
 import type { IntervalHistogram, SeriesPoint } from './series.js';
 import { streamHistogramOf, type StreamMetric } from './stream-histograms.js';
+import { wsHistogramOf, type WsMetric } from './ws-histograms.js';
 
 export type ThresholdComparison = '<' | '<=' | '>' | '>=';
 
@@ -24,7 +25,7 @@ export interface ThresholdRule {
   /** 'p99', 'min', 'max', 'mean', 'stddev', 'errors' or 'rps'; 'ttfb p99' etc. for kind 'stream'. */
   readonly metric: string;
   /** kind 'stream' (issue 18): which stream histogram, and the statistic read from it. */
-  readonly stream?: StreamMetric;
+  readonly stream?: StreamMetric | WsMetric;
   readonly stat?: string;
   readonly percentile: number | undefined;
   readonly op: ThresholdComparison;
@@ -101,10 +102,17 @@ export class ThresholdTally {
 
 /** A stream metric over the whole run: the statistic of its histogram (events/s: stored ×1000, so /1000 reads events/s). */
 function wholeRunStream(rule: ThresholdRule, result: RunResult): number | null {
+  if (rule.stream !== undefined && rule.stream.startsWith('ws_')) {
+    // issue 18 websocket: `ws:` step metrics, stored the same way (messages/s ×1000).
+    const ws = result.histograms.ws;
+    const w = ws === undefined ? undefined : rule.request === undefined ? ws.overall : ws.requests[rule.request];
+    if (w === undefined) return null;
+    return latencyMetricMs({ metric: rule.stat ?? 'p50', percentile: rule.percentile }, decodeHistogram(wsHistogramOf(w, rule.stream as WsMetric)));
+  }
   const st = result.histograms.stream;
   const snap = st === undefined ? undefined : rule.request === undefined ? st.overall : st.requests[rule.request];
   if (snap === undefined || rule.stream === undefined) return null;
-  const h = decodeHistogram(streamHistogramOf(snap, rule.stream));
+  const h = decodeHistogram(streamHistogramOf(snap, rule.stream as StreamMetric));
   return latencyMetricMs({ metric: rule.stat ?? 'p50', percentile: rule.percentile }, h);
 }
 

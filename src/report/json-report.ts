@@ -29,10 +29,15 @@ const STREAM_STATS = obj({
   eventsPerSecond: LATENCY_STATS,
 });
 const STREAM_SNAPSHOT = obj({ streams: leaf, events: leaf, ttfb: ENCODED, firstEvent: ENCODED, gap: ENCODED, duration: ENCODED, rate: ENCODED });
+// issue 18 websocket: ws flow steps
+const WS_STATS = obj({
+  sessions: leaf, sent: leaf, received: leaf, connectMs: LATENCY_STATS, rttMs: LATENCY_STATS, messagesPerSecond: LATENCY_STATS,
+});
+const WS_SNAPSHOT = obj({ sessions: leaf, sent: leaf, received: leaf, connect: ENCODED, rtt: ENCODED, rate: ENCODED });
 const REQUEST_STATS = obj({
   name: leaf, requests: leaf, responses: leaf, errors: leaf, errorRate: leaf, rps: leaf, bytesIn: leaf, bytesOut: leaf,
   latencyMs: LATENCY_STATS, serviceMs: LATENCY_STATS, statusCounts: COUNTS, errorsByCode: COUNTS,
-  errorsByStatus: COUNTS, stream: STREAM_STATS,
+  errorsByStatus: COUNTS, stream: STREAM_STATS, ws: WS_STATS,
 });
 
 const INTERVAL = obj({ t: leaf, ms: leaf, corrected: ENCODED, service: ENCODED });
@@ -56,6 +61,7 @@ export const RESULT_KEY_ORDER: KeyShape = obj({
     requests: map(PAIR),
     intervals: arr(INTERVAL),
     stream: obj({ overall: STREAM_SNAPSHOT, requests: map(STREAM_SNAPSHOT) }),
+    ws: obj({ overall: WS_SNAPSHOT, requests: map(WS_SNAPSHOT) }),
   }),
   series: arr(SERIES_ROW),
   errorsByCode: COUNTS,

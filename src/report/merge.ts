@@ -28,6 +28,7 @@ import { buildRunResult, type RequestSeriesData, type RequestStats, type RunResu
 import { type IntervalHistogram, Series, type SeriesPoint, type SeriesRow } from '../metrics/series.js';
 import { SNAPSHOT_VERSION, type Snapshot, type SlotSnapshot } from '../metrics/snapshot.js';
 import type { StreamSnapshot } from '../metrics/stream-histograms.js';
+import type { WsSnapshot } from '../metrics/ws-histograms.js';
 import type { Threshold } from '../scenario/scenario.js';
 import { parseThreshold } from '../scenario/thresholds.js';
 import { intervalLengthMs, intervalLengthOf } from '../metrics/intervals.js';
@@ -79,8 +80,9 @@ function slot(stats: RequestStats, corrected: EncodedHistogram, service: Encoded
 }
 
 /** issue 18: a slot's stream histograms, when the result has them (merged like the others). */
-function withStream(s: SlotSnapshot, stream: StreamSnapshot | undefined): SlotSnapshot {
-  return stream === undefined ? s : { ...s, stream };
+function withStream(s: SlotSnapshot, stream: StreamSnapshot | undefined, ws?: WsSnapshot): SlotSnapshot {
+  const t = stream === undefined ? s : { ...s, stream };
+  return ws === undefined ? t : { ...t, ws }; // issue 18 websocket
 }
 
 const EMPTY: EncodedHistogram = { hdr: '', min: 0, max: 0, count: 0 };
@@ -124,8 +126,8 @@ export function runResultToSnapshot(r: RunResult, offset = 0, warnings: string[]
     startMs: Date.parse(r.startTime),
     endMs: Date.parse(r.endTime),
     parts: r.parts,
-    overall: withStream(slot(r.overall, r.histograms.overall.corrected, r.histograms.overall.service, warnings), r.histograms.stream?.overall),
-    requests: r.requests.map((q) => withStream(slot(q, pairOf(q.name).corrected, pairOf(q.name).service, warnings), r.histograms.stream?.requests[q.name])),
+    overall: withStream(slot(r.overall, r.histograms.overall.corrected, r.histograms.overall.service, warnings), r.histograms.stream?.overall, r.histograms.ws?.overall),
+    requests: r.requests.map((q) => withStream(slot(q, pairOf(q.name).corrected, pairOf(q.name).service, warnings), r.histograms.stream?.requests[q.name], r.histograms.ws?.requests[q.name])),
     series,
   };
 }

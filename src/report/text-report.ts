@@ -35,6 +35,22 @@ function streamLines(r: RunResult): string[] {
   return ['', table(rows)];
 }
 
+/** issue 18 websocket: the ws steps' table — connect time, message round trip (ms) and messages/s per session. */
+function wsLines(r: RunResult): string[] {
+  const steps = r.requests.filter((q) => q.ws !== undefined);
+  if (steps.length === 0) return [];
+  const cols = ['p50', 'p90', 'p99', 'max'];
+  const rows: string[][] = [['websocket', 'metric', ...cols]];
+  const cells = (l: LatencyStatsMs, f: (v: number) => string): string[] => (l.count === 0 ? cols.map(() => '-') : [l.p50, l.p90, l.p99, l.max].map(f));
+  for (const q of steps) {
+    const w = q.ws!;
+    rows.push([`${q.name} (${w.sessions} sessions, ${w.sent} sent, ${w.received} replies)`, 'ws_connect', ...cells(w.connectMs, ms)]);
+    rows.push(['', 'ws_rtt', ...cells(w.rttMs, ms)]);
+    rows.push(['', 'ws_messages/s', ...cells(w.messagesPerSecond, (v) => `${v.toFixed(1)}/s`)]);
+  }
+  return ['', table(rows)];
+}
+
 function bytes(n: number): string {
   if (n >= 1 << 30) return (n / (1 << 30)).toFixed(2) + ' GiB';
   if (n >= 1 << 20) return (n / (1 << 20)).toFixed(2) + ' MiB';
@@ -136,6 +152,7 @@ export function renderText(r: RunResult): string {
   if (r.requests.length > 1) for (const q of r.requests) rows.push([`  ${q.name}`, ...latencyCells(q.latencyMs)]);
   out.push(table(rows));
   out.push(...streamLines(r));
+  out.push(...wsLines(r));
   out.push('');
   const reqRows: string[][] = [['requests', 'count', 'rps', 'errors', 'error rate', 'in', 'out']];
   const line = (name: string, q: RequestStats): string[] => [name, String(q.requests), q.rps.toFixed(1), String(q.errors), pct(q.errorRate), bytes(q.bytesIn), bytes(q.bytesOut)];

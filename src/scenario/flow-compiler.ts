@@ -9,6 +9,7 @@ import { NameBook, compileRequestFields, type RequestEnv } from './request-compi
 import { SCENARIO_KEYS } from './scenario-keys.js';
 import type { Capture, Flow, FlowStep } from './scenario.js';
 import { readThink, type ThinkTime } from './think-time.js';
+import { compileWsStep } from './ws-step-compiler.js';
 
 const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -121,7 +122,9 @@ function readFlowBody(
     const spath = `${stepsPath}[${si}]`;
     const later = new Set(capturedAt.slice(si).flat());
     const scope = { ...env.scope, vars: new Map(slots), laterVars: later };
-    const req = compileRequestFields({ ...env, scope }, sf, spath, stepIndex.next++, 1);
+    const req = sf.keyNode('ws') !== undefined
+      ? compileWsStep({ ...env, scope }, sf, spath, stepIndex.next++) // issue 18 websocket
+      : compileRequestFields({ ...env, scope }, sf, spath, stepIndex.next++, 1);
     const captures = sf.has('capture') ? readCaptures(r, sf.value('capture'), `${spath}.capture`, slots) : [];
     const think = sf.has('think') ? readThink(r, sf.value('think'), `${spath}.think`) : (flowThink ?? NO_THINK);
     if (req !== undefined && think !== undefined) {

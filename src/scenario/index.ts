@@ -23,6 +23,8 @@ export type {
   Threshold,
   ThresholdOp,
   ThresholdWindow,
+  WsExpect,
+  WsStep,
 } from './scenario.js';
 export { TemplateOp } from './scenario.js';
 export { checkScenario, checkScenarioText, loadScenario, parseScenario, pickWeighted, type LoadOptions, type ScenarioCheck } from './scenario-loader.js';

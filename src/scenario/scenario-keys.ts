@@ -33,7 +33,9 @@ export const SCENARIO_KEYS = {
     // issue 15 (sess-web)
     'compressed', 'auth', 'form', 'multipart',
     // issue 18 (streaming)
-    'stream'],
+    'stream',
+    // issue 18 websocket
+    'ws'],
   capture: ['json', 'header', 'regex'],
   data: ['file', 'order', 'format', 'onExhausted'],
   threshold: ['check', 'request', 'abortOnFail'],
@@ -47,4 +49,7 @@ export const SCENARIO_KEYS = {
   // issue 15 (sess-net): TLS identity and proxies, in client: and per target
   tls: ['ca', 'cert', 'key', 'pfx', 'passphrase', 'servername', 'minVersion', 'maxVersion', 'ciphers', 'alpn'],
   target: ['url', 'tls', 'proxy'],
+  // issue 18 websocket: a `ws:` flow step
+  ws: ['path', 'url', 'headers', 'send', 'expect'],
+  wsExpect: ['contains'],
 } as const satisfies Record<string, readonly string[]>;

@@ -122,6 +122,23 @@ export interface CompiledRequest {
   // issue 18 (streaming)
   /** Time the response body chunk by chunk ('chunks') or event by event ('sse'); absent: off. */
   readonly stream?: 'chunks' | 'sse';
+  // issue 18 websocket
+  /** A `ws:` flow step: a WebSocket session to `path` (GET + Upgrade) instead of a request. */
+  readonly ws?: WsStep;
+}
+
+/** A `ws:` flow step (issue 18): connect, send each message and wait for one reply, then close. */
+export interface WsStep {
+  /** The messages, in order (text frames); empty: connect and close. */
+  readonly send: readonly Template[];
+  /** Per send, what its reply must be (undefined: any reply); same length as `send`. */
+  readonly expect: readonly (WsExpect | undefined)[];
+}
+
+/** A reply check: the whole text (`exact`) or a part of it (`contains`). */
+export interface WsExpect {
+  readonly kind: 'exact' | 'contains';
+  readonly text: Template;
 }
 
 /** `auth: { user, password }` (issue 15). */
@@ -277,7 +294,9 @@ export interface DataSet {
 export type ThresholdOp = '<' | '<=' | '>' | '>=';
 
 /** Streamed-response threshold metrics (issue 18; metrics/stream-histograms.ts STREAM_METRICS). */
-export type StreamMetric = 'ttfb' | 'first_event' | 'gap' | 'stream_duration' | 'events/s';
+export type StreamMetric = 'ttfb' | 'first_event' | 'gap' | 'stream_duration' | 'events/s'
+  // issue 18 websocket: `ws:` step metrics, judged the same way (metrics/ws-histograms.ts WS_METRICS)
+  | 'ws_connect' | 'ws_rtt' | 'ws_messages/s';
 
 export interface ThresholdWindow {
   /** 'each': every consecutive window of `ms` must pass. 'last': only the final `ms` of the run. */

@@ -6,6 +6,9 @@
 //              statistic as above (`ttfb p99 < 300ms`, `gap max < 1s`); events/s — per-stream
 //              events per second, a bare `events/s > 20` reads the median stream (p50)
 //              (these are judged over the whole run: no windows, no abortOnFail)
+//            WebSocket steps (`ws:` flow steps), the same way: ws_connect and ws_rtt take a latency
+//              statistic (`ws_rtt p99 < 50ms`); ws_messages/s — per-session messages per second
+//              (a bare `ws_messages/s > 100` reads the median session)
 //   ops:     <  <=  >  >=
 //   windows: "over 10s windows" (every consecutive 10 s window must pass)
 //            "over last 30s"    (only the final 30 s of the measured run counts)
@@ -26,7 +29,7 @@ function parseStreamMetric(metric: string): { stream: StreamMetric; stat: string
   const words = metric.split(/\s+/);
   const stream = Object.hasOwn(STREAM_NAMES, words[0]!) ? STREAM_NAMES[words[0]!] : undefined;
   if (stream === undefined || words.length > 2) return undefined;
-  const stat = words[1] ?? (stream === 'events/s' ? 'p50' : undefined);
+  const stat = words[1] ?? (isRate(stream) ? 'p50' : undefined);
   if (stat === undefined) return { error: `${words[0]} needs a statistic: ${words[0]} p99, ${words[0]} max, …` };
   const pm = PERCENTILE.exec(stat);
   if (pm !== null) {
@@ -47,7 +50,16 @@ const STREAM_NAMES: Record<string, StreamMetric> = {
   gap: 'gap',
   stream_duration: 'stream_duration',
   'events/s': 'events/s',
+  // issue 18 websocket
+  ws_connect: 'ws_connect',
+  ws_rtt: 'ws_rtt',
+  'ws_messages/s': 'ws_messages/s',
 };
+
+/** The per-second metrics (read in their own unit, not as a latency). */
+function isRate(m: StreamMetric | undefined): boolean {
+  return m === 'events/s' || m === 'ws_messages/s';
+}
 const KNOWN_METRICS = ['p50', 'p75', 'p90', 'p95', 'p99', 'p99.9', 'p99.99', ...LATENCY_METRICS, 'errors', 'rps', ...Object.keys(STREAM_NAMES)];
 const OP = /<=|>=|<|>|==|=|!=/;
 const PERCENTILE = /^p(\d+(?:\.\d+)?)$/;
@@ -90,7 +102,7 @@ export function parseThreshold(text: string): ParsedThreshold | { error: string;
       error:
         metric === ''
           ? `threshold "${text}" names no metric`
-          : `unknown threshold metric "${metric}"${s !== undefined ? ` (did you mean "${s}"?)` : ''}; metrics: pNN, min, max, mean, stddev, errors, rps, and for streams ttfb, first_event, gap, stream_duration (each with a statistic) and events/s`,
+          : `unknown threshold metric "${metric}"${s !== undefined ? ` (did you mean "${s}"?)` : ''}; metrics: pNN, min, max, mean, stddev, errors, rps, and for streams ttfb, first_event, gap, stream_duration (each with a statistic) and events/s, for ws steps ws_connect, ws_rtt and ws_messages/s`,
       index: metricIndex,
     };
   }
@@ -102,10 +114,10 @@ export function parseThreshold(text: string): ParsedThreshold | { error: string;
   const valueIndex = opIndex + op.length + (valueRaw.length - valueRaw.trimStart().length);
   let value: number | undefined;
   if (valueText === '') return { error: `threshold "${text}" has no value after "${op}"`, index: valueIndex };
-  if (sm !== undefined && sm.stream === 'events/s') {
-    const v = valueText.replace(/\s*(events\/s|\/s)$/, '');
+  if (sm !== undefined && isRate(sm.stream)) {
+    const v = valueText.replace(/\s*(events\/s|messages\/s|\/s)$/, '');
     value = FRACTION.test(v) ? Number(v) : undefined;
-    if (value === undefined) return { error: `"${valueText}" is not a rate for events/s (use events per second, e.g. 20)`, index: valueIndex };
+    if (value === undefined) return { error: `"${valueText}" is not a rate for ${sm.stream} (use ${sm.stream === 'events/s' ? 'events' : 'messages'} per second, e.g. 20)`, index: valueIndex };
   } else if (kind === 'latency' || kind === 'stream') {
     value = parseDuration(valueText);
     if (value === undefined) {
@@ -150,7 +162,7 @@ export function parseThreshold(text: string): ParsedThreshold | { error: string;
 export type ThresholdUnit = 'ms' | 'ratio' | 'rps' | 'count' | 'per_s';
 
 export function thresholdUnit(kind: Threshold['kind'], stream?: StreamMetric): ThresholdUnit {
-  if (kind === 'stream') return stream === 'events/s' ? 'per_s' : 'ms';
+  if (kind === 'stream') return isRate(stream) ? 'per_s' : 'ms';
   return kind === 'latency' ? 'ms' : kind === 'errors' ? 'ratio' : 'rps';
 }
 

@@ -41,6 +41,11 @@ export interface ConnectionHost {
   /** HTTP/2 is on: plain connections opening with the client preface are served as h2c. */
   readonly http2: boolean;
   connectionClosed(conn: Connection): void;
+  /**
+   * `conn` handed its socket to an upgrade handler: no longer served (nor counted against the
+   * concurrency cap); `close` (when given) ends the session gracefully at shutdown.
+   */
+  connectionUpgraded(conn: Connection, close: (() => void) | null): void;
   /** A handler (req given) or our own request handling (no req) threw. */
   handlerError(err: unknown, req: ServerRequest | undefined): void;
 }

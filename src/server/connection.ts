@@ -33,9 +33,11 @@ import { ResponseQueue } from './response-queue.js';
 import { TargetCache } from './target-cache.js';
 import { userBufferReads } from './user-buffer-reads.js';
 import { Pause, ReadGate } from './read-gate.js';
+import type { SocketTakeOver } from './types.js';
 
 /** Thrown from onComplete to stop parsing the rest of a chunk (no more requests are wanted). */
 const STOP: unknown = Object.freeze({ stop: true });
+function noop(): void {}
 const CONTINUE_100 = Buffer.from('HTTP/1.1 100 Continue\r\n\r\n', 'latin1');
 
 export class Connection implements ParserHandler<RequestHead>, ResponseOwner {
@@ -86,6 +88,8 @@ export class Connection implements ParserHandler<RequestHead>, ResponseOwner {
   h2: H2Connection | null = null;
   /** Set while the first bytes have not decided the protocol yet (h2c sniffing). */
   private sniffer: PrefaceSniffer | null;
+  /** A handler took the socket over (an Upgrade): handed off once the parser has stopped. */
+  private takeOver: SocketTakeOver | null = null;
 
   private readonly onFlushTick = (): void => this.flush();
   private readonly onResumeTick = (): void => this.resumeParse();
@@ -107,20 +111,23 @@ export class Connection implements ParserHandler<RequestHead>, ResponseOwner {
     const rb = host.readBuffer;
     this.sharedChunks = rb !== null && userBufferReads.attach(socket, rb, (n, buf) => this.onData(buf.subarray(0, n)));
     if (!this.sharedChunks) {
-      socket.on('data', (chunk: Buffer) => this.onData(chunk));
+      socket.on('data', this.onDataEvent);
       if (socket.isPaused()) socket.resume();
     }
-    socket.on('end', () => this.onEnd());
-    socket.on('drain', () => {
-      if (this.h2 !== null) return this.h2.onDrain();
-      this.gate.resume(Pause.Backpressure);
-      this.afterOutput();
-    });
-    socket.on('error', () => {
-      /* 'close' follows; resets are the peer's business */
-    });
-    socket.on('close', () => this.onClose());
+    socket.on('end', this.onEndEvent);
+    socket.on('drain', this.onDrainEvent);
+    socket.on('error', noop); // 'close' follows; resets are the peer's business
+    socket.on('close', this.onCloseEvent);
   }
+
+  private readonly onDataEvent = (chunk: Buffer): void => this.onData(chunk);
+  private readonly onEndEvent = (): void => this.onEnd();
+  private readonly onCloseEvent = (): void => this.onClose();
+  private readonly onDrainEvent = (): void => {
+    if (this.h2 !== null) return this.h2.onDrain();
+    this.gate.resume(Pause.Backpressure);
+    this.afterOutput();
+  };
 
   get draining(): boolean {
     return this.host.draining;
@@ -195,6 +202,7 @@ export class Connection implements ParserHandler<RequestHead>, ResponseOwner {
       if (err !== STOP) this.onParseError(err);
     }
     this.inBatch = false;
+    if (this.takeOver !== null) return this.handOff(chunk.subarray(n), shared);
     if (this.outputSuspended) {
       // Too much output waiting: hold what was not parsed and stop reading until it drains.
       this.outputSuspended = false;
@@ -317,6 +325,7 @@ export class Connection implements ParserHandler<RequestHead>, ResponseOwner {
     }
     this.dispatching = null;
     req.headers = req.trailers = EMPTY_HEADERS;
+    if (this.takeOver !== null) return; // the parser was suspended: parse() hands the socket off
     if (this.stopReading) throw STOP;
     if (!res.atHead && res.own !== null) {
       res.ownCounted = res.own.byteLength;
@@ -507,6 +516,50 @@ export class Connection implements ParserHandler<RequestHead>, ResponseOwner {
     if (it > 0 && !this.stopReading && this.queue.empty && this.parser.idle && this.held === null) {
       this.deadlines.idle = this.host.now + it;
     }
+  }
+
+  // ---------------------------------------------------------------- upgrade (socket take-over)
+
+  /**
+   * A handler asks for the socket (ServerResponse.upgrade): granted only for the request being
+   * dispatched, when every earlier response is done and nothing says close. The parser stops
+   * after this request; parse() then hands the socket and the bytes after the request over.
+   */
+  upgrade(res: OutgoingResponse, fn: SocketTakeOver): boolean {
+    if (this.dispatching !== res || !res.atHead || this.stopReading || this.h2 !== null || this.takeOver !== null) return false;
+    if (this.queue.length !== 1) return false;
+    this.takeOver = fn;
+    this.parser.suspend();
+    return true;
+  }
+
+  /** Releases the socket from this connection (parser, deadlines, read gate, server accounting) and hands it over. */
+  private handOff(rest: Buffer, shared: boolean): void {
+    const fn = this.takeOver!;
+    this.takeOver = null;
+    const head = shared ? Buffer.from(rest) : rest;
+    this.flush(); // earlier answers still in the batch buffer go out first
+    this.stopReading = true;
+    this.ended = true;
+    this.killAll();
+    const dl = this.deadlines;
+    dl.read = dl.idle = dl.write = dl.linger = 0;
+    const socket = this.socket;
+    socket.off('data', this.onDataEvent);
+    socket.off('end', this.onEndEvent);
+    socket.off('drain', this.onDrainEvent);
+    socket.off('close', this.onCloseEvent);
+    if (this.sharedChunks) userBufferReads.toDataEvents(socket);
+    this.gate.paused = 0;
+    let close: (() => void) | void = undefined;
+    try {
+      close = fn(socket, head);
+    } catch (err) {
+      this.host.handlerError(err, undefined);
+      socket.destroy();
+    }
+    if (socket.isPaused() && !socket.destroyed) socket.resume();
+    this.host.connectionUpgraded(this, typeof close === 'function' ? close : null);
   }
 
   // ---------------------------------------------------------------- closing

@@ -7,7 +7,7 @@ import { dateCache } from './date-cache.js';
 import { headPrefix } from './head-cache.js';
 import { BIG_WRITE, OutBuffer } from './out-buffer.js';
 import { IncomingRequest } from './server-request.js';
-import type { ServerResponse } from './types.js';
+import type { ServerResponse, SocketTakeOver } from './types.js';
 
 /** What a response needs from its connection. */
 export interface ResponseOwner {
@@ -27,6 +27,8 @@ export interface ResponseOwner {
   readonly outputFull: boolean;
   /** `res` registered a drain waiter (see ServerResponse.waitDrain). */
   waitingForDrain(res: OutgoingResponse): void;
+  /** `res`'s handler asks for the socket (see ServerResponse.upgrade). */
+  upgrade(res: OutgoingResponse, fn: SocketTakeOver): boolean;
 }
 
 export const enum ResState {
@@ -117,6 +119,11 @@ export class OutgoingResponse implements ServerResponse {
     if (this.dead) return;
     this.drainWaiter = fn;
     this.owner.waitingForDrain(this);
+  }
+
+  upgrade(fn: SocketTakeOver): boolean {
+    if (this.dead || this.state !== ResState.Dispatched) return false;
+    return this.owner.upgrade(this, fn);
   }
 
   private sink(): OutBuffer {

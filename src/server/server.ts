@@ -176,6 +176,8 @@ export class FastbenchServer implements ConnectionHost, Sweepable {
   private lastAcceptLog = -Infinity;
   private acceptErrorsSinceLog = 0;
   private readonly conns = new Set<Connection>();
+  /** Sockets handed to an upgrade handler (WebSocket): outside the cap, ended at shutdown (with their graceful close when given). */
+  private readonly upgraded = new Map<Socket, (() => void) | null>();
   private readonly perIp = new Map<string, number>();
   private readonly sweeper: Sweeper;
   private readonly lingering: Socket[] = [];
@@ -303,8 +305,13 @@ export class FastbenchServer implements ConnectionHost, Sweepable {
     this.lingering.length = 0;
     this.lingerAt.length = 0;
     for (const conn of this.conns) conn.drain();
+    for (const [socket, close] of this.upgraded) {
+      if (close !== null) close();
+      else socket.end();
+    }
     const timer = setTimeout(() => {
       for (const conn of this.conns) conn.destroy(false);
+      for (const socket of this.upgraded.keys()) socket.destroy();
     }, graceMs);
     await closed;
     clearTimeout(timer);
@@ -427,6 +434,15 @@ export class FastbenchServer implements ConnectionHost, Sweepable {
     this.lingering.push(socket);
     this.lingerAt.push(this.now + (this.settings.lingerTimeout || 1));
     this.sweeper.add(this);
+  }
+
+  connectionUpgraded(conn: Connection, close: (() => void) | null): void {
+    this.connectionClosed(conn);
+    const socket = conn.socket;
+    if (socket.destroyed) return;
+    this.upgraded.set(socket, close);
+    socket.once('close', () => this.upgraded.delete(socket));
+    if (this.draining && close !== null) close();
   }
 
   connectionClosed(conn: Connection): void {

@@ -2,6 +2,7 @@
 // (router.ts, routes/). Handlers run synchronously inside the parser's onComplete; a handler that
 // answers later (a delay, a drip) must copy what it needs from `req` before returning, because
 // headers and trailers are views into bytes that the next pipelined request reuses.
+import type { Socket } from 'node:net';
 import type { HeaderList } from '../http/header-list.js';
 
 export type RouteParams = Record<string, string | number>;
@@ -70,7 +71,19 @@ export interface ServerResponse {
    * per response; a later call replaces it.
    */
   waitDrain(fn: () => void): void;
+  /**
+   * HTTP/1.1 only (absent over HTTP/2): takes the connection's socket over for another protocol
+   * (an `Upgrade:`). Returns false, changing nothing, unless this request is the one being
+   * dispatched, every earlier response is done and the connection is not closing; the handler
+   * then answers normally. When true, nothing more is read as HTTP: once the handler returns,
+   * `fn` gets the socket and the bytes already read after this request, and owns both (it
+   * writes the 101 itself). `fn` may return a function that ends the session at server shutdown.
+   */
+  upgrade?(fn: SocketTakeOver): boolean;
 }
+
+/** Receives an upgraded connection's socket and the bytes read after the upgrade request. */
+export type SocketTakeOver = (socket: Socket, head: Buffer) => (() => void) | void;
 
 export type Handler = (req: ServerRequest, res: ServerResponse, params: RouteParams) => void;
 

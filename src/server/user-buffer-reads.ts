@@ -60,4 +60,17 @@ export const userBufferReads = {
     socket.resume();
     return true;
   },
+
+  /**
+   * Hands a socket switched by attach() to code that reads it through 'data' events (an upgraded
+   * connection's new owner): each read is copied out of the shared buffer and emitted.
+   */
+  toDataEvents(socket: net.Socket): void {
+    if (fields === undefined) return;
+    const rec = socket as unknown as Record<symbol, unknown>;
+    if (rec[fields.buffer] === null) return;
+    rec[fields.callback] = (n: number, buf: Buffer): void => {
+      socket.emit('data', Buffer.from(buf.subarray(0, n)));
+    };
+  },
 };

@@ -13,6 +13,7 @@ import { registerStats } from './stats.js';
 import { registerStatus } from './status.js';
 import { registerTiming } from './timing.js';
 import { registerStreams } from './streams.js';
+import { WebSocketEcho, registerWebSocket } from './websocket.js';
 
 export interface DefaultAppOptions {
   /** Pages of the synthetic site (default 1000). */
@@ -56,6 +57,9 @@ export function createDefaultRouter(options: DefaultAppOptions): Router {
   registerSite(router, { pages: options.sitePages, seed: options.siteSeed, crawlDelay: options.siteCrawlDelay, scheme });
   registerStats(router, options.stats);
   registerSigned(router);
+  const ws = new WebSocketEcho();
+  registerWebSocket(router, ws);
+  registerStats(router, () => ({ ...options.stats(), websocket: ws.stats() }));
   return router;
 }
 

@@ -13,7 +13,7 @@ describe('example scenarios', () => {
   it('are all present', () => {
     expect(files.sort()).toEqual([
       'capacity-search.yaml', 'csv-feeder.yaml', 'flow-capture.yaml', 'hooks-branch.yaml', 'hooks-hmac.yaml', 'hooks-oauth.yaml', 'llm-stream.yaml', 'max-throughput.yaml', 'open-ramp.yaml',
-      'replay.yaml', 'shop-session.yaml', 'smoke.yaml', 'web-session.yaml',
+      'replay.yaml', 'shop-session.yaml', 'smoke.yaml', 'web-session.yaml', 'ws-echo.yaml',
     ]);
   });
 
@@ -46,6 +46,12 @@ describe('example scenarios', () => {
     expect([ramp!.shape, stairs!.shape]).toEqual(['ramp', 'stairs']);
     expect(plannedSends(ramp!)).toBe(2200);
     expect(plannedSends(stairs!)).toBe(4500);
+  });
+
+  it('ws-echo: ws flow steps between request steps, gated on ws_* metrics (issue 18)', () => {
+    const s = loadScenario(`${DIR}ws-echo.yaml`);
+    expect(s.flows[0]!.steps.map((st) => [st.name, st.ws?.send.length])).toEqual([['login', undefined], ['echo', 3], ['ping', 1]]);
+    expect(s.thresholds.filter((t) => t.stream?.startsWith('ws_')).map((t) => t.metric)).toEqual(['ws_connect p99', 'ws_rtt p99', 'ws_messages/s p50', 'ws_rtt max']);
   });
 
   it('web-session: cookie jars seeded, compression, a form and Basic auth (issue 15)', () => {

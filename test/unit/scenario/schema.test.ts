@@ -34,6 +34,9 @@ const WHERE: Record<keyof typeof SCENARIO_KEYS, SchemaNode> = {
   session: schema.$defs!.session!,
   tls: schema.$defs!.tls!,
   target: schema.$defs!.target!,
+  // issue 18 websocket
+  ws: schema.$defs!.ws!,
+  wsExpect: schema.$defs!.wsExpect!,
 };
 
 describe('schema/scenario.schema.json', () => {

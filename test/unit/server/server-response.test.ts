@@ -22,6 +22,9 @@ class FakeOwner implements ResponseOwner {
   destroy(reset: boolean): void {
     this.destroyed = reset;
   }
+  upgrade(): boolean {
+    return false;
+  }
   text(): string {
     return Buffer.concat([...(this.out.parts ?? []), this.out.w.view()]).toString('latin1');
   }

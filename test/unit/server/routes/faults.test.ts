@@ -119,7 +119,7 @@ describe('/__stats', () => {
     let n = 0;
     const a = app({ stats: () => ({ requests: ++n, byStatus: { 200: n } }) });
     const res = exchange(a, '/__stats');
-    expect(res.json()).toEqual({ requests: 1, byStatus: { 200: 1 } });
+    expect(res.json()).toEqual({ requests: 1, byStatus: { 200: 1 }, websocket: { connections: 0, open: 0, messages: 0, bytes: 0, refused: 0 } });
     expect(res.header('cache-control')).toBe('no-store');
     expect(exchange(a, '/__stats').json().requests).toBe(2);
   });

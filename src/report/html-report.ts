@@ -191,6 +191,16 @@ thead th{background:#f8fafc;text-align:right}thead th:first-child{text-align:lef
 td.num{text-align:right;font-variant-numeric:tabular-nums}td.text{text-align:left}.chart{margin:8px 0 18px;min-height:120px}
 code{background:#f3f4f6;padding:1px 4px;border-radius:4px}#stream-table tr.first>*{border-top:1px solid #cbd5e1}`;
 
+/** Warnings above the figures: partial, interrupted, invalid, stopped by an abortOnFail threshold. */
+function runBanners(r: RunResult): string[] {
+  const banners: string[] = [];
+  if (r.partial === true) banners.push('<div class="banner warn"><b>Partial:</b> written while the run was still going; the final report replaces it.</div>');
+  if (r.interrupted) banners.push('<div class="banner warn"><b>Interrupted:</b> the run stopped early; figures cover what was measured.</div>');
+  if (!r.valid) banners.push(`<div class="banner warn"><b>Invalid run:</b> ${escapeHtml(r.invalidReason ?? 'the load generator was the bottleneck')}</div>`);
+  if (r.abortedBy !== undefined) banners.push(`<div class="banner warn"><b>Stopped early</b> by the abortOnFail threshold <code>${escapeHtml(r.abortedBy)}</code>.</div>`);
+  return banners;
+}
+
 export function renderHtml(r: RunResult): string {
   const { js, css } = uplotAssets();
   const s = r.summary;
@@ -201,11 +211,7 @@ export function renderHtml(r: RunResult): string {
     ? `<span class="pass">✓ all ${r.thresholds.length} thresholds passed</span>`
     : `<span class="fail">✗ ${failed} of ${r.thresholds.length} thresholds failed</span>`;
   const env = r.environment;
-  const banners: string[] = [];
-  if (r.partial === true) banners.push('<div class="banner warn"><b>Partial:</b> written while the run was still going; the final report replaces it.</div>');
-  if (r.interrupted) banners.push('<div class="banner warn"><b>Interrupted:</b> the run stopped early; figures cover what was measured.</div>');
-  if (!r.valid) banners.push(`<div class="banner warn"><b>Invalid run:</b> ${escapeHtml(r.invalidReason ?? 'the load generator was the bottleneck')}</div>`);
-  if (r.abortedBy !== undefined) banners.push(`<div class="banner warn"><b>Stopped early</b> by the abortOnFail threshold <code>${escapeHtml(r.abortedBy)}</code>.</div>`);
+  const banners = runBanners(r);
   const g = r.generator;
   const generator = g === undefined ? '' : `<div class="meta">generator: ${g.workers} worker${g.workers === 1 ? '' : 's'}, event loop busy ${fmtPct(g.eventLoopUtilization)}, loop delay p99 ${fmtMs(g.eventLoopDelayMs.p99)}, CPU ${fmtPct(g.cpu)}</div>` +
     g.warnings.map((w) => `<div class="banner warn">${escapeHtml(w)}</div>`).join('');

@@ -105,14 +105,7 @@ function compile(r: NodeReader, top: Fields, file: string, options: LoadOptions)
   const cookies = cookieSettings(top.has('cookies') ? readCookies(r, top.value('cookies'), baseScope) : undefined, options.cookies);
   const target = readTarget(r, top, baseScope, dir, client.tls);
 
-  let phases: Phase[] | undefined;
-  let search: SearchSpec | undefined;
-  if (!top.has('load')) r.error('ERR_SCENARIO_MISSING', 'the scenario needs "load" (a list of phases)', top.node);
-  else if (hasSearchItem(r, top.value('load'))) {
-    // issue 18: a capacity search runs its own phases (engine/capacity-search.ts).
-    search = readSearchLoad(r, top.value('load'), client.connections);
-    phases = [];
-  } else phases = readPhases(r, top.value('load'), client.connections, dir);
+  const { phases, search } = readLoad(r, top, client.connections, dir);
 
   const reqEnv: RequestEnv = {
     r,
@@ -173,6 +166,16 @@ function compile(r: NodeReader, top: Fields, file: string, options: LoadOptions)
     thresholds,
     ...(cookies !== undefined ? { cookies } : {}),
   };
+}
+
+/** `load:` — the phases, or (issue 18) a capacity search, which runs its own phases (engine/capacity-search.ts). */
+function readLoad(r: NodeReader, top: Fields, connections: number, dir: string): { phases: Phase[] | undefined; search?: SearchSpec } {
+  if (!top.has('load')) {
+    r.error('ERR_SCENARIO_MISSING', 'the scenario needs "load" (a list of phases)', top.node);
+    return { phases: undefined };
+  }
+  if (hasSearchItem(r, top.value('load'))) return { phases: [], search: readSearchLoad(r, top.value('load'), connections) };
+  return { phases: readPhases(r, top.value('load'), connections, dir) };
 }
 
 /** The optional top-level settings: `seed`, `interval`, `hooks` (issue 16). */

@@ -68,6 +68,20 @@ const FRACTION = /^(\d+(?:\.\d+)?|\.\d+)$/;
 const WINDOWS = /^(\S+)\s+windows?$/;
 const LAST = /^last\s+(\S+)$/;
 
+/** The `over 10s windows` / `over last 30s` part (`text` starts at " over", at `base` in the expression). */
+function parseWindow(text: string, base: number): { window: ThresholdWindow; index: number } | { error: string; index: number } {
+  const wRaw = text.replace(/^\s*over\s+/, '');
+  const wText = wRaw.trim();
+  const index = base + text.length - wRaw.length;
+  const each = WINDOWS.exec(wText);
+  const last = LAST.exec(wText);
+  const durText = each?.[1] ?? last?.[1];
+  if (durText === undefined) return { error: `bad window "over ${wText}" (write "over 10s windows" or "over last 30s")`, index };
+  const ms = parseDuration(durText);
+  if (ms === undefined || ms <= 0) return { error: `"${durText}" is not a window duration (e.g. 10s)`, index };
+  return { window: { kind: each !== null ? 'each' : 'last', ms }, index };
+}
+
 /** Parses one expression. On failure returns the message and the character index it points at. */
 export function parseThreshold(text: string): ParsedThreshold | { error: string; index: number } {
   const opMatch = OP.exec(text);
@@ -138,19 +152,10 @@ export function parseThreshold(text: string): ParsedThreshold | { error: string;
 
   let window: ThresholdWindow | undefined;
   if (overAt >= 0) {
-    const wRaw = rest.slice(overAt).replace(/^\s*over\s+/, '');
-    const wText = wRaw.trim();
-    const wIndex = opIndex + op.length + rest.length - wRaw.length;
-    const each = WINDOWS.exec(wText);
-    const last = LAST.exec(wText);
-    const durText = each?.[1] ?? last?.[1];
-    const ms = durText !== undefined ? parseDuration(durText) : undefined;
-    if (durText === undefined) {
-      return { error: `bad window "over ${wText}" (write "over 10s windows" or "over last 30s")`, index: wIndex };
-    }
-    if (ms === undefined || ms <= 0) return { error: `"${durText}" is not a window duration (e.g. 10s)`, index: wIndex };
-    window = { kind: each !== null ? 'each' : 'last', ms };
-    if (sm !== undefined) return { error: `${sm.stream} is judged over the whole run (windows are not kept for stream metrics)`, index: wIndex };
+    const w = parseWindow(rest.slice(overAt), opIndex + op.length + overAt);
+    if ('error' in w) return w;
+    if (sm !== undefined) return { error: `${sm.stream} is judged over the whole run (windows are not kept for stream metrics)`, index: w.index };
+    window = w.window;
   }
   if (sm !== undefined) {
     return { metric: `${sm.stream} ${sm.stat}`, kind, percentile, op: op as ThresholdOp, value, window, stream: sm.stream, stat: sm.stat };

@@ -4,18 +4,10 @@
 // requests), and when the run ends the page turns into the final report with a link to save it;
 // then the dashboard closes by itself and the process exits 0. Every request the page made went to
 // the dashboard's loopback origin. Skipped, with the reason printed, only when Chromium is absent.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import type { ChildProcess } from 'node:child_process';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type CliRun } from '../../helpers/cli.js';
-import { CHROMIUM, type Cdp, launchChromium, within } from './cdp.js';
+import { type Cdp, type Chromium, haveChromium, launchChromium, within } from '../../helpers/cdp.js';
 import { printedUrl, serve, sleep, type Served } from './helpers.js';
-
-if (!existsSync(CHROMIUM)) {
-  process.stdout.write(`skipped: dashboard-chromium needs ${CHROMIUM} (not installed; apt-get install chromium, CI installs it)\n`);
-}
 
 interface Dump {
   html: string;
@@ -36,26 +28,19 @@ const attrOf = (html: string, id: string, attr: string): string | undefined =>
   new RegExp(`id="${id}"[^>]*?${attr}="([^"]*)"|${attr}="([^"]*)"[^>]*?id="${id}"`).exec(html)?.slice(1).find((x) => x !== undefined);
 const textOf = (html: string, id: string): string | undefined => new RegExp(`id="${id}"[^>]*>([^<]*)<`).exec(html)?.[1];
 
-describe.skipIf(!existsSync(CHROMIUM))('--dashboard in headless Chromium', () => {
+describe.skipIf(!haveChromium('--dashboard in headless Chromium'))('--dashboard in headless Chromium', () => {
   let target: Served;
-  let browser: ChildProcess;
+  let chromium: Chromium;
   let cdp: Cdp;
-  let exit: Promise<void>;
-  let profile = '';
 
   beforeAll(async () => {
     target = await serve();
-    profile = mkdtempSync(join(tmpdir(), 'fastbench-chromium-dashboard-'));
-    ({ browser, cdp, exit } = launchChromium(profile));
+    chromium = launchChromium();
+    cdp = chromium.cdp;
   }, 40_000);
 
   afterAll(async () => {
-    if (browser && browser.exitCode === null) {
-      await within(cdp.send('Browser.close'), 5000, 'Browser.close').catch(() => {});
-      await within(exit, 5000, 'chromium exit').catch(() => browser.kill('SIGKILL'));
-      await within(exit, 5000, 'chromium exit after SIGKILL').catch(() => {});
-    }
-    if (profile) rmSync(profile, { recursive: true, force: true });
+    await chromium?.close();
     await target?.stop();
   }, 30_000);
 

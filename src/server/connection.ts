@@ -34,6 +34,7 @@ import { TargetCache } from './target-cache.js';
 import { userBufferReads } from './user-buffer-reads.js';
 import { Pause, ReadGate } from './read-gate.js';
 import type { SocketTakeOver } from './types.js';
+import { takeOverSocket } from './socket-takeover.js';
 
 /** Thrown from onComplete to stop parsing the rest of a chunk (no more requests are wanted). */
 const STOP: unknown = Object.freeze({ stop: true });
@@ -545,21 +546,10 @@ export class Connection implements ParserHandler<RequestHead>, ResponseOwner {
     const dl = this.deadlines;
     dl.read = dl.idle = dl.write = dl.linger = 0;
     const socket = this.socket;
-    socket.off('data', this.onDataEvent);
-    socket.off('end', this.onEndEvent);
-    socket.off('drain', this.onDrainEvent);
-    socket.off('close', this.onCloseEvent);
+    socket.off('data', this.onDataEvent).off('end', this.onEndEvent).off('drain', this.onDrainEvent).off('close', this.onCloseEvent);
     if (this.sharedChunks) userBufferReads.toDataEvents(socket);
     this.gate.paused = 0;
-    let close: (() => void) | void = undefined;
-    try {
-      close = fn(socket, head);
-    } catch (err) {
-      this.host.handlerError(err, undefined);
-      socket.destroy();
-    }
-    if (socket.isPaused() && !socket.destroyed) socket.resume();
-    this.host.connectionUpgraded(this, typeof close === 'function' ? close : null);
+    this.host.connectionUpgraded(this, takeOverSocket(socket, head, fn, (err) => this.host.handlerError(err, undefined)));
   }
 
   // ---------------------------------------------------------------- closing

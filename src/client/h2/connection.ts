@@ -55,7 +55,7 @@ import { ExchangeState, type Response } from '../response.js';
 import { BodySender } from './body-sender.js';
 import { type H2Request, h2Request, writeRequestHeaders } from './request-headers.js';
 import { applyData, applyHeaderBlock, completionError, resetCodeOf } from './response-frames.js';
-import { attachSocket } from './socket-events.js';
+import { attachSocket, failUnsent, flushLater } from './socket-events.js';
 import { streamExpiry } from './stream-deadlines.js';
 import { H2_STREAM_WINDOW, type H2Stream, StreamTable } from './stream-table.js';
 
@@ -69,14 +69,6 @@ const ASSUMED_MAX_STREAMS = 100;
 export const H2_SETTINGS_TIMEOUT_MS = 10_000;
 /** Batches up to this size are copied into a fresh Buffer for the socket; larger ones are handed over. */
 const COPY_WRITE_MAX = 16384;
-
-function flushConn(c: H2Connection): void {
-  c.flush();
-}
-
-function failUnsent(c: H2Connection, res: Response, e: unknown): void {
-  c.owner.exchangeDone(c, res, e instanceof FastbenchError ? e : new FastbenchError('ERR_INTERNAL', String(e), { cause: e }));
-}
 
 /** Makes HTTP/2 connections (ALPN "h2"; over cleartext, prior knowledge "h2c"). */
 export const http2: ConnectionFactory = Object.freeze({
@@ -253,7 +245,7 @@ export class H2Connection implements ClientConnection, FrameHandler {
   private scheduleFlush(): void {
     if (!this.inData && !this.flushScheduled) {
       this.flushScheduled = true;
-      process.nextTick(flushConn, this);
+      process.nextTick(flushLater, this);
     }
   }
 

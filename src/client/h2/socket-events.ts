@@ -2,9 +2,10 @@
 // per connection) that find their connection through a symbol on the socket; reads come either
 // as 'data' events or, for plain TCP dialed with `onread`, through dial.ts's sink.
 import type net from 'node:net';
-import type { FastbenchError } from '../../core/errors.js';
+import { FastbenchError } from '../../core/errors.js';
 import { Phase, toClientError } from '../client-errors.js';
-import type { ConnectionOwner } from '../client-connection.js';
+import type { ClientConnection, ConnectionOwner } from '../client-connection.js';
+import type { Response } from '../response.js';
 import { setSink } from '../dial.js';
 
 /** What the listeners call on the connection. */
@@ -48,4 +49,14 @@ export function attachSocket(socket: net.Socket, conn: SocketUser, viaSink: bool
   s.on('error', onSocketError);
   s.on('end', onSocketEnd);
   s.on('close', onSocketClose);
+}
+
+/** process.nextTick target (no closure per call): the connection's batched frames go out. */
+export function flushLater(c: { flush(): void }): void {
+  c.flush();
+}
+
+/** process.nextTick target: a request that could not be sent ends with a typed error. */
+export function failUnsent(c: ClientConnection & { readonly owner: ConnectionOwner }, res: Response, e: unknown): void {
+  c.owner.exchangeDone(c, res, e instanceof FastbenchError ? e : new FastbenchError('ERR_INTERNAL', String(e), { cause: e }));
 }

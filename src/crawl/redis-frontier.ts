@@ -38,6 +38,47 @@ import { hash64 } from './seen-set.js';
 import { hostOf } from './url-normalizer.js';
 import { jobMarkerPath, readJobMarker, writeJobMarker } from './job-marker.js';
 
+/** Where connectRedis connects (a parsed redis:// URL). */
+export interface RedisAddress {
+  host: string;
+  port: number;
+  username?: string | undefined;
+  password?: string | undefined;
+  db: number;
+}
+
+/**
+ * One Redis client as the crawl frontier and the fleet use it (lazy connect, auto-pipelining, a
+ * few quick retries), connected; `lastError` keeps the connection's last error event, which a
+ * later "connection is closed" hides. A failed connect throws what `fail` makes of it.
+ */
+export async function connectRedis(t: RedisAddress, fail: (e: unknown, last: unknown) => Error): Promise<{ redis: Redis; lastError: { e: unknown } }> {
+  const lastError: { e: unknown } = { e: undefined };
+  const redis = new Redis({
+    host: t.host,
+    port: t.port,
+    username: t.username,
+    password: t.password,
+    db: t.db,
+    lazyConnect: true,
+    enableAutoPipelining: true,
+    maxRetriesPerRequest: 3,
+    connectTimeout: 5_000,
+    retryStrategy: (times: number) => (times > 5 ? null : Math.min(times * 200, 1000)),
+  });
+  // Failures surface through the commands; this keeps ioredis from printing them.
+  redis.on('error', (e: unknown) => {
+    lastError.e = e;
+  });
+  try {
+    await redis.connect();
+  } catch (e) {
+    redis.disconnect();
+    throw fail(e, lastError.e);
+  }
+  return { redis, lastError };
+}
+
 export interface RedisFrontierOptions {
   /** redis://[user:pass@]host[:port]/JOB[?db=N] */
   url: string;
@@ -236,30 +277,7 @@ export class RedisFrontier implements CrawlQueue {
   static async connect(o: RedisFrontierOptions): Promise<RedisFrontier> {
     const t = parseRedisUrl(o.url);
     const address = `${t.host.includes(':') ? `[${t.host}]` : t.host}:${t.port}`;
-    const lastError: { e: unknown } = { e: undefined };
-    const redis = new Redis({
-      host: t.host,
-      port: t.port,
-      username: t.username,
-      password: t.password,
-      db: t.db,
-      lazyConnect: true,
-      enableAutoPipelining: true,
-      maxRetriesPerRequest: 3,
-      connectTimeout: 5_000,
-      retryStrategy: (times: number) => (times > 5 ? null : Math.min(times * 200, 1000)),
-    });
-    redis.on('error', (e: unknown) => {
-      // Failures surface through the commands; this keeps ioredis from printing them, and keeps
-      // the cause a later "connection is closed" hides.
-      lastError.e = e;
-    });
-    try {
-      await redis.connect();
-    } catch (e) {
-      redis.disconnect();
-      throw new FastbenchError('ERR_CRAWL_FRONTIER', `cannot connect to Redis at ${address}: ${describeRedisError(e, lastError.e)}`, { cause: e });
-    }
+    const { redis, lastError } = await connectRedis(t, (e, last) => new FastbenchError('ERR_CRAWL_FRONTIER', `cannot connect to Redis at ${address}: ${describeRedisError(e, last)}`, { cause: e }));
     redis.defineCommand('fbOffer', { numberOfKeys: 1, lua: OFFER_LUA });
     redis.defineCommand('fbLease', { numberOfKeys: 1, lua: LEASE_LUA });
     redis.defineCommand('fbTake', { numberOfKeys: 1, lua: TAKE_LUA });

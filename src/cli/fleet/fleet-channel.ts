@@ -9,11 +9,11 @@
 //   abort   string: the label of the abort-on-fail threshold that stopped the fleet (SET NX)
 // Points carry their HDR histograms in the encoded form (compressed base64 + exact min/max), so
 // the stream is lossless and compact: a few hundred bytes per shard per interval.
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { FastbenchError } from '../../core/errors.js';
 import type { RequestCounts, WorkerHealth } from '../../metrics/live-interval.js';
 import type { SeriesPoint } from '../../metrics/series.js';
-import { describeRedisError } from '../../crawl/redis-frontier.js';
+import { connectRedis, describeRedisError } from '../../crawl/redis-frontier.js';
 import type { FleetReport } from '../../report/fleet-gate.js';
 import type { Threshold } from '../../scenario/index.js';
 
@@ -81,28 +81,7 @@ export class FleetChannel {
   /** Connects, or fails with ERR_FLEET_REDIS (before anything is sent). */
   static async connect(url: string, flag = '--fleet'): Promise<FleetChannel> {
     const t = parseFleetUrl(url, flag);
-    const redis = new Redis({
-      host: t.host,
-      port: t.port,
-      username: t.username,
-      password: t.password,
-      db: t.db,
-      lazyConnect: true,
-      enableAutoPipelining: true,
-      maxRetriesPerRequest: 3,
-      connectTimeout: 5_000,
-      retryStrategy: (times: number) => (times > 5 ? null : Math.min(times * 200, 1000)),
-    });
-    const lastError: { e: unknown } = { e: undefined };
-    redis.on('error', (e: unknown) => {
-      lastError.e = e;
-    });
-    try {
-      await redis.connect();
-    } catch (e) {
-      redis.disconnect();
-      throw new FastbenchError('ERR_FLEET_REDIS', `cannot connect to Redis at ${t.address}: ${describeRedisError(e, lastError.e)}`, { cause: e });
-    }
+    const { redis, lastError } = await connectRedis(t, (e, last) => new FastbenchError('ERR_FLEET_REDIS', `cannot connect to Redis at ${t.address}: ${describeRedisError(e, last)}`, { cause: e }));
     return new FleetChannel(redis, t, lastError);
   }
 
